@@ -1,0 +1,9 @@
+import { defineConfig } from "drizzle-kit";
+
+// drizzle-kit writes flat `NNNN_name.sql` files, the layout `wrangler d1 migrations apply` reads;
+// its `meta/` folder is bookkeeping for the next `generate` and is ignored by wrangler.
+export default defineConfig({
+  dialect: "sqlite",
+  schema: "./src/db/schema.ts",
+  out: "./migrations",
+});

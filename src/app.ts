@@ -1,0 +1,121 @@
+import { Scalar } from "@scalar/hono-api-reference";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import { requestId } from "hono/request-id";
+import { createDb } from "./db/client";
+import { readConfig } from "./env";
+import { type AppEnv, router } from "./http/context";
+import { ApiError, errorResponse, toApiError } from "./lib/errors";
+import { createLogger } from "./lib/log";
+import { adminKeys } from "./routes/admin/keys";
+import { adminProjects } from "./routes/admin/projects";
+import { contactRoutes } from "./routes/contacts";
+import { ATTRIBUTES, definitionRoutes, TAGS } from "./routes/definitions";
+import { projectRoutes } from "./routes/project";
+
+export const MAX_JSON_BODY_BYTES = 256 * 1024;
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\b/i;
+
+const context = createMiddleware<AppEnv>(async (c, next) => {
+  const config = readConfig(c.env);
+  const log = createLogger({ requestId: c.var.requestId }, config.LOG_LEVEL);
+  c.set("config", config);
+  c.set("log", log);
+  c.set("db", createDb(c.env.DB));
+  const started = Date.now();
+  await next();
+  // routePath is the matched pattern (`/v1/contacts/:number`), so no number reaches the log.
+  log.info("request", { method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Date.now() - started });
+});
+
+// A JSON API must not quietly read a form or plain text as an empty object.
+const requireJsonBody = createMiddleware<AppEnv>(async (c, next) => {
+  if (["POST", "PUT", "PATCH"].includes(c.req.method)) {
+    const type = c.req.header("content-type") ?? "";
+    const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
+    if (hasBody && !JSON_TYPE.test(type)) {
+      throw new ApiError("unsupported_media_type", "send the body as JSON with `Content-Type: application/json`");
+    }
+  }
+  await next();
+});
+
+const limitBody = bodyLimit({
+  maxSize: MAX_JSON_BODY_BYTES,
+  onError: () => {
+    throw new ApiError("payload_too_large", `request body is larger than ${MAX_JSON_BODY_BYTES} bytes`);
+  },
+});
+
+export function createApp() {
+  const app = router();
+
+  app.use("*", requestId({ headerName: "X-Request-Id" }), context, requireJsonBody, limitBody);
+
+  app.route("/v1/admin/projects", adminProjects);
+  app.route("/v1/admin/projects", adminKeys);
+  app.route("/v1/project", projectRoutes);
+  app.route("/v1/tags", definitionRoutes(TAGS));
+  app.route("/v1/attributes", definitionRoutes(ATTRIBUTES));
+  app.route("/v1/contacts", contactRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "Authorization",
+    description:
+      "The project API key, raw or as `Bearer <key>`. The API-campaign endpoint also takes it as `apiKey` in the body.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "AdminToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator token (the `ADMIN_TOKEN` secret).",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "WhatsApp Campaign API",
+      version: "0.1.0",
+      description:
+        "Send approved WhatsApp template messages to one person or to whole audiences, and read per-campaign results.",
+    },
+  });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "WhatsApp Campaign API" }));
+  app.get("/health", (c) => c.json({ ok: true }));
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app.routes, new URL(c.req.url).pathname);
+    if (allowed.length > 0) {
+      return errorResponse(
+        c,
+        new ApiError("method_not_allowed", `${c.req.method} is not allowed here; use ${allowed.join(", ")}`, {
+          headers: { Allow: allowed.join(", ") },
+        }),
+      );
+    }
+    return errorResponse(c, new ApiError("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  });
+
+  app.onError((err, c) => {
+    const apiError = toApiError(err);
+    if (apiError.status >= 500) {
+      // The client learns nothing internal; the log keeps the cause.
+      (c.var.log ?? createLogger({ requestId: c.var.requestId })).error("unhandled error", { err });
+    }
+    return errorResponse(c, apiError);
+  });
+
+  return app;
+}
+
+/** Methods registered for a path, so that a wrong method gets 405 rather than 404. */
+function allowedMethods(routes: { method: string; path: string }[], pathname: string): string[] {
+  const methods = new Set<string>();
+  for (const route of routes) {
+    if (route.method === "ALL") continue;
+    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, "[^/]+").replace(/\/$/, "")}/?$`);
+    if (pattern.test(pathname)) methods.add(route.method);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
+}

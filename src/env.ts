@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+// Vars and secrets are read here and nowhere else, so a misconfigured deployment fails with
+// one clear message instead of odd behaviour deep in a handler.
+const ConfigSchema = z.object({
+  WHATSAPP_PROVIDER: z.enum(["sandbox", "meta"]).default("sandbox"),
+  GRAPH_API_BASE_URL: z.url().default("https://graph.facebook.com"),
+  GRAPH_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, "must look like v24.0")
+    .default("v24.0"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  ADMIN_TOKEN: z.string().min(16, "must be set (wrangler secret put ADMIN_TOKEN) and at least 16 characters"),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+const cache = new WeakMap<object, Config>();
+
+export function readConfig(env: Env): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid Worker configuration: ${problems}`);
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}

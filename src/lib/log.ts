@@ -1,0 +1,46 @@
+type Level = "debug" | "info" | "warn" | "error";
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+// Keys whose values must never reach a log line, whatever the caller passes.
+const SECRET_KEYS = /^(api_?key|key|authorization|password)$|token|secret/i;
+// A run of 7–15 digits standing alone looks like a phone number; digits inside ids do not.
+const LONG_DIGITS = /(?<![\w-])\+?\d{7,15}(?![\w-])/g;
+
+function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return value.replace(LONG_DIGITS, (m) => `${m.slice(0, 3)}…${m.slice(-2)}`);
+  if (depth > 4 || value === null || typeof value !== "object") return value;
+  if (value instanceof Error) return { name: value.name, message: scrub(value.message, depth + 1) };
+  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "[redacted]" : scrub(v, depth + 1)]),
+  );
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Structured JSON lines; phone numbers are shortened and secret-named fields redacted. */
+export function createLogger(base: Record<string, unknown> = {}, minLevel: Level = "info"): Logger {
+  const write = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {
+    if (ORDER[level] < ORDER[minLevel]) return;
+    const line = JSON.stringify({
+      level,
+      msg,
+      ...(scrub({ ...base, ...fields }) as object),
+      time: new Date().toISOString(),
+    });
+    if (level === "error") console.error(line);
+    else if (level === "warn") console.warn(line);
+    else console.log(line);
+  };
+  return {
+    debug: (m, f) => write("debug", m, f),
+    info: (m, f) => write("info", m, f),
+    warn: (m, f) => write("warn", m, f),
+    error: (m, f) => write("error", m, f),
+  };
+}

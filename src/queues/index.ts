@@ -1,0 +1,39 @@
+import { createLogger } from "../lib/log";
+
+/** The queues this Worker consumes, by role. Names carry the Worker's prefix in wrangler.toml. */
+export type QueueRole = "sends" | "jobs" | "events";
+
+export interface QueueHandlers {
+  [role: string]: ((batch: MessageBatch, env: Env, ctx: ExecutionContext) => Promise<void>) | undefined;
+}
+
+export function queueRole(queueName: string): { role: QueueRole | null; deadLetter: boolean } {
+  const deadLetter = queueName.endsWith("-dlq");
+  const base = deadLetter ? queueName.slice(0, -4) : queueName;
+  const role = (["sends", "jobs", "events"] as const).find((r) => base.endsWith(`-${r}`)) ?? null;
+  return { role, deadLetter };
+}
+
+/**
+ * Routes a batch to the consumer for its queue. A queue without a consumer yet keeps its messages:
+ * they are retried and finally land in the dead-letter queue, whose branch logs each one, so
+ * nothing disappears without a trace.
+ */
+export async function dispatchQueue(batch: MessageBatch, env: Env, ctx: ExecutionContext, handlers: QueueHandlers) {
+  const log = createLogger({ queue: batch.queue });
+  const { role, deadLetter } = queueRole(batch.queue);
+  if (deadLetter) {
+    for (const message of batch.messages) {
+      log.error("dead letter", { messageId: message.id, attempts: message.attempts });
+      message.ack();
+    }
+    return;
+  }
+  const handler = role ? handlers[role] : undefined;
+  if (!handler) {
+    log.warn("no consumer for queue yet; messages retried", { count: batch.messages.length });
+    batch.retryAll({ delaySeconds: 60 });
+    return;
+  }
+  await handler(batch, env, ctx);
+}
