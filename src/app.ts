@@ -50,7 +50,18 @@ const limitBody = bodyLimit({
 export function createApp() {
   const app = router();
 
-  app.use("*", requestId({ headerName: "X-Request-Id" }), context, requireJsonBody, limitBody);
+  // Routing errors come before authentication, so that a wrong path or method gets the same
+  // 404/405 with or without credentials (the routers' auth middleware would otherwise answer 401).
+  let table: RouteTable | undefined;
+  const routeExists = createMiddleware<AppEnv>(async (c, next) => {
+    table ??= routeTable(app.routes);
+    const allowed = allowedMethods(table, c.req.path);
+    if (allowed.length === 0) throw noRoute(c.req.method, c.req.path);
+    if (!allowed.includes(c.req.method)) throw methodNotAllowed(c.req.method, allowed);
+    await next();
+  });
+
+  app.use("*", requestId({ headerName: "X-Request-Id" }), context, routeExists, requireJsonBody, limitBody);
 
   app.route("/v1/admin/projects", adminProjects);
   app.route("/v1/admin/projects", adminKeys);
@@ -83,18 +94,8 @@ export function createApp() {
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "WhatsApp Campaign API" }));
   app.get("/health", (c) => c.json({ ok: true }));
 
-  app.notFound((c) => {
-    const allowed = allowedMethods(app.routes, new URL(c.req.url).pathname);
-    if (allowed.length > 0) {
-      return errorResponse(
-        c,
-        new ApiError("method_not_allowed", `${c.req.method} is not allowed here; use ${allowed.join(", ")}`, {
-          headers: { Allow: allowed.join(", ") },
-        }),
-      );
-    }
-    return errorResponse(c, new ApiError("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
-  });
+  // Reached only if the router disagrees with routeExists; a 404 is then the honest answer.
+  app.notFound((c) => errorResponse(c, noRoute(c.req.method, c.req.path)));
 
   app.onError((err, c) => {
     const apiError = toApiError(err);
@@ -108,14 +109,35 @@ export function createApp() {
   return app;
 }
 
-/** Methods registered for a path, so that a wrong method gets 405 rather than 404. */
-function allowedMethods(routes: { method: string; path: string }[], pathname: string): string[] {
-  const methods = new Set<string>();
-  for (const route of routes) {
-    if (route.method === "ALL") continue;
-    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, "[^/]+").replace(/\/$/, "")}/?$`);
-    if (pattern.test(pathname)) methods.add(route.method);
+const noRoute = (method: string, path: string) => new ApiError("not_found", `no route for ${method} ${path}`);
+
+const methodNotAllowed = (method: string, allowed: string[]) =>
+  new ApiError("method_not_allowed", `${method} is not allowed here; use ${allowed.join(", ")}`, {
+    headers: { Allow: allowed.join(", ") },
+  });
+
+type RouteTable = { method: string; pattern: RegExp }[];
+
+/**
+ * The registered routes as anchored patterns. Regex metacharacters in paths (the `.` of
+ * `/openapi.json`) are escaped, and the router is strict about trailing slashes, so these are too.
+ */
+function routeTable(routes: { method: string; path: string }[]): RouteTable {
+  const seen = new Set<string>();
+  const table: RouteTable = [];
+  for (const { method, path } of routes) {
+    if (method === "ALL" || seen.has(`${method} ${path}`)) continue;
+    seen.add(`${method} ${path}`);
+    const source = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+");
+    table.push({ method, pattern: new RegExp(`^${source}$`) });
   }
+  return table;
+}
+
+/** Methods registered for a path, so that a wrong method gets 405 rather than 404. */
+function allowedMethods(table: RouteTable, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of table) if (route.pattern.test(path)) methods.add(route.method);
   if (methods.has("GET")) methods.add("HEAD");
   return [...methods].sort();
 }

@@ -7,8 +7,8 @@ const ConfigSchema = z.object({
   GRAPH_API_BASE_URL: z.url().default("https://graph.facebook.com"),
   GRAPH_API_VERSION: z
     .string()
-    .regex(/^v\d+\.\d+$/, "must look like v24.0")
-    .default("v24.0"),
+    .regex(/^v\d+\.\d+$/, "must look like v26.0")
+    .default("v26.0"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   ADMIN_TOKEN: z.string().min(16, "must be set (wrangler secret put ADMIN_TOKEN) and at least 16 characters"),
 });

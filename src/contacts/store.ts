@@ -6,7 +6,10 @@ import { ATTRIBUTES, resolveDefinitions, TAGS } from "../routes/definitions";
 import type { UpsertContactInput } from "./schemas";
 
 // Tags and attributes come back in the same query as the contact, so a page of contacts is one
-// round trip to D1 whatever its size.
+// round trip to D1 whatever its size. The outer contact is named in full (`"contacts"."id"`) on
+// purpose: drizzle renders `${contacts.id}` in a single-table select as a bare `"id"`, which inside
+// these subqueries would bind to `tags.id`/`attributes.id` and return other contacts' (and other
+// projects') tags and attributes.
 const contactColumns = {
   id: contacts.id,
   number: contacts.number,
@@ -15,8 +18,8 @@ const contactColumns = {
   optedOut: contacts.optedOut,
   createdAt: contacts.createdAt,
   updatedAt: contacts.updatedAt,
-  tags: sql<string>`(SELECT json_group_array(t.name) FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.contact_id = ${contacts.id})`,
-  attributes: sql<string>`(SELECT json_group_object(a.name, ca.value) FROM contact_attributes ca JOIN attributes a ON a.id = ca.attribute_id WHERE ca.contact_id = ${contacts.id})`,
+  tags: sql<string>`(SELECT json_group_array(t.name) FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.contact_id = "contacts"."id")`,
+  attributes: sql<string>`(SELECT json_group_object(a.name, ca.value) FROM contact_attributes ca JOIN attributes a ON a.id = ca.attribute_id WHERE ca.contact_id = "contacts"."id")`,
 };
 
 interface ContactRow {
@@ -116,9 +119,15 @@ export async function listContacts(
   return rows as ContactRow[];
 }
 
-export async function deleteContact(db: Db, projectId: string, number: string): Promise<boolean> {
-  const row = await db.delete(contacts).where(byNumber(projectId, number)).returning({ id: contacts.id }).get();
-  return row !== undefined;
+/** Deletes a contact, returning it as it was just before; null when there was none. */
+export async function deleteContact(db: Db, projectId: string, number: string): Promise<Contact | null> {
+  // One batch is one transaction: the contact returned is exactly the one deleted.
+  const [before, deleted] = await db.batch([
+    selectContact(db, projectId, number),
+    db.delete(contacts).where(byNumber(projectId, number)).returning({ id: contacts.id }),
+  ]);
+  const row = before[0];
+  return row && deleted.length > 0 ? toContact(row as ContactRow) : null;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { ConfigError } from "../env";
 
 /** Every failure the API can report, with the HTTP status it maps to. */
 export const ERROR_STATUS = {
@@ -15,6 +16,7 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal_error: 500,
+  misconfigured: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -77,11 +79,17 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof HTTPException) {
     if (err.status === 413) return new ApiError("payload_too_large", "request body is too large");
+    // The OpenAPI router's own media-type check; without this it would surface as a 400.
+    if (err.status === 415)
+      return new ApiError("unsupported_media_type", "send the body as JSON with `Content-Type: application/json`");
     if (err.message.startsWith("Malformed JSON"))
       return new ApiError("malformed_json", "request body is not valid JSON");
     if (err.status === 401) return new ApiError("unauthorized", err.message || "unauthorized");
     return new ApiError("bad_request", err.message || "bad request");
   }
+  // An operator deploying for the first time needs to know which setting is wrong; the message
+  // names settings and rules, never their values.
+  if (err instanceof ConfigError) return new ApiError("misconfigured", err.message);
   return new ApiError("internal_error", "internal error");
 }
 

@@ -8,12 +8,20 @@ const LONG_DIGITS = /(?<![\w-])\+?\d{7,15}(?![\w-])/g;
 
 function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return value.replace(LONG_DIGITS, (m) => `${m.slice(0, 3)}…${m.slice(-2)}`);
-  if (depth > 4 || value === null || typeof value !== "object") return value;
+  if (value === null || typeof value !== "object") return value;
+  // Past this depth nothing is inspected, so nothing is written either: a secret could hide there.
+  if (depth > 4) return "[too deep]";
   if (value instanceof Error) return { name: value.name, message: scrub(value.message, depth + 1) };
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "[redacted]" : scrub(v, depth + 1)]),
   );
+}
+
+/** The configured level, read leniently: a bad LOG_LEVEL must not stop a queue consumer. */
+export function logLevel(env: { LOG_LEVEL?: string }): Level {
+  const level = env.LOG_LEVEL as Level | undefined;
+  return level && level in ORDER ? level : "info";
 }
 
 export interface Logger {
@@ -27,12 +35,10 @@ export interface Logger {
 export function createLogger(base: Record<string, unknown> = {}, minLevel: Level = "info"): Logger {
   const write = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {
     if (ORDER[level] < ORDER[minLevel]) return;
-    const line = JSON.stringify({
-      level,
-      msg,
-      ...(scrub({ ...base, ...fields }) as object),
-      time: new Date().toISOString(),
-    });
+    // level, msg and time belong to the line: a field of the same name must not overwrite them. The
+    // message is scrubbed too, since a number interpolated into it leaks as much as one in a field.
+    const { level: _level, msg: _msg, time: _time, ...rest } = scrub({ ...base, ...fields }) as Record<string, unknown>;
+    const line = JSON.stringify({ level, msg: scrub(msg), ...rest, time: new Date().toISOString() });
     if (level === "error") console.error(line);
     else if (level === "warn") console.warn(line);
     else console.log(line);

@@ -25,5 +25,7 @@ export function toE164(input: string): string | null {
 /** For logs: keeps the country code and the last four digits, hides the rest. */
 export function maskNumber(e164: string): string {
   if (e164.length <= 7) return "***";
-  return `${e164.slice(0, 3)}${"*".repeat(e164.length - 7)}${e164.slice(-4)}`;
+  const countryCode = parsePhoneNumberFromString(e164)?.countryCallingCode;
+  const prefix = countryCode ? `+${countryCode}` : e164.slice(0, 3);
+  return `${prefix}${"*".repeat(e164.length - prefix.length - 4)}${e164.slice(-4)}`;
 }

@@ -1,4 +1,4 @@
-import { createLogger } from "../lib/log";
+import { createLogger, logLevel } from "../lib/log";
 
 /** The queues this Worker consumes, by role. Names carry the Worker's prefix in wrangler.toml. */
 export type QueueRole = "sends" | "jobs" | "events";
@@ -20,7 +20,7 @@ export function queueRole(queueName: string): { role: QueueRole | null; deadLett
  * nothing disappears without a trace.
  */
 export async function dispatchQueue(batch: MessageBatch, env: Env, ctx: ExecutionContext, handlers: QueueHandlers) {
-  const log = createLogger({ queue: batch.queue });
+  const log = createLogger({ queue: batch.queue }, logLevel(env));
   const { role, deadLetter } = queueRole(batch.queue);
   if (deadLetter) {
     for (const message of batch.messages) {

@@ -108,7 +108,7 @@ export const contactRoutes = router(requireApiKey)
   })
   .openapi(remove, async (c) => {
     const number = parseNumber(c.req.valid("param").number, "number", "path");
-    const contact = await getContact(c.var.db, c.var.principal.projectId, number);
-    if (!contact || !(await deleteContact(c.var.db, c.var.principal.projectId, number))) throw notFound("contact");
+    const contact = await deleteContact(c.var.db, c.var.principal.projectId, number);
+    if (!contact) throw notFound("contact");
     return c.json(contact, 200);
   });

@@ -1,0 +1,13 @@
+// `npm run bench`: every benchmark in turn, each printing its figures and the conditions.
+import { run as api } from "./api.mjs";
+
+const benches = { api };
+const only = process.argv.slice(2);
+
+for (const [name, bench] of Object.entries(benches)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  const { title, rows, conditions } = await bench();
+  console.log(`\n## ${title}`);
+  console.table(rows);
+  console.table(conditions);
+}

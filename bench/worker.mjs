@@ -1,0 +1,82 @@
+// Starts the built Worker in workerd through Miniflare's API: no dev-server proxy in front,
+// the same bindings as wrangler.toml, migrations applied. Shared by every benchmark.
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+
+export const ADMIN_TOKEN = "bench-admin-token-0123456789";
+const OUT_DIR = "bench/.out";
+
+export function buildWorker() {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", OUT_DIR], { stdio: "ignore" });
+  return join(OUT_DIR, "index.js");
+}
+
+function wranglerCompatibilityDate() {
+  const match = readFileSync("wrangler.toml", "utf8").match(/^compatibility_date\s*=\s*"([^"]+)"/m);
+  if (!match) throw new Error("compatibility_date not found in wrangler.toml");
+  return match[1];
+}
+
+export async function startWorker({ bindings = {} } = {}) {
+  const scriptPath = buildWorker();
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      workers: [
+        {
+          name: "wa-campaigns",
+          modules: true,
+          scriptPath,
+          compatibilityDate: wranglerCompatibilityDate(),
+          d1Databases: { DB: "bench-db" },
+          r2Buckets: { FILES: "bench-files" },
+          queueProducers: { SENDS: "wa-campaigns-sends", JOBS: "wa-campaigns-jobs", EVENTS: "wa-campaigns-events" },
+          durableObjects: { CAMPAIGN_STATS: { className: "CampaignStats", useSQLite: true } },
+          bindings: {
+            WHATSAPP_PROVIDER: "sandbox",
+            GRAPH_API_BASE_URL: "http://127.0.0.1:9",
+            GRAPH_API_VERSION: "v26.0",
+            LOG_LEVEL: "warn",
+            ADMIN_TOKEN,
+            ...bindings,
+          },
+        },
+      ],
+    }),
+  );
+  const url = await mf.ready;
+  await applyMigrations(await mf.getD1Database("DB"));
+  return { mf, url: url.toString().replace(/\/$/, "") };
+}
+
+async function applyMigrations(db) {
+  const files = readdirSync("migrations")
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
+  for (const file of files) {
+    const statements = readFileSync(join("migrations", file), "utf8")
+      .split("--> statement-breakpoint")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    await db.batch(statements.map((s) => db.prepare(s)));
+  }
+}
+
+/** Creates a project with a manager key through the public API. */
+export async function createProject(url, name = "bench") {
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
+  const project = await (
+    await fetch(`${url}/v1/admin/projects`, { method: "POST", headers: admin, body: JSON.stringify({ name }) })
+  ).json();
+  const key = await (
+    await fetch(`${url}/v1/admin/projects/${project.id}/keys`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ name: "bench", role: "manager" }),
+    })
+  ).json();
+  return { projectId: project.id, key: key.key };
+}
