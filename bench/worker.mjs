@@ -41,6 +41,7 @@ export async function startWorker({ bindings = {} } = {}) {
             GRAPH_API_VERSION: "v26.0",
             LOG_LEVEL: "warn",
             ADMIN_TOKEN,
+            ENCRYPTION_KEY: "tUusLXsPubduPGp3wl9oRFzeqEC/HlG6fPoXaKpJ2hU=",
             ...bindings,
           },
         },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isValidEncryptionKey } from "./whatsapp/credentials";
 
 // Vars and secrets are read here and nowhere else, so a misconfigured deployment fails with
 // one clear message instead of odd behaviour deep in a handler.
@@ -11,6 +12,12 @@ const ConfigSchema = z.object({
     .default("v26.0"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   ADMIN_TOKEN: z.string().min(16, "must be set (wrangler secret put ADMIN_TOKEN) and at least 16 characters"),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine(
+      isValidEncryptionKey,
+      "must be 32 random bytes in base64 (openssl rand -base64 32 | wrangler secret put ENCRYPTION_KEY)",
+    ),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -108,3 +108,113 @@ export const contactAttributes = sqliteTable(
     index("contact_attributes_value").on(t.attributeId, t.value, t.contactId),
   ],
 );
+
+/**
+ * The WhatsApp Business number behind a project. Access token and app secret are AES-GCM
+ * ciphertexts (see src/whatsapp/credentials.ts); the webhook verify token is only ever compared,
+ * so only its SHA-256 is kept.
+ */
+export const whatsappAccounts = sqliteTable(
+  "whatsapp_accounts",
+  {
+    projectId: text("project_id")
+      .primaryKey()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    provider: text("provider", { enum: ["meta", "sandbox"] }).notNull(),
+    phoneNumberId: text("phone_number_id").notNull(),
+    wabaId: text("waba_id").notNull(),
+    accessTokenEnc: text("access_token_enc"),
+    appSecretEnc: text("app_secret_enc"),
+    verifyTokenHash: text("verify_token_hash"),
+    // Messages per second this number may send (Meta's default tier is 80; up to 1,000).
+    throughput: integer("throughput").notNull().default(80),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("whatsapp_accounts_phone").on(t.phoneNumberId),
+    index("whatsapp_accounts_waba").on(t.wabaId),
+    index("whatsapp_accounts_verify").on(t.verifyTokenHash),
+  ],
+);
+
+export const templates = sqliteTable(
+  "templates",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    language: text("language").notNull(),
+    category: text("category", { enum: ["MARKETING", "UTILITY", "AUTHENTICATION"] }).notNull(),
+    status: text("status", { enum: ["PENDING", "APPROVED", "REJECTED", "PAUSED", "DISABLED"] }).notNull(),
+    rejectedReason: text("rejected_reason"),
+    // Meta's id for the template, once submitted.
+    providerTemplateId: text("provider_template_id"),
+    // The definition as submitted (header, body, footer, buttons), JSON.
+    definition: text("definition", { mode: "json" }).notNull(),
+    // What a send must supply, JSON: header kind and count, body count, button parameters.
+    params: text("params", { mode: "json" }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("templates_project_name_language").on(t.projectId, t.name, t.language),
+    index("templates_project_status").on(t.projectId, t.status, t.id),
+    index("templates_provider_id").on(t.providerTemplateId),
+  ],
+);
+
+/** One WhatsApp message to one recipient, from acceptance to its final state. */
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    campaignId: text("campaign_id"),
+    runId: text("run_id"),
+    templateId: text("template_id"),
+    number: text("number").notNull(),
+    status: text("status", {
+      enum: ["queued", "sending", "sent", "delivered", "read", "failed", "skipped"],
+    }).notNull(),
+    // The provider-neutral message to send (src/whatsapp/types.ts TemplateMessage), JSON.
+    payload: text("payload", { mode: "json" }),
+    wamid: text("wamid"),
+    attempts: integer("attempts").notNull().default(0),
+    errorCode: integer("error_code"),
+    errorTitle: text("error_title"),
+    errorMessage: text("error_message"),
+    skipReason: text("skip_reason"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+    sentAt: integer("sent_at"),
+    deliveredAt: integer("delivered_at"),
+    readAt: integer("read_at"),
+    failedAt: integer("failed_at"),
+  },
+  (t) => [
+    uniqueIndex("messages_wamid").on(t.wamid),
+    index("messages_project").on(t.projectId, t.id),
+    index("messages_campaign_run").on(t.campaignId, t.runId, t.id),
+    index("messages_status_updated").on(t.status, t.updatedAt),
+  ],
+);
+
+/** Every state a message went through, in order, for `GET /v1/messages/{id}`. */
+export const messageEvents = sqliteTable(
+  "message_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    messageId: text("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    status: text("status").notNull(),
+    at: integer("at").notNull(),
+    errorCode: integer("error_code"),
+    detail: text("detail"),
+  },
+  (t) => [index("message_events_message").on(t.messageId, t.id)],
+);

@@ -13,9 +13,12 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  not_configured: 409,
   payload_too_large: 413,
+  unprocessable: 422,
   unsupported_media_type: 415,
   internal_error: 500,
+  provider_error: 502,
   misconfigured: 500,
 } as const;
 

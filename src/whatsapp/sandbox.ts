@@ -1,0 +1,97 @@
+import { randomBytes, toHex } from "../lib/crypto";
+import type { Result, TemplateDefinition, TemplateMessage, TemplateStatus, WhatsAppProvider } from "./types";
+import { statusPayload, type WebhookEventMessage } from "./webhook";
+
+/**
+ * Test numbers: the last four digits of the recipient choose what happens, so every counter can be
+ * watched moving without a Meta account. Any other number goes sent → delivered → read.
+ */
+export const SANDBOX_OUTCOMES = {
+  "0000": { description: "not on WhatsApp (failed, 131026)", code: 131026, title: "Message undeliverable" },
+  "1111": { description: "delivery fails (failed, 131000)", code: 131000, title: "Something went wrong" },
+  "2222": { description: "delivered, never read" },
+  "3333": {
+    description: "has stopped marketing messages (a MARKETING template fails with 131050)",
+    code: 131050,
+    title: "User has stopped marketing messages",
+  },
+} as const;
+
+// Seconds after the send at which each status arrives, through the events queue like a webhook.
+export const SANDBOX_DELAYS = { sent: 1, delivered: 2, read: 4, failed: 2 } as const;
+
+export interface SandboxOptions {
+  projectId: string;
+  phoneNumberId: string;
+  wabaId: string;
+  events: Queue;
+  now?: () => number;
+}
+
+/** Accepts every well-formed send and plays Meta's webhook lifecycle through the `events` queue. */
+export class SandboxProvider implements WhatsAppProvider {
+  readonly kind = "sandbox";
+
+  constructor(private readonly options: SandboxOptions) {}
+
+  async sendTemplate(message: TemplateMessage): Promise<Result<{ wamid: string }>> {
+    const wamid = `wamid.sandbox.${toHex(randomBytes(12))}`;
+    const ending = message.to.slice(-4);
+    const now = this.options.now?.() ?? Date.now();
+    const base = {
+      wabaId: this.options.wabaId,
+      phoneNumberId: this.options.phoneNumberId,
+      wamid,
+      recipient: message.to,
+      callbackData: message.callbackData,
+    };
+    const plan: { status: "sent" | "delivered" | "read" | "failed"; error?: { code: number; title: string } }[] = [];
+    if (ending === "0000") plan.push({ status: "failed", error: SANDBOX_OUTCOMES["0000"] });
+    else if (ending === "3333" && message.template.category === "MARKETING")
+      plan.push({ status: "failed", error: SANDBOX_OUTCOMES["3333"] });
+    else if (ending === "1111") plan.push({ status: "sent" }, { status: "failed", error: SANDBOX_OUTCOMES["1111"] });
+    else if (ending === "2222") plan.push({ status: "sent" }, { status: "delivered" });
+    else plan.push({ status: "sent" }, { status: "delivered" }, { status: "read" });
+
+    await this.options.events.sendBatch(
+      plan.map(({ status, error }) => {
+        const delay = SANDBOX_DELAYS[status];
+        const body: WebhookEventMessage = {
+          kind: "whatsapp-webhook",
+          source: "sandbox",
+          projectId: this.options.projectId,
+          receivedAt: now + delay * 1000,
+          payload: statusPayload({
+            ...base,
+            status,
+            at: now + delay * 1000,
+            error: error ? { code: error.code, title: error.title, message: error.title } : undefined,
+          }),
+        };
+        return { body, delaySeconds: delay };
+      }),
+    );
+    return { ok: true, wamid };
+  }
+
+  async createTemplate(
+    _definition: TemplateDefinition,
+  ): Promise<Result<{ providerTemplateId: string; status: TemplateStatus; rejectedReason: string | null }>> {
+    // The sandbox reviews nothing: every well-formed template is approved at once.
+    return {
+      ok: true,
+      providerTemplateId: `sandbox-${toHex(randomBytes(8))}`,
+      status: "APPROVED",
+      rejectedReason: null,
+    };
+  }
+
+  async listTemplates() {
+    // The sandbox keeps no templates of its own; the project's table is the whole truth.
+    return { ok: true as const, templates: [] };
+  }
+
+  async deleteTemplate(_name: string) {
+    return { ok: true as const };
+  }
+}
