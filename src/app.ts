@@ -9,9 +9,13 @@ import { ApiError, errorResponse, toApiError } from "./lib/errors";
 import { createLogger } from "./lib/log";
 import { adminKeys } from "./routes/admin/keys";
 import { adminProjects } from "./routes/admin/projects";
+import { adminWhatsApp } from "./routes/admin/whatsapp";
 import { contactRoutes } from "./routes/contacts";
 import { ATTRIBUTES, definitionRoutes, TAGS } from "./routes/definitions";
+import { messageRoutes } from "./routes/messages";
 import { projectRoutes } from "./routes/project";
+import { templateRoutes } from "./routes/templates";
+import { whatsappWebhooks } from "./routes/webhooks/whatsapp";
 
 export const MAX_JSON_BODY_BYTES = 256 * 1024;
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\b/i;
@@ -40,12 +44,17 @@ const requireJsonBody = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-const limitBody = bodyLimit({
+const jsonBodyLimit = bodyLimit({
   maxSize: MAX_JSON_BODY_BYTES,
   onError: () => {
     throw new ApiError("payload_too_large", `request body is larger than ${MAX_JSON_BODY_BYTES} bytes`);
   },
 });
+
+// Webhooks set their own, larger limit: Meta's payloads may reach 3 MB.
+const limitBody = createMiddleware<AppEnv>((c, next) =>
+  c.req.path.startsWith("/webhooks/") ? next() : jsonBodyLimit(c, next),
+);
 
 export function createApp() {
   const app = router();
@@ -69,6 +78,10 @@ export function createApp() {
   app.route("/v1/tags", definitionRoutes(TAGS));
   app.route("/v1/attributes", definitionRoutes(ATTRIBUTES));
   app.route("/v1/contacts", contactRoutes);
+  app.route("/v1/templates", templateRoutes);
+  app.route("/v1/admin/projects", adminWhatsApp);
+  app.route("/v1/messages", messageRoutes);
+  app.route("/webhooks/whatsapp", whatsappWebhooks);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",

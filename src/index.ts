@@ -1,5 +1,7 @@
 import { createApp } from "./app";
 import { dispatchQueue } from "./queues";
+import { consumeEvents } from "./queues/events";
+import { consumeSends } from "./queues/sends";
 
 export { CampaignStats } from "./durable-objects/campaign-stats";
 
@@ -7,5 +9,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env, ctx) => dispatchQueue(batch, env, ctx, {}),
+  queue: (batch, env, ctx) => dispatchQueue(batch, env, ctx, { sends: consumeSends, events: consumeEvents }),
 } satisfies ExportedHandler<Env>;

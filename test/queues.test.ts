@@ -80,7 +80,7 @@ describe("queue dispatcher, through the Worker's queue handler", () => {
     expect(error).not.toHaveBeenCalled();
   });
 
-  it.each(["wa-campaigns-sends", "wa-campaigns-jobs", "wa-campaigns-events", "wa-campaigns-unknown"])(
+  it.each(["wa-campaigns-jobs", "wa-campaigns-unknown"])(
     "retries the whole batch from %s, which has no consumer yet",
     async (queue) => {
       const batch = createMessageBatch(queue, messages(2));

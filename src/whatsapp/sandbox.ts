@@ -91,7 +91,7 @@ export class SandboxProvider implements WhatsAppProvider {
     return { ok: true as const, templates: [] };
   }
 
-  async deleteTemplate(_name: string) {
+  async deleteTemplate(_name: string, _providerTemplateId?: string | null) {
     return { ok: true as const };
   }
 }

@@ -103,5 +103,9 @@ export interface WhatsAppProvider {
   ): Promise<Result<{ providerTemplateId: string; status: TemplateStatus; rejectedReason: string | null }>>;
   /** Every template of the WhatsApp Business Account, following Meta's paging to the end. */
   listTemplates(): Promise<Result<{ templates: RemoteTemplate[] }>>;
-  deleteTemplate(name: string): Promise<Result<object>>;
+  /**
+   * Deletes a template. With `providerTemplateId` only that language goes (Meta's `hsm_id`);
+   * without it Meta deletes the name in every language.
+   */
+  deleteTemplate(name: string, providerTemplateId?: string | null): Promise<Result<object>>;
 }

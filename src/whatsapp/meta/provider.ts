@@ -1,4 +1,6 @@
+import { classifyMetaError, isTimeout, networkError, timeoutError, unexpectedResponse } from "../errors";
 import type {
+  ProviderError,
   RemoteTemplate,
   Result,
   TemplateDefinition,
@@ -6,6 +8,13 @@ import type {
   TemplateStatus,
   WhatsAppProvider,
 } from "../types";
+import {
+  createTemplateBody,
+  type MetaTemplate,
+  sendTemplateBody,
+  templateDefinition,
+  templateStatus,
+} from "./payloads";
 
 export interface MetaProviderOptions {
   /** e.g. https://graph.facebook.com (no trailing slash needed) */
@@ -20,27 +29,149 @@ export interface MetaProviderOptions {
   timeoutMs?: number;
 }
 
-/** WhatsApp Cloud API through Meta's Graph API. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Meta's page size for message_templates; listing follows `paging` until there is no next page. */
+export const TEMPLATE_PAGE_SIZE = 100;
+// rejected_reason is not among the fields Meta returns by default.
+const TEMPLATE_FIELDS = "id,name,language,status,category,components,rejected_reason";
+// A WhatsApp Business Account holds at most a few thousand templates; this only stops a cursor loop.
+const MAX_TEMPLATE_PAGES = 1_000;
+
+type Call = { ok: true; status: number; json: unknown } | { ok: false; error: ProviderError };
+
+const fail = (error: ProviderError) => ({ ok: false as const, error });
+
+/** WhatsApp Cloud API through Meta's Graph API. Provider errors come back as results, never thrown. */
 export class MetaProvider implements WhatsAppProvider {
   readonly kind = "meta";
 
   constructor(readonly options: MetaProviderOptions) {}
 
-  sendTemplate(_message: TemplateMessage): Promise<Result<{ wamid: string }>> {
-    throw new Error("MetaProvider.sendTemplate: under construction");
+  private url(path: string, query?: Record<string, string>): string {
+    const base = this.options.baseUrl.replace(/\/+$/, "");
+    const search = query ? `?${new URLSearchParams(query)}` : "";
+    return `${base}/${this.options.version}/${path}${search}`;
   }
 
-  createTemplate(
-    _definition: TemplateDefinition,
+  /** One Graph API call: JSON in, JSON out, every failure (HTTP, network, time limit) classified. */
+  private async call(method: string, url: string, body?: unknown): Promise<Call> {
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // Called unbound on purpose: workerd's fetch throws "Illegal invocation" when called as a method.
+    const send = this.options.fetch ?? fetch;
+    const signal = AbortSignal.timeout(timeoutMs);
+    const headers: Record<string, string> = { authorization: `Bearer ${this.options.accessToken}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    // An injected fetch may ignore the signal; the race makes the time limit hold regardless.
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    aborted.catch(() => {});
+    let response: Response;
+    let text: string;
+    try {
+      response = await Promise.race([
+        send(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal }),
+        aborted,
+      ]);
+      text = await Promise.race([response.text(), aborted]);
+    } catch (cause) {
+      return fail(isTimeout(cause) || signal.aborted ? timeoutError(timeoutMs) : networkError(cause));
+    }
+    let json: unknown;
+    try {
+      json = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok) return fail(classifyMetaError(response.status, json, response.headers.get("retry-after")));
+    if (json === undefined) return fail(unexpectedResponse(response.status, "a JSON body"));
+    return { ok: true, status: response.status, json };
+  }
+
+  async sendTemplate(message: TemplateMessage): Promise<Result<{ wamid: string }>> {
+    const result = await this.call(
+      "POST",
+      this.url(`${this.options.phoneNumberId}/messages`),
+      sendTemplateBody(message),
+    );
+    if (!result.ok) return result;
+    const wamid = (result.json as { messages?: { id?: unknown }[] }).messages?.[0]?.id;
+    if (typeof wamid !== "string" || wamid === "") return fail(unexpectedResponse(result.status, "messages[0].id"));
+    return { ok: true, wamid };
+  }
+
+  async createTemplate(
+    definition: TemplateDefinition,
   ): Promise<Result<{ providerTemplateId: string; status: TemplateStatus; rejectedReason: string | null }>> {
-    throw new Error("MetaProvider.createTemplate: under construction");
+    const result = await this.call(
+      "POST",
+      this.url(`${this.options.wabaId}/message_templates`),
+      createTemplateBody(definition),
+    );
+    if (!result.ok) return result;
+    const created = result.json as { id?: unknown; status?: unknown };
+    if ((typeof created.id !== "string" && typeof created.id !== "number") || created.id === "") {
+      return fail(unexpectedResponse(result.status, "a template id"));
+    }
+    return {
+      ok: true,
+      providerTemplateId: String(created.id),
+      status: templateStatus(typeof created.status === "string" ? created.status : "PENDING"),
+      rejectedReason: null,
+    };
   }
 
-  listTemplates(): Promise<Result<{ templates: RemoteTemplate[] }>> {
-    throw new Error("MetaProvider.listTemplates: under construction");
+  async listTemplates(): Promise<Result<{ templates: RemoteTemplate[] }>> {
+    const templates: RemoteTemplate[] = [];
+    const seen = new Set<string>();
+    let url: string | undefined = this.url(`${this.options.wabaId}/message_templates`, {
+      limit: String(TEMPLATE_PAGE_SIZE),
+      fields: TEMPLATE_FIELDS,
+    });
+    for (let page = 0; url !== undefined && page < MAX_TEMPLATE_PAGES; page++) {
+      const result = await this.call("GET", url);
+      if (!result.ok) return result;
+      const json = result.json as {
+        data?: MetaTemplate[];
+        paging?: { cursors?: { after?: string }; next?: string };
+      };
+      for (const template of json.data ?? []) {
+        templates.push({
+          providerTemplateId: String(template.id ?? ""),
+          status: templateStatus(template.status),
+          rejectedReason: rejectedReason(template.rejected_reason),
+          definition: templateDefinition(template),
+        });
+      }
+      // Meta omits `next` on the last page; `after` alone does not mean there is more.
+      const after = json.paging?.cursors?.after;
+      const next = json.paging?.next;
+      url = undefined;
+      if (next && after && !seen.has(after)) {
+        seen.add(after);
+        url = this.url(`${this.options.wabaId}/message_templates`, {
+          limit: String(TEMPLATE_PAGE_SIZE),
+          fields: TEMPLATE_FIELDS,
+          after,
+        });
+      } else if (next && !after && !seen.has(next)) {
+        seen.add(next);
+        url = next;
+      }
+    }
+    return { ok: true, templates };
   }
 
-  deleteTemplate(_name: string): Promise<Result<object>> {
-    throw new Error("MetaProvider.deleteTemplate: under construction");
+  async deleteTemplate(name: string, providerTemplateId?: string | null): Promise<Result<object>> {
+    const query: Record<string, string> = providerTemplateId ? { name, hsm_id: providerTemplateId } : { name };
+    const result = await this.call("DELETE", this.url(`${this.options.wabaId}/message_templates`, query));
+    if (!result.ok) return result;
+    return { ok: true };
   }
+}
+
+/** Meta reports "NONE" (or nothing) for templates that were not rejected. */
+function rejectedReason(reason: unknown): string | null {
+  return typeof reason === "string" && reason !== "" && reason !== "NONE" ? reason : null;
 }

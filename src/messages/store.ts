@@ -1,0 +1,63 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { messageEvents, messages } from "../db/schema";
+import { newId } from "../lib/ids";
+import type { TemplateMessage } from "../whatsapp/types";
+
+export type MessageStatus = (typeof messages.$inferSelect)["status"];
+
+export const newMessageId = () => newId("msg");
+
+export interface NewMessage {
+  id?: string;
+  projectId: string;
+  number: string;
+  templateId: string | null;
+  payload: TemplateMessage;
+  campaignId?: string | null;
+  runId?: string | null;
+}
+
+/** Records a message as queued, with the first entry of its history, in one batch. */
+export async function insertQueuedMessage(db: Db, input: NewMessage) {
+  const id = input.id ?? newMessageId();
+  const now = Date.now();
+  await db.batch([
+    db.insert(messages).values({
+      id,
+      projectId: input.projectId,
+      number: input.number,
+      templateId: input.templateId,
+      campaignId: input.campaignId ?? null,
+      runId: input.runId ?? null,
+      payload: input.payload,
+      status: "queued",
+      createdAt: now,
+      updatedAt: now,
+    }),
+    db.insert(messageEvents).values({ messageId: id, status: "queued", at: now }),
+  ]);
+  return id;
+}
+
+export async function getMessage(db: Db, projectId: string, id: string) {
+  const [rows, history] = await db.batch([
+    db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.id, id), eq(messages.projectId, projectId))),
+    db
+      .select()
+      .from(messageEvents)
+      .where(
+        and(
+          eq(messageEvents.messageId, id),
+          // Scoped through the message so another project's id reveals nothing.
+          sql`EXISTS (SELECT 1 FROM messages m WHERE m.id = ${id} AND m.project_id = ${projectId})`,
+        ),
+      )
+      .orderBy(asc(messageEvents.id)),
+  ]);
+  const row = rows[0];
+  return row ? { row, history } : null;
+}

@@ -1,0 +1,40 @@
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import { createDb } from "../src/db/client";
+import { insertQueuedMessage } from "../src/messages/store";
+import type { TemplateMessage } from "../src/whatsapp/types";
+import { call } from "./helpers";
+
+export const db = () => createDb(env.DB);
+
+export const templateMessage = (to: string, category: "MARKETING" | "UTILITY" = "UTILITY"): TemplateMessage => ({
+  to,
+  template: { name: "order_update", language: "en_US", category },
+  body: ["Asha", "#1042"],
+});
+
+/** A queued message row, as the send endpoints will create them, and its job on the sends queue. */
+export async function queueMessage(projectId: string, to: string, category: "MARKETING" | "UTILITY" = "UTILITY") {
+  const id = await insertQueuedMessage(db(), {
+    projectId,
+    number: to,
+    templateId: null,
+    payload: templateMessage(to, category),
+  });
+  await env.SENDS.send({ kind: "send", projectId, messageId: id });
+  return id;
+}
+
+/** Polls `read` until `done` holds; queues and their delays make outcomes arrive later. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    value = await read();
+  }
+  expect(done(value), `condition not reached; last value: ${JSON.stringify(value)}`).toBe(true);
+  return value;
+}
+
+export const getMessage = (key: string, id: string) => call("GET", `/v1/messages/${id}`, { key });
