@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark in turn, each printing its figures and the conditions.
 import { run as api } from "./api.mjs";
+import { run as sends } from "./sends.mjs";
 
-const benches = { api };
+const benches = { api, sends };
 const only = process.argv.slice(2);
 
 for (const [name, bench] of Object.entries(benches)) {

@@ -1,0 +1,96 @@
+// Sends through the real sends-queue consumer and the Meta provider to the stand-in Graph API on
+// 127.0.0.1: messages per second from enqueue to `sent`, and duplicate provider calls.
+import { conditions } from "./conditions.mjs";
+import { startStandIn } from "./standin-server.mjs";
+import { ADMIN_TOKEN, createProject, startWorker } from "./worker.mjs";
+
+const MESSAGES = Number(process.env.BENCH_SENDS ?? 2000);
+
+export async function run() {
+  const standIn = await startStandIn();
+  const { mf, url } = await startWorker({ bindings: { GRAPH_API_BASE_URL: standIn.url } });
+  try {
+    const account = {
+      phoneNumberId: "100000000000001",
+      wabaId: "200000000000001",
+      accessToken: "EAAB-bench-token",
+      appSecret: "bench-app-secret",
+    };
+    await standIn.control("POST", "accounts", { ...account, autoApprove: true });
+    await standIn.control("POST", "templates", {
+      wabaId: account.wabaId,
+      name: "order_update",
+      language: "en_US",
+      status: "APPROVED",
+      components: [{ type: "BODY", text: "Hi {{1}}, order {{2}} is on its way." }],
+    });
+    const { projectId } = await createProject(url);
+    const put = await fetch(`${url}/v1/admin/projects/${projectId}/whatsapp`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ provider: "meta", ...account, verifyToken: "bench-verify-token", throughput: 1000 }),
+    });
+    if (!put.ok) throw new Error(`account set-up failed: ${put.status} ${await put.text()}`);
+
+    const db = await mf.getD1Database("DB");
+    const sends = await mf.getQueueProducer("SENDS");
+    const now = Date.now();
+    const ids = Array.from({ length: MESSAGES }, (_, i) => `msg_bench${String(i).padStart(8, "0")}`);
+    for (let i = 0; i < ids.length; i += 50) {
+      await db.batch(
+        ids.slice(i, i + 50).map((id, j) => {
+          const to = `+9198${String(i + j).padStart(8, "0")}`;
+          const payload = { to, template: { name: "order_update", language: "en_US" }, body: ["Asha", `#${i + j}`] };
+          return db
+            .prepare(
+              "INSERT INTO messages (id, project_id, number, status, payload, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?)",
+            )
+            .bind(id, projectId, to, JSON.stringify(payload), now, now);
+        }),
+      );
+    }
+
+    const started = performance.now();
+    for (let i = 0; i < ids.length; i += 100) {
+      await sends.sendBatch(
+        ids.slice(i, i + 100).map((messageId) => ({ body: { kind: "send", projectId, messageId } })),
+      );
+    }
+    const enqueuedMs = performance.now() - started;
+    let done = 0;
+    const deadline = Date.now() + 10 * 60_000;
+    while (Date.now() < deadline) {
+      const row = await db
+        .prepare("SELECT count(*) AS n FROM messages WHERE project_id = ? AND status NOT IN ('queued', 'sending')")
+        .bind(projectId)
+        .first();
+      done = row.n;
+      if (done >= MESSAGES) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const elapsedMs = performance.now() - started;
+    const received = (await standIn.control("GET", `sends?phoneNumberId=${account.phoneNumberId}`)).data;
+    const unique = new Set(received.map((s) => s.body.to));
+    return {
+      title: "Sends through the queue consumer to the stand-in Graph API",
+      rows: [
+        {
+          messages: MESSAGES,
+          "enqueue ms": Math.round(enqueuedMs),
+          "all sent ms": Math.round(elapsedMs),
+          "sends/s": Math.round((done / elapsedMs) * 1000),
+          "provider calls": received.length,
+          "duplicate calls": received.length - unique.size,
+          finished: done,
+        },
+      ],
+      conditions: conditions({
+        graphApi: `stand-in on ${standIn.url}`,
+        queue: "local Queues, batches of 100, one consumer invocation at a time",
+      }),
+    };
+  } finally {
+    await mf.dispose();
+    await standIn.close();
+  }
+}
