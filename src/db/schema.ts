@@ -218,3 +218,31 @@ export const messageEvents = sqliteTable(
   },
   (t) => [index("message_events_message").on(t.messageId, t.id)],
 );
+
+/**
+ * A campaign of either style. API campaigns send one template to whoever the CRM names; broadcast
+ * campaigns (a later migration adds their columns) send to audiences in runs.
+ */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["api", "broadcast"] }).notNull(),
+    name: text("name").notNull(),
+    // No foreign key: a template may be deleted at Meta and here while campaigns still name it;
+    // sending then answers with a clear error instead of the delete failing.
+    templateId: text("template_id"),
+    status: text("status", { enum: ["live", "paused"] }).notNull(),
+    // Why sending is paused when the system paused it (an account-level error from Meta).
+    pausedReason: text("paused_reason"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("campaigns_project_kind_name").on(t.projectId, t.kind, t.name),
+    index("campaigns_project").on(t.projectId, t.kind, t.id),
+  ],
+);
