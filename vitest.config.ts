@@ -1,7 +1,8 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { type Request as MiniflareRequest, Response as MiniflareResponse, fetch as outboundFetch } from "miniflare";
+import { type Request as MiniflareRequest, Response as MiniflareResponse } from "miniflare";
 import { defineConfig } from "vitest/config";
 import { createGraphStandIn } from "./standin/graph-api";
+import { MEDIA_HOSTS, mediaHostFetch } from "./standin/media-host";
 
 /** The host the Worker reaches Meta's Graph API on in tests: served by the stand-in, in this process. */
 export const GRAPH_STANDIN_HOST = "graph.standin.test";
@@ -10,23 +11,42 @@ export const GRAPH_STANDIN_HOST = "graph.standin.test";
 // running in parallel each register their own account and never see each other's.
 const graphStandIn = createGraphStandIn();
 
-/**
- * Every fetch the Worker (and the tests inside workerd) make leaves through here: the stand-in's
- * host is answered in-process, anything else goes to the network as it would without this hook.
- */
-async function outboundService(request: MiniflareRequest): Promise<MiniflareResponse> {
-  if (new URL(request.url).hostname !== GRAPH_STANDIN_HOST) return outboundFetch(request);
+/** Copies a request made inside workerd into a plain fetch-API one for an in-process handler. */
+async function toFetchRequest(request: MiniflareRequest): Promise<Request> {
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
-  const response = await graphStandIn.fetch(
-    new Request(request.url, {
-      method: request.method,
-      headers: [...request.headers],
-      body: hasBody ? await request.arrayBuffer() : undefined,
-    }),
-  );
-  return new MiniflareResponse(await response.arrayBuffer(), {
+  return new Request(request.url, {
+    method: request.method,
+    headers: [...request.headers],
+    body: hasBody ? await request.arrayBuffer() : undefined,
+  });
+}
+
+/** Hands an in-process handler's response back to workerd, headers (Content-Length too) intact. */
+async function toMiniflareResponse(request: MiniflareRequest, response: Response): Promise<MiniflareResponse> {
+  const bodiless = request.method === "HEAD" || response.status === 204 || response.status === 304;
+  if (bodiless) await response.body?.cancel();
+  return new MiniflareResponse(bodiless ? null : await response.arrayBuffer(), {
     status: response.status,
     headers: [...response.headers],
+  });
+}
+
+/**
+ * Every fetch the Worker (and the tests inside workerd) make leaves through here. The Graph API
+ * stand-in's host and the fake media hosts are answered in-process; any other host gets a 502, so
+ * no test ever reaches the real network (a test that needs a host must add a stand-in for it).
+ */
+async function outboundService(request: MiniflareRequest): Promise<MiniflareResponse> {
+  const hostname = new URL(request.url).hostname;
+  if (hostname === GRAPH_STANDIN_HOST) {
+    return toMiniflareResponse(request, await graphStandIn.fetch(await toFetchRequest(request)));
+  }
+  if ((MEDIA_HOSTS as readonly string[]).includes(hostname)) {
+    return toMiniflareResponse(request, await mediaHostFetch(await toFetchRequest(request)));
+  }
+  return new MiniflareResponse(`tests reach no real network: no stand-in answers ${hostname}`, {
+    status: 502,
+    headers: { "content-type": "text/plain; charset=utf-8", "x-outbound-guard": "unknown-host" },
   });
 }
 

@@ -1,14 +1,19 @@
 // `npm run bench`: every benchmark in turn, each printing its figures and the conditions.
 import { run as api } from "./api.mjs";
+import { run as apiSend } from "./api-send.mjs";
 import { run as sends } from "./sends.mjs";
 
-const benches = { api, sends };
+const benches = { api, "api-send": apiSend, sends };
 const only = process.argv.slice(2);
 
 for (const [name, bench] of Object.entries(benches)) {
   if (only.length > 0 && !only.includes(name)) continue;
-  const { title, rows, conditions } = await bench();
+  const { title, rows, extra, conditions } = await bench();
   console.log(`\n## ${title}`);
   console.table(rows);
+  if (extra) {
+    console.log(extra.title);
+    console.table(extra.rows);
+  }
   console.table(conditions);
 }

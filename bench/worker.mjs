@@ -39,13 +39,17 @@ export async function startWorker({ bindings = {} } = {}) {
             "wa-campaigns-events": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
           },
           queueProducers: { SENDS: "wa-campaigns-sends", JOBS: "wa-campaigns-jobs", EVENTS: "wa-campaigns-events" },
-          durableObjects: { CAMPAIGN_STATS: { className: "CampaignStats", useSQLite: true } },
+          durableObjects: {
+            CAMPAIGN_STATS: { className: "CampaignStats", useSQLite: true },
+            IDEMPOTENCY: { className: "IdempotencyKeys", useSQLite: true },
+          },
           bindings: {
             WHATSAPP_PROVIDER: "sandbox",
             GRAPH_API_BASE_URL: "http://127.0.0.1:9",
             GRAPH_API_VERSION: "v26.0",
             LOG_LEVEL: "warn",
             ADMIN_TOKEN,
+            DEBUG_D1_COUNT: "0",
             ENCRYPTION_KEY: "tUusLXsPubduPGp3wl9oRFzeqEC/HlG6fPoXaKpJ2hU=",
             ...bindings,
           },

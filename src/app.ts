@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { createDb } from "./db/client";
+import { countingD1, type RoundTrips } from "./db/counting";
 import { readConfig } from "./env";
 import { type AppEnv, router } from "./http/context";
 import { ApiError, errorResponse, toApiError } from "./lib/errors";
@@ -10,6 +11,8 @@ import { createLogger } from "./lib/log";
 import { adminKeys } from "./routes/admin/keys";
 import { adminProjects } from "./routes/admin/projects";
 import { adminWhatsApp } from "./routes/admin/whatsapp";
+import { apiSendRoutes } from "./routes/api-send";
+import { apiCampaignRoutes } from "./routes/campaigns/api-campaigns";
 import { contactRoutes } from "./routes/contacts";
 import { ATTRIBUTES, definitionRoutes, TAGS } from "./routes/definitions";
 import { messageRoutes } from "./routes/messages";
@@ -25,9 +28,11 @@ const context = createMiddleware<AppEnv>(async (c, next) => {
   const log = createLogger({ requestId: c.var.requestId }, config.LOG_LEVEL);
   c.set("config", config);
   c.set("log", log);
-  c.set("db", createDb(c.env.DB));
+  const trips: RoundTrips = { count: 0 };
+  c.set("db", createDb(config.DEBUG_D1_COUNT ? countingD1(c.env.DB, trips) : c.env.DB));
   const started = Date.now();
   await next();
+  if (config.DEBUG_D1_COUNT) c.res.headers.set("X-D1-Round-Trips", String(trips.count));
   // routePath is the matched pattern (`/v1/contacts/:number`), so no number reaches the log.
   log.info("request", { method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Date.now() - started });
 });
@@ -79,9 +84,11 @@ export function createApp() {
   app.route("/v1/attributes", definitionRoutes(ATTRIBUTES));
   app.route("/v1/contacts", contactRoutes);
   app.route("/v1/templates", templateRoutes);
+  app.route("/v1/api-campaigns", apiCampaignRoutes);
   app.route("/v1/admin/projects", adminWhatsApp);
   app.route("/v1/messages", messageRoutes);
   app.route("/webhooks/whatsapp", whatsappWebhooks);
+  app.route("/campaign/t1/api/v2", apiSendRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",

@@ -11,6 +11,11 @@ const ConfigSchema = z.object({
     .regex(/^v\d+\.\d+$/, "must look like v26.0")
     .default("v26.0"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Benchmarks only: report D1 round trips per request in an X-D1-Round-Trips header.
+  DEBUG_D1_COUNT: z
+    .enum(["0", "1"])
+    .default("0")
+    .transform((v) => v === "1"),
   ADMIN_TOKEN: z.string().min(16, "must be set (wrangler secret put ADMIN_TOKEN) and at least 16 characters"),
   ENCRYPTION_KEY: z
     .string()

@@ -4,6 +4,7 @@ import { consumeEvents } from "./queues/events";
 import { consumeSends } from "./queues/sends";
 
 export { CampaignStats } from "./durable-objects/campaign-stats";
+export { IdempotencyKeys } from "./durable-objects/idempotency";
 
 const app = createApp();
 

@@ -96,9 +96,9 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError("internal_error", "internal error");
 }
 
-export function errorResponse(c: Context, err: ApiError) {
+export function errorBodyOf(c: Context, err: ApiError) {
   const requestId = c.get("requestId") as string | undefined;
-  const body = {
+  return {
     error: {
       code: err.code,
       message: err.message,
@@ -106,5 +106,8 @@ export function errorResponse(c: Context, err: ApiError) {
     },
     requestId: requestId ?? null,
   };
-  return c.json(body, err.status, err.headers);
+}
+
+export function errorResponse(c: Context, err: ApiError) {
+  return c.json(errorBodyOf(c, err), err.status, err.headers);
 }

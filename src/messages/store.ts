@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { messageEvents, messages } from "../db/schema";
 import { newId } from "../lib/ids";
 import type { TemplateMessage } from "../whatsapp/types";
+import { historyIfChanged } from "./status";
 
 export type MessageStatus = (typeof messages.$inferSelect)["status"];
 
@@ -38,6 +39,34 @@ export async function insertQueuedMessage(db: Db, input: NewMessage) {
     db.insert(messageEvents).values({ messageId: id, status: "queued", at: now }),
   ]);
   return id;
+}
+
+/**
+ * Records a message once: a queue redelivery that inserts the same id again changes nothing (and
+ * writes no second history row). `skipReason` records it as skipped instead of queued.
+ */
+export async function insertMessageOnce(db: Db, input: NewMessage & { id: string; skipReason?: string }) {
+  const now = Date.now();
+  const status = input.skipReason ? "skipped" : "queued";
+  await db.batch([
+    db
+      .insert(messages)
+      .values({
+        id: input.id,
+        projectId: input.projectId,
+        number: input.number,
+        templateId: input.templateId,
+        campaignId: input.campaignId ?? null,
+        runId: input.runId ?? null,
+        payload: input.payload,
+        status,
+        skipReason: input.skipReason ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing(),
+    historyIfChanged(db, input.id, status, now, null, input.skipReason ?? null),
+  ]);
 }
 
 export async function getMessage(db: Db, projectId: string, id: string) {

@@ -1,3 +1,4 @@
+import { forgetProjectCampaigns } from "../campaigns/cache";
 import { createDb, type Db } from "../db/client";
 import { createLogger, type Logger, logLevel } from "../lib/log";
 import { decodeCallback } from "../messages/callback";
@@ -45,6 +46,8 @@ export async function handleWebhookEvent(db: Db, event: WebhookEventMessage, log
           event: change.value.event,
           reason: change.value.reason ?? null,
         });
+        // Sends read a campaign's template status from a short cache: let this isolate see the change now.
+        forgetProjectCampaigns(event.projectId);
         continue;
       }
       for (const status of change.value.statuses ?? []) {

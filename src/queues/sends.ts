@@ -1,15 +1,12 @@
 import { createDb } from "../db/client";
 import { readConfig } from "../env";
 import { createLogger, logLevel } from "../lib/log";
+import { type ApiSendJob, processApiSend } from "../messages/api-send";
 import { sendQueuedMessage } from "../messages/send";
 import { providerForProject } from "../whatsapp";
 
-/** What the `sends` queue carries: a pointer to a queued message row. */
-export interface SendJob {
-  kind: "send";
-  projectId: string;
-  messageId: string;
-}
+/** What the `sends` queue carries: a pointer to a queued message row, or an accepted API send. */
+export type SendJob = { kind: "send"; projectId: string; messageId: string } | ApiSendJob;
 
 const MAX_RETRY_DELAY_SECONDS = 15 * 60;
 
@@ -27,7 +24,10 @@ export async function consumeSends(batch: MessageBatch, env: Env) {
     const job = message.body as SendJob;
     try {
       const { provider } = await providerForProject(db, { config, events: env.EVENTS }, job.projectId);
-      const outcome = await sendQueuedMessage(db, provider, job.projectId, job.messageId);
+      const outcome =
+        job.kind === "api-send"
+          ? await processApiSend(db, provider, job)
+          : await sendQueuedMessage(db, provider, job.projectId, job.messageId);
       if (outcome.kind === "retry") {
         message.retry({ delaySeconds: outcome.error.retryAfterSeconds ?? backoffSeconds(message.attempts) });
         continue;

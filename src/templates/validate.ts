@@ -326,7 +326,7 @@ const EXPECTED_HEADER: Record<HeaderFormat, { type: HeaderParameter["type"]; nee
 };
 
 // Meta refuses parameter text with new lines, tabs or more than four consecutive spaces (132018).
-const BAD_PARAM_TEXT = /[\n\t]| {5}/;
+export const BAD_PARAM_TEXT = /[\n\t]| {5}/;
 
 function isHttpUrl(link: string) {
   if (!URL_PATTERN.test(link)) return false;

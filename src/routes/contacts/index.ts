@@ -7,6 +7,7 @@ import {
   UpsertContactBody,
   UpsertContactResponse,
 } from "../../contacts/schemas";
+import { forgetSnapshot } from "../../contacts/snapshot";
 import { deleteContact, getContact, listContacts, toContact, upsertContact } from "../../contacts/store";
 import { router } from "../../http/context";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
@@ -82,6 +83,7 @@ export const contactRoutes = router(requireApiKey)
     const { number: raw, ...rest } = c.req.valid("json");
     const number = parseNumber(raw, "number", "body");
     const result = await upsertContact(c.var.db, c.var.principal.projectId, number, rest);
+    if (rest.optedOut !== undefined) forgetSnapshot(c.var.principal.projectId);
     return c.json(result, result.created ? 201 : 200);
   })
   .openapi(list, async (c) => {

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import { requireApiKey, requireRole } from "../../auth/api-key";
+import { forgetSnapshot } from "../../contacts/snapshot";
 import type { Db } from "../../db/client";
 import { attributes, tags } from "../../db/schema";
 import { router } from "../../http/context";
@@ -116,6 +117,7 @@ export function definitionRoutes(kind: DefinitionKind) {
         .returning()
         .get();
       if (!row) throw new ApiError("conflict", `${noun} "${name}" already exists`);
+      forgetSnapshot(c.var.principal.projectId);
       return c.json(toItem(row), 201);
     })
     .openapi(list, async (c) => {
@@ -143,6 +145,7 @@ export function definitionRoutes(kind: DefinitionKind) {
         .returning()
         .get();
       if (!row) throw notFound(noun);
+      forgetSnapshot(c.var.principal.projectId);
       return c.json(toItem(row), 200);
     });
 }

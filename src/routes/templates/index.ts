@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireApiKey, requireRole } from "../../auth/api-key";
+import { forgetProjectCampaigns } from "../../campaigns/cache";
 import { router } from "../../http/context";
 import { ApiKeySecurity, ErrorSchema, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
 import { decodeCursor, PageQuery, page, toPage } from "../../http/pagination";
@@ -192,6 +193,7 @@ export const templateRoutes = router(requireApiKey)
     const { provider } = await providerForProject(db, { config: c.var.config, events: c.env.EVENTS }, projectId);
     await viaProvider(log, "delete the template", () => provider.deleteTemplate(row.name, row.providerTemplateId));
     const deleted = await deleteTemplate(db, projectId, row.id);
+    forgetProjectCampaigns(projectId);
     // A concurrent delete (or a deletion webhook) may have removed it meanwhile: it is gone either way.
     log.info("template deleted", { templateId: row.id });
     return c.json(toTemplate(deleted ?? row), 200);
@@ -202,6 +204,7 @@ export const templateRoutes = router(requireApiKey)
     const { provider } = await providerForProject(db, { config: c.var.config, events: c.env.EVENTS }, projectId);
     const listed = await viaProvider(log, "list the templates", () => provider.listTemplates());
     const { skipped, ...counts } = await syncTemplates(db, projectId, listed.templates);
+    forgetProjectCampaigns(projectId);
     if (skipped.length > 0) log.warn("templates not imported: not representable", { skipped });
     log.info("templates synced", { ...counts });
     return c.json(SyncResultSchema.parse(counts), 200);

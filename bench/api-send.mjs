@@ -1,0 +1,101 @@
+// The API-campaign endpoint under load, next to a bare route of the same Worker, and the D1 round
+// trips its request path waits on once caches are warm.
+import { conditions } from "./conditions.mjs";
+import { load } from "./load.mjs";
+import { ADMIN_TOKEN, createProject, startWorker } from "./worker.mjs";
+
+const CONNECTIONS = 50;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+
+async function json(url, method, headers, body) {
+  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+  return { headers: response.headers, body: JSON.parse(text) };
+}
+
+export async function run() {
+  const { mf, url } = await startWorker({ bindings: { DEBUG_D1_COUNT: "1" } });
+  try {
+    const { key } = await createProject(url, "api-send bench");
+    const auth = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+    await json(`${url}/v1/tags`, "POST", auth, { name: "crm" });
+    const template = await json(`${url}/v1/templates`, "POST", auth, {
+      name: "order_update",
+      language: "en_US",
+      category: "UTILITY",
+      body: { text: "Hi {{1}}, your order {{2}} is on its way.", examples: ["Asha", "#1042"] },
+    });
+    await json(`${url}/v1/api-campaigns`, "POST", auth, { name: "orders", templateId: template.body.id });
+
+    let n = 0;
+    const bodyFor = () => {
+      n += 1;
+      return JSON.stringify({
+        apiKey: key,
+        campaignName: "orders",
+        destination: `98${String(n % 10_000_000).padStart(8, "0")}`,
+        userName: `Lead ${n}`,
+        source: "bench",
+        templateParams: [`Lead ${n}`, `#${n}`],
+        tags: ["crm"],
+      });
+    };
+    // Warm the isolate's caches (key, campaign and template, project snapshot).
+    for (let i = 0; i < 5; i++) {
+      await fetch(`${url}/campaign/t1/api/v2`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: bodyFor(),
+      });
+    }
+
+    const rows = [];
+    const common = { connections: CONNECTIONS, seconds: SECONDS };
+    rows.push(await load({ name: "GET /health (bare route)", url: `${url}/health`, ...common }));
+    rows.push(
+      await load({
+        name: "POST /campaign/t1/api/v2",
+        url: `${url}/campaign/t1/api/v2`,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        requests: [{ method: "POST", setupRequest: (req) => ({ ...req, body: bodyFor() }) }],
+        ...common,
+      }),
+    );
+    const bare = rows[0]["req/s"];
+    for (const row of rows) row["vs bare"] = `${((row["req/s"] / bare) * 100).toFixed(0)}%`;
+
+    // Round trips to D1 the request path waits on, per request, once warm.
+    const trips = [];
+    for (let i = 0; i < 50; i++) {
+      const response = await fetch(`${url}/campaign/t1/api/v2`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: bodyFor(),
+      });
+      trips.push(Number(response.headers.get("x-d1-round-trips")));
+      await response.arrayBuffer();
+    }
+    const adminCheck = await fetch(`${url}/v1/admin/projects`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    await adminCheck.arrayBuffer();
+    return {
+      title: "API-campaign endpoint",
+      rows,
+      extra: {
+        title: "D1 round trips waited on per warm request (50 sequential requests)",
+        rows: [
+          {
+            min: Math.min(...trips),
+            max: Math.max(...trips),
+            total: trips.reduce((a, b) => a + b, 0),
+            "requests with 0": trips.filter((t) => t === 0).length,
+          },
+        ],
+      },
+      conditions: conditions({ connections: CONNECTIONS, secondsPerScenario: SECONDS, sendsAccepted: n }),
+    };
+  } finally {
+    await mf.dispose();
+  }
+}

@@ -1,0 +1,14 @@
+import { cached, remember } from "../campaigns/cache";
+import { type ApiCampaignWithTemplate, getApiCampaignByName } from "../campaigns/store";
+import type { Db } from "../db/client";
+
+/** The campaign and its template, from the isolate's cache when fresh (see campaigns/cache.ts). */
+export async function loadApiCampaign(
+  db: Db,
+  projectId: string,
+  name: string,
+): Promise<ApiCampaignWithTemplate | null> {
+  const hit = cached<ApiCampaignWithTemplate | null>(projectId, name);
+  if (hit !== undefined) return hit;
+  return remember(projectId, name, await getApiCampaignByName(db, projectId, name));
+}

@@ -1,0 +1,181 @@
+// Checks a media URL a client gives for a template's IMAGE, VIDEO or DOCUMENT header before the
+// send is accepted: WhatsApp downloads the file itself, later, and a URL it cannot use only fails
+// at delivery. The URL must be safe to request (see ./address), publicly downloadable, and of a
+// type and size WhatsApp takes for that header (see ./limits).
+//
+// One bounded probe: HEAD first; when a server refuses HEAD (405, 501, or the 403 of signed
+// object-store URLs) a GET of `Range: bytes=0-0` whose body is cancelled at once. Redirects are
+// followed by hand, at most MAX_REDIRECTS, each Location re-checked against the same rules. A
+// single timeout bounds the whole probe, redirects included. Results are cached (./cache).
+
+import { refuseUrl, type UrlRefusal } from "./address";
+import { cachedResult, rememberResult } from "./cache";
+import { MEDIA_LIMITS, type MediaKind, MiB } from "./limits";
+
+export { clearMediaCheckCache } from "./cache";
+export type { MediaKind } from "./limits";
+
+export type MediaCheckResult =
+  | { ok: true; contentType: string; size: number | null; finalUrl: string }
+  | { ok: false; reason: string };
+
+export interface MediaCheckOptions {
+  /** Used for every request; defaults to the runtime's fetch. */
+  fetch?: typeof fetch;
+  /** Bounds the whole check, redirects included. */
+  timeoutMs?: number;
+  /** The clock the cache's expiry is read from. */
+  now?: () => number;
+}
+
+export const MEDIA_CHECK_TIMEOUT_MS = 5_000;
+export const MAX_REDIRECTS = 3;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** HEAD answered with these is retried as a ranged GET. */
+const HEAD_REFUSED_STATUSES = new Set([403, 405, 501]);
+
+function refusalReason(refusal: UrlRefusal, subject: string): string {
+  switch (refusal) {
+    case "invalid":
+      return `${subject} is not a valid URL`;
+    case "scheme":
+      return `${subject} must start with http:// or https://`;
+    case "credentials":
+      return `${subject} must not contain a user name or password`;
+    case "internal-name":
+      return `${subject} must name a public host, not a local or internal one`;
+    case "private-address":
+      return `${subject} must point to a public address, not a private, loopback, link-local or reserved one`;
+  }
+}
+
+const fail = (reason: string): MediaCheckResult => ({ ok: false, reason });
+
+function describeTimeout(ms: number): string {
+  if (ms % 1000 === 0) return ms === 1000 ? "1 second" : `${ms / 1000} seconds`;
+  return `${ms} ms`;
+}
+
+function describeStatus(status: number): string {
+  if (status === 401 || status === 403) {
+    return `the media server refused access (HTTP ${status}); the file must be downloadable without credentials`;
+  }
+  if (status === 404 || status === 410) return `the media server has no file at this URL (HTTP ${status})`;
+  if (status >= 500) return `the media server failed (HTTP ${status}); try again later`;
+  return `the media server answered HTTP ${status} instead of the file`;
+}
+
+/** Megabytes with one decimal, rounded up so a file just over a limit never reads as equal to it. */
+const megabytes = (bytes: number) => `${(Math.ceil((bytes / MiB) * 10) / 10).toFixed(1)} MB`;
+
+/** The total size a response declares: a 206's Content-Range total, else Content-Length. */
+function declaredSize(response: Response): number | null {
+  if (response.status === 206) {
+    const total = /\/\s*(\d+)\s*$/.exec(response.headers.get("content-range") ?? "")?.[1];
+    return total === undefined ? null : Number(total);
+  }
+  const length = response.headers.get("content-length")?.trim();
+  return length && /^\d+$/.test(length) ? Number(length) : null;
+}
+
+async function discard(response: Response): Promise<void> {
+  try {
+    await response.body?.cancel();
+  } catch {
+    // Nothing to do: the body is not wanted.
+  }
+}
+
+function judge(kind: MediaKind, response: Response, finalUrl: string): MediaCheckResult {
+  const limit = MEDIA_LIMITS[kind];
+  const contentType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (contentType === "") {
+    return fail(
+      `the media server did not say what type of file this is (no Content-Type); ${limit.header} needs ${limit.accepted}`,
+    );
+  }
+  if (!limit.types.includes(contentType))
+    return fail(`the file is ${contentType}, but ${limit.header} needs ${limit.accepted}`);
+  const size = declaredSize(response);
+  if (size === 0) return fail("the file is empty");
+  if (size !== null && size > limit.maxBytes) {
+    return fail(`the file is ${megabytes(size)}, over WhatsApp's ${limit.maxLabel} limit for ${limit.header}`);
+  }
+  return { ok: true, contentType, size, finalUrl };
+}
+
+async function probe(start: URL, kind: MediaKind, fetcher: typeof fetch, timeoutMs: number): Promise<MediaCheckResult> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const headers = { accept: MEDIA_LIMITS[kind].types.join(", "), "accept-encoding": "identity" };
+  let url = start;
+  for (let redirects = 0; ; redirects++) {
+    let response: Response;
+    try {
+      response = await fetcher(url.href, { method: "HEAD", headers, redirect: "manual", signal });
+      if (HEAD_REFUSED_STATUSES.has(response.status)) {
+        await discard(response);
+        response = await fetcher(url.href, {
+          method: "GET",
+          headers: { ...headers, range: "bytes=0-0" },
+          redirect: "manual",
+          signal,
+        });
+      }
+    } catch {
+      if (signal.aborted) return fail(`the media server did not answer within ${describeTimeout(timeoutMs)}`);
+      return fail("the media server could not be reached");
+    }
+    await discard(response);
+
+    if (REDIRECT_STATUSES.has(response.status)) {
+      if (redirects === MAX_REDIRECTS) return fail(`the URL redirects more than ${MAX_REDIRECTS} times`);
+      const location = response.headers.get("location");
+      if (!location) return fail(`the media server answered a redirect (HTTP ${response.status}) without a Location`);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        return fail(refusalReason("invalid", "the URL's redirect target"));
+      }
+      const refusal = refuseUrl(next);
+      if (refusal) return fail(refusalReason(refusal, "the URL's redirect target"));
+      url = next;
+      continue;
+    }
+    if (response.status < 200 || response.status > 299) return fail(describeStatus(response.status));
+    return judge(kind, response, url.href);
+  }
+}
+
+/**
+ * Checks that `url` is a public, downloadable file WhatsApp accepts for a `kind` template header.
+ * A failure's `reason` is one client-facing sentence, meant to follow the field name
+ * (`media.url: the file is text/html, but an IMAGE header needs …`). `contentType` is the type's
+ * essence, without parameters; `size` is null when the server did not declare one.
+ */
+export async function checkMediaUrl(
+  url: string,
+  kind: MediaKind,
+  options: MediaCheckOptions = {},
+): Promise<MediaCheckResult> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return fail(refusalReason("invalid", "the URL"));
+  }
+  const refusal = refuseUrl(parsed);
+  // Refused without a request: nothing worth caching.
+  if (refusal) return fail(refusalReason(refusal, "the URL"));
+
+  const now = options.now ?? Date.now;
+  const key = `${kind} ${parsed.href}`;
+  const hit = cachedResult<MediaCheckResult>(key, now());
+  if (hit) return hit;
+
+  const fetcher = options.fetch ?? ((input, init) => fetch(input, init));
+  const result = await probe(parsed, kind, fetcher, options.timeoutMs ?? MEDIA_CHECK_TIMEOUT_MS);
+  rememberResult(key, result, now());
+  return result;
+}

@@ -1,0 +1,62 @@
+import { upsertContact } from "../contacts/store";
+import type { Db } from "../db/client";
+import type { TemplateCategory, TemplateMessage, WhatsAppProvider } from "../whatsapp/types";
+import { type SendOutcome, sendQueuedMessage } from "./send";
+import { insertMessageOnce } from "./store";
+
+/**
+ * An accepted API-campaign request, as the `sends` queue carries it. Everything the request path
+ * decided is here, so the consumer persists the contact and the message and sends without asking
+ * the CRM anything again.
+ */
+export interface ApiSendJob {
+  kind: "api-send";
+  projectId: string;
+  messageId: string;
+  campaignId: string;
+  templateId: string;
+  category: TemplateCategory;
+  contact: {
+    number: string;
+    name: string;
+    source?: string;
+    tags?: string[];
+    attributes?: Record<string, string>;
+  };
+  payload: TemplateMessage;
+  /** Set when the request path already knew the message must not be sent. */
+  skipReason?: "opted_out";
+  acceptedAt: number;
+}
+
+export const OPTED_OUT_REASON = "opted_out";
+
+export type ApiSendOutcome = SendOutcome | { kind: "skipped"; reason: string };
+
+/**
+ * Persists what the request accepted (contact, then message) and sends it. Safe to run again for
+ * the same job: the contact upsert is idempotent, the message insert happens once, and the send
+ * claim lets only one delivery call the provider.
+ */
+export async function processApiSend(db: Db, provider: WhatsAppProvider, job: ApiSendJob): Promise<ApiSendOutcome> {
+  const { contact } = await upsertContact(db, job.projectId, job.contact.number, {
+    name: job.contact.name,
+    source: job.contact.source,
+    tags: job.contact.tags,
+    attributes: job.contact.attributes,
+  });
+  // The contact row is the authority on opt-out; the request path only had a snapshot.
+  const skipReason =
+    job.skipReason ?? (job.category === "MARKETING" && contact.optedOut ? OPTED_OUT_REASON : undefined);
+  await insertMessageOnce(db, {
+    id: job.messageId,
+    projectId: job.projectId,
+    number: job.contact.number,
+    templateId: job.templateId,
+    campaignId: job.campaignId,
+    payload: job.payload,
+    skipReason,
+  });
+  if (skipReason) return { kind: "skipped", reason: skipReason };
+  return sendQueuedMessage(db, provider, job.projectId, job.messageId);
+}
