@@ -19,7 +19,7 @@ function wranglerCompatibilityDate() {
   return match[1];
 }
 
-export async function startWorker({ bindings = {} } = {}) {
+export async function startWorker({ bindings = {}, consumers = true } = {}) {
   const scriptPath = buildWorker();
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -33,11 +33,13 @@ export async function startWorker({ bindings = {} } = {}) {
           compatibilityDate: wranglerCompatibilityDate(),
           d1Databases: { DB: "bench-db" },
           r2Buckets: { FILES: "bench-files" },
-          queueConsumers: {
-            "wa-campaigns-sends": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
-            "wa-campaigns-jobs": { maxBatchSize: 1, maxBatchTimeout: 1, maxRetries: 5 },
-            "wa-campaigns-events": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
-          },
+          queueConsumers: consumers
+            ? {
+                "wa-campaigns-sends": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
+                "wa-campaigns-jobs": { maxBatchSize: 1, maxBatchTimeout: 1, maxRetries: 5 },
+                "wa-campaigns-events": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
+              }
+            : {},
           queueProducers: { SENDS: "wa-campaigns-sends", JOBS: "wa-campaigns-jobs", EVENTS: "wa-campaigns-events" },
           durableObjects: {
             CAMPAIGN_STATS: { className: "CampaignStats", useSQLite: true },
