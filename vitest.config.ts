@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { type Request as MiniflareRequest, Response as MiniflareResponse } from "miniflare";
 import { defineConfig } from "vitest/config";
 import { createGraphStandIn } from "./standin/graph-api";
+import { createHooksReceiver, HOOKS_HOST } from "./standin/hooks-receiver";
 import { MEDIA_HOSTS, mediaHostFetch } from "./standin/media-host";
 
 /** The host the Worker reaches Meta's Graph API on in tests: served by the stand-in, in this process. */
@@ -10,6 +11,7 @@ export const GRAPH_STANDIN_HOST = "graph.standin.test";
 // ONE stand-in for the whole run. Its state is keyed by phone number id and WABA id, so test files
 // running in parallel each register their own account and never see each other's.
 const graphStandIn = createGraphStandIn();
+const hooksReceiver = createHooksReceiver();
 
 /** Copies a request made inside workerd into a plain fetch-API one for an in-process handler. */
 async function toFetchRequest(request: MiniflareRequest): Promise<Request> {
@@ -40,6 +42,9 @@ async function outboundService(request: MiniflareRequest): Promise<MiniflareResp
   const hostname = new URL(request.url).hostname;
   if (hostname === GRAPH_STANDIN_HOST) {
     return toMiniflareResponse(request, await graphStandIn.fetch(await toFetchRequest(request)));
+  }
+  if (hostname === HOOKS_HOST) {
+    return toMiniflareResponse(request, await hooksReceiver.fetch(await toFetchRequest(request)));
   }
   if ((MEDIA_HOSTS as readonly string[]).includes(hostname)) {
     return toMiniflareResponse(request, await mediaHostFetch(await toFetchRequest(request)));

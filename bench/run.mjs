@@ -2,8 +2,9 @@
 import { run as api } from "./api.mjs";
 import { run as apiSend } from "./api-send.mjs";
 import { run as sends } from "./sends.mjs";
+import { run as webhooks } from "./webhooks.mjs";
 
-const benches = { api, "api-send": apiSend, sends };
+const benches = { api, "api-send": apiSend, sends, webhooks };
 const only = process.argv.slice(2);
 
 for (const [name, bench] of Object.entries(benches)) {

@@ -4,7 +4,8 @@ import { conditions } from "./conditions.mjs";
 import { startStandIn } from "./standin-server.mjs";
 import { ADMIN_TOKEN, createProject, startWorker } from "./worker.mjs";
 
-const MESSAGES = Number(process.env.BENCH_SENDS ?? 2000);
+const MESSAGES = Number(process.env.BENCH_SENDS ?? 20_000);
+const CAP = 1000;
 
 export async function run() {
   const standIn = await startStandIn();
@@ -28,7 +29,7 @@ export async function run() {
     const put = await fetch(`${url}/v1/admin/projects/${projectId}/whatsapp`, {
       method: "PUT",
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ provider: "meta", ...account, verifyToken: "bench-verify-token", throughput: 1000 }),
+      body: JSON.stringify({ provider: "meta", ...account, verifyToken: "bench-verify-token", throughput: CAP }),
     });
     if (!put.ok) throw new Error(`account set-up failed: ${put.status} ${await put.text()}`);
 
@@ -79,6 +80,8 @@ export async function run() {
           "enqueue ms": Math.round(enqueuedMs),
           "all sent ms": Math.round(elapsedMs),
           "sends/s": Math.round((done / elapsedMs) * 1000),
+          "cap/s": CAP,
+          "rate/cap": (((done / elapsedMs) * 1000) / CAP).toFixed(2),
           "provider calls": received.length,
           "duplicate calls": received.length - unique.size,
           finished: done,

@@ -36,7 +36,7 @@ export async function startWorker({ bindings = {}, consumers = true } = {}) {
           queueConsumers: consumers
             ? {
                 "wa-campaigns-sends": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
-                "wa-campaigns-jobs": { maxBatchSize: 1, maxBatchTimeout: 1, maxRetries: 5 },
+                "wa-campaigns-jobs": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
                 "wa-campaigns-events": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
               }
             : {},
@@ -44,6 +44,7 @@ export async function startWorker({ bindings = {}, consumers = true } = {}) {
           durableObjects: {
             CAMPAIGN_STATS: { className: "CampaignStats", useSQLite: true },
             IDEMPOTENCY: { className: "IdempotencyKeys", useSQLite: true },
+            SEND_GOVERNOR: { className: "SendGovernor", useSQLite: true },
           },
           bindings: {
             WHATSAPP_PROVIDER: "sandbox",

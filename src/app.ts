@@ -12,11 +12,15 @@ import { adminKeys } from "./routes/admin/keys";
 import { adminProjects } from "./routes/admin/projects";
 import { adminWhatsApp } from "./routes/admin/whatsapp";
 import { apiSendRoutes } from "./routes/api-send";
+import { callbackRoutes } from "./routes/callbacks";
 import { apiCampaignRoutes } from "./routes/campaigns/api-campaigns";
 import { contactRoutes } from "./routes/contacts";
 import { ATTRIBUTES, definitionRoutes, TAGS } from "./routes/definitions";
 import { messageRoutes } from "./routes/messages";
 import { projectRoutes } from "./routes/project";
+import { campaignResponseRoutes } from "./routes/responses";
+import { statsRoutes } from "./routes/stats";
+import { liveRoutes } from "./routes/stats/live";
 import { templateRoutes } from "./routes/templates";
 import { whatsappWebhooks } from "./routes/webhooks/whatsapp";
 
@@ -87,6 +91,10 @@ export function createApp() {
   app.route("/v1/api-campaigns", apiCampaignRoutes);
   app.route("/v1/admin/projects", adminWhatsApp);
   app.route("/v1/messages", messageRoutes);
+  app.route("/v1/campaigns", campaignResponseRoutes);
+  app.route("/v1/callback", callbackRoutes);
+  app.route("/v1/campaigns", statsRoutes);
+  app.route("/v1/campaigns", liveRoutes);
   app.route("/webhooks/whatsapp", whatsappWebhooks);
   app.route("/campaign/t1/api/v2", apiSendRoutes);
 

@@ -43,7 +43,8 @@ describe("queueRole", () => {
 });
 
 describe("queue dispatcher, through the Worker's queue handler", () => {
-  it.each(["wa-campaigns-sends-dlq", "wa-campaigns-jobs-dlq", "wa-campaigns-events-dlq"])(
+  // The sends DLQ has its own consumer (test/pipeline.test.ts); the others log and ack.
+  it.each(["wa-campaigns-jobs-dlq", "wa-campaigns-events-dlq"])(
     "acks every message of a dead-letter batch from %s and logs each one",
     async (queue) => {
       const batch = createMessageBatch(queue, messages(3, 11));
@@ -81,7 +82,7 @@ describe("queue dispatcher, through the Worker's queue handler", () => {
   });
 
   it.each(["wa-campaigns-jobs", "wa-campaigns-unknown"])(
-    "retries the whole batch from %s, which has no consumer yet",
+    "retries the whole batch from %s when no consumer handles its messages",
     async (queue) => {
       const batch = createMessageBatch(queue, messages(2));
       // The test batch records that the batch was retried but not the delay asked for: spy for it.

@@ -246,3 +246,50 @@ export const campaigns = sqliteTable(
     index("campaigns_project").on(t.projectId, t.kind, t.id),
   ],
 );
+
+/**
+ * Where a project's message status callbacks go. The signing secret is an AES-GCM ciphertext
+ * (src/whatsapp/credentials.ts, context `<projectId>:callback_secret`); it is shown to the
+ * customer once, when created or rotated, and never again.
+ */
+export const callbackEndpoints = sqliteTable("callback_endpoints", {
+  projectId: text("project_id")
+    .primaryKey()
+    .references(() => projects.id, { onDelete: "cascade" }),
+  url: text("url").notNull(),
+  secretEnc: text("secret_enc").notNull(),
+  createdAt: createdAt(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * What people answered to campaign messages: quick-reply presses (template `button` messages and
+ * interactive replies) and text replies quoting one of our messages. Linked to the message it
+ * answers, and through it to the campaign and run, when the quoted wamid is one of ours.
+ */
+export const responses = sqliteTable(
+  "responses",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    // E.164, like contacts.number.
+    number: text("number").notNull(),
+    // No foreign keys: a response outlives the message or campaign it answered.
+    messageId: text("message_id"),
+    campaignId: text("campaign_id"),
+    runId: text("run_id"),
+    // The inbound message's own wamid: a replayed webhook stores nothing twice.
+    wamid: text("wamid").notNull(),
+    kind: text("kind", { enum: ["button", "text", "interactive"] }).notNull(),
+    payload: text("payload"),
+    text: text("text"),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("responses_project_wamid").on(t.projectId, t.wamid),
+    index("responses_project_campaign").on(t.projectId, t.campaignId, t.id),
+    index("responses_project_number").on(t.projectId, t.number),
+  ],
+);

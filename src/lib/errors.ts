@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unprocessable: 422,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   internal_error: 500,
   provider_error: 502,
   misconfigured: 500,

@@ -2,6 +2,7 @@ import { upsertContact } from "../contacts/store";
 import type { Db } from "../db/client";
 import type { TemplateCategory, TemplateMessage, WhatsAppProvider } from "../whatsapp/types";
 import { type SendOutcome, sendQueuedMessage } from "./send";
+import type { Transition } from "./status";
 import { insertMessageOnce } from "./store";
 
 /**
@@ -31,14 +32,23 @@ export interface ApiSendJob {
 
 export const OPTED_OUT_REASON = "opted_out";
 
-export type ApiSendOutcome = SendOutcome | { kind: "skipped"; reason: string };
+export type ApiSendOutcome =
+  | SendOutcome
+  | { kind: "skipped"; reason: string }
+  /** Recorded as queued but not sent: the campaign is paused; resuming sends it. */
+  | { kind: "held" };
 
 /**
  * Persists what the request accepted (contact, then message) and sends it. Safe to run again for
  * the same job: the contact upsert is idempotent, the message insert happens once, and the send
  * claim lets only one delivery call the provider.
  */
-export async function processApiSend(db: Db, provider: WhatsAppProvider, job: ApiSendJob): Promise<ApiSendOutcome> {
+export async function processApiSend(
+  db: Db,
+  provider: WhatsAppProvider,
+  job: ApiSendJob,
+  options: { hold?: boolean; finalAttempt?: boolean; attempts?: number } = {},
+): Promise<{ outcome: ApiSendOutcome; created: Transition | null }> {
   const { contact } = await upsertContact(db, job.projectId, job.contact.number, {
     name: job.contact.name,
     source: job.contact.source,
@@ -48,7 +58,7 @@ export async function processApiSend(db: Db, provider: WhatsAppProvider, job: Ap
   // The contact row is the authority on opt-out; the request path only had a snapshot.
   const skipReason =
     job.skipReason ?? (job.category === "MARKETING" && contact.optedOut ? OPTED_OUT_REASON : undefined);
-  await insertMessageOnce(db, {
+  const created = await insertMessageOnce(db, {
     id: job.messageId,
     projectId: job.projectId,
     number: job.contact.number,
@@ -57,6 +67,7 @@ export async function processApiSend(db: Db, provider: WhatsAppProvider, job: Ap
     payload: job.payload,
     skipReason,
   });
-  if (skipReason) return { kind: "skipped", reason: skipReason };
-  return sendQueuedMessage(db, provider, job.projectId, job.messageId);
+  if (skipReason) return { outcome: { kind: "skipped", reason: skipReason }, created };
+  if (options.hold) return { outcome: { kind: "held" }, created };
+  return { outcome: await sendQueuedMessage(db, provider, job.projectId, job.messageId, options), created };
 }

@@ -9,6 +9,8 @@ export type SendOutcome =
   | { kind: "sent"; wamid: string; transition: Transition | null }
   | { kind: "failed"; error: ProviderError; transition: Transition | null }
   | { kind: "retry"; error: ProviderError }
+  /** The account cannot send (token, restriction, payment, spam limit): the message waits, queued. */
+  | { kind: "account"; error: ProviderError }
   /** Another delivery of the same queue message already claimed it: nothing was sent. */
   | { kind: "duplicate" };
 
@@ -21,6 +23,7 @@ export async function sendQueuedMessage(
   provider: WhatsAppProvider,
   projectId: string,
   messageId: string,
+  options: { finalAttempt?: boolean; attempts?: number } = {},
 ): Promise<SendOutcome> {
   const now = Date.now();
   const [claimed] = await db.batch([
@@ -46,13 +49,13 @@ export async function sendQueuedMessage(
     const transition = await applyStatus(db, { projectId, messageId }, { status: "sent", at: Date.now() });
     return { kind: "sent", wamid: result.wamid, transition };
   }
-  if (result.error.class === "permanent") {
-    const transition = await applyStatus(
-      db,
-      { projectId, messageId },
-      { status: "failed", at: Date.now(), error: result.error },
-    );
-    return { kind: "failed", error: result.error, transition };
+  const givingUp = result.error.class === "retryable" && options.finalAttempt;
+  if (result.error.class === "permanent" || givingUp) {
+    const error = givingUp
+      ? { ...result.error, message: `${result.error.message} (gave up after ${options.attempts ?? "all"} attempts)` }
+      : result.error;
+    const transition = await applyStatus(db, { projectId, messageId }, { status: "failed", at: Date.now(), error });
+    return { kind: "failed", error, transition };
   }
   // Retryable and account-level failures hand the message back to the queue for a later attempt.
   await db.batch([
@@ -74,5 +77,7 @@ export async function sendQueuedMessage(
       detail: `retry: ${result.error.title}`,
     }),
   ]);
-  return { kind: "retry", error: result.error };
+  return result.error.class === "account"
+    ? { kind: "account", error: result.error }
+    : { kind: "retry", error: result.error };
 }

@@ -35,7 +35,8 @@ export interface Transition {
   projectId: string;
   campaignId: string | null;
   runId: string | null;
-  from: MessageStatus;
+  /** null: the message was just recorded (as queued or skipped). */
+  from: MessageStatus | null;
   to: MessageStatus;
   error?: StatusChange["error"];
 }
@@ -127,5 +128,6 @@ export async function applyStatus(
     }
     // Another writer moved the message between our read and write: read again and re-decide.
   }
-  return null;
+  // Never dropped silently: the caller's queue message is retried.
+  throw new Error(`status ${change.status} for a message kept conflicting with concurrent updates`);
 }

@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import { messageEvents, messages } from "../db/schema";
 import { newId } from "../lib/ids";
 import type { TemplateMessage } from "../whatsapp/types";
-import { historyIfChanged } from "./status";
+import { historyIfChanged, type Transition } from "./status";
 
 export type MessageStatus = (typeof messages.$inferSelect)["status"];
 
@@ -45,10 +45,13 @@ export async function insertQueuedMessage(db: Db, input: NewMessage) {
  * Records a message once: a queue redelivery that inserts the same id again changes nothing (and
  * writes no second history row). `skipReason` records it as skipped instead of queued.
  */
-export async function insertMessageOnce(db: Db, input: NewMessage & { id: string; skipReason?: string }) {
+export async function insertMessageOnce(
+  db: Db,
+  input: NewMessage & { id: string; skipReason?: string },
+): Promise<Transition | null> {
   const now = Date.now();
   const status = input.skipReason ? "skipped" : "queued";
-  await db.batch([
+  const [inserted] = await db.batch([
     db
       .insert(messages)
       .values({
@@ -64,9 +67,19 @@ export async function insertMessageOnce(db: Db, input: NewMessage & { id: string
         createdAt: now,
         updatedAt: now,
       })
-      .onConflictDoNothing(),
+      .onConflictDoNothing()
+      .returning({ id: messages.id }),
     historyIfChanged(db, input.id, status, now, null, input.skipReason ?? null),
   ]);
+  if (inserted.length === 0) return null;
+  return {
+    messageId: input.id,
+    projectId: input.projectId,
+    campaignId: input.campaignId ?? null,
+    runId: input.runId ?? null,
+    from: null,
+    to: status,
+  };
 }
 
 export async function getMessage(db: Db, projectId: string, id: string) {

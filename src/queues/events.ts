@@ -1,8 +1,10 @@
 import { forgetProjectCampaigns } from "../campaigns/cache";
 import { createDb, type Db } from "../db/client";
+import { handleInbound, inboundConfig } from "../inbound/handle";
 import { createLogger, type Logger, logLevel } from "../lib/log";
 import { decodeCallback } from "../messages/callback";
-import { applyStatus, type StatusChange } from "../messages/status";
+import { applyStatus, type StatusChange, type Transition } from "../messages/status";
+import { afterTransitions } from "../pipeline/transitions";
 import { applyTemplateStatusUpdate } from "../templates/status";
 import { type WebhookEventMessage, WebhookPayloadSchema, type WebhookStatus } from "../whatsapp/webhook";
 import { backoffSeconds } from "./sends";
@@ -25,12 +27,17 @@ function toChange(status: WebhookStatus): StatusChange | null {
 }
 
 /** Applies one verified webhook payload: message statuses and template status updates. */
-export async function handleWebhookEvent(db: Db, event: WebhookEventMessage, log: Logger) {
+export async function handleWebhookEvent(
+  db: Db,
+  event: WebhookEventMessage,
+  log: Logger,
+): Promise<(Transition | null)[]> {
+  const transitions: (Transition | null)[] = [];
   const parsed = WebhookPayloadSchema.safeParse(event.payload);
   if (!parsed.success) {
     // Verified but not in a shape we know: keep a trace, retrying cannot help.
     log.warn("webhook payload not understood", { projectId: event.projectId, issues: parsed.error.issues.length });
-    return;
+    return transitions;
   }
   for (const entry of parsed.data.entry) {
     for (const change of entry.changes) {
@@ -50,32 +57,43 @@ export async function handleWebhookEvent(db: Db, event: WebhookEventMessage, log
         forgetProjectCampaigns(event.projectId);
         continue;
       }
+      if ((change.field === "messages" && change.value.messages) || change.field === "user_preferences") {
+        await handleInbound(db, inboundConfig(), event.projectId, change.value, log);
+      }
       for (const status of change.value.statuses ?? []) {
         const statusChange = toChange(status);
         if (!statusChange) continue;
         const ref = decodeCallback(status.biz_opaque_callback_data);
-        await applyStatus(
+        const transition = await applyStatus(
           db,
           ref
             ? { projectId: event.projectId, messageId: ref.messageId }
             : { projectId: event.projectId, wamid: status.id },
           statusChange,
         );
+        transitions.push(transition);
       }
     }
   }
+  return transitions;
 }
 
 export async function consumeEvents(batch: MessageBatch, env: Env) {
   const db = createDb(env.DB);
   const log = createLogger({ queue: batch.queue }, logLevel(env));
-  for (const message of batch.messages) {
-    try {
-      await handleWebhookEvent(db, message.body as WebhookEventMessage, log);
-      message.ack();
-    } catch (err) {
-      log.error("webhook event failed; will retry", { err });
-      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
-    }
-  }
+  const transitions: (Transition | null)[] = [];
+  // Events of one batch are applied concurrently: each status change is a compare-and-set, so two
+  // statuses of one message racing each other still apply in a valid order, each at most once.
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      try {
+        transitions.push(...(await handleWebhookEvent(db, message.body as WebhookEventMessage, log)));
+        message.ack();
+      } catch (err) {
+        log.error("webhook event failed; will retry", { err });
+        message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+      }
+    }),
+  );
+  await afterTransitions(env, db, transitions, log);
 }

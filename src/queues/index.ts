@@ -15,13 +15,18 @@ export function queueRole(queueName: string): { role: QueueRole | null; deadLett
 }
 
 /**
- * Routes a batch to the consumer for its queue. A queue without a consumer yet keeps its messages:
- * they are retried and finally land in the dead-letter queue, whose branch logs each one, so
- * nothing disappears without a trace.
+ * Routes a batch to the consumer for its queue (`<role>-dlq` for a dead-letter queue). A queue
+ * without a consumer keeps its messages: they are retried and finally land in the dead-letter
+ * queue, whose default branch logs each one, so nothing disappears without a trace.
  */
 export async function dispatchQueue(batch: MessageBatch, env: Env, ctx: ExecutionContext, handlers: QueueHandlers) {
   const log = createLogger({ queue: batch.queue }, logLevel(env));
   const { role, deadLetter } = queueRole(batch.queue);
+  const deadLetterHandler = deadLetter && role ? handlers[`${role}-dlq`] : undefined;
+  if (deadLetterHandler) {
+    await deadLetterHandler(batch, env, ctx);
+    return;
+  }
   if (deadLetter) {
     for (const message of batch.messages) {
       log.error("dead letter", { messageId: message.id, attempts: message.attempts });

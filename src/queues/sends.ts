@@ -1,14 +1,28 @@
-import { createDb } from "../db/client";
-import { readConfig } from "../env";
-import { createLogger, logLevel } from "../lib/log";
+import { inArray } from "drizzle-orm";
+import { forgetProjectCampaigns } from "../campaigns/cache";
+import { createDb, type Db } from "../db/client";
+import { campaigns } from "../db/schema";
+import { type Config, readConfig } from "../env";
+import { createLogger, type Logger, logLevel } from "../lib/log";
 import { type ApiSendJob, processApiSend } from "../messages/api-send";
-import { sendQueuedMessage } from "../messages/send";
-import { providerForProject } from "../whatsapp";
+import type { SendOutcome } from "../messages/send";
+import { claimMessages, recordOutcomes, sendClaimed } from "../messages/send-batch";
+import type { Transition } from "../messages/status";
+import { afterTransitions } from "../pipeline/transitions";
+import { providerForProject, type ResolvedAccount } from "../whatsapp";
+import type { ProviderError, WhatsAppProvider } from "../whatsapp/types";
 
 /** What the `sends` queue carries: a pointer to a queued message row, or an accepted API send. */
-export type SendJob = { kind: "send"; projectId: string; messageId: string } | ApiSendJob;
+export type SendJob = { kind: "send"; projectId: string; messageId: string; campaignId?: string } | ApiSendJob;
 
 const MAX_RETRY_DELAY_SECONDS = 15 * 60;
+// Meta allows about one message every 6 seconds from one business number to one user.
+export const PAIR_RATE_SECONDS = 6;
+// A consumer invocation waits for its send slots up to this long; past it, messages go back to
+// the queue with a delay rather than holding the invocation open.
+const MAX_WAIT_MS = 20_000;
+const THROUGHPUT_ERROR = 130429;
+const PAIR_RATE_ERROR = 131056;
 
 /** Exponential backoff with full jitter, in whole seconds as Queues take them. */
 export function backoffSeconds(attempts: number, base = 2, cap = MAX_RETRY_DELAY_SECONDS): number {
@@ -16,27 +30,173 @@ export function backoffSeconds(attempts: number, base = 2, cap = MAX_RETRY_DELAY
   return Math.max(1, Math.round(Math.random() * ceiling));
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Ctx {
+  env: Env;
+  config: Config;
+  db: Db;
+  log: Logger;
+  account: ResolvedAccount;
+  provider: WhatsAppProvider;
+  paused: Set<string>;
+  transitions: (Transition | null)[];
+}
+
+async function pauseCampaign(ctx: Ctx, campaignId: string, error: ProviderError) {
+  const reason = `WhatsApp account problem ${error.code ?? ""}: ${error.title}`.replace("  ", " ");
+  await ctx.db
+    .update(campaigns)
+    .set({ status: "paused", pausedReason: reason, updatedAt: Date.now() })
+    .where(inArray(campaigns.id, [campaignId]));
+  forgetProjectCampaigns(ctx.account.projectId);
+  ctx.paused.add(campaignId);
+  ctx.log.warn("campaign paused by an account-level error", { campaignId, code: error.code });
+}
+
+/** Acks or retries one queue message according to its send outcome. */
+async function settle(ctx: Ctx, message: Message<SendJob>, outcome: SendOutcome | undefined) {
+  const campaignId = message.body.campaignId ?? null;
+  if (!outcome || outcome.kind === "sent" || outcome.kind === "failed" || outcome.kind === "duplicate") {
+    message.ack();
+    return;
+  }
+  if (outcome.kind === "retry") {
+    const { error } = outcome;
+    if (error.code === THROUGHPUT_ERROR) await governor(ctx).slowDown();
+    const delay =
+      error.code === PAIR_RATE_ERROR
+        ? PAIR_RATE_SECONDS + Math.ceil(Math.random() * PAIR_RATE_SECONDS)
+        : (error.retryAfterSeconds ?? backoffSeconds(message.attempts));
+    message.retry({ delaySeconds: Math.min(delay, MAX_RETRY_DELAY_SECONDS) });
+    return;
+  }
+  // Account-level: nothing will go through until a person fixes the account. Pause instead of
+  // failing every recipient; the message stays queued and resuming the campaign sends it.
+  if (campaignId) {
+    if (!ctx.paused.has(campaignId)) await pauseCampaign(ctx, campaignId, outcome.error);
+    message.ack();
+  } else {
+    message.retry({ delaySeconds: 300 });
+  }
+}
+
+const governor = (ctx: Ctx) => ctx.env.SEND_GOVERNOR.get(ctx.env.SEND_GOVERNOR.idFromName(ctx.account.phoneNumberId));
+
+/**
+ * Sends one slice: API sends are persisted first (contact, then the message row), then every
+ * message is claimed in one round trip, sent in parallel, and the outcomes recorded in one more.
+ */
+async function sendSlice(ctx: Ctx, chunk: Message<SendJob>[]) {
+  const toClaim: Message<SendJob>[] = [];
+  await Promise.all(
+    chunk.map(async (message) => {
+      const job = message.body;
+      const held = job.campaignId !== undefined && ctx.paused.has(job.campaignId);
+      if (job.kind === "api-send") {
+        const { outcome, created } = await processApiSend(ctx.db, ctx.provider, job, { hold: true });
+        ctx.transitions.push(created);
+        if (outcome.kind === "skipped" || held) {
+          message.ack();
+          return;
+        }
+      } else if (held) {
+        message.ack();
+        return;
+      }
+      toClaim.push(message);
+    }),
+  );
+  if (toClaim.length === 0) return;
+  const claimed = await claimMessages(
+    ctx.db,
+    ctx.account.projectId,
+    toClaim.map((m) => m.body.messageId),
+  );
+  const results = await sendClaimed(ctx.provider, claimed);
+  const byId = new Map(toClaim.map((m) => [m.body.messageId, m]));
+  const { outcomes, transitions } = await recordOutcomes(
+    ctx.db,
+    ctx.account.projectId,
+    claimed,
+    results,
+    (id) => (byId.get(id)?.attempts ?? 1) >= ctx.config.MAX_SEND_ATTEMPTS,
+    (id) => byId.get(id)?.attempts ?? 1,
+  );
+  ctx.transitions.push(...transitions);
+  // A message not claimed was already taken by another delivery: acknowledged, never sent twice.
+  await Promise.all(toClaim.map((message) => settle(ctx, message, outcomes.get(message.body.messageId))));
+}
+
+/** Sends one project's messages, paced by its number's governor, a slice at a time. */
+async function sendForProject(ctx: Ctx, messages: Message<SendJob>[]) {
+  // Pair rate: a second message to the same recipient in one batch waits for the next window.
+  const seen = new Set<string>();
+  const now: Message<SendJob>[] = [];
+  for (const message of messages) {
+    const to = message.body.kind === "api-send" ? message.body.contact.number : null;
+    if (to && seen.has(to)) message.retry({ delaySeconds: PAIR_RATE_SECONDS });
+    else {
+      if (to) seen.add(to);
+      now.push(message);
+    }
+  }
+  const slice = Math.max(1, Math.min(100, Math.floor(ctx.account.throughput / 10)));
+  for (let i = 0; i < now.length; i += slice) {
+    const chunk = now.slice(i, i + slice);
+    const grant = await governor(ctx).reserve(chunk.length, ctx.account.throughput);
+    if (grant.waitMs > MAX_WAIT_MS) {
+      for (const message of now.slice(i)) message.retry({ delaySeconds: Math.ceil(grant.waitMs / 1000) });
+      return;
+    }
+    if (grant.waitMs > 0) await sleep(grant.waitMs);
+    try {
+      await sendSlice(ctx, chunk);
+    } catch (err) {
+      ctx.log.error("send slice crashed; will retry", { err });
+      for (const message of chunk) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    }
+  }
+}
+
 export async function consumeSends(batch: MessageBatch, env: Env) {
   const config = readConfig(env);
   const db = createDb(env.DB);
   const log = createLogger({ queue: batch.queue }, logLevel(env));
-  for (const message of batch.messages) {
-    const job = message.body as SendJob;
-    try {
-      const { provider } = await providerForProject(db, { config, events: env.EVENTS }, job.projectId);
-      const outcome =
-        job.kind === "api-send"
-          ? await processApiSend(db, provider, job)
-          : await sendQueuedMessage(db, provider, job.projectId, job.messageId);
-      if (outcome.kind === "retry") {
-        message.retry({ delaySeconds: outcome.error.retryAfterSeconds ?? backoffSeconds(message.attempts) });
-        continue;
-      }
-      if (outcome.kind === "failed") log.info("send failed", { messageId: job.messageId, code: outcome.error.code });
-      message.ack();
-    } catch (err) {
-      log.error("send crashed; will retry", { messageId: job.messageId, err });
-      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
-    }
+  const messages = batch.messages as readonly Message<SendJob>[];
+
+  // Campaigns paused while these messages waited keep them (queued) until resumed.
+  const campaignIds = [...new Set(messages.flatMap((m) => (m.body.campaignId ? [m.body.campaignId] : [])))];
+  const paused = new Set(
+    campaignIds.length === 0
+      ? []
+      : (
+          await db
+            .select({ id: campaigns.id, status: campaigns.status })
+            .from(campaigns)
+            .where(inArray(campaigns.id, campaignIds))
+        )
+          .filter((c) => c.status === "paused")
+          .map((c) => c.id),
+  );
+
+  const byProject = new Map<string, Message<SendJob>[]>();
+  for (const message of messages) {
+    const list = byProject.get(message.body.projectId) ?? [];
+    list.push(message);
+    byProject.set(message.body.projectId, list);
   }
+  const transitions: (Transition | null)[] = [];
+  await Promise.all(
+    [...byProject].map(async ([projectId, list]) => {
+      try {
+        const { account, provider } = await providerForProject(db, { config, events: env.EVENTS }, projectId);
+        await sendForProject({ env, config, db, log, account, provider, paused, transitions }, list);
+      } catch (err) {
+        log.error("cannot send for project; will retry", { projectId, err });
+        for (const message of list) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+      }
+    }),
+  );
+  await afterTransitions(env, db, transitions, log);
 }

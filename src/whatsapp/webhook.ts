@@ -27,6 +27,27 @@ export const InboundMessageSchema = z.looseObject({
   text: z.looseObject({ body: z.string() }).optional(),
   button: z.looseObject({ payload: z.string().optional(), text: z.string().optional() }).optional(),
   context: z.looseObject({ id: z.string().optional() }).optional(),
+  // A reply to an interactive message: `button_reply` for reply buttons, `list_reply` for lists.
+  interactive: z
+    .looseObject({
+      type: z.string().optional(),
+      button_reply: z.looseObject({ id: z.string().optional(), title: z.string().optional() }).optional(),
+      list_reply: z.looseObject({ id: z.string().optional(), title: z.string().optional() }).optional(),
+    })
+    .optional(),
+});
+
+/**
+ * One entry of a `user_preferences` change: a person stopped or resumed marketing messages. Every
+ * field is optional here so that one odd entry cannot make a whole payload unreadable; the inbound
+ * handler checks what it needs.
+ */
+export const UserPreferenceSchema = z.looseObject({
+  wa_id: z.string().optional(),
+  detail: z.string().optional(),
+  category: z.string().optional(),
+  value: z.string().optional(),
+  timestamp: z.union([z.number(), z.string()]).optional(),
 });
 
 export const ChangeSchema = z.looseObject({
@@ -35,6 +56,7 @@ export const ChangeSchema = z.looseObject({
     metadata: z.looseObject({ phone_number_id: z.string(), display_phone_number: z.string().optional() }).optional(),
     statuses: z.array(StatusSchema).optional(),
     messages: z.array(InboundMessageSchema).optional(),
+    user_preferences: z.array(UserPreferenceSchema).optional(),
     // message_template_status_update
     event: z.string().optional(),
     message_template_id: z.union([z.number(), z.string()]).optional(),
@@ -51,6 +73,8 @@ export const WebhookPayloadSchema = z.looseObject({
 
 export type WebhookPayload = z.infer<typeof WebhookPayloadSchema>;
 export type WebhookStatus = z.infer<typeof StatusSchema>;
+export type WebhookChangeValue = z.infer<typeof ChangeSchema>["value"];
+export type InboundMessage = z.infer<typeof InboundMessageSchema>;
 
 /** What the `events` queue carries: one verified webhook payload, already tied to its project. */
 export interface WebhookEventMessage {

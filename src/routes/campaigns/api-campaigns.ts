@@ -10,6 +10,17 @@ import {
   updateApiCampaign,
 } from "../../campaigns/store";
 import type { Db } from "../../db/client";
+import { requeueCampaign } from "../../queues/sweep";
+
+const MAX_REQUEUE_PAGES = 20;
+
+async function requeueAll(env: Env, projectId: string, campaignId: string) {
+  let after: string | null = "";
+  for (let page = 0; page < MAX_REQUEUE_PAGES && after !== null; page++) {
+    after = (await requeueCampaign(env, projectId, campaignId, after)).nextAfter;
+  }
+}
+
 import { router } from "../../http/context";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
 import { decodeCursor, PageQuery, page, toPage } from "../../http/pagination";
@@ -193,6 +204,9 @@ export const apiCampaignRoutes = router(requireApiKey)
     if (result.changed) {
       forgetProjectCampaigns(projectId);
       c.var.log.info("api campaign resumed", { campaignId: id });
+      // Messages held while paused continue where they stopped. Anything this misses (a very long
+      // backlog, an interrupted invocation) the every-minute sweep puts back on the queue.
+      c.executionCtx.waitUntil(requeueAll(c.env, projectId, id));
     }
     return c.json(toApiCampaign(result.campaign), 200);
   });

@@ -1,0 +1,161 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { messageEvents, messages } from "../db/schema";
+import type { ProviderError, TemplateMessage, WhatsAppProvider } from "../whatsapp/types";
+import { encodeCallback } from "./callback";
+import type { SendOutcome } from "./send";
+import { historyIfChanged, type Transition } from "./status";
+
+// D1 allows 100 bound parameters per statement; a claim binds the ids plus two values.
+const CLAIM_CHUNK = 90;
+
+interface Claimed {
+  id: string;
+  /** When the claim happened; its history row is written with the outcomes, saving a round trip. */
+  claimedAt: number;
+  payload: TemplateMessage;
+  campaignId: string | null;
+  runId: string | null;
+}
+
+/**
+ * Claims many queued messages (queued → sending) in one round trip. Only rows still queued are
+ * returned, so a message another delivery already claimed is left out: at most one provider call
+ * per message however often the queue delivers it.
+ */
+export async function claimMessages(db: Db, projectId: string, ids: string[]): Promise<Map<string, Claimed>> {
+  const claimed = new Map<string, Claimed>();
+  const now = Date.now();
+  for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
+    const chunk = ids.slice(i, i + CLAIM_CHUNK);
+    const rows = await db
+      .update(messages)
+      .set({ status: "sending", attempts: sql`${messages.attempts} + 1`, updatedAt: now })
+      .where(and(eq(messages.projectId, projectId), inArray(messages.id, chunk), eq(messages.status, "queued")))
+      .returning({
+        id: messages.id,
+        payload: messages.payload,
+        campaignId: messages.campaignId,
+        runId: messages.runId,
+      });
+    for (const row of rows) claimed.set(row.id, { ...row, payload: row.payload as TemplateMessage, claimedAt: now });
+  }
+  return claimed;
+}
+
+export type Result =
+  | { id: string; ok: true; wamid: string }
+  | { id: string; ok: false; error: ProviderError; final: boolean };
+
+/** Calls the provider for each claimed message, all at once. */
+export async function sendClaimed(provider: WhatsAppProvider, claimed: Map<string, Claimed>): Promise<Result[]> {
+  return Promise.all(
+    [...claimed.values()].map(async (m): Promise<Result> => {
+      const result = await provider.sendTemplate({
+        ...m.payload,
+        callbackData: encodeCallback({ messageId: m.id, campaignId: m.campaignId, runId: m.runId }),
+      });
+      return result.ok
+        ? { id: m.id, ok: true, wamid: result.wamid }
+        : { id: m.id, ok: false, error: result.error, final: false };
+    }),
+  );
+}
+
+/**
+ * Records every outcome of a slice in one D1 batch. Each status change is a compare-and-set from
+ * `sending`, so a webhook that already moved a message on is never overwritten; the transitions
+ * returned are only the ones that happened.
+ */
+export async function recordOutcomes(
+  db: Db,
+  projectId: string,
+  claimed: Map<string, Claimed>,
+  results: Result[],
+  finalAttempt: (id: string) => boolean,
+  attempts: (id: string) => number,
+): Promise<{ outcomes: Map<string, SendOutcome>; transitions: Transition[] }> {
+  const now = Date.now();
+  const statements = [];
+  // 5 bound values a row; D1 takes at most 100 per statement.
+  const claims = [...claimed.values()];
+  for (let i = 0; i < claims.length; i += 20) {
+    statements.push(
+      db
+        .insert(messageEvents)
+        .values(claims.slice(i, i + 20).map((m) => ({ messageId: m.id, status: "sending", at: m.claimedAt }))),
+    );
+  }
+  const plans: { id: string; to: "sent" | "failed" | "queued"; error?: ProviderError; casIndex: number }[] = [];
+  for (const r of results) {
+    const sending = and(eq(messages.id, r.id), eq(messages.status, "sending"));
+    if (r.ok) {
+      statements.push(db.update(messages).set({ wamid: r.wamid }).where(eq(messages.id, r.id)));
+      plans.push({ id: r.id, to: "sent", casIndex: statements.length });
+      statements.push(
+        db
+          .update(messages)
+          .set({ status: "sent", sentAt: now, updatedAt: now })
+          .where(sending)
+          .returning({ id: messages.id }),
+      );
+      statements.push(historyIfChanged(db, r.id, "sent", now));
+      continue;
+    }
+    const giveUp = r.error.class === "retryable" && finalAttempt(r.id);
+    const error = giveUp
+      ? { ...r.error, message: `${r.error.message} (gave up after ${attempts(r.id)} attempts)` }
+      : r.error;
+    const to = r.error.class === "permanent" || giveUp ? "failed" : "queued";
+    plans.push({ id: r.id, to, error, casIndex: statements.length });
+    statements.push(
+      db
+        .update(messages)
+        .set({
+          status: to,
+          errorCode: error.code,
+          errorTitle: error.title,
+          errorMessage: error.message,
+          updatedAt: now,
+          ...(to === "failed" ? { failedAt: now } : {}),
+        })
+        .where(sending)
+        .returning({ id: messages.id }),
+    );
+    statements.push(
+      historyIfChanged(db, r.id, to, now, error.code, to === "queued" ? `retry: ${error.title}` : error.title),
+    );
+  }
+  const outcomes = new Map<string, SendOutcome>();
+  const transitions: Transition[] = [];
+  if (statements.length === 0) return { outcomes, transitions };
+  const written = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
+  for (const plan of plans) {
+    const changed = (written[plan.casIndex] as { id: string }[]).length === 1;
+    const message = claimed.get(plan.id);
+    const transition: Transition | null =
+      changed && message && plan.to !== "queued"
+        ? {
+            messageId: plan.id,
+            projectId,
+            campaignId: message.campaignId,
+            runId: message.runId,
+            from: "sending",
+            to: plan.to,
+            ...(plan.error ? { error: plan.error } : {}),
+          }
+        : null;
+    if (transition) transitions.push(transition);
+    const result = results.find((r) => r.id === plan.id);
+    if (plan.to === "sent" && result?.ok) outcomes.set(plan.id, { kind: "sent", wamid: result.wamid, transition });
+    else if (plan.to === "failed" && plan.error)
+      outcomes.set(plan.id, { kind: "failed", error: plan.error, transition });
+    else if (plan.error) {
+      outcomes.set(
+        plan.id,
+        plan.error.class === "account" ? { kind: "account", error: plan.error } : { kind: "retry", error: plan.error },
+      );
+    }
+  }
+  return { outcomes, transitions };
+}
