@@ -10,6 +10,7 @@ import { iso } from "../../lib/time";
 import { credentialContext } from "../../whatsapp";
 import { forgetAccount } from "../../whatsapp/accounts";
 import { seal } from "../../whatsapp/credentials";
+import { forgetWebhookVerifiers } from "../webhooks/whatsapp";
 import { ProjectIdParam } from "./schemas";
 
 export const MAX_THROUGHPUT = 1000;
@@ -134,6 +135,7 @@ export const adminWhatsApp = router(requireAdmin)
       .returning()
       .get();
     forgetAccount(projectId);
+    forgetWebhookVerifiers();
     c.var.log.info("whatsapp account set", { projectId, provider: body.provider });
     return c.json(toAccount(row), 200);
   })

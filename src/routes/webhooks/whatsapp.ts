@@ -24,22 +24,52 @@ function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | null {
   return bytes;
 }
 
+const hmacKey = (appSecret: string) =>
+  crypto.subtle.importKey("raw", encoder.encode(appSecret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+
 /** HMAC-SHA256 over the raw bytes; `crypto.subtle.verify` compares in constant time. */
-export async function verifySignature(appSecret: string, body: ArrayBuffer, header: string | undefined) {
+export async function verifySignature(appSecret: string | CryptoKey, body: ArrayBuffer, header: string | undefined) {
   const expected = header?.startsWith("sha256=") ? hexToBytes(header.slice(7)) : null;
   if (!expected) return false;
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(appSecret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["verify"],
-  );
+  const key = typeof appSecret === "string" ? await hmacKey(appSecret) : appSecret;
   return crypto.subtle.verify("HMAC", key, expected, body);
 }
 
+// Meta posts webhooks at up to several times the send rate; reading the account and unsealing its
+// app secret for each one would make D1 and AES the bottleneck. An isolate keeps the imported
+// HMAC keys for VERIFIER_TTL_MS (a rotated app secret is picked up within that time; the isolate
+// that changes an account forgets at once).
+const VERIFIER_TTL_MS = 30_000;
+const verifiers = new Map<string, { keys: { projectId: string; key: CryptoKey }[]; expiresAt: number }>();
+
+export function forgetWebhookVerifiers() {
+  verifiers.clear();
+}
+
+async function verifiersFor(db: Db, config: { ENCRYPTION_KEY: string }, payload: WebhookPayload) {
+  const { lookup, cacheKey } = accountLookup(payload);
+  const now = Date.now();
+  const hit = cacheKey ? verifiers.get(cacheKey) : undefined;
+  if (hit && hit.expiresAt > now) return hit.keys;
+  const keys: { projectId: string; key: CryptoKey }[] = [];
+  for (const account of await lookup(db)) {
+    if (!account.appSecretEnc) continue;
+    const secret = await unseal(
+      config.ENCRYPTION_KEY,
+      account.appSecretEnc,
+      credentialContext(account.projectId, "app_secret"),
+    );
+    keys.push({ projectId: account.projectId, key: await hmacKey(secret) });
+  }
+  if (cacheKey && keys.length > 0) {
+    if (verifiers.size > 10_000) verifiers.clear();
+    verifiers.set(cacheKey, { keys, expiresAt: now + VERIFIER_TTL_MS });
+  }
+  return keys;
+}
+
 /** The accounts a payload speaks for: by phone number id, else by WhatsApp Business Account id. */
-async function accountsFor(db: Db, payload: WebhookPayload) {
+function accountLookup(payload: WebhookPayload) {
   const phoneIds = new Set<string>();
   const wabaIds = new Set<string>();
   for (const entry of payload.entry) {
@@ -49,14 +79,20 @@ async function accountsFor(db: Db, payload: WebhookPayload) {
       if (id) phoneIds.add(id);
     }
   }
-  const conditions = [...phoneIds].map((id) => eq(whatsappAccounts.phoneNumberId, id));
-  if (conditions.length === 0) conditions.push(...[...wabaIds].map((id) => eq(whatsappAccounts.wabaId, id)));
-  if (conditions.length === 0) return [];
-  return db
-    .select()
-    .from(whatsappAccounts)
-    .where(or(...conditions))
-    .all();
+  const byPhone = phoneIds.size > 0;
+  const ids = [...(byPhone ? phoneIds : wabaIds)].sort();
+  const conditions = ids.map((id) => eq(byPhone ? whatsappAccounts.phoneNumberId : whatsappAccounts.wabaId, id));
+  return {
+    cacheKey: ids.length > 0 ? `${byPhone ? "phone" : "waba"}:${ids.join(",")}` : null,
+    lookup: (db: Db) =>
+      conditions.length === 0
+        ? Promise.resolve([])
+        : db
+            .select()
+            .from(whatsappAccounts)
+            .where(or(...conditions))
+            .all(),
+  };
 }
 
 const VerifyQuery = z.object({
@@ -134,15 +170,9 @@ whatsappWebhooks.post(
     }
     const { config, db } = c.var;
     let projectId: string | null = null;
-    for (const account of await accountsFor(db, payload)) {
-      if (!account.appSecretEnc) continue;
-      const secret = await unseal(
-        config.ENCRYPTION_KEY,
-        account.appSecretEnc,
-        credentialContext(account.projectId, "app_secret"),
-      );
-      if (await verifySignature(secret, raw, signature)) {
-        projectId = account.projectId;
+    for (const verifier of await verifiersFor(db, config, payload)) {
+      if (await verifySignature(verifier.key, raw, signature)) {
+        projectId = verifier.projectId;
         break;
       }
     }
