@@ -1,30 +1,13 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { insertQueuedMessage } from "../src/messages/store";
-import { call, createProject } from "./helpers";
+import { call } from "./helpers";
 import { db, eventually, getMessage } from "./messages.helpers";
-import { drainWebhooks, receivedSends, registerAccount, type StandInAccount, seedTemplate } from "./standin.helpers";
+import { connectedProject } from "./pipeline.helpers";
+import { drainWebhooks, receivedSends, type StandInAccount, seedTemplate } from "./standin.helpers";
 
 // The whole Meta path through the real Worker: account set-up, template review by webhook,
 // at-most-once sending through the sends queue, and signed status webhooks back in.
-
-async function connectedProject() {
-  const account = await registerAccount();
-  const p = await createProject();
-  const put = await call("PUT", `/v1/admin/projects/${p.id}/whatsapp`, {
-    admin: true,
-    body: {
-      provider: "meta",
-      phoneNumberId: account.phoneNumberId,
-      wabaId: account.wabaId,
-      accessToken: account.accessToken,
-      appSecret: account.appSecret,
-      verifyToken: `verify-${p.id}`,
-    },
-  });
-  expect(put.status).toBe(200);
-  return { p, account };
-}
 
 /** Delivers the stand-in's queued webhooks to the Worker, as Meta would (optionally twice each, shuffled). */
 async function deliverWebhooks(account: StandInAccount, options: { duplicate?: boolean; reverse?: boolean } = {}) {

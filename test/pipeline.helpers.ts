@@ -5,9 +5,9 @@ import worker from "../src/index";
 import { call, createProject } from "./helpers";
 import { registerAccount } from "./standin.helpers";
 
-/** A project on a Meta account at the stand-in (templates approved at once), with a live API campaign. */
-export async function metaCampaign(throughput = 80) {
-  const account = await registerAccount({ autoApprove: true });
+/** A new project connected to a fresh Meta account at the stand-in. */
+export async function connectedProject(options: { autoApprove?: boolean; throughput?: number } = {}) {
+  const account = await registerAccount({ autoApprove: options.autoApprove ?? false });
   const p = await createProject();
   const put = await call("PUT", `/v1/admin/projects/${p.id}/whatsapp`, {
     admin: true,
@@ -18,10 +18,16 @@ export async function metaCampaign(throughput = 80) {
       accessToken: account.accessToken,
       appSecret: account.appSecret,
       verifyToken: `verify-${p.id}`,
-      throughput,
+      throughput: options.throughput ?? 80,
     },
   });
   expect(put.status).toBe(200);
+  return { p, account };
+}
+
+/** A project on a Meta account at the stand-in (templates approved at once), with a live API campaign. */
+export async function metaCampaign(throughput = 80) {
+  const { p, account } = await connectedProject({ autoApprove: true, throughput });
   const template = await call("POST", "/v1/templates", {
     key: p.manager,
     body: {

@@ -1,7 +1,6 @@
 import { upsertContact } from "../contacts/store";
 import type { Db } from "../db/client";
-import type { TemplateCategory, TemplateMessage, WhatsAppProvider } from "../whatsapp/types";
-import { type SendOutcome, sendQueuedMessage } from "./send";
+import type { TemplateCategory, TemplateMessage } from "../whatsapp/types";
 import type { Transition } from "./status";
 import { insertMessageOnce } from "./store";
 
@@ -32,23 +31,15 @@ export interface ApiSendJob {
 
 export const OPTED_OUT_REASON = "opted_out";
 
-export type ApiSendOutcome =
-  | SendOutcome
-  | { kind: "skipped"; reason: string }
-  /** Recorded as queued but not sent: the campaign is paused; resuming sends it. */
-  | { kind: "held" };
-
 /**
- * Persists what the request accepted (contact, then message) and sends it. Safe to run again for
- * the same job: the contact upsert is idempotent, the message insert happens once, and the send
- * claim lets only one delivery call the provider.
+ * Persists what the request accepted: the contact, then the message (queued, or skipped with its
+ * reason). Safe to run again for the same job: the contact upsert is idempotent and the message is
+ * inserted once. `created` is the message's first transition, null when it already existed.
  */
-export async function processApiSend(
+export async function persistApiSend(
   db: Db,
-  provider: WhatsAppProvider,
   job: ApiSendJob,
-  options: { hold?: boolean; finalAttempt?: boolean; attempts?: number } = {},
-): Promise<{ outcome: ApiSendOutcome; created: Transition | null }> {
+): Promise<{ created: Transition | null; skipReason: string | undefined }> {
   const { contact } = await upsertContact(db, job.projectId, job.contact.number, {
     name: job.contact.name,
     source: job.contact.source,
@@ -67,7 +58,5 @@ export async function processApiSend(
     payload: job.payload,
     skipReason,
   });
-  if (skipReason) return { outcome: { kind: "skipped", reason: skipReason }, created };
-  if (options.hold) return { outcome: { kind: "held" }, created };
-  return { outcome: await sendQueuedMessage(db, provider, job.projectId, job.messageId, options), created };
+  return { created, skipReason };
 }

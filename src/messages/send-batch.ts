@@ -3,8 +3,14 @@ import type { Db } from "../db/client";
 import { messageEvents, messages } from "../db/schema";
 import type { ProviderError, TemplateMessage, WhatsAppProvider } from "../whatsapp/types";
 import { encodeCallback } from "./callback";
-import type { SendOutcome } from "./send";
 import { historyIfChanged, type Transition } from "./status";
+
+export type SendOutcome =
+  | { kind: "sent"; wamid: string; transition: Transition | null }
+  | { kind: "failed"; error: ProviderError; transition: Transition | null }
+  | { kind: "retry"; error: ProviderError }
+  /** The account cannot send (token, restriction, payment, spam limit): the message waits, queued. */
+  | { kind: "account"; error: ProviderError };
 
 // D1 allows 100 bound parameters per statement; a claim binds the ids plus two values.
 const CLAIM_CHUNK = 90;

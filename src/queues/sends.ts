@@ -4,9 +4,8 @@ import { createDb, type Db } from "../db/client";
 import { campaigns } from "../db/schema";
 import { type Config, readConfig } from "../env";
 import { createLogger, type Logger, logLevel } from "../lib/log";
-import { type ApiSendJob, processApiSend } from "../messages/api-send";
-import type { SendOutcome } from "../messages/send";
-import { claimMessages, recordOutcomes, sendClaimed } from "../messages/send-batch";
+import { type ApiSendJob, persistApiSend } from "../messages/api-send";
+import { claimMessages, recordOutcomes, type SendOutcome, sendClaimed } from "../messages/send-batch";
 import type { Transition } from "../messages/status";
 import { afterTransitions } from "../pipeline/transitions";
 import { providerForProject, type ResolvedAccount } from "../whatsapp";
@@ -57,7 +56,8 @@ async function pauseCampaign(ctx: Ctx, campaignId: string, error: ProviderError)
 /** Acks or retries one queue message according to its send outcome. */
 async function settle(ctx: Ctx, message: Message<SendJob>, outcome: SendOutcome | undefined) {
   const campaignId = message.body.campaignId ?? null;
-  if (!outcome || outcome.kind === "sent" || outcome.kind === "failed" || outcome.kind === "duplicate") {
+  // No outcome: another delivery had already claimed the message.
+  if (!outcome || outcome.kind === "sent" || outcome.kind === "failed") {
     message.ack();
     return;
   }
@@ -94,9 +94,9 @@ async function sendSlice(ctx: Ctx, chunk: Message<SendJob>[]) {
       const job = message.body;
       const held = job.campaignId !== undefined && ctx.paused.has(job.campaignId);
       if (job.kind === "api-send") {
-        const { outcome, created } = await processApiSend(ctx.db, ctx.provider, job, { hold: true });
+        const { created, skipReason } = await persistApiSend(ctx.db, job);
         ctx.transitions.push(created);
-        if (outcome.kind === "skipped" || held) {
+        if (skipReason || held) {
           message.ack();
           return;
         }
