@@ -163,3 +163,12 @@ describe("sandbox lifecycle, end to end", { timeout: 30_000 }, () => {
     expectError(await getMessage(b.sender, "msg_unknown"), 404, "not_found");
   });
 });
+
+describe("GET /v1/messages/{id}", () => {
+  it("refuses an id longer than any message id, and needs a key", async () => {
+    const p = await createProject();
+    expectError(await getMessage(p.sender, `msg_${"x".repeat(80)}`), 400, "validation_failed", ["id"]);
+    const { call } = await import("./helpers");
+    expectError(await call("GET", "/v1/messages/msg_x"), 401, "unauthorized");
+  });
+});
