@@ -1,9 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { insertQueuedMessage } from "../src/messages/store";
 import type { InboundMessage, WebhookChangeValue, WebhookPayload } from "../src/whatsapp/webhook";
 import { call } from "./helpers";
-import { db, templateMessage } from "./messages.helpers";
+import { db, insertQueuedMessage, templateMessage } from "./messages.helpers";
 
 // Inbound webhooks shaped as Meta documents them: `messages` changes carrying text, template
 // quick-reply (`button`) and interactive replies, and `user_preferences` changes.

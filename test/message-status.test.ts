@@ -2,9 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { encodeCallback } from "../src/messages/callback";
 import { applyStatus, canMove } from "../src/messages/status";
-import { insertQueuedMessage } from "../src/messages/store";
 import { createProject } from "./helpers";
-import { db, templateMessage } from "./messages.helpers";
+import { db, insertQueuedMessage, templateMessage } from "./messages.helpers";
 
 async function newMessage(projectId: string) {
   return insertQueuedMessage(db(), {

@@ -1,11 +1,18 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { createDb } from "../src/db/client";
-import { insertQueuedMessage } from "../src/messages/store";
+import { insertMessageOnce, type NewMessage, newMessageId } from "../src/messages/store";
 import type { TemplateMessage } from "../src/whatsapp/types";
 import { call } from "./helpers";
 
 export const db = () => createDb(env.DB);
+
+/** Records a queued message as the consumers do, returning its id. */
+export async function insertQueuedMessage(database: ReturnType<typeof db>, input: NewMessage) {
+  const id = input.id ?? newMessageId();
+  await insertMessageOnce(database, { ...input, id });
+  return id;
+}
 
 export const templateMessage = (to: string, category: "MARKETING" | "UTILITY" = "UTILITY"): TemplateMessage => ({
   to,

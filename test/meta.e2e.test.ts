@@ -1,8 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { insertQueuedMessage } from "../src/messages/store";
 import { call } from "./helpers";
-import { db, eventually, getMessage } from "./messages.helpers";
+import { db, eventually, getMessage, insertQueuedMessage } from "./messages.helpers";
 import { connectedProject } from "./pipeline.helpers";
 import { drainWebhooks, receivedSends, type StandInAccount, seedTemplate } from "./standin.helpers";
 

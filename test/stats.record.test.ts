@@ -2,10 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type Counts, type StatsEntry, withRates } from "../src/durable-objects/campaign-stats";
 import { applyStatus, type StatusChange, type Transition } from "../src/messages/status";
-import { insertQueuedMessage } from "../src/messages/store";
 import { API_RUN_ID, recordStats } from "../src/stats/record";
 import { createProject } from "./helpers";
-import { db, templateMessage } from "./messages.helpers";
+import { db, insertQueuedMessage, templateMessage } from "./messages.helpers";
 
 const ZERO: Counts = {
   queued: 0,

@@ -1,9 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { insertQueuedMessage } from "../src/messages/store";
 import { statusPayload } from "../src/whatsapp/webhook";
 import { call, createProject, expectError, type TestProject } from "./helpers";
-import { db, eventually, getMessage, templateMessage } from "./messages.helpers";
+import { db, eventually, getMessage, insertQueuedMessage, templateMessage } from "./messages.helpers";
 
 const encoder = new TextEncoder();
 

@@ -19,28 +19,6 @@ export interface NewMessage {
   runId?: string | null;
 }
 
-/** Records a message as queued, with the first entry of its history, in one batch. */
-export async function insertQueuedMessage(db: Db, input: NewMessage) {
-  const id = input.id ?? newMessageId();
-  const now = Date.now();
-  await db.batch([
-    db.insert(messages).values({
-      id,
-      projectId: input.projectId,
-      number: input.number,
-      templateId: input.templateId,
-      campaignId: input.campaignId ?? null,
-      runId: input.runId ?? null,
-      payload: input.payload,
-      status: "queued",
-      createdAt: now,
-      updatedAt: now,
-    }),
-    db.insert(messageEvents).values({ messageId: id, status: "queued", at: now }),
-  ]);
-  return id;
-}
-
 /**
  * Records a message once: a queue redelivery that inserts the same id again changes nothing (and
  * writes no second history row). `skipReason` records it as skipped instead of queued.

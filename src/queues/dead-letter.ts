@@ -1,7 +1,7 @@
 import { createDb } from "../db/client";
 import { createLogger, logLevel } from "../lib/log";
+import { persistApiSend } from "../messages/api-send";
 import { applyStatus, type Transition } from "../messages/status";
-import { insertMessageOnce } from "../messages/store";
 import { afterTransitions } from "../pipeline/transitions";
 import type { SendJob } from "./sends";
 
@@ -17,18 +17,8 @@ export async function consumeDeadSends(batch: MessageBatch, env: Env) {
   for (const message of batch.messages as readonly Message<SendJob>[]) {
     const job = message.body;
     try {
-      if (job.kind === "api-send") {
-        transitions.push(
-          await insertMessageOnce(db, {
-            id: job.messageId,
-            projectId: job.projectId,
-            number: job.contact.number,
-            templateId: job.templateId,
-            campaignId: job.campaignId,
-            payload: job.payload,
-          }),
-        );
-      }
+      // An API send that never got persisted still leaves its contact and a failed message behind.
+      if (job.kind === "api-send") transitions.push((await persistApiSend(db, job)).created);
       transitions.push(
         await applyStatus(
           db,
