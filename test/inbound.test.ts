@@ -104,7 +104,9 @@ describe("handleInbound: opt-out keywords", () => {
   it("START opts a contact back in", async () => {
     const p = await createProject();
     await call("POST", "/v1/contacts", { key: p.manager, body: { number: NUMBER, optedOut: true } });
-    expect(await inbound(p.id, messagesValue([text("start")]))).toEqual({
+    // Sent after the manager's change: an older START would not undo it.
+    const later = Math.floor(Date.now() / 1000) + 1;
+    expect(await inbound(p.id, messagesValue([text("start", { at: later })]))).toEqual({
       optChanges: 1,
       responsesStored: 0,
       unreadable: 0,
@@ -151,6 +153,23 @@ describe("handleInbound: opt-out keywords", () => {
     expect(await inbound(p.id, value)).toEqual({ optChanges: 0, responsesStored: 0, unreadable: 0 });
     expect(await contactRow(p.id)).toEqual(first);
     expect(first?.opted_out).toBe(1);
+  });
+
+  it("never lets an older request replayed late undo a newer one", async () => {
+    const p = await createProject();
+    const stop = messagesValue([text("STOP", { at: 1_700_000_010 })]);
+    const start = messagesValue([text("START", { at: 1_700_000_020 })]);
+    await inbound(p.id, stop);
+    await inbound(p.id, start);
+    expect(await optedOut(p.id)).toBe(false);
+    // Meta redelivers the STOP after the START was applied: the person's last word stands.
+    expect((await inbound(p.id, stop)).optChanges).toBe(0);
+    expect(await optedOut(p.id)).toBe(false);
+    // Out of order from the start: the START arrives before the STOP it followed.
+    const q = await createProject();
+    await inbound(q.id, start);
+    await inbound(q.id, stop);
+    expect(await optedOut(q.id)).toBe(false);
   });
 
   it("uses the configured keywords, and a word in both lists opts out", async () => {

@@ -152,7 +152,10 @@ export async function upsertContact(
   const update: Partial<typeof contacts.$inferInsert> = { updatedAt: now };
   if (input.name !== undefined) update.name = input.name;
   if (input.source !== undefined) update.source = input.source;
-  if (input.optedOut !== undefined) update.optedOut = input.optedOut;
+  if (input.optedOut !== undefined) {
+    update.optedOut = input.optedOut;
+    update.optChangedAt = now;
+  }
 
   const contactId = db.select({ id: contacts.id }).from(contacts).where(byNumber(projectId, number));
 
@@ -171,6 +174,7 @@ export async function upsertContact(
       name: input.name ?? null,
       source: input.source ?? null,
       optedOut: input.optedOut ?? false,
+      optChangedAt: input.optedOut === undefined ? null : now,
       createdAt: now,
       updatedAt: now,
     })

@@ -70,6 +70,9 @@ export const contacts = sqliteTable(
     name: text("name"),
     source: text("source"),
     optedOut: integer("opted_out", { mode: "boolean" }).notNull().default(false),
+    // When the opt-out flag last changed (the person's own request time for inbound messages), so
+    // an older request replayed late never undoes a newer one.
+    optChangedAt: integer("opt_changed_at"),
     createdAt: createdAt(),
     updatedAt: integer("updated_at").notNull(),
   },

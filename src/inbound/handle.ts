@@ -29,11 +29,20 @@ export interface InboundOutcome {
 function optStatement(db: Db, projectId: string, change: OptChange, now: number) {
   return db
     .insert(contacts)
-    .values({ projectId, number: change.number, optedOut: change.optedOut, createdAt: now, updatedAt: now })
+    .values({
+      projectId,
+      number: change.number,
+      optedOut: change.optedOut,
+      optChangedAt: change.at,
+      createdAt: now,
+      updatedAt: now,
+    })
     .onConflictDoUpdate({
       target: [contacts.projectId, contacts.number],
-      set: { optedOut: change.optedOut, updatedAt: now },
-      setWhere: sql`"contacts"."opted_out" <> excluded."opted_out"`,
+      set: { optedOut: change.optedOut, optChangedAt: change.at, updatedAt: now },
+      // Only a change, and only one newer than the last: a STOP redelivered after a later START
+      // (webhooks arrive late and out of order) leaves the contact opted in.
+      setWhere: sql`"contacts"."opted_out" <> excluded."opted_out" AND coalesce("contacts"."opt_changed_at", 0) <= excluded."opt_changed_at"`,
     })
     .returning({ id: contacts.id });
 }

@@ -13,6 +13,8 @@ export interface OptChange {
   type: "opt";
   number: string;
   optedOut: boolean;
+  /** When the person asked (Meta's timestamp): a replayed older request never undoes a newer one. */
+  at: number;
 }
 
 export interface InboundResponse {
@@ -64,7 +66,7 @@ function messageActions(config: InboundConfig, message: InboundMessage, number: 
   };
   if (message.type === "text" && message.text) {
     const optedOut = keywordOptChange(config, message.text.body);
-    if (optedOut !== null) actions.push({ type: "opt", number, optedOut });
+    if (optedOut !== null) actions.push({ type: "opt", number, optedOut, at: base.receivedAt });
     if (base.contextId !== null) {
       actions.push({ ...base, kind: "text", payload: null, text: message.text.body, onlyIfLinked: true });
     }
@@ -117,7 +119,12 @@ export function inboundActions(config: InboundConfig, value: WebhookChangeValue,
       unreadable += 1;
       continue;
     }
-    actions.push({ type: "opt", number, optedOut: preference.value === "stop" });
+    actions.push({
+      type: "opt",
+      number,
+      optedOut: preference.value === "stop",
+      at: toMs(preference.timestamp, now),
+    });
   }
   return { actions, unreadable };
 }

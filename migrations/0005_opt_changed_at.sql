@@ -1,0 +1,1 @@
+ALTER TABLE `contacts` ADD `opt_changed_at` integer;
