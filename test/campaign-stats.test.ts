@@ -2,20 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type CampaignStats, COUNTERS, type Counts, rate, withRates } from "../src/durable-objects/campaign-stats";
-
-const zero: Counts = {
-  queued: 0,
-  sent: 0,
-  delivered: 0,
-  read: 0,
-  sendErrors: 0,
-  deliveryErrors: 0,
-  notOnWhatsApp: 0,
-  skipped: 0,
-};
-
-/** Counters with their rates, as read() answers them. */
-const counts = (values: Partial<Counts>) => withRates({ ...zero, ...values });
+import { stats as counts, ZERO as zero } from "./stats.helpers";
 
 let n = 0;
 /** A stub for a campaign no other test touches. */

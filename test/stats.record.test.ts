@@ -1,22 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type Counts, type StatsEntry, withRates } from "../src/durable-objects/campaign-stats";
+import type { StatsEntry } from "../src/durable-objects/campaign-stats";
 import { applyStatus, type StatusChange, type Transition } from "../src/messages/status";
 import { API_RUN_ID, recordStats } from "../src/stats/record";
 import { createProject } from "./helpers";
 import { db, insertQueuedMessage, templateMessage } from "./messages.helpers";
-
-const ZERO: Counts = {
-  queued: 0,
-  sent: 0,
-  delivered: 0,
-  read: 0,
-  sendErrors: 0,
-  deliveryErrors: 0,
-  notOnWhatsApp: 0,
-  skipped: 0,
-};
-const stats = (values: Partial<Counts>) => withRates({ ...ZERO, ...values });
+import { stats } from "./stats.helpers";
 
 const newCampaignId = () => `cmp_test_${crypto.randomUUID()}`;
 const readStats = (campaignId: string) => env.CAMPAIGN_STATS.getByName(campaignId).read();

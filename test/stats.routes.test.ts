@@ -1,23 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type Counts, withRates } from "../src/durable-objects/campaign-stats";
 import type { Transition } from "../src/messages/status";
 import { recordStats } from "../src/stats/record";
 import { insertCampaignRow } from "./api-campaigns.helpers";
 import { expectError } from "./helpers";
+import { stats, ZERO } from "./stats.helpers";
 import { api, newProject, type Project } from "./support";
-
-const ZERO: Counts = {
-  queued: 0,
-  sent: 0,
-  delivered: 0,
-  read: 0,
-  sendErrors: 0,
-  deliveryErrors: 0,
-  notOnWhatsApp: 0,
-  skipped: 0,
-};
-const stats = (values: Partial<Counts>) => withRates({ ...ZERO, ...values });
 
 let n = 0;
 async function newCampaign(p: Project, kind: "api" | "broadcast" = "api") {
