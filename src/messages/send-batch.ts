@@ -49,9 +49,7 @@ export async function claimMessages(db: Db, projectId: string, ids: string[]): P
   return claimed;
 }
 
-export type Result =
-  | { id: string; ok: true; wamid: string }
-  | { id: string; ok: false; error: ProviderError; final: boolean };
+export type Result = { id: string; ok: true; wamid: string } | { id: string; ok: false; error: ProviderError };
 
 /** Calls the provider for each claimed message, all at once. */
 export async function sendClaimed(provider: WhatsAppProvider, claimed: Map<string, Claimed>): Promise<Result[]> {
@@ -61,9 +59,7 @@ export async function sendClaimed(provider: WhatsAppProvider, claimed: Map<strin
         ...m.payload,
         callbackData: encodeCallback({ messageId: m.id, campaignId: m.campaignId, runId: m.runId }),
       });
-      return result.ok
-        ? { id: m.id, ok: true, wamid: result.wamid }
-        : { id: m.id, ok: false, error: result.error, final: false };
+      return result.ok ? { id: m.id, ok: true, wamid: result.wamid } : { id: m.id, ok: false, error: result.error };
     }),
   );
 }
@@ -78,8 +74,8 @@ export async function recordOutcomes(
   projectId: string,
   claimed: Map<string, Claimed>,
   results: Result[],
-  finalAttempt: (id: string) => boolean,
-  attempts: (id: string) => number,
+  attemptsOf: (id: string) => number,
+  maxAttempts: number,
 ): Promise<{ outcomes: Map<string, SendOutcome>; transitions: Transition[] }> {
   const now = Date.now();
   const statements = [];
@@ -92,12 +88,18 @@ export async function recordOutcomes(
         .values(claims.slice(i, i + 20).map((m) => ({ messageId: m.id, status: "sending", at: m.claimedAt }))),
     );
   }
-  const plans: { id: string; to: "sent" | "failed" | "queued"; error?: ProviderError; casIndex: number }[] = [];
+  const plans: {
+    id: string;
+    to: "sent" | "failed" | "queued";
+    wamid?: string;
+    error?: ProviderError;
+    casIndex: number;
+  }[] = [];
   for (const r of results) {
     const sending = and(eq(messages.id, r.id), eq(messages.status, "sending"));
     if (r.ok) {
       statements.push(db.update(messages).set({ wamid: r.wamid }).where(eq(messages.id, r.id)));
-      plans.push({ id: r.id, to: "sent", casIndex: statements.length });
+      plans.push({ id: r.id, to: "sent", wamid: r.wamid, casIndex: statements.length });
       statements.push(
         db
           .update(messages)
@@ -108,10 +110,9 @@ export async function recordOutcomes(
       statements.push(historyIfChanged(db, r.id, "sent", now));
       continue;
     }
-    const giveUp = r.error.class === "retryable" && finalAttempt(r.id);
-    const error = giveUp
-      ? { ...r.error, message: `${r.error.message} (gave up after ${attempts(r.id)} attempts)` }
-      : r.error;
+    const attempts = attemptsOf(r.id);
+    const giveUp = r.error.class === "retryable" && attempts >= maxAttempts;
+    const error = giveUp ? { ...r.error, message: `${r.error.message} (gave up after ${attempts} attempts)` } : r.error;
     const to = r.error.class === "permanent" || giveUp ? "failed" : "queued";
     plans.push({ id: r.id, to, error, casIndex: statements.length });
     statements.push(
@@ -152,8 +153,7 @@ export async function recordOutcomes(
           }
         : null;
     if (transition) transitions.push(transition);
-    const result = results.find((r) => r.id === plan.id);
-    if (plan.to === "sent" && result?.ok) outcomes.set(plan.id, { kind: "sent", wamid: result.wamid, transition });
+    if (plan.to === "sent" && plan.wamid) outcomes.set(plan.id, { kind: "sent", wamid: plan.wamid, transition });
     else if (plan.to === "failed" && plan.error)
       outcomes.set(plan.id, { kind: "failed", error: plan.error, transition });
     else if (plan.error) {

@@ -120,8 +120,8 @@ async function sendSlice(ctx: Ctx, chunk: Message<SendJob>[]) {
     ctx.account.projectId,
     claimed,
     results,
-    (id) => (byId.get(id)?.attempts ?? 1) >= ctx.config.MAX_SEND_ATTEMPTS,
     (id) => byId.get(id)?.attempts ?? 1,
+    ctx.config.MAX_SEND_ATTEMPTS,
   );
   ctx.transitions.push(...transitions);
   // A message not claimed was already taken by another delivery: acknowledged, never sent twice.
