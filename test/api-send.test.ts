@@ -6,6 +6,15 @@ import { eventually, getMessage } from "./messages.helpers";
 
 const MEDIA = "https://media.example.test";
 
+/** The smallest valid request for a set-up's campaign (two body parameters). */
+const base = (s: { sender: string; campaignName: string }) => ({
+  apiKey: s.sender,
+  campaignName: s.campaignName,
+  destination: "+917428526285",
+  userName: "Asha",
+  templateParams: ["Asha", "#1"],
+});
+
 describe("POST /campaign/t1/api/v2 — the reference request", { timeout: 30_000 }, () => {
   it("accepts the documented body field by field and sends through the sandbox", async () => {
     const s = await setup({
@@ -161,14 +170,6 @@ describe("POST /campaign/t1/api/v2 — the reference request", { timeout: 30_000
 });
 
 describe("POST /campaign/t1/api/v2 — rules", { timeout: 30_000 }, () => {
-  const base = (s: { sender: string; campaignName: string }) => ({
-    apiKey: s.sender,
-    campaignName: s.campaignName,
-    destination: "+917428526285",
-    userName: "Asha",
-    templateParams: ["Asha", "#1"],
-  });
-
   it("names an unknown campaign, and one of another project, as unknown", async () => {
     const s = await setup();
     const other = await setup({}, { campaignName: "theirs" });
@@ -288,13 +289,7 @@ describe("POST /campaign/t1/api/v2 — opted-out contacts", { timeout: 30_000 },
   it("still sends a UTILITY template to an opted-out contact", async () => {
     const s = await setup();
     await call("POST", "/v1/contacts", { key: s.manager, body: { number: "+917428526285", optedOut: true } });
-    const result = await send({
-      apiKey: s.sender,
-      campaignName: s.campaignName,
-      destination: "+917428526285",
-      userName: "Asha",
-      templateParams: ["Asha", "#1"],
-    });
+    const result = await send(base(s));
     expect(result.body.status).toBe("queued");
   });
 });
@@ -302,13 +297,7 @@ describe("POST /campaign/t1/api/v2 — opted-out contacts", { timeout: 30_000 },
 describe("POST /campaign/t1/api/v2 — Idempotency-Key", { timeout: 30_000 }, () => {
   it("sends one message for 20 concurrent requests with one key, all answered alike", async () => {
     const s = await setup();
-    const body = {
-      apiKey: s.sender,
-      campaignName: s.campaignName,
-      destination: "+917428526285",
-      userName: "Asha",
-      templateParams: ["Asha", "#1"],
-    };
+    const body = base(s);
     const results = await Promise.all(
       Array.from({ length: 20 }, () => send(body, { "idempotency-key": "order-1042" })),
     );
@@ -328,13 +317,7 @@ describe("POST /campaign/t1/api/v2 — Idempotency-Key", { timeout: 30_000 }, ()
 
   it("answers 409 for the same key with a different body, and replays refusals", async () => {
     const s = await setup();
-    const body = {
-      apiKey: s.sender,
-      campaignName: s.campaignName,
-      destination: "+917428526285",
-      userName: "Asha",
-      templateParams: ["Asha", "#1"],
-    };
+    const body = base(s);
     expect((await send(body, { "idempotency-key": "k1" })).status).toBe(200);
     expectError(await send({ ...body, userName: "Someone else" }, { "idempotency-key": "k1" }), 409, "conflict", [
       "idempotency-key",
@@ -349,15 +332,8 @@ describe("POST /campaign/t1/api/v2 — Idempotency-Key", { timeout: 30_000 }, ()
   it("keeps keys per project: another project's identical key is independent", async () => {
     const a = await setup();
     const b = await setup();
-    const body = (s: typeof a) => ({
-      apiKey: s.sender,
-      campaignName: s.campaignName,
-      destination: "+917428526285",
-      userName: "Asha",
-      templateParams: ["Asha", "#1"],
-    });
-    const first = await send(body(a), { "idempotency-key": "same" });
-    const second = await send(body(b), { "idempotency-key": "same" });
+    const first = await send(base(a), { "idempotency-key": "same" });
+    const second = await send(base(b), { "idempotency-key": "same" });
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
     expect(first.body.messageId).not.toBe(second.body.messageId);
