@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { requireApiKey } from "../../auth/api-key";
 import { type AppEnv, router } from "../../http/context";
-import { ApiKeySecurity, ErrorSchema, errorResponses } from "../../http/openapi";
+import { ApiKeySecurity, errorResponses } from "../../http/openapi";
 import { ApiError, notFound } from "../../lib/errors";
 import { campaignStats } from "../../stats/record";
 import { campaignInProject } from "../../stats/store";
@@ -43,11 +43,7 @@ const live = createRoute({
   },
   responses: {
     101: { description: "Switching protocols: the WebSocket is open" },
-    ...errorResponses(401, 404),
-    426: {
-      description: "Not a WebSocket upgrade request",
-      content: { "application/json": { schema: ErrorSchema } },
-    },
+    ...errorResponses(401, 404, 426),
   },
 });
 

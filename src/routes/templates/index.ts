@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireApiKey, requireRole } from "../../auth/api-key";
 import { forgetProjectCampaigns } from "../../campaigns/cache";
 import { router } from "../../http/context";
-import { ApiKeySecurity, ErrorSchema, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
 import { decodeCursor, PageQuery, page, toPage } from "../../http/pagination";
 import { ApiError, notFound } from "../../lib/errors";
 import type { Logger } from "../../lib/log";
@@ -28,16 +28,8 @@ import type { ProviderError, Result } from "../../whatsapp/types";
 
 const managerOnly = [requireRole("manager")];
 
-const errorContent = (description: string) => ({
-  description,
-  content: { "application/json": { schema: ErrorSchema } },
-});
-
 // The provider's answers, beyond the shared statuses: 409 `not_configured` is covered by 409.
-const providerResponses = {
-  422: errorContent("WhatsApp refused the request (`unprocessable`); the message has Meta's code, title and message"),
-  502: errorContent("WhatsApp could not be reached or failed (`provider_error`); try again later"),
-};
+const providerResponses = errorResponses(422, 502);
 
 const describeError = (error: ProviderError) =>
   `${error.title}${error.code === null ? "" : ` (code ${error.code})`}: ${error.message}`;
