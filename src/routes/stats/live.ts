@@ -1,28 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createMiddleware } from "hono/factory";
-import { requireApiKey } from "../../auth/api-key";
-import { type AppEnv, router } from "../../http/context";
+import { requireApiKeyOrQuery } from "../../auth/api-key";
+import { router } from "../../http/context";
 import { ApiKeySecurity, errorResponses } from "../../http/openapi";
 import { ApiError, notFound } from "../../lib/errors";
 import { campaignStats } from "../../stats/record";
 import { campaignInProject } from "../../stats/store";
 import { CampaignIdParam, STATS_TAGS } from "./schemas";
-
-/**
- * Browsers cannot set headers on a WebSocket, so this route also takes the key as `?apiKey=`. It
- * becomes the Authorization header for requireApiKey; a key in the header wins. A key in a URL may
- * end up in logs (Cloudflare's request logs, proxies, browser history), so clients that can set the
- * header should.
- */
-const keyFromQuery = createMiddleware<AppEnv>(async (c, next) => {
-  const key = c.req.query("apiKey");
-  if (key && !c.req.header("authorization")) {
-    const headers = new Headers(c.req.raw.headers);
-    headers.set("authorization", `Bearer ${key}`);
-    c.req.raw = new Request(c.req.raw, { headers });
-  }
-  await next();
-});
 
 const live = createRoute({
   method: "get",
@@ -50,7 +33,8 @@ const live = createRoute({
 // Declared for the OpenAPI document only: a WebSocket upgrade has no JSON response to validate.
 export const liveRoutes = router();
 liveRoutes.openAPIRegistry.registerPath(live);
-liveRoutes.get("/:campaignId/live", keyFromQuery, requireApiKey, async (c) => {
+// Browsers cannot set headers on a WebSocket, so this route also takes `?apiKey=`.
+liveRoutes.get("/:campaignId/live", requireApiKeyOrQuery, async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError("upgrade_required", "this route is a WebSocket: send `Upgrade: websocket`", {
       headers: { Upgrade: "websocket" },
