@@ -130,6 +130,25 @@ export async function deleteContact(db: Db, projectId: string, number: string): 
   return row && deleted.length > 0 ? toContact(row as ContactRow) : null;
 }
 
+/** Tag and attribute ids already looked up for a whole batch of upserts: name → id. */
+export interface KnownDefinitions {
+  tags: Map<string, number>;
+  attributes: Map<string, number>;
+}
+
+/** Looks up, once, the definitions that a batch of upserts names. */
+export async function resolveKnown(db: Db, projectId: string, tagNames: string[], attributeNames: string[]) {
+  const [tags, attributes] = await Promise.all([
+    resolveDefinitions(db, TAGS, projectId, tagNames),
+    resolveDefinitions(db, ATTRIBUTES, projectId, attributeNames),
+  ]);
+  return { tags: tags.ids, attributes: attributes.ids };
+}
+
+function fromKnown(ids: Map<string, number>, names: string[]) {
+  return { ids, ignored: [...new Set(names.filter((n) => !ids.has(n)))] };
+}
+
 /**
  * Creates or updates a contact with its tags and attributes in one atomic D1 batch.
  * Fields left out of `input` keep their stored values; tags are added (and `removeTags` taken
@@ -140,13 +159,16 @@ export async function upsertContact(
   projectId: string,
   number: string,
   input: Omit<UpsertContactInput, "number">,
+  known?: KnownDefinitions,
 ) {
   const tagNames = [...(input.tags ?? []), ...(input.removeTags ?? [])];
   const attributeNames = Object.keys(input.attributes ?? {});
-  const [tagDefs, attributeDefs] = await Promise.all([
-    resolveDefinitions(db, TAGS, projectId, tagNames),
-    resolveDefinitions(db, ATTRIBUTES, projectId, attributeNames),
-  ]);
+  const [tagDefs, attributeDefs] = known
+    ? [fromKnown(known.tags, tagNames), fromKnown(known.attributes, attributeNames)]
+    : await Promise.all([
+        resolveDefinitions(db, TAGS, projectId, tagNames),
+        resolveDefinitions(db, ATTRIBUTES, projectId, attributeNames),
+      ]);
 
   const now = Date.now();
   const update: Partial<typeof contacts.$inferInsert> = { updatedAt: now };

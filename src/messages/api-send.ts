@@ -1,4 +1,4 @@
-import { upsertContact } from "../contacts/store";
+import { type KnownDefinitions, upsertContact } from "../contacts/store";
 import type { Db } from "../db/client";
 import type { TemplateCategory, TemplateMessage } from "../whatsapp/types";
 import type { Transition } from "./status";
@@ -39,13 +39,20 @@ export const OPTED_OUT_REASON = "opted_out";
 export async function persistApiSend(
   db: Db,
   job: ApiSendJob,
+  known?: KnownDefinitions,
 ): Promise<{ created: Transition | null; skipReason: string | undefined }> {
-  const { contact } = await upsertContact(db, job.projectId, job.contact.number, {
-    name: job.contact.name,
-    source: job.contact.source,
-    tags: job.contact.tags,
-    attributes: job.contact.attributes,
-  });
+  const { contact } = await upsertContact(
+    db,
+    job.projectId,
+    job.contact.number,
+    {
+      name: job.contact.name,
+      source: job.contact.source,
+      tags: job.contact.tags,
+      attributes: job.contact.attributes,
+    },
+    known,
+  );
   // The contact row is the authority on opt-out; the request path only had a snapshot.
   const skipReason =
     job.skipReason ?? (job.category === "MARKETING" && contact.optedOut ? OPTED_OUT_REASON : undefined);

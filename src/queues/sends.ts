@@ -1,5 +1,6 @@
 import { inArray } from "drizzle-orm";
 import { forgetProjectCampaigns } from "../campaigns/cache";
+import { resolveKnown } from "../contacts/store";
 import { createDb, type Db } from "../db/client";
 import { campaigns } from "../db/schema";
 import { type Config, readConfig } from "../env";
@@ -89,12 +90,23 @@ const governor = (ctx: Ctx) => ctx.env.SEND_GOVERNOR.get(ctx.env.SEND_GOVERNOR.i
  */
 async function sendSlice(ctx: Ctx, chunk: Message<SendJob>[]) {
   const toClaim: Message<SendJob>[] = [];
+  // The tags and attributes the slice's API sends name are looked up once, not once per contact.
+  const apiJobs = chunk.flatMap((m) => (m.body.kind === "api-send" ? [m.body] : []));
+  const known =
+    apiJobs.length === 0
+      ? undefined
+      : await resolveKnown(
+          ctx.db,
+          ctx.account.projectId,
+          apiJobs.flatMap((j) => j.contact.tags ?? []),
+          apiJobs.flatMap((j) => Object.keys(j.contact.attributes ?? {})),
+        );
   await Promise.all(
     chunk.map(async (message) => {
       const job = message.body;
       const held = job.campaignId !== undefined && ctx.paused.has(job.campaignId);
       if (job.kind === "api-send") {
-        const { created, skipReason } = await persistApiSend(ctx.db, job);
+        const { created, skipReason } = await persistApiSend(ctx.db, job, known);
         ctx.transitions.push(created);
         if (skipReason || held) {
           message.ack();
