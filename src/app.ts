@@ -12,16 +12,22 @@ import { adminKeys } from "./routes/admin/keys";
 import { adminProjects } from "./routes/admin/projects";
 import { adminWhatsApp } from "./routes/admin/whatsapp";
 import { apiSendRoutes } from "./routes/api-send";
+import { audienceRoutes } from "./routes/audiences";
+import { broadcastCampaignRoutes } from "./routes/broadcast-campaigns";
 import { callbackRoutes } from "./routes/callbacks";
 import { apiCampaignRoutes } from "./routes/campaigns/api-campaigns";
 import { contactRoutes } from "./routes/contacts";
 import { ATTRIBUTES, definitionRoutes, TAGS } from "./routes/definitions";
+import { importRoutes } from "./routes/imports";
+import { journeyRoutes } from "./routes/journeys";
 import { messageRoutes } from "./routes/messages";
 import { projectRoutes } from "./routes/project";
 import { campaignResponseRoutes } from "./routes/responses";
+import { runRoutes } from "./routes/runs";
 import { statsRoutes } from "./routes/stats";
 import { liveRoutes } from "./routes/stats/live";
 import { templateRoutes } from "./routes/templates";
+import { variableGroupRoutes } from "./routes/variable-groups";
 import { whatsappWebhooks } from "./routes/webhooks/whatsapp";
 
 export const MAX_JSON_BODY_BYTES = 256 * 1024;
@@ -41,9 +47,12 @@ const context = createMiddleware<AppEnv>(async (c, next) => {
   log.info("request", { method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Date.now() - started });
 });
 
+/** CSV uploads: multipart or raw CSV, streamed to R2 by their routes under their own size limit. */
+const isFileUpload = (path: string) => path.endsWith("/from/file");
+
 // A JSON API must not quietly read a form or plain text as an empty object.
 const requireJsonBody = createMiddleware<AppEnv>(async (c, next) => {
-  if (["POST", "PUT", "PATCH"].includes(c.req.method)) {
+  if (["POST", "PUT", "PATCH"].includes(c.req.method) && !isFileUpload(c.req.path)) {
     const type = c.req.header("content-type") ?? "";
     const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
     if (hasBody && !JSON_TYPE.test(type)) {
@@ -60,9 +69,9 @@ const jsonBodyLimit = bodyLimit({
   },
 });
 
-// Webhooks set their own, larger limit: Meta's payloads may reach 3 MB.
+// Webhooks set their own, larger limit: Meta's payloads may reach 3 MB. File uploads stream.
 const limitBody = createMiddleware<AppEnv>((c, next) =>
-  c.req.path.startsWith("/webhooks/") ? next() : jsonBodyLimit(c, next),
+  c.req.path.startsWith("/webhooks/") || isFileUpload(c.req.path) ? next() : jsonBodyLimit(c, next),
 );
 
 export function createApp() {
@@ -97,6 +106,13 @@ export function createApp() {
   app.route("/v1/campaigns", liveRoutes);
   app.route("/webhooks/whatsapp", whatsappWebhooks);
   app.route("/campaign/t1/api/v2", apiSendRoutes);
+  // The broadcast style, at the reference document's paths (/v1/create/…, /v1/retrieve/…).
+  app.route("/v1", audienceRoutes);
+  app.route("/v1", variableGroupRoutes);
+  app.route("/v1", importRoutes);
+  app.route("/v1", broadcastCampaignRoutes);
+  app.route("/v1", runRoutes);
+  app.route("/v1", journeyRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",

@@ -191,6 +191,9 @@ export const messages = sqliteTable(
     errorTitle: text("error_title"),
     errorMessage: text("error_message"),
     skipReason: text("skip_reason"),
+    // How the last provider error was classified (retryable, permanent, account): a run's retry
+    // re-sends only the failures that were retryable.
+    errorClass: text("error_class", { enum: ["retryable", "permanent", "account"] }),
     createdAt: createdAt(),
     updatedAt: integer("updated_at").notNull(),
     sentAt: integer("sent_at"),
@@ -203,6 +206,8 @@ export const messages = sqliteTable(
     index("messages_project").on(t.projectId, t.id),
     index("messages_campaign_run").on(t.campaignId, t.runId, t.id),
     index("messages_status_updated").on(t.status, t.updatedAt),
+    // A broadcast run sends at most one message per number, however many of its audiences hold it.
+    uniqueIndex("messages_run_number").on(t.runId, t.number).where(sql`run_id IS NOT NULL`),
   ],
 );
 
@@ -241,6 +246,15 @@ export const campaigns = sqliteTable(
     status: text("status", { enum: ["live", "paused"] }).notNull(),
     // Why sending is paused when the system paused it (an account-level error from Meta).
     pausedReason: text("paused_reason"),
+    // Broadcast campaigns only: the message as written (with `{group.variable}` placeholders),
+    // the placeholders in template-parameter order (JSON string[] of "group.variable"), the image
+    // header, the buttons as given (JSON), the language and Meta category of the template.
+    message: text("message"),
+    variables: text("variables", { mode: "json" }),
+    imgUrl: text("img_url"),
+    buttons: text("buttons", { mode: "json" }),
+    language: text("language"),
+    category: text("category"),
     createdAt: createdAt(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -295,4 +309,204 @@ export const responses = sqliteTable(
     index("responses_project_campaign").on(t.projectId, t.campaignId, t.id),
     index("responses_project_number").on(t.projectId, t.number),
   ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Broadcast campaigns: audiences, variable groups, runs, CSV imports and journeys.
+// Customer-chosen ids (`myAudienceId`) are unique per project, not globally, so these tables
+// carry an integer `pk` for joins and keyset pagination and a unique (project, id) pair.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A named group of contacts to target. Either a member list (`filter` null, members in
+ * audience_members) or a segment (`filter` JSON, see src/audiences/segment.ts) evaluated when a
+ * run starts.
+ */
+export const audiences = sqliteTable(
+  "audiences",
+  {
+    pk: integer("pk").primaryKey({ autoIncrement: true }),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    filter: text("filter", { mode: "json" }),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("audiences_project_id").on(t.projectId, t.id),
+    index("audiences_project_name").on(t.projectId, t.name),
+  ],
+);
+
+export const audienceMembers = sqliteTable(
+  "audience_members",
+  {
+    audiencePk: integer("audience_pk")
+      .notNull()
+      .references(() => audiences.pk, { onDelete: "cascade" }),
+    contactId: integer("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    addedAt: integer("added_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.audiencePk, t.contactId] }), index("audience_members_contact").on(t.contactId)],
+);
+
+/**
+ * Named sets of per-number values that fill a broadcast message's `{group.variable}` placeholders.
+ * `kind` "input" marks the group a campaign with input buttons collects presses into.
+ */
+export const variableGroups = sqliteTable(
+  "variable_groups",
+  {
+    pk: integer("pk").primaryKey({ autoIncrement: true }),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    // The variable names, in order, JSON string[].
+    fields: text("fields", { mode: "json" }).notNull(),
+    kind: text("kind", { enum: ["values", "input"] })
+      .notNull()
+      .default("values"),
+    // For an input group: the campaign whose button presses it collects.
+    campaignId: text("campaign_id"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("variable_groups_project_id").on(t.projectId, t.id),
+    uniqueIndex("variable_groups_project_name").on(t.projectId, t.name),
+  ],
+);
+
+/** One number's values in a variable group: JSON object of field → string. */
+export const variableValues = sqliteTable(
+  "variable_values",
+  {
+    groupPk: integer("group_pk")
+      .notNull()
+      .references(() => variableGroups.pk, { onDelete: "cascade" }),
+    // E.164, like contacts.number.
+    number: text("number").notNull(),
+    values: text("values", { mode: "json" }).notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupPk, t.number] })],
+);
+
+export const RUN_STATUSES = [
+  "scheduled",
+  "waiting_template",
+  "fanning_out",
+  "sending",
+  "paused",
+  "completed",
+  "cancelled",
+  "failed",
+] as const;
+
+/** One sending of a broadcast campaign to its audiences. Running a campaign again is a new run. */
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    campaignId: text("campaign_id").notNull(),
+    status: text("status", { enum: RUN_STATUSES }).notNull(),
+    // Why the run is in its status when that needs saying (waiting for approval, rejected template…).
+    statusReason: text("status_reason"),
+    // The audience references as the client gave them (ids, names or "all"), JSON string[].
+    audiences: text("audiences", { mode: "json" }).notNull(),
+    // Unix ms at which a scheduled run starts.
+    timeToRun: integer("time_to_run"),
+    // A retry run re-sends the retryable failures of this run.
+    retryOf: text("retry_of"),
+    // Fan-out progress: which audience (index) and the last contact id done in it. JSON.
+    cursor: text("cursor", { mode: "json" }),
+    // Recipients recorded by the fan-out: queued for sending, and skipped with a reason.
+    queued: integer("queued").notNull().default(0),
+    skipped: integer("skipped").notNull().default(0),
+    createdAt: createdAt(),
+    startedAt: integer("started_at"),
+    fannedOutAt: integer("fanned_out_at"),
+    finishedAt: integer("finished_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("runs_project_campaign").on(t.projectId, t.campaignId, t.createdAt),
+    index("runs_status_time").on(t.status, t.timeToRun),
+  ],
+);
+
+/** A CSV upload (kept in R2 under `r2Key`) and the progress of the job importing it. */
+export const imports = sqliteTable(
+  "imports",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["audience", "variable_group"] }).notNull(),
+    // The customer's ids of the audience and/or variable group being filled.
+    audienceId: text("audience_id"),
+    groupId: text("group_id"),
+    r2Key: text("r2_key").notNull(),
+    status: text("status", { enum: ["uploading", "queued", "running", "completed", "failed"] }).notNull(),
+    error: text("error"),
+    // The header row as read (JSON string[]), once the first chunk has parsed it.
+    header: text("header", { mode: "json" }),
+    bytesTotal: integer("bytes_total"),
+    // Offset just past the last record done: where the next chunk resumes.
+    bytesRead: integer("bytes_read").notNull().default(0),
+    // Lines consumed so far, so that reject line numbers stay right across chunks.
+    lines: integer("lines").notNull().default(0),
+    rowsDone: integer("rows_done").notNull().default(0),
+    rowsRejected: integer("rows_rejected").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("imports_project").on(t.projectId, t.createdAt)],
+);
+
+/** The rows an import could not take, with their line number and why. */
+export const importRejects = sqliteTable(
+  "import_rejects",
+  {
+    importId: text("import_id")
+      .notNull()
+      .references(() => imports.id, { onDelete: "cascade" }),
+    line: integer("line").notNull(),
+    number: text("number"),
+    reason: text("reason").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.line] })],
+);
+
+/** A named sequence of messages sent in reply when someone presses a journey button. */
+export const journeys = sqliteTable(
+  "journeys",
+  {
+    pk: integer("pk").primaryKey({ autoIncrement: true }),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    // JSON array of steps, see src/journeys/schemas.ts.
+    steps: text("steps", { mode: "json" }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("journeys_project_id").on(t.projectId, t.id)],
 );

@@ -123,6 +123,7 @@ export async function recordOutcomes(
           errorCode: error.code,
           errorTitle: error.title,
           errorMessage: error.message,
+          errorClass: error.class,
           updatedAt: now,
           ...(to === "failed" ? { failedAt: now } : {}),
         })

@@ -1,0 +1,85 @@
+import { and, eq, inArray, or, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { audiences } from "../db/schema";
+import { type SegmentFilter, segmentCondition } from "./segment";
+
+/** The reserved audience reference meaning every contact of the project. */
+export const ALL_AUDIENCE = "all";
+
+/** What a run targets, resolved from the references a client gave. */
+export type AudienceTarget =
+  | { kind: "all" }
+  | { kind: "list"; pk: number; id: string }
+  | { kind: "segment"; pk: number; id: string; filter: SegmentFilter };
+
+/**
+ * Resolves audience references: `all`, an audience id, or, failing an id, an audience name that
+ * only one audience has (the reference document's own example names its audience by name).
+ * References that match nothing, or a name shared by several audiences, come back in `unknown`.
+ */
+export async function resolveAudiences(
+  db: Db,
+  projectId: string,
+  refs: string[],
+): Promise<{ targets: AudienceTarget[]; unknown: string[] }> {
+  const wanted = [...new Set(refs)];
+  if (wanted.includes(ALL_AUDIENCE)) return { targets: [{ kind: "all" }], unknown: [] };
+  const rows =
+    wanted.length === 0
+      ? []
+      : await db
+          .select({ pk: audiences.pk, id: audiences.id, name: audiences.name, filter: audiences.filter })
+          .from(audiences)
+          .where(
+            and(eq(audiences.projectId, projectId), or(inArray(audiences.id, wanted), inArray(audiences.name, wanted))),
+          );
+  const targets: AudienceTarget[] = [];
+  const unknown: string[] = [];
+  const seen = new Set<number>();
+  for (const ref of wanted) {
+    const byId = rows.find((r) => r.id === ref);
+    const byName = rows.filter((r) => r.name === ref);
+    const row = byId ?? (byName.length === 1 ? byName[0] : undefined);
+    if (!row) {
+      unknown.push(ref);
+      continue;
+    }
+    if (seen.has(row.pk)) continue;
+    seen.add(row.pk);
+    targets.push(
+      row.filter
+        ? { kind: "segment", pk: row.pk, id: row.id, filter: row.filter as SegmentFilter }
+        : { kind: "list", pk: row.pk, id: row.id },
+    );
+  }
+  return { targets, unknown };
+}
+
+export interface AudienceContact {
+  id: number;
+  number: string;
+  optedOut: boolean;
+}
+
+/**
+ * One keyset page of a target's contacts, in contact id order, after `afterContactId`. Bounded by
+ * `limit`, so a run's fan-out reads any audience size a page per job.
+ */
+export async function audiencePage(
+  db: Db,
+  projectId: string,
+  target: AudienceTarget,
+  afterContactId: number,
+  limit: number,
+): Promise<AudienceContact[]> {
+  const where =
+    target.kind === "all"
+      ? sql`c.project_id = ${projectId} AND c.id > ${afterContactId}`
+      : target.kind === "list"
+        ? sql`c.project_id = ${projectId} AND c.id > ${afterContactId} AND c.id IN (SELECT contact_id FROM audience_members WHERE audience_pk = ${target.pk} AND contact_id > ${afterContactId})`
+        : sql`c.project_id = ${projectId} AND c.id > ${afterContactId} AND (${segmentCondition(projectId, target.filter)})`;
+  const rows = await db.all<{ id: number; number: string; opted_out: number }>(
+    sql`SELECT c.id, c.number, c.opted_out FROM contacts c WHERE ${where} ORDER BY c.id LIMIT ${limit}`,
+  );
+  return rows.map((r) => ({ id: r.id, number: r.number, optedOut: r.opted_out === 1 }));
+}
