@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { audienceMembers, contacts, variableValues } from "../db/schema";
 
@@ -24,12 +24,13 @@ function chunks<T>(rows: T[], size = ROWS_PER_STATEMENT): T[][] {
  * The statements that create missing contacts (a name or source given here fills or replaces the
  * stored one; omitted ones are kept) and add them to the audience with primary key `audiencePk`.
  * Run them in one `db.batch` with whatever else must be atomic with them. Numbers must already be
- * E.164 and unique within `members`.
+ * E.164 and unique within `members`. `audiencePk` may be a scalar subquery, so that an audience
+ * inserted earlier in the same batch can be filled before its pk is known.
  */
 export function addMembersStatements(
   db: Db,
   projectId: string,
-  audiencePk: number,
+  audiencePk: number | SQL,
   members: MemberInput[],
   now = Date.now(),
 ) {
@@ -61,11 +62,12 @@ export function addMembersStatements(
 
 /**
  * The statements that merge per-number values into the variable group with primary key
- * `groupPk`: a number already in the group keeps the fields not given here (JSON merge patch).
+ * `groupPk` (a number, or a scalar subquery as for addMembersStatements): a number already in the
+ * group keeps the fields not given here (JSON merge patch).
  */
 export function upsertValuesStatements(
   db: Db,
-  groupPk: number,
+  groupPk: number | SQL,
   values: { number: string; values: Record<string, string> }[],
   now = Date.now(),
 ) {

@@ -62,6 +62,28 @@ export interface AudienceContact {
 }
 
 /**
+ * The rows of a target after `afterContactId`, as FROM and WHERE over contacts alias `c`, with the
+ * column to order by. A list is read from audience_members by its primary key
+ * (audience_pk, contact_id), so a page costs its own size: an `IN (SELECT … members)` would make
+ * SQLite materialise every remaining member on each page.
+ */
+export function targetRows(projectId: string, target: AudienceTarget, afterContactId: number) {
+  if (target.kind === "list") {
+    return {
+      from: sql`audience_members m JOIN contacts c ON c.id = m.contact_id`,
+      where: sql`m.audience_pk = ${target.pk} AND m.contact_id > ${afterContactId} AND +c.project_id = ${projectId}`,
+      orderBy: sql`m.contact_id`,
+    };
+  }
+  const where =
+    target.kind === "all"
+      ? // `+`: see segmentCondition; the rowid range keeps each page as cheap as its size.
+        sql`+c.project_id = ${projectId} AND c.id > ${afterContactId}`
+      : sql`c.id > ${afterContactId} AND ${segmentCondition(projectId, target.filter)}`;
+  return { from: sql`contacts c`, where, orderBy: sql`c.id` };
+}
+
+/**
  * One keyset page of a target's contacts, in contact id order, after `afterContactId`. Bounded by
  * `limit`, so a run's fan-out reads any audience size a page per job.
  */
@@ -72,14 +94,9 @@ export async function audiencePage(
   afterContactId: number,
   limit: number,
 ): Promise<AudienceContact[]> {
-  const where =
-    target.kind === "all"
-      ? sql`c.project_id = ${projectId} AND c.id > ${afterContactId}`
-      : target.kind === "list"
-        ? sql`c.project_id = ${projectId} AND c.id > ${afterContactId} AND c.id IN (SELECT contact_id FROM audience_members WHERE audience_pk = ${target.pk} AND contact_id > ${afterContactId})`
-        : sql`c.project_id = ${projectId} AND c.id > ${afterContactId} AND (${segmentCondition(projectId, target.filter)})`;
+  const { from, where, orderBy } = targetRows(projectId, target, afterContactId);
   const rows = await db.all<{ id: number; number: string; opted_out: number }>(
-    sql`SELECT c.id, c.number, c.opted_out FROM contacts c WHERE ${where} ORDER BY c.id LIMIT ${limit}`,
+    sql`SELECT c.id, c.number, c.opted_out FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT ${limit}`,
   );
   return rows.map((r) => ({ id: r.id, number: r.number, optedOut: r.opted_out === 1 }));
 }

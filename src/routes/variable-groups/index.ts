@@ -1,5 +1,216 @@
+import { createRoute } from "@hono/zod-openapi";
+import { FieldErrors } from "../../audiences/numbers";
+import { requireApiKey, requireRole } from "../../auth/api-key";
+import type { Db } from "../../db/client";
 import { router } from "../../http/context";
+import { emptyBodyAsObject } from "../../http/empty-body";
+import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { toPage } from "../../http/pagination";
+import { ApiError, notFound } from "../../lib/errors";
+import {
+  getGroup,
+  groupNamed,
+  groupValues,
+  listGroups,
+  saveGroup,
+  toVariableGroup,
+} from "../../variable-groups/groups";
+import {
+  CreateVariableGroupBody,
+  GroupsQuery,
+  GroupValuesQuery,
+  GroupValuesResponse,
+  VariableGroupResponse,
+  VariableGroupsResponse,
+} from "../../variable-groups/schemas";
+import { parseValues, unionFields } from "../../variable-groups/validate";
+import { cursorOf } from "../audiences/request";
 
-// Routes carry their own auth middleware (createRoute's `middleware`), since this router is
-// mounted at /v1 next to others: a router-level `use("*")` would guard their paths too.
-export const variableGroupRoutes = router();
+// Broadcast routes are manager-only: sender keys are for the API-campaign endpoint.
+const managerOnly = [requireApiKey, requireRole("manager")];
+const tags = ["Variable groups"];
+
+const create = createRoute({
+  method: "post",
+  path: "/create/variable/group",
+  tags,
+  summary: "Create a variable group, or add to one",
+  description:
+    "A new `id` creates the group (`name` and `fields` required). An existing `id` adds the given fields to its own and merges the values: a number already in the group keeps the fields not given. " +
+    "Every key of a row of values must be a field. All or nothing: any invalid row is a 400 and nothing is written. Input groups (created by campaigns with input buttons) cannot be written here.",
+  security: ApiKeySecurity,
+  middleware: managerOnly,
+  request: jsonBody(CreateVariableGroupBody),
+  responses: {
+    200: jsonContent(VariableGroupResponse, "The group existed; fields were added and values merged"),
+    201: jsonContent(VariableGroupResponse, "The group was created"),
+    ...errorResponses(400, 401, 403, 409, 413),
+  },
+});
+
+const listDescription =
+  "A JSON array, as the reference document shows, of every group: yours and the input groups campaigns created (`type: input`). " +
+  "Up to `limit` (default and maximum 500) groups, oldest first; when there are more, the `X-Next-Cursor` header holds the `cursor` for the next page.";
+
+const nextCursorHeader = {
+  "X-Next-Cursor": {
+    description: "Present when there are more groups: pass it as `cursor`",
+    schema: { type: "string" as const },
+  },
+};
+
+const listPost = createRoute({
+  method: "post",
+  path: "/retrieve/variable/groups",
+  tags,
+  summary: "Retrieve variable groups",
+  description: `${listDescription} The body may be empty.`,
+  security: ApiKeySecurity,
+  middleware: [...managerOnly, emptyBodyAsObject],
+  request: jsonBody(GroupsQuery),
+  responses: {
+    200: { ...jsonContent(VariableGroupsResponse, "The groups"), headers: nextCursorHeader },
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+const listGet = createRoute({
+  method: "get",
+  path: "/retrieve/variable/groups",
+  tags,
+  summary: "Retrieve variable groups (GET)",
+  description: listDescription,
+  security: ApiKeySecurity,
+  middleware: managerOnly,
+  request: { query: GroupsQuery },
+  responses: {
+    200: { ...jsonContent(VariableGroupsResponse, "The groups"), headers: nextCursorHeader },
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+const valuesDescription =
+  "The group's values, one row per number in number order, with cursor pagination. For an input group these are the presses its campaign's input buttons collected: `button`, `input` and `pressedAt` (the latest press of each number).";
+
+const valuesPost = createRoute({
+  method: "post",
+  path: "/retrieve/variable/group/values",
+  tags,
+  summary: "Retrieve a variable group's values",
+  description: valuesDescription,
+  security: ApiKeySecurity,
+  middleware: managerOnly,
+  request: jsonBody(GroupValuesQuery),
+  responses: {
+    200: jsonContent(GroupValuesResponse, "A page of the group's values"),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+const valuesGet = createRoute({
+  method: "get",
+  path: "/retrieve/variable/group/values",
+  tags,
+  summary: "Retrieve a variable group's values (GET)",
+  description: valuesDescription,
+  security: ApiKeySecurity,
+  middleware: managerOnly,
+  request: { query: GroupValuesQuery },
+  responses: {
+    200: jsonContent(GroupValuesResponse, "A page of the group's values"),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+async function groupsPage(
+  db: Db,
+  projectId: string,
+  query: { limit: number; cursor?: string },
+  where: "query" | "body",
+) {
+  const after = cursorOf(query.cursor, "number", where);
+  const rows = await listGroups(db, projectId, after, query.limit);
+  return toPage(rows, query.limit, (r) => r.pk, toVariableGroup);
+}
+
+async function valuesPage(
+  db: Db,
+  projectId: string,
+  query: { id: string; limit: number; cursor?: string },
+  where: "query" | "body",
+) {
+  const after = cursorOf(query.cursor, "string", where);
+  const group = await getGroup(db, projectId, query.id);
+  if (!group) throw notFound("variable group");
+  const rows = await groupValues(db, group.pk, after, query.limit);
+  const page = toPage(
+    rows,
+    query.limit,
+    (r) => r.number,
+    (r) => ({ ...r.values, number: r.number }),
+  );
+  return {
+    status: "success" as const,
+    variableGroup: toVariableGroup(group),
+    values: page.data,
+    nextCursor: page.nextCursor,
+  };
+}
+
+/** The doc's array, with the next page's cursor in a header. */
+function arrayWithCursor(page: { data: unknown[]; nextCursor: string | null }) {
+  return page.nextCursor === null ? undefined : { "X-Next-Cursor": page.nextCursor };
+}
+
+export const variableGroupRoutes = router()
+  .openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const { db, principal } = c.var;
+    const existing = await getGroup(db, principal.projectId, body.id);
+    if (existing?.kind === "input") {
+      throw new ApiError(
+        "conflict",
+        `variable group ${body.id} is the input group of campaign ${existing.campaignId}: it holds that campaign's button presses and cannot be written here`,
+      );
+    }
+    const errors = new FieldErrors();
+    if (!existing && body.name === undefined) errors.add("name", "is required for a new variable group");
+    if (!existing && (body.fields === undefined || body.fields.length === 0))
+      errors.add("fields", "is required for a new variable group (at least one field)");
+    const fields = unionFields((existing?.fields as string[] | undefined) ?? [], body.fields ?? [], errors);
+    const values = parseValues(body.values ?? [], fields, errors);
+    errors.throwIfAny();
+
+    const name = body.name ?? (existing?.name as string);
+    if (name !== existing?.name) {
+      const other = await groupNamed(db, principal.projectId, name, body.id);
+      if (other !== undefined) {
+        throw new ApiError(
+          "conflict",
+          `a variable group named "${name}" already exists (id ${other}); names are unique because messages name groups by name`,
+        );
+      }
+    }
+    const group = await saveGroup(db, principal.projectId, {
+      id: body.id,
+      name,
+      description: body.description,
+      fields,
+      values,
+    });
+    return c.json({ status: "success" as const, variableGroup: toVariableGroup(group) }, existing ? 200 : 201);
+  })
+  .openapi(listPost, async (c) => {
+    const page = await groupsPage(c.var.db, c.var.principal.projectId, c.req.valid("json"), "body");
+    return c.json(page.data, 200, arrayWithCursor(page));
+  })
+  .openapi(listGet, async (c) => {
+    const page = await groupsPage(c.var.db, c.var.principal.projectId, c.req.valid("query"), "query");
+    return c.json(page.data, 200, arrayWithCursor(page));
+  })
+  .openapi(valuesPost, async (c) =>
+    c.json(await valuesPage(c.var.db, c.var.principal.projectId, c.req.valid("json"), "body"), 200),
+  )
+  .openapi(valuesGet, async (c) =>
+    c.json(await valuesPage(c.var.db, c.var.principal.projectId, c.req.valid("query"), "query"), 200),
+  );
