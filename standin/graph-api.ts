@@ -4,7 +4,9 @@
 // with Meta's documented success and error bodies; it never talks to Meta.
 //
 // Graph endpoints (any version vNN.N):
-//   POST   /{version}/{phone-number-id}/messages          template sends only
+//   POST   /{version}/{phone-number-id}/messages          template and text sends (the 24-hour
+//                                                         window is not tracked: inject 131047
+//                                                         with delivery "webhook" to play it)
 //   POST   /{version}/{waba-id}/message_templates          create (PENDING, or APPROVED with autoApprove)
 //   GET    /{version}/{waba-id}/message_templates          list, cursor paging (limit, after, fields, name)
 //   DELETE /{version}/{waba-id}/message_templates?name=    delete every language of a name
@@ -366,6 +368,29 @@ function checkComponents(template: StoredTemplate, components: Component[]): Res
   return null;
 }
 
+/** WhatsApp's maximum length of a text message body, in characters. */
+const MAX_TEXT_BODY = 4096;
+
+/** Checks a text message's `text` object as Meta does; null when acceptable. */
+function checkText(text: unknown): Response | null {
+  if (!isObject(text) || typeof text.body !== "string" || text.body === "") {
+    return invalidParameter("text.body is required", "(#100) The parameter text['body'] is required.");
+  }
+  if ([...text.body].length > MAX_TEXT_BODY) {
+    return invalidParameter(
+      `text.body is longer than ${MAX_TEXT_BODY} characters`,
+      `(#100) Param text['body'] must be at most ${MAX_TEXT_BODY} characters long.`,
+    );
+  }
+  if (text.preview_url !== undefined && typeof text.preview_url !== "boolean") {
+    return invalidParameter(
+      "text.preview_url must be a boolean",
+      "(#100) Param text['preview_url'] must be a boolean.",
+    );
+  }
+  return null;
+}
+
 /** Checks a template creation the way Meta's review front door does; null when acceptable. */
 function checkTemplateDefinition(body: Record<string, unknown>): Response | null {
   for (const field of ["name", "language", "category"]) {
@@ -438,7 +463,10 @@ function statusWebhook(
     recipient_id: status.recipient,
   };
   if (status.status === "sent" || status.status === "delivered") {
-    entry.pricing = { billable: true, pricing_model: "PMP", type: "regular", category: status.category };
+    entry.pricing =
+      status.category === "service"
+        ? { billable: false, pricing_model: "PMP", type: "free_customer_service", category: "service" }
+        : { billable: true, pricing_model: "PMP", type: "regular", category: status.category };
   }
   if (status.callbackData !== undefined) entry.biz_opaque_callback_data = status.callbackData;
   if (status.error) {
@@ -623,8 +651,23 @@ export function createGraphStandIn(options: GraphStandInOptions = {}): GraphStan
     if (body.recipient_type !== undefined && body.recipient_type !== "individual") {
       return answer(invalidParameter("recipient_type must be individual"));
     }
+    if (body.biz_opaque_callback_data !== undefined && typeof body.biz_opaque_callback_data !== "string") {
+      return answer(invalidParameter("biz_opaque_callback_data must be a string"));
+    }
+    const callbackData = body.biz_opaque_callback_data as string | undefined;
+    if (body.type === "text") {
+      const invalid = checkText(body.text);
+      if (invalid) return answer(invalid);
+      // Free-form replies inside the customer service window are not billed.
+      return accept(state, record, injection, {
+        recipient: to,
+        input: str(body.to),
+        category: "service",
+        callbackData,
+      });
+    }
     if (body.type !== "template") {
-      return answer(invalidParameter(`the stand-in only accepts template messages, not ${String(body.type)}`));
+      return answer(invalidParameter(`the stand-in accepts template and text messages, not ${String(body.type)}`));
     }
     const template = body.template;
     if (!isObject(template) || !str(template.name)) {
@@ -643,9 +686,6 @@ export function createGraphStandIn(options: GraphStandInOptions = {}): GraphStan
     }
     if (template.components !== undefined && !Array.isArray(template.components)) {
       return answer(invalidParameter("template.components must be an array"));
-    }
-    if (body.biz_opaque_callback_data !== undefined && typeof body.biz_opaque_callback_data !== "string") {
-      return answer(invalidParameter("biz_opaque_callback_data must be a string"));
     }
 
     const stored = (templates.get(state.account.wabaId) ?? []).find(
@@ -667,16 +707,25 @@ export function createGraphStandIn(options: GraphStandInOptions = {}): GraphStan
     }
     const mismatch = checkComponents(stored, (template.components ?? []) as Component[]);
     if (mismatch) return answer(mismatch);
+    return accept(state, record, injection, {
+      recipient: to,
+      input: str(body.to),
+      category: stored.category.toLowerCase(),
+      callbackData,
+    });
+  }
 
+  /** Records an accepted send, queues its status webhooks and answers as Meta does. */
+  async function accept(
+    state: AccountState,
+    record: ReceivedSend,
+    injection: ActiveInjection | undefined,
+    send: { recipient: string; input: string; category: string; callbackData: string | undefined },
+  ): Promise<Response> {
     const wamid = `wamid.${randomToken(36)}`;
     record.wamid = wamid;
     record.accepted = true;
-    const base = {
-      wamid,
-      recipient: to,
-      category: stored.category.toLowerCase(),
-      callbackData: body.biz_opaque_callback_data as string | undefined,
-    };
+    const base = { wamid, recipient: send.recipient, category: send.category, callbackData: send.callbackData };
     if (injection) {
       // delivery: "webhook": accepted now, failed later, as Meta reports most delivery failures.
       const known = KNOWN_ERRORS[injection.code];
@@ -696,7 +745,7 @@ export function createGraphStandIn(options: GraphStandInOptions = {}): GraphStan
     }
     return json({
       messaging_product: "whatsapp",
-      contacts: [{ input: str(body.to), wa_id: to }],
+      contacts: [{ input: send.input, wa_id: send.recipient }],
       messages: [{ id: wamid, message_status: "accepted" }],
     });
   }

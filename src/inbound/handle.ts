@@ -8,6 +8,7 @@ import { readConfig } from "../env";
 import type { Logger } from "../lib/log";
 import type { WebhookChangeValue } from "../whatsapp/webhook";
 import { type InboundConfig, type InboundResponse, inboundActions, type OptChange } from "./parse";
+import { answerPresses } from "./presses";
 
 /** The keyword lists from the Worker's validated configuration (for the events consumer). */
 export const inboundConfig = (): InboundConfig => readConfig(env);
@@ -67,7 +68,8 @@ function responseStatement(db: Db, projectId: string, r: InboundResponse) {
  * Applies the inbound part of one webhook change for a project: opt-out keywords, marketing
  * preference changes and campaign responses, all in one D1 batch (one transaction, in payload
  * order, so "STOP" then "START" in one webhook ends opted in). Idempotent: a replayed webhook stores
- * no response twice and sets each flag to the value it already has.
+ * no response twice and sets each flag to the value it already has. Then the presses of broadcast
+ * campaigns' buttons just stored are answered (./presses.ts).
  */
 export async function handleInbound(
   db: Db,
@@ -89,14 +91,20 @@ export async function handleInbound(
 
   let optChanges = 0;
   let responsesStored = 0;
+  const newPresses: InboundResponse[] = [];
   actions.forEach((action, i) => {
     const changed = results[i]?.length ?? 0;
     if (action.type === "opt") optChanges += changed;
-    else responsesStored += changed;
+    else {
+      responsesStored += changed;
+      if (changed > 0 && action.kind !== "text") newPresses.push(action);
+    }
   });
   // The API-campaign request path answers "skipped" from a cached opt-out set: let this isolate
   // see the change at once (others within the snapshot's TTL; the sends consumer re-checks the row).
   if (optChanges > 0) forgetSnapshot(projectId);
   if (optChanges > 0 || responsesStored > 0) log?.info("inbound applied", { projectId, optChanges, responsesStored });
+  // After the batch, and only for presses stored just now: a replayed webhook answers nothing twice.
+  if (newPresses.length > 0) await answerPresses(db, projectId, newPresses, log);
   return { optChanges, responsesStored, unreadable };
 }

@@ -1,7 +1,13 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { messageEvents, messages } from "../db/schema";
-import type { ProviderError, TemplateMessage, WhatsAppProvider } from "../whatsapp/types";
+import {
+  isTextMessage,
+  type OutboundMessage,
+  type ProviderError,
+  type TemplateMessage,
+  type WhatsAppProvider,
+} from "../whatsapp/types";
 import { encodeCallback } from "./callback";
 import { historyIfChanged, type Transition } from "./status";
 
@@ -51,17 +57,45 @@ export async function claimMessages(db: Db, projectId: string, ids: string[]): P
 
 export type Result = { id: string; ok: true; wamid: string } | { id: string; ok: false; error: ProviderError };
 
-/** Calls the provider for each claimed message, all at once. */
+/**
+ * Calls the provider for each claimed message, all at once, by the kind of its payload: template
+ * messages (campaigns) or session text messages (journey replies). Text messages to one person
+ * are the exception: they go one after another, in the order they were queued, since a journey's
+ * steps that land in the same slice must reach the phone in sequence.
+ */
 export async function sendClaimed(provider: WhatsAppProvider, claimed: Map<string, Claimed>): Promise<Result[]> {
-  return Promise.all(
-    [...claimed.values()].map(async (m): Promise<Result> => {
-      const result = await provider.sendTemplate({
-        ...m.payload,
-        callbackData: encodeCallback({ messageId: m.id, campaignId: m.campaignId, runId: m.runId }),
-      });
-      return result.ok ? { id: m.id, ok: true, wamid: result.wamid } : { id: m.id, ok: false, error: result.error };
-    }),
-  );
+  const send = async (m: Claimed): Promise<Result> => {
+    // claimMessages reads the payload as a template; the column holds either kind.
+    const payload = m.payload as OutboundMessage;
+    const callbackData = encodeCallback({ messageId: m.id, campaignId: m.campaignId, runId: m.runId });
+    const result = isTextMessage(payload)
+      ? await provider.sendText({ type: "text", to: payload.to, text: payload.text, callbackData })
+      : await provider.sendTemplate({ ...payload, callbackData });
+    return result.ok ? { id: m.id, ok: true, wamid: result.wamid } : { id: m.id, ok: false, error: result.error };
+  };
+  const templates: Claimed[] = [];
+  const textsByRecipient = new Map<string, Claimed[]>();
+  for (const m of claimed.values()) {
+    const payload = m.payload as OutboundMessage;
+    if (!isTextMessage(payload)) {
+      templates.push(m);
+      continue;
+    }
+    const list = textsByRecipient.get(payload.to) ?? [];
+    list.push(m);
+    textsByRecipient.set(payload.to, list);
+  }
+  const inSequence = async (list: Claimed[]) => {
+    const results: Result[] = [];
+    // Message ids start with the time they were queued for, so their order is the intended order.
+    for (const m of list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) results.push(await send(m));
+    return results;
+  };
+  const [single, sequences] = await Promise.all([
+    Promise.all(templates.map(send)),
+    Promise.all([...textsByRecipient.values()].map(inSequence)),
+  ]);
+  return [...single, ...sequences.flat()];
 }
 
 /**

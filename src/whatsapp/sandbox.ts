@@ -1,5 +1,12 @@
 import { randomBytes, toHex } from "../lib/crypto";
-import type { Result, TemplateDefinition, TemplateMessage, TemplateStatus, WhatsAppProvider } from "./types";
+import type {
+  Result,
+  TemplateDefinition,
+  TemplateMessage,
+  TemplateStatus,
+  TextMessage,
+  WhatsAppProvider,
+} from "./types";
 import { statusPayload, type WebhookEventMessage } from "./webhook";
 
 /**
@@ -35,20 +42,33 @@ export class SandboxProvider implements WhatsAppProvider {
   constructor(private readonly options: SandboxOptions) {}
 
   async sendTemplate(message: TemplateMessage): Promise<Result<{ wamid: string }>> {
+    return this.play(message.to, message.callbackData, message.template.category === "MARKETING");
+  }
+
+  /** Text messages play the same lifecycle; they are never marketing, so 3333 reads them. */
+  async sendText(message: TextMessage): Promise<Result<{ wamid: string }>> {
+    return this.play(message.to, message.callbackData, false);
+  }
+
+  /** Schedules the statuses the recipient's test ending calls for, as Meta's webhooks would bring them. */
+  private async play(
+    to: string,
+    callbackData: string | undefined,
+    marketing: boolean,
+  ): Promise<Result<{ wamid: string }>> {
     const wamid = `wamid.sandbox.${toHex(randomBytes(12))}`;
-    const ending = message.to.slice(-4);
+    const ending = to.slice(-4);
     const now = this.options.now?.() ?? Date.now();
     const base = {
       wabaId: this.options.wabaId,
       phoneNumberId: this.options.phoneNumberId,
       wamid,
-      recipient: message.to,
-      callbackData: message.callbackData,
+      recipient: to,
+      callbackData,
     };
     const plan: { status: "sent" | "delivered" | "read" | "failed"; error?: { code: number; title: string } }[] = [];
     if (ending === "0000") plan.push({ status: "failed", error: SANDBOX_OUTCOMES["0000"] });
-    else if (ending === "3333" && message.template.category === "MARKETING")
-      plan.push({ status: "failed", error: SANDBOX_OUTCOMES["3333"] });
+    else if (ending === "3333" && marketing) plan.push({ status: "failed", error: SANDBOX_OUTCOMES["3333"] });
     else if (ending === "1111") plan.push({ status: "sent" }, { status: "failed", error: SANDBOX_OUTCOMES["1111"] });
     else if (ending === "2222") plan.push({ status: "sent" }, { status: "delivered" });
     else plan.push({ status: "sent" }, { status: "delivered" }, { status: "read" });

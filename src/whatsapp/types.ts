@@ -68,6 +68,31 @@ export interface TemplateMessage {
 }
 
 /**
+ * One session (free-form) text message to one recipient. WhatsApp delivers these only inside the
+ * 24-hour customer service window a person opens by writing to (or pressing a button of) the
+ * business; the replies a journey button sends are such messages.
+ */
+export interface TextMessage {
+  type: "text";
+  /** E.164, with the plus. */
+  to: string;
+  /** 1–4096 characters (WhatsApp's limit). */
+  text: string;
+  /** Returned by Meta in every status webhook for this message (`biz_opaque_callback_data`). */
+  callbackData?: string;
+}
+
+/** WhatsApp's maximum length of a text message body. */
+export const MAX_TEXT_LENGTH = 4096;
+
+/** What a message row's payload holds: a template message, or a session text message. */
+export type OutboundMessage = TemplateMessage | TextMessage;
+
+/** Template messages carry no `type` (they were the only kind first); text messages say so. */
+export const isTextMessage = (message: OutboundMessage): message is TextMessage =>
+  (message as { type?: unknown }).type === "text";
+
+/**
  * How a failure should be handled. `retryable`: try again later (with `retryAfterSeconds` when the
  * provider says how long). `permanent`: this message will never go through. `account`: nothing
  * will go through for this number until a person fixes the account; pause instead of failing.
@@ -98,6 +123,8 @@ export interface RemoteTemplate {
 export interface WhatsAppProvider {
   readonly kind: "meta" | "sandbox";
   sendTemplate(message: TemplateMessage): Promise<Result<{ wamid: string }>>;
+  /** A session text message (inside the person's 24-hour customer service window). */
+  sendText(message: TextMessage): Promise<Result<{ wamid: string }>>;
   createTemplate(
     definition: TemplateDefinition,
   ): Promise<Result<{ providerTemplateId: string; status: TemplateStatus; rejectedReason: string | null }>>;

@@ -7,6 +7,7 @@ import type {
   TemplateHeader,
   TemplateMessage,
   TemplateStatus,
+  TextMessage,
 } from "../types";
 
 // The provider-neutral shapes turned into Meta's Graph API bodies, and back. Pure functions, so
@@ -113,6 +114,30 @@ export function sendTemplateBody(message: TemplateMessage): SendTemplateBody {
       language: { code: message.template.language },
       ...(components.length > 0 ? { components } : {}),
     },
+    ...(message.callbackData !== undefined ? { biz_opaque_callback_data: message.callbackData } : {}),
+  };
+}
+
+export interface SendTextBody {
+  messaging_product: "whatsapp";
+  recipient_type: "individual";
+  to: string;
+  type: "text";
+  text: { body: string; preview_url: boolean };
+  biz_opaque_callback_data?: string;
+}
+
+/**
+ * The body of a session text message, as Meta documents it. Link previews stay off: Meta fetches
+ * a previewed URL itself, and a journey's text should read the same whatever it links to.
+ */
+export function sendTextBody(message: TextMessage): SendTextBody {
+  return {
+    messaging_product: "whatsapp",
+    recipient_type: "individual",
+    to: toDigits(message.to),
+    type: "text",
+    text: { body: message.text, preview_url: false },
     ...(message.callbackData !== undefined ? { biz_opaque_callback_data: message.callbackData } : {}),
   };
 }

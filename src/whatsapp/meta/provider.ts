@@ -6,12 +6,14 @@ import type {
   TemplateDefinition,
   TemplateMessage,
   TemplateStatus,
+  TextMessage,
   WhatsAppProvider,
 } from "../types";
 import {
   createTemplateBody,
   type MetaTemplate,
   sendTemplateBody,
+  sendTextBody,
   templateDefinition,
   templateStatus,
 } from "./payloads";
@@ -90,11 +92,16 @@ export class MetaProvider implements WhatsAppProvider {
   }
 
   async sendTemplate(message: TemplateMessage): Promise<Result<{ wamid: string }>> {
-    const result = await this.call(
-      "POST",
-      this.url(`${this.options.phoneNumberId}/messages`),
-      sendTemplateBody(message),
-    );
+    return this.sendMessage(sendTemplateBody(message));
+  }
+
+  async sendText(message: TextMessage): Promise<Result<{ wamid: string }>> {
+    return this.sendMessage(sendTextBody(message));
+  }
+
+  /** POST /{phone-number-id}/messages, whatever the message type; Meta answers every type alike. */
+  private async sendMessage(body: unknown): Promise<Result<{ wamid: string }>> {
+    const result = await this.call("POST", this.url(`${this.options.phoneNumberId}/messages`), body);
     if (!result.ok) return result;
     const wamid = (result.json as { messages?: { id?: unknown }[] }).messages?.[0]?.id;
     if (typeof wamid !== "string" || wamid === "") return fail(unexpectedResponse(result.status, "messages[0].id"));
