@@ -208,6 +208,9 @@ export const messages = sqliteTable(
     index("messages_status_updated").on(t.status, t.updatedAt),
     // A broadcast run sends at most one message per number, however many of its audiences hold it.
     uniqueIndex("messages_run_number").on(t.runId, t.number).where(sql`run_id IS NOT NULL`),
+    // A run's messages by status, in id order: whether any are still queued or sending (completion),
+    // and keyset pages of its queued (resume, cancel) or failed (retry) ones, without a scan.
+    index("messages_run_status").on(t.runId, t.status, t.id).where(sql`run_id IS NOT NULL`),
   ],
 );
 

@@ -81,6 +81,70 @@ export class CampaignStats extends DurableObject<Env> {
     ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS counters (run_id TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (run_id, name))",
     );
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS scheduled_runs (run_id TEXT PRIMARY KEY, project_id TEXT NOT NULL, at INTEGER NOT NULL)",
+    );
+  }
+
+  /**
+   * Starts the run at `at` (Unix ms): the run is kept in this object's schedule and the storage
+   * alarm is set to the earliest scheduled run, so the campaign's runs share one alarm.
+   */
+  async scheduleRun(runId: string, projectId: string, at: number): Promise<void> {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO scheduled_runs (run_id, project_id, at) VALUES (?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET at = excluded.at",
+      runId,
+      projectId,
+      at,
+    );
+    await this.armForNextRun();
+  }
+
+  /** Takes a run off the schedule. Returns whether it was on it. */
+  async unscheduleRun(runId: string): Promise<boolean> {
+    const removed = this.ctx.storage.sql.exec("DELETE FROM scheduled_runs WHERE run_id = ? RETURNING run_id", runId);
+    const found = removed.toArray().length > 0;
+    await this.armForNextRun();
+    return found;
+  }
+
+  /** The runs waiting for their time, earliest first. */
+  scheduledRuns(): { runId: string; projectId: string; at: number }[] {
+    return this.ctx.storage.sql
+      .exec<{ run_id: string; project_id: string; at: number }>(
+        "SELECT run_id, project_id, at FROM scheduled_runs ORDER BY at, run_id",
+      )
+      .toArray()
+      .map((r) => ({ runId: r.run_id, projectId: r.project_id, at: r.at }));
+  }
+
+  /**
+   * Hands every due run to the jobs queue as a `run-start` job, then re-arms for the next one. A
+   * run leaves the schedule only after its job was accepted: if the queue refuses, the alarm
+   * throws and the runtime retries it, and a duplicate job finds the run already started.
+   */
+  override async alarm(): Promise<void> {
+    const due = this.ctx.storage.sql
+      .exec<{ run_id: string; project_id: string }>(
+        "SELECT run_id, project_id FROM scheduled_runs WHERE at <= ? ORDER BY at LIMIT 1000",
+        Date.now(),
+      )
+      .toArray();
+    // sendBatch takes at most 100 messages.
+    for (let i = 0; i < due.length; i += 100) {
+      const part = due.slice(i, i + 100);
+      await this.env.JOBS.sendBatch(
+        part.map((r) => ({ body: { kind: "run-start", runId: r.run_id, projectId: r.project_id } })),
+      );
+      for (const r of part) this.ctx.storage.sql.exec("DELETE FROM scheduled_runs WHERE run_id = ?", r.run_id);
+    }
+    await this.armForNextRun();
+  }
+
+  private async armForNextRun(): Promise<void> {
+    const next = this.ctx.storage.sql.exec<{ at: number }>("SELECT min(at) AS at FROM scheduled_runs").toArray()[0]?.at;
+    if (next === null || next === undefined) await this.ctx.storage.deleteAlarm();
+    else if ((await this.ctx.storage.getAlarm()) !== next) await this.ctx.storage.setAlarm(next);
   }
 
   /** Adds `deltas` to a run's counters. Callers pass only real state transitions. */

@@ -5,6 +5,7 @@ import { createLogger, type Logger, logLevel } from "../lib/log";
 import { decodeCallback } from "../messages/callback";
 import { applyStatus, type StatusChange, type Transition } from "../messages/status";
 import { afterTransitions } from "../pipeline/transitions";
+import { wakeRunsForTemplates } from "../runs/wake";
 import { applyTemplateStatusUpdate } from "../templates/status";
 import { type WebhookEventMessage, WebhookPayloadSchema, type WebhookStatus } from "../whatsapp/webhook";
 import { backoffSeconds } from "./sends";
@@ -31,6 +32,8 @@ export async function handleWebhookEvent(
   db: Db,
   event: WebhookEventMessage,
   log: Logger,
+  /** Runs waiting for a template are woken through the jobs queue when its review changes. */
+  env?: Pick<Env, "JOBS">,
 ): Promise<(Transition | null)[]> {
   const transitions: (Transition | null)[] = [];
   const parsed = WebhookPayloadSchema.safeParse(event.payload);
@@ -44,7 +47,7 @@ export async function handleWebhookEvent(
       if (change.field === "message_template_status_update" && change.value.event) {
         // Scoped to the project whose signature verified the payload: a payload signed for one
         // project cannot change another project's templates by naming its account.
-        await applyTemplateStatusUpdate(db, {
+        const applied = await applyTemplateStatusUpdate(db, {
           projectId: event.projectId,
           wabaId: entry.id,
           providerTemplateId: String(change.value.message_template_id ?? ""),
@@ -55,6 +58,18 @@ export async function handleWebhookEvent(
         });
         // Sends read a campaign's template status from a short cache: let this isolate see the change now.
         forgetProjectCampaigns(event.projectId);
+        if (env && applied.changes.length > 0) {
+          try {
+            await wakeRunsForTemplates(
+              env,
+              db,
+              applied.changes.map((change) => change.id),
+            );
+          } catch (err) {
+            // The review is applied; the every-minute sweep wakes the runs instead.
+            log.warn("could not wake runs waiting for a template", { err });
+          }
+        }
         continue;
       }
       if ((change.field === "messages" && change.value.messages) || change.field === "user_preferences") {
@@ -87,7 +102,7 @@ export async function consumeEvents(batch: MessageBatch, env: Env) {
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        transitions.push(...(await handleWebhookEvent(db, message.body as WebhookEventMessage, log)));
+        transitions.push(...(await handleWebhookEvent(db, message.body as WebhookEventMessage, log, env)));
         message.ack();
       } catch (err) {
         log.error("webhook event failed; will retry", { err });

@@ -2,7 +2,9 @@ import { handleCallbackMessage } from "../callbacks/deliver";
 import type { CallbackJob } from "../callbacks/enqueue";
 import { createDb, type Db } from "../db/client";
 import { readConfig } from "../env";
+import { handleImportMessage } from "../imports/job";
 import { createLogger, type Logger, logLevel } from "../lib/log";
+import { handleRunJob } from "../runs/handlers";
 
 // The `jobs` queue carries background work of several kinds, told apart by `body.kind`. Each
 // kind's handler acks or retries its own messages. A kind without a handler yet
@@ -20,6 +22,11 @@ type JobHandler = (message: Message<any>, deps: JobDeps) => Promise<void>;
 const HANDLERS: Record<string, JobHandler> = {
   callback: (message: Message<CallbackJob>, { env, db, log }) =>
     handleCallbackMessage(message, { db, log, encryptionKey: readConfig(env).ENCRYPTION_KEY }),
+  "run-start": (message, deps) => handleRunJob(message, deps),
+  "run-fanout": (message, deps) => handleRunJob(message, deps),
+  "run-requeue": (message, deps) => handleRunJob(message, deps),
+  "run-cancel": (message, deps) => handleRunJob(message, deps),
+  import: (message, deps) => handleImportMessage(message, deps),
 };
 
 export const UNKNOWN_KIND_RETRY_SECONDS = 60;

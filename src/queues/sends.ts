@@ -9,11 +9,19 @@ import { type ApiSendJob, persistApiSend } from "../messages/api-send";
 import { claimMessages, recordOutcomes, type SendOutcome, sendClaimed } from "../messages/send-batch";
 import type { Transition } from "../messages/status";
 import { afterTransitions } from "../pipeline/transitions";
+import { skipCancelled } from "../runs/cancelled";
+import { completeRuns } from "../runs/complete";
+import { runStatuses } from "../runs/sends-gate";
+import { moveRun } from "../runs/store";
 import { providerForProject, type ResolvedAccount } from "../whatsapp";
 import type { ProviderError, WhatsAppProvider } from "../whatsapp/types";
 
 /** What the `sends` queue carries: a pointer to a queued message row, or an accepted API send. */
-export type SendJob = { kind: "send"; projectId: string; messageId: string; campaignId?: string } | ApiSendJob;
+export type SendJob =
+  | { kind: "send"; projectId: string; messageId: string; campaignId?: string; runId?: string }
+  | ApiSendJob;
+
+const runIdOf = (job: SendJob) => (job.kind === "send" ? job.runId : undefined);
 
 const MAX_RETRY_DELAY_SECONDS = 15 * 60;
 // Meta allows about one message every 6 seconds from one business number to one user.
@@ -40,6 +48,8 @@ interface Ctx {
   account: ResolvedAccount;
   provider: WhatsAppProvider;
   paused: Set<string>;
+  /** Runs whose messages stay queued: paused by a person or by an account-level error. */
+  pausedRuns: Set<string>;
   transitions: (Transition | null)[];
 }
 
@@ -76,6 +86,14 @@ async function settle(ctx: Ctx, message: Message<SendJob>, outcome: SendOutcome 
   // failing every recipient; the message stays queued and resuming the campaign sends it.
   if (campaignId) {
     if (!ctx.paused.has(campaignId)) await pauseCampaign(ctx, campaignId, outcome.error);
+    const runId = runIdOf(message.body);
+    if (runId && !ctx.pausedRuns.has(runId)) {
+      ctx.pausedRuns.add(runId);
+      // The run shows why it stopped; resuming it sets the campaign live again.
+      await moveRun(ctx.db, runId, ["fanning_out", "sending"], "paused", {
+        statusReason: `WhatsApp account problem ${outcome.error.code ?? ""}: ${outcome.error.title}`.replace("  ", " "),
+      });
+    }
     message.ack();
   } else {
     message.retry({ delaySeconds: 300 });
@@ -104,7 +122,10 @@ async function sendSlice(ctx: Ctx, chunk: Message<SendJob>[]) {
   await Promise.all(
     chunk.map(async (message) => {
       const job = message.body;
-      const held = job.campaignId !== undefined && ctx.paused.has(job.campaignId);
+      const runId = runIdOf(job);
+      const held =
+        (job.campaignId !== undefined && ctx.paused.has(job.campaignId)) ||
+        (runId !== undefined && ctx.pausedRuns.has(runId));
       if (job.kind === "api-send") {
         const { created, skipReason } = await persistApiSend(ctx.db, job, known);
         ctx.transitions.push(created);
@@ -192,18 +213,36 @@ export async function consumeSends(batch: MessageBatch, env: Env) {
           .map((c) => c.id),
   );
 
+  // Broadcast runs: a paused run's messages stay queued; a cancelled run's are skipped, not sent.
+  const runs = await runStatuses(
+    db,
+    messages.flatMap((m) => runIdOf(m.body) ?? []),
+  );
+  const pausedRuns = new Set([...runs].flatMap(([id, status]) => (status === "paused" ? [id] : [])));
+  const cancelled = new Set(messages.filter((m) => runs.get(runIdOf(m.body) ?? "") === "cancelled"));
+  const transitions: (Transition | null)[] = [];
+  if (cancelled.size > 0) {
+    try {
+      transitions.push(...(await skipCancelled(db, { ids: [...cancelled].map((m) => m.body.messageId) })));
+      for (const message of cancelled) message.ack();
+    } catch (err) {
+      log.error("cannot skip a cancelled run's messages; will retry", { err });
+      for (const message of cancelled) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    }
+  }
+
   const byProject = new Map<string, Message<SendJob>[]>();
   for (const message of messages) {
+    if (cancelled.has(message)) continue;
     const list = byProject.get(message.body.projectId) ?? [];
     list.push(message);
     byProject.set(message.body.projectId, list);
   }
-  const transitions: (Transition | null)[] = [];
   await Promise.all(
     [...byProject].map(async ([projectId, list]) => {
       try {
         const { account, provider } = await providerForProject(db, { config, events: env.EVENTS }, projectId);
-        await sendForProject({ env, config, db, log, account, provider, paused, transitions }, list);
+        await sendForProject({ env, config, db, log, account, provider, paused, pausedRuns, transitions }, list);
       } catch (err) {
         log.error("cannot send for project; will retry", { projectId, err });
         for (const message of list) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
@@ -211,4 +250,14 @@ export async function consumeSends(batch: MessageBatch, env: Env) {
     }),
   );
   await afterTransitions(env, db, transitions, log);
+  // A run is complete once it has fanned out and nothing of it is queued or sending: checked for
+  // this batch's runs whatever status they had when it started, since the fan-out may have
+  // finished meanwhile (its own check may have run while these messages were still sending).
+  if (runs.size > 0) {
+    try {
+      await completeRuns(db, [...runs.keys()]);
+    } catch (err) {
+      log.warn("run completion check failed; the sweep repeats it", { err });
+    }
+  }
 }

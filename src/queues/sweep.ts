@@ -1,9 +1,10 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { createDb } from "../db/client";
-import { campaigns, messages } from "../db/schema";
+import { campaigns, messages, runs } from "../db/schema";
 import { createLogger, logLevel } from "../lib/log";
 import { applyStatus, type Transition } from "../messages/status";
 import { afterTransitions } from "../pipeline/transitions";
+import { sweepRuns } from "../runs/sweep";
 
 // A send claims its message and calls the provider within seconds; a message still `sending`
 // after this long lost its consumer mid-send. Whether Meta got it is unknown, and sending again
@@ -43,16 +44,19 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
     );
   }
 
-  // Only messages whose campaign is live (or that have none) go back on the queue.
+  // Only messages whose campaign is live (or that have none) go back on the queue, and of a
+  // broadcast run only while it sends (a cancelled run's messages are then skipped by the consumer).
   const queued = await db
-    .select({ id: messages.id, projectId: messages.projectId, campaignId: messages.campaignId })
+    .select({ id: messages.id, projectId: messages.projectId, campaignId: messages.campaignId, runId: messages.runId })
     .from(messages)
     .leftJoin(campaigns, eq(campaigns.id, messages.campaignId))
+    .leftJoin(runs, eq(runs.id, messages.runId))
     .where(
       and(
         eq(messages.status, "queued"),
         lt(messages.updatedAt, now - STUCK_QUEUED_MS),
         or(isNull(messages.campaignId), eq(campaigns.status, "live")),
+        or(isNull(messages.runId), inArray(runs.status, ["fanning_out", "sending", "cancelled"])),
       ),
     )
     .limit(SWEEP_LIMIT)
@@ -75,12 +79,19 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
             projectId: m.projectId,
             messageId: m.id,
             ...(m.campaignId ? { campaignId: m.campaignId } : {}),
+            ...(m.runId ? { runId: m.runId } : {}),
           },
         })),
       );
     }
   }
   await afterTransitions(env, db, transitions, log);
+  try {
+    const swept = await sweepRuns(env, db, now);
+    if (swept.started + swept.restarted + swept.completed > 0) log.info("swept runs", { ...swept });
+  } catch (err) {
+    log.error("run sweep failed", { err });
+  }
   if (sending.length + queued.length > 0)
     log.warn("swept stuck messages", { failed: sending.length, requeued: queued.length });
   return { failed: sending.length, requeued: queued.length };

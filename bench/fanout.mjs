@@ -1,0 +1,151 @@
+// A broadcast run to one 100,000-contact audience through the real jobs consumer (fan-out pages)
+// and sends consumer (the Meta provider, the per-number governor at 1,000 messages/s) to the
+// stand-in Graph API on 127.0.0.1: time until every recipient is recorded and enqueued, then
+// sends/s against the cap, and duplicate provider calls (must be 0).
+import { conditions } from "./conditions.mjs";
+import { startStandIn } from "./standin-server.mjs";
+import { ADMIN_TOKEN, createProject, startWorker } from "./worker.mjs";
+
+const CONTACTS = Number(process.env.BENCH_FANOUT ?? 100_000);
+const CAP = 1000;
+const SEED_ROWS = 1000;
+
+async function api(url, key, method, path, body) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: key, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** The audience's contacts, members and variable values, written straight into D1: seeding is not measured. */
+async function seed(db, projectId, audienceId, groupId) {
+  const audience = await db
+    .prepare("SELECT pk FROM audiences WHERE project_id = ? AND id = ?")
+    .bind(projectId, audienceId)
+    .first();
+  const group = await db
+    .prepare("SELECT pk FROM variable_groups WHERE project_id = ? AND id = ?")
+    .bind(projectId, groupId)
+    .first();
+  for (let i = 0; i < CONTACTS; i += SEED_ROWS) {
+    const numbers = Array.from(
+      { length: Math.min(SEED_ROWS, CONTACTS - i) },
+      (_, j) => `+9197${String(i + j).padStart(8, "0")}`,
+    );
+    const rows = JSON.stringify(numbers);
+    await db.batch([
+      db
+        .prepare(
+          "INSERT INTO contacts (project_id, number, updated_at) SELECT ?, value, 0 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+        )
+        .bind(projectId, rows),
+      db
+        .prepare(
+          "INSERT INTO audience_members (audience_pk, contact_id, added_at) SELECT ?, c.id, 0 FROM json_each(?) j JOIN contacts c ON c.project_id = ? AND c.number = j.value WHERE true ON CONFLICT DO NOTHING",
+        )
+        .bind(audience.pk, rows, projectId),
+      db
+        .prepare(
+          `INSERT INTO variable_values (group_pk, number, "values", updated_at) SELECT ?, value, json_object('first_name', 'Asha', 'code', 'C' || key), 0 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
+        )
+        .bind(group.pk, rows),
+    ]);
+  }
+}
+
+export async function run() {
+  const standIn = await startStandIn();
+  const { mf, url } = await startWorker({ bindings: { GRAPH_API_BASE_URL: standIn.url } });
+  try {
+    const account = {
+      phoneNumberId: "100000000000002",
+      wabaId: "200000000000002",
+      accessToken: "EAAB-bench-fanout-token",
+      appSecret: "bench-fanout-app-secret",
+    };
+    await standIn.control("POST", "accounts", { ...account, autoApprove: true });
+    const { projectId, key } = await createProject(url);
+    const put = await fetch(`${url}/v1/admin/projects/${projectId}/whatsapp`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ provider: "meta", ...account, verifyToken: "bench-fanout-verify", throughput: CAP }),
+    });
+    if (!put.ok) throw new Error(`account set-up failed: ${put.status} ${await put.text()}`);
+
+    await api(url, key, "POST", "/v1/create/audience", { id: "bench", name: "Bench audience" });
+    await api(url, key, "POST", "/v1/create/variable/group", {
+      id: "users",
+      name: "users",
+      fields: ["first_name", "code"],
+    });
+    const db = await mf.getD1Database("DB");
+    await seed(db, projectId, "bench", "users");
+    const { campaign } = await api(url, key, "POST", "/v1/create/campaign", {
+      title: "Bench offer",
+      message: "Hi {users.first_name}, your code is {users.code}.",
+    });
+
+    const started = performance.now();
+    const { run: created } = await api(url, key, "POST", "/v1/run/campaign", {
+      campaignId: campaign.campaignId,
+      audiences: ["bench"],
+    });
+    let fannedOutMs = null;
+    let done = 0;
+    let firstSendMs = null;
+    const deadline = Date.now() + 30 * 60_000;
+    while (Date.now() < deadline) {
+      if (fannedOutMs === null) {
+        const { run } = await api(url, key, "GET", `/v1/runs/${created.runId}`);
+        if (run.fannedOutAt) fannedOutMs = performance.now() - started;
+      }
+      const row = await db
+        .prepare("SELECT count(*) AS n FROM messages WHERE run_id = ? AND status NOT IN ('queued', 'sending')")
+        .bind(created.runId)
+        .first();
+      done = row.n;
+      if (done > 0 && firstSendMs === null) firstSendMs = performance.now() - started;
+      if (done >= CONTACTS && fannedOutMs !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const elapsedMs = performance.now() - started;
+    const { run: final } = await api(url, key, "GET", `/v1/runs/${created.runId}`);
+    const received = (await standIn.control("GET", `sends?phoneNumberId=${account.phoneNumberId}`)).data;
+    const unique = new Set(received.map((s) => s.body.to));
+    const rows = await db
+      .prepare("SELECT count(*) AS n, count(DISTINCT number) AS d FROM messages WHERE run_id = ?")
+      .bind(created.runId)
+      .first();
+    const sendWindowMs = elapsedMs - (firstSendMs ?? 0);
+    return {
+      title: "Fan-out of one run through the jobs and sends consumers to the stand-in Graph API",
+      rows: [
+        {
+          contacts: CONTACTS,
+          "all enqueued ms": Math.round(fannedOutMs ?? Number.NaN),
+          "all sent ms": Math.round(elapsedMs),
+          "sends/s": Math.round((done / sendWindowMs) * 1000),
+          "cap/s": CAP,
+          "rate/cap": (((done / sendWindowMs) * 1000) / CAP).toFixed(2),
+          "message rows": rows.n,
+          "duplicate rows": rows.n - rows.d,
+          "provider calls": received.length,
+          "duplicate calls": received.length - unique.size,
+          "run status": final.status,
+        },
+      ],
+      conditions: conditions({
+        graphApi: `stand-in on ${standIn.url}`,
+        queues: "local Queues: jobs batches of 10, sends batches of 100, consumers in the same workerd process",
+        fanout: "500 contacts per page, up to 4 pages per job",
+      }),
+    };
+  } finally {
+    await mf.dispose();
+    await standIn.close();
+  }
+}

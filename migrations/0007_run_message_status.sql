@@ -1,0 +1,1 @@
+CREATE INDEX `messages_run_status` ON `messages` (`run_id`,`status`,`id`) WHERE run_id IS NOT NULL;
