@@ -68,6 +68,13 @@ describe("POST /v1/api-campaigns", () => {
         template_id: template.id,
         status: "paused",
         paused_reason: null,
+        // The broadcast columns stay empty for an API campaign.
+        message: null,
+        variables: null,
+        img_url: null,
+        buttons: null,
+        language: null,
+        category: null,
         created_at: Date.parse(created.createdAt),
         updated_at: Date.parse(created.createdAt),
       },

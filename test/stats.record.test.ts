@@ -135,7 +135,8 @@ describe("recordStats after applyStatus", () => {
   async function play(script: [number, StatusChange][], batches: number) {
     const p = await createProject();
     const campaignId = newCampaignId();
-    const runId = "run_replay";
+    // Run ids are unique (a message is unique per run and number), so each play has its own.
+    const runId = `run_replay_${campaignId}`;
     const ids: string[] = [];
     const recorded: Transition[] = [];
     for (let i = 0; i < 4; i++) {
@@ -162,7 +163,8 @@ describe("recordStats after applyStatus", () => {
       real += transitions.length;
       await recordStats(env, transitions);
     }
-    return { stats: await readStats(campaignId), real };
+    const { total, runs } = await readStats(campaignId);
+    return { total, run: runs[runId], runIds: Object.keys(runs), real };
   }
 
   it("counts duplicated and replayed statuses exactly as the single application", async () => {
@@ -170,8 +172,12 @@ describe("recordStats after applyStatus", () => {
     const once = await play(SCRIPT, 1);
     const replayed = await play(doubled, 3);
     const expected = stats({ queued: 4, sent: 3, delivered: 2, read: 2, deliveryErrors: 1, notOnWhatsApp: 1 });
-    expect(once.stats).toEqual({ total: expected, runs: { run_replay: expected } });
-    expect(replayed.stats).toEqual(once.stats);
+    expect(once.total).toEqual(expected);
+    expect(once.run).toEqual(expected);
+    expect(once.runIds).toHaveLength(1);
+    expect(replayed.total).toEqual(expected);
+    expect(replayed.run).toEqual(expected);
+    expect(replayed.runIds).toHaveLength(1);
     // Each status of the script is a real transition the first time it arrives, and never again.
     expect(once.real).toBe(SCRIPT.length);
     expect(replayed.real).toBe(SCRIPT.length);
