@@ -77,8 +77,8 @@ export function targetRows(projectId: string, target: AudienceTarget, afterConta
   }
   const where =
     target.kind === "all"
-      ? // `+`: see segmentCondition; the rowid range keeps each page as cheap as its size.
-        sql`+c.project_id = ${projectId} AND c.id > ${afterContactId}`
+      ? // contacts_project_id serves this as one range: each page costs its own size.
+        sql`c.project_id = ${projectId} AND c.id > ${afterContactId}`
       : sql`c.id > ${afterContactId} AND ${segmentCondition(projectId, target.filter)}`;
   return { from: sql`contacts c`, where, orderBy: sql`c.id` };
 }

@@ -155,14 +155,11 @@ function behaviourCondition(b: BehaviourCondition): SQL {
  */
 export function segmentCondition(projectId: string, filter: SegmentFilter): SQL {
   const parts: SQL[] = [];
-  // Pages are read in contact id order. One source is served in that order by
-  // contacts_project_source; otherwise the unary `+` keeps the planner off the (project, …)
-  // indexes, which without ANALYZE statistics it prefers, sorting the whole project on every page.
-  if (typeof filter.source === "string") parts.push(sql`c.project_id = ${projectId} AND c.source = ${filter.source}`);
-  else {
-    parts.push(sql`+c.project_id = ${projectId}`);
-    if (filter.source !== undefined) parts.push(sql`+c.source IN ${inList(filter.source)}`);
-  }
+  // Pages are read in contact id order: one source is served in that order by
+  // contacts_project_source, anything else by contacts_project_id (project, id) as a range.
+  parts.push(sql`c.project_id = ${projectId}`);
+  if (typeof filter.source === "string") parts.push(sql`c.source = ${filter.source}`);
+  else if (filter.source !== undefined) parts.push(sql`c.source IN ${inList(filter.source)}`);
   if (filter.tags) {
     const names = [...new Set(filter.tags)];
     parts.push(sql`${tagCount(names)} = ${names.length}`);

@@ -79,6 +79,8 @@ export const contacts = sqliteTable(
   (t) => [
     uniqueIndex("contacts_project_number").on(t.projectId, t.number),
     index("contacts_project_source").on(t.projectId, t.source, t.id),
+    // Audience pages ("all" and segments) walk a project's contacts in id order from a cursor.
+    index("contacts_project_id").on(t.projectId, t.id),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `contacts_project_id` ON `contacts` (`project_id`,`id`);
