@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { RunStats } from "../durable-objects/campaign-stats";
+import { type RunStats, withRates, zeroCounts } from "../durable-objects/campaign-stats";
 
 // The reference document names a campaign's results in PascalCase (Sent, Delivered, Read,
 // SendErrors, DeliveryErrors, NumbersNotOnWhatsApp, read rate, delivery rate); the numbers are the
@@ -47,15 +47,4 @@ export function toResults(stats: RunStats): Results {
 }
 
 /** Results of a campaign or run nothing has been recorded for yet. */
-export const EMPTY_RESULTS: Results = toResults({
-  queued: 0,
-  sent: 0,
-  delivered: 0,
-  read: 0,
-  sendErrors: 0,
-  deliveryErrors: 0,
-  notOnWhatsApp: 0,
-  skipped: 0,
-  readRate: 0,
-  deliveryRate: 0,
-});
+export const EMPTY_RESULTS: Results = toResults(withRates(zeroCounts()));

@@ -46,7 +46,7 @@ export interface LiveMessage extends StatsSnapshot {
   type: "stats";
 }
 
-const zero = (): Counts => Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Counts;
+export const zeroCounts = (): Counts => Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Counts;
 
 /** numerator / denominator as 0..1 with 4 decimals; 0 when the denominator is 0. */
 export function rate(numerator: number, denominator: number): number {
@@ -180,12 +180,12 @@ export class CampaignStats extends DurableObject<Env> {
   /** Counters and rates per run and summed over all runs. */
   read(): StatsSnapshot {
     const runCounts: Record<string, Counts> = {};
-    const total = zero();
+    const total = zeroCounts();
     for (const row of this.ctx.storage.sql.exec<{ run_id: string; name: string; value: number }>(
       "SELECT run_id, name, value FROM counters",
     )) {
       if (!isCounter(row.name)) continue;
-      const run = runCounts[row.run_id] ?? zero();
+      const run = runCounts[row.run_id] ?? zeroCounts();
       run[row.name] = row.value;
       runCounts[row.run_id] = run;
       total[row.name] += row.value;

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { parseButtonPayload } from "../broadcast/payload";
 import type { Db } from "../db/client";
+import { inJsonList } from "../db/json-list";
 import { campaigns, responses } from "../db/schema";
 import { type JourneyPress, journeyReplies } from "../journeys/replies";
 import { journeysByIds } from "../journeys/store";
@@ -48,7 +49,7 @@ async function pressedCampaigns(db: Db, projectId: string, ids: string[]) {
         eq(campaigns.projectId, projectId),
         eq(campaigns.kind, "broadcast"),
         // One JSON parameter for the ids, however many: D1 binds at most 100 per statement.
-        sql`${campaigns.id} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(ids)])}))`,
+        inJsonList(campaigns.id, ids),
       ),
     );
   return new Map(
@@ -180,7 +181,10 @@ export async function answerPresses(db: Db, projectId: string, presses: InboundR
       .where(
         and(
           eq(responses.projectId, projectId),
-          sql`${responses.wamid} IN (SELECT value FROM json_each(${JSON.stringify(presses.map((p) => p.wamid))}))`,
+          inJsonList(
+            responses.wamid,
+            presses.map((p) => p.wamid),
+          ),
         ),
       )
       .catch((undo: unknown) => log?.error("could not forget unanswered presses", { projectId, err: undo }));

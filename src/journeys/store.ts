@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { inJsonList } from "../db/json-list";
 import { journeys } from "../db/schema";
 import type { CreateJourney, JourneyRow, JourneyStep } from "./schemas";
 
@@ -54,7 +55,7 @@ export async function journeysByIds(db: Db, projectId: string, ids: string[]): P
       and(
         eq(journeys.projectId, projectId),
         // One JSON parameter for the ids, however many: D1 binds at most 100 per statement.
-        sql`${journeys.id} IN (SELECT value FROM json_each(${JSON.stringify(unique)}))`,
+        inJsonList(journeys.id, unique),
       ),
     );
   return new Map(rows.map((row) => [row.id, row]));

@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { inJsonList } from "../db/json-list";
 import { campaigns, runs, templates } from "../db/schema";
 import type { RunRow, RunStatus } from "./schemas";
 
@@ -22,7 +23,7 @@ export async function listRunsOfCampaigns(db: Db, projectId: string, campaignIds
       and(
         eq(runs.projectId, projectId),
         // One JSON parameter: a page of up to 500 campaigns stays within D1's bound-parameter limit.
-        sql`${runs.campaignId} IN (SELECT value FROM json_each(${JSON.stringify(campaignIds)}))`,
+        inJsonList(runs.campaignId, campaignIds),
       ),
     )
     .orderBy(asc(runs.createdAt), asc(runs.id))

@@ -1,5 +1,6 @@
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { inJsonList } from "../db/json-list";
 import { variableGroups, variableValues } from "../db/schema";
 
 export interface GroupRef {
@@ -63,7 +64,7 @@ export async function valuesForNumbers(
       and(
         inArray(variableValues.groupPk, groupPks),
         // One JSON parameter for the numbers: a page of hundreds stays within D1's bound-parameter limit.
-        sql`${variableValues.number} IN (SELECT value FROM json_each(${JSON.stringify(numbers)}))`,
+        inJsonList(variableValues.number, numbers),
       ),
     );
   for (const row of rows) {
