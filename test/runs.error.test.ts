@@ -51,6 +51,27 @@ describe("POST /v1/run/campaign: bad input", () => {
     expect((await ok(call("GET", `/v1/runs?campaignId=${c.campaignId}`, { key: p.manager }), 200)).runs).toEqual([]);
   });
 
+  it("answers a dry run over filters too large to count at once with a 422 naming audiences, not a 500", async () => {
+    const { p, c } = await setUp();
+    const run = runCampaign;
+    const names = Array.from({ length: 10 }, (_, i) => `a${i}`);
+    for (const name of names) await ok(call("POST", "/v1/attributes", { key: p.manager, body: { name } }), 201);
+    const attributes = Object.fromEntries(names.map((n) => [n, ["x", "y"]]));
+    const segments = ["s1", "s2", "s3", "s4", "s5"];
+    for (const id of segments) {
+      await ok(
+        call("POST", "/v1/create/audience", { key: p.manager, body: { id, name: id, filter: { attributes } } }),
+        201,
+      );
+    }
+    const tooBig = await run(p.manager, { campaignId: c.campaignId, audiences: segments, dryRun: true });
+    expectError(tooBig, 422, "unprocessable", ["audiences"]);
+    expect(tooBig.body.error.message).toContain("fewer audiences");
+    // Fewer at once are counted (nobody matches: no contact has these attributes).
+    const fewer = await ok(run(p.manager, { campaignId: c.campaignId, audiences: ["s1", "s2"], dryRun: true }), 200);
+    expect(fewer.dryRun).toMatchObject({ recipients: 0, wouldSend: 0 });
+  });
+
   it("answers 409 for actions a run's state does not allow", async () => {
     const { p, c } = await setUp();
     const run = (await ok(runCampaign(p.manager, { campaignId: c.campaignId, audiences: ["club"] }), 202)).run;

@@ -1,11 +1,16 @@
 import { type SQL, sql } from "drizzle-orm";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { type AudienceTarget, resolveAudiences } from "../audiences/members";
 import { segmentCondition } from "../audiences/segment";
 import { type BroadcastCampaign, groupRefsOf } from "../broadcast/campaign";
 import { splitRefKey, urlPlaceholder } from "../broadcast/placeholders";
 import type { Db } from "../db/client";
-import { fieldError } from "../lib/errors";
+import { ApiError, fieldError } from "../lib/errors";
 import { groupsByRef } from "../variable-groups/store";
+
+// D1 binds at most 100 parameters per statement.
+const D1_MAX_PARAMETERS = 100;
+const dialect = new SQLiteAsyncDialect();
 
 export interface DryRun {
   recipients: number;
@@ -77,10 +82,18 @@ export async function dryRun(db: Db, campaign: BroadcastCampaign, audienceRefs: 
     targets.map((t) => targetCondition(campaign.projectId, t)),
     sql` OR `,
   );
-  const rows = await db.all<{ reason: string | null; n: number }>(
-    sql`SELECT ${reason} AS reason, count(*) AS n FROM contacts c ${sql.join(joins, sql` `)}
-        WHERE c.project_id = ${campaign.projectId} AND (${where}) GROUP BY 1`,
-  );
+  const query = sql`SELECT ${reason} AS reason, count(*) AS n FROM contacts c ${sql.join(joins, sql` `)}
+        WHERE c.project_id = ${campaign.projectId} AND (${where}) GROUP BY 1`;
+  // Several large segments OR-ed together can need more parameters than D1 binds; that is the
+  // caller's request being too big for one count, not a server failure.
+  const bound = dialect.sqlToQuery(query).params.length;
+  if (bound > D1_MAX_PARAMETERS) {
+    const message = `these audiences' filters together are too large to count at once (${bound} query parameters; at most ${D1_MAX_PARAMETERS}): dry-run fewer audiences per request`;
+    throw new ApiError("unprocessable", `audiences: ${message}`, {
+      fields: [{ field: "audiences", in: "body", message }],
+    });
+  }
+  const rows = await db.all<{ reason: string | null; n: number }>(query);
 
   const result: DryRun = {
     recipients: 0,

@@ -42,7 +42,7 @@ const run = createRoute({
   responses: {
     202: jsonContent(RunResponse, "The run, started, waiting for its template, or scheduled"),
     200: jsonContent(DryRunResponse, "A dry run: who would be sent and skipped"),
-    ...errorResponses(400, 401, 403, 404, 413),
+    ...errorResponses(400, 401, 403, 404, 413, 422),
   },
 });
 
