@@ -41,6 +41,26 @@ describe("canMove", () => {
 });
 
 describe("applyStatus", () => {
+  it("classifies a failure Meta reports by webhook by its code, so a run's retry knows whether to re-send", async () => {
+    const p = await createProject();
+    const cases = [
+      [131000, "retryable"], // something went wrong
+      [131026, "permanent"], // not on WhatsApp
+      [131047, "permanent"], // outside the 24-hour window
+      [999_999, "permanent"], // a code nobody documents: never re-sent blindly
+    ] as const;
+    for (const [code, errorClass] of cases) {
+      const id = await newMessage(p.id);
+      await applyStatus(db(), { projectId: p.id, messageId: id }, { status: "sent", at: 1_000 });
+      await applyStatus(
+        db(),
+        { projectId: p.id, messageId: id },
+        { status: "failed", at: 2_000, error: { code, title: "t", message: "m" } },
+      );
+      expect((await row(id))?.error_class, String(code)).toBe(errorClass);
+    }
+  });
+
   it("applies shuffled and duplicated statuses once each, ending at read", async () => {
     const p = await createProject();
     const id = await newMessage(p.id);

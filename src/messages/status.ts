@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { messageEvents, messages } from "../db/schema";
+import { classOfStatusError } from "../whatsapp/errors";
 import type { MessageStatus } from "./store";
 
 // A message's status only moves forward: queued → sending → sent → delivered → read. `failed` is
@@ -99,6 +100,7 @@ export async function applyStatus(
       set.errorCode = change.error?.code ?? null;
       set.errorTitle = change.error?.title ?? null;
       set.errorMessage = change.error?.message ?? null;
+      set.errorClass = classOfStatusError(change.error?.code ?? null);
     }
     const [updated] = await db.batch([
       db

@@ -99,6 +99,14 @@ function classOf(code: number | null, httpStatus: number | null): ErrorClass {
 }
 
 /**
+ * The class of a failure Meta reports in a status webhook (the message was accepted, then not
+ * delivered). There is no HTTP status to fall back on, so a code this table does not know counts
+ * as permanent: a run's retry never re-sends on a guess.
+ */
+export const classOfStatusError = (code: number | null): ErrorClass =>
+  code === null ? "permanent" : classOf(code, 400);
+
+/**
  * Turns a Graph API error response into a `ProviderError`. `body` is the parsed JSON (anything,
  * including undefined when the body was not JSON); `retryAfter` is the response's `Retry-After`.
  */
