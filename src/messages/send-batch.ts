@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { messageEvents, messages } from "../db/schema";
 import {
@@ -101,7 +102,8 @@ export async function sendClaimed(provider: WhatsAppProvider, claimed: Map<strin
 /**
  * Records every outcome of a slice in one D1 batch. Each status change is a compare-and-set from
  * `sending`, so a webhook that already moved a message on is never overwritten; the transitions
- * returned are only the ones that happened.
+ * returned are only the ones that happened. `then`, if given, runs last in the same batch and sees
+ * the outcomes written.
  */
 export async function recordOutcomes(
   db: Db,
@@ -110,6 +112,7 @@ export async function recordOutcomes(
   results: Result[],
   attemptsOf: (id: string) => number,
   maxAttempts: number,
+  then?: BatchItem<"sqlite">,
 ): Promise<{ outcomes: Map<string, SendOutcome>; transitions: Transition[] }> {
   const now = Date.now();
   const statements = [];
@@ -171,6 +174,7 @@ export async function recordOutcomes(
   const outcomes = new Map<string, SendOutcome>();
   const transitions: Transition[] = [];
   if (statements.length === 0) return { outcomes, transitions };
+  if (then) statements.push(then);
   const written = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
   for (const plan of plans) {
     const changed = (written[plan.casIndex] as { id: string }[]).length === 1;

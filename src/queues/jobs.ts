@@ -22,11 +22,11 @@ type JobHandler = (message: Message<any>, deps: JobDeps) => Promise<void>;
 const HANDLERS: Record<string, JobHandler> = {
   callback: (message: Message<CallbackJob>, { env, db, log }) =>
     handleCallbackMessage(message, { db, log, encryptionKey: readConfig(env).ENCRYPTION_KEY }),
-  "run-start": (message, deps) => handleRunJob(message, deps),
-  "run-fanout": (message, deps) => handleRunJob(message, deps),
-  "run-requeue": (message, deps) => handleRunJob(message, deps),
-  "run-cancel": (message, deps) => handleRunJob(message, deps),
-  import: (message, deps) => handleImportMessage(message, deps),
+  "run-start": handleRunJob,
+  "run-fanout": handleRunJob,
+  "run-requeue": handleRunJob,
+  "run-cancel": handleRunJob,
+  import: handleImportMessage,
 };
 
 export const UNKNOWN_KIND_RETRY_SECONDS = 60;

@@ -1,8 +1,8 @@
-import { inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { forgetProjectCampaigns } from "../campaigns/cache";
 import { resolveKnown } from "../contacts/store";
 import { createDb, type Db } from "../db/client";
-import { campaigns } from "../db/schema";
+import { campaigns, runs } from "../db/schema";
 import { type Config, readConfig } from "../env";
 import { createLogger, type Logger, logLevel } from "../lib/log";
 import { type ApiSendJob, persistApiSend } from "../messages/api-send";
@@ -10,8 +10,7 @@ import { claimMessages, recordOutcomes, type SendOutcome, sendClaimed } from "..
 import type { Transition } from "../messages/status";
 import { afterTransitions } from "../pipeline/transitions";
 import { skipCancelled } from "../runs/cancelled";
-import { completeRuns } from "../runs/complete";
-import { runStatuses } from "../runs/sends-gate";
+import { completeRunsStatement } from "../runs/complete";
 import { moveRun } from "../runs/store";
 import { providerForProject, type ResolvedAccount } from "../whatsapp";
 import type { ProviderError, WhatsAppProvider } from "../whatsapp/types";
@@ -40,6 +39,40 @@ export function backoffSeconds(attempts: number, base = 2, cap = MAX_RETRY_DELAY
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Whether a message may go out, from its campaign's and its run's status: a paused campaign or run
+ * keeps its messages queued (resuming re-enqueues them), a cancelled run's messages are skipped.
+ * Read once per batch; an account-level error pauses more as the batch goes on.
+ */
+interface Gate {
+  /** Campaigns and runs whose messages are held (their `cmp_` and `run_` ids never collide). */
+  held: Set<string>;
+  cancelled: Set<string>;
+}
+
+async function readGate(db: Db, jobs: SendJob[]): Promise<Gate> {
+  const campaignIds = [...new Set(jobs.flatMap((job) => job.campaignId ?? []))];
+  const runIds = [...new Set(jobs.flatMap((job) => runIdOf(job) ?? []))];
+  const gate: Gate = { held: new Set(), cancelled: new Set() };
+  if (campaignIds.length + runIds.length === 0) return gate;
+  const [campaignRows, runRows] = await db.batch([
+    db.select({ id: campaigns.id, status: campaigns.status }).from(campaigns).where(inArray(campaigns.id, campaignIds)),
+    db.select({ id: runs.id, status: runs.status }).from(runs).where(inArray(runs.id, runIds)),
+  ]);
+  for (const row of [...campaignRows, ...runRows]) {
+    if (row.status === "paused") gate.held.add(row.id);
+    else if (row.status === "cancelled") gate.cancelled.add(row.id);
+  }
+  return gate;
+}
+
+function verdict(gate: Gate, job: SendJob): "send" | "hold" | "skip" {
+  const runId = runIdOf(job);
+  if (runId && gate.cancelled.has(runId)) return "skip";
+  if ((job.campaignId && gate.held.has(job.campaignId)) || (runId && gate.held.has(runId))) return "hold";
+  return "send";
+}
+
 interface Ctx {
   env: Env;
   config: Config;
@@ -47,21 +80,31 @@ interface Ctx {
   log: Logger;
   account: ResolvedAccount;
   provider: WhatsAppProvider;
-  paused: Set<string>;
-  /** Runs whose messages stay queued: paused by a person or by an account-level error. */
-  pausedRuns: Set<string>;
+  gate: Gate;
   transitions: (Transition | null)[];
 }
 
-async function pauseCampaign(ctx: Ctx, campaignId: string, error: ProviderError) {
+/**
+ * Account-level: nothing will go through until a person fixes the account. The campaign (and the
+ * run, which then shows why it stopped) is paused instead of failing every recipient, once per
+ * batch; its messages stay queued and resuming sends them.
+ */
+async function pauseForAccount(ctx: Ctx, campaignId: string, runId: string | undefined, error: ProviderError) {
   const reason = `WhatsApp account problem ${error.code ?? ""}: ${error.title}`.replace("  ", " ");
-  await ctx.db
-    .update(campaigns)
-    .set({ status: "paused", pausedReason: reason, updatedAt: Date.now() })
-    .where(inArray(campaigns.id, [campaignId]));
-  forgetProjectCampaigns(ctx.account.projectId);
-  ctx.paused.add(campaignId);
-  ctx.log.warn("campaign paused by an account-level error", { campaignId, code: error.code });
+  if (!ctx.gate.held.has(campaignId)) {
+    ctx.gate.held.add(campaignId);
+    await ctx.db
+      .update(campaigns)
+      .set({ status: "paused", pausedReason: reason, updatedAt: Date.now() })
+      .where(eq(campaigns.id, campaignId));
+    forgetProjectCampaigns(ctx.account.projectId);
+    ctx.log.warn("campaign paused by an account-level error", { campaignId, code: error.code });
+  }
+  if (runId && !ctx.gate.held.has(runId)) {
+    ctx.gate.held.add(runId);
+    // Resuming the run sets the campaign live again.
+    await moveRun(ctx.db, runId, ["fanning_out", "sending"], "paused", { statusReason: reason });
+  }
 }
 
 /** Acks or retries one queue message according to its send outcome. */
@@ -82,18 +125,8 @@ async function settle(ctx: Ctx, message: Message<SendJob>, outcome: SendOutcome 
     message.retry({ delaySeconds: Math.min(delay, MAX_RETRY_DELAY_SECONDS) });
     return;
   }
-  // Account-level: nothing will go through until a person fixes the account. Pause instead of
-  // failing every recipient; the message stays queued and resuming the campaign sends it.
   if (campaignId) {
-    if (!ctx.paused.has(campaignId)) await pauseCampaign(ctx, campaignId, outcome.error);
-    const runId = runIdOf(message.body);
-    if (runId && !ctx.pausedRuns.has(runId)) {
-      ctx.pausedRuns.add(runId);
-      // The run shows why it stopped; resuming it sets the campaign live again.
-      await moveRun(ctx.db, runId, ["fanning_out", "sending"], "paused", {
-        statusReason: `WhatsApp account problem ${outcome.error.code ?? ""}: ${outcome.error.title}`.replace("  ", " "),
-      });
-    }
+    await pauseForAccount(ctx, campaignId, runIdOf(message.body), outcome.error);
     message.ack();
   } else {
     message.retry({ delaySeconds: 300 });
@@ -122,10 +155,7 @@ async function sendSlice(ctx: Ctx, chunk: Message<SendJob>[]) {
   await Promise.all(
     chunk.map(async (message) => {
       const job = message.body;
-      const runId = runIdOf(job);
-      const held =
-        (job.campaignId !== undefined && ctx.paused.has(job.campaignId)) ||
-        (runId !== undefined && ctx.pausedRuns.has(runId));
+      const held = verdict(ctx.gate, job) === "hold";
       if (job.kind === "api-send") {
         const { created, skipReason } = await persistApiSend(ctx.db, job, known);
         ctx.transitions.push(created);
@@ -148,6 +178,10 @@ async function sendSlice(ctx: Ctx, chunk: Message<SendJob>[]) {
   );
   const results = await sendClaimed(ctx.provider, claimed);
   const byId = new Map(toClaim.map((m) => [m.body.messageId, m]));
+  // A run is complete once it has fanned out and nothing of it is queued or sending. Its last
+  // message leaves `sending` here (or the fan-out finishes last and checks itself), so the check
+  // rides in the same batch as the outcomes, after them.
+  const runIds = [...claimed.values()].flatMap((m) => m.runId ?? []);
   const { outcomes, transitions } = await recordOutcomes(
     ctx.db,
     ctx.account.projectId,
@@ -155,6 +189,7 @@ async function sendSlice(ctx: Ctx, chunk: Message<SendJob>[]) {
     results,
     (id) => byId.get(id)?.attempts ?? 1,
     ctx.config.MAX_SEND_ATTEMPTS,
+    runIds.length > 0 ? completeRunsStatement(ctx.db, runIds) : undefined,
   );
   ctx.transitions.push(...transitions);
   // A message not claimed was already taken by another delivery: acknowledged, never sent twice.
@@ -198,28 +233,11 @@ export async function consumeSends(batch: MessageBatch, env: Env) {
   const log = createLogger({ queue: batch.queue }, logLevel(env));
   const messages = batch.messages as readonly Message<SendJob>[];
 
-  // Campaigns paused while these messages waited keep them (queued) until resumed.
-  const campaignIds = [...new Set(messages.flatMap((m) => (m.body.campaignId ? [m.body.campaignId] : [])))];
-  const paused = new Set(
-    campaignIds.length === 0
-      ? []
-      : (
-          await db
-            .select({ id: campaigns.id, status: campaigns.status })
-            .from(campaigns)
-            .where(inArray(campaigns.id, campaignIds))
-        )
-          .filter((c) => c.status === "paused")
-          .map((c) => c.id),
-  );
-
-  // Broadcast runs: a paused run's messages stay queued; a cancelled run's are skipped, not sent.
-  const runs = await runStatuses(
+  const gate = await readGate(
     db,
-    messages.flatMap((m) => runIdOf(m.body) ?? []),
+    messages.map((m) => m.body),
   );
-  const pausedRuns = new Set([...runs].flatMap(([id, status]) => (status === "paused" ? [id] : [])));
-  const cancelled = new Set(messages.filter((m) => runs.get(runIdOf(m.body) ?? "") === "cancelled"));
+  const cancelled = new Set(messages.filter((m) => verdict(gate, m.body) === "skip"));
   const transitions: (Transition | null)[] = [];
   if (cancelled.size > 0) {
     try {
@@ -242,7 +260,7 @@ export async function consumeSends(batch: MessageBatch, env: Env) {
     [...byProject].map(async ([projectId, list]) => {
       try {
         const { account, provider } = await providerForProject(db, { config, events: env.EVENTS }, projectId);
-        await sendForProject({ env, config, db, log, account, provider, paused, pausedRuns, transitions }, list);
+        await sendForProject({ env, config, db, log, account, provider, gate, transitions }, list);
       } catch (err) {
         log.error("cannot send for project; will retry", { projectId, err });
         for (const message of list) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
@@ -250,14 +268,4 @@ export async function consumeSends(batch: MessageBatch, env: Env) {
     }),
   );
   await afterTransitions(env, db, transitions, log);
-  // A run is complete once it has fanned out and nothing of it is queued or sending: checked for
-  // this batch's runs whatever status they had when it started, since the fan-out may have
-  // finished meanwhile (its own check may have run while these messages were still sending).
-  if (runs.size > 0) {
-    try {
-      await completeRuns(db, [...runs.keys()]);
-    } catch (err) {
-      log.warn("run completion check failed; the sweep repeats it", { err });
-    }
-  }
 }
