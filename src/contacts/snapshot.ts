@@ -22,7 +22,10 @@ export interface ProjectSnapshot {
   expiresAt: number;
 }
 
-const snapshots = new Map<string, Promise<ProjectSnapshot>>();
+// Only loaded snapshots are shared between requests, never a pending load: a Worker must not
+// await, in one request, I/O that another request started (see src/media/cache.ts). Concurrent
+// cold requests each load; the last to finish is kept.
+const snapshots = new Map<string, ProjectSnapshot>();
 
 export function forgetSnapshot(projectId: string) {
   snapshots.delete(projectId);
@@ -47,21 +50,12 @@ async function load(db: Db, projectId: string, now: number): Promise<ProjectSnap
 }
 
 export async function projectSnapshot(db: Db, projectId: string, now = Date.now()): Promise<ProjectSnapshot> {
-  const pending = snapshots.get(projectId);
-  if (pending) {
-    const snapshot = await pending.catch(() => null);
-    if (snapshot && snapshot.expiresAt > now) return snapshot;
-  }
-  // Concurrent requests share one load instead of each starting its own.
-  const loading = load(db, projectId, now);
+  const cached = snapshots.get(projectId);
+  if (cached && cached.expiresAt > now) return cached;
+  const snapshot = await load(db, projectId, now);
   if (snapshots.size > 10_000) snapshots.clear();
-  snapshots.set(projectId, loading);
-  try {
-    return await loading;
-  } catch (err) {
-    snapshots.delete(projectId);
-    throw err;
-  }
+  snapshots.set(projectId, snapshot);
+  return snapshot;
 }
 
 export async function isOptedOut(db: Db, snapshot: ProjectSnapshot, projectId: string, number: string) {
