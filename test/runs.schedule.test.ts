@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CampaignStats } from "../src/durable-objects/campaign-stats";
+import { numbers } from "./audiences.helpers";
 import { call } from "./helpers";
 import {
   audience,
@@ -9,7 +10,6 @@ import {
   fireSchedule,
   getRun,
   group,
-  numbers,
   ok,
   runCampaign,
   runMessages,
@@ -87,5 +87,16 @@ describe("scheduled runs", { timeout: 60_000 }, () => {
     // No variable values: skipped with the first missing one.
     expect(done.recipients).toEqual({ queued: 0, skipped: 1 });
     expect((await runMessages(run.runId))[0]?.skip_reason).toBe("missing_variable:users.first_name");
+  });
+
+  it("starts at once when timeToRun is an ISO time long past (converted to milliseconds once, not twice)", async () => {
+    const p = await sandboxProject();
+    await audience(p.manager, "club", numbers(1, 121));
+    await group(p.manager, "users", ["first_name", "code"], []);
+    const c = await campaign(p.manager);
+    const body = { campaignId: c.campaignId, audiences: ["club"], timeToRun: "1999-12-31T00:00:00.000Z" };
+    const run = (await ok(runCampaign(p.manager, body), 202)).run;
+    expect(run.status).toBe("fanning_out");
+    await runReaches(p.manager, run.runId, ["completed"]);
   });
 });

@@ -8,14 +8,13 @@ import { enqueueRunJob } from "./jobs";
 import type { RunRow } from "./schemas";
 import { runCampaign, START_CURSOR } from "./store";
 import { templateGate } from "./template-gate";
-import { toMillis } from "./time";
 
 export interface StartRunInput {
   projectId: string;
   campaignId: string;
   /** Audience ids, unique names, or ["all"]. Ignored for a retry run, which re-sends its source's failures. */
   audiences: string[];
-  /** When to start: Unix seconds or milliseconds; null or past means now. */
+  /** When to start, in Unix milliseconds (the caller has read the client's form); null or past means now. */
   timeToRun?: number | null;
   retryOf?: string | null;
 }
@@ -40,7 +39,7 @@ export async function startRun(deps: { env: Env; db: Db }, input: StartRunInput)
   }
 
   const now = Date.now();
-  const at = input.timeToRun === undefined || input.timeToRun === null ? null : toMillis(input.timeToRun);
+  const at = input.timeToRun ?? null;
   const scheduled = at !== null && at > now;
   const gate = scheduled ? null : templateGate(campaign);
   const row = await db
