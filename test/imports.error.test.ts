@@ -95,6 +95,12 @@ describe("CSV imports: bad uploads", () => {
       'file: column "first.name" is not a valid variable name',
     ],
     ["a repeated variable", "number,city,city \n+919800000001,Pune,Pune\n", 'file: column "city" appears twice'],
+    ["a second number column", "number,city,number\n+919800000001,Pune,x\n", 'file: column "number"'],
+    [
+      "a variable named __proto__",
+      "number,__proto__\n+919800000001,x\n",
+      'file: column "__proto__" is not a valid variable name',
+    ],
     ["no variables", "number\n+919800000001\n", "file: the header row names no variables"],
     ["Latin-1 text", "number,name\n+919800000001,Jos\u00e9\n", "file: the file is not UTF-8 text"],
   ])("400s a variable-group file with %s", async (_label, text, message) => {

@@ -3,9 +3,11 @@ import { PageQuery } from "../http/pagination";
 import { SegmentFilter } from "./segment";
 
 /** Customer-chosen ids of audiences, variable groups and journeys. */
+export const RESOURCE_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
+
 export const ResourceId = z
   .string()
-  .regex(/^[A-Za-z0-9_.:-]{1,100}$/, "must be 1–100 characters of A-Z a-z 0-9 _ . : -")
+  .regex(RESOURCE_ID, "must be 1–100 characters of A-Z a-z 0-9 _ . : -")
   .openapi({ example: "myAudienceId" });
 
 export const MAX_CONTACTS_PER_CALL = 1000;
@@ -48,7 +50,6 @@ export const CreateAudienceBody = z
     }),
   })
   .openapi("CreateAudience");
-export type CreateAudienceInput = z.infer<typeof CreateAudienceBody>;
 
 export const RemoveContactsBody = z
   .object({

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { RESOURCE_ID } from "../audiences/schemas";
 import type { FieldError } from "../lib/errors";
 import { LIMITS } from "../templates/validate";
 import type { TemplateButton } from "../whatsapp/types";
@@ -21,7 +22,6 @@ export type BroadcastButton =
 // Meta's own maximum for a PHONE_NUMBER button's number, and a bound for the recorded input text.
 const PHONE_MAX = 20;
 const INPUT_MAX = 1024;
-const JOURNEY_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 // E.164 as Meta's examples write it: a country code's first digit 1–9, 7 to 15 digits in all.
 const PHONE = /^\+?[1-9]\d{6,14}$/;
 
@@ -103,7 +103,7 @@ export function checkButtons(input: ButtonInputType[]): CheckedButtons {
       case "journey": {
         const journeyId = button.journeyId?.trim() ?? "";
         if (!journeyId) fail(at("journeyId"), "is required for a journey button");
-        else if (!JOURNEY_ID.test(journeyId))
+        else if (!RESOURCE_ID.test(journeyId))
           fail(at("journeyId"), "is not a journey id (1–100 of A-Z a-z 0-9 _ . : -)");
         buttons.push({ type: "journey", text, journeyId });
         template.push({ type: "QUICK_REPLY", text });

@@ -1,14 +1,10 @@
+import { FieldName } from "../variable-groups/schemas";
+
 export type ImportKind = "audience" | "variable_group";
 
 /** Header names of the column holding the phone number, compared after `normalise`. */
 export const NUMBER_COLUMNS = ["number", "phone", "phone_number", "mobile", "whatsapp"] as const;
 
-/**
- * A variable name: what a message's `{group.field}` placeholder can name. Header cells are
- * trimmed and their spaces and hyphens become underscores (`First Name` → `First_Name`) before
- * this check; anything else is refused rather than silently renamed.
- */
-export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export const MAX_FIELDS = 100;
 
 /** Where a file's columns go. */
@@ -33,6 +29,12 @@ const normalise = (cell: string) =>
   clean(cell)
     .toLowerCase()
     .replace(/[\s-]+/g, "_");
+
+/**
+ * The variable a header cell names: trimmed, spaces and hyphens made underscores (`First Name` →
+ * `First_Name`). It must then be a FieldName, as in a JSON request; anything else is refused
+ * rather than silently renamed.
+ */
 export const toFieldName = (cell: string) => clean(cell).replace(/[\s-]+/g, "_");
 
 /** Reads a header row; the error says what is wrong with it, for the client to fix the file. */
@@ -56,10 +58,11 @@ export function analyseHeader(cells: string[], kind: ImportKind): HeaderResult {
       continue;
     }
     const field = toFieldName(cell);
-    if (!FIELD_NAME.test(field)) {
+    const checked = FieldName.safeParse(field);
+    if (!checked.success) {
       return {
         ok: false,
-        error: `column "${clean(cell)}" is not a valid variable name (letters, digits and _, not starting with a digit, at most 64 characters)`,
+        error: `column "${clean(cell)}" is not a valid variable name: ${checked.error.issues[0]?.message}`,
       };
     }
     if (seen.has(field)) return { ok: false, error: `column "${field}" appears twice in the header row` };

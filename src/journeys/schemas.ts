@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ResourceId } from "../audiences/schemas";
 import type { journeys } from "../db/schema";
 import { iso } from "../lib/time";
 import { MAX_TEXT_LENGTH } from "../whatsapp/types";
@@ -7,15 +8,14 @@ import { MAX_TEXT_LENGTH } from "../whatsapp/types";
 // `steps` so that kinds other than text can be added without a migration; the API speaks
 // `messages: [{ text }]`, the only kind there is.
 
-/** The reference document's ids (`myJourneyId`): unique per project, chosen by the client. */
-export const JOURNEY_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 export const MAX_JOURNEY_MESSAGES = 10;
 const MAX_NAME = 100;
 const MAX_DESCRIPTION = 1000;
 
 export type JourneyStep = { type: "text"; text: string };
 
-export const JourneyIdSchema = z.string().regex(JOURNEY_ID, "must be 1–100 characters of A-Z a-z 0-9 _ . : -").openapi({
+/** The reference document's ids (`myJourneyId`): unique per project, chosen by the client. */
+export const JourneyIdSchema = ResourceId.openapi({
   description: "The journey's id, chosen by you; journey buttons name it as `journeyId`",
   example: "welcome",
 });

@@ -54,7 +54,6 @@ export const CreateVariableGroupBody = z
       }),
   })
   .openapi("CreateVariableGroup");
-export type CreateVariableGroupInput = z.infer<typeof CreateVariableGroupBody>;
 
 export const VariableGroupSchema = z
   .object({
