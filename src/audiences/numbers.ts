@@ -1,4 +1,4 @@
-import { ApiError, type FieldError } from "../lib/errors";
+import { type FieldError, invalidFields } from "../lib/errors";
 import { toE164 } from "../lib/phone";
 import type { MemberInput } from "./bulk";
 
@@ -16,9 +16,7 @@ export class FieldErrors {
 
   /** Throws the one validation error naming every field added, if any. */
   throwIfAny() {
-    if (this.list.length === 0) return;
-    const summary = this.list.map((f) => `${f.field}: ${f.message}`).join("; ");
-    throw new ApiError("validation_failed", summary, { fields: this.list });
+    if (this.list.length > 0) throw invalidFields(this.list);
   }
 }
 

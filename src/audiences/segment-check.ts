@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { attributes, campaigns, runs, tags } from "../db/schema";
-import { ApiError, type FieldError } from "../lib/errors";
+import { type FieldError, invalidFields } from "../lib/errors";
 import type { SegmentFilter } from "./segment";
 
 /**
@@ -60,9 +60,5 @@ export async function checkSegmentReferences(db: Db, projectId: string, filter: 
     else if (b.runId !== undefined && runCampaign.get(b.runId) !== b.campaignId)
       fail(`behaviour.${i}.runId`, "no such run of this campaign");
   });
-  if (errors.length > 0) {
-    throw new ApiError("validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), {
-      fields: errors,
-    });
-  }
+  if (errors.length > 0) throw invalidFields(errors);
 }

@@ -1,9 +1,9 @@
-import { isUniqueViolation } from "../campaigns/broadcast-store";
 import { newCampaignId } from "../campaigns/store";
 import type { Db } from "../db/client";
+import { isUniqueViolation } from "../db/errors";
 import { campaigns, templates } from "../db/schema";
 import type { Config } from "../env";
-import { ApiError, type FieldError } from "../lib/errors";
+import { ApiError, invalidFields } from "../lib/errors";
 import type { Logger } from "../lib/log";
 import { providerFailure } from "../routes/templates";
 import type { RunRow } from "../runs/schemas";
@@ -24,9 +24,6 @@ export interface CreateDeps {
   config: Config;
   log: Logger;
 }
-
-const invalid = (errors: FieldError[]) =>
-  new ApiError("validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { fields: errors });
 
 const titleConflict = (messages: string[]) =>
   new ApiError("conflict", messages.join("; "), {
@@ -51,7 +48,7 @@ export async function createBroadcastCampaign(
 ): Promise<Created> {
   const { db, log } = deps;
   const { checked, errors } = checkInput(input);
-  if (errors.length > 0) throw invalid(errors);
+  if (errors.length > 0) throw invalidFields(errors);
 
   const definition: TemplateDefinition = templateDefinition({
     name: templateNameFor(checked.title),
@@ -67,10 +64,10 @@ export async function createBroadcastCampaign(
     in: "body" as const,
     message: issue.message,
   }));
-  if (leftover.length > 0) throw invalid(leftover);
+  if (leftover.length > 0) throw invalidFields(leftover);
 
   const references = await checkReferences(db, projectId, checked);
-  if (references.errors.length > 0) throw invalid(references.errors);
+  if (references.errors.length > 0) throw invalidFields(references.errors);
   if (references.conflicts.length > 0) throw titleConflict(references.conflicts);
 
   const { provider } = await providerForProject(db, { config: deps.config, events: deps.env.EVENTS }, projectId);

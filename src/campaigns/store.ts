@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, isNotNull, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { isUniqueViolation } from "../db/errors";
 import { campaigns, templates } from "../db/schema";
 import { newId } from "../lib/ids";
 import type { HeaderFormat, TemplateCategory, TemplateParams, TemplateStatus } from "../whatsapp/types";
@@ -194,14 +195,6 @@ export type UpdateResult =
   | { kind: "updated"; campaign: ApiCampaignWithTemplate }
   | { kind: "not_found" }
   | { kind: "name_taken" };
-
-/** True for SQLite's unique-constraint failure, however drizzle or D1 wrapped it. */
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (/UNIQUE constraint failed/i.test(e.message)) return true;
-  }
-  return false;
-}
 
 /**
  * Writes the given fields (and updatedAt), then reads the campaign back with its template, in one

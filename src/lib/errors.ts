@@ -56,8 +56,12 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError("not_found", `${what} not found`);
 
+/** The 400 naming every offending field; its message lists them all. */
+export const invalidFields = (fields: FieldError[]) =>
+  new ApiError("validation_failed", fields.map((f) => `${f.field}: ${f.message}`).join("; "), { fields });
+
 export const fieldError = (field: string, message: string, where: FieldError["in"] = "body") =>
-  new ApiError("validation_failed", `${field}: ${message}`, { fields: [{ field, in: where, message }] });
+  invalidFields([{ field, in: where, message }]);
 
 const TARGET_LOCATION: Record<string, FieldError["in"]> = {
   json: "body",
@@ -69,13 +73,13 @@ const TARGET_LOCATION: Record<string, FieldError["in"]> = {
 
 export function fromZodError(error: ZodError, target: string): ApiError {
   const where = TARGET_LOCATION[target] ?? "body";
-  const fields = error.issues.map((issue) => ({
-    field: issue.path.length > 0 ? issue.path.join(".") : "(root)",
-    in: where,
-    message: issue.message,
-  }));
-  const summary = fields.map((f) => `${f.field}: ${f.message}`).join("; ");
-  return new ApiError("validation_failed", summary, { fields });
+  return invalidFields(
+    error.issues.map((issue) => ({
+      field: issue.path.length > 0 ? issue.path.join(".") : "(root)",
+      in: where,
+      message: issue.message,
+    })),
+  );
 }
 
 /** Turns anything thrown in a request into the one error envelope. */
