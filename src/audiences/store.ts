@@ -88,6 +88,10 @@ export async function listAudiences(db: Db, projectId: string, afterPk: number |
 const pkOf = (projectId: string, id: string) =>
   sql`(SELECT pk FROM audiences WHERE project_id = ${projectId} AND id = ${id})`;
 
+/** Memberships of the audience held by the given numbers. */
+const membershipsOf = (projectId: string, id: string, numbers: string[]) =>
+  sql`${audienceMembers.audiencePk} = ${pkOf(projectId, id)} AND ${audienceMembers.contactId} IN (SELECT c.id FROM contacts c WHERE c.project_id = ${projectId} AND c.number IN (SELECT value FROM json_each(${JSON.stringify(numbers)})))`;
+
 // Members of the audience among the given numbers: counted before and after adding (or removing)
 // them, in the same transaction, this is exactly what the call changed, at the cost of the call's
 // own size rather than the audience's.
@@ -95,9 +99,7 @@ const membersAmong = (db: Db, projectId: string, id: string, numbers: string[]) 
   db
     .select({ n: sql<number>`count(*)` })
     .from(audienceMembers)
-    .where(
-      sql`${audienceMembers.audiencePk} = ${pkOf(projectId, id)} AND ${audienceMembers.contactId} IN (SELECT c.id FROM contacts c WHERE c.project_id = ${projectId} AND c.number IN (SELECT value FROM json_each(${JSON.stringify(numbers)})))`,
-    );
+    .where(membershipsOf(projectId, id, numbers));
 
 export interface SaveAudience {
   id: string;
@@ -147,9 +149,7 @@ export async function removeMembers(db: Db, projectId: string, id: string, numbe
   const [removed, , read] = await db.batch([
     db
       .delete(audienceMembers)
-      .where(
-        sql`${audienceMembers.audiencePk} = ${pkOf(projectId, id)} AND ${audienceMembers.contactId} IN (SELECT c.id FROM contacts c WHERE c.project_id = ${projectId} AND c.number IN (SELECT value FROM json_each(${JSON.stringify(numbers)})))`,
-      )
+      .where(membershipsOf(projectId, id, numbers))
       .returning({ contactId: audienceMembers.contactId }),
     db.update(audiences).set({ updatedAt: now }).where(byId(projectId, id)),
     selectAudience(db, projectId, id),

@@ -1,8 +1,9 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { resolveAudiences } from "../audiences/members";
 import { broadcastTitleTaken } from "../campaigns/broadcast-store";
 import type { Db } from "../db/client";
-import { journeys, variableGroups } from "../db/schema";
+import { variableGroups } from "../db/schema";
+import { journeysByIds } from "../journeys/store";
 import type { FieldError } from "../lib/errors";
 import { checkMediaUrl } from "../media/check";
 import { toMillis } from "../runs/time";
@@ -174,16 +175,12 @@ export async function checkReferences(db: Db, projectId: string, checked: Checke
     b.type === "journey" && b.journeyId ? [{ i, id: b.journeyId }] : [],
   );
   const imageCheck = checked.imgUrl ? checkMediaUrl(checked.imgUrl, "IMAGE") : null;
-  const [journeyRows, audienceCheck, image, titleTaken, inputGroupClash] = await Promise.all([
-    journeyButtons.length === 0
-      ? []
-      : db
-          .select({ id: journeys.id })
-          .from(journeys)
-          .where(
-            and(eq(journeys.projectId, projectId), inArray(journeys.id, [...new Set(journeyButtons.map((j) => j.id))])),
-          )
-          .all(),
+  const [knownJourneys, audienceCheck, image, titleTaken, inputGroupClash] = await Promise.all([
+    journeysByIds(
+      db,
+      projectId,
+      journeyButtons.map((j) => j.id),
+    ),
     checked.run ? resolveAudiences(db, projectId, checked.run.audiences) : null,
     imageCheck,
     broadcastTitleTaken(db, projectId, checked.title),
@@ -195,9 +192,8 @@ export async function checkReferences(db: Db, projectId: string, checked: Checke
           .get()
       : undefined,
   ]);
-  const journeyIds = new Set(journeyRows.map((r) => r.id));
   for (const { i, id } of journeyButtons) {
-    if (!journeyIds.has(id)) fail(`buttons.${i}.journeyId`, `there is no journey with id "${id}"`);
+    if (!knownJourneys.has(id)) fail(`buttons.${i}.journeyId`, `there is no journey with id "${id}"`);
   }
   if (audienceCheck && checked.run && audienceCheck.unknown.length > 0) {
     fail(checked.run.audiencesField, `no audience with this id or unique name: ${audienceCheck.unknown.join(", ")}`);

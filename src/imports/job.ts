@@ -66,7 +66,7 @@ export async function runImportChunk(deps: Deps, job: ImportJob): Promise<Import
     return await importChunk(deps, job, row);
   } catch (err) {
     if (!(err instanceof ImportFailure || err instanceof NotUtf8Error || err instanceof RecordTooLongError)) throw err;
-    await finish(db, env, row, { status: "failed", error: err.message });
+    await failImport(db, env, row, err.message);
     return null;
   }
 }
@@ -248,18 +248,15 @@ async function findTargets(db: Db, row: ImportRow): Promise<Targets> {
   return targets;
 }
 
-async function finish(db: Db, env: Env, row: ImportRow, outcome: { status: "failed"; error: string }) {
+/** Marks an import failed for good and drops its file, keeping what was imported. */
+async function failImport(db: Db, env: Env, row: ImportRow, error: string) {
   const now = Date.now();
   await db
     .update(imports)
-    .set({ status: outcome.status, error: outcome.error, finishedAt: now, updatedAt: now })
+    .set({ status: "failed", error, finishedAt: now, updatedAt: now })
     .where(eq(imports.id, row.id));
   await env.FILES.delete(row.r2Key);
 }
-
-/** Marks an import failed for good (a job that kept failing), keeping what was imported. */
-export const failImport = (db: Db, env: Env, row: ImportRow, error: string) =>
-  finish(db, env, row, { status: "failed", error });
 
 const backoffSeconds = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
 

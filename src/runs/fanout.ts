@@ -8,7 +8,7 @@ import type { Logger } from "../lib/log";
 import type { Transition } from "../messages/status";
 import { newMessageId } from "../messages/store";
 import { afterTransitions } from "../pipeline/transitions";
-import { groupsByRef, valuesForNumbers } from "../variable-groups/store";
+import { type GroupRef, groupsByRef, valuesForNumbers } from "../variable-groups/store";
 import type { TemplateMessage } from "../whatsapp/types";
 import { completeRuns } from "./complete";
 import { enqueueRunJob, type RunFanoutJob } from "./jobs";
@@ -53,9 +53,14 @@ export interface FanoutPage {
   next: StoredCursor | null;
 }
 
+/** What every page of a job reads alike: the campaign and its variable groups. */
+interface Sender {
+  campaign: BroadcastCampaign;
+  groups: Map<string, GroupRef>;
+}
+
 /** The value of `group.field` for each number, from the campaign's variable groups. */
-async function valueLookup(db: Db, campaign: BroadcastCampaign, numbers: string[]) {
-  const groups = await groupsByRef(db, campaign.projectId, groupRefsOf(campaign));
+async function valueLookup(db: Db, groups: Map<string, GroupRef>, numbers: string[]) {
   const values = await valuesForNumbers(
     db,
     [...groups.values()].map((g) => g.pk),
@@ -70,7 +75,7 @@ async function valueLookup(db: Db, campaign: BroadcastCampaign, numbers: string[
   };
 }
 
-async function audienceFanoutPage(db: Db, run: RunRow, campaign: BroadcastCampaign): Promise<FanoutPage> {
+async function audienceFanoutPage(db: Db, run: RunRow, { campaign, groups }: Sender): Promise<FanoutPage> {
   const cursor: StoredCursor = (run.cursor as StoredCursor | null) ?? START_CURSOR;
   const targets =
     cursor.targets ?? (await resolveAudiences(db, run.projectId, (run.audiences as string[]) ?? [])).targets;
@@ -79,7 +84,7 @@ async function audienceFanoutPage(db: Db, run: RunRow, campaign: BroadcastCampai
   const after = typeof cursor.after === "number" ? cursor.after : 0;
   const contacts = await audiencePage(db, run.projectId, target, after, pageSize);
   const sendable = contacts.filter((c) => !c.optedOut).map((c) => c.number);
-  const lookup = sendable.length > 0 ? await valueLookup(db, campaign, sendable) : null;
+  const lookup = sendable.length > 0 ? await valueLookup(db, groups, sendable) : null;
   const recipients = contacts.map((contact): Recipient => {
     const id = newMessageId();
     if (contact.optedOut || !lookup) return { id, number: contact.number, payload: null, skipReason: "opted_out" };
@@ -97,9 +102,15 @@ async function audienceFanoutPage(db: Db, run: RunRow, campaign: BroadcastCampai
 }
 
 /** Column order of `messages` as drizzle lists it for insert().select(). */
-function insertRecipients(db: Db, run: RunRow, templateId: string | null, rows: Recipient[], now: number) {
+function insertRecipients(
+  db: Db,
+  run: RunRow,
+  templateId: string | null,
+  status: "queued" | "skipped",
+  rows: Recipient[],
+  now: number,
+) {
   const json = JSON.stringify(rows.map((r) => [r.id, r.number, r.payload, r.skipReason]));
-  const status = rows[0]?.skipReason === null ? "queued" : "skipped";
   return db
     .insert(messages)
     .select(
@@ -130,11 +141,10 @@ async function recordPage(db: Db, run: RunRow, campaign: BroadcastCampaign, page
   const inserts: { at: number; status: "queued" | "skipped" }[] = [];
   for (const status of ["queued", "skipped"] as const) {
     const rows = page.recipients.filter((r) => (r.skipReason === null) === (status === "queued"));
-    for (let i = 0; i < rows.length; i += FANOUT_PAGE_SIZE) {
-      inserts.push({ at: statements.length, status });
-      statements.push(insertRecipients(db, run, campaign.templateId, rows.slice(i, i + FANOUT_PAGE_SIZE), now));
-      statements.push(countInserted(db, run.id, status));
-    }
+    if (rows.length === 0) continue;
+    inserts.push({ at: statements.length, status });
+    statements.push(insertRecipients(db, run, campaign.templateId, status, rows, now));
+    statements.push(countInserted(db, run.id, status));
   }
   if (page.recipients.length > 0) {
     // History rows only for ids that were inserted: an id that lost to an existing row does not exist.
@@ -176,23 +186,31 @@ async function recordPage(db: Db, run: RunRow, campaign: BroadcastCampaign, page
 }
 
 /**
- * One page of a run's fan-out: reads the page at the run's cursor, records it, enqueues the sends
- * of the newly queued messages and counts the new messages in the campaign's statistics. Returns
- * whether this delivery should go on with the next page.
+ * The run's campaign and its variable groups (none for a retry, which re-sends stored payloads).
+ * A broadcast campaign's template, message and buttons never change once it is created, so one
+ * load serves every page of a job. Null, after failing the run, when the campaign is gone.
  */
-async function onePage(env: Env, db: Db, log: Logger, job: RunFanoutJob): Promise<boolean> {
-  const run = await getRun(db, job.projectId, job.runId);
-  if (run?.status !== "fanning_out") return false;
+async function loadSender(db: Db, run: RunRow): Promise<Sender | null> {
   const campaign = await loadBroadcastCampaign(db, run.projectId, run.campaignId);
   if (!campaign) {
     await moveRun(db, run.id, ["fanning_out"], "failed", {
       statusReason: "the campaign no longer exists",
       finishedAt: Date.now(),
     });
-    return false;
+    return null;
   }
-  const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, campaign);
-  const { inserted, advanced, done } = await recordPage(db, run, campaign, page);
+  const groups = run.retryOf ? new Map() : await groupsByRef(db, campaign.projectId, groupRefsOf(campaign));
+  return { campaign, groups };
+}
+
+/**
+ * One page of a run's fan-out: reads the page at the run's cursor, records it, enqueues the sends
+ * of the newly queued messages and counts the new messages in the campaign's statistics. Returns
+ * whether this delivery should go on with the next page.
+ */
+async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sender): Promise<boolean> {
+  const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, sender);
+  const { inserted, advanced, done } = await recordPage(db, run, sender.campaign, page);
 
   const sends = inserted.queued.map((messageId) => ({
     body: { kind: "send" as const, projectId: run.projectId, messageId, campaignId: run.campaignId, runId: run.id },
@@ -229,8 +247,12 @@ async function onePage(env: Env, db: Db, log: Logger, job: RunFanoutJob): Promis
  */
 export async function fanoutPage(env: Env, db: Db, log: Logger, job: RunFanoutJob) {
   const started = Date.now();
+  let sender: Sender | null = null;
   for (let page = 0; page < PAGES_PER_JOB; page++) {
-    if (!(await onePage(env, db, log, job))) return;
+    const run = await getRun(db, job.projectId, job.runId);
+    if (run?.status !== "fanning_out") return;
+    sender ??= await loadSender(db, run);
+    if (!sender || !(await onePage(env, db, log, run, sender))) return;
     if (Date.now() - started > JOB_BUDGET_MS) break;
   }
   await enqueueRunJob(env, job);
