@@ -8,9 +8,7 @@ import { readConfig } from "./env";
 import { type AppEnv, router } from "./http/context";
 import { ApiError, errorResponse, toApiError } from "./lib/errors";
 import { createLogger } from "./lib/log";
-import { adminKeys } from "./routes/admin/keys";
-import { adminProjects } from "./routes/admin/projects";
-import { adminWhatsApp } from "./routes/admin/whatsapp";
+import { adminRoutes } from "./routes/admin";
 import { apiSendRoutes } from "./routes/api-send";
 import { audienceRoutes } from "./routes/audiences";
 import { broadcastCampaignRoutes } from "./routes/broadcast-campaigns";
@@ -90,15 +88,13 @@ export function createApp() {
 
   app.use("*", requestId({ headerName: "X-Request-Id" }), context, routeExists, requireJsonBody, limitBody);
 
-  app.route("/v1/admin/projects", adminProjects);
-  app.route("/v1/admin/projects", adminKeys);
+  app.route("/v1/admin/projects", adminRoutes);
   app.route("/v1/project", projectRoutes);
   app.route("/v1/tags", definitionRoutes(TAGS));
   app.route("/v1/attributes", definitionRoutes(ATTRIBUTES));
   app.route("/v1/contacts", contactRoutes);
   app.route("/v1/templates", templateRoutes);
   app.route("/v1/api-campaigns", apiCampaignRoutes);
-  app.route("/v1/admin/projects", adminWhatsApp);
   app.route("/v1/messages", messageRoutes);
   app.route("/v1/campaigns", campaignResponseRoutes);
   app.route("/v1/callback", callbackRoutes);

@@ -27,6 +27,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: "Not found (or belongs to another project)",
   409: "Conflicts with an existing resource",
   413: "Request body too large",
+  415: "The body's Content-Type is not one this route reads (`unsupported_media_type`)",
   422: "WhatsApp refused the request (`unprocessable`); the message has Meta's code, title and message",
   426: "Not a WebSocket upgrade request (`upgrade_required`)",
   502: "WhatsApp could not be reached or failed (`provider_error`); try again later",

@@ -27,7 +27,12 @@ export function encodeCursor(key: string | number): string {
   return btoa(JSON.stringify(key)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-export function decodeCursor<T extends "string" | "number">(cursor: string | undefined, kind: T) {
+/** `from`: where the cursor was read, named in the error (retrieve calls also take it in a JSON body). */
+export function decodeCursor<T extends "string" | "number">(
+  cursor: string | undefined,
+  kind: T,
+  from: "query" | "body" = "query",
+) {
   if (cursor === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
@@ -35,7 +40,7 @@ export function decodeCursor<T extends "string" | "number">(cursor: string | und
   } catch {
     // fall through to the error below
   }
-  throw fieldError("cursor", "is not a cursor this API returned", "query");
+  throw fieldError("cursor", "is not a cursor this API returned", from);
 }
 
 /** Takes `limit + 1` rows and splits them into a page and the cursor of the next. */

@@ -1,6 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
 import { and, asc, eq, gt } from "drizzle-orm";
-import { requireAdmin } from "../../auth/admin";
 import { forgetKeyHash } from "../../auth/api-key";
 import type { Db } from "../../db/client";
 import { apiKeys, projects } from "../../db/schema";
@@ -62,7 +61,8 @@ const revoke = createRoute({
   responses: { 200: jsonContent(ApiKeySchema, "The revoked key"), ...errorResponses(401, 404) },
 });
 
-export const adminKeys = router(requireAdmin)
+// Behind the operator token: mounted by adminRoutes (./index.ts).
+export const adminKeys = router()
   .openapi(create, async (c) => {
     const { projectId } = c.req.valid("param");
     const { name, role } = c.req.valid("json");

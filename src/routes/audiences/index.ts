@@ -24,17 +24,13 @@ import {
   targetOf,
   toAudience,
 } from "../../audiences/store";
-import { requireApiKey, requireRole } from "../../auth/api-key";
-import type { Db } from "../../db/client";
 import { router } from "../../http/context";
-import { emptyBodyAsObject } from "../../http/empty-body";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
-import { PageQuery, toPage } from "../../http/pagination";
+import { decodeCursor, PageQuery, toPage } from "../../http/pagination";
+import { retrieveRoutes } from "../../http/retrieve";
 import { ApiError, notFound } from "../../lib/errors";
-import { cursorOf } from "./request";
+import { managerOnly } from "../manager-only";
 
-// Broadcast routes are manager-only: sender keys are for the API-campaign endpoint.
-const managerOnly = [requireApiKey, requireRole("manager")];
 const tags = ["Audiences"];
 
 const create = createRoute({
@@ -53,67 +49,6 @@ const create = createRoute({
     200: jsonContent(AudienceResponse, "The audience existed; contacts were added"),
     201: jsonContent(AudienceResponse, "The audience was created"),
     ...errorResponses(400, 401, 403, 409, 413),
-  },
-});
-
-const listDescription =
-  "Oldest first, with cursor pagination (`limit`, `cursor`). The reference document shows this call as GET; POST with the same fields in a JSON body works too.";
-
-const listGet = createRoute({
-  method: "get",
-  path: "/retrieve/audiences",
-  tags,
-  summary: "Retrieve audiences",
-  description: listDescription,
-  security: ApiKeySecurity,
-  middleware: managerOnly,
-  request: { query: PageQuery },
-  responses: { 200: jsonContent(AudiencesResponse, "A page of audiences"), ...errorResponses(400, 401, 403) },
-});
-
-const listPost = createRoute({
-  method: "post",
-  path: "/retrieve/audiences",
-  tags,
-  summary: "Retrieve audiences (POST)",
-  description: `${listDescription} An empty body is read as \`{}\`.`,
-  security: ApiKeySecurity,
-  middleware: [...managerOnly, emptyBodyAsObject],
-  request: jsonBody(PageQuery),
-  responses: { 200: jsonContent(AudiencesResponse, "A page of audiences"), ...errorResponses(400, 401, 403) },
-});
-
-const contactsDescription =
-  "The audience's contacts in a stable order, with cursor pagination. A segment is evaluated now, so its contacts are who matches at this moment. " +
-  "The reference document shows this call as POST with `{ id }`; GET with `?id=` works too.";
-
-const contactsPost = createRoute({
-  method: "post",
-  path: "/retrieve/audience/contacts",
-  tags,
-  summary: "Retrieve an audience's contacts",
-  description: contactsDescription,
-  security: ApiKeySecurity,
-  middleware: managerOnly,
-  request: jsonBody(AudienceContactsQuery),
-  responses: {
-    200: jsonContent(AudienceContactsResponse, "A page of the audience's contacts"),
-    ...errorResponses(400, 401, 403, 404),
-  },
-});
-
-const contactsGet = createRoute({
-  method: "get",
-  path: "/retrieve/audience/contacts",
-  tags,
-  summary: "Retrieve an audience's contacts (GET)",
-  description: contactsDescription,
-  security: ApiKeySecurity,
-  middleware: managerOnly,
-  request: { query: AudienceContactsQuery },
-  responses: {
-    200: jsonContent(AudienceContactsResponse, "A page of the audience's contacts"),
-    ...errorResponses(400, 401, 403, 404),
   },
 });
 
@@ -148,38 +83,64 @@ const remove = createRoute({
   },
 });
 
-async function audiencesPage(
-  db: Db,
-  projectId: string,
-  query: { limit: number; cursor?: string },
-  where: "query" | "body",
-) {
-  const after = cursorOf(query.cursor, "number", where);
-  const rows = await listAudiences(db, projectId, after, query.limit);
-  const page = toPage(rows, query.limit, (r) => r.pk, toAudience);
-  return { status: "success" as const, audiences: page.data, nextCursor: page.nextCursor };
-}
+const listDescription =
+  "Oldest first, with cursor pagination (`limit`, `cursor`). The reference document shows this call as GET; POST with the same fields in a JSON body works too.";
 
-async function contactsPage(
-  db: Db,
-  projectId: string,
-  query: { id: string; limit: number; cursor?: string },
-  where: "query" | "body",
-) {
-  const after = cursorOf(query.cursor, "number", where);
-  const row = await getAudience(db, projectId, query.id);
-  if (!row) throw notFound("audience");
-  const target = targetOf(row);
-  const rows = await audienceContacts(db, projectId, target, after ?? 0, query.limit);
-  const page = toPage(
-    rows,
-    query.limit,
-    (r) => r.id,
-    ({ number, name, source, optedOut }) => ({ number, name, source, optedOut }),
-  );
-  const { id, name, type } = toAudience(row);
-  return { status: "success" as const, audience: { id, name, type }, contacts: page.data, nextCursor: page.nextCursor };
-}
+const retrieveAudiences = retrieveRoutes(
+  {
+    path: "/retrieve/audiences",
+    tags,
+    input: PageQuery,
+    middleware: managerOnly,
+    get: { summary: "Retrieve audiences", description: listDescription },
+    post: { summary: "Retrieve audiences (POST)", description: `${listDescription} An empty body is read as \`{}\`.` },
+    responses: { 200: jsonContent(AudiencesResponse, "A page of audiences"), ...errorResponses(400, 401, 403) },
+  },
+  async (c, query, from) => {
+    const { db, principal } = c.var;
+    const after = decodeCursor(query.cursor, "number", from);
+    const rows = await listAudiences(db, principal.projectId, after, query.limit);
+    const page = toPage(rows, query.limit, (r) => r.pk, toAudience);
+    return c.json({ status: "success" as const, audiences: page.data, nextCursor: page.nextCursor }, 200);
+  },
+);
+
+const contactsDescription =
+  "The audience's contacts in a stable order, with cursor pagination. A segment is evaluated now, so its contacts are who matches at this moment. " +
+  "The reference document shows this call as POST with `{ id }`; GET with `?id=` works too.";
+
+const retrieveContacts = retrieveRoutes(
+  {
+    path: "/retrieve/audience/contacts",
+    tags,
+    input: AudienceContactsQuery,
+    middleware: managerOnly,
+    get: { summary: "Retrieve an audience's contacts (GET)", description: contactsDescription },
+    post: { summary: "Retrieve an audience's contacts", description: contactsDescription },
+    responses: {
+      200: jsonContent(AudienceContactsResponse, "A page of the audience's contacts"),
+      ...errorResponses(400, 401, 403, 404),
+    },
+  },
+  async (c, query, from) => {
+    const { db, principal } = c.var;
+    const after = decodeCursor(query.cursor, "number", from);
+    const row = await getAudience(db, principal.projectId, query.id);
+    if (!row) throw notFound("audience");
+    const rows = await audienceContacts(db, principal.projectId, targetOf(row), after ?? 0, query.limit);
+    const page = toPage(
+      rows,
+      query.limit,
+      (r) => r.id,
+      ({ number, name, source, optedOut }) => ({ number, name, source, optedOut }),
+    );
+    const { id, name, type } = toAudience(row);
+    return c.json(
+      { status: "success" as const, audience: { id, name, type }, contacts: page.data, nextCursor: page.nextCursor },
+      200,
+    );
+  },
+);
 
 export const audienceRoutes = router()
   .openapi(create, async (c) => {
@@ -230,18 +191,8 @@ export const audienceRoutes = router()
     });
     return c.json({ status: "success" as const, audience: toAudience(audience), added }, existing ? 200 : 201);
   })
-  .openapi(listGet, async (c) =>
-    c.json(await audiencesPage(c.var.db, c.var.principal.projectId, c.req.valid("query"), "query"), 200),
-  )
-  .openapi(listPost, async (c) =>
-    c.json(await audiencesPage(c.var.db, c.var.principal.projectId, c.req.valid("json"), "body"), 200),
-  )
-  .openapi(contactsPost, async (c) =>
-    c.json(await contactsPage(c.var.db, c.var.principal.projectId, c.req.valid("json"), "body"), 200),
-  )
-  .openapi(contactsGet, async (c) =>
-    c.json(await contactsPage(c.var.db, c.var.principal.projectId, c.req.valid("query"), "query"), 200),
-  )
+  .route("/", retrieveAudiences)
+  .route("/", retrieveContacts)
   .openapi(removeContacts, async (c) => {
     const body = c.req.valid("json");
     const { db, principal } = c.var;

@@ -1,6 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { requireApiKey, requireRole } from "../../auth/api-key";
 import type { AppEnv } from "../../http/context";
 import { router } from "../../http/context";
 import { ApiKeySecurity, errorResponses, jsonContent } from "../../http/openapi";
@@ -23,10 +22,7 @@ import { getImport, listImports, listRejects, r2KeyOf } from "../../imports/stor
 import { MAX_FILE_BYTES, readHeader, receiveUpload } from "../../imports/upload";
 import { ApiError, fieldError, fromZodError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-
-// Routes carry their own auth middleware (createRoute's `middleware`), since this router is
-// mounted at /v1 next to others: a router-level `use("*")` would guard their paths too.
-const managerOnly = [requireApiKey, requireRole("manager")];
+import { managerOnly } from "../manager-only";
 
 // Described as a plain OpenAPI schema, not zod: a zod body schema would make the router parse
 // (and buffer) the whole form before the handler runs. The handler streams it instead.
@@ -72,8 +68,7 @@ const audienceFromFile = createRoute({
   request: { query: UploadQuery, body: uploadBody(false) },
   responses: {
     202: jsonContent(ImportResponse, "The file is stored and its import queued"),
-    ...errorResponses(400, 401, 403, 409, 413),
-    415: { description: "Neither multipart/form-data nor text/csv" },
+    ...errorResponses(400, 401, 403, 409, 413, 415),
   },
 });
 
@@ -88,8 +83,7 @@ const groupFromFile = createRoute({
   request: { query: UploadQuery, body: uploadBody(true) },
   responses: {
     202: jsonContent(ImportResponse, "The file is stored and its import queued"),
-    ...errorResponses(400, 401, 403, 409, 413),
-    415: { description: "Neither multipart/form-data nor text/csv" },
+    ...errorResponses(400, 401, 403, 409, 413, 415),
   },
 });
 

@@ -1,18 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireApiKey, requireRole } from "../../auth/api-key";
-import type { Db } from "../../db/client";
 import { router } from "../../http/context";
-import { emptyBodyAsObject } from "../../http/empty-body";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
 import { decodeCursor, PageQuery, toPage } from "../../http/pagination";
+import { retrieveRoutes } from "../../http/retrieve";
 import { CreateJourneyBody, JourneyIdSchema, JourneySchema, toJourney } from "../../journeys/schemas";
 import { deleteJourney, getJourney, insertJourney, listJourneys } from "../../journeys/store";
-import { ApiError, fieldError, notFound } from "../../lib/errors";
+import { ApiError, notFound } from "../../lib/errors";
+import { managerOnly } from "../manager-only";
 
-// Routes carry their own auth middleware (createRoute's `middleware`), since this router is
-// mounted at /v1 next to others: a router-level `use("*")` would guard their paths too.
-
-const managerOnly = [requireApiKey, requireRole("manager")];
 const TAGS = ["Journeys"];
 
 const JourneyBody = z.object({ status: z.literal("success"), journey: JourneySchema }).openapi("JourneyResponse");
@@ -45,29 +40,26 @@ const create = createRoute({
 const listDescription =
   "Oldest first, with cursor pagination (`limit` 1–500, default 50; `cursor` from the previous page).";
 
-const listGet = createRoute({
-  method: "get",
-  path: "/retrieve/journeys",
-  tags: TAGS,
-  summary: "Retrieve journeys",
-  description: listDescription,
-  security: ApiKeySecurity,
-  middleware: managerOnly,
-  request: { query: PageQuery },
-  responses: { 200: jsonContent(JourneyList, "A page of journeys"), ...errorResponses(400, 401, 403) },
-});
-
-const listPost = createRoute({
-  method: "post",
-  path: "/retrieve/journeys",
-  tags: TAGS,
-  summary: "Retrieve journeys (POST)",
-  description: `The same as the GET, with \`limit\` and \`cursor\` in an optional JSON body, as the reference document's other retrieve calls are made. ${listDescription}`,
-  security: ApiKeySecurity,
-  middleware: [...managerOnly, emptyBodyAsObject],
-  request: { body: { content: { "application/json": { schema: PageQuery } }, required: false } },
-  responses: { 200: jsonContent(JourneyList, "A page of journeys"), ...errorResponses(400, 401, 403, 413) },
-});
+const retrieveJourneys = retrieveRoutes(
+  {
+    path: "/retrieve/journeys",
+    tags: TAGS,
+    input: PageQuery,
+    middleware: managerOnly,
+    get: { summary: "Retrieve journeys", description: listDescription },
+    post: {
+      summary: "Retrieve journeys (POST)",
+      description: `The same as the GET, with \`limit\` and \`cursor\` in an optional JSON body, as the reference document's other retrieve calls are made. ${listDescription}`,
+    },
+    responses: { 200: jsonContent(JourneyList, "A page of journeys"), ...errorResponses(400, 401, 403) },
+  },
+  async (c, input, from) => {
+    const afterPk = decodeCursor(input.cursor, "number", from);
+    const rows = await listJourneys(c.var.db, c.var.principal.projectId, afterPk, input.limit);
+    const { data, nextCursor } = toPage(rows, input.limit, (r) => r.pk, toJourney);
+    return c.json({ status: "success" as const, journeys: data, nextCursor }, 200);
+  },
+);
 
 const get = createRoute({
   method: "get",
@@ -93,18 +85,6 @@ const remove = createRoute({
   responses: { 200: jsonContent(JourneyBody, "The deleted journey"), ...errorResponses(400, 401, 403, 404) },
 });
 
-type PageInput = z.infer<typeof PageQuery>;
-
-/** decodeCursor names the query as the field's place; the POST form reads it from the body. */
-function cursorKey(cursor: string | undefined, from: "query" | "body") {
-  try {
-    return decodeCursor(cursor, "number");
-  } catch (err) {
-    if (from === "body" && err instanceof ApiError) throw fieldError("cursor", "is not a cursor this API returned");
-    throw err;
-  }
-}
-
 export const journeyRoutes = router()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
@@ -118,14 +98,7 @@ export const journeyRoutes = router()
     log.info("journey created", { journeyId: row.id, messages: body.messages.length });
     return c.json({ status: "success" as const, journey: toJourney(row) }, 201);
   })
-  .openapi(listGet, async (c) =>
-    c.json(await page(c.var.db, c.var.principal.projectId, c.req.valid("query"), "query"), 200),
-  )
-  .openapi(listPost, async (c) => {
-    // An absent body is an empty one; the schema's defaults then apply.
-    const input = PageQuery.parse(c.req.valid("json") ?? {});
-    return c.json(await page(c.var.db, c.var.principal.projectId, input, "body"), 200);
-  })
+  .route("/", retrieveJourneys)
   .openapi(get, async (c) => {
     const row = await getJourney(c.var.db, c.var.principal.projectId, c.req.valid("param").id);
     if (!row) throw notFound("journey");
@@ -137,10 +110,3 @@ export const journeyRoutes = router()
     c.var.log.info("journey deleted", { journeyId: row.id });
     return c.json({ status: "success" as const, journey: toJourney(row) }, 200);
   });
-
-async function page(db: Db, projectId: string, input: PageInput, from: "query" | "body") {
-  const afterPk = cursorKey(input.cursor, from);
-  const rows = await listJourneys(db, projectId, afterPk, input.limit);
-  const { data, nextCursor } = toPage(rows, input.limit, (r) => r.pk, toJourney);
-  return { status: "success" as const, journeys: data, nextCursor };
-}

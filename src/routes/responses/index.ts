@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireApiKey, requireRole } from "../../auth/api-key";
 import { router } from "../../http/context";
 import { ApiKeySecurity, errorResponses, jsonContent } from "../../http/openapi";
 import { decodeCursor, PageQuery, page, toPage } from "../../http/pagination";
 import { listCampaignResponses } from "../../inbound/store";
 import { notFound } from "../../lib/errors";
 import { iso } from "../../lib/time";
+import { managerOnly } from "../manager-only";
 
 const ResponseSchema = z
   .object({
@@ -43,8 +43,7 @@ const list = createRoute({
   description:
     "Quick-reply presses on the campaign's messages and text replies quoting them, oldest first, with cursor pagination. A replayed webhook never adds a second row.",
   security: ApiKeySecurity,
-  // Per route, not per router: other routers may be mounted under /v1/campaigns too.
-  middleware: [requireApiKey, requireRole("manager")],
+  middleware: managerOnly,
   request: { params: CampaignIdParam, query: PageQuery },
   responses: {
     200: jsonContent(page(ResponseSchema), "A page of responses"),

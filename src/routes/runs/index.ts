@@ -1,15 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireApiKey, requireRole } from "../../auth/api-key";
 import { router } from "../../http/context";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
-import { decodeCursor, encodeCursor, PageQuery } from "../../http/pagination";
+import { decodeCursor, PageQuery, toPage } from "../../http/pagination";
 import { notFound } from "../../lib/errors";
 import { cancelRun, pauseRun, resumeRun, retryRun } from "../../runs/control";
 import { DryRunResponse, handleRunRequest, RunRequestBody, RunResponse, runView, runViews } from "../../runs/request";
 import { RunSchema, RunStatusSchema } from "../../runs/schemas";
 import { getRun, listRuns } from "../../runs/store";
+import { managerOnly } from "../manager-only";
 
-const managerOnly = [requireApiKey, requireRole("manager")];
 const TAGS = ["Runs"];
 
 const RunIdParam = z.object({
@@ -117,14 +116,14 @@ export const runRoutes = router()
     const { limit, cursor, campaignId, status } = c.req.valid("query");
     const beforeId = decodeCursor(cursor, "string");
     const rows = await listRuns(c.var.db, c.var.principal.projectId, { campaignId, status }, beforeId, limit);
-    const pageRows = rows.slice(0, limit);
-    const last = pageRows.at(-1);
+    const page = toPage(
+      rows,
+      limit,
+      (r) => r.id,
+      (r) => r,
+    );
     return c.json(
-      {
-        status: "success" as const,
-        runs: await runViews(c.env, pageRows),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
-      },
+      { status: "success" as const, runs: await runViews(c.env, page.data), nextCursor: page.nextCursor },
       200,
     );
   })

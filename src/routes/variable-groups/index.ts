@@ -1,11 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { FieldErrors } from "../../audiences/numbers";
-import { requireApiKey, requireRole } from "../../auth/api-key";
-import type { Db } from "../../db/client";
 import { router } from "../../http/context";
-import { emptyBodyAsObject } from "../../http/empty-body";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
-import { toPage } from "../../http/pagination";
+import { decodeCursor, toPage } from "../../http/pagination";
+import { retrieveRoutes } from "../../http/retrieve";
 import { ApiError, notFound } from "../../lib/errors";
 import {
   getGroup,
@@ -24,10 +22,8 @@ import {
   VariableGroupsResponse,
 } from "../../variable-groups/schemas";
 import { parseValues, unionFields } from "../../variable-groups/validate";
-import { cursorOf } from "../audiences/request";
+import { managerOnly } from "../manager-only";
 
-// Broadcast routes are manager-only: sender keys are for the API-campaign endpoint.
-const managerOnly = [requireApiKey, requireRole("manager")];
 const tags = ["Variable groups"];
 
 const create = createRoute({
@@ -59,108 +55,67 @@ const nextCursorHeader = {
   },
 };
 
-const listPost = createRoute({
-  method: "post",
-  path: "/retrieve/variable/groups",
-  tags,
-  summary: "Retrieve variable groups",
-  description: `${listDescription} The body may be empty.`,
-  security: ApiKeySecurity,
-  middleware: [...managerOnly, emptyBodyAsObject],
-  request: jsonBody(GroupsQuery),
-  responses: {
-    200: { ...jsonContent(VariableGroupsResponse, "The groups"), headers: nextCursorHeader },
-    ...errorResponses(400, 401, 403),
+const retrieveGroups = retrieveRoutes(
+  {
+    path: "/retrieve/variable/groups",
+    tags,
+    input: GroupsQuery,
+    middleware: managerOnly,
+    get: { summary: "Retrieve variable groups (GET)", description: listDescription },
+    post: { summary: "Retrieve variable groups", description: `${listDescription} The body may be empty.` },
+    responses: {
+      200: { ...jsonContent(VariableGroupsResponse, "The groups"), headers: nextCursorHeader },
+      ...errorResponses(400, 401, 403),
+    },
   },
-});
-
-const listGet = createRoute({
-  method: "get",
-  path: "/retrieve/variable/groups",
-  tags,
-  summary: "Retrieve variable groups (GET)",
-  description: listDescription,
-  security: ApiKeySecurity,
-  middleware: managerOnly,
-  request: { query: GroupsQuery },
-  responses: {
-    200: { ...jsonContent(VariableGroupsResponse, "The groups"), headers: nextCursorHeader },
-    ...errorResponses(400, 401, 403),
+  async (c, query, from) => {
+    const after = decodeCursor(query.cursor, "number", from);
+    const rows = await listGroups(c.var.db, c.var.principal.projectId, after, query.limit);
+    const page = toPage(rows, query.limit, (r) => r.pk, toVariableGroup);
+    // The doc's array, with the next page's cursor in a header.
+    const headers = page.nextCursor === null ? undefined : { "X-Next-Cursor": page.nextCursor };
+    return c.json(page.data, 200, headers);
   },
-});
+);
 
 const valuesDescription =
   "The group's values, one row per number in number order, with cursor pagination. For an input group these are the presses its campaign's input buttons collected: `button`, `input` and `pressedAt` (the latest press of each number).";
 
-const valuesPost = createRoute({
-  method: "post",
-  path: "/retrieve/variable/group/values",
-  tags,
-  summary: "Retrieve a variable group's values",
-  description: valuesDescription,
-  security: ApiKeySecurity,
-  middleware: managerOnly,
-  request: jsonBody(GroupValuesQuery),
-  responses: {
-    200: jsonContent(GroupValuesResponse, "A page of the group's values"),
-    ...errorResponses(400, 401, 403, 404),
+const retrieveValues = retrieveRoutes(
+  {
+    path: "/retrieve/variable/group/values",
+    tags,
+    input: GroupValuesQuery,
+    middleware: managerOnly,
+    get: { summary: "Retrieve a variable group's values (GET)", description: valuesDescription },
+    post: { summary: "Retrieve a variable group's values", description: valuesDescription },
+    responses: {
+      200: jsonContent(GroupValuesResponse, "A page of the group's values"),
+      ...errorResponses(400, 401, 403, 404),
+    },
   },
-});
-
-const valuesGet = createRoute({
-  method: "get",
-  path: "/retrieve/variable/group/values",
-  tags,
-  summary: "Retrieve a variable group's values (GET)",
-  description: valuesDescription,
-  security: ApiKeySecurity,
-  middleware: managerOnly,
-  request: { query: GroupValuesQuery },
-  responses: {
-    200: jsonContent(GroupValuesResponse, "A page of the group's values"),
-    ...errorResponses(400, 401, 403, 404),
+  async (c, query, from) => {
+    const after = decodeCursor(query.cursor, "string", from);
+    const group = await getGroup(c.var.db, c.var.principal.projectId, query.id);
+    if (!group) throw notFound("variable group");
+    const rows = await groupValues(c.var.db, group.pk, after, query.limit);
+    const page = toPage(
+      rows,
+      query.limit,
+      (r) => r.number,
+      (r) => ({ ...r.values, number: r.number }),
+    );
+    return c.json(
+      {
+        status: "success" as const,
+        variableGroup: toVariableGroup(group),
+        values: page.data,
+        nextCursor: page.nextCursor,
+      },
+      200,
+    );
   },
-});
-
-async function groupsPage(
-  db: Db,
-  projectId: string,
-  query: { limit: number; cursor?: string },
-  where: "query" | "body",
-) {
-  const after = cursorOf(query.cursor, "number", where);
-  const rows = await listGroups(db, projectId, after, query.limit);
-  return toPage(rows, query.limit, (r) => r.pk, toVariableGroup);
-}
-
-async function valuesPage(
-  db: Db,
-  projectId: string,
-  query: { id: string; limit: number; cursor?: string },
-  where: "query" | "body",
-) {
-  const after = cursorOf(query.cursor, "string", where);
-  const group = await getGroup(db, projectId, query.id);
-  if (!group) throw notFound("variable group");
-  const rows = await groupValues(db, group.pk, after, query.limit);
-  const page = toPage(
-    rows,
-    query.limit,
-    (r) => r.number,
-    (r) => ({ ...r.values, number: r.number }),
-  );
-  return {
-    status: "success" as const,
-    variableGroup: toVariableGroup(group),
-    values: page.data,
-    nextCursor: page.nextCursor,
-  };
-}
-
-/** The doc's array, with the next page's cursor in a header. */
-function arrayWithCursor(page: { data: unknown[]; nextCursor: string | null }) {
-  return page.nextCursor === null ? undefined : { "X-Next-Cursor": page.nextCursor };
-}
+);
 
 export const variableGroupRoutes = router()
   .openapi(create, async (c) => {
@@ -200,17 +155,5 @@ export const variableGroupRoutes = router()
     });
     return c.json({ status: "success" as const, variableGroup: toVariableGroup(group) }, existing ? 200 : 201);
   })
-  .openapi(listPost, async (c) => {
-    const page = await groupsPage(c.var.db, c.var.principal.projectId, c.req.valid("json"), "body");
-    return c.json(page.data, 200, arrayWithCursor(page));
-  })
-  .openapi(listGet, async (c) => {
-    const page = await groupsPage(c.var.db, c.var.principal.projectId, c.req.valid("query"), "query");
-    return c.json(page.data, 200, arrayWithCursor(page));
-  })
-  .openapi(valuesPost, async (c) =>
-    c.json(await valuesPage(c.var.db, c.var.principal.projectId, c.req.valid("json"), "body"), 200),
-  )
-  .openapi(valuesGet, async (c) =>
-    c.json(await valuesPage(c.var.db, c.var.principal.projectId, c.req.valid("query"), "query"), 200),
-  );
+  .route("/", retrieveGroups)
+  .route("/", retrieveValues);
