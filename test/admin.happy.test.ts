@@ -1,24 +1,12 @@
 import { describe, expect, it } from "vitest";
-import {
-  API_KEY,
-  api,
-  createKey,
-  ISO_DATE,
-  KEY_ID,
-  keyRow,
-  newProject,
-  PROJECT_ID,
-  sha256Hex,
-  walkPages,
-} from "./support";
-
-const isoDate = () => expect.stringMatching(ISO_DATE);
+import { anIso } from "./helpers";
+import { API_KEY, api, createKey, KEY_ID, keyRow, newProject, PROJECT_ID, sha256Hex, walkPages } from "./support";
 
 describe("operator: projects", () => {
   it("creates a project and returns exactly id, name and createdAt", async () => {
     const created = await api("POST", "/v1/admin/projects", { admin: true, body: { name: "Acme Retail" } });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ id: expect.stringMatching(PROJECT_ID), name: "Acme Retail", createdAt: isoDate() });
+    expect(created.body).toEqual({ id: expect.stringMatching(PROJECT_ID), name: "Acme Retail", createdAt: anIso() });
     expect(created.headers.get("content-type")).toMatch(/^application\/json/);
   });
 
@@ -32,7 +20,7 @@ describe("operator: projects", () => {
     const name = "n".repeat(100);
     const created = await api("POST", "/v1/admin/projects", { admin: true, body: { name, id: "prj_mine", extra: 1 } });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ id: expect.stringMatching(PROJECT_ID), name, createdAt: isoDate() });
+    expect(created.body).toEqual({ id: expect.stringMatching(PROJECT_ID), name, createdAt: anIso() });
     expect(created.body.id).not.toBe("prj_mine");
   });
 
@@ -119,7 +107,7 @@ describe("operator: API keys", () => {
       name: "CRM production",
       role: "sender",
       prefix: created.body.key.slice(0, 12),
-      createdAt: isoDate(),
+      createdAt: anIso(),
       lastUsedAt: null,
       revokedAt: null,
       key: expect.stringMatching(API_KEY),
@@ -165,7 +153,7 @@ describe("operator: API keys", () => {
       name,
       role,
       prefix: expect.stringMatching(/^wak_.{8}$/),
-      createdAt: isoDate(),
+      createdAt: anIso(),
       lastUsedAt: null,
       revokedAt: null,
     });
@@ -224,9 +212,9 @@ describe("operator: API keys", () => {
       name: "sender",
       role: "sender",
       prefix: project.sender.slice(0, 12),
-      createdAt: isoDate(),
+      createdAt: anIso(),
       lastUsedAt: null,
-      revokedAt: isoDate(),
+      revokedAt: anIso(),
     });
     const second = await api("DELETE", `/v1/admin/projects/${project.id}/keys/${project.senderId}`, { admin: true });
     expect(second.status).toBe(200);

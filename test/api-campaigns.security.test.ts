@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { CAMPAIGN_ID, campaignOk, campaignRows, minimalTemplateView, PATH } from "./api-campaigns.helpers";
-import { call, createProject, expectError, type TestProject } from "./helpers";
+import { call, createProject, expectError, ISO, type TestProject } from "./helpers";
 import { api } from "./support";
-import { createOk, ISO, minimal } from "./templates.helpers";
+import { createOk, minimal } from "./templates.helpers";
 
 let a: TestProject;
 let b: TestProject;

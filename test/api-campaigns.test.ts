@@ -14,9 +14,9 @@ import {
   PATH,
   systemPause,
 } from "./api-campaigns.helpers";
-import { call, createProject, type TestProject } from "./helpers";
+import { call, createProject, db, ISO, type TestProject } from "./helpers";
 import { walkPages } from "./support";
-import { createOk, ISO, minimal, setStatus, templateRows } from "./templates.helpers";
+import { createOk, minimal, setStatus, templateRows } from "./templates.helpers";
 
 let p: TestProject;
 let template: { id: string };
@@ -483,8 +483,6 @@ describe("the campaign cache", () => {
 });
 
 describe("getApiCampaignByName", () => {
-  const db = () => createDb(env.DB);
-
   it("returns the campaign joined with its template", async () => {
     const headed = await createOk(p.manager, {
       name: "order_update",

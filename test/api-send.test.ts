@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { send, setup } from "./api-send.helpers";
 import { call, expectError } from "./helpers";
-import { eventually, getMessage } from "./messages.helpers";
+import { eventually, getMessage, messageRow } from "./messages.helpers";
 
 const MEDIA = "https://media.example.test";
 
@@ -14,6 +14,15 @@ const base = (s: { sender: string; campaignName: string }) => ({
   userName: "Asha",
   templateParams: ["Asha", "#1"],
 });
+
+/** The payload the sends consumer stored for an accepted message, once its row is written. */
+async function storedPayload(messageId: string) {
+  const row = await eventually(
+    () => messageRow(messageId),
+    (r) => r !== null,
+  );
+  return JSON.parse(row?.payload ?? "{}");
+}
 
 describe("POST /campaign/t1/api/v2 — the reference request", { timeout: 30_000 }, () => {
   it("accepts the documented body field by field and sends through the sandbox", async () => {
@@ -57,10 +66,7 @@ describe("POST /campaign/t1/api/v2 — the reference request", { timeout: 30_000
       tags: ["vip"],
       attributes: { city: "Pune" },
     });
-    const row = await env.DB.prepare("SELECT payload FROM messages WHERE id = ?")
-      .bind(result.body.messageId)
-      .first<{ payload: string }>();
-    expect(JSON.parse(row?.payload ?? "{}")).toEqual({
+    expect(await storedPayload(result.body.messageId)).toEqual({
       to: "+917428526285",
       template: { name: "order_update", language: "en_US", category: "UTILITY" },
       header: { type: "document", link: `${MEDIA}/invoice.pdf`, filename: "invoice.pdf" },
@@ -132,14 +138,8 @@ describe("POST /campaign/t1/api/v2 — the reference request", { timeout: 30_000
       templateParams: ["#1042", "Asha", "today", "abc123"],
     });
     expect(result.status, JSON.stringify(result.body)).toBe(200);
-    const row = await eventually(
-      () =>
-        env.DB.prepare("SELECT payload FROM messages WHERE id = ?")
-          .bind(result.body.messageId)
-          .first<{ payload: string }>(),
-      (r) => r !== null,
-    );
-    expect(JSON.parse(row?.payload ?? "{}")).toMatchObject({
+    const payload = await storedPayload(result.body.messageId);
+    expect(payload).toMatchObject({
       header: { type: "text", text: "#1042" },
       body: ["Asha", "today"],
       buttons: [{ index: 0, subType: "url", text: "abc123" }],
@@ -158,14 +158,8 @@ describe("POST /campaign/t1/api/v2 — the reference request", { timeout: 30_000
       location,
     });
     expect(result.status, JSON.stringify(result.body)).toBe(200);
-    const row = await eventually(
-      () =>
-        env.DB.prepare("SELECT payload FROM messages WHERE id = ?")
-          .bind(result.body.messageId)
-          .first<{ payload: string }>(),
-      (r) => r !== null,
-    );
-    expect(JSON.parse(row?.payload ?? "{}").header).toEqual({ type: "location", ...location });
+    const payload = await storedPayload(result.body.messageId);
+    expect(payload.header).toEqual({ type: "location", ...location });
   });
 });
 
@@ -291,6 +285,10 @@ describe("POST /campaign/t1/api/v2 — opted-out contacts", { timeout: 30_000 },
     await call("POST", "/v1/contacts", { key: s.manager, body: { number: "+917428526285", optedOut: true } });
     const result = await send(base(s));
     expect(result.body.status).toBe("queued");
+    await eventually(
+      () => getMessage(s.sender, result.body.messageId),
+      (r) => r.body.status === "read",
+    );
   });
 });
 

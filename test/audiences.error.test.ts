@@ -1,10 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { audienceContacts, createAudience, createAudienceOk, numbers } from "./audiences.helpers";
-import { rows } from "./contacts.helpers";
+import { INVALID_NUMBER, rows } from "./contacts.helpers";
 import { type CallOptions, call, createProject, expectError, type TestProject } from "./helpers";
-
-const INVALID_NUMBER =
-  "is not a valid phone number (use +<country code><number>; without a country code it is read as Indian)";
 
 let p: TestProject;
 beforeEach(async () => {

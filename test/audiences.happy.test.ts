@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { allAudienceNumbers, audienceContacts, createAudienceOk, docAuth, numbers } from "./audiences.helpers";
-import { anIso, rows, upsertOk } from "./contacts.helpers";
-import { type CallResult, call, createProject, type TestProject } from "./helpers";
+import { rows, upsertOk } from "./contacts.helpers";
+import { anIso, type CallResult, call, createProject, type TestProject } from "./helpers";
 
 let p: TestProject;
 beforeEach(async () => {

@@ -1,10 +1,6 @@
-import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { createDb } from "../src/db/client";
 import { campaigns, messages, responses, runs } from "../src/db/schema";
-import { type CallResult, call } from "./helpers";
-
-export const db = () => createDb(env.DB);
+import { type CallResult, call, db } from "./helpers";
 
 /** The reference document's header: the key itself, no `Bearer`. */
 export const docAuth = (key: string) => ({ headers: { authorization: key } });

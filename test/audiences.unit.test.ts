@@ -3,9 +3,9 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { addMembersStatements, ROWS_PER_STATEMENT } from "../src/audiences/bulk";
 import { type AudienceTarget, audiencePage, resolveAudiences } from "../src/audiences/members";
-import { createAudienceOk, db, numbers } from "./audiences.helpers";
+import { createAudienceOk, numbers } from "./audiences.helpers";
 import { rows, upsertOk } from "./contacts.helpers";
-import { createProject, type TestProject } from "./helpers";
+import { createProject, db, type TestProject } from "./helpers";
 
 let p: TestProject;
 beforeEach(async () => {

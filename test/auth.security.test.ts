@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { ADMIN_TOKEN } from "./helpers";
-import { api, createKey, ISO_DATE, keyRow, newProject } from "./support";
+import { ADMIN_TOKEN, ISO } from "./helpers";
+import { api, createKey, keyRow, newProject } from "./support";
 
 const MISSING_KEY = {
   error: {
@@ -13,7 +13,7 @@ const UNKNOWN_KEY = {
   error: { code: "unauthorized", message: "the API key is unknown or has been revoked" },
   requestId: expect.any(String),
 };
-const tag = (name: string) => ({ name, createdAt: expect.stringMatching(ISO_DATE) });
+const tag = (name: string) => ({ name, createdAt: expect.stringMatching(ISO) });
 
 describe("API keys: how a key is presented", () => {
   it("accepts `Authorization: Bearer <key>`", async () => {
@@ -28,6 +28,7 @@ describe("API keys: how a key is presented", () => {
     for (const authorization of [`bearer ${p.manager}`, `BEARER   ${p.manager}`, `  Bearer ${p.manager}  `]) {
       const result = await api("GET", "/v1/project", { headers: { authorization } });
       expect(result.status, authorization.replace(p.manager, "<key>")).toBe(200);
+      expect(result.body.key.id).toBe(p.managerId);
     }
   });
 
@@ -183,6 +184,7 @@ describe("API keys: refusals", () => {
     const p = await newProject();
     const result = await api("POST", "/v1/tags", { key: p.sender, body: { name: "" } });
     expect(result.status).toBe(403);
+    expect(result.body.error.code).toBe("forbidden");
   });
 
   it("a key only reaches its own project", async () => {

@@ -14,10 +14,10 @@ import {
   seedGroup,
   seedJourney,
 } from "./broadcast.helpers";
-import { call, createProject, expectError, type TestProject } from "./helpers";
+import { call, createProject, expectError, ISO, type TestProject } from "./helpers";
 import { connectedProject } from "./pipeline.helpers";
 import { graph } from "./standin.helpers";
-import { ISO, setAccount, TEMPLATE_ID } from "./templates.helpers";
+import { setAccount, TEMPLATE_ID } from "./templates.helpers";
 
 let p: TestProject;
 beforeEach(async () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { buttonPayload } from "../src/broadcast/payload";
+import { numbers } from "./audiences.helpers";
 import { call } from "./helpers";
 import { eventually } from "./messages.helpers";
-import { audience, group, metaProject, numbers, ok, runReaches, sandboxProject } from "./runs.helpers";
+import { audience, group, metaProject, ok, runReaches, sandboxProject } from "./runs.helpers";
 import { receivedSends } from "./standin.helpers";
 
 // Create with runImmediately, through the real Worker, queues and providers; then the campaign's

@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { RUN_STATUSES } from "../src/db/schema";
 import { campaignStats } from "../src/stats/record";
 import { createCampaignOk, insertRun } from "./broadcast.helpers";
 import { call, createProject, expectError, type TestProject } from "./helpers";
@@ -63,17 +64,7 @@ describe("GET and POST /v1/retrieve/campaigns", () => {
   });
 
   it("filters on active: a run that is scheduled, waiting_template, fanning_out, sending or paused", async () => {
-    const statuses = [
-      "scheduled",
-      "waiting_template",
-      "fanning_out",
-      "sending",
-      "paused",
-      "completed",
-      "cancelled",
-      "failed",
-    ];
-    for (const status of statuses) {
+    for (const status of RUN_STATUSES) {
       const { campaign } = await createCampaignOk(p.manager, { title: status, message: "Hello there." });
       await insertRun(p.id, campaign.campaignId, `${campaign.campaignId}_${status}`, status);
     }

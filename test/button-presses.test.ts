@@ -3,7 +3,7 @@ import type { Db } from "../src/db/client";
 import { campaigns } from "../src/db/schema";
 import { handleInbound, inboundConfig } from "../src/inbound/handle";
 import { newId } from "../src/lib/ids";
-import { expectError } from "./helpers";
+import { db, expectError } from "./helpers";
 import {
   attachMetaAccount,
   buttonReply,
@@ -19,7 +19,6 @@ import {
   broadcastCampaign,
   buttonPress,
   createJourney,
-  db,
   deliverInbound,
   inputValues,
   messageRows,

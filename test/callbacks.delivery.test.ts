@@ -4,17 +4,15 @@ import { afterEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { CALLBACK_TIMEOUT_MS, deliverCallback, MAX_CALLBACK_ATTEMPTS, signCallback } from "../src/callbacks/deliver";
 import { ENDPOINT_CACHE_TTL_MS } from "../src/callbacks/endpoint";
 import { type CallbackJob, enqueueCallbacks } from "../src/callbacks/enqueue";
-import { createDb } from "../src/db/client";
 import worker from "../src/index";
 import type { Transition } from "../src/messages/status";
 import type { ReceivedHook } from "../standin/hooks-receiver";
-import { call } from "./helpers";
+import { call, db } from "./helpers";
 import { newProject } from "./support";
 
 const HOOKS = "https://hooks.example.test";
 const JOBS_QUEUE = "wa-campaigns-jobs";
 const T0 = Date.UTC(2026, 4, 1, 10, 0, 0);
-const db = () => createDb(env.DB);
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { unseal } from "../src/whatsapp/credentials";
-import { call, expectError } from "./helpers";
-import { ISO_DATE, newProject } from "./support";
+import { call, expectError, ISO } from "./helpers";
+import { newProject } from "./support";
 
 const SECRET = /^whsec_[A-Za-z0-9_-]{43}$/;
 const hookUrl = (path = "ok") => `https://hooks.example.test/${crypto.randomUUID()}/${path}`;
@@ -25,7 +25,7 @@ describe("PUT /v1/callback", () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toEqual({
       url,
-      createdAt: expect.stringMatching(ISO_DATE),
+      createdAt: expect.stringMatching(ISO),
       updatedAt: created.body.createdAt,
       secret: expect.stringMatching(SECRET),
     });
@@ -45,7 +45,7 @@ describe("PUT /v1/callback", () => {
     expect(second.body).toEqual({
       url,
       createdAt: first.body.createdAt,
-      updatedAt: expect.stringMatching(ISO_DATE),
+      updatedAt: expect.stringMatching(ISO),
     });
     expect(responseText(second)).not.toContain(secret);
     const third = await call("PUT", "/v1/callback", { key: p.manager, body: { url, rotateSecret: false } });
@@ -63,7 +63,7 @@ describe("PUT /v1/callback", () => {
     expect(rotated.body).toEqual({
       url,
       createdAt: first.body.createdAt,
-      updatedAt: expect.stringMatching(ISO_DATE),
+      updatedAt: expect.stringMatching(ISO),
       secret: expect.stringMatching(SECRET),
     });
     expect(rotated.body.secret).not.toBe(first.body.secret);

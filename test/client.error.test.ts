@@ -1,24 +1,12 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Chat, ChatApiError, type FetchLike } from "../src/client";
+import { Chat, type FetchLike } from "../src/client";
+import { BASE, rejection, worker } from "./client.helpers";
 import { newProject } from "./support";
 
-const BASE = "https://example.test";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const worker: FetchLike = (input, init) => exports.default.fetch(new Request(input, init));
 const clientOf = (key: string, fetch: FetchLike = worker, timeoutMs?: number) =>
   new Chat(key, { baseUrl: BASE, fetch, timeoutMs });
-
-/** The rejection of `promise`, asserted to be a ChatApiError. */
-async function rejection(promise: Promise<unknown>): Promise<ChatApiError> {
-  const error = await promise.then(
-    () => expect.fail("the call resolved"),
-    (err: unknown) => err,
-  );
-  expect(error).toBeInstanceOf(ChatApiError);
-  return error as ChatApiError;
-}
 
 describe("client errors: the API's envelope", { timeout: 30_000 }, () => {
   it("rejects a bad field with 400, the code, the named fields and the request id", async () => {

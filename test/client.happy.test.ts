@@ -1,16 +1,14 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import Chat, { ChatApiError, type FetchLike } from "../src/client";
 import { setup as apiCampaignSetup } from "./api-send.helpers";
+import { BASE, worker as plainWorker } from "./client.helpers";
+import { ISO } from "./helpers";
 import { eventually } from "./messages.helpers";
 import { expectNoSecrets, newProject } from "./support";
 
-const BASE = "https://example.test";
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 /** The Worker itself, with every answer checked for leaked keys, as the `api` helper does. */
 const worker: FetchLike = async (input, init) => {
-  const response = await exports.default.fetch(new Request(input, init));
+  const response = await plainWorker(input, init);
   const text = await response.clone().text();
   expectNoSecrets(
     { status: response.status, headers: response.headers, body: text },

@@ -1,11 +1,8 @@
-import { exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { Chat, ChatApiError, type FetchLike } from "../src/client";
+import { Chat, type FetchLike } from "../src/client";
+import { BASE, rejection, worker } from "./client.helpers";
 
-const BASE = "https://example.test";
 const KEY = "wak_secret-key-that-must-never-show-000000000000";
-
-const worker: FetchLike = (input, init) => exports.default.fetch(new Request(input, init));
 
 /** Every way a client or an error gets turned into text by code that logs or reports it. */
 function renderings(value: object): string[] {
@@ -20,15 +17,6 @@ function renderings(value: object): string[] {
 const expectNoKey = (value: object) => {
   for (const text of renderings(value)) expect(text).not.toContain(KEY);
 };
-
-async function rejection(promise: Promise<unknown>): Promise<ChatApiError> {
-  const error = await promise.then(
-    () => expect.fail("the call resolved"),
-    (err: unknown) => err,
-  );
-  expect(error).toBeInstanceOf(ChatApiError);
-  return error as ChatApiError;
-}
 
 let consoleSpies: MockInstance[];
 

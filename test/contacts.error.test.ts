@@ -1,11 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { contactFootprint, defineAttributes, defineTags, upsert, upsertOk } from "./contacts.helpers";
+import { contactFootprint, defineAttributes, defineTags, INVALID_NUMBER, upsert, upsertOk } from "./contacts.helpers";
 import { call, createProject, expectError, type TestProject } from "./helpers";
 
 const NUMBER = "+917428526285";
-const INVALID_NUMBER =
-  "is not a valid phone number (use +<country code><number>; without a country code it is read as Indian)";
 
 let p: TestProject;
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { anIso, contactFootprint, defineAttributes, defineTags, rows, upsert, upsertOk } from "./contacts.helpers";
-import { call, createProject, type TestProject } from "./helpers";
+import { contactFootprint, defineAttributes, defineTags, rows, upsert, upsertOk } from "./contacts.helpers";
+import { anIso, call, createProject, type TestProject } from "./helpers";
 
 const NUMBER = "+917428526285";
 const PATH = "/v1/contacts/%2B917428526285";

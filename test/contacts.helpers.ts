@@ -2,10 +2,9 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { type CallResult, call } from "./helpers";
 
-/** An ISO-8601 UTC timestamp as the API writes it (`Date.prototype.toISOString`). */
-export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-export const anIso = () => expect.stringMatching(ISO);
+/** What a number field's error says about a number that is not a phone number. */
+export const INVALID_NUMBER =
+  "is not a valid phone number (use +<country code><number>; without a country code it is read as Indian)";
 
 /** Defines each name under `/v1/tags` or `/v1/attributes`, asserting every one was created. */
 export async function define(kind: "tags" | "attributes", key: string, ...names: string[]) {

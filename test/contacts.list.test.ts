@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { anIso, defineAttributes, defineTags, listAll, upsertOk, walkPages } from "./contacts.helpers";
-import { call, createProject, type TestProject } from "./helpers";
+import { defineAttributes, defineTags, listAll, upsertOk, walkPages } from "./contacts.helpers";
+import { anIso, call, createProject, type TestProject } from "./helpers";
 
 const numbers = (data: { number: string }[]) => data.map((c) => c.number);
 

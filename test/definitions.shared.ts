@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { anIso, define, listAll, walkPages } from "./contacts.helpers";
-import { call, createProject, expectError, type TestProject } from "./helpers";
+import { define, listAll, walkPages } from "./contacts.helpers";
+import { anIso, call, createProject, expectError, type TestProject } from "./helpers";
 
 /**
  * The behaviour `/v1/tags` and `/v1/attributes` share: both are per-project vocabularies served by

@@ -1,5 +1,14 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { createDb } from "../src/db/client";
+
+/** An ISO-8601 UTC timestamp as the API writes it (`Date.prototype.toISOString`). */
+export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+export const anIso = () => expect.stringMatching(ISO);
+
+/** The project's drizzle client on the test D1, as the Worker builds it. */
+export const db = () => createDb(env.DB);
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 const BASE = "https://api.test";

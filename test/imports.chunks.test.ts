@@ -2,10 +2,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { handleImportMessage, runImportChunk } from "../src/imports/job";
+import { db } from "./helpers";
 import {
   allRejects,
   audienceMembers,
-  db,
   getImportStatus,
   groupValues,
   log,

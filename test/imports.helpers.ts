@@ -1,12 +1,12 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { createDb } from "../src/db/client";
 import { audiences, imports, variableGroups } from "../src/db/schema";
 import { type ImportJob, runImportChunk } from "../src/imports/job";
 import { r2KeyOf } from "../src/imports/store";
 import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/log";
 import type { CallResult } from "./helpers";
+import { db } from "./helpers";
 import { eventually } from "./messages.helpers";
 import { expectNoSecrets } from "./support";
 
@@ -55,7 +55,6 @@ export async function finished(key: string, importId: string) {
   return result.body.import;
 }
 
-export const db = () => createDb(env.DB);
 export const log = createLogger({}, "error");
 
 /** Runs an import's chunks one after the other, as the queue would; returns how many ran. */

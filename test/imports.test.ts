@@ -1,13 +1,13 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runImportChunk } from "../src/imports/job";
+import { db, ISO } from "./helpers";
 import {
   AUDIENCE_FROM_FILE,
   allRejects,
   audienceMembers,
   audienceRow,
   csvFile,
-  db,
   finished,
   GROUP_FROM_FILE,
   getImportStatus,
@@ -19,7 +19,7 @@ import {
   uploadForm,
   uploadRaw,
 } from "./imports.helpers";
-import { ISO_DATE, newProject } from "./support";
+import { newProject } from "./support";
 
 const IMPORT_ID = /^imp_[0-9a-f]{24}$/;
 const bytes = (text: string) => new TextEncoder().encode(text).length;
@@ -77,13 +77,13 @@ describe("CSV imports: the reference document's examples", () => {
         progress: 0,
         ignoredColumns: [],
         error: null,
-        createdAt: expect.stringMatching(ISO_DATE),
+        createdAt: expect.stringMatching(ISO),
         finishedAt: null,
       },
     });
     const done = await finished(p.manager, result.body.import.id);
     expect(done).toMatchObject({ status: "completed", rowsDone: 2, rowsRejected: 0, progress: 1, rejects: [] });
-    expect(done.finishedAt).toMatch(ISO_DATE);
+    expect(done.finishedAt).toMatch(ISO);
     expect(await groupValues(p.id, "large_group_10k_2")).toEqual({
       "+919876543210": { first_name: "John", last_name: "Doe" },
       "+919876543211": { first_name: "Jane", last_name: "Roe" },
@@ -139,7 +139,7 @@ describe("CSV imports: parsing and rejects", () => {
       bytesRead: bytes(MESSY),
       bytesTotal: bytes(MESSY),
       progress: 1,
-      finishedAt: expect.stringMatching(ISO_DATE),
+      finishedAt: expect.stringMatching(ISO),
       rejects: MESSY_REJECTS,
     });
     expect(await allRejects(p.manager, done.id, 4)).toEqual(MESSY_REJECTS);

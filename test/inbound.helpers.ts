@@ -1,11 +1,18 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { readConfig } from "../src/env";
+import { handleInbound } from "../src/inbound/handle";
+import type { InboundConfig } from "../src/inbound/parse";
 import type { InboundMessage, WebhookChangeValue, WebhookPayload } from "../src/whatsapp/webhook";
-import { call } from "./helpers";
-import { db, insertQueuedMessage, templateMessage } from "./messages.helpers";
+import { call, db } from "./helpers";
+import { insertQueuedMessage, templateMessage } from "./messages.helpers";
 
 // Inbound webhooks shaped as Meta documents them: `messages` changes carrying text, template
 // quick-reply (`button`) and interactive replies, and `user_preferences` changes.
+
+/** Runs the inbound handler on one webhook change, as the events consumer does, with the project's configuration. */
+export const inbound = (projectId: string, value: WebhookChangeValue, config: InboundConfig = readConfig(env)) =>
+  handleInbound(db(), config, projectId, value);
 
 export const NUMBER = "+917428526285";
 export const WA_ID = NUMBER.slice(1);

@@ -2,17 +2,17 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { projectSnapshot } from "../src/contacts/snapshot";
 import { readConfig } from "../src/env";
-import { handleInbound, inboundConfig } from "../src/inbound/handle";
+import { inboundConfig } from "../src/inbound/handle";
 import type { InboundConfig } from "../src/inbound/parse";
 import { createLogger } from "../src/lib/log";
 import { handleWebhookEvent } from "../src/queues/events";
-import type { WebhookChangeValue } from "../src/whatsapp/webhook";
 import { send, setup } from "./api-send.helpers";
-import { call, createProject } from "./helpers";
+import { call, createProject, db } from "./helpers";
 import {
   attachMetaAccount,
   buttonReply,
   contactRow,
+  inbound,
   messagesValue,
   NUMBER,
   newWamid,
@@ -25,11 +25,9 @@ import {
   sentMessage,
   text,
 } from "./inbound.helpers";
-import { db, eventually } from "./messages.helpers";
+import { eventually } from "./messages.helpers";
 
 const config = () => readConfig(env);
-const inbound = (projectId: string, value: WebhookChangeValue, cfg: InboundConfig = config()) =>
-  handleInbound(db(), cfg, projectId, value);
 
 const optedOut = async (projectId: string, number = NUMBER) => {
   const row = await contactRow(projectId, number);

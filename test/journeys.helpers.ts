@@ -1,20 +1,18 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { buttonPayload } from "../src/broadcast/payload";
-import { createDb } from "../src/db/client";
 import { campaigns } from "../src/db/schema";
 import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/log";
 import { handleWebhookEvent } from "../src/queues/events";
 import { inputGroupId, insertInputGroup } from "../src/variable-groups/store";
 import type { InboundMessage } from "../src/whatsapp/webhook";
+import { db } from "./helpers";
 import { messagesValue, payloadOf, press } from "./inbound.helpers";
 import { api } from "./support";
 
 // Journeys and the presses of broadcast campaigns' buttons. Campaign rows are written directly:
 // only their buttons matter here, not how the create route builds them.
-
-export const db = () => createDb(env.DB);
 
 export const journeyBody = (id: string, texts: string[] = ["Welcome!", "Here is what happens next."]) => ({
   id,

@@ -2,11 +2,11 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sendClaimed } from "../src/messages/send-batch";
 import { sendTextBody } from "../src/whatsapp/meta/payloads";
-import { SANDBOX_DELAYS, SandboxProvider } from "../src/whatsapp/sandbox";
+import { SANDBOX_DELAYS } from "../src/whatsapp/sandbox";
 import type { TemplateMessage, TextMessage, WhatsAppProvider } from "../src/whatsapp/types";
-import type { WebhookEventMessage, WebhookPayload } from "../src/whatsapp/webhook";
-import { createProject } from "./helpers";
-import { db, eventually, getMessage, insertQueuedMessage, templateMessage } from "./messages.helpers";
+import type { WebhookPayload } from "../src/whatsapp/webhook";
+import { createProject, db } from "./helpers";
+import { eventually, getMessage, insertQueuedMessage, recordingSandbox, templateMessage } from "./messages.helpers";
 import { drainWebhooks, graph, metaProvider, receivedSends, registerAccount } from "./standin.helpers";
 
 type Claimed = Parameters<typeof sendClaimed>[1] extends Map<string, infer C> ? C : never;
@@ -121,17 +121,7 @@ describe("MetaProvider.sendText, against the Graph API stand-in", () => {
 
 /** The statuses the sandbox schedules for a text message, read off a recording queue. */
 async function sandboxPlan(to: string) {
-  const sent: { body: WebhookEventMessage; delaySeconds?: number }[] = [];
-  const events = {
-    sendBatch: async (batch: { body: WebhookEventMessage; delaySeconds?: number }[]) => void sent.push(...batch),
-  } as unknown as Queue;
-  const sandbox = new SandboxProvider({
-    projectId: "prj_x",
-    phoneNumberId: "ph",
-    wabaId: "waba",
-    events,
-    now: () => 0,
-  });
+  const { sandbox, sent } = recordingSandbox();
   const result = await sandbox.sendText(text(to, "Hello", "msg_1||"));
   expect(result).toEqual({ ok: true, wamid: expect.stringMatching(/^wamid\.sandbox\./) });
   return sent.map(({ body, delaySeconds }) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { expectError } from "./helpers";
+import { expectError, ISO } from "./helpers";
 import { createJourney, journeyBody } from "./journeys.helpers";
-import { api, ISO_DATE, newProject } from "./support";
+import { api, newProject } from "./support";
 
 // The journeys resource: a named sequence of text messages a journey button sends in reply.
 
@@ -25,8 +25,8 @@ describe("POST /v1/create/journey", () => {
         name: "Welcome",
         description: "Sent when someone taps Start",
         messages: [{ text: "Hi there!" }, { text: "*Step 2*: reply any time." }],
-        createdAt: expect.stringMatching(ISO_DATE),
-        updatedAt: expect.stringMatching(ISO_DATE),
+        createdAt: expect.stringMatching(ISO),
+        updatedAt: expect.stringMatching(ISO),
       },
     });
     const got = await api("GET", "/v1/journeys/welcome.v1", { key: p.manager });

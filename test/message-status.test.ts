@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { encodeCallback } from "../src/messages/callback";
 import { applyStatus, canMove } from "../src/messages/status";
-import { createProject } from "./helpers";
-import { db, insertQueuedMessage, templateMessage } from "./messages.helpers";
+import { createProject, db } from "./helpers";
+import { insertQueuedMessage, messageRow, templateMessage } from "./messages.helpers";
 
 async function newMessage(projectId: string) {
   return insertQueuedMessage(db(), {
@@ -14,8 +14,6 @@ async function newMessage(projectId: string) {
   });
 }
 
-const row = (id: string) =>
-  env.DB.prepare("SELECT * FROM messages WHERE id = ?").bind(id).first<Record<string, number | string | null>>();
 const history = async (id: string) =>
   (
     await env.DB.prepare("SELECT status FROM message_events WHERE message_id = ? ORDER BY id").bind(id).all<{
@@ -57,7 +55,7 @@ describe("applyStatus", () => {
         { projectId: p.id, messageId: id },
         { status: "failed", at: 2_000, error: { code, title: "t", message: "m" } },
       );
-      expect((await row(id))?.error_class, String(code)).toBe(errorClass);
+      expect((await messageRow(id))?.error_class, String(code)).toBe(errorClass);
     }
   });
 
@@ -82,7 +80,7 @@ describe("applyStatus", () => {
       null,
       null,
     ]);
-    expect(await row(id)).toMatchObject({ status: "read", delivered_at: 2_000, read_at: 3_000, sent_at: 2_000 });
+    expect(await messageRow(id)).toMatchObject({ status: "read", delivered_at: 2_000, read_at: 3_000, sent_at: 2_000 });
     expect(await history(id)).toEqual(["queued", "delivered", "read"]);
   });
 
@@ -90,7 +88,7 @@ describe("applyStatus", () => {
     const p = await createProject();
     const id = await newMessage(p.id);
     await applyStatus(db(), { projectId: p.id, messageId: id }, { status: "read", at: 5_000 });
-    expect(await row(id)).toMatchObject({ status: "read", delivered_at: 5_000, read_at: 5_000 });
+    expect(await messageRow(id)).toMatchObject({ status: "read", delivered_at: 5_000, read_at: 5_000 });
   });
 
   it("keeps Meta's error on a failed status and ignores later progress", async () => {
@@ -100,7 +98,7 @@ describe("applyStatus", () => {
     const failed = await applyStatus(db(), { projectId: p.id, messageId: id }, { status: "failed", at: 1, error });
     expect(failed).toMatchObject({ from: "queued", to: "failed", error });
     expect(await applyStatus(db(), { projectId: p.id, messageId: id }, { status: "delivered", at: 2 })).toBeNull();
-    expect(await row(id)).toMatchObject({
+    expect(await messageRow(id)).toMatchObject({
       status: "failed",
       error_code: 131026,
       error_title: "Message undeliverable",
@@ -119,7 +117,7 @@ describe("applyStatus", () => {
       { status: "failed", at: 2, error: { code: 131000, title: "x", message: "x" } },
     );
     expect(late).toBeNull();
-    expect((await row(id))?.status).toBe("delivered");
+    expect((await messageRow(id))?.status).toBe("delivered");
   });
 
   it("finds a message by wamid when there is no callback data, within its project only", async () => {

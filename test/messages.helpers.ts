@@ -1,11 +1,10 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { createDb } from "../src/db/client";
 import { insertMessageOnce, type NewMessage, newMessageId } from "../src/messages/store";
+import { SandboxProvider } from "../src/whatsapp/sandbox";
 import type { TemplateMessage } from "../src/whatsapp/types";
-import { call } from "./helpers";
-
-export const db = () => createDb(env.DB);
+import type { WebhookEventMessage } from "../src/whatsapp/webhook";
+import { call, db } from "./helpers";
 
 /** Records a queued message as the consumers do, returning its id. */
 export async function insertQueuedMessage(database: ReturnType<typeof db>, input: NewMessage) {
@@ -43,5 +42,23 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   expect(done(value), `condition not reached; last value: ${JSON.stringify(value)}`).toBe(true);
   return value;
 }
+
+/** A sandbox provider at time 0 whose scheduled status webhooks are recorded in `sent`, not queued. */
+export function recordingSandbox() {
+  const sent: { body: WebhookEventMessage; delaySeconds?: number }[] = [];
+  const events = { sendBatch: async (batch: typeof sent) => void sent.push(...batch) } as unknown as Queue;
+  const sandbox = new SandboxProvider({
+    projectId: "prj_x",
+    phoneNumberId: "ph",
+    wabaId: "waba",
+    events,
+    now: () => 0,
+  });
+  return { sandbox, sent };
+}
+
+/** A message row as D1 stores it. */
+export const messageRow = (id: string) =>
+  env.DB.prepare("SELECT * FROM messages WHERE id = ?").bind(id).first<Record<string, any>>();
 
 export const getMessage = (key: string, id: string) => call("GET", `/v1/messages/${id}`, { key });

@@ -1,30 +1,12 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call } from "./helpers";
-import { db, eventually, getMessage, insertQueuedMessage } from "./messages.helpers";
-import { connectedProject } from "./pipeline.helpers";
-import { drainWebhooks, receivedSends, type StandInAccount, seedTemplate } from "./standin.helpers";
+import { call, db } from "./helpers";
+import { eventually, getMessage, insertQueuedMessage } from "./messages.helpers";
+import { connectedProject, deliverWebhooks } from "./pipeline.helpers";
+import { receivedSends, seedTemplate } from "./standin.helpers";
 
 // The whole Meta path through the real Worker: account set-up, template review by webhook,
 // at-most-once sending through the sends queue, and signed status webhooks back in.
-
-/** Delivers the stand-in's queued webhooks to the Worker, as Meta would (optionally twice each, shuffled). */
-async function deliverWebhooks(account: StandInAccount, options: { duplicate?: boolean; reverse?: boolean } = {}) {
-  let hooks = await drainWebhooks(account);
-  if (options.duplicate) hooks = [...hooks, ...hooks];
-  if (options.reverse) hooks = [...hooks].reverse();
-  for (const hook of hooks) {
-    const response = await exports.default.fetch(
-      new Request("https://api.test/webhooks/whatsapp", {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-hub-signature-256": hook.signature },
-        body: hook.body,
-      }),
-    );
-    expect(response.status).toBe(200);
-  }
-  return hooks.length;
-}
 
 describe("Meta provider, end to end through the Worker", { timeout: 30_000 }, () => {
   it("creates a template as PENDING and approves it from Meta's status webhook", async () => {

@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import worker from "../src/index";
 import { call, createProject } from "./helpers";
-import { registerAccount } from "./standin.helpers";
+import { drainWebhooks, registerAccount, type StandInAccount } from "./standin.helpers";
 
 /** A new project connected to a fresh Meta account at the stand-in. */
 export async function connectedProject(options: { autoApprove?: boolean; throughput?: number } = {}) {
@@ -23,6 +23,30 @@ export async function connectedProject(options: { autoApprove?: boolean; through
   });
   expect(put.status).toBe(200);
   return { p, account };
+}
+
+/**
+ * Delivers the stand-in's queued webhooks (template reviews, statuses) to the Worker, as Meta would;
+ * optionally each twice, or in reverse order.
+ */
+export async function deliverWebhooks(
+  account: StandInAccount,
+  options: { duplicate?: boolean; reverse?: boolean } = {},
+) {
+  let hooks = await drainWebhooks(account);
+  if (options.duplicate) hooks = [...hooks, ...hooks];
+  if (options.reverse) hooks = [...hooks].reverse();
+  for (const hook of hooks) {
+    const response = await exports.default.fetch(
+      new Request("https://api.test/webhooks/whatsapp", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-hub-signature-256": hook.signature },
+        body: hook.body,
+      }),
+    );
+    expect(response.status).toBe(200);
+  }
+  return hooks.length;
 }
 
 /** A project on a Meta account at the stand-in (templates approved at once), with a live API campaign. */
@@ -66,9 +90,6 @@ export async function runQueue(queue: string, bodies: unknown[], attempts = 1) {
   await worker.queue(batch, env, ctx);
   return { ...(await getQueueResult(batch, ctx)), delays };
 }
-
-export const messageRow = (id: string) =>
-  env.DB.prepare("SELECT * FROM messages WHERE id = ?").bind(id).first<Record<string, any>>();
 
 let seq = 0;
 /** An accepted API send exactly as the endpoint puts it on the sends queue. */

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { SendGovernor } from "../src/durable-objects/send-governor";
 import { STUCK_QUEUED_MS, STUCK_SENDING_MS, sweepStuckMessages } from "../src/queues/sweep";
 import { call } from "./helpers";
-import { eventually } from "./messages.helpers";
-import { apiJob, messageRow, metaCampaign, runQueue } from "./pipeline.helpers";
+import { eventually, messageRow } from "./messages.helpers";
+import { apiJob, metaCampaign, runQueue } from "./pipeline.helpers";
 import { clearErrors, injectError, receivedSends } from "./standin.helpers";
 
 const SENDS = "wa-campaigns-sends";

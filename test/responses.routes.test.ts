@@ -1,15 +1,12 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readConfig } from "../src/env";
-import { handleInbound } from "../src/inbound/handle";
 import { createLogger } from "../src/lib/log";
 import { handleWebhookEvent } from "../src/queues/events";
-import type { WebhookChangeValue } from "../src/whatsapp/webhook";
 import { setup } from "./api-send.helpers";
-import { call, createProject, expectError } from "./helpers";
+import { call, createProject, db, expectError } from "./helpers";
 import {
   attachMetaAccount,
   buttonReply,
+  inbound,
   messagesValue,
   NUMBER,
   newWamid,
@@ -19,11 +16,8 @@ import {
   sentMessage,
   text,
 } from "./inbound.helpers";
-import { db, eventually } from "./messages.helpers";
+import { eventually } from "./messages.helpers";
 import { walkPages } from "./support";
-
-const inbound = (projectId: string, value: WebhookChangeValue) =>
-  handleInbound(db(), readConfig(env), projectId, value);
 
 const path = (campaignId: string) => `/v1/campaigns/${campaignId}/responses`;
 

@@ -1,13 +1,13 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFanoutPageSize } from "../src/runs/fanout";
+import { numbers } from "./audiences.helpers";
 import { call } from "./helpers";
 import { eventually } from "./messages.helpers";
 import {
   audience,
   campaign,
   group,
-  numbers,
   ok,
   optOut,
   runCampaign,

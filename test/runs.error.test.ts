@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { numbers } from "./audiences.helpers";
 import { call, expectError } from "./helpers";
 import {
   audience,
@@ -6,7 +7,6 @@ import {
   control,
   getRun,
   group,
-  numbers,
   ok,
   runCampaign,
   runReaches,

@@ -1,16 +1,11 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { CampaignStats } from "../src/durable-objects/campaign-stats";
 import { campaignStats } from "../src/stats/record";
 import { type CallResult, call, createProject, type TestProject } from "./helpers";
 import { eventually } from "./messages.helpers";
 import { connectedProject } from "./pipeline.helpers";
-import { drainWebhooks, type StandInAccount } from "./standin.helpers";
-
-/** `count` distinct valid Indian numbers, from `+91742860<start>` on (none is a sandbox test number). */
-export const numbers = (count: number, start = 0) =>
-  Array.from({ length: count }, (_, i) => `+9174286${String(10000 + start + i).padStart(5, "0")}`);
 
 export async function ok(result: CallResult | Promise<CallResult>, status: number) {
   const r = await result;
@@ -82,22 +77,6 @@ export const sandboxProject = (): Promise<TestProject> => createProject("runs");
 export async function metaProject(autoApprove: boolean) {
   const { p, account } = await connectedProject({ autoApprove, throughput: 1000 });
   return { p, account };
-}
-
-/** Delivers the stand-in's queued webhooks (template reviews, statuses) to the Worker, as Meta would. */
-export async function deliverWebhooks(account: StandInAccount) {
-  const hooks = await drainWebhooks(account);
-  for (const hook of hooks) {
-    const response = await exports.default.fetch(
-      new Request("https://api.test/webhooks/whatsapp", {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-hub-signature-256": hook.signature },
-        body: hook.body,
-      }),
-    );
-    expect(response.status).toBe(200);
-  }
-  return hooks.length;
 }
 
 /** The campaign's CampaignStats object. */

@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFanoutPageSize } from "../src/runs/fanout";
+import { numbers } from "./audiences.helpers";
 import { call, expectError } from "./helpers";
 import { eventually } from "./messages.helpers";
-import { runQueue } from "./pipeline.helpers";
+import { deliverWebhooks, runQueue } from "./pipeline.helpers";
 import {
   audience,
   campaign,
   control,
-  deliverWebhooks,
   getRun,
   group,
   metaProject,
-  numbers,
   ok,
   runCampaign,
   runMessages,

@@ -1,22 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { SANDBOX_DELAYS, SANDBOX_OUTCOMES, SandboxProvider } from "../src/whatsapp/sandbox";
-import type { WebhookEventMessage } from "../src/whatsapp/webhook";
+import { SANDBOX_DELAYS, SANDBOX_OUTCOMES } from "../src/whatsapp/sandbox";
 import { createProject, expectError } from "./helpers";
-import { eventually, getMessage, queueMessage, templateMessage } from "./messages.helpers";
+import { eventually, getMessage, queueMessage, recordingSandbox, templateMessage } from "./messages.helpers";
 
 /** The statuses the sandbox schedules for a recipient, read off a recording queue. */
 async function plan(to: string, category: "MARKETING" | "UTILITY" = "UTILITY") {
-  const sent: { body: WebhookEventMessage; delaySeconds?: number }[] = [];
-  const events = {
-    sendBatch: async (batch: { body: WebhookEventMessage; delaySeconds?: number }[]) => void sent.push(...batch),
-  } as unknown as Queue;
-  const sandbox = new SandboxProvider({
-    projectId: "prj_x",
-    phoneNumberId: "ph",
-    wabaId: "waba",
-    events,
-    now: () => 0,
-  });
+  const { sandbox, sent } = recordingSandbox();
   const result = await sandbox.sendTemplate({ ...templateMessage(to, category), callbackData: "msg_1||" });
   expect(result.ok).toBe(true);
   return sent.map(({ body, delaySeconds }) => {

@@ -5,7 +5,6 @@ import {
   allAudienceNumbers,
   createAudience,
   createAudienceOk,
-  db,
   insertCampaign,
   insertMessage,
   insertResponse,
@@ -13,7 +12,7 @@ import {
   numbers,
 } from "./audiences.helpers";
 import { defineAttributes, defineTags, upsertOk } from "./contacts.helpers";
-import { createProject, expectError, type TestProject } from "./helpers";
+import { createProject, db, expectError, type TestProject } from "./helpers";
 
 const [A, B, C, D] = numbers(4) as [string, string, string, string];
 

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { StatsEntry } from "../src/durable-objects/campaign-stats";
 import { applyStatus, type StatusChange, type Transition } from "../src/messages/status";
 import { API_RUN_ID, recordStats } from "../src/stats/record";
-import { createProject } from "./helpers";
-import { db, insertQueuedMessage, templateMessage } from "./messages.helpers";
+import { createProject, db } from "./helpers";
+import { insertQueuedMessage, templateMessage } from "./messages.helpers";
 import { stats } from "./stats.helpers";
 
 const newCampaignId = () => `cmp_test_${crypto.randomUUID()}`;

@@ -111,7 +111,6 @@ export async function walkPages<T>(path: string, limit: number, options: CallOpt
   return pages;
 }
 
-export const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export const PROJECT_ID = /^prj_[0-9a-f]{24}$/;
 export const KEY_ID = /^key_[0-9a-f]{24}$/;
 export const API_KEY = /^wak_[A-Za-z0-9_-]{43}$/;

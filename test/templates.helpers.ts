@@ -3,7 +3,6 @@ import { expect } from "vitest";
 import { type CallResult, call } from "./helpers";
 
 export const TEMPLATE_ID = /^tpl_[0-9a-f]{24}$/;
-export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** A minimal valid create request; spread and override parts of it. */
 export const minimal = (overrides: Record<string, unknown> = {}) => ({

@@ -4,12 +4,12 @@ import { createDb } from "../src/db/client";
 import { insertTemplate } from "../src/templates/store";
 import { MetaProvider } from "../src/whatsapp/meta/provider";
 import type { ProviderError, RemoteTemplate } from "../src/whatsapp/types";
-import { type CallResult, call, createProject, type TestProject } from "./helpers";
+import { type CallResult, call, createProject, ISO, type TestProject } from "./helpers";
+import { attachMetaAccount } from "./inbound.helpers";
 import {
   createOk,
   createTemplate,
   expectFields,
-  ISO,
   minimal,
   setAccount,
   setStatus,
@@ -281,19 +281,7 @@ describe("with a Meta account: provider answers mapped by the routes", () => {
   let error: MockInstance;
   beforeEach(async () => {
     error = vi.spyOn(console, "error").mockImplementation(() => {});
-    const digits = String(Math.floor(Math.random() * 1e12)).padStart(12, "0");
-    const put = await call("PUT", `/v1/admin/projects/${p.id}/whatsapp`, {
-      admin: true,
-      body: {
-        provider: "meta",
-        phoneNumberId: `1${digits}`,
-        wabaId: `2${digits}`,
-        accessToken: "EAAG-test-token-abcdefgh",
-        appSecret: "app-secret-abcdefgh",
-        verifyToken: "verify-token-abcdefgh",
-      },
-    });
-    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    await attachMetaAccount(p.id);
   });
   afterEach(() => {
     vi.restoreAllMocks();

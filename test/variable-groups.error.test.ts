@@ -1,11 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { inputGroupId, insertInputGroup } from "../src/variable-groups/store";
-import { createGroup, createGroupOk, db, numbers } from "./audiences.helpers";
-import { rows } from "./contacts.helpers";
-import { type CallOptions, call, createProject, expectError, type TestProject } from "./helpers";
-
-const INVALID_NUMBER =
-  "is not a valid phone number (use +<country code><number>; without a country code it is read as Indian)";
+import { createGroup, createGroupOk, numbers } from "./audiences.helpers";
+import { INVALID_NUMBER, rows } from "./contacts.helpers";
+import { type CallOptions, call, createProject, db, expectError, type TestProject } from "./helpers";
 
 let p: TestProject;
 beforeEach(async () => {

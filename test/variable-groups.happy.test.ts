@@ -1,8 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { inputGroupId, insertInputGroup, recordInputStatement } from "../src/variable-groups/store";
-import { createGroupOk, db, docAuth, numbers } from "./audiences.helpers";
-import { anIso } from "./contacts.helpers";
-import { type CallResult, call, createProject, type TestProject } from "./helpers";
+import { createGroupOk, docAuth, numbers } from "./audiences.helpers";
+import { anIso, type CallResult, call, createProject, db, type TestProject } from "./helpers";
 
 let p: TestProject;
 beforeEach(async () => {

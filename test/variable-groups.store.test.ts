@@ -8,9 +8,9 @@ import {
   recordInputStatement,
   valuesForNumbers,
 } from "../src/variable-groups/store";
-import { createGroupOk, db, numbers } from "./audiences.helpers";
+import { createGroupOk, numbers } from "./audiences.helpers";
 import { rows } from "./contacts.helpers";
-import { createProject, type TestProject } from "./helpers";
+import { createProject, db, type TestProject } from "./helpers";
 
 let p: TestProject;
 beforeEach(async () => {

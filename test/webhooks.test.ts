@@ -1,36 +1,14 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { statusPayload } from "../src/whatsapp/webhook";
-import { call, createProject, expectError, type TestProject } from "./helpers";
-import { db, eventually, getMessage, insertQueuedMessage, templateMessage } from "./messages.helpers";
+import { call, createProject, db, expectError } from "./helpers";
+import { attachMetaAccount, sign } from "./inbound.helpers";
+import { eventually, getMessage, insertQueuedMessage, templateMessage } from "./messages.helpers";
 
-const encoder = new TextEncoder();
-
-async function sign(secret: string, body: string) {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(body)));
-  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
-let counter = 0;
-async function metaProject(): Promise<
-  TestProject & { phoneNumberId: string; wabaId: string; appSecret: string; verifyToken: string }
-> {
+/** A project connected to a Meta account, with the account's ids and secrets. */
+async function metaProject() {
   const p = await createProject();
-  counter += 1;
-  const account = {
-    provider: "meta",
-    phoneNumberId: `55500${Date.now()}${counter}`,
-    wabaId: `77700${Date.now()}${counter}`,
-    accessToken: "EAAG-test-token-123456",
-    appSecret: `app-secret-${counter}-${p.id}`,
-    verifyToken: `verify-${counter}-${p.id}`,
-  };
-  const put = await call("PUT", `/v1/admin/projects/${p.id}/whatsapp`, { admin: true, body: account });
-  expect(put.status).toBe(200);
-  return { ...p, ...account };
+  return { ...p, ...(await attachMetaAccount(p.id)) };
 }
 
 const post = (body: string, headers: Record<string, string>) =>
@@ -149,6 +127,7 @@ describe("POST /webhooks/whatsapp", { timeout: 30_000 }, () => {
     const pretty = JSON.stringify(JSON.parse(body), null, 2);
     const response = await post(pretty, { "x-hub-signature-256": await sign(p.appSecret, body) });
     expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
   });
 
   it("answers 401 for a payload whose account is unknown", async () => {
@@ -164,5 +143,6 @@ describe("POST /webhooks/whatsapp", { timeout: 30_000 }, () => {
     );
     const response = await post(body, { "x-hub-signature-256": await sign("any", body) });
     expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
   });
 });
