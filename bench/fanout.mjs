@@ -3,8 +3,9 @@
 // stand-in Graph API on 127.0.0.1: time until every recipient is recorded and enqueued, then
 // sends/s against the cap, and duplicate provider calls (must be 0).
 import { conditions } from "./conditions.mjs";
+import { until } from "./poll.mjs";
 import { startStandIn } from "./standin-server.mjs";
-import { ADMIN_TOKEN, createProject, startWorker } from "./worker.mjs";
+import { connectMeta, createProject, startWorker } from "./worker.mjs";
 
 const CONTACTS = Number(process.env.BENCH_FANOUT ?? 100_000);
 const CAP = 1000;
@@ -69,12 +70,7 @@ export async function run() {
     };
     await standIn.control("POST", "accounts", { ...account, autoApprove: true });
     const { projectId, key } = await createProject(url);
-    const put = await fetch(`${url}/v1/admin/projects/${projectId}/whatsapp`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ provider: "meta", ...account, verifyToken: "bench-fanout-verify", throughput: CAP }),
-    });
-    if (!put.ok) throw new Error(`account set-up failed: ${put.status} ${await put.text()}`);
+    await connectMeta(url, projectId, { ...account, verifyToken: "bench-fanout-verify", throughput: CAP });
 
     await api(url, key, "POST", "/v1/create/audience", { id: "bench", name: "Bench audience" });
     await api(url, key, "POST", "/v1/create/variable/group", {
@@ -97,25 +93,25 @@ export async function run() {
     let fannedOutMs = null;
     let done = 0;
     let firstSendMs = null;
-    const deadline = Date.now() + 30 * 60_000;
-    while (Date.now() < deadline) {
-      if (fannedOutMs === null) {
-        const { run } = await api(url, key, "GET", `/v1/runs/${created.runId}`);
-        if (run.fannedOutAt) fannedOutMs = performance.now() - started;
-      }
-      const row = await db
-        .prepare("SELECT count(*) AS n FROM messages WHERE run_id = ? AND status NOT IN ('queued', 'sending')")
-        .bind(created.runId)
-        .first();
-      done = row.n;
-      if (done > 0 && firstSendMs === null) firstSendMs = performance.now() - started;
-      if (done >= CONTACTS && fannedOutMs !== null) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await until(
+      async () => {
+        if (fannedOutMs === null) {
+          const { run } = await api(url, key, "GET", `/v1/runs/${created.runId}`);
+          if (run.fannedOutAt) fannedOutMs = performance.now() - started;
+        }
+        const row = await db
+          .prepare("SELECT count(*) AS n FROM messages WHERE run_id = ? AND status NOT IN ('queued', 'sending')")
+          .bind(created.runId)
+          .first();
+        done = row.n;
+        if (done > 0 && firstSendMs === null) firstSendMs = performance.now() - started;
+        return done >= CONTACTS && fannedOutMs !== null;
+      },
+      { everyMs: 250, timeoutMs: 30 * 60_000 },
+    );
     const elapsedMs = performance.now() - started;
     const { run: final } = await api(url, key, "GET", `/v1/runs/${created.runId}`);
-    const received = (await standIn.control("GET", `sends?phoneNumberId=${account.phoneNumberId}`)).data;
-    const unique = new Set(received.map((s) => s.body.to));
+    const provider = await standIn.providerCalls(account.phoneNumberId);
     const rows = await db
       .prepare("SELECT count(*) AS n, count(DISTINCT number) AS d FROM messages WHERE run_id = ?")
       .bind(created.runId)
@@ -133,8 +129,8 @@ export async function run() {
           "rate/cap": (((done / sendWindowMs) * 1000) / CAP).toFixed(2),
           "message rows": rows.n,
           "duplicate rows": rows.n - rows.d,
-          "provider calls": received.length,
-          "duplicate calls": received.length - unique.size,
+          "provider calls": provider.calls,
+          "duplicate calls": provider.duplicates,
           "run status": final.status,
         },
       ],

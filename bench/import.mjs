@@ -2,6 +2,7 @@
 // imported by the jobs-queue consumer to the end: rows/s, chunks, and workerd's peak memory.
 import { readdirSync, readFileSync } from "node:fs";
 import { conditions } from "./conditions.mjs";
+import { until } from "./poll.mjs";
 import { createProject, startWorker } from "./worker.mjs";
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
@@ -83,12 +84,14 @@ export async function run() {
     const uploadMs = performance.now() - started;
 
     let status = accepted.import;
-    const deadline = Date.now() + 60 * 60_000;
-    while (!["completed", "failed"].includes(status.status) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      status = (await (await fetch(`${url}/v1/imports/${status.id}`, { headers: { authorization: key } })).json())
-        .import;
-    }
+    await until(
+      async () => {
+        status = (await (await fetch(`${url}/v1/imports/${status.id}`, { headers: { authorization: key } })).json())
+          .import;
+        return ["completed", "failed"].includes(status.status);
+      },
+      { everyMs: 500, timeoutMs: 60 * 60_000 },
+    );
     const importMs = performance.now() - started - uploadMs;
     clearInterval(sampler);
     if (status.status !== "completed") throw new Error(`import did not complete: ${JSON.stringify(status)}`);
@@ -122,11 +125,4 @@ export async function run() {
     logs.restore();
     await mf.dispose();
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { title, rows, conditions: c } = await run();
-  console.log(`\n## ${title}`);
-  console.table(rows);
-  console.table(c);
 }

@@ -1,8 +1,9 @@
 // Sends through the real sends-queue consumer and the Meta provider to the stand-in Graph API on
 // 127.0.0.1: messages per second from enqueue to `sent`, and duplicate provider calls.
 import { conditions } from "./conditions.mjs";
+import { until } from "./poll.mjs";
 import { startStandIn } from "./standin-server.mjs";
-import { ADMIN_TOKEN, createProject, startWorker } from "./worker.mjs";
+import { connectMeta, createProject, startWorker } from "./worker.mjs";
 
 const MESSAGES = Number(process.env.BENCH_SENDS ?? 20_000);
 const CAP = 1000;
@@ -26,12 +27,7 @@ export async function run() {
       components: [{ type: "BODY", text: "Hi {{1}}, order {{2}} is on its way." }],
     });
     const { projectId } = await createProject(url);
-    const put = await fetch(`${url}/v1/admin/projects/${projectId}/whatsapp`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ provider: "meta", ...account, verifyToken: "bench-verify-token", throughput: CAP }),
-    });
-    if (!put.ok) throw new Error(`account set-up failed: ${put.status} ${await put.text()}`);
+    await connectMeta(url, projectId, { ...account, verifyToken: "bench-verify-token", throughput: CAP });
 
     const db = await mf.getD1Database("DB");
     const sends = await mf.getQueueProducer("SENDS");
@@ -59,19 +55,19 @@ export async function run() {
     }
     const enqueuedMs = performance.now() - started;
     let done = 0;
-    const deadline = Date.now() + 10 * 60_000;
-    while (Date.now() < deadline) {
-      const row = await db
-        .prepare("SELECT count(*) AS n FROM messages WHERE project_id = ? AND status NOT IN ('queued', 'sending')")
-        .bind(projectId)
-        .first();
-      done = row.n;
-      if (done >= MESSAGES) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(
+      async () => {
+        const row = await db
+          .prepare("SELECT count(*) AS n FROM messages WHERE project_id = ? AND status NOT IN ('queued', 'sending')")
+          .bind(projectId)
+          .first();
+        done = row.n;
+        return done >= MESSAGES;
+      },
+      { everyMs: 100, timeoutMs: 10 * 60_000 },
+    );
     const elapsedMs = performance.now() - started;
-    const received = (await standIn.control("GET", `sends?phoneNumberId=${account.phoneNumberId}`)).data;
-    const unique = new Set(received.map((s) => s.body.to));
+    const provider = await standIn.providerCalls(account.phoneNumberId);
     return {
       title: "Sends through the queue consumer to the stand-in Graph API",
       rows: [
@@ -82,8 +78,8 @@ export async function run() {
           "sends/s": Math.round((done / elapsedMs) * 1000),
           "cap/s": CAP,
           "rate/cap": (((done / elapsedMs) * 1000) / CAP).toFixed(2),
-          "provider calls": received.length,
-          "duplicate calls": received.length - unique.size,
+          "provider calls": provider.calls,
+          "duplicate calls": provider.duplicates,
           finished: done,
         },
       ],

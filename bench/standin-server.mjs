@@ -27,5 +27,10 @@ export async function startStandIn(options = {}) {
     });
     return response.json();
   };
-  return { url, control, close: () => new Promise((resolve) => server.close(resolve)) };
+  /** The Graph API calls that sent a message from the number, and how many repeated a recipient. */
+  const providerCalls = async (phoneNumberId) => {
+    const received = (await control("GET", `sends?phoneNumberId=${phoneNumberId}`)).data;
+    return { calls: received.length, duplicates: received.length - new Set(received.map((s) => s.body.to)).size };
+  };
+  return { url, control, providerCalls, close: () => new Promise((resolve) => server.close(resolve)) };
 }

@@ -1,7 +1,8 @@
 // Webhook ingestion: signed status events for many messages, 10% duplicated and shuffled, posted
 // concurrently; then whether the campaign's counters end exactly where they should.
 import { conditions } from "./conditions.mjs";
-import { ADMIN_TOKEN, createProject, startWorker } from "./worker.mjs";
+import { until } from "./poll.mjs";
+import { connectMeta, createProject, startWorker } from "./worker.mjs";
 
 const MESSAGES = Number(process.env.BENCH_WEBHOOK_MESSAGES ?? 10_000);
 const CONCURRENCY = 50;
@@ -59,12 +60,7 @@ export async function run() {
   try {
     const { projectId, key } = await createProject(url, "webhook bench");
     const account = { phoneNumberId: "300000000000001", wabaId: "400000000000001", appSecret: "bench-app-secret-1" };
-    const put = await fetch(`${url}/v1/admin/projects/${projectId}/whatsapp`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ provider: "meta", ...account, accessToken: "EAAB-bench", verifyToken: "bench-verify" }),
-    });
-    if (!put.ok) throw new Error(`account: ${put.status} ${await put.text()}`);
+    await connectMeta(url, projectId, { ...account, accessToken: "EAAB-bench", verifyToken: "bench-verify" });
 
     const db = await mf.getD1Database("DB");
     const campaignId = "cmp_webhookbench";
@@ -119,15 +115,16 @@ export async function run() {
 
     const expected = { sent: MESSAGES, delivered: MESSAGES, read: MESSAGES };
     let total = {};
-    const deadline = Date.now() + 10 * 60_000;
-    while (Date.now() < deadline) {
-      const stats = await fetch(`${url}/v1/campaigns/${campaignId}/stats`, {
-        headers: { authorization: `Bearer ${key}` },
-      });
-      total = (await stats.json()).total ?? {};
-      if (total.read >= MESSAGES && total.delivered >= MESSAGES && total.sent >= MESSAGES) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await until(
+      async () => {
+        const stats = await fetch(`${url}/v1/campaigns/${campaignId}/stats`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        total = (await stats.json()).total ?? {};
+        return total.read >= MESSAGES && total.delivered >= MESSAGES && total.sent >= MESSAGES;
+      },
+      { everyMs: 250, timeoutMs: 10 * 60_000 },
+    );
     const appliedMs = performance.now() - started;
     const exact =
       total.sent === expected.sent && total.delivered === expected.delivered && total.read === expected.read;

@@ -78,6 +78,16 @@ async function applyMigrations(db) {
   }
 }
 
+/** Connects a project to a WhatsApp Business account with provider "meta", as the operator would. */
+export async function connectMeta(url, projectId, account) {
+  const put = await fetch(`${url}/v1/admin/projects/${projectId}/whatsapp`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ provider: "meta", ...account }),
+  });
+  if (!put.ok) throw new Error(`account set-up failed: ${put.status} ${await put.text()}`);
+}
+
 /** Creates a project with a manager key through the public API. */
 export async function createProject(url, name = "bench") {
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
