@@ -102,6 +102,11 @@ describe("CSV imports: bad uploads", () => {
       'file: column "__proto__" is not a valid variable name',
     ],
     ["no variables", "number\n+919800000001\n", "file: the header row names no variables"],
+    [
+      "more variables than a group may have",
+      `number,${Array.from({ length: 51 }, (_, i) => `v${i}`).join(",")}\n+919800000001${",x".repeat(51)}\n`,
+      "file: the header row names more than 50 variables",
+    ],
     ["Latin-1 text", "number,name\n+919800000001,Jos\u00e9\n", "file: the file is not UTF-8 text"],
   ])("400s a variable-group file with %s", async (_label, text, message) => {
     const p = await newProject();

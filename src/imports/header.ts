@@ -1,11 +1,9 @@
-import { FieldName } from "../variable-groups/schemas";
+import { FieldName, MAX_FIELDS } from "../variable-groups/schemas";
 
 export type ImportKind = "audience" | "variable_group";
 
 /** Header names of the column holding the phone number, compared after `normalise`. */
 export const NUMBER_COLUMNS = ["number", "phone", "phone_number", "mobile", "whatsapp"] as const;
-
-export const MAX_FIELDS = 100;
 
 /** Where a file's columns go. */
 export interface Layout {
@@ -73,7 +71,10 @@ export function analyseHeader(cells: string[], kind: ImportKind): HeaderResult {
     return { ok: false, error: "the header row names no variables besides the phone number column" };
   }
   if (layout.fields.length > MAX_FIELDS) {
-    return { ok: false, error: `the header row names more than ${MAX_FIELDS} variables` };
+    return {
+      ok: false,
+      error: `the header row names more than ${MAX_FIELDS} variables (a variable group has at most ${MAX_FIELDS} fields)`,
+    };
   }
   return { ok: true, layout };
 }
