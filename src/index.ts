@@ -1,10 +1,10 @@
 import { createApp } from "./app";
-import { dispatchQueue } from "./queues";
-import { consumeDeadSends } from "./queues/dead-letter";
-import { consumeEvents } from "./queues/events";
-import { consumeJobs } from "./queues/jobs";
-import { consumeSends } from "./queues/sends";
-import { sweepStuckMessages } from "./queues/sweep";
+import { consumeDeadSends } from "./consumers/dead-letters";
+import { dispatchQueue } from "./consumers/dispatch";
+import { consumeEvents } from "./consumers/events";
+import { consumeJobs } from "./consumers/jobs";
+import { consumeSends } from "./consumers/sends";
+import { sweepStuckMessages } from "./features/delivery/sweep";
 
 export { CampaignStats } from "./durable-objects/campaign-stats";
 export { IdempotencyKeys } from "./durable-objects/idempotency";

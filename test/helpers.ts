@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { createDb } from "../src/db/client";
+import { createDb } from "../src/platform/db/client";
 
 /** An ISO-8601 UTC timestamp as the API writes it (`Date.prototype.toISOString`). */
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

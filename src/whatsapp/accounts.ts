@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { whatsappAccounts } from "../db/schema";
-import type { Config } from "../env";
-import { ApiError } from "../lib/errors";
+import type { Config } from "../platform/config";
+import type { Db } from "../platform/db/client";
+import { whatsappAccounts } from "../platform/db/schema";
+import { ApiError } from "../platform/errors";
 
 export interface ResolvedAccount {
   projectId: string;

@@ -1,4 +1,4 @@
-import type { ErrorClass, ProviderError } from "./types";
+import type { ErrorClass, ProviderError } from "./provider";
 
 // How the product reacts to each of Meta's error codes. Meta asks integrators to branch on
 // `error.code` (and `error_data.details`), never on the HTTP status or the title, so the status

@@ -1,4 +1,4 @@
-import { randomBytes, toHex } from "../lib/crypto";
+import { randomBytes, toHex } from "../platform/crypto";
 import type {
   Result,
   TemplateDefinition,
@@ -6,8 +6,8 @@ import type {
   TemplateStatus,
   TextMessage,
   WhatsAppProvider,
-} from "./types";
-import { statusPayload, type WebhookEventMessage } from "./webhook";
+} from "./provider";
+import { statusPayload, type WebhookEventMessage } from "./webhook/payload";
 
 /**
  * Test numbers: the last four digits of the recipient choose what happens, so every counter can be

@@ -8,7 +8,7 @@ import type {
   TemplateMessage,
   TemplateStatus,
   TextMessage,
-} from "../types";
+} from "../provider";
 
 // The provider-neutral shapes turned into Meta's Graph API bodies, and back. Pure functions, so
 // each mapping is tested on its own and the provider only does HTTP.

@@ -8,7 +8,7 @@ import type {
   TemplateStatus,
   TextMessage,
   WhatsAppProvider,
-} from "../types";
+} from "../provider";
 import {
   createTemplateBody,
   type MetaTemplate,

@@ -1,0 +1,41 @@
+import { persistApiSend } from "../features/api-campaigns/persist";
+import { afterTransitions } from "../features/delivery/after-transitions";
+import { applyStatus, type Transition } from "../features/messages/status";
+import { createDb } from "../platform/db/client";
+import { createLogger, logLevel } from "../platform/log";
+import type { SendJob } from "./sends";
+
+/**
+ * What lands in the sends dead-letter queue exhausted its retries without an outcome. It is
+ * recorded as failed, so nothing a user sent is silently lost; a message that already reached a
+ * final state is left as it is.
+ */
+export async function consumeDeadSends(batch: MessageBatch, env: Env) {
+  const db = createDb(env.DB);
+  const log = createLogger({ queue: batch.queue }, logLevel(env));
+  const transitions: (Transition | null)[] = [];
+  for (const message of batch.messages as readonly Message<SendJob>[]) {
+    const job = message.body;
+    try {
+      // An API send that never got persisted still leaves its contact and a failed message behind.
+      if (job.kind === "api-send") transitions.push((await persistApiSend(db, job)).created);
+      transitions.push(
+        await applyStatus(
+          db,
+          { projectId: job.projectId, messageId: job.messageId },
+          {
+            status: "failed",
+            at: Date.now(),
+            error: { code: null, title: "Dead-lettered", message: `no outcome after ${message.attempts} deliveries` },
+          },
+        ),
+      );
+      log.error("dead letter recorded as failed", { messageId: job.messageId, attempts: message.attempts });
+      message.ack();
+    } catch (err) {
+      log.error("dead letter could not be recorded; will retry", { messageId: job.messageId, err });
+      message.retry({ delaySeconds: 60 });
+    }
+  }
+  await afterTransitions(env, db, transitions, log);
+}

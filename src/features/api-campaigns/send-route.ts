@@ -1,0 +1,167 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { requireApiKey } from "../../platform/auth/api-key";
+import { sha256Hex } from "../../platform/crypto";
+import { ApiError, errorBodyOf, fieldError, toApiError } from "../../platform/errors";
+import type { AppEnv } from "../../platform/http/context";
+import { router } from "../../platform/http/context";
+import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
+import { toE164 } from "../../platform/phone";
+import { isOptedOut, projectSnapshot } from "../contacts/snapshot";
+import { checkMediaUrl } from "../media/check";
+import { newMessageId } from "../messages/store";
+import { loadApiCampaign } from "./lookup";
+import { type ApiSendJob, OPTED_OUT_REASON } from "./persist";
+import { buildTemplateMessage } from "./send-payload";
+import { ApiSendBody, ApiSendResponse } from "./send-schemas";
+
+const MAX_IDEMPOTENCY_KEY = 255;
+
+const send = createRoute({
+  method: "post",
+  path: "/",
+  tags: ["API campaigns"],
+  summary: "Send an API campaign's template to one person",
+  description: [
+    "The API-campaign call of the reference docs, field for field: an integration switches by changing only its base URL.",
+    "The answer comes once the message is validated and queued; the contact is created or updated and the message recorded behind the queue (see `GET /v1/messages/{id}`).",
+    "Send an `Idempotency-Key` header to make retries safe: within 24 hours the same key returns the first answer and sends nothing new; the same key with a different body is a 409.",
+  ].join("\n\n"),
+  security: ApiKeySecurity,
+  request: {
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .max(MAX_IDEMPOTENCY_KEY)
+        .optional()
+        .openapi({ description: "Any unique string per logical request, e.g. a UUID" }),
+    }),
+    ...jsonBody(ApiSendBody),
+  },
+  responses: {
+    200: jsonContent(ApiSendResponse, "Accepted: queued for sending, or skipped with the reason"),
+    ...errorResponses(400, 401, 409, 413),
+  },
+});
+
+type Accepted = z.infer<typeof ApiSendResponse>;
+
+async function accept(c: Context<AppEnv>, body: z.infer<typeof ApiSendBody>): Promise<Accepted> {
+  const { db, principal } = c.var;
+  const { projectId } = principal;
+  const destination = toE164(String(body.destination));
+  if (!destination) {
+    throw fieldError(
+      "destination",
+      "is not a valid phone number (use +<country code><number>; without a country code it is read as Indian)",
+    );
+  }
+
+  const [campaign, snapshot] = await Promise.all([
+    loadApiCampaign(db, projectId, body.campaignName),
+    projectSnapshot(db, projectId),
+  ]);
+  if (!campaign) throw fieldError("campaignName", `no API campaign named "${body.campaignName}" in this project`);
+  if (campaign.status !== "live") {
+    throw new ApiError(
+      "conflict",
+      `campaign "${campaign.name}" is paused${campaign.pausedReason ? ` (${campaign.pausedReason})` : ""}: resume it to send`,
+      { fields: [{ field: "campaignName", in: "body", message: "campaign is not live" }] },
+    );
+  }
+  const template = campaign.template;
+  if (!template) throw new ApiError("conflict", `campaign "${campaign.name}" has no template any more: set one`);
+  if (template.status !== "APPROVED") {
+    throw new ApiError(
+      "conflict",
+      `campaign "${campaign.name}" uses template "${template.name}", which is ${template.status} at WhatsApp`,
+    );
+  }
+
+  const media = body.media?.url ? { url: body.media.url, filename: body.media.filename || undefined } : undefined;
+  const payload = buildTemplateMessage(destination, template, {
+    templateParams: (body.templateParams ?? []).map(String),
+    media,
+    location: body.location,
+  });
+  const format = template.params.header?.format;
+  if (media && (format === "IMAGE" || format === "VIDEO" || format === "DOCUMENT")) {
+    const checked = await checkMediaUrl(media.url, format);
+    if (!checked.ok) throw fieldError("media.url", checked.reason);
+  }
+
+  const tags = body.tags ?? [];
+  const attributes = Object.fromEntries(Object.entries(body.attributes ?? {}).map(([k, v]) => [k, String(v)]));
+  const ignored = {
+    tags: [...new Set(tags.filter((t) => !snapshot.tags.has(t)))],
+    attributes: Object.keys(attributes).filter((a) => !snapshot.attributes.has(a)),
+  };
+  const optedOut = template.category === "MARKETING" && (await isOptedOut(db, snapshot, projectId, destination));
+
+  const job: ApiSendJob = {
+    kind: "api-send",
+    projectId,
+    messageId: newMessageId(),
+    campaignId: campaign.id,
+    templateId: template.id,
+    category: template.category,
+    contact: {
+      number: destination,
+      name: body.userName,
+      ...(body.source ? { source: body.source } : {}),
+      ...(tags.length > 0 ? { tags } : {}),
+      ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
+    },
+    payload,
+    ...(optedOut ? { skipReason: OPTED_OUT_REASON } : {}),
+    acceptedAt: Date.now(),
+  };
+  // The queue is where the request becomes durable: once this resolves the message cannot be lost.
+  await c.env.SENDS.send(job);
+  c.var.log.info("api send accepted", { messageId: job.messageId, campaignId: campaign.id, skipped: optedOut });
+  return {
+    success: true,
+    message: optedOut ? "Contact has opted out of marketing messages; nothing was sent" : "Message accepted",
+    submitted_message_id: job.messageId,
+    messageId: job.messageId,
+    status: optedOut ? "skipped" : "queued",
+    skipReason: optedOut ? OPTED_OUT_REASON : null,
+    destination,
+    ignored,
+  };
+}
+
+export const apiSendRoutes = router(requireApiKey).openapi(send, async (c) => {
+  const body = c.req.valid("json");
+  const key = c.req.valid("header")["idempotency-key"];
+  if (!key) return c.json(await accept(c, body), 200);
+
+  const { projectId } = c.var.principal;
+  const stub = c.env.IDEMPOTENCY.get(c.env.IDEMPOTENCY.idFromName(`${projectId}:${key}`));
+  const fingerprint = await sha256Hex(JSON.stringify(body));
+  const begun = await stub.begin(fingerprint);
+  if (begun.kind === "conflict") {
+    throw new ApiError("conflict", "this Idempotency-Key was already used with a different request body", {
+      fields: [{ field: "idempotency-key", in: "header", message: "already used with a different body" }],
+    });
+  }
+  if (begun.kind === "in_progress") {
+    throw new ApiError("conflict", "a request with this Idempotency-Key is still being processed; retry shortly");
+  }
+  if (begun.kind === "replay") {
+    c.header("Idempotent-Replayed", "true");
+    // The stored answer may be a refusal (4xx); it is replayed as it was, status and body.
+    return c.json(JSON.parse(begun.body) as Accepted, begun.status as 200);
+  }
+  try {
+    const accepted = await accept(c, body);
+    await stub.complete(200, JSON.stringify(accepted));
+    return c.json(accepted, 200);
+  } catch (err) {
+    const apiError = toApiError(err);
+    // A refusal is an answer and is replayed; a failure of ours is not, so a retry can succeed.
+    if (apiError.status < 500) await stub.complete(apiError.status, JSON.stringify(errorBodyOf(c, apiError)));
+    else await stub.abandon();
+    throw err;
+  }
+});

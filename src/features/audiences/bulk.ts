@@ -1,0 +1,86 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { audienceMembers, contacts, variableValues } from "../../platform/db/schema";
+
+/** A contact as an audience or import adds it: the number in E.164 and, optionally, who it is. */
+export interface MemberInput {
+  number: string;
+  name?: string | null;
+  source?: string | null;
+}
+
+// D1 binds at most 100 parameters per statement, so bulk writes pass their rows as ONE JSON
+// parameter and unpack it with json_each: a statement then writes hundreds of rows. Rows per
+// statement are capped so that one parameter stays far below D1's 2 MB value limit.
+export const ROWS_PER_STATEMENT = 500;
+
+function chunks<T>(rows: T[], size = ROWS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The statements that create missing contacts (a name or source given here fills or replaces the
+ * stored one; omitted ones are kept) and add them to the audience with primary key `audiencePk`.
+ * Run them in one `db.batch` with whatever else must be atomic with them. Numbers must already be
+ * E.164 and unique within `members`. `audiencePk` may be a scalar subquery, so that an audience
+ * inserted earlier in the same batch can be filled before its pk is known.
+ */
+export function addMembersStatements(
+  db: Db,
+  projectId: string,
+  audiencePk: number | SQL,
+  members: MemberInput[],
+  now = Date.now(),
+) {
+  return chunks(members).flatMap((part) => {
+    const rows = JSON.stringify(part.map((m) => [m.number, m.name ?? null, m.source ?? null]));
+    // insert().select(sql) names every column of the table, in table order.
+    return [
+      db
+        .insert(contacts)
+        .select(
+          sql`SELECT NULL, ${projectId}, j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', 0, NULL, ${now}, ${now} FROM json_each(${rows}) j WHERE true`,
+        )
+        .onConflictDoUpdate({
+          target: [contacts.projectId, contacts.number],
+          set: {
+            name: sql`coalesce(excluded.name, ${contacts.name})`,
+            source: sql`coalesce(excluded.source, ${contacts.source})`,
+          },
+        }),
+      db
+        .insert(audienceMembers)
+        .select(
+          sql`SELECT ${audiencePk}, c.id, ${now} FROM json_each(${rows}) j JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value ->> '$[0]' WHERE true`,
+        )
+        .onConflictDoNothing(),
+    ];
+  });
+}
+
+/**
+ * The statements that merge per-number values into the variable group with primary key
+ * `groupPk` (a number, or a scalar subquery as for addMembersStatements): a number already in the
+ * group keeps the fields not given here (JSON merge patch).
+ */
+export function upsertValuesStatements(
+  db: Db,
+  groupPk: number | SQL,
+  values: { number: string; values: Record<string, string> }[],
+  now = Date.now(),
+) {
+  return chunks(values).map((part) => {
+    const rows = JSON.stringify(part.map((v) => [v.number, v.values]));
+    return db
+      .insert(variableValues)
+      .select(
+        sql`SELECT ${groupPk}, j.value ->> '$[0]', j.value -> '$[1]', ${now} FROM json_each(${rows}) j WHERE true`,
+      )
+      .onConflictDoUpdate({
+        target: [variableValues.groupPk, variableValues.number],
+        set: { values: sql`json_patch(${variableValues.values}, excluded."values")`, updatedAt: now },
+      });
+  });
+}

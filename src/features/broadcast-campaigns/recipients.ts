@@ -1,0 +1,174 @@
+import { z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { isoOrNull } from "../../platform/time";
+
+// A campaign's per-recipient details: one row per message of its runs, read from D1 in keyset
+// pages so that a run of any size is answered without holding it in memory.
+
+export const RecipientSchema = z
+  .object({
+    number: z.string().openapi({ example: "+919876543210" }),
+    status: z.enum(["queued", "sending", "sent", "delivered", "read", "failed", "skipped"]),
+    action: z.string().openapi({ description: "The same as `status` (the reference document's name for it)" }),
+    runId: z.string(),
+    messageId: z.string(),
+    sentAt: z.string().nullable(),
+    deliveredAt: z.string().nullable(),
+    readAt: z.string().nullable(),
+    failedAt: z.string().nullable(),
+    errorCode: z.number().int().nullable().openapi({ description: "WhatsApp's error code, when the message failed" }),
+    errorReason: z.string().nullable(),
+    skipReason: z.string().nullable().openapi({
+      description: "Why the recipient was not sent to: `opted_out`, `missing_variable:<group>.<field>`, `cancelled`",
+    }),
+  })
+  .openapi("Recipient");
+
+export type Recipient = z.infer<typeof RecipientSchema>;
+
+export const RECIPIENT_COLUMNS = Object.keys(RecipientSchema.shape) as (keyof Recipient)[];
+
+/** Where a page ends: messages are read in (run, message id) order, which the index serves. */
+export interface RecipientKey {
+  runId: string;
+  id: string;
+}
+
+interface MessageRow {
+  id: string;
+  run_id: string;
+  number: string;
+  status: Recipient["status"];
+  sent_at: number | null;
+  delivered_at: number | null;
+  read_at: number | null;
+  failed_at: number | null;
+  error_code: number | null;
+  error_title: string | null;
+  error_message: string | null;
+  skip_reason: string | null;
+}
+
+export function toRecipient(row: MessageRow): Recipient {
+  return {
+    number: row.number,
+    status: row.status,
+    action: row.status,
+    runId: row.run_id,
+    messageId: row.id,
+    sentAt: isoOrNull(row.sent_at),
+    deliveredAt: isoOrNull(row.delivered_at),
+    readAt: isoOrNull(row.read_at),
+    failedAt: isoOrNull(row.failed_at),
+    errorCode: row.error_code,
+    errorReason: row.error_message ?? row.error_title,
+    skipReason: row.skip_reason,
+  };
+}
+
+export interface RecipientScope {
+  projectId: string;
+  campaignId: string;
+  /** Only this run's messages. */
+  runId?: string;
+}
+
+/**
+ * Up to `limit` recipients after `after`. The row-value comparison keeps the page a range scan of
+ * messages_campaign_run (campaign_id, run_id, id), however many messages the campaign has.
+ */
+export async function recipientsPage(
+  db: Db,
+  scope: RecipientScope,
+  after: RecipientKey | undefined,
+  limit: number,
+): Promise<{ recipients: Recipient[]; last: RecipientKey | null }> {
+  // Within one run the id alone orders the page; across runs the (run, id) pair does.
+  const run = scope.runId === undefined ? sql`m.run_id IS NOT NULL` : sql`m.run_id = ${scope.runId}`;
+  const from =
+    after === undefined
+      ? sql`1`
+      : scope.runId === undefined
+        ? sql`(m.run_id, m.id) > (${after.runId}, ${after.id})`
+        : sql`m.id > ${after.id}`;
+  const rows = await db.all<MessageRow>(sql`
+    SELECT m.id, m.run_id, m.number, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
+           m.error_code, m.error_title, m.error_message, m.skip_reason
+    FROM messages m
+    WHERE m.campaign_id = ${scope.campaignId} AND m.project_id = ${scope.projectId} AND ${run} AND ${from}
+    ORDER BY m.run_id, m.id
+    LIMIT ${limit}`);
+  const last = rows.at(-1);
+  return { recipients: rows.map(toRecipient), last: last ? { runId: last.run_id, id: last.id } : null };
+}
+
+// Cells a spreadsheet would run as a formula are prefixed with a quote (OWASP's CSV injection
+// advice). A phone number's leading + is left alone: "+919876543210" is data, not a formula.
+const FORMULA = /^[=@\t\r]|^[+-](?!\d+$)/;
+
+/** One RFC 4180 field: quoted when it holds a comma, quote or line break; quotes doubled. */
+export function csvCell(value: string | number | null): string {
+  if (value === null) return "";
+  let text = String(value);
+  if (typeof value === "string" && FORMULA.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export const csvRow = (values: (string | number | null)[]) => `${values.map(csvCell).join(",")}\r\n`;
+
+export const csvHeader = () => csvRow(RECIPIENT_COLUMNS);
+export const csvRecipient = (r: Recipient) => csvRow(RECIPIENT_COLUMNS.map((k) => r[k]));
+
+// Rows per D1 query while streaming: large enough to keep round trips few, small enough that one
+// page of rows is all that is ever in memory.
+export const STREAM_PAGE = 500;
+
+/**
+ * Every recipient in `scope` as a JSON array or a CSV document, produced a page at a time as the
+ * client reads: nothing is fetched ahead of what the client has taken.
+ */
+export function streamRecipients(
+  db: Db,
+  scope: RecipientScope,
+  format: "json" | "csv",
+  onError: (err: unknown) => void,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let after: RecipientKey | undefined;
+  let started = false;
+  let first = true;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!started) {
+          started = true;
+          controller.enqueue(encoder.encode(format === "csv" ? csvHeader() : "["));
+          return;
+        }
+        try {
+          const page = await recipientsPage(db, scope, after, STREAM_PAGE);
+          let chunk = "";
+          for (const recipient of page.recipients) {
+            if (format === "csv") chunk += csvRecipient(recipient);
+            else {
+              chunk += `${first ? "" : ","}${JSON.stringify(recipient)}`;
+              first = false;
+            }
+          }
+          const done = page.recipients.length < STREAM_PAGE || page.last === null;
+          if (done && format === "json") chunk += "]";
+          if (chunk) controller.enqueue(encoder.encode(chunk));
+          if (done) controller.close();
+          else after = page.last ?? undefined;
+        } catch (err) {
+          // The status line has gone out: all that can be done is to cut the body short, so the
+          // client sees an incomplete document rather than a complete-looking wrong one.
+          onError(err);
+          controller.error(err);
+        }
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

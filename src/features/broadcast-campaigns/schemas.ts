@@ -1,0 +1,169 @@
+import { z } from "@hono/zod-openapi";
+import { DEFAULT_PAGE_SIZE } from "../../platform/http/pagination";
+import { TEMPLATE_CATEGORIES, TEMPLATE_STATUSES } from "../../whatsapp/provider";
+import { RunSchema } from "../runs/schemas";
+import { ButtonInput } from "./buttons";
+import { ResultsSchema } from "./results";
+
+export const TAGS = ["Broadcast campaigns"];
+
+export const MAX_TITLE = 100;
+export const MAX_MESSAGE = 1024;
+
+// Booleans arrive as JSON booleans from the client library and as "true"/"false" from query strings
+// and hand-written curl bodies; both mean the same.
+export const Flag = z
+  .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+  .openapi({ type: "boolean" });
+
+const TimeToRun = z.union([z.number(), z.string()]).openapi({
+  description: "When to run: a Unix timestamp in seconds or milliseconds (below 1e12 is seconds), or an ISO 8601 time",
+  example: 1767261600,
+});
+
+const TemplateType = z.string().openapi({ description: "`MARKETING` (default) or `UTILITY`", example: "MARKETING" });
+
+/** The options object; each field is also accepted at the top level of the body. */
+const optionFields = {
+  runImmediately: Flag.optional().openapi({
+    description: "Start a run now (needs `audiences`). Defaults to false: only the template is created.",
+  }),
+  audiences: z
+    .array(z.string().min(1).max(100))
+    .max(100)
+    .optional()
+    .openapi({ description: 'Audience ids or unique names, or `["all"]`', example: ["Frequent Shoppers"] }),
+  languageCode: z.string().max(16).optional().openapi({
+    description: "Meta's language code; defaults to `en_US`. The document's `enUS` is read as `en_US`.",
+    example: "en_US",
+  }),
+  timeToRun: TimeToRun.optional(),
+  whatsAppTemplateType: TemplateType.optional(),
+};
+
+export const CampaignOptions = z.object(optionFields).openapi("CampaignOptions");
+
+export const CreateCampaignBody = z
+  .object({
+    title: z
+      .string()
+      .optional()
+      .openapi({
+        description: `1–${MAX_TITLE} characters, unique among the project's broadcast campaigns. Required, unless the body is a run request (\`campaignId\` without \`title\`).`,
+        example: "My Marketing Campaign",
+      }),
+    message: z
+      .string()
+      .optional()
+      .openapi({
+        description: `1–${MAX_MESSAGE} characters; \`{group.field}\` inserts a variable group's value for each recipient`,
+        example: "Hello {users.first_name}, your exclusive offer is waiting.",
+      }),
+    imgUrl: z
+      .string()
+      .nullish()
+      .openapi({ description: "An https URL of a JPEG or PNG (at most 5 MB): the template's image header" }),
+    buttons: z.array(ButtonInput).optional(),
+    templateType: TemplateType.optional(),
+    options: CampaignOptions.optional(),
+    ...optionFields,
+    campaignId: z.string().max(64).optional().openapi({
+      description:
+        "Only in a run request: the reference document's run example posts `{ campaignId }` to this path; it is handled as `POST /v1/run/campaign`",
+    }),
+    dryRun: Flag.optional().openapi({ description: "Only in a run request, as in `POST /v1/run/campaign`" }),
+  })
+  .openapi("CreateCampaign");
+
+export type CreateCampaignInput = z.infer<typeof CreateCampaignBody>;
+
+const StoredButton = z
+  .object({
+    text: z.string(),
+    type: z.enum(["input", "journey", "phone", "url"]),
+    input: z.string().optional(),
+    journeyId: z.string().optional(),
+    phoneNumber: z.string().optional(),
+    url: z.string().optional(),
+  })
+  .openapi("CampaignButton");
+
+export const CampaignSchema = z
+  .object({
+    campaignId: z.string().openapi({ example: "cmp_0192f3c4a1b2c3d4e5f6a7b8" }),
+    title: z.string(),
+    message: z.string().openapi({ description: "As written, with its `{group.field}` variables" }),
+    imgUrl: z.string().nullable(),
+    variables: z.array(z.string()).openapi({
+      description: "The variables in template-parameter order: the first is `{{1}}`",
+      example: ["users.first_name"],
+    }),
+    buttons: z.array(StoredButton),
+    locale: z.string().openapi({ example: "en_US" }),
+    templateType: z.enum(TEMPLATE_CATEGORIES),
+    templateId: z.string().nullable(),
+    templateName: z.string().nullable().openapi({ description: "The WhatsApp template's name; null once deleted" }),
+    whatsAppTemplatesStatus: z
+      .enum(TEMPLATE_STATUSES)
+      .nullable()
+      .openapi({ description: "The template's review status at WhatsApp; null once the template is deleted" }),
+    active: z.boolean().openapi({
+      description: "True while a run can still send: scheduled, waiting_template, fanning_out, sending or paused",
+    }),
+    runs: z.array(RunSchema).openapi({ description: "Every run, oldest first" }),
+    results: ResultsSchema.openapi({ description: "Summed over all runs" }),
+    totalSent: z.number().int(),
+    totalDelivered: z.number().int(),
+    totalRead: z.number().int(),
+    createdAt: z.string(),
+  })
+  .openapi("Campaign");
+
+export type Campaign = z.infer<typeof CampaignSchema>;
+
+export const CreateCampaignResponse = z
+  .object({
+    status: z.literal("success"),
+    campaign: CampaignSchema,
+    run: RunSchema.nullable().openapi({ description: "The run started or scheduled, if any" }),
+  })
+  .openapi("CreateCampaignResult");
+
+const Limit = (max: number, fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .openapi({ description: `Page size, 1–${max}${fallback ? `; default ${fallback}` : ""}` });
+
+const Cursor = z.string().max(300).openapi({ description: "The cursor of the previous page" });
+
+// Each campaign's results come from its own statistics object, one call per campaign: a page of
+// 100 keeps a listing well within a Worker's subrequest budget.
+export const MAX_CAMPAIGNS_PAGE = 100;
+
+export const RetrieveCampaignsInput = z.object({
+  active: Flag.optional().openapi({ description: "true: only active campaigns; false: only inactive ones" }),
+  limit: Limit(MAX_CAMPAIGNS_PAGE, DEFAULT_PAGE_SIZE).optional(),
+  cursor: Cursor.optional(),
+});
+
+export const RetrieveCampaignsResponse = z
+  .object({
+    status: z.literal("success"),
+    campaigns: z.array(CampaignSchema),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi("CampaignList");
+
+export const RetrieveCampaignInput = z.object({
+  campaignId: z.string().min(1).max(64).openapi({ example: "cmp_0192f3c4a1b2c3d4e5f6a7b8" }),
+  format: z.enum(["json", "csv"]).optional().openapi({ description: "Defaults to json" }),
+  runId: z.string().min(1).max(64).optional().openapi({ description: "Only this run's recipients" }),
+  limit: Limit(500, 0).optional().openapi({
+    description:
+      "Page size, 1–500. Without it every recipient is returned (streamed); with it, `X-Next-Cursor` carries the next page's cursor",
+  }),
+  cursor: Cursor.optional(),
+});

@@ -1,0 +1,206 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../../platform/db/client";
+import { messageEvents, messages } from "../../platform/db/schema";
+import { encodeCallback } from "../../whatsapp/message-ref";
+import {
+  isTextMessage,
+  type OutboundMessage,
+  type ProviderError,
+  type TemplateMessage,
+  type WhatsAppProvider,
+} from "../../whatsapp/provider";
+import { historyIfChanged, type Transition } from "../messages/status";
+
+export type SendOutcome =
+  | { kind: "sent"; wamid: string; transition: Transition | null }
+  | { kind: "failed"; error: ProviderError; transition: Transition | null }
+  | { kind: "retry"; error: ProviderError }
+  /** The account cannot send (token, restriction, payment, spam limit): the message waits, queued. */
+  | { kind: "account"; error: ProviderError };
+
+// D1 allows 100 bound parameters per statement; a claim binds the ids plus two values.
+const CLAIM_CHUNK = 90;
+
+interface Claimed {
+  id: string;
+  /** When the claim happened; its history row is written with the outcomes, saving a round trip. */
+  claimedAt: number;
+  payload: TemplateMessage;
+  campaignId: string | null;
+  runId: string | null;
+}
+
+/**
+ * Claims many queued messages (queued → sending) in one round trip. Only rows still queued are
+ * returned, so a message another delivery already claimed is left out: at most one provider call
+ * per message however often the queue delivers it.
+ */
+export async function claimMessages(db: Db, projectId: string, ids: string[]): Promise<Map<string, Claimed>> {
+  const claimed = new Map<string, Claimed>();
+  const now = Date.now();
+  for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
+    const chunk = ids.slice(i, i + CLAIM_CHUNK);
+    const rows = await db
+      .update(messages)
+      .set({ status: "sending", attempts: sql`${messages.attempts} + 1`, updatedAt: now })
+      .where(and(eq(messages.projectId, projectId), inArray(messages.id, chunk), eq(messages.status, "queued")))
+      .returning({
+        id: messages.id,
+        payload: messages.payload,
+        campaignId: messages.campaignId,
+        runId: messages.runId,
+      });
+    for (const row of rows) claimed.set(row.id, { ...row, payload: row.payload as TemplateMessage, claimedAt: now });
+  }
+  return claimed;
+}
+
+export type Result = { id: string; ok: true; wamid: string } | { id: string; ok: false; error: ProviderError };
+
+/**
+ * Calls the provider for each claimed message, all at once, by the kind of its payload: template
+ * messages (campaigns) or session text messages (journey replies). Text messages to one person
+ * are the exception: they go one after another, in the order they were queued, since a journey's
+ * steps that land in the same slice must reach the phone in sequence.
+ */
+export async function sendClaimed(provider: WhatsAppProvider, claimed: Map<string, Claimed>): Promise<Result[]> {
+  const send = async (m: Claimed): Promise<Result> => {
+    // claimMessages reads the payload as a template; the column holds either kind.
+    const payload = m.payload as OutboundMessage;
+    const callbackData = encodeCallback({ messageId: m.id, campaignId: m.campaignId, runId: m.runId });
+    const result = isTextMessage(payload)
+      ? await provider.sendText({ type: "text", to: payload.to, text: payload.text, callbackData })
+      : await provider.sendTemplate({ ...payload, callbackData });
+    return result.ok ? { id: m.id, ok: true, wamid: result.wamid } : { id: m.id, ok: false, error: result.error };
+  };
+  const templates: Claimed[] = [];
+  const textsByRecipient = new Map<string, Claimed[]>();
+  for (const m of claimed.values()) {
+    const payload = m.payload as OutboundMessage;
+    if (!isTextMessage(payload)) {
+      templates.push(m);
+      continue;
+    }
+    const list = textsByRecipient.get(payload.to) ?? [];
+    list.push(m);
+    textsByRecipient.set(payload.to, list);
+  }
+  const inSequence = async (list: Claimed[]) => {
+    const results: Result[] = [];
+    // Message ids start with the time they were queued for, so their order is the intended order.
+    for (const m of list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) results.push(await send(m));
+    return results;
+  };
+  const [single, sequences] = await Promise.all([
+    Promise.all(templates.map(send)),
+    Promise.all([...textsByRecipient.values()].map(inSequence)),
+  ]);
+  return [...single, ...sequences.flat()];
+}
+
+/**
+ * Records every outcome of a slice in one D1 batch. Each status change is a compare-and-set from
+ * `sending`, so a webhook that already moved a message on is never overwritten; the transitions
+ * returned are only the ones that happened. `then`, if given, runs last in the same batch and sees
+ * the outcomes written.
+ */
+export async function recordOutcomes(
+  db: Db,
+  projectId: string,
+  claimed: Map<string, Claimed>,
+  results: Result[],
+  attemptsOf: (id: string) => number,
+  maxAttempts: number,
+  then?: BatchItem<"sqlite">,
+): Promise<{ outcomes: Map<string, SendOutcome>; transitions: Transition[] }> {
+  const now = Date.now();
+  const statements = [];
+  // 5 bound values a row; D1 takes at most 100 per statement.
+  const claims = [...claimed.values()];
+  for (let i = 0; i < claims.length; i += 20) {
+    statements.push(
+      db
+        .insert(messageEvents)
+        .values(claims.slice(i, i + 20).map((m) => ({ messageId: m.id, status: "sending", at: m.claimedAt }))),
+    );
+  }
+  const plans: {
+    id: string;
+    to: "sent" | "failed" | "queued";
+    wamid?: string;
+    error?: ProviderError;
+    casIndex: number;
+  }[] = [];
+  for (const r of results) {
+    const sending = and(eq(messages.id, r.id), eq(messages.status, "sending"));
+    if (r.ok) {
+      statements.push(db.update(messages).set({ wamid: r.wamid }).where(eq(messages.id, r.id)));
+      plans.push({ id: r.id, to: "sent", wamid: r.wamid, casIndex: statements.length });
+      statements.push(
+        db
+          .update(messages)
+          .set({ status: "sent", sentAt: now, updatedAt: now })
+          .where(sending)
+          .returning({ id: messages.id }),
+      );
+      statements.push(historyIfChanged(db, r.id, "sent", now));
+      continue;
+    }
+    const attempts = attemptsOf(r.id);
+    const giveUp = r.error.class === "retryable" && attempts >= maxAttempts;
+    const error = giveUp ? { ...r.error, message: `${r.error.message} (gave up after ${attempts} attempts)` } : r.error;
+    const to = r.error.class === "permanent" || giveUp ? "failed" : "queued";
+    plans.push({ id: r.id, to, error, casIndex: statements.length });
+    statements.push(
+      db
+        .update(messages)
+        .set({
+          status: to,
+          errorCode: error.code,
+          errorTitle: error.title,
+          errorMessage: error.message,
+          errorClass: error.class,
+          updatedAt: now,
+          ...(to === "failed" ? { failedAt: now } : {}),
+        })
+        .where(sending)
+        .returning({ id: messages.id }),
+    );
+    statements.push(
+      historyIfChanged(db, r.id, to, now, error.code, to === "queued" ? `retry: ${error.title}` : error.title),
+    );
+  }
+  const outcomes = new Map<string, SendOutcome>();
+  const transitions: Transition[] = [];
+  if (statements.length === 0) return { outcomes, transitions };
+  if (then) statements.push(then);
+  const written = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
+  for (const plan of plans) {
+    const changed = (written[plan.casIndex] as { id: string }[]).length === 1;
+    const message = claimed.get(plan.id);
+    const transition: Transition | null =
+      changed && message && plan.to !== "queued"
+        ? {
+            messageId: plan.id,
+            projectId,
+            campaignId: message.campaignId,
+            runId: message.runId,
+            from: "sending",
+            to: plan.to,
+            ...(plan.error ? { error: plan.error } : {}),
+          }
+        : null;
+    if (transition) transitions.push(transition);
+    if (plan.to === "sent" && plan.wamid) outcomes.set(plan.id, { kind: "sent", wamid: plan.wamid, transition });
+    else if (plan.to === "failed" && plan.error)
+      outcomes.set(plan.id, { kind: "failed", error: plan.error, transition });
+    else if (plan.error) {
+      outcomes.set(
+        plan.id,
+        plan.error.class === "account" ? { kind: "account", error: plan.error } : { kind: "retry", error: plan.error },
+      );
+    }
+  }
+  return { outcomes, transitions };
+}

@@ -1,0 +1,123 @@
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { createDb } from "../../platform/db/client";
+import { campaigns, messages, runs } from "../../platform/db/schema";
+import { createLogger, logLevel } from "../../platform/log";
+import { applyStatus, type Transition } from "../messages/status";
+import { sweepRuns } from "../runs/sweep";
+import { afterTransitions } from "./after-transitions";
+
+// A send claims its message and calls the provider within seconds; a message still `sending`
+// after this long lost its consumer mid-send. Whether Meta got it is unknown, and sending again
+// could send twice, so it is failed with that reason (at most once, never twice).
+export const STUCK_SENDING_MS = 10 * 60_000;
+// A queued message whose queue job vanished (or was acked while its campaign was paused and then
+// resumed without a requeue) is put back on the queue; the send claim makes a duplicate harmless.
+export const STUCK_QUEUED_MS = 15 * 60_000;
+const SWEEP_LIMIT = 500;
+
+export async function sweepStuckMessages(env: Env, now = Date.now()) {
+  const db = createDb(env.DB);
+  const log = createLogger({ task: "sweep" }, logLevel(env));
+
+  const sending = await db
+    .select({ id: messages.id, projectId: messages.projectId })
+    .from(messages)
+    .where(and(eq(messages.status, "sending"), lt(messages.updatedAt, now - STUCK_SENDING_MS)))
+    .limit(SWEEP_LIMIT)
+    .all();
+  const transitions: (Transition | null)[] = [];
+  for (const row of sending) {
+    transitions.push(
+      await applyStatus(
+        db,
+        { projectId: row.projectId, messageId: row.id },
+        {
+          status: "failed",
+          at: now,
+          error: {
+            code: null,
+            title: "Send outcome unknown",
+            message: "the sender stopped while sending; not retried to avoid a duplicate",
+          },
+        },
+      ),
+    );
+  }
+
+  // Only messages whose campaign is live (or that have none) go back on the queue, and of a
+  // broadcast run only while it sends (a cancelled run's messages are then skipped by the consumer).
+  const queued = await db
+    .select({ id: messages.id, projectId: messages.projectId, campaignId: messages.campaignId, runId: messages.runId })
+    .from(messages)
+    .leftJoin(campaigns, eq(campaigns.id, messages.campaignId))
+    .leftJoin(runs, eq(runs.id, messages.runId))
+    .where(
+      and(
+        eq(messages.status, "queued"),
+        lt(messages.updatedAt, now - STUCK_QUEUED_MS),
+        or(isNull(messages.campaignId), eq(campaigns.status, "live")),
+        or(isNull(messages.runId), inArray(runs.status, ["fanning_out", "sending", "cancelled"])),
+      ),
+    )
+    .limit(SWEEP_LIMIT)
+    .all();
+  if (queued.length > 0) {
+    await db
+      .update(messages)
+      .set({ updatedAt: now })
+      .where(
+        inArray(
+          messages.id,
+          queued.map((m) => m.id),
+        ),
+      );
+    for (let i = 0; i < queued.length; i += 100) {
+      await env.SENDS.sendBatch(
+        queued.slice(i, i + 100).map((m) => ({
+          body: {
+            kind: "send",
+            projectId: m.projectId,
+            messageId: m.id,
+            ...(m.campaignId ? { campaignId: m.campaignId } : {}),
+            ...(m.runId ? { runId: m.runId } : {}),
+          },
+        })),
+      );
+    }
+  }
+  await afterTransitions(env, db, transitions, log);
+  try {
+    const swept = await sweepRuns(env, db, now);
+    if (swept.started + swept.restarted + swept.completed > 0) log.info("swept runs", { ...swept });
+  } catch (err) {
+    log.error("run sweep failed", { err });
+  }
+  if (sending.length + queued.length > 0)
+    log.warn("swept stuck messages", { failed: sending.length, requeued: queued.length });
+  return { failed: sending.length, requeued: queued.length };
+}
+
+/** Re-enqueues a campaign's queued messages, e.g. when it is resumed after a pause. */
+export async function requeueCampaign(env: Env, projectId: string, campaignId: string, afterId = "") {
+  const db = createDb(env.DB);
+  const rows = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.projectId, projectId),
+        eq(messages.campaignId, campaignId),
+        eq(messages.status, "queued"),
+        sql`${messages.id} > ${afterId}`,
+      ),
+    )
+    .orderBy(messages.id)
+    .limit(SWEEP_LIMIT)
+    .all();
+  for (let i = 0; i < rows.length; i += 100) {
+    await env.SENDS.sendBatch(
+      rows.slice(i, i + 100).map((m) => ({ body: { kind: "send", projectId, messageId: m.id, campaignId } })),
+    );
+  }
+  return { requeued: rows.length, nextAfter: rows.length === SWEEP_LIMIT ? (rows.at(-1)?.id ?? null) : null };
+}

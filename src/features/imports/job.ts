@@ -1,0 +1,293 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { audiences, importRejects, imports, variableGroups } from "../../platform/db/schema";
+import type { Logger } from "../../platform/log";
+import { addMembersStatements, upsertValuesStatements } from "../audiences/bulk";
+import { CsvRecordReader, type Newline, NotUtf8Error, newlineBefore, RecordTooLongError } from "./csv";
+import { analyseHeader, type Layout } from "./header";
+import { evaluateRow, MergedRows } from "./rows";
+import { getImport, type ImportRow } from "./store";
+
+/** A `jobs` queue message: import the next chunk of an upload. */
+export interface ImportJob {
+  kind: "import";
+  importId: string;
+  projectId: string;
+  /** Rows per chunk, when not CHUNK_ROWS (tests and benchmarks force several chunks). */
+  chunkRows?: number;
+}
+
+// One chunk (one queue invocation) imports at most CHUNK_ROWS rows or runs CHUNK_MILLIS, then
+// saves its position and queues the next chunk. Parsing and checking 50,000 numbers takes a few
+// seconds of CPU, well inside a queue consumer's 30 s default, and its writes are 25 batches; the
+// time budget covers slow D1 round trips. A small chunk also means a retry redoes little.
+export const CHUNK_ROWS = 50_000;
+export const CHUNK_MILLIS = 15_000;
+// Rows per D1 batch: four json_each statements of 500 rows (bulk.ts), the rejects and the progress
+// update, in one transaction, so that the saved position always matches what was written.
+export const FLUSH_ROWS = 2_000;
+// A record longer than this is not a contact row; most likely a quote was left open.
+export const MAX_RECORD_CHARS = 1024 * 1024;
+// Every rejected row is counted; the first ones are kept with their line and reason.
+export const MAX_STORED_REJECTS = 100_000;
+export const MAX_ATTEMPTS = 8;
+
+interface Deps {
+  env: Env;
+  db: Db;
+  log: Logger;
+}
+
+interface Targets {
+  audiencePk: number | null;
+  groupPk: number | null;
+}
+
+/** Where the import stands: what has been written, and where the file is to be read next. */
+interface Position {
+  bytesRead: number;
+  lines: number;
+  rowsDone: number;
+  rowsRejected: number;
+  header: string[] | null;
+}
+
+class ImportFailure extends Error {}
+
+/**
+ * Imports one chunk of an upload. Returns the job for the next chunk, or null when there is none
+ * (finished, failed, or another delivery of this job got there first).
+ */
+export async function runImportChunk(deps: Deps, job: ImportJob): Promise<ImportJob | null> {
+  const { db, env } = deps;
+  const row = await getImport(db, job.projectId, job.importId);
+  if (!row || row.status === "completed" || row.status === "failed") return null;
+  try {
+    return await importChunk(deps, job, row);
+  } catch (err) {
+    if (!(err instanceof ImportFailure || err instanceof NotUtf8Error || err instanceof RecordTooLongError)) throw err;
+    await failImport(db, env, row, err.message);
+    return null;
+  }
+}
+
+async function importChunk(deps: Deps, job: ImportJob, row: ImportRow): Promise<ImportJob | null> {
+  const { db, env } = deps;
+  const started = Date.now();
+  const chunkRows = Math.max(1, job.chunkRows ?? CHUNK_ROWS);
+  const targets = await findTargets(db, row);
+  if (row.status !== "running") {
+    await db.update(imports).set({ status: "running", updatedAt: started }).where(eq(imports.id, row.id));
+  }
+
+  // Resuming: read from two bytes early, to learn the file's line break from the one just before.
+  const start = row.bytesRead;
+  const lookBehind = Math.min(start, 2);
+  const object = await env.FILES.get(row.r2Key, start > 0 ? { range: { offset: start - lookBehind } } : undefined);
+  if (!object) throw new ImportFailure("the uploaded file is no longer stored; upload it again");
+  const reader = object.body.getReader();
+
+  let layout: Layout | null = null;
+  if (start > 0) {
+    const header = row.header as string[] | null;
+    const analysed = header ? analyseHeader(header, row.kind) : null;
+    if (!analysed?.ok) throw new ImportFailure("the import lost its header row; upload the file again");
+    layout = analysed.layout;
+  }
+  const position: Position = {
+    bytesRead: row.bytesRead,
+    lines: row.lines,
+    rowsDone: row.rowsDone,
+    rowsRejected: row.rowsRejected,
+    header: (row.header as string[] | null) ?? null,
+  };
+  let saved = position.bytesRead;
+  let merged = new MergedRows();
+  let rejects: { line: number; number: string | null; reason: string }[] = [];
+  let rowsThisChunk = 0;
+  const state = { failure: null as string | null };
+
+  const onRecord = (record: { cells: string[]; line: number; end: number; lines: number; unterminated: boolean }) => {
+    position.bytesRead = record.end;
+    position.lines = record.lines;
+    if (layout === null) {
+      if (record.cells.every((cell) => cell.trim() === "")) return true;
+      const analysed = analyseHeader(record.cells, row.kind);
+      if (!analysed.ok) {
+        state.failure = analysed.error;
+        return false;
+      }
+      layout = analysed.layout;
+      position.header = record.cells.map((cell, i) => (i === 0 ? cell.replace(/^\uFEFF/, "") : cell));
+      return true;
+    }
+    const outcome = evaluateRow(layout, record.cells, record.unterminated);
+    if (outcome.kind === "blank") return true;
+    rowsThisChunk += 1;
+    if (outcome.kind === "accepted") {
+      merged.add(outcome.row);
+      position.rowsDone += 1;
+    } else {
+      if (position.rowsRejected < MAX_STORED_REJECTS) {
+        rejects.push({ line: record.line, number: outcome.number, reason: outcome.reason });
+      }
+      position.rowsRejected += 1;
+    }
+    return merged.size + rejects.length < FLUSH_ROWS && rowsThisChunk < chunkRows;
+  };
+
+  const flush = async (final: boolean) => {
+    const now = Date.now();
+    const rows = merged.rows();
+    const statements = [];
+    if (targets.audiencePk !== null && rows.length > 0) {
+      const members = rows.map((r) => ({ number: r.number, name: r.name, source: r.source }));
+      statements.push(...addMembersStatements(db, row.projectId, targets.audiencePk, members, now));
+    }
+    if (targets.groupPk !== null && rows.length > 0) {
+      const values = rows.map((r) => ({ number: r.number, values: r.values }));
+      statements.push(...upsertValuesStatements(db, targets.groupPk, values, now));
+    }
+    if (rejects.length > 0) {
+      statements.push(
+        db
+          .insert(importRejects)
+          .select(
+            sql`SELECT ${row.id}, j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]' FROM json_each(${JSON.stringify(rejects.map((r) => [r.line, r.number, r.reason]))}) j WHERE true`,
+          )
+          .onConflictDoNothing(),
+      );
+    }
+    // Guarded by the position this chunk started from: if another delivery of the same job saved
+    // first, this one stops (its writes were the same upserts, so they change nothing).
+    const update = db
+      .update(imports)
+      .set({
+        ...position,
+        status: final ? "completed" : "running",
+        finishedAt: final ? now : null,
+        updatedAt: now,
+      })
+      .where(and(eq(imports.id, row.id), eq(imports.bytesRead, saved)))
+      .returning({ id: imports.id });
+    const results = await db.batch([update, ...statements]);
+    merged = new MergedRows();
+    rejects = [];
+    saved = position.bytesRead;
+    return results[0].length === 1;
+  };
+
+  const csv = new CsvRecordReader({
+    offset: start,
+    lines: row.lines,
+    newline: null,
+    maxRecordChars: MAX_RECORD_CHARS,
+  });
+  let behind = new Uint8Array(0);
+  let newline: Newline | null = null;
+  try {
+    for (;;) {
+      const stopped = csv.read(onRecord);
+      if (state.failure !== null) throw new ImportFailure(state.failure);
+      const done = !stopped && csv.finished;
+      if (stopped || done) {
+        if (!(await flush(done))) return null;
+        const chunkOver = rowsThisChunk >= chunkRows || Date.now() - started >= CHUNK_MILLIS;
+        if (done || chunkOver) {
+          deps.log.info("import chunk", { importId: row.id, rows: rowsThisChunk, bytesRead: saved, done });
+        }
+        if (done) {
+          await env.FILES.delete(row.r2Key);
+          return null;
+        }
+        if (chunkOver) return { ...job };
+        continue;
+      }
+      const { value, done: ended } = await reader.read();
+      let bytes: Uint8Array | null = ended ? null : value;
+      if (bytes !== null && behind.length < lookBehind) {
+        const joined = new Uint8Array(behind.length + bytes.length);
+        joined.set(behind);
+        joined.set(bytes, behind.length);
+        behind = joined.subarray(0, Math.min(lookBehind, joined.length));
+        bytes = joined.subarray(behind.length);
+        if (behind.length < lookBehind) continue;
+      }
+      if (lookBehind > 0 && newline === null) {
+        newline = newlineBefore(behind);
+        if (newline === null) throw new ImportFailure("the import's saved position is not at a record boundary");
+        csv.useNewline(newline);
+      }
+      csv.push(bytes);
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+async function findTargets(db: Db, row: ImportRow): Promise<Targets> {
+  const targets: Targets = { audiencePk: null, groupPk: null };
+  if (row.audienceId !== null) {
+    const audience = await db
+      .select({ pk: audiences.pk })
+      .from(audiences)
+      .where(and(eq(audiences.projectId, row.projectId), eq(audiences.id, row.audienceId)))
+      .get();
+    if (!audience) throw new ImportFailure(`audience ${row.audienceId} was deleted during the import`);
+    targets.audiencePk = audience.pk;
+  }
+  if (row.groupId !== null) {
+    const group = await db
+      .select({ pk: variableGroups.pk })
+      .from(variableGroups)
+      .where(and(eq(variableGroups.projectId, row.projectId), eq(variableGroups.id, row.groupId)))
+      .get();
+    if (!group) throw new ImportFailure(`variable group ${row.groupId} was deleted during the import`);
+    targets.groupPk = group.pk;
+  }
+  return targets;
+}
+
+/** Marks an import failed for good and drops its file, keeping what was imported. */
+async function failImport(db: Db, env: Env, row: ImportRow, error: string) {
+  const now = Date.now();
+  await db
+    .update(imports)
+    .set({ status: "failed", error, finishedAt: now, updatedAt: now })
+    .where(eq(imports.id, row.id));
+  await env.FILES.delete(row.r2Key);
+}
+
+const backoffSeconds = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
+
+const isImportJob = (body: unknown): body is ImportJob =>
+  typeof body === "object" &&
+  body !== null &&
+  typeof (body as ImportJob).importId === "string" &&
+  typeof (body as ImportJob).projectId === "string";
+
+/** The `jobs` queue handler for kind "import": one chunk, then the next chunk queued. */
+export async function handleImportMessage(message: Message<unknown>, deps: Deps) {
+  const body = message.body;
+  if (!isImportJob(body)) {
+    deps.log.error("malformed import job", { messageId: message.id });
+    message.ack();
+    return;
+  }
+  try {
+    const next = await runImportChunk(deps, body);
+    if (next) await deps.env.JOBS.send(next);
+    message.ack();
+  } catch (err) {
+    if (message.attempts >= MAX_ATTEMPTS) {
+      deps.log.error("import failed for good", { importId: body.importId, err });
+      const row = await getImport(deps.db, body.projectId, body.importId);
+      if (row)
+        await failImport(deps.db, deps.env, row, "the import stopped after repeated errors; upload the file again");
+      message.ack();
+      return;
+    }
+    deps.log.warn("import chunk failed; retrying", { importId: body.importId, attempts: message.attempts, err });
+    message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+  }
+}

@@ -1,0 +1,85 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireApiKey } from "../../platform/auth/api-key";
+import { notFound } from "../../platform/errors";
+import { router } from "../../platform/http/context";
+import { ApiKeySecurity, errorResponses, jsonContent } from "../../platform/http/openapi";
+import { iso, isoOrNull } from "../../platform/time";
+import { getMessage } from "./store";
+
+const MessageSchema = z
+  .object({
+    id: z.string().openapi({ example: "msg_01a1fc6462283199bbc15fb0" }),
+    status: z.enum(["queued", "sending", "sent", "delivered", "read", "failed", "skipped"]),
+    number: z.string().openapi({ example: "+917428526285" }),
+    templateId: z.string().nullable(),
+    campaignId: z.string().nullable(),
+    runId: z.string().nullable(),
+    wamid: z.string().nullable().openapi({ description: "WhatsApp's message id, once sent" }),
+    attempts: z.number().int(),
+    error: z
+      .object({ code: z.number().nullable(), title: z.string().nullable(), message: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "Meta's error for a failed message (or the last retried one)" }),
+    skipReason: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    sentAt: z.iso.datetime().nullable(),
+    deliveredAt: z.iso.datetime().nullable(),
+    readAt: z.iso.datetime().nullable(),
+    failedAt: z.iso.datetime().nullable(),
+    history: z.array(
+      z.object({
+        status: z.string(),
+        at: z.iso.datetime(),
+        errorCode: z.number().nullable(),
+        detail: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi("Message");
+
+const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags: ["Messages"],
+  summary: "A message's status and history",
+  security: ApiKeySecurity,
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .max(64)
+        .openapi({ param: { name: "id", in: "path" } }),
+    }),
+  },
+  responses: { 200: jsonContent(MessageSchema, "The message"), ...errorResponses(401, 404) },
+});
+
+export const messageRoutes = router(requireApiKey).openapi(get, async (c) => {
+  const found = await getMessage(c.var.db, c.var.principal.projectId, c.req.valid("param").id);
+  if (!found) throw notFound("message");
+  const { row, history } = found;
+  return c.json(
+    {
+      id: row.id,
+      status: row.status,
+      number: row.number,
+      templateId: row.templateId,
+      campaignId: row.campaignId,
+      runId: row.runId,
+      wamid: row.wamid,
+      attempts: row.attempts,
+      error:
+        row.errorCode !== null || row.errorTitle !== null
+          ? { code: row.errorCode, title: row.errorTitle, message: row.errorMessage }
+          : null,
+      skipReason: row.skipReason,
+      createdAt: iso(row.createdAt),
+      sentAt: isoOrNull(row.sentAt),
+      deliveredAt: isoOrNull(row.deliveredAt),
+      readAt: isoOrNull(row.readAt),
+      failedAt: isoOrNull(row.failedAt),
+      history: history.map((h) => ({ status: h.status, at: iso(h.at), errorCode: h.errorCode, detail: h.detail })),
+    },
+    200,
+  );
+});

@@ -1,0 +1,83 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { messageEvents, messages } from "../../platform/db/schema";
+import { newId } from "../../platform/ids";
+import type { TemplateMessage } from "../../whatsapp/provider";
+import { historyIfChanged, type Transition } from "./status";
+
+export type MessageStatus = (typeof messages.$inferSelect)["status"];
+
+export const newMessageId = () => newId("msg");
+
+export interface NewMessage {
+  id?: string;
+  projectId: string;
+  number: string;
+  templateId: string | null;
+  payload: TemplateMessage;
+  campaignId?: string | null;
+  runId?: string | null;
+}
+
+/**
+ * Records a message once: a queue redelivery that inserts the same id again changes nothing (and
+ * writes no second history row). `skipReason` records it as skipped instead of queued.
+ */
+export async function insertMessageOnce(
+  db: Db,
+  input: NewMessage & { id: string; skipReason?: string },
+): Promise<Transition | null> {
+  const now = Date.now();
+  const status = input.skipReason ? "skipped" : "queued";
+  const [inserted] = await db.batch([
+    db
+      .insert(messages)
+      .values({
+        id: input.id,
+        projectId: input.projectId,
+        number: input.number,
+        templateId: input.templateId,
+        campaignId: input.campaignId ?? null,
+        runId: input.runId ?? null,
+        payload: input.payload,
+        status,
+        skipReason: input.skipReason ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing()
+      .returning({ id: messages.id }),
+    historyIfChanged(db, input.id, status, now, null, input.skipReason ?? null),
+  ]);
+  if (inserted.length === 0) return null;
+  return {
+    messageId: input.id,
+    projectId: input.projectId,
+    campaignId: input.campaignId ?? null,
+    runId: input.runId ?? null,
+    from: null,
+    to: status,
+  };
+}
+
+export async function getMessage(db: Db, projectId: string, id: string) {
+  const [rows, history] = await db.batch([
+    db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.id, id), eq(messages.projectId, projectId))),
+    db
+      .select()
+      .from(messageEvents)
+      .where(
+        and(
+          eq(messageEvents.messageId, id),
+          // Scoped through the message so another project's id reveals nothing.
+          sql`EXISTS (SELECT 1 FROM messages m WHERE m.id = ${id} AND m.project_id = ${projectId})`,
+        ),
+      )
+      .orderBy(asc(messageEvents.id)),
+  ]);
+  const row = rows[0];
+  return row ? { row, history } : null;
+}

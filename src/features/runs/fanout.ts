@@ -1,0 +1,264 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { messageEvents, messages, runs } from "../../platform/db/schema";
+import type { Logger } from "../../platform/log";
+import type { TemplateMessage } from "../../whatsapp/provider";
+import { type AudienceTarget, audiencePage, resolveAudiences } from "../audiences/members";
+import {
+  type BroadcastCampaign,
+  groupRefsOf,
+  loadBroadcastCampaign,
+  recipientMessage,
+} from "../broadcast-campaigns/campaign";
+import { splitRefKey } from "../broadcast-campaigns/placeholders";
+import { afterTransitions } from "../delivery/after-transitions";
+import type { Transition } from "../messages/status";
+import { newMessageId } from "../messages/store";
+import { type GroupRef, groupsByRef, valuesForNumbers } from "../variable-groups/store";
+import { completeRuns } from "./complete";
+import { enqueueRunJob, type RunFanoutJob } from "./jobs";
+import { retryPage } from "./retry";
+import type { RunRow } from "./schemas";
+import { type FanoutCursor, getRun, moveRun, START_CURSOR } from "./store";
+
+// A page is 500 contacts of one audience: one json_each statement per status (D1 binds at most
+// 100 parameters, so rows travel as ONE JSON parameter), five sendBatch calls (at most 100
+// messages each). The work per job is bounded whatever the audience size; a 100,000-contact run is
+// 200 pages, 50 jobs.
+export const FANOUT_PAGE_SIZE = 500;
+let pageSize = FANOUT_PAGE_SIZE;
+
+/** Tests force several pages out of a small audience. */
+export function setFanoutPageSize(size: number | null) {
+  pageSize = size ?? FANOUT_PAGE_SIZE;
+}
+
+const SEND_BATCH_LIMIT = 100;
+// A queue hop costs up to the consumer's batch wait (a second): chaining one page per job would
+// cap the fan-out near one page a second, below a 1,000/s number's send rate.
+export const PAGES_PER_JOB = 4;
+const JOB_BUDGET_MS = 10_000;
+
+/** The cursor as stored: targets are resolved once, when the first page runs (segments too). */
+interface StoredCursor extends FanoutCursor {
+  targets?: AudienceTarget[];
+}
+
+/** A recipient of this page: a message to queue, or the reason it is skipped. */
+interface Recipient {
+  id: string;
+  number: string;
+  payload: TemplateMessage | null;
+  skipReason: string | null;
+}
+
+export interface FanoutPage {
+  recipients: Recipient[];
+  /** Where the next page starts; null when this page was the last. */
+  next: StoredCursor | null;
+}
+
+/** What every page of a job reads alike: the campaign and its variable groups. */
+interface Sender {
+  campaign: BroadcastCampaign;
+  groups: Map<string, GroupRef>;
+}
+
+/** The value of `group.field` for each number, from the campaign's variable groups. */
+async function valueLookup(db: Db, groups: Map<string, GroupRef>, numbers: string[]) {
+  const values = await valuesForNumbers(
+    db,
+    [...groups.values()].map((g) => g.pk),
+    numbers,
+  );
+  return (number: string) => (ref: string) => {
+    const { group, field } = splitRefKey(ref);
+    const pk = groups.get(group)?.pk;
+    const value = pk === undefined ? undefined : values.get(number)?.get(pk)?.[field];
+    // Values may have been given as numbers; a template parameter is text.
+    return value === undefined || value === null ? undefined : String(value);
+  };
+}
+
+async function audienceFanoutPage(db: Db, run: RunRow, { campaign, groups }: Sender): Promise<FanoutPage> {
+  const cursor: StoredCursor = (run.cursor as StoredCursor | null) ?? START_CURSOR;
+  const targets =
+    cursor.targets ?? (await resolveAudiences(db, run.projectId, (run.audiences as string[]) ?? [])).targets;
+  const target = targets[cursor.audience];
+  if (!target) return { recipients: [], next: null };
+  const after = typeof cursor.after === "number" ? cursor.after : 0;
+  const contacts = await audiencePage(db, run.projectId, target, after, pageSize);
+  const sendable = contacts.filter((c) => !c.optedOut).map((c) => c.number);
+  const lookup = sendable.length > 0 ? await valueLookup(db, groups, sendable) : null;
+  const recipients = contacts.map((contact): Recipient => {
+    const id = newMessageId();
+    if (contact.optedOut || !lookup) return { id, number: contact.number, payload: null, skipReason: "opted_out" };
+    const built = recipientMessage(campaign, contact.number, lookup(contact.number));
+    return built.ok
+      ? { id, number: contact.number, payload: built.message, skipReason: null }
+      : { id, number: contact.number, payload: null, skipReason: built.reason };
+  });
+  const last = contacts.at(-1);
+  let next: StoredCursor | null;
+  if (contacts.length === pageSize && last) next = { audience: cursor.audience, after: last.id, targets };
+  else if (cursor.audience + 1 < targets.length) next = { audience: cursor.audience + 1, after: 0, targets };
+  else next = null;
+  return { recipients, next };
+}
+
+/** Column order of `messages` as drizzle lists it for insert().select(). */
+function insertRecipients(
+  db: Db,
+  run: RunRow,
+  templateId: string | null,
+  status: "queued" | "skipped",
+  rows: Recipient[],
+  now: number,
+) {
+  const json = JSON.stringify(rows.map((r) => [r.id, r.number, r.payload, r.skipReason]));
+  return db
+    .insert(messages)
+    .select(
+      sql`SELECT j.value ->> '$[0]', ${run.projectId}, ${run.campaignId}, ${run.id}, ${templateId}, j.value ->> '$[1]', ${status}, j.value -> '$[2]', NULL, 0, NULL, NULL, NULL, j.value ->> '$[3]', NULL, ${now}, ${now}, NULL, NULL, NULL, NULL FROM json_each(${json}) j WHERE true`,
+    )
+    .onConflictDoNothing()
+    .returning({ id: messages.id });
+}
+
+/** Adds the rows the statement just before it inserted (`changes()`) to one of the run's counters. */
+function countInserted(db: Db, runId: string, counter: "queued" | "skipped") {
+  return db
+    .update(runs)
+    .set({ [counter]: sql`${runs[counter]} + changes()` })
+    .where(eq(runs.id, runId));
+}
+
+/**
+ * Records one page of recipients and moves the cursor, in ONE D1 batch: the message rows (a
+ * number already recorded in this run, from another audience or an earlier attempt at this page,
+ * keeps its one message: ON CONFLICT DO NOTHING on the (run, number) index), their history rows,
+ * the run's counters, and the cursor, which moves only if no other delivery of this job moved it
+ * first. Returns the ids actually inserted and whether this delivery moved the cursor.
+ */
+async function recordPage(db: Db, run: RunRow, campaign: BroadcastCampaign, page: FanoutPage) {
+  const now = Date.now();
+  const statements = [];
+  const inserts: { at: number; status: "queued" | "skipped" }[] = [];
+  for (const status of ["queued", "skipped"] as const) {
+    const rows = page.recipients.filter((r) => (r.skipReason === null) === (status === "queued"));
+    if (rows.length === 0) continue;
+    inserts.push({ at: statements.length, status });
+    statements.push(insertRecipients(db, run, campaign.templateId, status, rows, now));
+    statements.push(countInserted(db, run.id, status));
+  }
+  if (page.recipients.length > 0) {
+    // History rows only for ids that were inserted: an id that lost to an existing row does not exist.
+    const history = JSON.stringify(page.recipients.map((r) => [r.id, r.skipReason]));
+    statements.push(
+      db
+        .insert(messageEvents)
+        .select(
+          sql`SELECT NULL, j.value ->> '$[0]', CASE WHEN j.value ->> '$[1]' IS NULL THEN 'queued' ELSE 'skipped' END, ${now}, NULL, j.value ->> '$[1]' FROM json_each(${history}) j WHERE EXISTS (SELECT 1 FROM messages m WHERE m.id = j.value ->> '$[0]')`,
+        ),
+    );
+  }
+  const done = page.next === null;
+  const advanceAt = statements.length;
+  statements.push(
+    db
+      .update(runs)
+      .set({
+        cursor: page.next ?? run.cursor,
+        updatedAt: now,
+        ...(done ? { status: "sending" as const, fannedOutAt: now } : {}),
+      })
+      .where(
+        and(
+          eq(runs.id, run.id),
+          eq(runs.status, "fanning_out"),
+          sql`${runs.cursor} IS ${run.cursor === null ? null : JSON.stringify(run.cursor)}`,
+        ),
+      )
+      .returning({ id: runs.id }),
+  );
+  const results = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
+  const inserted = { queued: [] as string[], skipped: [] as string[] };
+  for (const { at, status } of inserts) {
+    for (const row of results[at] as { id: string }[]) inserted[status].push(row.id);
+  }
+  const advanced = (results[advanceAt] as { id: string }[]).length === 1;
+  return { inserted, advanced, done };
+}
+
+/**
+ * The run's campaign and its variable groups (none for a retry, which re-sends stored payloads).
+ * A broadcast campaign's template, message and buttons never change once it is created, so one
+ * load serves every page of a job. Null, after failing the run, when the campaign is gone.
+ */
+async function loadSender(db: Db, run: RunRow): Promise<Sender | null> {
+  const campaign = await loadBroadcastCampaign(db, run.projectId, run.campaignId);
+  if (!campaign) {
+    await moveRun(db, run.id, ["fanning_out"], "failed", {
+      statusReason: "the campaign no longer exists",
+      finishedAt: Date.now(),
+    });
+    return null;
+  }
+  const groups = run.retryOf ? new Map() : await groupsByRef(db, campaign.projectId, groupRefsOf(campaign));
+  return { campaign, groups };
+}
+
+/**
+ * One page of a run's fan-out: reads the page at the run's cursor, records it, enqueues the sends
+ * of the newly queued messages and counts the new messages in the campaign's statistics. Returns
+ * whether this delivery should go on with the next page.
+ */
+async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sender): Promise<boolean> {
+  const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, sender);
+  const { inserted, advanced, done } = await recordPage(db, run, sender.campaign, page);
+
+  const sends = inserted.queued.map((messageId) => ({
+    body: { kind: "send" as const, projectId: run.projectId, messageId, campaignId: run.campaignId, runId: run.id },
+  }));
+  for (let i = 0; i < sends.length; i += SEND_BATCH_LIMIT)
+    await env.SENDS.sendBatch(sends.slice(i, i + SEND_BATCH_LIMIT));
+  const created = (ids: string[], to: "queued" | "skipped"): Transition[] =>
+    ids.map((messageId) => ({
+      messageId,
+      projectId: run.projectId,
+      campaignId: run.campaignId,
+      runId: run.id,
+      from: null,
+      to,
+    }));
+  await afterTransitions(
+    env,
+    db,
+    [...created(inserted.queued, "queued"), ...created(inserted.skipped, "skipped")],
+    log,
+  );
+
+  if (!advanced) return false; // another delivery of this page moved on first; it continues the chain
+  if (done) await completeRuns(db, [run.id]);
+  return !done;
+}
+
+/**
+ * A fan-out job: up to PAGES_PER_JOB pages (each re-reads the run, so a pause or cancel stops it
+ * at the next page), then hands the rest to a new job. Each page makes about a dozen subrequests
+ * (D1 reads and one batch, five sendBatch calls, one stats RPC), so a jobs batch of 10 fan-out
+ * jobs stays under 500 subrequests, half of the 1,000 an invocation may make; the time budget
+ * keeps one job from holding its invocation long whatever the pages cost.
+ */
+export async function fanoutPage(env: Env, db: Db, log: Logger, job: RunFanoutJob) {
+  const started = Date.now();
+  let sender: Sender | null = null;
+  for (let page = 0; page < PAGES_PER_JOB; page++) {
+    const run = await getRun(db, job.projectId, job.runId);
+    if (run?.status !== "fanning_out") return;
+    sender ??= await loadSender(db, run);
+    if (!sender || !(await onePage(env, db, log, run, sender))) return;
+    if (Date.now() - started > JOB_BUDGET_MS) break;
+  }
+  await enqueueRunJob(env, job);
+}

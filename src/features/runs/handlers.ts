@@ -1,0 +1,100 @@
+import { and, eq, gt } from "drizzle-orm";
+import { backoffSeconds } from "../../consumers/sends";
+import type { Db } from "../../platform/db/client";
+import { messages } from "../../platform/db/schema";
+import type { Logger } from "../../platform/log";
+import { afterTransitions } from "../delivery/after-transitions";
+import { skipCancelled } from "./cancelled";
+import { fanoutPage } from "./fanout";
+import { enqueueRunJob, type RunCancelJob, type RunJob, type RunRequeueJob, type RunStartJob } from "./jobs";
+import { getRun, moveRun, runCampaign } from "./store";
+import { templateGate } from "./template-gate";
+
+interface Deps {
+  env: Env;
+  db: Db;
+  log: Logger;
+}
+
+// Pages of queued messages a resume re-enqueues or a cancel skips per job.
+export const CONTROL_PAGE_SIZE = 500;
+
+/**
+ * A due scheduled run, or a waiting run whose template may have been reviewed: the template
+ * decides whether it fans out now, keeps waiting, or fails.
+ */
+async function start(job: RunStartJob, { env, db }: Deps) {
+  const run = await getRun(db, job.projectId, job.runId);
+  if (!run || (run.status !== "scheduled" && run.status !== "waiting_template")) return;
+  const campaign = await runCampaign(db, run.projectId, run.campaignId);
+  const now = Date.now();
+  if (!campaign) {
+    await moveRun(db, run.id, [run.status], "failed", {
+      statusReason: "the campaign no longer exists",
+      finishedAt: now,
+    });
+    return;
+  }
+  const gate = templateGate(campaign);
+  if (gate.status === "waiting_template") {
+    if (run.status !== "waiting_template" || run.statusReason !== gate.reason)
+      await moveRun(db, run.id, [run.status], "waiting_template", { statusReason: gate.reason });
+    return;
+  }
+  if (gate.status === "failed") {
+    await moveRun(db, run.id, [run.status], "failed", { statusReason: gate.reason, finishedAt: now });
+    return;
+  }
+  const moved = await moveRun(db, run.id, [run.status], "fanning_out", { statusReason: null, startedAt: now });
+  if (moved) await enqueueRunJob(env, { kind: "run-fanout", runId: run.id, projectId: run.projectId });
+}
+
+/** Re-enqueues a resumed run's queued messages, a page per job, in message id order. */
+async function requeue(job: RunRequeueJob, { env, db }: Deps) {
+  const run = await getRun(db, job.projectId, job.runId);
+  if (!run || (run.status !== "sending" && run.status !== "fanning_out")) return;
+  const rows = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.runId, run.id), eq(messages.status, "queued"), gt(messages.id, job.after)))
+    .orderBy(messages.id)
+    .limit(CONTROL_PAGE_SIZE)
+    .all();
+  for (let i = 0; i < rows.length; i += 100) {
+    await env.SENDS.sendBatch(
+      rows.slice(i, i + 100).map((m) => ({
+        body: { kind: "send", projectId: run.projectId, messageId: m.id, campaignId: run.campaignId, runId: run.id },
+      })),
+    );
+  }
+  const last = rows.at(-1);
+  if (rows.length === CONTROL_PAGE_SIZE && last) await enqueueRunJob(env, { ...job, after: last.id });
+}
+
+/** Skips a cancelled run's queued messages, a page per job, until none is left. */
+async function cancel(job: RunCancelJob, { env, db, log }: Deps) {
+  const run = await getRun(db, job.projectId, job.runId);
+  if (run?.status !== "cancelled") return;
+  const transitions = await skipCancelled(db, { runId: run.id, limit: CONTROL_PAGE_SIZE });
+  await afterTransitions(env, db, transitions, log);
+  if (transitions.length === CONTROL_PAGE_SIZE) await enqueueRunJob(env, job);
+}
+
+const RUN_HANDLERS = {
+  "run-start": start,
+  "run-fanout": (job, deps) => fanoutPage(deps.env, deps.db, deps.log, job),
+  "run-requeue": requeue,
+  "run-cancel": cancel,
+} satisfies { [K in RunJob["kind"]]: (job: Extract<RunJob, { kind: K }>, deps: Deps) => Promise<void> };
+
+/** The jobs-queue handler for every run job kind: acks when done, retries with backoff on failure. */
+export async function handleRunJob(message: Message<RunJob>, deps: Deps) {
+  const job = message.body;
+  try {
+    await (RUN_HANDLERS[job.kind] as (job: RunJob, deps: Deps) => Promise<void>)(job, deps);
+    message.ack();
+  } catch (err) {
+    deps.log.error("run job failed; will retry", { kind: job.kind, runId: job.runId, err });
+    message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+  }
+}

@@ -1,0 +1,65 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import type { TemplateMessage } from "../../whatsapp/provider";
+import { newMessageId } from "../messages/store";
+import type { FanoutPage } from "./fanout";
+import type { RunRow } from "./schemas";
+
+/**
+ * Every run of a retry chain: the first run and all retries descending from it. A number that
+ * succeeded (or is still on its way) in any of them is never sent again by a retry.
+ */
+async function chainOf(db: Db, runId: string): Promise<string[]> {
+  const rows = await db.all<{ id: string }>(
+    sql`WITH RECURSIVE up(id, retry_of) AS (
+          SELECT id, retry_of FROM runs WHERE id = ${runId}
+          UNION SELECT r.id, r.retry_of FROM runs r JOIN up ON r.id = up.retry_of),
+        down(id) AS (
+          SELECT id FROM up WHERE retry_of IS NULL
+          UNION SELECT r.id FROM runs r JOIN down ON r.retry_of = down.id)
+        SELECT id FROM down`,
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The source run's messages a retry re-sends: failed with an error classified retryable (they
+ * exhausted their attempts), and whose number has no message queued, sending, sent, delivered or
+ * read in any run of the chain. Each NOT EXISTS is a probe of the unique (run_id, number) index.
+ */
+function candidates(sourceRunId: string, chain: string[], afterId: string): SQL {
+  return sql`FROM messages m LEFT JOIN contacts c ON c.project_id = m.project_id AND c.number = m.number
+    WHERE m.run_id = ${sourceRunId} AND m.status = 'failed' AND m.error_class = 'retryable' AND m.id > ${afterId}
+      AND NOT EXISTS (
+        SELECT 1 FROM messages o
+        WHERE o.run_id IN (SELECT value FROM json_each(${JSON.stringify(chain)})) AND o.number = m.number
+          AND o.status IN ('queued', 'sending', 'sent', 'delivered', 'read'))`;
+}
+
+/** Whether retrying `run` would send anything. */
+export async function hasRetryCandidates(db: Db, run: RunRow): Promise<boolean> {
+  const chain = await chainOf(db, run.id);
+  const row = await db.get<{ one: number } | undefined>(sql`SELECT 1 AS one ${candidates(run.id, chain, "")} LIMIT 1`);
+  return row !== undefined;
+}
+
+/**
+ * One page of a retry run: the next candidates of its source run in message id order, each
+ * re-sent with the payload it was built with (an opted-out contact is skipped now instead).
+ */
+export async function retryPage(db: Db, run: RunRow, limit: number): Promise<FanoutPage> {
+  const source = run.retryOf as string;
+  const cursor = run.cursor as { after?: unknown } | null;
+  const after = typeof cursor?.after === "string" ? cursor.after : "";
+  const chain = await chainOf(db, run.id);
+  const rows = await db.all<{ id: string; number: string; payload: string | null; opted_out: number | null }>(
+    sql`SELECT m.id, m.number, m.payload, c.opted_out ${candidates(source, chain, after)} ORDER BY m.id LIMIT ${limit}`,
+  );
+  const recipients = rows.map((row) => {
+    const payload = row.payload ? (JSON.parse(row.payload) as TemplateMessage) : null;
+    const skipReason = row.opted_out === 1 ? "opted_out" : payload ? null : "missing_payload";
+    return { id: newMessageId(), number: row.number, payload: skipReason ? null : payload, skipReason };
+  });
+  const last = rows.at(-1);
+  return { recipients, next: rows.length === limit && last ? { audience: 0, after: last.id } : null };
+}

@@ -1,0 +1,61 @@
+import type { Counts, StatsEntry } from "../../durable-objects/campaign-stats";
+import type { Transition } from "../messages/status";
+import { addDeltas, deltasOf } from "./deltas";
+
+/**
+ * The run a message without a run id counts under. API campaigns send one message per request and
+ * have no runs, so all their counters sit under this one key; broadcast runs have generated ids
+ * (`run_…`), which can never be this.
+ */
+export const API_RUN_ID = "api";
+
+/** The CampaignStats object of a campaign (one per campaign id). */
+export function campaignStats(env: Pick<Env, "CAMPAIGN_STATS">, campaignId: string) {
+  return env.CAMPAIGN_STATS.get(env.CAMPAIGN_STATS.idFromName(campaignId));
+}
+
+/**
+ * Sums the transitions' deltas (src/stats/deltas.ts) per campaign and run, then makes ONE RPC
+ * (`addMany`) per campaign whose counters move, all campaigns in parallel. Transitions without a
+ * campaign are not counted anywhere, and a batch that moves no counter makes no call.
+ *
+ * Callers pass real transitions only (what applyStatus and the inserts return); a replayed webhook
+ * already yields no transition there, so nothing is deduplicated here.
+ *
+ * Every campaign is attempted even when another's call fails; the failures are then thrown
+ * together as one AggregateError.
+ */
+export async function recordStats(env: Pick<Env, "CAMPAIGN_STATS">, transitions: Transition[]): Promise<void> {
+  const byCampaign = new Map<string, Map<string, Partial<Counts>>>();
+  for (const transition of transitions) {
+    if (!transition.campaignId) continue;
+    const deltas = deltasOf(transition);
+    if (Object.keys(deltas).length === 0) continue;
+    let runs = byCampaign.get(transition.campaignId);
+    if (!runs) {
+      runs = new Map();
+      byCampaign.set(transition.campaignId, runs);
+    }
+    const runId = transition.runId ?? API_RUN_ID;
+    runs.set(runId, addDeltas(runs.get(runId) ?? {}, deltas));
+  }
+
+  const campaigns = [...byCampaign];
+  const results = await Promise.allSettled(
+    campaigns.map(([campaignId, runs]) => {
+      const entries: StatsEntry[] = [...runs].map(([runId, deltas]) => ({ runId, deltas }));
+      return campaignStats(env, campaignId).addMany(entries);
+    }),
+  );
+  const failures = results.flatMap((result, i) =>
+    result.status === "rejected" ? [{ campaignId: campaigns[i]?.[0], reason: result.reason as unknown }] : [],
+  );
+  if (failures.length > 0) {
+    throw new AggregateError(
+      failures.map((f) => f.reason),
+      `campaign stats not recorded for ${failures.length} of ${campaigns.length} campaigns: ${failures
+        .map((f) => f.campaignId)
+        .join(", ")}`,
+    );
+  }
+}

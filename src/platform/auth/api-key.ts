@@ -1,0 +1,122 @@
+import { eq } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import { sha256Hex } from "../crypto";
+import { createDb, type Db } from "../db/client";
+import { apiKeys } from "../db/schema";
+import { ApiError } from "../errors";
+import type { AppEnv, Principal, Role } from "../http/context";
+
+interface CachedKey {
+  principal: Principal | null; // null: unknown or revoked
+  lastUsedAt: number | null;
+  expiresAt: number;
+}
+
+// Keys are looked up on every request, and D1's primary may be a continent away, so an isolate
+// remembers a key briefly. The price: a key revoked in another isolate keeps working there for up
+// to KEY_CACHE_TTL_MS. The isolate that handles the revocation forgets the key at once.
+export const KEY_CACHE_TTL_MS = 30_000;
+// last_used_at is a hint for people auditing keys, not an access log: write it at most this often.
+const LAST_USED_RESOLUTION_MS = 60_000;
+const keyCache = new Map<string, CachedKey>();
+const MAX_CACHED_KEYS = 10_000;
+
+export function forgetKeyHash(hash: string) {
+  keyCache.delete(hash);
+}
+
+async function lookup(db: Db, hash: string, now: number): Promise<CachedKey> {
+  const cached = keyCache.get(hash);
+  if (cached && cached.expiresAt > now) return cached;
+  const row = await db
+    .select({
+      id: apiKeys.id,
+      projectId: apiKeys.projectId,
+      role: apiKeys.role,
+      revokedAt: apiKeys.revokedAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+    })
+    .from(apiKeys)
+    .where(eq(apiKeys.hash, hash))
+    .get();
+  const entry: CachedKey = {
+    principal: row && row.revokedAt === null ? { projectId: row.projectId, keyId: row.id, role: row.role } : null,
+    lastUsedAt: row?.lastUsedAt ?? null,
+    expiresAt: now + KEY_CACHE_TTL_MS,
+  };
+  if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
+  keyCache.set(hash, entry);
+  return entry;
+}
+
+/** The key from `Authorization` (raw or `Bearer <key>`), else the `apiKey` field of a JSON body. */
+async function presentedKey(
+  c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0],
+  allowQuery: boolean,
+): Promise<string | null> {
+  const header = c.req.header("authorization")?.trim();
+  if (header) return header.replace(/^Bearer\s+/i, "").trim() || null;
+  if (allowQuery) return c.req.query("apiKey") || null;
+  const contentType = c.req.header("content-type") ?? "";
+  if (c.req.method !== "GET" && /json/i.test(contentType)) {
+    try {
+      const body: unknown = await c.req.json();
+      if (body && typeof body === "object" && "apiKey" in body && typeof body.apiKey === "string") return body.apiKey;
+    } catch {
+      // Malformed JSON is reported by the validator with its own error.
+    }
+  }
+  return null;
+}
+
+/**
+ * `allowQuery`: also accept `?apiKey=`, for WebSocket routes (browsers cannot set headers there).
+ * A key in a URL may end up in logs, so only routes that need it allow it, and the header wins.
+ */
+const apiKeyMiddleware = (allowQuery: boolean) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const key = await presentedKey(c, allowQuery);
+    if (!key) {
+      throw new ApiError(
+        "unauthorized",
+        "an API key is required: send it as `Authorization: Bearer <key>` or as `apiKey` in the JSON body",
+        {
+          headers: { "WWW-Authenticate": 'Bearer realm="api"' },
+        },
+      );
+    }
+    const now = Date.now();
+    const hash = await sha256Hex(key);
+    const entry = await lookup(c.var.db, hash, now);
+    if (!entry.principal) throw new ApiError("unauthorized", "the API key is unknown or has been revoked");
+    if (entry.lastUsedAt === null || now - entry.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+      entry.lastUsedAt = now;
+      const keyId = entry.principal.keyId;
+      // A fresh client on the raw binding: this write happens after the answer and is not one the
+      // request waits on (the benchmark counts those).
+      c.executionCtx.waitUntil(
+        createDb(c.env.DB)
+          .update(apiKeys)
+          .set({ lastUsedAt: now })
+          .where(eq(apiKeys.id, keyId))
+          .run()
+          .catch((err: unknown) => c.var.log.warn("last_used_at update failed", { err })),
+      );
+    }
+    c.set("principal", entry.principal);
+    await next();
+  });
+
+export const requireApiKey = apiKeyMiddleware(false);
+export const requireApiKeyOrQuery = apiKeyMiddleware(true);
+
+const RANK: Record<Role, number> = { sender: 1, manager: 2 };
+
+export const requireRole = (role: Role) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const have = c.var.principal.role;
+    if (RANK[have] < RANK[role]) {
+      throw new ApiError("forbidden", `this action needs a ${role} key; the key used has the ${have} role`);
+    }
+    await next();
+  });

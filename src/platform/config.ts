@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { isValidEncryptionKey } from "../whatsapp/credentials";
+
+/** A comma-separated list of keywords, upper-cased, without blanks or repeats. */
+const keywordList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((list) => [
+      ...new Set(
+        list
+          .split(",")
+          .map((k) => k.trim().toUpperCase())
+          .filter(Boolean),
+      ),
+    ]);
+
+// Vars and secrets are read here and nowhere else, so a misconfigured deployment fails with
+// one clear message instead of odd behaviour deep in a handler.
+const ConfigSchema = z.object({
+  WHATSAPP_PROVIDER: z.enum(["sandbox", "meta"]).default("sandbox"),
+  GRAPH_API_BASE_URL: z.url().default("https://graph.facebook.com"),
+  GRAPH_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, "must look like v26.0")
+    .default("v26.0"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  MAX_SEND_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  // Benchmarks only: report D1 round trips per request in an X-D1-Round-Trips header.
+  DEBUG_D1_COUNT: z
+    .enum(["0", "1"])
+    .default("0")
+    .transform((v) => v === "1"),
+  // Whole inbound text messages (trimmed, any case) that opt a contact out of or back into
+  // marketing; comma-separated. A word in both lists opts out.
+  OPT_OUT_KEYWORDS: keywordList("STOP,UNSUBSCRIBE"),
+  OPT_IN_KEYWORDS: keywordList("START"),
+  ADMIN_TOKEN: z.string().min(16, "must be set (wrangler secret put ADMIN_TOKEN) and at least 16 characters"),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine(
+      isValidEncryptionKey,
+      "must be 32 random bytes in base64 (openssl rand -base64 32 | wrangler secret put ENCRYPTION_KEY)",
+    ),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+const cache = new WeakMap<object, Config>();
+
+export function readConfig(env: Env): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid Worker configuration: ${problems}`);
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}

@@ -1,0 +1,44 @@
+import { expect } from "vitest";
+import { call, createProject, type TestProject } from "../helpers";
+
+export const SEND_PATH = "/campaign/t1/api/v2";
+
+export interface Setup extends TestProject {
+  campaignName: string;
+  templateId: string;
+}
+
+/** A project with the tags/attributes the reference examples use, a template and a live campaign. */
+export async function setup(
+  template: Record<string, unknown> = {},
+  options: { campaignName?: string; tags?: string[]; attributes?: string[] } = {},
+): Promise<Setup> {
+  const p = await createProject();
+  for (const name of options.tags ?? ["vip"]) {
+    expect((await call("POST", "/v1/tags", { key: p.manager, body: { name } })).status).toBe(201);
+  }
+  for (const name of options.attributes ?? ["city"]) {
+    expect((await call("POST", "/v1/attributes", { key: p.manager, body: { name } })).status).toBe(201);
+  }
+  const created = await call("POST", "/v1/templates", {
+    key: p.manager,
+    body: {
+      name: "order_update",
+      language: "en_US",
+      category: "UTILITY",
+      body: { text: "Hi {{1}}, your order {{2}} is on its way." },
+      ...template,
+    },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const campaignName = options.campaignName ?? "order_updates";
+  const campaign = await call("POST", "/v1/api-campaigns", {
+    key: p.manager,
+    body: { name: campaignName, templateId: created.body.id },
+  });
+  expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
+  return { ...p, campaignName, templateId: created.body.id };
+}
+
+export const send = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  call("POST", SEND_PATH, { body, headers });

@@ -1,0 +1,139 @@
+import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { beforeEach, describe, expect, it } from "vitest";
+import { addMembersStatements, ROWS_PER_STATEMENT } from "../../src/features/audiences/bulk";
+import { type AudienceTarget, audiencePage, resolveAudiences } from "../../src/features/audiences/members";
+import { rows, upsertOk } from "../contacts/contacts.helpers";
+import { createProject, db, type TestProject } from "../helpers";
+import { createAudienceOk, numbers } from "./audiences.helpers";
+
+let p: TestProject;
+beforeEach(async () => {
+  p = await createProject("audience units");
+});
+
+const pkOf = async (id: string) =>
+  (await rows<{ pk: number }>("SELECT pk FROM audiences WHERE project_id = ? AND id = ?", p.id, id))[0]?.pk;
+
+describe("resolveAudiences", () => {
+  beforeEach(async () => {
+    await createAudienceOk(p.manager, { id: "shoppers", name: "Frequent Shoppers" });
+    await createAudienceOk(p.manager, { id: "leads", name: "Leads", filter: { source: "Website lead" } });
+    // An id that is also another audience's name: the id wins.
+    await createAudienceOk(p.manager, { id: "Leads", name: "Capital leads" });
+  });
+
+  it("`all` means every contact, whatever else is named", async () => {
+    expect(await resolveAudiences(db(), p.id, ["shoppers", "all", "nope"])).toEqual({
+      targets: [{ kind: "all" }],
+      unknown: [],
+    });
+  });
+
+  it("resolves ids to lists and segments, names when no id matches, once each", async () => {
+    const shoppers = await pkOf("shoppers");
+    const leads = await pkOf("leads");
+    const result = await resolveAudiences(db(), p.id, ["shoppers", "Frequent Shoppers", "leads", "shoppers", "nope"]);
+    expect(result).toEqual({
+      targets: [
+        { kind: "list", pk: shoppers, id: "shoppers" },
+        { kind: "segment", pk: leads, id: "leads", filter: { source: "Website lead" } },
+      ],
+      unknown: ["nope"],
+    });
+  });
+
+  it("an id wins over another audience's identical name", async () => {
+    const result = await resolveAudiences(db(), p.id, ["Leads"]);
+    expect(result.targets).toEqual([{ kind: "list", pk: await pkOf("Leads"), id: "Leads" }]);
+  });
+
+  it("another project's ids and names are unknown", async () => {
+    const other = await createProject("other");
+    expect(await resolveAudiences(db(), other.id, ["shoppers", "Frequent Shoppers"])).toEqual({
+      targets: [],
+      unknown: ["shoppers", "Frequent Shoppers"],
+    });
+  });
+
+  it("nothing named resolves to nothing", async () => {
+    expect(await resolveAudiences(db(), p.id, [])).toEqual({ targets: [], unknown: [] });
+  });
+});
+
+describe("audiencePage", () => {
+  async function walk(target: AudienceTarget, projectId = p.id, limit = 2) {
+    const seen: string[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await audiencePage(db(), projectId, target, after, limit);
+      expect(page.length).toBeLessThanOrEqual(limit);
+      if (page.length === 0) return seen;
+      seen.push(...page.map((c) => c.number));
+      after = page.at(-1)?.id ?? after;
+    }
+  }
+
+  it("pages through all of a project's contacts, and only its own", async () => {
+    const other = await createProject("other");
+    await upsertOk(other.manager, { number: "+919999999999" });
+    for (const number of numbers(5)) await upsertOk(p.manager, { number });
+    expect(await walk({ kind: "all" })).toEqual(numbers(5));
+  });
+
+  it("pages through a list's members only, with their opt-out", async () => {
+    await upsertOk(p.manager, { number: "+919999999999" });
+    await createAudienceOk(p.manager, { id: "l", name: "L", contacts: numbers(5).map((number) => ({ number })) });
+    await upsertOk(p.manager, { number: numbers(1, 3)[0] as string, optedOut: true }, 200);
+    const target: AudienceTarget = { kind: "list", pk: (await pkOf("l")) as number, id: "l" };
+    expect(await walk(target)).toEqual(numbers(5));
+    const page = await audiencePage(db(), p.id, target, 0, 10);
+    expect(page.filter((c) => c.optedOut).map((c) => c.number)).toEqual(numbers(1, 3));
+    // The same pk named under another project reads nothing.
+    const other = await createProject("other");
+    expect(await audiencePage(db(), other.id, target, 0, 10)).toEqual([]);
+  });
+
+  it("pages through a segment as it is now", async () => {
+    for (const [i, number] of numbers(5).entries()) {
+      await upsertOk(p.manager, { number, source: i % 2 === 0 ? "Website lead" : "Shop" });
+    }
+    const target: AudienceTarget = { kind: "segment", pk: 0, id: "s", filter: { source: "Website lead" } };
+    const [n0, , n2, , n4] = numbers(5);
+    expect(await walk(target)).toEqual([n0, n2, n4]);
+  });
+});
+
+describe("addMembersStatements", () => {
+  it(`writes more than ${ROWS_PER_STATEMENT} members as several statements in one batch`, async () => {
+    await createAudienceOk(p.manager, { id: "bulk", name: "Bulk" });
+    const pk = (await pkOf("bulk")) as number;
+    const members = numbers(1201).map((number, i) => ({ number, name: i === 0 ? "First" : null, source: "CSV" }));
+    const statements = addMembersStatements(db(), p.id, pk, members);
+    // Contacts and memberships, for each of three chunks.
+    expect(statements).toHaveLength(6);
+    await db().batch(statements as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    expect(await rows("SELECT count(*) AS n FROM audience_members WHERE audience_pk = ?", pk)).toEqual([{ n: 1201 }]);
+    expect(await rows("SELECT count(*) AS n FROM contacts WHERE project_id = ? AND source = 'CSV'", p.id)).toEqual([
+      { n: 1201 },
+    ]);
+    // Again, with a scalar subquery for the pk and other details: nothing is duplicated, a given
+    // name replaces the stored one, an omitted one keeps it.
+    const again = members.map((m, i) => ({ number: m.number, name: i === 1 ? "Second" : null }));
+    const byQuery = sql`(SELECT pk FROM audiences WHERE project_id = ${p.id} AND id = 'bulk')`;
+    await db().batch(addMembersStatements(db(), p.id, byQuery, again) as unknown as [BatchItem<"sqlite">]);
+    expect(await rows("SELECT count(*) AS n FROM audience_members WHERE audience_pk = ?", pk)).toEqual([{ n: 1201 }]);
+    const [first, second] = numbers(2);
+    expect(
+      await rows(
+        "SELECT number, name, source FROM contacts WHERE number IN (?, ?) AND project_id = ? ORDER BY number",
+        first,
+        second,
+        p.id,
+      ),
+    ).toEqual([
+      { number: first, name: "First", source: "CSV" },
+      { number: second, name: "Second", source: "CSV" },
+    ]);
+  });
+});

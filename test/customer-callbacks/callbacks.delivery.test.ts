@@ -1,0 +1,463 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import {
+  CALLBACK_TIMEOUT_MS,
+  deliverCallback,
+  MAX_CALLBACK_ATTEMPTS,
+  signCallback,
+} from "../../src/features/customer-callbacks/deliver";
+import { ENDPOINT_CACHE_TTL_MS } from "../../src/features/customer-callbacks/endpoint";
+import { type CallbackJob, enqueueCallbacks } from "../../src/features/customer-callbacks/enqueue";
+import type { Transition } from "../../src/features/messages/status";
+import worker from "../../src/index";
+import type { ReceivedHook } from "../../standin/hooks-receiver";
+import { call, db } from "../helpers";
+import { newProject } from "../support";
+
+const HOOKS = "https://hooks.example.test";
+const JOBS_QUEUE = "wa-campaigns-jobs";
+const T0 = Date.UTC(2026, 4, 1, 10, 0, 0);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** A project whose callbacks go to the fake receiver at /<key>/<path>. */
+async function projectWithEndpoint(path: string) {
+  const project = await newProject();
+  const key = crypto.randomUUID();
+  const result = await call("PUT", "/v1/callback", { key: project.manager, body: { url: `${HOOKS}/${key}/${path}` } });
+  expect(result.status, JSON.stringify(result.body)).toBe(201);
+  return { project, key, secret: result.body.secret as string };
+}
+
+async function received(key: string): Promise<ReceivedHook[]> {
+  const response = await fetch(`${HOOKS}/__received/${key}`);
+  expect(response.status).toBe(200);
+  return response.json();
+}
+
+let seq = 0;
+function transition(projectId: string, overrides: Partial<Transition> = {}): Transition {
+  seq += 1;
+  return {
+    messageId: `msg_${String(seq).padStart(6, "0")}${crypto.randomUUID().replaceAll("-", "").slice(0, 18)}`,
+    projectId,
+    campaignId: "cmp_000000000001aaaaaaaaaaaa",
+    runId: null,
+    from: "sent",
+    to: "delivered",
+    ...overrides,
+  };
+}
+
+/** Runs what enqueueCallbacks would put on the queue, with sendBatch captured instead of sent. */
+async function enqueued(transitions: Transition[], now = T0): Promise<CallbackJob[][]> {
+  const sendBatch = vi.spyOn(env.JOBS, "sendBatch").mockResolvedValue(undefined as never);
+  await enqueueCallbacks(env, db(), transitions, { now: () => now });
+  const calls = sendBatch.mock.calls.map(([batch]) => [...batch].map((m) => m.body as CallbackJob));
+  sendBatch.mockRestore();
+  return calls;
+}
+
+/** The job enqueueCallbacks makes for one transition. */
+async function jobFor(t: Transition): Promise<CallbackJob> {
+  const [[job] = []] = await enqueued([t]);
+  expect(job).toBeDefined();
+  return job as CallbackJob;
+}
+
+/**
+ * One jobs-queue batch through the Worker's real queue handler. The test batch's result lists the
+ * retried messages but not the delays asked for, so each message's retry is spied on for those:
+ * `retried` is every retry call, in order, as { msgId, delaySeconds }.
+ */
+async function consume(bodies: unknown[], attempts = 1) {
+  const batch = createMessageBatch(
+    JOBS_QUEUE,
+    bodies.map((body, i) => ({ id: `job-${i}`, timestamp: new Date(T0), attempts, body })),
+  );
+  const retried: { msgId: string; delaySeconds: number | undefined }[] = [];
+  for (const message of batch.messages) {
+    const retry = message.retry.bind(message);
+    vi.spyOn(message, "retry").mockImplementation((options) => {
+      retried.push({ msgId: message.id, delaySeconds: options?.delaySeconds });
+      retry(options);
+    });
+  }
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return { ...(await getQueueResult(batch, ctx)), retried };
+}
+
+/** The documented recipe (src/callbacks/deliver.ts), written with WebCrypto. */
+async function verifyWithRecipe(hook: ReceivedHook, secret: string): Promise<boolean> {
+  const timestamp = hook.headers["x-campaign-timestamp"] ?? "";
+  const signature = hook.headers["x-campaign-signature"] ?? "";
+  if (!/^\d+$/.test(timestamp)) return false;
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestamp}.${hook.body}`));
+  const expected = `sha256=${[...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  const a = new TextEncoder().encode(expected);
+  const b = new TextEncoder().encode(signature);
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
+}
+
+const logged = (spy: MockInstance) => spy.mock.calls.map((c) => JSON.parse(c[0] as string));
+
+describe("enqueueCallbacks", () => {
+  it("puts one job per transition on JOBS, with the exact event, for projects with an endpoint", async () => {
+    const { project } = await projectWithEndpoint("ok");
+    const other = await newProject();
+    const recorded = transition(project.id, { from: null, to: "queued", campaignId: null });
+    const sent = transition(project.id, { from: "queued", to: "sent", runId: "run_1" });
+    const failed = transition(project.id, {
+      from: "sent",
+      to: "failed",
+      error: { code: 131026, title: "Message undeliverable", message: "not on WhatsApp" },
+    });
+    const elsewhere = transition(other.id);
+    const batches = await enqueued([recorded, elsewhere, sent, failed]);
+    const at = new Date(T0).toISOString();
+    const base = (t: Transition) => ({
+      id: `${t.messageId}:${t.to}`,
+      event: "message.status",
+      projectId: project.id,
+      messageId: t.messageId,
+      campaignId: t.campaignId,
+      runId: t.runId,
+      status: t.to,
+      previousStatus: t.from,
+      at,
+    });
+    expect(batches).toEqual([
+      [
+        { kind: "callback", projectId: project.id, event: { ...base(recorded), campaignId: null, error: null } },
+        { kind: "callback", projectId: project.id, event: { ...base(sent), runId: "run_1", error: null } },
+        {
+          kind: "callback",
+          projectId: project.id,
+          event: {
+            ...base(failed),
+            status: "failed",
+            previousStatus: "sent",
+            error: { code: 131026, title: "Message undeliverable", message: "not on WhatsApp" },
+          },
+        },
+      ],
+    ]);
+    // The event id is stable: the same transition always gets the same id.
+    expect(batches[0]?.[1]?.event.id).toBe(`${sent.messageId}:sent`);
+  });
+
+  it("sends at most 100 jobs per sendBatch call", async () => {
+    const { project } = await projectWithEndpoint("ok");
+    const transitions = Array.from({ length: 230 }, () => transition(project.id));
+    const batches = await enqueued(transitions);
+    expect(batches.map((b) => b.length)).toEqual([100, 100, 30]);
+    expect(batches.flat().map((j) => j.event.messageId)).toEqual(transitions.map((t) => t.messageId));
+  });
+
+  it("queues nothing for projects without an endpoint, or for no transitions", async () => {
+    const p = await newProject();
+    expect(await enqueued([transition(p.id), transition(p.id, { to: "read", from: "delivered" })])).toEqual([]);
+    expect(await enqueued([])).toEqual([]);
+  });
+
+  it("remembers a project's endpoint for the cache TTL, and forgets it at once on PUT and DELETE", async () => {
+    const { project } = await projectWithEndpoint("ok");
+    const t = transition(project.id);
+    expect((await enqueued([t], T0)).flat()).toHaveLength(1);
+
+    // Removed behind the API's back: this isolate still remembers it until the TTL has passed.
+    await env.DB.prepare("DELETE FROM callback_endpoints WHERE project_id = ?").bind(project.id).run();
+    expect((await enqueued([t], T0 + 1_000)).flat()).toHaveLength(1);
+    expect(await enqueued([t], T0 + ENDPOINT_CACHE_TTL_MS + 1)).toEqual([]);
+
+    // Now remembered as "no endpoint"; a PUT through the API forgets that at once.
+    const later = T0 + ENDPOINT_CACHE_TTL_MS + 2;
+    expect(await enqueued([t], later)).toEqual([]);
+    const put = await call("PUT", "/v1/callback", {
+      key: project.manager,
+      body: { url: `${HOOKS}/${crypto.randomUUID()}/ok` },
+    });
+    expect(put.status).toBe(201);
+    expect((await enqueued([t], later)).flat()).toHaveLength(1);
+
+    // And a DELETE through the API does too.
+    expect((await call("DELETE", "/v1/callback", { key: project.manager })).status).toBe(200);
+    expect(await enqueued([t], later)).toEqual([]);
+  });
+
+  it("through the real jobs queue, ends at the receiver", async () => {
+    const { project, key, secret } = await projectWithEndpoint("ok");
+    const t = transition(project.id, { from: "delivered", to: "read" });
+    await enqueueCallbacks(env, db(), [t]);
+    const hooks = await vi.waitFor(
+      async () => {
+        const list = await received(key);
+        expect(list).toHaveLength(1);
+        return list;
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const hook = hooks[0] as ReceivedHook;
+    expect(hook.status).toBe(200);
+    expect(JSON.parse(hook.body)).toMatchObject({
+      id: `${t.messageId}:read`,
+      status: "read",
+      previousStatus: "delivered",
+    });
+    expect(await verifyWithRecipe(hook, secret)).toBe(true);
+  });
+});
+
+describe("signCallback", () => {
+  it("matches HMAC-SHA256 computed independently (Python's hmac and Node's createHmac give this value)", async () => {
+    expect(await signCallback("whsec_known-answer-secret", 1_700_000_000, '{"id":"msg_1:sent","status":"sent"}')).toBe(
+      "sha256=8930180153faa5d863a0e94df4eea3a456d8d960ad8f8b6d3b825b2758657149",
+    );
+  });
+});
+
+describe("delivering a callback from the jobs queue", () => {
+  it("POSTs the signed event to the URL and acks on 2xx", async () => {
+    const { project, key, secret } = await projectWithEndpoint("ok");
+    const t = transition(project.id);
+    const job = await jobFor(t);
+    const result = await consume([job]);
+    expect(result).toMatchObject({ outcome: "ok", explicitAcks: ["job-0"], retryMessages: [] });
+
+    const hooks = await received(key);
+    expect(hooks).toHaveLength(1);
+    const hook = hooks[0] as ReceivedHook;
+    expect(hook).toMatchObject({ method: "POST", path: `/${key}/ok`, status: 200 });
+    expect(hook.body).toBe(JSON.stringify(job.event));
+    expect(JSON.parse(hook.body)).toEqual({
+      id: `${t.messageId}:delivered`,
+      event: "message.status",
+      projectId: project.id,
+      messageId: t.messageId,
+      campaignId: t.campaignId,
+      runId: null,
+      status: "delivered",
+      previousStatus: "sent",
+      error: null,
+      at: new Date(T0).toISOString(),
+    });
+    expect(hook.headers["content-type"]).toBe("application/json");
+    expect(hook.headers["x-campaign-event-id"]).toBe(`${t.messageId}:delivered`);
+    expect(hook.headers["x-campaign-timestamp"]).toMatch(/^\d{10}$/);
+    expect(hook.headers["x-campaign-signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(await verifyWithRecipe(hook, secret)).toBe(true);
+    // The recipe refuses a changed body, a changed timestamp and another secret.
+    expect(await verifyWithRecipe({ ...hook, body: hook.body.replace("delivered", "read") }, secret)).toBe(false);
+    expect(
+      await verifyWithRecipe(
+        {
+          ...hook,
+          headers: {
+            ...hook.headers,
+            "x-campaign-timestamp": String(Number(hook.headers["x-campaign-timestamp"]) + 1),
+          },
+        },
+        secret,
+      ),
+    ).toBe(false);
+    expect(await verifyWithRecipe(hook, `${secret}x`)).toBe(false);
+  });
+
+  it("signs `<timestamp>.<body>` with the timestamp of the attempt, in Unix seconds", async () => {
+    const { project, key, secret } = await projectWithEndpoint("ok");
+    const job = await jobFor(transition(project.id));
+    const outcome = await deliverCallback(db(), env.ENCRYPTION_KEY, job, { now: () => 1_700_000_000_999 });
+    expect(outcome).toEqual({ kind: "delivered", status: 200 });
+    const [hook] = await received(key);
+    expect(hook?.headers["x-campaign-timestamp"]).toBe("1700000000");
+    expect(hook?.headers["x-campaign-signature"]).toBe(
+      await signCallback(secret, 1_700_000_000, JSON.stringify(job.event)),
+    );
+  });
+
+  it("uses the rotated secret for callbacks queued before the rotation", async () => {
+    const { project, key } = await projectWithEndpoint("ok");
+    const job = await jobFor(transition(project.id));
+    const rotated = await call("PUT", "/v1/callback", {
+      key: project.manager,
+      body: { url: `${HOOKS}/${key}/ok`, rotateSecret: true },
+    });
+    await consume([job]);
+    const [hook] = await received(key);
+    expect(await verifyWithRecipe(hook as ReceivedHook, rotated.body.secret)).toBe(true);
+  });
+
+  it.each([
+    ["a 500", "fail", 500],
+    ["a 404", "status/404", 404],
+    ["a 410", "status/410", 410],
+  ])("retries %s with a backoff delay", async (_label, path, status) => {
+    const { project, key } = await projectWithEndpoint(path);
+    const job = await jobFor(transition(project.id));
+    vi.spyOn(Math, "random").mockReturnValue(0.5);
+    // Attempt 3: the backoff ceiling is 10 s · 2² = 40 s; full jitter at 0.5 gives 20 s.
+    const result = await consume([job], 3);
+    expect(result).toMatchObject({ outcome: "ok", explicitAcks: [], retryMessages: [{ msgId: "job-0" }] });
+    expect(result.retried).toEqual([{ msgId: "job-0", delaySeconds: 20 }]);
+    expect((await received(key)).map((h) => h.status)).toEqual([status]);
+  });
+
+  it("grows the delay with the attempts and keeps it within the jittered ceiling", async () => {
+    const { project } = await projectWithEndpoint("fail");
+    const job = await jobFor(transition(project.id));
+    const delays: number[] = [];
+    vi.spyOn(Math, "random").mockReturnValue(0.999);
+    for (let attempts = 1; attempts < MAX_CALLBACK_ATTEMPTS; attempts++) {
+      const result = await consume([job], attempts);
+      expect(result.retryMessages).toEqual([{ msgId: "job-0" }]);
+      delays.push(result.retried[0]?.delaySeconds as number);
+    }
+    expect(delays).toEqual([10, 20, 40, 80, 160, 320, 639]);
+  });
+
+  it("gives up after the 8th attempt: acks and logs", async () => {
+    const { project, key } = await projectWithEndpoint("fail");
+    const job = await jobFor(transition(project.id));
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const result = await consume([job], MAX_CALLBACK_ATTEMPTS);
+    expect(result).toMatchObject({ outcome: "ok", explicitAcks: ["job-0"], retryMessages: [] });
+    expect(logged(error)).toEqual([
+      {
+        level: "error",
+        msg: "callback given up",
+        queue: JOBS_QUEUE,
+        projectId: project.id,
+        eventId: job.event.id,
+        attempts: MAX_CALLBACK_ATTEMPTS,
+        reason: "HTTP 500",
+        status: 500,
+        time: expect.any(String),
+      },
+    ]);
+    expect(await received(key)).toHaveLength(1);
+  });
+
+  it("succeeds on /flaky across attempts, with the same event id and body each time", async () => {
+    const { project, key, secret } = await projectWithEndpoint("flaky");
+    const job = await jobFor(transition(project.id));
+    const first = await consume([job], 1);
+    expect(first).toMatchObject({ explicitAcks: [], retryMessages: [{ msgId: "job-0" }] });
+    expect(first.retried[0]?.delaySeconds).toBeGreaterThan(0);
+    const second = await consume([job], 2);
+    expect(second).toMatchObject({ explicitAcks: [], retryMessages: [{ msgId: "job-0" }] });
+    expect(second.retried[0]?.delaySeconds).toBeGreaterThan(0);
+    const third = await consume([job], 3);
+    expect(third).toMatchObject({ explicitAcks: ["job-0"], retryMessages: [] });
+
+    const hooks = await received(key);
+    expect(hooks.map((h) => h.status)).toEqual([500, 500, 200]);
+    expect(new Set(hooks.map((h) => h.body))).toEqual(new Set([JSON.stringify(job.event)]));
+    expect(new Set(hooks.map((h) => h.headers["x-campaign-event-id"]))).toEqual(new Set([job.event.id]));
+    for (const hook of hooks) expect(await verifyWithRecipe(hook, secret)).toBe(true);
+  });
+
+  it("does not follow a redirect: it is a failure, retried", async () => {
+    const { project, key } = await projectWithEndpoint("redirect");
+    const job = await jobFor(transition(project.id));
+    const result = await consume([job]);
+    expect(result).toMatchObject({ explicitAcks: [], retryMessages: [{ msgId: "job-0" }] });
+    expect(result.retried[0]?.delaySeconds).toBeGreaterThan(0);
+    // The receiver saw only the redirecting request; /<key>/ok, where it pointed, got nothing.
+    expect((await received(key)).map((h) => [h.path, h.status])).toEqual([[`/${key}/redirect`, 302]]);
+    expect(await deliverCallback(db(), env.ENCRYPTION_KEY, job)).toEqual({
+      kind: "failed",
+      reason: "redirect (HTTP 302), not followed",
+      status: 302,
+    });
+  });
+
+  it("acks without sending when the endpoint was deleted after the job was queued", async () => {
+    const { project, key } = await projectWithEndpoint("ok");
+    const job = await jobFor(transition(project.id));
+    expect((await call("DELETE", "/v1/callback", { key: project.manager })).status).toBe(200);
+    const result = await consume([job]);
+    expect(result).toMatchObject({ outcome: "ok", explicitAcks: ["job-0"], retryMessages: [] });
+    expect(await received(key)).toEqual([]);
+  });
+
+  it("sends to the URL as it is now, not as it was when the job was queued", async () => {
+    const { project, key } = await projectWithEndpoint("fail");
+    const job = await jobFor(transition(project.id));
+    await call("PUT", "/v1/callback", { key: project.manager, body: { url: `${HOOKS}/${key}/ok` } });
+    expect(await consume([job])).toMatchObject({ explicitAcks: ["job-0"], retryMessages: [] });
+    expect((await received(key)).map((h) => h.path)).toEqual([`/${key}/ok`]);
+  });
+
+  it("re-checks the stored URL at send time and sends nothing to a refused one", async () => {
+    const { project } = await projectWithEndpoint("ok");
+    const job = await jobFor(transition(project.id));
+    // Written behind the API's back, as if the rules had changed since the URL was set.
+    await env.DB.prepare("UPDATE callback_endpoints SET url = ? WHERE project_id = ?")
+      .bind("http://169.254.169.254/latest/meta-data/", project.id)
+      .run();
+    const fetcher = vi.fn<typeof fetch>();
+    expect(await deliverCallback(db(), env.ENCRYPTION_KEY, job, { fetch: fetcher })).toEqual({
+      kind: "refused",
+      reason: "must point to a public address, not a private, loopback, link-local or reserved one",
+    });
+    expect(fetcher).not.toHaveBeenCalled();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    expect(await consume([job])).toMatchObject({ explicitAcks: ["job-0"], retryMessages: [] });
+    expect(logged(warn)).toMatchObject([{ msg: "callback dropped: the callback URL is not allowed" }]);
+  });
+
+  it("passes the request options the spec asks for: POST, no redirects, a timeout", async () => {
+    const { project } = await projectWithEndpoint("ok");
+    const job = await jobFor(transition(project.id));
+    const fetcher = vi.fn<typeof fetch>(async () => new Response(null, { status: 204 }));
+    const timeout = vi.spyOn(AbortSignal, "timeout");
+    expect(await deliverCallback(db(), env.ENCRYPTION_KEY, job, { fetch: fetcher })).toEqual({
+      kind: "delivered",
+      status: 204,
+    });
+    expect(fetcher).toHaveBeenCalledTimes(1);
+    const init = fetcher.mock.calls[0]?.[1];
+    expect(init).toMatchObject({ method: "POST", redirect: "manual", body: JSON.stringify(job.event) });
+    expect(timeout).toHaveBeenCalledWith(CALLBACK_TIMEOUT_MS);
+    expect(init?.signal).toBe(timeout.mock.results[0]?.value);
+  });
+
+  it("treats no answer within the timeout as a failure", async () => {
+    const { project } = await projectWithEndpoint("slow");
+    const job = await jobFor(transition(project.id));
+    expect(await deliverCallback(db(), env.ENCRYPTION_KEY, job, { timeoutMs: 50 })).toEqual({
+      kind: "failed",
+      reason: "no answer within the timeout",
+      status: null,
+    });
+  });
+
+  it("retries unknown job kinds after a minute and still delivers the callbacks beside them", async () => {
+    const { project, key } = await projectWithEndpoint("ok");
+    const job = await jobFor(transition(project.id));
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const result = await consume([{ kind: "fan-out", page: 1 }, job, { no: "kind" }]);
+    expect(result).toMatchObject({
+      outcome: "ok",
+      explicitAcks: ["job-1"],
+      retryMessages: [{ msgId: "job-0" }, { msgId: "job-2" }],
+    });
+    expect(result.retried).toEqual([
+      { msgId: "job-0", delaySeconds: 60 },
+      { msgId: "job-2", delaySeconds: 60 },
+    ]);
+    expect(logged(warn)).toMatchObject([{ msg: "no consumer for these job kinds yet; messages retried", count: 2 }]);
+    expect(await received(key)).toHaveLength(1);
+  });
+});

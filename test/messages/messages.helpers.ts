@@ -1,0 +1,64 @@
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import { insertMessageOnce, type NewMessage, newMessageId } from "../../src/features/messages/store";
+import type { TemplateMessage } from "../../src/whatsapp/provider";
+import { SandboxProvider } from "../../src/whatsapp/sandbox";
+import type { WebhookEventMessage } from "../../src/whatsapp/webhook/payload";
+import { call, db } from "../helpers";
+
+/** Records a queued message as the consumers do, returning its id. */
+export async function insertQueuedMessage(database: ReturnType<typeof db>, input: NewMessage) {
+  const id = input.id ?? newMessageId();
+  await insertMessageOnce(database, { ...input, id });
+  return id;
+}
+
+export const templateMessage = (to: string, category: "MARKETING" | "UTILITY" = "UTILITY"): TemplateMessage => ({
+  to,
+  template: { name: "order_update", language: "en_US", category },
+  body: ["Asha", "#1042"],
+});
+
+/** A queued message row, as the send endpoints will create them, and its job on the sends queue. */
+export async function queueMessage(projectId: string, to: string, category: "MARKETING" | "UTILITY" = "UTILITY") {
+  const id = await insertQueuedMessage(db(), {
+    projectId,
+    number: to,
+    templateId: null,
+    payload: templateMessage(to, category),
+  });
+  await env.SENDS.send({ kind: "send", projectId, messageId: id });
+  return id;
+}
+
+/** Polls `read` until `done` holds; queues and their delays make outcomes arrive later. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    value = await read();
+  }
+  expect(done(value), `condition not reached; last value: ${JSON.stringify(value)}`).toBe(true);
+  return value;
+}
+
+/** A sandbox provider at time 0 whose scheduled status webhooks are recorded in `sent`, not queued. */
+export function recordingSandbox() {
+  const sent: { body: WebhookEventMessage; delaySeconds?: number }[] = [];
+  const events = { sendBatch: async (batch: typeof sent) => void sent.push(...batch) } as unknown as Queue;
+  const sandbox = new SandboxProvider({
+    projectId: "prj_x",
+    phoneNumberId: "ph",
+    wabaId: "waba",
+    events,
+    now: () => 0,
+  });
+  return { sandbox, sent };
+}
+
+/** A message row as D1 stores it. */
+export const messageRow = (id: string) =>
+  env.DB.prepare("SELECT * FROM messages WHERE id = ?").bind(id).first<Record<string, any>>();
+
+export const getMessage = (key: string, id: string) => call("GET", `/v1/messages/${id}`, { key });

@@ -1,0 +1,105 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import type { CampaignStats } from "../../src/durable-objects/campaign-stats";
+import { campaignStats } from "../../src/features/stats/record";
+import { connectedProject } from "../delivery/pipeline.helpers";
+import { type CallResult, call, createProject, type TestProject } from "../helpers";
+import { eventually } from "../messages/messages.helpers";
+
+export async function ok(result: CallResult | Promise<CallResult>, status: number) {
+  const r = await result;
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+  return r.body;
+}
+
+export const audience = (key: string, id: string, members: string[], name = id) =>
+  ok(
+    call("POST", "/v1/create/audience", { key, body: { id, name, contacts: members.map((number) => ({ number })) } }),
+    201,
+  );
+
+export const group = (key: string, id: string, fields: string[], values: Record<string, string>[]) =>
+  ok(call("POST", "/v1/create/variable/group", { key, body: { id, name: id, fields, values } }), 201);
+
+/** A campaign with two variables of group `users`, created without running it. */
+export async function campaign(key: string, title = `Offer ${crypto.randomUUID().slice(0, 8)}`) {
+  const body = await ok(
+    call("POST", "/v1/create/campaign", {
+      key,
+      body: { title, message: "Hi {users.first_name}, your code is {users.code}.", options: { runImmediately: false } },
+    }),
+    201,
+  );
+  return body.campaign as { campaignId: string; templateName: string; whatsAppTemplatesStatus: string };
+}
+
+export const runCampaign = (key: string, body: unknown) => call("POST", "/v1/run/campaign", { key, body });
+export const getRun = (key: string, runId: string) => call("GET", `/v1/runs/${runId}`, { key });
+export const control = (key: string, runId: string, action: "pause" | "resume" | "cancel" | "retry") =>
+  call("POST", `/v1/runs/${runId}/${action}`, { key });
+
+/** Waits for the run to reach one of `statuses`, through the real queues. */
+export async function runReaches(key: string, runId: string, statuses: string[], timeoutMs = 25_000) {
+  const result = await eventually(
+    () => getRun(key, runId),
+    (r) => statuses.includes(r.body?.run?.status),
+    timeoutMs,
+  );
+  return result.body.run;
+}
+
+export interface MessageRowLite {
+  id: string;
+  number: string;
+  status: string;
+  skip_reason: string | null;
+  error_code: number | null;
+  error_class: string | null;
+}
+
+export async function runMessages(runId: string): Promise<MessageRowLite[]> {
+  const { results } = await env.DB.prepare(
+    "SELECT id, number, status, skip_reason, error_code, error_class FROM messages WHERE run_id = ? ORDER BY number",
+  )
+    .bind(runId)
+    .all<MessageRowLite>();
+  return results;
+}
+
+export const optOut = (projectId: string, number: string) =>
+  env.DB.prepare("UPDATE contacts SET opted_out = 1 WHERE project_id = ? AND number = ?").bind(projectId, number).run();
+
+/** Sandbox project: templates approved at once, statuses played through the events queue. */
+export const sandboxProject = (): Promise<TestProject> => createProject("runs");
+
+/** A project on the Graph API stand-in. */
+export async function metaProject(autoApprove: boolean) {
+  const { p, account } = await connectedProject({ autoApprove, throughput: 1000 });
+  return { p, account };
+}
+
+/** The campaign's CampaignStats object. */
+export const statsObject = (campaignId: string) => campaignStats(env, campaignId);
+
+/** Moves a scheduled run's time into the past inside the object, then fires the object's alarm. */
+export async function fireSchedule(campaignId: string) {
+  const stub = statsObject(campaignId);
+  await runInDurableObject(stub, (_instance: CampaignStats, state) => {
+    state.storage.sql.exec("UPDATE scheduled_runs SET at = ?", Date.now() - 1);
+  });
+  return runDurableObjectAlarm(stub);
+}
+
+/** Counts of a run's message rows by status (skipped by reason), as the per-recipient details list them. */
+export function tally(rows: MessageRowLite[]) {
+  const by = (status: string) => rows.filter((r) => r.status === status).length;
+  return {
+    queuedEver: rows.filter((r) => r.status !== "skipped" || r.skip_reason === "cancelled").length,
+    sent: by("sent") + by("delivered") + by("read"),
+    delivered: by("delivered") + by("read"),
+    read: by("read"),
+    failed: by("failed"),
+    skipped: by("skipped"),
+  };
+}
