@@ -1,6 +1,6 @@
-// Serves the Graph API stand-in (standin/graph-api.ts, one fetch handler) on 127.0.0.1.
+// Serves the Graph API stand-in (standin/graph-api/, one fetch handler) on 127.0.0.1.
 import { createServer } from "node:http";
-import { createGraphStandIn } from "../standin/graph-api.ts";
+import { createGraphStandIn } from "../standin/graph-api/index.ts";
 
 export async function startStandIn(options = {}) {
   const standIn = createGraphStandIn(options);

@@ -1,5 +1,6 @@
 import { csvForm } from "./form.js";
-import { type Call, type FetchLike, send, type Transport } from "./http.js";
+import { type Call, send, type Transport } from "./http.js";
+import { type ChatOptions, transportOf } from "./options.js";
 import type {
   AddContactsRequest,
   ApiCampaignSend,
@@ -41,21 +42,8 @@ import type {
   VariableGroupResponse,
   VariableGroupValuesRequest,
   VariableGroupValuesResponse,
-} from "./types.js";
+} from "./types/index.js";
 
-export interface ChatOptions {
-  /**
-   * Where your deployment of the API answers, e.g. `https://campaigns.example.workers.dev`.
-   * Required: there is no hosted default.
-   */
-  baseUrl: string;
-  /** A fetch to use instead of the global one (tests, proxies, a Worker's service binding). */
-  fetch?: FetchLike;
-  /** Deadline of each call, answer included, in milliseconds (default 30,000). */
-  timeoutMs?: number;
-}
-
-export const DEFAULT_TIMEOUT_MS = 30_000;
 // Largest page the API serves; fewer round trips when the client walks a whole listing.
 const WALK_PAGE_SIZE = 500;
 
@@ -72,27 +60,8 @@ export class Chat {
   readonly #apiKey: string;
 
   constructor(apiKey: string, options: ChatOptions) {
-    if (typeof apiKey !== "string" || apiKey.trim() === "") {
-      throw new TypeError("Chat: an API key is required as the first argument");
-    }
-    const baseUrl = options?.baseUrl;
-    if (typeof baseUrl !== "string" || !/^https?:\/\/[^/]/i.test(baseUrl)) {
-      throw new TypeError(
-        'Chat: options.baseUrl is required: the URL your deployment answers on, e.g. new Chat(key, { baseUrl: "https://campaigns.example.com" })',
-      );
-    }
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new TypeError("Chat: options.timeoutMs must be a positive number of milliseconds");
-    }
-    const fetchImpl = options.fetch ?? globalFetch();
-    this.#apiKey = apiKey.trim();
-    this.#transport = {
-      baseUrl: baseUrl.replace(/\/+$/, ""),
-      fetch: fetchImpl,
-      timeoutMs,
-      authorization: this.#apiKey,
-    };
+    this.#transport = transportOf(apiKey, options);
+    this.#apiKey = this.#transport.authorization;
   }
 
   get baseUrl(): string {
@@ -308,12 +277,4 @@ export class Chat {
       anonymous: true,
     });
   }
-}
-
-function globalFetch(): FetchLike {
-  if (typeof globalThis.fetch !== "function") {
-    throw new TypeError("Chat: this runtime has no global fetch (Node 18+ has one); pass options.fetch");
-  }
-  // Looked up per call, and called on globalThis: browsers reject a fetch detached from window.
-  return (input, init) => globalThis.fetch(input, init);
 }

@@ -1,4 +1,4 @@
-import type { CsvFile } from "./types.js";
+import type { CsvFile } from "./types/index.js";
 
 const DEFAULT_FILENAME = "upload.csv";
 

@@ -2,8 +2,9 @@
 // Runs wherever there is a fetch (Node 18+, browsers, Deno, Workers); it imports nothing else.
 import { Chat } from "./chat.js";
 
-export { Chat, type ChatOptions, DEFAULT_TIMEOUT_MS } from "./chat.js";
+export { Chat } from "./chat.js";
 export { ChatApiError, type ChatErrorCode, type ChatFieldError } from "./errors.js";
 export type { FetchLike } from "./http.js";
-export type * from "./types.js";
+export { type ChatOptions, DEFAULT_TIMEOUT_MS } from "./options.js";
+export type * from "./types/index.js";
 export default Chat;

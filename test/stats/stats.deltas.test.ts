@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Counts } from "../../src/durable-objects/campaign-stats";
+import type { Counts } from "../../src/durable-objects/campaign-stats/counters";
 import { canMove } from "../../src/features/messages/status";
 import type { MessageStatus } from "../../src/features/messages/store";
 import { addDeltas, deltasOf, NOT_ON_WHATSAPP_CODE } from "../../src/features/stats/deltas";

@@ -1,4 +1,4 @@
-import { type Counts, withRates } from "../../src/durable-objects/campaign-stats";
+import { type Counts, withRates } from "../../src/durable-objects/campaign-stats/counters";
 
 export const ZERO: Counts = {
   queued: 0,

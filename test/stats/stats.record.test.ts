@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { StatsEntry } from "../../src/durable-objects/campaign-stats";
+import type { StatsEntry } from "../../src/durable-objects/campaign-stats/counters";
 import { applyStatus, type StatusChange, type Transition } from "../../src/features/messages/status";
 import { API_RUN_ID, recordStats } from "../../src/features/stats/record";
 import { createProject, db } from "../helpers";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { type RunStats, withRates, zeroCounts } from "../../durable-objects/campaign-stats";
+import { type RunStats, withRates, zeroCounts } from "../../durable-objects/campaign-stats/counters";
 
 // The reference document names a campaign's results in PascalCase (Sent, Delivered, Read,
 // SendErrors, DeliveryErrors, NumbersNotOnWhatsApp, read rate, delivery rate); the numbers are the

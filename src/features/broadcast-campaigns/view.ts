@@ -1,4 +1,4 @@
-import type { StatsSnapshot } from "../../durable-objects/campaign-stats";
+import type { StatsSnapshot } from "../../durable-objects/campaign-stats/counters";
 import type { Db } from "../../platform/db/client";
 import { iso } from "../../platform/time";
 import { type RunRow, toRun } from "../runs/schemas";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { RunStats } from "../../durable-objects/campaign-stats";
+import type { RunStats } from "../../durable-objects/campaign-stats/counters";
 import { RUN_STATUSES, type runs } from "../../platform/db/schema";
 import { isoOrNull } from "../../platform/time";
 import { EMPTY_RESULTS, ResultsSchema, toResults } from "../broadcast-campaigns/results";

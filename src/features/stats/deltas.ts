@@ -1,4 +1,4 @@
-import type { Counts } from "../../durable-objects/campaign-stats";
+import type { Counts } from "../../durable-objects/campaign-stats/counters";
 import type { Transition } from "../messages/status";
 import type { MessageStatus } from "../messages/store";
 

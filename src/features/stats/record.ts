@@ -1,4 +1,4 @@
-import type { Counts, StatsEntry } from "../../durable-objects/campaign-stats";
+import type { Counts, StatsEntry } from "../../durable-objects/campaign-stats/counters";
 import type { Transition } from "../messages/status";
 import { addDeltas, deltasOf } from "./deltas";
 

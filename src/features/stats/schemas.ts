@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { COUNTERS, type Counter } from "../../durable-objects/campaign-stats";
+import { COUNTERS, type Counter } from "../../durable-objects/campaign-stats/counters";
 
 const COUNTER_DESCRIPTIONS: Record<Counter, string> = {
   queued: "Messages recorded for sending",

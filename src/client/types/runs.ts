@@ -1,0 +1,82 @@
+// Runs: one sending of a campaign to its audiences, now or at a set time, and its results.
+import type { IsoDate, Page, TimeToRun } from "./common.js";
+
+/** Counts from the campaign's statistics; rates are 0..1. */
+export interface Results {
+  Queued: number;
+  Sent: number;
+  Delivered: number;
+  Read: number;
+  SendErrors: number;
+  DeliveryErrors: number;
+  NumbersNotOnWhatsApp: number;
+  Skipped: number;
+  ReadRate: number;
+  DeliveryRate: number;
+}
+
+export type RunStatus =
+  | "scheduled"
+  | "waiting_template"
+  | "fanning_out"
+  | "sending"
+  | "paused"
+  | "completed"
+  | "cancelled"
+  | "failed";
+
+export interface Run {
+  runId: string;
+  campaignId: string;
+  status: RunStatus;
+  statusReason: string | null;
+  audiences: string[];
+  timeToRun: IsoDate | null;
+  retryOf: string | null;
+  recipients: { queued: number; skipped: number };
+  results: Results;
+  createdAt: IsoDate;
+  startedAt: IsoDate | null;
+  fannedOutAt: IsoDate | null;
+  finishedAt: IsoDate | null;
+}
+
+export interface RunCampaignRequest {
+  campaignId: string;
+  /** Audience ids or unique names, or `["all"]`. */
+  audiences: string[];
+  /** Omitted, null or past: now. */
+  timeToRun?: TimeToRun | null;
+  /** Count who would be sent and who skipped, without sending. */
+  dryRun?: boolean;
+}
+
+export interface RunResponse {
+  status: "success";
+  run: Run;
+}
+
+export interface DryRun {
+  /** Contacts in the audiences, each counted once. */
+  recipients: number;
+  wouldSend: number;
+  /** `missing_variable`: per `group.field`, recipients without a sendable value. */
+  skipped: { opted_out: number; missing_variable: Record<string, number> };
+  templateStatus: string | null;
+}
+
+export interface DryRunResponse {
+  status: "success";
+  dryRun: DryRun;
+}
+
+export interface RetrieveRunsRequest extends Page {
+  campaignId?: string;
+  status?: RunStatus;
+}
+
+export interface RunsResponse {
+  status: "success";
+  runs: Run[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,113 @@
+// A campaign's counters, per run and in total, kept in its CampaignStats object's SQLite: one row
+// per (run, counter) actually moved, so a result read is one small query whatever the number of
+// recipients.
+
+/** Counters a campaign keeps, per run and in total. */
+export const COUNTERS = [
+  "queued",
+  "sent",
+  "delivered",
+  "read",
+  "sendErrors",
+  "deliveryErrors",
+  "notOnWhatsApp",
+  "skipped",
+] as const;
+export type Counter = (typeof COUNTERS)[number];
+export type Counts = Record<Counter, number>;
+
+/**
+ * A run's (or the campaign's) counters with two rates, each a number from 0 to 1 rounded to 4
+ * decimals, and 0 while its denominator is 0:
+ *
+ * - `deliveryRate` = delivered / sent: of the messages WhatsApp accepted, the share that reached
+ *   the phone. Messages that failed before being sent (send errors, not on WhatsApp) are outside
+ *   both numbers.
+ * - `readRate` = read / delivered: of the delivered messages, the share that was read (as far as
+ *   read receipts tell: a recipient who turned them off never counts as read).
+ */
+export interface RunStats extends Counts {
+  deliveryRate: number;
+  readRate: number;
+}
+
+/** What `read()` answers and what every live update sends. */
+export interface StatsSnapshot {
+  total: RunStats;
+  runs: Record<string, RunStats>;
+}
+
+/** One run's deltas, for `addMany`. */
+export interface StatsEntry {
+  runId: string;
+  deltas: Partial<Counts>;
+}
+
+export const zeroCounts = (): Counts => Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Counts;
+
+/** numerator / denominator as 0..1 with 4 decimals; 0 when the denominator is 0. */
+export function rate(numerator: number, denominator: number): number {
+  if (denominator <= 0) return 0;
+  // Clamped: with the delta rules (src/features/stats/deltas.ts) read ≤ delivered ≤ sent always
+  // holds, so the clamp only matters if a caller ever adds deltas that break those rules.
+  return Math.min(1, Math.max(0, Math.round((numerator / denominator) * 10_000) / 10_000));
+}
+
+export function withRates(counts: Counts): RunStats {
+  return {
+    ...counts,
+    deliveryRate: rate(counts.delivered, counts.sent),
+    readRate: rate(counts.read, counts.delivered),
+  };
+}
+
+const isCounter = (name: string): name is Counter => (COUNTERS as readonly string[]).includes(name);
+
+export function createCountersTable(sql: SqlStorage): void {
+  sql.exec(
+    "CREATE TABLE IF NOT EXISTS counters (run_id TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (run_id, name))",
+  );
+}
+
+/**
+ * Adds each entry's deltas to its run's counters, all in one storage transaction (all or none).
+ * Unknown counter names and deltas that are not non-zero integers are ignored; so is an entry whose
+ * runId is not a non-empty string. Returns whether any counter moved.
+ */
+export function addCounts(storage: DurableObjectStorage, entries: StatsEntry[]): boolean {
+  let changed = false;
+  storage.transactionSync(() => {
+    for (const { runId, deltas } of entries) {
+      if (typeof runId !== "string" || runId === "" || deltas === null || typeof deltas !== "object") continue;
+      for (const [name, delta] of Object.entries(deltas)) {
+        if (!isCounter(name) || !Number.isInteger(delta) || delta === 0) continue;
+        storage.sql.exec(
+          "INSERT INTO counters (run_id, name, value) VALUES (?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET value = value + excluded.value",
+          runId,
+          name,
+          delta,
+        );
+        changed = true;
+      }
+    }
+  });
+  return changed;
+}
+
+/** Counters and rates per run and summed over all runs. */
+export function readCounts(sql: SqlStorage): StatsSnapshot {
+  const runCounts: Record<string, Counts> = {};
+  const total = zeroCounts();
+  for (const row of sql.exec<{ run_id: string; name: string; value: number }>(
+    "SELECT run_id, name, value FROM counters",
+  )) {
+    if (!isCounter(row.name)) continue;
+    const run = runCounts[row.run_id] ?? zeroCounts();
+    run[row.name] = row.value;
+    runCounts[row.run_id] = run;
+    total[row.name] += row.value;
+  }
+  const runs: Record<string, RunStats> = {};
+  for (const [runId, counts] of Object.entries(runCounts)) runs[runId] = withRates(counts);
+  return { total: withRates(total), runs };
+}

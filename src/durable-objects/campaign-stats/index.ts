@@ -1,0 +1,101 @@
+// One CampaignStats object per campaign (named by the campaign id): the campaign is the unit of
+// coordination, so its counters, its live sockets and its scheduled runs share one object. The
+// schedule lives here because a storage alarm belongs to one object; one object per campaign lets
+// all of the campaign's runs share its alarm. The class name is the binding's class_name and the
+// name the migrations know it by: renaming it needs a `renamed_classes` deploy migration, and a
+// rename without one would orphan the stored schedules and counters. So it stays `CampaignStats`.
+import { DurableObject } from "cloudflare:workers";
+import {
+  addCounts,
+  type Counts,
+  createCountersTable,
+  readCounts,
+  type StatsEntry,
+  type StatsSnapshot,
+} from "./counters";
+import { acceptLiveSocket, answerLiveMessage, broadcast, closeLiveSocket } from "./live";
+import {
+  createScheduleTable,
+  type ScheduledRun,
+  scheduledRuns,
+  scheduleRun,
+  startDueRuns,
+  unscheduleRun,
+} from "./run-schedule";
+
+export {
+  COUNTERS,
+  type Counter,
+  type Counts,
+  type RunStats,
+  rate,
+  type StatsEntry,
+  type StatsSnapshot,
+  withRates,
+  zeroCounts,
+} from "./counters";
+export type { LiveMessage } from "./live";
+export type { ScheduledRun } from "./run-schedule";
+
+/**
+ * A campaign's counters (per run and in total) in the object's own SQLite, live updates of them
+ * over hibernating WebSockets, and the schedule of the campaign's runs on the object's alarm.
+ */
+export class CampaignStats extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    createCountersTable(ctx.storage.sql);
+    createScheduleTable(ctx.storage.sql);
+  }
+
+  /**
+   * Starts the run at `at` (Unix ms): the run is kept in this object's schedule and the storage
+   * alarm is set to the earliest scheduled run, so the campaign's runs share one alarm.
+   */
+  async scheduleRun(runId: string, projectId: string, at: number): Promise<void> {
+    return scheduleRun(this.ctx.storage, runId, projectId, at);
+  }
+
+  /** Takes a run off the schedule. Returns whether it was on it. */
+  async unscheduleRun(runId: string): Promise<boolean> {
+    return unscheduleRun(this.ctx.storage, runId);
+  }
+
+  /** The runs waiting for their time, earliest first. */
+  scheduledRuns(): ScheduledRun[] {
+    return scheduledRuns(this.ctx.storage.sql);
+  }
+
+  /** Hands the due runs to the jobs queue; a throw makes the runtime retry the alarm. */
+  override async alarm(): Promise<void> {
+    return startDueRuns(this.ctx.storage, this.env.JOBS);
+  }
+
+  /** Adds `deltas` to a run's counters. Callers pass only real state transitions. */
+  add(runId: string, deltas: Partial<Counts>): void {
+    this.addMany([{ runId, deltas }]);
+  }
+
+  /** Adds every entry's deltas in one transaction, then sends the new counters to every live socket. */
+  addMany(entries: StatsEntry[]): void {
+    if (addCounts(this.ctx.storage, entries)) broadcast(this.ctx, () => this.read());
+  }
+
+  /** Counters and rates per run and summed over all runs. */
+  read(): StatsSnapshot {
+    return readCounts(this.ctx.storage.sql);
+  }
+
+  /** A WebSocket upgrade for live counters; anything else gets 426. */
+  override async fetch(request: Request): Promise<Response> {
+    return acceptLiveSocket(this.ctx, request, () => this.read());
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    answerLiveMessage(ws, message);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    closeLiveSocket(ws, code, reason);
+  }
+}

@@ -1,0 +1,72 @@
+// Error injection: a test asks the stand-in to fail some of an account's requests with a Meta
+// error code, always, for the next n requests, or every n-th one.
+import { graphError } from "./errors.ts";
+import { digits } from "./http.ts";
+import type { AccountState, ActiveInjection, ErrorInjection } from "./types.ts";
+
+/** The injection that fails this request, if any; counts the request for every matching one. */
+export function injected(state: AccountState, endpoint: "messages" | "message_templates", recipient?: string) {
+  let hit: ActiveInjection | undefined;
+  for (const injection of state.injections) {
+    if (injection.endpoint && injection.endpoint !== endpoint) continue;
+    if (injection.recipient && (recipient === undefined || digits(injection.recipient) !== recipient)) continue;
+    injection.seen++;
+    if (hit) continue;
+    if (injection.mode === "always") hit = injection;
+    else if (injection.mode === "next" && injection.remaining > 0) hit = injection;
+    else if (injection.mode === "every" && injection.seen % (injection.count ?? 2) === 0) hit = injection;
+  }
+  if (hit?.mode === "next") {
+    hit.remaining--;
+    if (hit.remaining <= 0) state.injections = state.injections.filter((i) => i !== hit);
+  }
+  return hit;
+}
+
+export function injectedResponse(injection: ActiveInjection): Response {
+  return graphError(injection.code, {
+    httpStatus: injection.httpStatus,
+    retryAfter: injection.retryAfter,
+    message: injection.message,
+    details: injection.details,
+  });
+}
+
+/**
+ * The injection a control request asks for, or the reason it is refused. `nextId` is called only
+ * for a valid request, so ids count the injections actually made.
+ */
+export function injectionFrom(
+  body: Record<string, unknown>,
+  phoneNumberId: string,
+  nextId: () => number,
+): ActiveInjection | string {
+  const code = body.code;
+  const mode = body.mode;
+  if (typeof code !== "number" || !Number.isInteger(code)) return "code must be an integer";
+  if (mode !== "always" && mode !== "next" && mode !== "every") return 'mode must be "always", "next" or "every"';
+  const count = body.count === undefined ? (mode === "every" ? 2 : 1) : body.count;
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 1) return "count must be a positive integer";
+  if (body.endpoint !== undefined && body.endpoint !== "messages" && body.endpoint !== "message_templates") {
+    return 'endpoint must be "messages" or "message_templates"';
+  }
+  if (body.delivery !== undefined && body.delivery !== "sync" && body.delivery !== "webhook") {
+    return 'delivery must be "sync" or "webhook"';
+  }
+  return {
+    id: nextId(),
+    phoneNumberId,
+    code,
+    mode,
+    count,
+    seen: 0,
+    remaining: mode === "next" ? count : 0,
+    ...(typeof body.httpStatus === "number" ? { httpStatus: body.httpStatus } : {}),
+    ...(typeof body.recipient === "string" ? { recipient: body.recipient } : {}),
+    ...(typeof body.endpoint === "string" ? { endpoint: body.endpoint as ErrorInjection["endpoint"] } : {}),
+    ...(typeof body.retryAfter === "number" ? { retryAfter: body.retryAfter } : {}),
+    ...(typeof body.delivery === "string" ? { delivery: body.delivery as ErrorInjection["delivery"] } : {}),
+    ...(typeof body.message === "string" ? { message: body.message } : {}),
+    ...(typeof body.details === "string" ? { details: body.details } : {}),
+  };
+}

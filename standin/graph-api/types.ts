@@ -1,0 +1,99 @@
+// The stand-in's public types (options, recorded traffic, error injections) and the per-account
+// state its modules share.
+
+export interface GraphStandInOptions {
+  /** When set, every queued webhook is also POSTed here (signed), as Meta would. */
+  webhookUrl?: string;
+  /** Used to POST webhooks; defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface QueuedWebhook {
+  /** The exact bytes that were signed, as a string. */
+  body: string;
+  /** The X-Hub-Signature-256 header value: `sha256=<hex>`. */
+  signature: string;
+}
+
+export interface ReceivedSend {
+  wamid: string | null;
+  accepted: boolean;
+  /** Meta's error code when the request was refused. */
+  errorCode: number | null;
+  /** The request body as parsed JSON. */
+  body: unknown;
+  receivedAt: number;
+}
+
+export type InjectionMode = "always" | "next" | "every";
+
+export interface ErrorInjection {
+  phoneNumberId: string;
+  code: number;
+  httpStatus?: number;
+  mode: InjectionMode;
+  /** next: how many requests fail (default 1); every: fail each `count`-th request (default 2). */
+  count?: number;
+  /** Only sends to this recipient (E.164, with or without the plus). */
+  recipient?: string;
+  /** Only this endpoint; default: sends and template calls of the account alike. */
+  endpoint?: "messages" | "message_templates";
+  /** Adds a Retry-After header (seconds) to the error response. */
+  retryAfter?: number;
+  /**
+   * "sync" (default): the request fails with Meta's error body. "webhook": the send is accepted
+   * and the error arrives as a `failed` status webhook, as Meta reports most delivery failures.
+   */
+  delivery?: "sync" | "webhook";
+  message?: string;
+  details?: string;
+}
+
+export interface GraphStandIn {
+  fetch(request: Request): Promise<Response>;
+  /** Resolves when every webhook POST to `webhookUrl` started so far has finished. */
+  settled(): Promise<void>;
+}
+
+export interface Account {
+  phoneNumberId: string;
+  wabaId: string;
+  accessToken: string;
+  appSecret: string;
+  autoApprove: boolean;
+  displayPhoneNumber: string;
+}
+
+export interface StoredTemplate {
+  id: string;
+  name: string;
+  language: string;
+  category: string;
+  status: string;
+  rejectedReason: string;
+  components: Component[];
+}
+
+export interface Component {
+  type?: unknown;
+  format?: unknown;
+  text?: unknown;
+  example?: unknown;
+  buttons?: { type?: unknown; text?: unknown; url?: unknown; phone_number?: unknown; example?: unknown }[];
+  sub_type?: unknown;
+  index?: unknown;
+  parameters?: unknown;
+}
+
+export interface ActiveInjection extends ErrorInjection {
+  id: number;
+  seen: number;
+  remaining: number;
+}
+
+export interface AccountState {
+  account: Account;
+  injections: ActiveInjection[];
+  sends: ReceivedSend[];
+  webhooks: QueuedWebhook[];
+}
