@@ -2,8 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { messageEvents, messages, runs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
-import type { TemplateMessage } from "../../whatsapp/provider";
-import { type AudienceTarget, audiencePage, resolveAudiences } from "../audiences/members";
+import { audiencePage, resolveAudiences } from "../audiences/members";
 import {
   type BroadcastCampaign,
   groupRefsOf,
@@ -17,9 +16,10 @@ import { newMessageId } from "../messages/store";
 import { type GroupRef, groupsByRef, valuesForNumbers } from "../variable-groups/store";
 import { completeRuns } from "./complete";
 import { enqueueRunJob, type RunFanoutJob } from "./jobs";
+import type { FanoutPage, Recipient, StoredCursor } from "./page";
 import { retryPage } from "./retry";
 import type { RunRow } from "./schemas";
-import { type FanoutCursor, getRun, moveRun, START_CURSOR } from "./store";
+import { getRun, moveRun, START_CURSOR } from "./store";
 
 // A page is 500 contacts of one audience: one json_each statement per status (D1 binds at most
 // 100 parameters, so rows travel as ONE JSON parameter), five sendBatch calls (at most 100
@@ -38,25 +38,6 @@ const SEND_BATCH_LIMIT = 100;
 // cap the fan-out near one page a second, below a 1,000/s number's send rate.
 export const PAGES_PER_JOB = 4;
 const JOB_BUDGET_MS = 10_000;
-
-/** The cursor as stored: targets are resolved once, when the first page runs (segments too). */
-interface StoredCursor extends FanoutCursor {
-  targets?: AudienceTarget[];
-}
-
-/** A recipient of this page: a message to queue, or the reason it is skipped. */
-interface Recipient {
-  id: string;
-  number: string;
-  payload: TemplateMessage | null;
-  skipReason: string | null;
-}
-
-export interface FanoutPage {
-  recipients: Recipient[];
-  /** Where the next page starts; null when this page was the last. */
-  next: StoredCursor | null;
-}
 
 /** What every page of a job reads alike: the campaign and its variable groups. */
 interface Sender {

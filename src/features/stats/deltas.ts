@@ -1,6 +1,5 @@
 import type { Counts } from "../../durable-objects/campaign-stats";
-import type { Transition } from "../messages/status";
-import type { MessageStatus } from "../messages/store";
+import type { MessageStatus, Transition } from "../messages/status";
 
 /** Meta's "message undeliverable" code, which it uses for a number that is not on WhatsApp. */
 export const NOT_ON_WHATSAPP_CODE = 131026;
