@@ -4,6 +4,6 @@ import { defineConfig } from "drizzle-kit";
 // its `meta/` folder is bookkeeping for the next `generate` and is ignored by wrangler.
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./src/platform/db/schema.ts",
+  schema: "./src/platform/db/schema/index.ts",
   out: "./migrations",
 });

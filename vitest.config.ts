@@ -69,6 +69,9 @@ export default defineConfig(async () => {
             LOG_LEVEL: "warn",
             ENCRYPTION_KEY: "dEr4xKDPoOu4Odfj2XDC0VOMDidsQKLFEHQXcY+eRsQ=",
             GRAPH_API_BASE_URL: `https://${GRAPH_STANDIN_HOST}`,
+            // Pages of two contacts, so that test audiences of a handful span several fan-out pages
+            // and jobs (production reads 500 by default).
+            FANOUT_PAGE_SIZE: "2",
           },
           outboundService,
         },

@@ -26,6 +26,10 @@ const ConfigSchema = z.object({
     .default("v26.0"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   MAX_SEND_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  // Contacts per page of a broadcast run's fan-out. 500 is the default and the most a page may
+  // hold (src/features/runs/fanout.ts says why); smaller pages only make small audiences span
+  // several pages and jobs, which the tests rely on.
+  FANOUT_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(500),
   // Benchmarks only: report D1 round trips per request in an X-D1-Round-Trips header.
   DEBUG_D1_COUNT: z
     .enum(["0", "1"])

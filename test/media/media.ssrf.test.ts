@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { isForbiddenIPv4, parseIPv4, parseIPv6 } from "../../src/features/media/address";
-import { checkMediaUrl, clearMediaCheckCache } from "../../src/features/media/check";
+import { ResultCache } from "../../src/features/media/cache";
+import { checkMediaUrl, type MediaCheckResult } from "../../src/features/media/check";
 import { countingFetch, jpegEverywhere, MEDIA, redirectTo } from "./media.helpers";
 
 const PRIVATE = "the URL must point to a public address, not a private, loopback, link-local or reserved one";
@@ -11,12 +12,17 @@ const INVALID = "the URL is not a valid URL";
 const TARGET_PRIVATE =
   "the URL's redirect target must point to a public address, not a private, loopback, link-local or reserved one";
 
-beforeEach(() => clearMediaCheckCache());
+// Each test gets a cache of its own, so none sees results another one cached.
+let cache = new ResultCache<MediaCheckResult>();
+beforeEach(() => {
+  cache = new ResultCache();
+});
+const check: typeof checkMediaUrl = (url, kind, options) => checkMediaUrl(url, kind, { cache, ...options });
 
 /** Checks `url` with a fetch that records requests; a refused URL must make none. */
 async function refused(url: string) {
   const counter = countingFetch(jpegEverywhere);
-  const result = await checkMediaUrl(url, "IMAGE", { fetch: counter.fetch });
+  const result = await check(url, "IMAGE", { fetch: counter.fetch });
   expect(counter.calls, url).toEqual([]);
   return result;
 }
@@ -196,7 +202,7 @@ describe("checkMediaUrl lets public hosts through", () => {
     "https://xn--bcher-kva.example/a.jpg",
   ])("requests %s", async (url) => {
     const counter = countingFetch(jpegEverywhere);
-    const result = await checkMediaUrl(url, "IMAGE", { fetch: counter.fetch });
+    const result = await check(url, "IMAGE", { fetch: counter.fetch });
     const href = new URL(url).href;
     expect(result).toEqual({ ok: true, contentType: "image/jpeg", size: 1000, finalUrl: href });
     expect(counter.calls).toEqual([{ method: "HEAD", url: href, range: null }]);
@@ -223,7 +229,7 @@ describe("checkMediaUrl re-checks every redirect", () => {
   ])("refuses a redirect to %s without requesting it", async (target, reason) => {
     const counter = countingFetch();
     const start = redirectTo(target);
-    expect(await checkMediaUrl(start, "IMAGE", { fetch: counter.fetch })).toEqual({ ok: false, reason });
+    expect(await check(start, "IMAGE", { fetch: counter.fetch })).toEqual({ ok: false, reason });
     expect(counter.calls.map((c) => c.url)).toEqual([start]);
   });
 
@@ -231,7 +237,7 @@ describe("checkMediaUrl re-checks every redirect", () => {
     const counter = countingFetch();
     const inner = redirectTo("http://169.254.169.254/latest/meta-data/iam/security-credentials/");
     const start = redirectTo(inner, 301);
-    expect(await checkMediaUrl(start, "IMAGE", { fetch: counter.fetch })).toEqual({
+    expect(await check(start, "IMAGE", { fetch: counter.fetch })).toEqual({
       ok: false,
       reason: TARGET_PRIVATE,
     });
@@ -245,7 +251,7 @@ describe("checkMediaUrl re-checks every redirect", () => {
       if (init?.method === "HEAD") return new Response(null, { status: 405 });
       return new Response(null, { status: 302, headers: { location: "http://192.168.0.1/a.jpg" } });
     };
-    expect(await checkMediaUrl(`${MEDIA}/whatever.jpg`, "IMAGE", { fetch: headRefusedThenRedirect })).toEqual({
+    expect(await check(`${MEDIA}/whatever.jpg`, "IMAGE", { fetch: headRefusedThenRedirect })).toEqual({
       ok: false,
       reason: TARGET_PRIVATE,
     });

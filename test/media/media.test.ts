@@ -3,9 +3,9 @@ import {
   MEDIA_CHECK_CACHE_MAX_ENTRIES,
   MEDIA_CHECK_FAILURE_TTL_MS,
   MEDIA_CHECK_SUCCESS_TTL_MS,
-  mediaCheckCacheSize,
+  ResultCache,
 } from "../../src/features/media/cache";
-import { checkMediaUrl, clearMediaCheckCache } from "../../src/features/media/check";
+import { checkMediaUrl, type MediaCheckResult } from "../../src/features/media/check";
 import { CDN, countingFetch, jpegEverywhere, MEDIA, redirectTo } from "./media.helpers";
 
 const MiB = 1024 * 1024;
@@ -13,7 +13,12 @@ const NEEDS_IMAGE = "an IMAGE header needs a JPEG or PNG image (image/jpeg, imag
 const NEEDS_VIDEO = "a VIDEO header needs an MP4 or 3GPP video (video/mp4, video/3gpp)";
 const NEEDS_DOCUMENT = "a DOCUMENT header needs a PDF, plain-text or Microsoft Office (Word, Excel, PowerPoint) file";
 
-beforeEach(() => clearMediaCheckCache());
+// Each test gets a cache of its own, so none sees results another one cached.
+let cache = new ResultCache<MediaCheckResult>();
+beforeEach(() => {
+  cache = new ResultCache();
+});
+const check: typeof checkMediaUrl = (url, kind, options) => checkMediaUrl(url, kind, { cache, ...options });
 
 describe("checkMediaUrl: accepted media", () => {
   it.each([
@@ -26,14 +31,14 @@ describe("checkMediaUrl: accepted media", () => {
     ["DOCUMENT", "/notes.txt", "text/plain", 120],
   ] as const)("accepts a %s at %s (%s, %d bytes) with one HEAD request", async (kind, path, type, size) => {
     const counter = countingFetch();
-    const result = await checkMediaUrl(`${MEDIA}${path}`, kind, { fetch: counter.fetch });
+    const result = await check(`${MEDIA}${path}`, kind, { fetch: counter.fetch });
     expect(result).toEqual({ ok: true, contentType: type, size, finalUrl: `${MEDIA}${path}` });
     expect(counter.calls).toEqual([{ method: "HEAD", url: `${MEDIA}${path}`, range: null }]);
   });
 
   it("accepts a file whose size the server does not declare, with size null", async () => {
     const url = `${MEDIA}/file?type=image/jpeg`;
-    expect(await checkMediaUrl(url, "IMAGE")).toEqual({
+    expect(await check(url, "IMAGE")).toEqual({
       ok: true,
       contentType: "image/jpeg",
       size: null,
@@ -43,7 +48,7 @@ describe("checkMediaUrl: accepted media", () => {
 
   it("reads the type's essence: case and parameters do not matter", async () => {
     const url = `${MEDIA}/file?type=${encodeURIComponent("Image/PNG; q=0.9")}&size=10`;
-    expect(await checkMediaUrl(url, "IMAGE")).toEqual({ ok: true, contentType: "image/png", size: 10, finalUrl: url });
+    expect(await check(url, "IMAGE")).toEqual({ ok: true, contentType: "image/png", size: 10, finalUrl: url });
   });
 
   it.each([
@@ -52,7 +57,7 @@ describe("checkMediaUrl: accepted media", () => {
     ["DOCUMENT", "application/pdf", 100 * MiB],
   ] as const)("accepts a %s of exactly the limit (%s, %d bytes)", async (kind, type, size) => {
     const url = `${MEDIA}/file?type=${type}&size=${size}`;
-    expect(await checkMediaUrl(url, kind)).toEqual({ ok: true, contentType: type, size, finalUrl: url });
+    expect(await check(url, kind)).toEqual({ ok: true, contentType: type, size, finalUrl: url });
   });
 });
 
@@ -76,7 +81,7 @@ describe("checkMediaUrl: refused media", () => {
       `the media server did not say what type of file this is (no Content-Type); ${NEEDS_IMAGE}`,
     ],
   ] as const)("refuses a %s at %s by its type", async (kind, path, reason) => {
-    expect(await checkMediaUrl(`${MEDIA}${path}`, kind)).toEqual({ ok: false, reason });
+    expect(await check(`${MEDIA}${path}`, kind)).toEqual({ ok: false, reason });
   });
 
   it.each([
@@ -94,7 +99,7 @@ describe("checkMediaUrl: refused media", () => {
     ],
     ["IMAGE", "/empty.jpg", "the file is empty"],
   ] as const)("refuses a %s at %s by its declared size", async (kind, path, reason) => {
-    expect(await checkMediaUrl(`${MEDIA}${path}`, kind)).toEqual({ ok: false, reason });
+    expect(await check(`${MEDIA}${path}`, kind)).toEqual({ ok: false, reason });
   });
 
   it.each([
@@ -106,12 +111,12 @@ describe("checkMediaUrl: refused media", () => {
     ["/status/304", "the media server answered HTTP 304 instead of the file"],
   ])("refuses %s: %s", async (path, reason) => {
     const counter = countingFetch();
-    expect(await checkMediaUrl(`${MEDIA}${path}`, "IMAGE", { fetch: counter.fetch })).toEqual({ ok: false, reason });
+    expect(await check(`${MEDIA}${path}`, "IMAGE", { fetch: counter.fetch })).toEqual({ ok: false, reason });
     expect(counter.calls.map((c) => c.method)).toEqual(["HEAD"]);
   });
 
   it("gives up on a server that does not answer in time", async () => {
-    expect(await checkMediaUrl(`${MEDIA}/slow`, "IMAGE", { timeoutMs: 20 })).toEqual({
+    expect(await check(`${MEDIA}/slow`, "IMAGE", { timeoutMs: 20 })).toEqual({
       ok: false,
       reason: "the media server did not answer within 20 ms",
     });
@@ -121,7 +126,7 @@ describe("checkMediaUrl: refused media", () => {
     const broken: typeof fetch = async () => {
       throw new TypeError("Network connection lost.");
     };
-    expect(await checkMediaUrl(`${MEDIA}/image.jpg`, "IMAGE", { fetch: broken })).toEqual({
+    expect(await check(`${MEDIA}/image.jpg`, "IMAGE", { fetch: broken })).toEqual({
       ok: false,
       reason: "the media server could not be reached",
     });
@@ -132,7 +137,7 @@ describe("checkMediaUrl: refused media", () => {
     expect(response.status).toBe(502);
     expect(response.headers.get("x-outbound-guard")).toBe("unknown-host");
     expect(await response.text()).toBe("tests reach no real network: no stand-in answers example.com");
-    expect(await checkMediaUrl("https://example.com/image.jpg", "IMAGE")).toEqual({
+    expect(await check("https://example.com/image.jpg", "IMAGE")).toEqual({
       ok: false,
       reason: "the media server failed (HTTP 502); try again later",
     });
@@ -147,7 +152,7 @@ describe("checkMediaUrl: servers that refuse HEAD", () => {
   ])("retries %s (HEAD answered %s) as a GET of one byte, and reads the size from Content-Range", async (path) => {
     const counter = countingFetch();
     const url = `${MEDIA}${path}`;
-    expect(await checkMediaUrl(url, "IMAGE", { fetch: counter.fetch })).toEqual({
+    expect(await check(url, "IMAGE", { fetch: counter.fetch })).toEqual({
       ok: true,
       contentType: "image/jpeg",
       size: 1000,
@@ -161,12 +166,12 @@ describe("checkMediaUrl: servers that refuse HEAD", () => {
 
   it("reads Content-Length when the server ignores the range and sends the whole file", async () => {
     const url = `${MEDIA}/file?type=image/png&size=300&head=405&range=ignore`;
-    expect(await checkMediaUrl(url, "IMAGE")).toEqual({ ok: true, contentType: "image/png", size: 300, finalUrl: url });
+    expect(await check(url, "IMAGE")).toEqual({ ok: true, contentType: "image/png", size: 300, finalUrl: url });
   });
 
   it("accepts an unknown total in Content-Range (bytes 0-0/*) as size null", async () => {
     const url = `${MEDIA}/file?type=video/mp4&head=405`;
-    expect(await checkMediaUrl(url, "VIDEO")).toEqual({
+    expect(await check(url, "VIDEO")).toEqual({
       ok: true,
       contentType: "video/mp4",
       size: null,
@@ -175,7 +180,7 @@ describe("checkMediaUrl: servers that refuse HEAD", () => {
   });
 
   it("refuses a file too large by its Content-Range total", async () => {
-    expect(await checkMediaUrl(`${MEDIA}/file?type=video/mp4&size=${20 * MiB}&head=405`, "VIDEO")).toEqual({
+    expect(await check(`${MEDIA}/file?type=video/mp4&size=${20 * MiB}&head=405`, "VIDEO")).toEqual({
       ok: false,
       reason: "the file is 20.0 MB, over WhatsApp's 16 MB limit for a VIDEO header",
     });
@@ -183,7 +188,7 @@ describe("checkMediaUrl: servers that refuse HEAD", () => {
 
   it("reports the GET's status when the GET is refused too", async () => {
     const counter = countingFetch();
-    expect(await checkMediaUrl(`${MEDIA}/status/403`, "IMAGE", { fetch: counter.fetch })).toEqual({
+    expect(await check(`${MEDIA}/status/403`, "IMAGE", { fetch: counter.fetch })).toEqual({
       ok: false,
       reason: "the media server refused access (HTTP 403); the file must be downloadable without credentials",
     });
@@ -198,7 +203,7 @@ describe("checkMediaUrl: redirects", () => {
   it.each([301, 302, 303, 307, 308])("follows a %d to the file and reports where it ended", async (status) => {
     const counter = countingFetch();
     const start = redirectTo(`${CDN}/video.mp4`, status);
-    expect(await checkMediaUrl(start, "VIDEO", { fetch: counter.fetch })).toEqual({
+    expect(await check(start, "VIDEO", { fetch: counter.fetch })).toEqual({
       ok: true,
       contentType: "video/mp4",
       size: 4096,
@@ -208,7 +213,7 @@ describe("checkMediaUrl: redirects", () => {
   });
 
   it("resolves a relative Location against the URL that sent it", async () => {
-    expect(await checkMediaUrl(redirectTo("/image.png"), "IMAGE")).toEqual({
+    expect(await check(redirectTo("/image.png"), "IMAGE")).toEqual({
       ok: true,
       contentType: "image/png",
       size: 2048,
@@ -218,7 +223,7 @@ describe("checkMediaUrl: redirects", () => {
 
   it("follows a chain of exactly 3 redirects", async () => {
     const counter = countingFetch();
-    expect(await checkMediaUrl(`${MEDIA}/chain/3`, "IMAGE", { fetch: counter.fetch })).toEqual({
+    expect(await check(`${MEDIA}/chain/3`, "IMAGE", { fetch: counter.fetch })).toEqual({
       ok: true,
       contentType: "image/jpeg",
       size: 1000,
@@ -229,7 +234,7 @@ describe("checkMediaUrl: redirects", () => {
 
   it("refuses a 4th redirect without following it", async () => {
     const counter = countingFetch();
-    expect(await checkMediaUrl(`${MEDIA}/chain/4`, "IMAGE", { fetch: counter.fetch })).toEqual({
+    expect(await check(`${MEDIA}/chain/4`, "IMAGE", { fetch: counter.fetch })).toEqual({
       ok: false,
       reason: "the URL redirects more than 3 times",
     });
@@ -237,14 +242,14 @@ describe("checkMediaUrl: redirects", () => {
   });
 
   it("refuses a redirect without a Location", async () => {
-    expect(await checkMediaUrl(`${MEDIA}/redirect-bare`, "IMAGE")).toEqual({
+    expect(await check(`${MEDIA}/redirect-bare`, "IMAGE")).toEqual({
       ok: false,
       reason: "the media server answered a redirect (HTTP 302) without a Location",
     });
   });
 
   it("checks the type and size of the file at the end of the chain", async () => {
-    expect(await checkMediaUrl(redirectTo(`${CDN}/page.html`), "IMAGE")).toEqual({
+    expect(await check(redirectTo(`${CDN}/page.html`), "IMAGE")).toEqual({
       ok: false,
       reason: `the file is text/html, but ${NEEDS_IMAGE}`,
     });
@@ -254,8 +259,8 @@ describe("checkMediaUrl: redirects", () => {
 describe("checkMediaUrl: cache", () => {
   it("answers a second check of the same URL and kind without a request", async () => {
     const counter = countingFetch();
-    const first = await checkMediaUrl(`${MEDIA}/image.jpg`, "IMAGE", { fetch: counter.fetch });
-    const second = await checkMediaUrl(`${MEDIA}/image.jpg`, "IMAGE", { fetch: counter.fetch });
+    const first = await check(`${MEDIA}/image.jpg`, "IMAGE", { fetch: counter.fetch });
+    const second = await check(`${MEDIA}/image.jpg`, "IMAGE", { fetch: counter.fetch });
     expect(second).toEqual(first);
     expect(first.ok).toBe(true);
     expect(counter.calls).toHaveLength(1);
@@ -263,16 +268,16 @@ describe("checkMediaUrl: cache", () => {
 
   it("keys on the parsed URL: spellings the parser makes equal share an entry", async () => {
     const counter = countingFetch();
-    await checkMediaUrl("https://MEDIA.example.test:443/image.jpg", "IMAGE", { fetch: counter.fetch });
-    const again = await checkMediaUrl(`${MEDIA}/image.jpg`, "IMAGE", { fetch: counter.fetch });
+    await check("https://MEDIA.example.test:443/image.jpg", "IMAGE", { fetch: counter.fetch });
+    const again = await check(`${MEDIA}/image.jpg`, "IMAGE", { fetch: counter.fetch });
     expect(again).toEqual({ ok: true, contentType: "image/jpeg", size: 1000, finalUrl: `${MEDIA}/image.jpg` });
     expect(counter.calls).toHaveLength(1);
   });
 
   it("keys on the kind too: the same URL checked for another header kind is requested again", async () => {
     const counter = countingFetch();
-    expect((await checkMediaUrl(`${MEDIA}/image.jpg`, "IMAGE", { fetch: counter.fetch })).ok).toBe(true);
-    expect(await checkMediaUrl(`${MEDIA}/image.jpg`, "DOCUMENT", { fetch: counter.fetch })).toEqual({
+    expect((await check(`${MEDIA}/image.jpg`, "IMAGE", { fetch: counter.fetch })).ok).toBe(true);
+    expect(await check(`${MEDIA}/image.jpg`, "DOCUMENT", { fetch: counter.fetch })).toEqual({
       ok: false,
       reason: `the file is image/jpeg, but ${NEEDS_DOCUMENT}`,
     });
@@ -282,8 +287,8 @@ describe("checkMediaUrl: cache", () => {
   it("caches failures too, redirect refusals and timeouts included", async () => {
     const counter = countingFetch();
     for (const url of [`${MEDIA}/404`, redirectTo("http://127.0.0.1/"), `${MEDIA}/slow`]) {
-      const first = await checkMediaUrl(url, "IMAGE", { fetch: counter.fetch, timeoutMs: 20 });
-      const second = await checkMediaUrl(url, "IMAGE", { fetch: counter.fetch, timeoutMs: 20 });
+      const first = await check(url, "IMAGE", { fetch: counter.fetch, timeoutMs: 20 });
+      const second = await check(url, "IMAGE", { fetch: counter.fetch, timeoutMs: 20 });
       expect(first.ok).toBe(false);
       expect(second).toEqual(first);
     }
@@ -294,12 +299,12 @@ describe("checkMediaUrl: cache", () => {
     const counter = countingFetch();
     let clock = 1_000_000;
     const options = { fetch: counter.fetch, now: () => clock };
-    await checkMediaUrl(`${MEDIA}/image.jpg`, "IMAGE", options);
+    await check(`${MEDIA}/image.jpg`, "IMAGE", options);
     clock += MEDIA_CHECK_SUCCESS_TTL_MS - 1;
-    await checkMediaUrl(`${MEDIA}/image.jpg`, "IMAGE", options);
+    await check(`${MEDIA}/image.jpg`, "IMAGE", options);
     expect(counter.calls).toHaveLength(1);
     clock += 1;
-    await checkMediaUrl(`${MEDIA}/image.jpg`, "IMAGE", options);
+    await check(`${MEDIA}/image.jpg`, "IMAGE", options);
     expect(counter.calls).toHaveLength(2);
     expect(MEDIA_CHECK_SUCCESS_TTL_MS).toBe(600_000);
   });
@@ -308,41 +313,42 @@ describe("checkMediaUrl: cache", () => {
     const counter = countingFetch();
     let clock = 1_000_000;
     const options = { fetch: counter.fetch, now: () => clock };
-    await checkMediaUrl(`${MEDIA}/404`, "IMAGE", options);
+    await check(`${MEDIA}/404`, "IMAGE", options);
     clock += MEDIA_CHECK_FAILURE_TTL_MS - 1;
-    await checkMediaUrl(`${MEDIA}/404`, "IMAGE", options);
+    await check(`${MEDIA}/404`, "IMAGE", options);
     expect(counter.calls).toHaveLength(1);
     clock += 1;
-    await checkMediaUrl(`${MEDIA}/404`, "IMAGE", options);
+    await check(`${MEDIA}/404`, "IMAGE", options);
     expect(counter.calls).toHaveLength(2);
     expect(MEDIA_CHECK_FAILURE_TTL_MS).toBe(60_000);
   });
 
-  it("does not cache URLs refused before any request", async () => {
-    await checkMediaUrl("http://127.0.0.1/a.jpg", "IMAGE");
-    await checkMediaUrl("ftp://media.example.test/a.jpg", "IMAGE");
-    expect(mediaCheckCacheSize()).toBe(0);
+  it("shares the isolate's cache between checks given no cache of their own, as requests are", async () => {
+    const counter = countingFetch(jpegEverywhere);
+    const url = `https://shared-${crypto.randomUUID()}.example.org/a.jpg`;
+    const first = await checkMediaUrl(url, "IMAGE", { fetch: counter.fetch });
+    expect(await checkMediaUrl(url, "IMAGE", { fetch: counter.fetch })).toEqual(first);
+    expect(first).toEqual({ ok: true, contentType: "image/jpeg", size: 1000, finalUrl: url });
+    expect(counter.calls).toHaveLength(1);
+    expect(cache.size).toBe(0);
   });
 
-  it("forgets everything when cleared", async () => {
-    const counter = countingFetch();
-    await checkMediaUrl(`${MEDIA}/image.jpg`, "IMAGE", { fetch: counter.fetch });
-    clearMediaCheckCache();
-    expect(mediaCheckCacheSize()).toBe(0);
-    await checkMediaUrl(`${MEDIA}/image.jpg`, "IMAGE", { fetch: counter.fetch });
-    expect(counter.calls).toHaveLength(2);
+  it("does not cache URLs refused before any request", async () => {
+    await check("http://127.0.0.1/a.jpg", "IMAGE");
+    await check("ftp://media.example.test/a.jpg", "IMAGE");
+    expect(cache.size).toBe(0);
   });
 
   it(`holds at most ${MEDIA_CHECK_CACHE_MAX_ENTRIES} entries, dropping the oldest first`, async () => {
     const counter = countingFetch(jpegEverywhere);
     const url = (i: number) => `https://img${i}.example.org/a.jpg`;
-    for (let i = 0; i <= MEDIA_CHECK_CACHE_MAX_ENTRIES; i++) await checkMediaUrl(url(i), "IMAGE", counter);
-    expect(mediaCheckCacheSize()).toBe(MEDIA_CHECK_CACHE_MAX_ENTRIES);
+    for (let i = 0; i <= MEDIA_CHECK_CACHE_MAX_ENTRIES; i++) await check(url(i), "IMAGE", counter);
+    expect(cache.size).toBe(MEDIA_CHECK_CACHE_MAX_ENTRIES);
     expect(counter.calls).toHaveLength(MEDIA_CHECK_CACHE_MAX_ENTRIES + 1);
 
-    await checkMediaUrl(url(MEDIA_CHECK_CACHE_MAX_ENTRIES), "IMAGE", counter); // newest: still cached
+    await check(url(MEDIA_CHECK_CACHE_MAX_ENTRIES), "IMAGE", counter); // newest: still cached
     expect(counter.calls).toHaveLength(MEDIA_CHECK_CACHE_MAX_ENTRIES + 1);
-    await checkMediaUrl(url(0), "IMAGE", counter); // oldest: dropped, so requested again
+    await check(url(0), "IMAGE", counter); // oldest: dropped, so requested again
     expect(counter.calls).toHaveLength(MEDIA_CHECK_CACHE_MAX_ENTRIES + 2);
     expect(counter.calls.at(-1)?.url).toBe(url(0));
   });
@@ -354,18 +360,18 @@ describe("checkMediaUrl: cache", () => {
     let clock = 0;
     const options = { fetch: counter.fetch, now: () => clock };
     // The oldest entry is a success (kept 10 minutes); the next a failure (kept 1 minute).
-    await checkMediaUrl("https://keep.example.org/a.jpg", "IMAGE", options);
-    expect((await checkMediaUrl("https://gone.example.org/a.jpg", "IMAGE", options)).ok).toBe(false);
+    await check("https://keep.example.org/a.jpg", "IMAGE", options);
+    expect((await check("https://gone.example.org/a.jpg", "IMAGE", options)).ok).toBe(false);
     for (let i = 2; i < MEDIA_CHECK_CACHE_MAX_ENTRIES; i++) {
-      await checkMediaUrl(`https://img${i}.example.org/a.jpg`, "IMAGE", options);
+      await check(`https://img${i}.example.org/a.jpg`, "IMAGE", options);
     }
-    expect(mediaCheckCacheSize()).toBe(MEDIA_CHECK_CACHE_MAX_ENTRIES);
+    expect(cache.size).toBe(MEDIA_CHECK_CACHE_MAX_ENTRIES);
 
     clock = MEDIA_CHECK_FAILURE_TTL_MS; // the failure has expired, every success is live
-    await checkMediaUrl("https://new.example.org/a.jpg", "IMAGE", options);
-    expect(mediaCheckCacheSize()).toBe(MEDIA_CHECK_CACHE_MAX_ENTRIES);
+    await check("https://new.example.org/a.jpg", "IMAGE", options);
+    expect(cache.size).toBe(MEDIA_CHECK_CACHE_MAX_ENTRIES);
     const before = counter.calls.length;
-    await checkMediaUrl("https://keep.example.org/a.jpg", "IMAGE", options); // the oldest survived
+    await check("https://keep.example.org/a.jpg", "IMAGE", options); // the oldest survived
     expect(counter.calls).toHaveLength(before);
   });
 });

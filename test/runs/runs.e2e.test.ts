@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setFanoutPageSize } from "../../src/features/runs/fanout";
+import { describe, expect, it } from "vitest";
 import { numbers } from "../audiences/audiences.helpers";
 import { call } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
@@ -17,15 +16,13 @@ import {
 } from "./runs.helpers";
 
 // The reference document's sequence — audience, variable group, campaign, run — through the real
-// Worker, queues and sandbox provider, with a fan-out forced into pages of two.
+// Worker, queues and sandbox provider, with the fan-out in pages of two (FANOUT_PAGE_SIZE in
+// vitest.config.ts), so each audience spans several pages and the run more than one job.
 
 // Sandbox test numbers: 0000 is not on WhatsApp, 1111 fails delivery after sent, 2222 is never read.
 const NOT_ON_WHATSAPP = "+917428520000";
 const DELIVERY_FAILS = "+917428521111";
 const NEVER_READ = "+917428522222";
-
-beforeAll(() => setFanoutPageSize(2));
-afterAll(() => setFanoutPageSize(null));
 
 async function setUp() {
   const p = await sandboxProject();

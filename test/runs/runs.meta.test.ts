@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setFanoutPageSize } from "../../src/features/runs/fanout";
+import { describe, expect, it } from "vitest";
 import { numbers } from "../audiences/audiences.helpers";
 import { deliverWebhooks, runQueue } from "../delivery/pipeline.helpers";
 import { call, expectError } from "../helpers";
@@ -19,10 +18,8 @@ import {
 } from "./runs.helpers";
 
 // Runs through the Meta provider against the Graph API stand-in: template review by webhook,
-// pause, resume, cancel and retry, counting what actually reached "Meta".
-
-beforeAll(() => setFanoutPageSize(3));
-afterAll(() => setFanoutPageSize(null));
+// pause, resume, cancel and retry, counting what actually reached "Meta". The fan-out runs in pages
+// of two (FANOUT_PAGE_SIZE in vitest.config.ts), so a run of twelve is several pages and jobs.
 
 async function setUp(autoApprove: boolean, count: number, start: number) {
   const { p, account } = await metaProject(autoApprove);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Counts } from "../../src/durable-objects/campaign-stats/counters";
+import type { MessageStatus } from "../../src/features/messages/status";
 import { canMove } from "../../src/features/messages/status";
-import type { MessageStatus } from "../../src/features/messages/store";
 import { addDeltas, deltasOf, NOT_ON_WHATSAPP_CODE } from "../../src/features/stats/deltas";
 
 const STATUSES: MessageStatus[] = ["queued", "sending", "sent", "delivered", "read", "failed", "skipped"];

@@ -1,6 +1,6 @@
 import { ApiError, type FieldError, fieldError } from "../../platform/errors";
 import type { ButtonParameter, HeaderParameter, TemplateMessage, TemplateParams } from "../../whatsapp/provider";
-import { BAD_PARAM_TEXT } from "../templates/validate";
+import { BAD_PARAM_TEXT } from "../templates/send-rules";
 
 export interface ApiSendInput {
   templateParams: string[];

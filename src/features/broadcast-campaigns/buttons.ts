@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { FieldError } from "../../platform/errors";
 import type { TemplateButton } from "../../whatsapp/provider";
 import { RESOURCE_ID } from "../audiences/schemas";
-import { LIMITS } from "../templates/validate";
+import { LIMITS } from "../templates/definition-rules";
 import { urlPlaceholder } from "./placeholders";
 
 // The reference document's four button types and how each becomes a template button: input and

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { campaigns, templates } from "../../platform/db/schema";
 import type { ButtonParameter, TemplateCategory, TemplateMessage, TemplateStatus } from "../../whatsapp/provider";
-import { BAD_PARAM_TEXT } from "../templates/validate";
+import { BAD_PARAM_TEXT } from "../templates/send-rules";
 import type { BroadcastButton } from "./buttons";
 import { buttonPayload } from "./payload";
 import { splitRefKey, urlPlaceholder } from "./placeholders";

@@ -6,7 +6,7 @@ import { resolveAudiences } from "../audiences/members";
 import { journeysByIds } from "../journeys/store";
 import { checkMediaUrl } from "../media/check";
 import { toMillis } from "../runs/time";
-import { templateIssues } from "../templates/validate";
+import { templateIssues } from "../templates/definition-rules";
 import { groupsByRef } from "../variable-groups/store";
 import { type CheckedButtons, checkButtons } from "./buttons";
 import { type NumberedText, numberPlaceholders, splitRefKey } from "./placeholders";

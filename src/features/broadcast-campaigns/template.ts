@@ -1,6 +1,6 @@
 import { randomBytes, toHex } from "../../platform/crypto";
 import type { TemplateButton, TemplateCategory, TemplateDefinition } from "../../whatsapp/provider";
-import { LANGUAGE_PATTERN, LIMITS } from "../templates/validate";
+import { LANGUAGE_PATTERN, LIMITS } from "../templates/definition-rules";
 
 // From a broadcast campaign to the WhatsApp template that carries it.
 

@@ -1,7 +1,6 @@
 import type { Db } from "../../platform/db/client";
 import { iso } from "../../platform/time";
-import type { Transition } from "../messages/status";
-import type { MessageStatus } from "../messages/store";
+import type { MessageStatus, Transition } from "../messages/status";
 import { projectsWithEndpoint } from "./endpoint";
 
 /**

@@ -9,10 +9,9 @@
 // single timeout bounds the whole probe, redirects included. Results are cached (./cache).
 
 import { refuseUrl, type UrlRefusal } from "./address";
-import { cachedResult, rememberResult } from "./cache";
+import { ResultCache } from "./cache";
 import { MEDIA_LIMITS, type MediaKind, MiB } from "./limits";
 
-export { clearMediaCheckCache } from "./cache";
 export type { MediaKind } from "./limits";
 
 export type MediaCheckResult =
@@ -26,7 +25,11 @@ export interface MediaCheckOptions {
   timeoutMs?: number;
   /** The clock the cache's expiry is read from. */
   now?: () => number;
+  /** Where results are kept; defaults to the isolate's cache, shared by every request it serves. */
+  cache?: ResultCache<MediaCheckResult>;
 }
+
+const isolateCache = new ResultCache<MediaCheckResult>();
 
 export const MEDIA_CHECK_TIMEOUT_MS = 5_000;
 export const MAX_REDIRECTS = 3;
@@ -170,12 +173,13 @@ export async function checkMediaUrl(
   if (refusal) return fail(refusalReason(refusal, "the URL"));
 
   const now = options.now ?? Date.now;
+  const cache = options.cache ?? isolateCache;
   const key = `${kind} ${parsed.href}`;
-  const hit = cachedResult<MediaCheckResult>(key, now());
+  const hit = cache.get(key, now());
   if (hit) return hit;
 
   const fetcher = options.fetch ?? ((input, init) => fetch(input, init));
   const result = await probe(parsed, kind, fetcher, options.timeoutMs ?? MEDIA_CHECK_TIMEOUT_MS);
-  rememberResult(key, result, now());
+  cache.remember(key, result, now());
   return result;
 }

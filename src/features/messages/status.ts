@@ -3,7 +3,8 @@ import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { Db } from "../../platform/db/client";
 import { messageEvents, messages } from "../../platform/db/schema";
 import { classOfStatusError } from "../../whatsapp/errors";
-import type { MessageStatus } from "./store";
+
+export type MessageStatus = (typeof messages.$inferSelect)["status"];
 
 // A message's status only moves forward: queued → sending → sent → delivered → read. `failed` is
 // reachable from any state before delivery and is final, as is `skipped`. Webhooks arrive late,

@@ -5,8 +5,6 @@ import { newId } from "../../platform/ids";
 import type { TemplateMessage } from "../../whatsapp/provider";
 import { historyIfChanged, type Transition } from "./status";
 
-export type MessageStatus = (typeof messages.$inferSelect)["status"];
-
 export const newMessageId = () => newId("msg");
 
 export interface NewMessage {

@@ -2,8 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { messageEvents, messages, runs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
-import type { TemplateMessage } from "../../whatsapp/provider";
-import { type AudienceTarget, audiencePage, resolveAudiences } from "../audiences/members";
+import { audiencePage, resolveAudiences } from "../audiences/members";
 import {
   type BroadcastCampaign,
   groupRefsOf,
@@ -17,46 +16,21 @@ import { newMessageId } from "../messages/store";
 import { type GroupRef, groupsByRef, valuesForNumbers } from "../variable-groups/store";
 import { completeRuns } from "./complete";
 import { enqueueRunJob, type RunFanoutJob } from "./jobs";
+import type { FanoutPage, Recipient, StoredCursor } from "./page";
 import { retryPage } from "./retry";
 import type { RunRow } from "./schemas";
-import { type FanoutCursor, getRun, moveRun, START_CURSOR } from "./store";
+import { getRun, moveRun, START_CURSOR } from "./store";
 
-// A page is 500 contacts of one audience: one json_each statement per status (D1 binds at most
-// 100 parameters, so rows travel as ONE JSON parameter), five sendBatch calls (at most 100
-// messages each). The work per job is bounded whatever the audience size; a 100,000-contact run is
-// 200 pages, 50 jobs.
-export const FANOUT_PAGE_SIZE = 500;
-let pageSize = FANOUT_PAGE_SIZE;
-
-/** Tests force several pages out of a small audience. */
-export function setFanoutPageSize(size: number | null) {
-  pageSize = size ?? FANOUT_PAGE_SIZE;
-}
+// A page is at most 500 contacts of one audience (FANOUT_PAGE_SIZE, src/platform/config.ts): one
+// json_each statement per status (D1 binds at most 100 parameters, so rows travel as ONE JSON
+// parameter), five sendBatch calls (at most 100 messages each). The work per job is bounded
+// whatever the audience size; a 100,000-contact run is 200 pages, 50 jobs.
 
 const SEND_BATCH_LIMIT = 100;
 // A queue hop costs up to the consumer's batch wait (a second): chaining one page per job would
 // cap the fan-out near one page a second, below a 1,000/s number's send rate.
 export const PAGES_PER_JOB = 4;
 const JOB_BUDGET_MS = 10_000;
-
-/** The cursor as stored: targets are resolved once, when the first page runs (segments too). */
-interface StoredCursor extends FanoutCursor {
-  targets?: AudienceTarget[];
-}
-
-/** A recipient of this page: a message to queue, or the reason it is skipped. */
-interface Recipient {
-  id: string;
-  number: string;
-  payload: TemplateMessage | null;
-  skipReason: string | null;
-}
-
-export interface FanoutPage {
-  recipients: Recipient[];
-  /** Where the next page starts; null when this page was the last. */
-  next: StoredCursor | null;
-}
 
 /** What every page of a job reads alike: the campaign and its variable groups. */
 interface Sender {
@@ -80,7 +54,12 @@ async function valueLookup(db: Db, groups: Map<string, GroupRef>, numbers: strin
   };
 }
 
-async function audienceFanoutPage(db: Db, run: RunRow, { campaign, groups }: Sender): Promise<FanoutPage> {
+async function audienceFanoutPage(
+  db: Db,
+  run: RunRow,
+  { campaign, groups }: Sender,
+  pageSize: number,
+): Promise<FanoutPage> {
   const cursor: StoredCursor = (run.cursor as StoredCursor | null) ?? START_CURSOR;
   const targets =
     cursor.targets ?? (await resolveAudiences(db, run.projectId, (run.audiences as string[]) ?? [])).targets;
@@ -213,8 +192,8 @@ async function loadSender(db: Db, run: RunRow): Promise<Sender | null> {
  * of the newly queued messages and counts the new messages in the campaign's statistics. Returns
  * whether this delivery should go on with the next page.
  */
-async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sender): Promise<boolean> {
-  const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, sender);
+async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sender, pageSize: number): Promise<boolean> {
+  const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, sender, pageSize);
   const { inserted, advanced, done } = await recordPage(db, run, sender.campaign, page);
 
   const sends = inserted.queued.map((messageId) => ({
@@ -250,14 +229,14 @@ async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sende
  * jobs stays under 500 subrequests, half of the 1,000 an invocation may make; the time budget
  * keeps one job from holding its invocation long whatever the pages cost.
  */
-export async function fanoutPage(env: Env, db: Db, log: Logger, job: RunFanoutJob) {
+export async function fanoutPage(env: Env, db: Db, log: Logger, job: RunFanoutJob, pageSize: number) {
   const started = Date.now();
   let sender: Sender | null = null;
   for (let page = 0; page < PAGES_PER_JOB; page++) {
     const run = await getRun(db, job.projectId, job.runId);
     if (run?.status !== "fanning_out") return;
     sender ??= await loadSender(db, run);
-    if (!sender || !(await onePage(env, db, log, run, sender))) return;
+    if (!sender || !(await onePage(env, db, log, run, sender, pageSize))) return;
     if (Date.now() - started > JOB_BUDGET_MS) break;
   }
   await enqueueRunJob(env, job);

@@ -1,5 +1,6 @@
 import { and, eq, gt } from "drizzle-orm";
 import { backoffSeconds } from "../../consumers/sends";
+import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
 import { messages } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
@@ -82,7 +83,7 @@ async function cancel(job: RunCancelJob, { env, db, log }: Deps) {
 
 const RUN_HANDLERS = {
   "run-start": start,
-  "run-fanout": (job, deps) => fanoutPage(deps.env, deps.db, deps.log, job),
+  "run-fanout": (job, { env, db, log }) => fanoutPage(env, db, log, job, readConfig(env).FANOUT_PAGE_SIZE),
   "run-requeue": requeue,
   "run-cancel": cancel,
 } satisfies { [K in RunJob["kind"]]: (job: Extract<RunJob, { kind: K }>, deps: Deps) => Promise<void> };

@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import type { TemplateMessage } from "../../whatsapp/provider";
 import { newMessageId } from "../messages/store";
-import type { FanoutPage } from "./fanout";
+import type { FanoutPage } from "./page";
 import type { RunRow } from "./schemas";
 
 /**

@@ -5,7 +5,7 @@ import {
   TEMPLATE_STATUSES,
   type TemplateDefinition,
 } from "../../whatsapp/provider";
-import { templateIssues } from "./validate";
+import { templateIssues } from "./definition-rules";
 
 // Shapes only: every rule about contents (lengths, placeholders, button mix) is checked once the
 // shape is right, by templateIssues, so that a manager gets all of them in one answer.

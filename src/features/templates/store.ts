@@ -13,7 +13,7 @@ import {
   type TemplateStatus,
 } from "../../whatsapp/provider";
 import { BodySchema, ButtonSchema, FooterSchema, HeaderSchema, type Template, TemplateSchema } from "./schemas";
-import { templateParams } from "./validate";
+import { templateParams } from "./send-rules";
 
 // D1 access for templates. Every function takes the project id and filters by it, so no caller can
 // reach another project's rows by id.

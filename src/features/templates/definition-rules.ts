@@ -1,12 +1,4 @@
-import type { FieldError } from "../../platform/errors";
-import type {
-  ButtonParameter,
-  HeaderFormat,
-  HeaderParameter,
-  TemplateButton,
-  TemplateDefinition,
-  TemplateParams,
-} from "../../whatsapp/provider";
+import type { TemplateButton, TemplateDefinition } from "../../whatsapp/provider";
 
 // Meta's rules for a template, checked before it is submitted, so that a manager learns every
 // problem at once and field by field instead of one Graph API error at a time. Limits are those of
@@ -24,7 +16,7 @@ export const LIMITS = {
   url: 2000,
 } as const;
 
-export const NAME_PATTERN = /^[a-z0-9_]+$/;
+const NAME_PATTERN = /^[a-z0-9_]+$/;
 // ll, lll, ll_CC (en_US, pt_BR) and ll_NNN (es_419): the shapes of Meta's language codes.
 export const LANGUAGE_PATTERN = /^[a-z]{2,3}(_([A-Z]{2}|\d{3}))?$/;
 // E.164: up to 15 digits after the country code's first digit; the plus is optional, as in Meta's examples.
@@ -48,7 +40,7 @@ interface Placeholders {
   invalid: string[];
 }
 
-export function scanPlaceholders(text: string): Placeholders {
+function scanPlaceholders(text: string): Placeholders {
   const numbers: number[] = [];
   const invalid: string[] = [];
   for (const match of text.matchAll(TOKEN)) {
@@ -270,155 +262,4 @@ export function templateIssues(definition: TemplateDefinition): Issue[] {
     }
   }
   return issues;
-}
-
-/** What a send must supply for a template, derived from its definition. */
-export function templateParams(definition: TemplateDefinition): TemplateParams {
-  const { header } = definition;
-  const buttons: TemplateParams["buttons"] = [];
-  const quickReplies: number[] = [];
-  (definition.buttons ?? []).forEach((button, index) => {
-    if (button.type === "URL" && placeholderCount(button.url) > 0) buttons.push({ index, type: "URL", params: 1 });
-    if (button.type === "QUICK_REPLY") quickReplies.push(index);
-  });
-  return {
-    header: header
-      ? { format: header.format, params: header.format === "TEXT" ? Math.min(placeholderCount(header.text), 1) : 1 }
-      : null,
-    body: placeholderCount(definition.body.text),
-    buttons,
-    quickReplies,
-  };
-}
-
-export interface SendFieldNames {
-  /** Where the caller's request carries each part; errors name these fields. */
-  header: string;
-  body: string;
-  buttons: string;
-  in: FieldError["in"];
-}
-
-const DEFAULT_FIELDS: SendFieldNames = { header: "header", body: "body", buttons: "buttons", in: "body" };
-
-const ARTICLE: Record<HeaderFormat, string> = {
-  TEXT: "a TEXT",
-  IMAGE: "an IMAGE",
-  VIDEO: "a VIDEO",
-  DOCUMENT: "a DOCUMENT",
-  LOCATION: "a LOCATION",
-};
-
-const A_PARAMETER: Record<HeaderParameter["type"], string> = {
-  text: "a text",
-  image: "an image",
-  video: "a video",
-  document: "a document",
-  location: "a location",
-};
-
-const EXPECTED_HEADER: Record<HeaderFormat, { type: HeaderParameter["type"]; needs: string }> = {
-  TEXT: { type: "text", needs: "a header text is required" },
-  IMAGE: { type: "image", needs: "a media url is required" },
-  VIDEO: { type: "video", needs: "a media url is required" },
-  DOCUMENT: { type: "document", needs: "a media url is required" },
-  LOCATION: { type: "location", needs: "a location (latitude and longitude) is required" },
-};
-
-// Meta refuses parameter text with new lines, tabs or more than four consecutive spaces (132018).
-export const BAD_PARAM_TEXT = /[\n\t]| {5}/;
-
-function isHttpUrl(link: string) {
-  if (!URL_PATTERN.test(link)) return false;
-  try {
-    new URL(link);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const numbered = (count: number) => list(Array.from({ length: count }, (_, i) => i + 1));
-const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
-
-/**
- * Checks the parameters of a send against what its template needs. Each problem is a field error
- * saying how many are needed and where; an empty list means the send may go out. Buttons are
- * numbered by their 0-based index in the template, as `ButtonParameter.index` and Meta number them.
- */
-export function checkSendParameters(
-  params: TemplateParams,
-  input: { header?: HeaderParameter; body: string[]; buttons?: ButtonParameter[] },
-  fieldNames: Partial<SendFieldNames> = {},
-): FieldError[] {
-  const names = { ...DEFAULT_FIELDS, ...fieldNames };
-  const errors: FieldError[] = [];
-  const fail = (field: string, message: string) => errors.push({ field, in: names.in, message });
-
-  // Header
-  const header = params.header;
-  if (!header || header.params === 0) {
-    if (input.header) {
-      fail(
-        names.header,
-        header
-          ? "template's TEXT header has no {{1}}: it takes no parameter; leave it out"
-          : "template has no header: leave it out",
-      );
-    }
-  } else {
-    const expected = EXPECTED_HEADER[header.format];
-    const intro = `template has ${ARTICLE[header.format]} header`;
-    if (!input.header) {
-      fail(names.header, `${intro}: ${expected.needs}`);
-    } else if (input.header.type !== expected.type) {
-      fail(names.header, `${intro}: expected ${A_PARAMETER[expected.type]}, got ${A_PARAMETER[input.header.type]}`);
-    } else if (input.header.type === "text") {
-      if (input.header.text.trim().length === 0) fail(names.header, `${intro}: its text must not be empty`);
-      else if (BAD_PARAM_TEXT.test(input.header.text)) {
-        fail(names.header, "must not contain new lines, tabs or more than four consecutive spaces");
-      }
-    } else if (input.header.type !== "location" && !isHttpUrl(input.header.link)) {
-      fail(names.header, `${intro}: the media url must be an http:// or https:// URL`);
-    }
-  }
-
-  // Body
-  const got = input.body.length;
-  if (got !== params.body) {
-    fail(
-      names.body,
-      params.body === 0
-        ? `template needs no body parameters; got ${got}`
-        : `template needs ${plural(params.body, "body parameter")} (${numbered(params.body)}); got ${got}`,
-    );
-  }
-  input.body.forEach((text, i) => {
-    if (text.trim().length === 0) fail(`${names.body}.${i}`, "must not be empty");
-    else if (BAD_PARAM_TEXT.test(text)) {
-      fail(`${names.body}.${i}`, "must not contain new lines, tabs or more than four consecutive spaces");
-    }
-  });
-
-  // Buttons: each URL button with a {{1}} needs its suffix; quick replies may carry a payload.
-  const given = new Map<number, number>(); // button index → position in input.buttons
-  (input.buttons ?? []).forEach((button, position) => {
-    const field = `${names.buttons}.${position}`;
-    if (given.has(button.index)) {
-      fail(field, `button ${button.index} is given twice`);
-      return;
-    }
-    given.set(button.index, position);
-    const dynamicUrl = params.buttons.find((b) => b.index === button.index);
-    if (button.subType === "url") {
-      if (!dynamicUrl) fail(field, `template has no URL button with a {{1}} at index ${button.index}`);
-      else if (button.text.trim().length === 0) fail(field, `button ${button.index} (URL) needs a url suffix`);
-    } else if (!params.quickReplies.includes(button.index)) {
-      fail(field, `template has no QUICK_REPLY button at index ${button.index}`);
-    }
-  });
-  for (const button of params.buttons) {
-    if (!given.has(button.index)) fail(names.buttons, `button ${button.index} (URL) needs a url suffix`);
-  }
-  return errors;
 }

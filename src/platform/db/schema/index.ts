@@ -1,0 +1,11 @@
+// The D1 schema, one file per area; drizzle-kit reads this file to generate migrations.
+export * from "./audiences";
+export * from "./campaigns";
+export * from "./contacts";
+export * from "./imports";
+export * from "./journeys";
+export * from "./messages";
+export * from "./projects";
+export * from "./runs";
+export * from "./templates";
+export * from "./variable-groups";

@@ -1,0 +1,47 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { createdAt, updatedAt } from "./columns";
+import { projectRef } from "./projects";
+
+export const RUN_STATUSES = [
+  "scheduled",
+  "waiting_template",
+  "fanning_out",
+  "sending",
+  "paused",
+  "completed",
+  "cancelled",
+  "failed",
+] as const;
+
+/** One sending of a broadcast campaign to its audiences. Running a campaign again is a new run. */
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    projectId: projectRef(),
+    campaignId: text("campaign_id").notNull(),
+    status: text("status", { enum: RUN_STATUSES }).notNull(),
+    // Why the run is in its status when that needs saying (waiting for approval, rejected template…).
+    statusReason: text("status_reason"),
+    // The audience references as the client gave them (ids, names or "all"), JSON string[].
+    audiences: text("audiences", { mode: "json" }).notNull(),
+    // Unix ms at which a scheduled run starts.
+    timeToRun: integer("time_to_run"),
+    // A retry run re-sends the retryable failures of this run.
+    retryOf: text("retry_of"),
+    // Fan-out progress: which audience (index) and the last contact id done in it. JSON.
+    cursor: text("cursor", { mode: "json" }),
+    // Recipients recorded by the fan-out: queued for sending, and skipped with a reason.
+    queued: integer("queued").notNull().default(0),
+    skipped: integer("skipped").notNull().default(0),
+    createdAt: createdAt(),
+    startedAt: integer("started_at"),
+    fannedOutAt: integer("fanned_out_at"),
+    finishedAt: integer("finished_at"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("runs_project_campaign").on(t.projectId, t.campaignId, t.createdAt),
+    index("runs_status_time").on(t.status, t.timeToRun),
+  ],
+);
