@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sendClaimed } from "../../src/features/delivery/send-batch";
-import { sendTextBody } from "../../src/whatsapp/meta/payloads";
+import { sendTextBody } from "../../src/whatsapp/meta/send-payloads";
 import type { TemplateMessage, TextMessage, WhatsAppProvider } from "../../src/whatsapp/provider";
 import { SANDBOX_DELAYS } from "../../src/whatsapp/sandbox";
 import type { WebhookPayload } from "../../src/whatsapp/webhook/payload";

@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  createTemplateBody,
-  sendTemplateBody,
-  templateDefinition,
-  templateStatus,
-} from "../../src/whatsapp/meta/payloads";
+import { sendTemplateBody } from "../../src/whatsapp/meta/send-payloads";
+import { templateDefinition, templateStatus } from "../../src/whatsapp/meta/template-answers";
+import { createTemplateBody } from "../../src/whatsapp/meta/template-payloads";
 import type { TemplateDefinition, TemplateMessage } from "../../src/whatsapp/provider";
 import {
   graph,

@@ -9,14 +9,9 @@ import type {
   TextMessage,
   WhatsAppProvider,
 } from "../provider";
-import {
-  createTemplateBody,
-  type MetaTemplate,
-  sendTemplateBody,
-  sendTextBody,
-  templateDefinition,
-  templateStatus,
-} from "./payloads";
+import { sendTemplateBody, sendTextBody } from "./send-payloads";
+import { type MetaTemplate, templateDefinition, templateStatus } from "./template-answers";
+import { createTemplateBody } from "./template-payloads";
 
 export interface MetaProviderOptions {
   /** e.g. https://graph.facebook.com (no trailing slash needed) */
