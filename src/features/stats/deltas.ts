@@ -1,11 +1,5 @@
-<<<<<<< HEAD
 import type { Counts } from "../../durable-objects/campaign-stats/counters";
-import type { Transition } from "../messages/status";
-import type { MessageStatus } from "../messages/store";
-=======
-import type { Counts } from "../../durable-objects/campaign-stats";
 import type { MessageStatus, Transition } from "../messages/status";
->>>>>>> h4
 
 /** Meta's "message undeliverable" code, which it uses for a number that is not on WhatsApp. */
 export const NOT_ON_WHATSAPP_CODE = 131026;
