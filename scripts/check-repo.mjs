@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 // Files allowed past MAX_LINES, as paths from the root (e.g. "src/platform/db/schema.ts").
 // Each entry needs a reason next to it.
@@ -37,48 +38,34 @@ const LAYERS = [
 
 const SOURCE_FILE = /\.(?:ts|tsx|mts|cts|js|mjs|cjs)$/;
 
-function parseArgs(argv) {
-  const options = { only: CHECKS, root: resolve(dirname(fileURLToPath(import.meta.url)), ".."), lockfile: null };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--only") {
-      options.only = (argv[++i] ?? "").split(",").filter(Boolean);
-      const unknown = options.only.filter((c) => !CHECKS.includes(c));
-      if (unknown.length > 0) usage(`unknown check: ${unknown.join(", ")}`);
-    } else if (arg === "--root") {
-      options.root = resolve(argv[++i] ?? usage("--root needs a directory"));
-    } else if (arg.startsWith("-")) {
-      usage(`unknown option: ${arg}`);
-    } else if (options.lockfile === null) {
-      options.lockfile = resolve(arg);
-    } else {
-      usage(`unexpected argument: ${arg}`);
-    }
+function readOptions() {
+  try {
+    const { values, positionals } = parseArgs({
+      options: { only: { type: "string" }, root: { type: "string" } },
+      allowPositionals: true,
+    });
+    const only = values.only?.split(",").filter(Boolean) ?? CHECKS;
+    const unknown = only.filter((c) => !CHECKS.includes(c));
+    if (unknown.length > 0) throw new Error(`unknown check: ${unknown.join(", ")}`);
+    if (positionals.length > 1) throw new Error(`unexpected argument: ${positionals[1]}`);
+    const root = resolve(values.root ?? join(dirname(fileURLToPath(import.meta.url)), ".."));
+    return { only, root, lockfile: resolve(positionals[0] ?? join(root, "package-lock.json")) };
+  } catch (err) {
+    console.error(`check-repo: ${err.message}`);
+    console.error(`usage: node scripts/check-repo.mjs [--only ${CHECKS.join(",")}] [--root DIR] [LOCKFILE]`);
+    process.exit(2);
   }
-  options.lockfile ??= join(options.root, "package-lock.json");
-  return options;
-}
-
-function usage(problem) {
-  console.error(`check-repo: ${problem}`);
-  console.error(`usage: node scripts/check-repo.mjs [--only ${CHECKS.join(",")}] [--root DIR] [LOCKFILE]`);
-  process.exit(2);
 }
 
 /** Every file under `dir`, as paths from `root` with forward slashes. */
 function filesUnder(root, dir) {
   const start = join(root, dir);
   if (!existsSync(start)) return [];
-  const found = [];
-  const walk = (path) => {
-    for (const entry of readdirSync(path, { withFileTypes: true })) {
-      const full = join(path, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) found.push(relative(root, full).split(sep).join("/"));
-    }
-  };
-  walk(start);
-  return found.sort();
+  return readdirSync(start, { recursive: true })
+    .map((path) => join(start, path))
+    .filter((full) => statSync(full).isFile())
+    .map((full) => relative(root, full).split(sep).join("/"))
+    .sort();
 }
 
 // ---- a. lockfile --------------------------------------------------------------------------
@@ -212,53 +199,22 @@ function checkRouteImports(graph) {
 
 /** Strongly connected components with a cycle (Tarjan), each as one cycle through its files. */
 function checkCycles(graph) {
-  let index = 0;
   const indexOf = new Map();
   const low = new Map();
   const stack = [];
-  const onStack = new Set();
   const components = [];
-
-  const visit = (start) => {
-    // Iterative, so that a long import chain cannot overflow the call stack.
-    const work = [{ node: start, next: 0 }];
-    indexOf.set(start, index);
-    low.set(start, index++);
-    stack.push(start);
-    onStack.add(start);
-    while (work.length > 0) {
-      const frame = work[work.length - 1];
-      const targets = graph.get(frame.node) ?? [];
-      if (frame.next < targets.length) {
-        const target = targets[frame.next++];
-        if (!indexOf.has(target)) {
-          indexOf.set(target, index);
-          low.set(target, index++);
-          stack.push(target);
-          onStack.add(target);
-          work.push({ node: target, next: 0 });
-        } else if (onStack.has(target)) {
-          low.set(frame.node, Math.min(low.get(frame.node), indexOf.get(target)));
-        }
-        continue;
-      }
-      work.pop();
-      if (work.length > 0) {
-        const parent = work[work.length - 1].node;
-        low.set(parent, Math.min(low.get(parent), low.get(frame.node)));
-      }
-      if (low.get(frame.node) === indexOf.get(frame.node)) {
-        const component = [];
-        let member;
-        do {
-          member = stack.pop();
-          onStack.delete(member);
-          component.push(member);
-        } while (member !== frame.node);
-        const selfLoop = (graph.get(frame.node) ?? []).includes(frame.node);
-        if (component.length > 1 || selfLoop) components.push(component.sort());
-      }
+  // Recursive: an import chain is as deep as the source tree's layering, far from any stack limit.
+  const visit = (node) => {
+    indexOf.set(node, indexOf.size);
+    low.set(node, indexOf.get(node));
+    stack.push(node);
+    for (const target of graph.get(node) ?? []) {
+      if (!indexOf.has(target)) visit(target);
+      if (stack.includes(target)) low.set(node, Math.min(low.get(node), low.get(target)));
     }
+    if (low.get(node) !== indexOf.get(node)) return;
+    const component = stack.splice(stack.indexOf(node));
+    if (component.length > 1 || graph.get(node)?.includes(node)) components.push(component.sort());
   };
   for (const node of graph.keys()) if (!indexOf.has(node)) visit(node);
 
@@ -331,7 +287,7 @@ function checkFileSizes(root) {
 
 // ---- main ---------------------------------------------------------------------------------
 
-const options = parseArgs(process.argv.slice(2));
+const options = readOptions();
 const needsGraph = options.only.some((c) => ["route-imports", "cycles", "layers"].includes(c));
 const graph = needsGraph ? importGraph(options.root) : new Map();
 const run = {
