@@ -15,6 +15,46 @@ const keywordList = (fallback: string) =>
       ),
     ]);
 
+/** A host a setting names: `hostname` as the URL parser spells it, `port` null for any port. */
+export interface HostEntry {
+  hostname: string;
+  port: string | null;
+}
+
+const HOST_ENTRY = /^(\[[^\]]*\]|[^:[\]]+)(?::(\d{1,5}))?$/;
+
+function parseHostEntry(entry: string): HostEntry | null {
+  const match = HOST_ENTRY.exec(entry);
+  if (!match) return null;
+  const port = match[2] === undefined ? null : Number(match[2]);
+  if (port !== null && (port < 1 || port > 65_535)) return null;
+  let url: URL;
+  try {
+    url = new URL(`http://${match[1]}/`);
+  } catch {
+    return null;
+  }
+  // Anything the parser read as more than a host (a user, a path) is not a host entry.
+  if (url.username !== "" || url.password !== "" || url.pathname !== "/" || url.search || url.hash) return null;
+  return { hostname: url.hostname, port: port === null ? null : String(port) };
+}
+
+/** A comma-separated list of `host` or `host:port` entries; an entry that is neither is an error. */
+const hostList = z
+  .string()
+  .default("")
+  .transform((list, ctx) => {
+    const entries = list
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const parsed = entries.map(parseHostEntry);
+    const bad = parsed.indexOf(null);
+    // The message names the entry's position, not its text: config errors never echo values.
+    if (bad >= 0) ctx.addIssue({ code: "custom", message: `entry ${bad + 1} is not a host or host:port` });
+    return parsed.filter((e): e is HostEntry => e !== null);
+  });
+
 // Vars and secrets are read here and nowhere else, so a misconfigured deployment fails with
 // one clear message instead of odd behaviour deep in a handler.
 const ConfigSchema = z.object({
@@ -39,6 +79,9 @@ const ConfigSchema = z.object({
   // marketing; comma-separated. A word in both lists opts out.
   OPT_OUT_KEYWORDS: keywordList("STOP,UNSUBSCRIBE"),
   OPT_IN_KEYWORDS: keywordList("START"),
+  // Local development only (.dev.vars): hosts the media check may request although they are
+  // local or private, so a media template can be tried against a file server on this machine.
+  DEV_MEDIA_HOSTS: hostList,
   ADMIN_TOKEN: z.string().min(16, "must be set (wrangler secret put ADMIN_TOKEN) and at least 16 characters"),
   ENCRYPTION_KEY: z
     .string()

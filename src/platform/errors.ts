@@ -56,6 +56,8 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError("not_found", `${what} not found`);
 
+export const malformedJson = () => new ApiError("malformed_json", "request body is not valid JSON");
+
 /** The 400 naming every offending field; its message lists them all. */
 export const invalidFields = (fields: FieldError[]) =>
   new ApiError("validation_failed", fields.map((f) => `${f.field}: ${f.message}`).join("; "), { fields });
@@ -90,8 +92,7 @@ export function toApiError(err: unknown): ApiError {
     // The OpenAPI router's own media-type check; without this it would surface as a 400.
     if (err.status === 415)
       return new ApiError("unsupported_media_type", "send the body as JSON with `Content-Type: application/json`");
-    if (err.message.startsWith("Malformed JSON"))
-      return new ApiError("malformed_json", "request body is not valid JSON");
+    if (err.message.startsWith("Malformed JSON")) return malformedJson();
     if (err.status === 401) return new ApiError("unauthorized", err.message || "unauthorized");
     return new ApiError("bad_request", err.message || "bad request");
   }

@@ -86,7 +86,7 @@ async function accept(c: Context<AppEnv>, body: z.infer<typeof ApiSendBody>): Pr
   });
   const format = template.params.header?.format;
   if (media && (format === "IMAGE" || format === "VIDEO" || format === "DOCUMENT")) {
-    const checked = await checkMediaUrl(media.url, format);
+    const checked = await checkMediaUrl(media.url, format, { devHosts: c.var.config.DEV_MEDIA_HOSTS });
     if (!checked.ok) throw fieldError("media.url", checked.reason);
   }
 

@@ -4,7 +4,7 @@ import { variableGroups } from "../../platform/db/schema";
 import type { FieldError } from "../../platform/errors";
 import { resolveAudiences } from "../audiences/members";
 import { journeysByIds } from "../journeys/store";
-import { checkMediaUrl } from "../media/check";
+import { checkMediaUrl, type MediaCheckOptions } from "../media/check";
 import { toMillis } from "../runs/time";
 import { templateIssues } from "../templates/definition-rules";
 import { groupsByRef } from "../variable-groups/store";
@@ -145,7 +145,7 @@ export function fieldOfIssue(path: (string | number)[]): string {
 }
 
 /** The checks that read the database (and the image), all run together. */
-export async function checkReferences(db: Db, projectId: string, checked: Checked) {
+export async function checkReferences(db: Db, projectId: string, checked: Checked, media: MediaCheckOptions = {}) {
   const errors: FieldError[] = [];
   const fail = (field: string, message: string) => errors.push({ field, in: "body", message });
 
@@ -174,7 +174,7 @@ export async function checkReferences(db: Db, projectId: string, checked: Checke
   const journeyButtons = checked.buttons.buttons.flatMap((b, i) =>
     b.type === "journey" && b.journeyId ? [{ i, id: b.journeyId }] : [],
   );
-  const imageCheck = checked.imgUrl ? checkMediaUrl(checked.imgUrl, "IMAGE") : null;
+  const imageCheck = checked.imgUrl ? checkMediaUrl(checked.imgUrl, "IMAGE", media) : null;
   const [knownJourneys, audienceCheck, image, titleTaken, inputGroupClash] = await Promise.all([
     journeysByIds(
       db,

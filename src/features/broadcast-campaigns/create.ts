@@ -67,7 +67,7 @@ export async function createBroadcastCampaign(
   }));
   if (leftover.length > 0) throw invalidFields(leftover);
 
-  const references = await checkReferences(db, projectId, checked);
+  const references = await checkReferences(db, projectId, checked, { devHosts: deps.config.DEV_MEDIA_HOSTS });
   if (references.errors.length > 0) throw invalidFields(references.errors);
   if (references.conflicts.length > 0) throw titleConflict(references.conflicts);
 

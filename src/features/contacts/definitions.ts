@@ -25,8 +25,11 @@ export const DefinitionName = z
   .trim()
   .min(1)
   .max(64)
-  // `*`, not `+`: an empty name is reported once, by `min(1)`, not also as a control character.
-  .regex(/^[^\p{Cc}]*$/u, "must not contain control characters")
+  // The Cc (control) category spelled out, without the `u` flag: the OpenAPI generator publishes
+  // a regex with its flags appended (`…$/u`), which no client can use. `*`, not `+`: an empty name
+  // is reported once, by `min(1)`, not also as a control character.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  .regex(/^[^\x00-\x1F\x7F-\x9F]*$/, "must not contain control characters")
   // As a key of a parsed object `__proto__` sets the prototype instead of a value, so an attribute
   // of that name could be defined but never set.
   .refine((name) => name !== "__proto__", "is reserved");

@@ -15,6 +15,8 @@
 // matter: they keep the check from being used to probe addresses by their spelling, and they keep
 // the rule correct should this code ever run somewhere that can reach a private network.
 
+import type { HostEntry } from "../../platform/config";
+
 export type UrlRefusal = "invalid" | "scheme" | "credentials" | "internal-name" | "private-address";
 
 /** Private-use suffixes: names under these are never public hosts. */
@@ -111,10 +113,22 @@ export function isForbiddenIPv6(g: readonly number[]): boolean {
   return false;
 }
 
-/** Why a parsed URL may not be requested, or null when it may. */
-export function refuseUrl(url: URL): UrlRefusal | null {
+const DEFAULT_PORTS: Record<string, string> = { "http:": "80", "https:": "443" };
+
+/** Whether `url` names one of `hosts`; a host listed without a port matches any port. */
+function isListed(url: URL, hosts: readonly HostEntry[]): boolean {
+  const port = url.port || DEFAULT_PORTS[url.protocol];
+  return hosts.some((h) => h.hostname === url.hostname && (h.port === null || h.port === port));
+}
+
+/**
+ * Why a parsed URL may not be requested, or null when it may. `devHosts` (DEV_MEDIA_HOSTS, for
+ * local development only) are let through without the private-address and internal-name rules.
+ */
+export function refuseUrl(url: URL, devHosts: readonly HostEntry[] = []): UrlRefusal | null {
   if (url.protocol !== "http:" && url.protocol !== "https:") return "scheme";
   if (url.username !== "" || url.password !== "") return "credentials";
+  if (isListed(url, devHosts)) return null;
   const host = url.hostname.toLowerCase();
   if (host.startsWith("[")) {
     const groups = parseIPv6(host.slice(1, -1));

@@ -8,6 +8,7 @@
 // followed by hand, at most MAX_REDIRECTS, each Location re-checked against the same rules. A
 // single timeout bounds the whole probe, redirects included. Results are cached (./cache).
 
+import type { HostEntry } from "../../platform/config";
 import { refuseUrl, type UrlRefusal } from "./address";
 import { ResultCache } from "./cache";
 import { MEDIA_LIMITS, type MediaKind, MiB } from "./limits";
@@ -27,6 +28,8 @@ export interface MediaCheckOptions {
   now?: () => number;
   /** Where results are kept; defaults to the isolate's cache, shared by every request it serves. */
   cache?: ResultCache<MediaCheckResult>;
+  /** DEV_MEDIA_HOSTS: local hosts requested as if public, redirects to them included. */
+  devHosts?: readonly HostEntry[];
 }
 
 const isolateCache = new ResultCache<MediaCheckResult>();
@@ -108,7 +111,13 @@ function judge(kind: MediaKind, response: Response, finalUrl: string): MediaChec
   return { ok: true, contentType, size, finalUrl };
 }
 
-async function probe(start: URL, kind: MediaKind, fetcher: typeof fetch, timeoutMs: number): Promise<MediaCheckResult> {
+async function probe(
+  start: URL,
+  kind: MediaKind,
+  fetcher: typeof fetch,
+  timeoutMs: number,
+  devHosts: readonly HostEntry[],
+): Promise<MediaCheckResult> {
   const signal = AbortSignal.timeout(timeoutMs);
   const headers = { accept: MEDIA_LIMITS[kind].types.join(", "), "accept-encoding": "identity" };
   let url = start;
@@ -141,7 +150,7 @@ async function probe(start: URL, kind: MediaKind, fetcher: typeof fetch, timeout
       } catch {
         return fail(refusalReason("invalid", "the URL's redirect target"));
       }
-      const refusal = refuseUrl(next);
+      const refusal = refuseUrl(next, devHosts);
       if (refusal) return fail(refusalReason(refusal, "the URL's redirect target"));
       url = next;
       continue;
@@ -168,7 +177,8 @@ export async function checkMediaUrl(
   } catch {
     return fail(refusalReason("invalid", "the URL"));
   }
-  const refusal = refuseUrl(parsed);
+  const devHosts = options.devHosts ?? [];
+  const refusal = refuseUrl(parsed, devHosts);
   // Refused without a request: nothing worth caching.
   if (refusal) return fail(refusalReason(refusal, "the URL"));
 
@@ -179,7 +189,7 @@ export async function checkMediaUrl(
   if (hit) return hit;
 
   const fetcher = options.fetch ?? ((input, init) => fetch(input, init));
-  const result = await probe(parsed, kind, fetcher, options.timeoutMs ?? MEDIA_CHECK_TIMEOUT_MS);
+  const result = await probe(parsed, kind, fetcher, options.timeoutMs ?? MEDIA_CHECK_TIMEOUT_MS, devHosts);
   cache.remember(key, result, now());
   return result;
 }

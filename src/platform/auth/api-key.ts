@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../crypto";
 import { createDb, type Db } from "../db/client";
 import { apiKeys } from "../db/schema";
-import { ApiError } from "../errors";
+import { ApiError, malformedJson } from "../errors";
 import type { AppEnv, Principal, Role } from "../http/context";
 
 interface CachedKey {
@@ -59,12 +59,17 @@ async function presentedKey(
   if (allowQuery) return c.req.query("apiKey") || null;
   const contentType = c.req.header("content-type") ?? "";
   if (c.req.method !== "GET" && /json/i.test(contentType)) {
+    const text = await c.req.text();
+    // No body at all is a missing key (some routes then read it as `{}`); a body that is not JSON
+    // may hide the key, so its syntax is the error to report, not the key's absence.
+    if (text.trim() === "") return null;
+    let body: unknown;
     try {
-      const body: unknown = await c.req.json();
-      if (body && typeof body === "object" && "apiKey" in body && typeof body.apiKey === "string") return body.apiKey;
+      body = JSON.parse(text);
     } catch {
-      // Malformed JSON is reported by the validator with its own error.
+      throw malformedJson();
     }
+    if (body && typeof body === "object" && "apiKey" in body && typeof body.apiKey === "string") return body.apiKey;
   }
   return null;
 }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { call } from "../helpers";
+import { SEND_PATH, setup } from "./api-send.helpers";
+
+const MALFORMED = ["{bad", '{"apiKey": "wak_x"', "nul", "{'apiKey': 'x'}", '{"apiKey": "x",}'];
+
+const malformedJson = (requestId: string | null) => ({
+  error: { code: "malformed_json", message: "request body is not valid JSON" },
+  requestId,
+});
+
+const MISSING_KEY = {
+  error: {
+    code: "unauthorized",
+    message: "an API key is required: send it as `Authorization: Bearer <key>` or as `apiKey` in the JSON body",
+  },
+  requestId: expect.any(String),
+};
+
+const UNKNOWN_KEY = {
+  error: { code: "unauthorized", message: "the API key is unknown or has been revoked" },
+  requestId: expect.any(String),
+};
+
+const UNSUPPORTED_TYPE = {
+  error: { code: "unsupported_media_type", message: "send the body as JSON with `Content-Type: application/json`" },
+  requestId: expect.any(String),
+};
+
+const JSON_TYPE = { "content-type": "application/json" };
+
+describe("POST /campaign/t1/api/v2 — bodies that cannot be read", () => {
+  // The key may be in the body, so an unreadable body is the problem to report, not a missing key.
+  it.each(MALFORMED)("400s malformed JSON %j sent without an Authorization header", async (raw) => {
+    const result = await call("POST", SEND_PATH, { headers: JSON_TYPE, raw });
+    expect(result.status).toBe(400);
+    expect(result.body).toEqual(malformedJson(result.headers.get("x-request-id")));
+  });
+
+  it.each(MALFORMED)("400s malformed JSON %j sent with a valid Authorization header", async (raw) => {
+    const s = await setup();
+    const result = await call("POST", SEND_PATH, { key: s.sender, headers: JSON_TYPE, raw });
+    expect(result.status).toBe(400);
+    expect(result.body).toEqual(malformedJson(result.headers.get("x-request-id")));
+  });
+
+  it("401s malformed JSON sent with an unknown key in the header: the header decides", async () => {
+    const result = await call("POST", SEND_PATH, { key: "wak_unknown", headers: JSON_TYPE, raw: "{bad" });
+    expect(result.status).toBe(401);
+    expect(result.body).toEqual(UNKNOWN_KEY);
+  });
+
+  it.each(["", "  \n"])("401s an empty JSON body %j without a key, as before", async (raw) => {
+    const result = await call("POST", SEND_PATH, { headers: JSON_TYPE, raw });
+    expect(result.status).toBe(401);
+    expect(result.body).toEqual(MISSING_KEY);
+    expect(result.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+  });
+
+  it("400s an empty JSON body with a valid key, as before", async () => {
+    const s = await setup();
+    const result = await call("POST", SEND_PATH, { key: s.sender, headers: JSON_TYPE, raw: "" });
+    expect(result.status).toBe(400);
+    expect(result.body).toEqual(malformedJson(result.headers.get("x-request-id")));
+  });
+
+  it.each([
+    ["text/plain", "{bad"],
+    ["application/x-www-form-urlencoded", "apiKey=x"],
+  ])("415s a body sent as %s, with or without a key, as before", async (type, raw) => {
+    const s = await setup();
+    for (const key of [undefined, s.sender]) {
+      const result = await call("POST", SEND_PATH, { key, headers: { "content-type": type }, raw });
+      expect(result.status).toBe(415);
+      expect(result.body).toEqual(UNSUPPORTED_TYPE);
+    }
+  });
+
+  it("401s a body-less request without a content type, as before", async () => {
+    const result = await call("POST", SEND_PATH);
+    expect(result.status).toBe(401);
+    expect(result.body).toEqual(MISSING_KEY);
+  });
+});
