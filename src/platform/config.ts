@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isValidEncryptionKey } from "../whatsapp/credentials";
+import { isValidEncryptionKey } from "./sealed-secrets";
 
 /** A comma-separated list of keywords, upper-cased, without blanks or repeats. */
 const keywordList = (fallback: string) =>

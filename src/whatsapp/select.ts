@@ -1,8 +1,8 @@
 import type { Config } from "../platform/config";
 import type { Db } from "../platform/db/client";
 import { ApiError } from "../platform/errors";
+import { unseal } from "../platform/sealed-secrets";
 import { accountFor, type ResolvedAccount } from "./accounts";
-import { unseal } from "./credentials";
 import { MetaProvider } from "./meta/provider";
 import type { WhatsAppProvider } from "./provider";
 import { SandboxProvider } from "./sandbox";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { unseal } from "../../src/whatsapp/credentials";
+import { unseal } from "../../src/platform/sealed-secrets";
 import { call, expectError, ISO } from "../helpers";
 import { newProject } from "../support";
 

@@ -90,7 +90,7 @@ import { toHex } from "../../platform/crypto";
 import type { Db } from "../../platform/db/client";
 import { callbackEndpoints } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
-import { unseal } from "../../whatsapp/credentials";
+import { unseal } from "../../platform/sealed-secrets";
 import { callbackSecretContext, checkCallbackUrl } from "./endpoint";
 import type { CallbackJob } from "./enqueue";
 

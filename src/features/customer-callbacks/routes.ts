@@ -6,8 +6,8 @@ import { callbackEndpoints } from "../../platform/db/schema";
 import { notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
+import { seal } from "../../platform/sealed-secrets";
 import { iso } from "../../platform/time";
-import { seal } from "../../whatsapp/credentials";
 import {
   callbackSecretContext,
   checkCallbackUrl,

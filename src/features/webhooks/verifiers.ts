@@ -1,7 +1,7 @@
 import { eq, or } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { whatsappAccounts } from "../../platform/db/schema";
-import { unseal } from "../../whatsapp/credentials";
+import { unseal } from "../../platform/sealed-secrets";
 import { credentialContext } from "../../whatsapp/select";
 import type { WebhookPayload } from "../../whatsapp/webhook/payload";
 import { hmacKey } from "../../whatsapp/webhook/signature";

@@ -1,4 +1,4 @@
-import { toBase64Url } from "../platform/crypto";
+import { toBase64Url } from "./crypto";
 
 // Access tokens and app secrets are stored as `v1.<iv>.<ciphertext>` (base64url), sealed with
 // AES-256-GCM under the ENCRYPTION_KEY secret. The project id and field name are bound in as
