@@ -6,9 +6,10 @@ import { wakeRunsForTemplates } from "../features/runs/wake";
 import { applyTemplateStatusUpdate } from "../features/templates/status";
 import { createDb, type Db } from "../platform/db/client";
 import { createLogger, type Logger, logLevel } from "../platform/log";
+import { backoffSeconds } from "../queues/backoff";
+import type { EventsBody } from "../queues/contracts";
 import { decodeCallback } from "../whatsapp/message-ref";
-import { type WebhookEventMessage, WebhookPayloadSchema, type WebhookStatus } from "../whatsapp/webhook/payload";
-import { backoffSeconds } from "./sends";
+import { WebhookPayloadSchema, type WebhookStatus } from "../whatsapp/webhook/payload";
 
 function toChange(status: WebhookStatus): StatusChange | null {
   if (!["sent", "delivered", "read", "failed"].includes(status.status)) return null;
@@ -30,7 +31,7 @@ function toChange(status: WebhookStatus): StatusChange | null {
 /** Applies one verified webhook payload: message statuses and template status updates. */
 export async function handleWebhookEvent(
   db: Db,
-  event: WebhookEventMessage,
+  event: EventsBody,
   log: Logger,
   /** Runs waiting for a template are woken through the jobs queue when its review changes. */
   env?: Pick<Env, "JOBS">,
@@ -102,7 +103,7 @@ export async function consumeEvents(batch: MessageBatch, env: Env) {
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        transitions.push(...(await handleWebhookEvent(db, message.body as WebhookEventMessage, log, env)));
+        transitions.push(...(await handleWebhookEvent(db, message.body as EventsBody, log, env)));
         message.ack();
       } catch (err) {
         log.error("webhook event failed; will retry", { err });

@@ -1,10 +1,10 @@
 import { handleCallbackMessage } from "../features/customer-callbacks/deliver";
-import type { CallbackJob } from "../features/customer-callbacks/enqueue";
 import { handleImportMessage } from "../features/imports/job";
 import { handleRunJob } from "../features/runs/handlers";
 import { readConfig } from "../platform/config";
 import { createDb, type Db } from "../platform/db/client";
 import { createLogger, type Logger, logLevel } from "../platform/log";
+import type { CallbackJob } from "../queues/contracts";
 
 // The `jobs` queue carries background work of several kinds, told apart by `body.kind`. Each
 // kind's handler acks or retries its own messages. A kind without a handler yet

@@ -1,6 +1,6 @@
 import { eq, inArray } from "drizzle-orm";
 import { forgetProjectCampaigns } from "../features/api-campaigns/cache";
-import { type ApiSendJob, persistApiSend } from "../features/api-campaigns/persist";
+import { persistApiSend } from "../features/api-campaigns/persist";
 import { resolveKnown } from "../features/contacts/store";
 import { afterTransitions } from "../features/delivery/after-transitions";
 import { claimMessages, recordOutcomes, type SendOutcome, sendClaimed } from "../features/delivery/send-batch";
@@ -12,17 +12,13 @@ import { type Config, readConfig } from "../platform/config";
 import { createDb, type Db } from "../platform/db/client";
 import { campaigns, runs } from "../platform/db/schema";
 import { createLogger, type Logger, logLevel } from "../platform/log";
+import { ACCOUNT_ERROR_RETRY_SECONDS, backoffSeconds, MAX_RETRY_DELAY_SECONDS } from "../queues/backoff";
+import type { SendsBody } from "../queues/contracts";
 import type { ProviderError, WhatsAppProvider } from "../whatsapp/provider";
 import { providerForProject, type ResolvedAccount } from "../whatsapp/select";
 
-/** What the `sends` queue carries: a pointer to a queued message row, or an accepted API send. */
-export type SendJob =
-  | { kind: "send"; projectId: string; messageId: string; campaignId?: string; runId?: string }
-  | ApiSendJob;
+const runIdOf = (job: SendsBody) => (job.kind === "send" ? job.runId : undefined);
 
-const runIdOf = (job: SendJob) => (job.kind === "send" ? job.runId : undefined);
-
-const MAX_RETRY_DELAY_SECONDS = 15 * 60;
 // Meta allows about one message every 6 seconds from one business number to one user.
 export const PAIR_RATE_SECONDS = 6;
 // A consumer invocation waits for its send slots up to this long; past it, messages go back to
@@ -30,12 +26,6 @@ export const PAIR_RATE_SECONDS = 6;
 const MAX_WAIT_MS = 20_000;
 const THROUGHPUT_ERROR = 130429;
 const PAIR_RATE_ERROR = 131056;
-
-/** Exponential backoff with full jitter, in whole seconds as Queues take them. */
-export function backoffSeconds(attempts: number, base = 2, cap = MAX_RETRY_DELAY_SECONDS): number {
-  const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempts - 1));
-  return Math.max(1, Math.round(Math.random() * ceiling));
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -50,7 +40,7 @@ interface Gate {
   cancelled: Set<string>;
 }
 
-async function readGate(db: Db, jobs: SendJob[]): Promise<Gate> {
+async function readGate(db: Db, jobs: SendsBody[]): Promise<Gate> {
   const campaignIds = [...new Set(jobs.flatMap((job) => job.campaignId ?? []))];
   const runIds = [...new Set(jobs.flatMap((job) => runIdOf(job) ?? []))];
   const gate: Gate = { held: new Set(), cancelled: new Set() };
@@ -66,7 +56,7 @@ async function readGate(db: Db, jobs: SendJob[]): Promise<Gate> {
   return gate;
 }
 
-function verdict(gate: Gate, job: SendJob): "send" | "hold" | "skip" {
+function verdict(gate: Gate, job: SendsBody): "send" | "hold" | "skip" {
   const runId = runIdOf(job);
   if (runId && gate.cancelled.has(runId)) return "skip";
   if ((job.campaignId && gate.held.has(job.campaignId)) || (runId && gate.held.has(runId))) return "hold";
@@ -108,7 +98,7 @@ async function pauseForAccount(ctx: Ctx, campaignId: string, runId: string | und
 }
 
 /** Acks or retries one queue message according to its send outcome. */
-async function settle(ctx: Ctx, message: Message<SendJob>, outcome: SendOutcome | undefined) {
+async function settle(ctx: Ctx, message: Message<SendsBody>, outcome: SendOutcome | undefined) {
   const campaignId = message.body.campaignId ?? null;
   // No outcome: another delivery had already claimed the message.
   if (!outcome || outcome.kind === "sent" || outcome.kind === "failed") {
@@ -129,7 +119,7 @@ async function settle(ctx: Ctx, message: Message<SendJob>, outcome: SendOutcome 
     await pauseForAccount(ctx, campaignId, runIdOf(message.body), outcome.error);
     message.ack();
   } else {
-    message.retry({ delaySeconds: 300 });
+    message.retry({ delaySeconds: ACCOUNT_ERROR_RETRY_SECONDS });
   }
 }
 
@@ -139,8 +129,8 @@ const governor = (ctx: Ctx) => ctx.env.SEND_GOVERNOR.get(ctx.env.SEND_GOVERNOR.i
  * Sends one slice: API sends are persisted first (contact, then the message row), then every
  * message is claimed in one round trip, sent in parallel, and the outcomes recorded in one more.
  */
-async function sendSlice(ctx: Ctx, chunk: Message<SendJob>[]) {
-  const toClaim: Message<SendJob>[] = [];
+async function sendSlice(ctx: Ctx, chunk: Message<SendsBody>[]) {
+  const toClaim: Message<SendsBody>[] = [];
   // The tags and attributes the slice's API sends name are looked up once, not once per contact.
   const apiJobs = chunk.flatMap((m) => (m.body.kind === "api-send" ? [m.body] : []));
   const known =
@@ -197,10 +187,10 @@ async function sendSlice(ctx: Ctx, chunk: Message<SendJob>[]) {
 }
 
 /** Sends one project's messages, paced by its number's governor, a slice at a time. */
-async function sendForProject(ctx: Ctx, messages: Message<SendJob>[]) {
+async function sendForProject(ctx: Ctx, messages: Message<SendsBody>[]) {
   // Pair rate: a second message to the same recipient in one batch waits for the next window.
   const seen = new Set<string>();
-  const now: Message<SendJob>[] = [];
+  const now: Message<SendsBody>[] = [];
   for (const message of messages) {
     const to = message.body.kind === "api-send" ? message.body.contact.number : null;
     if (to && seen.has(to)) message.retry({ delaySeconds: PAIR_RATE_SECONDS });
@@ -231,7 +221,7 @@ export async function consumeSends(batch: MessageBatch, env: Env) {
   const config = readConfig(env);
   const db = createDb(env.DB);
   const log = createLogger({ queue: batch.queue }, logLevel(env));
-  const messages = batch.messages as readonly Message<SendJob>[];
+  const messages = batch.messages as readonly Message<SendsBody>[];
 
   const gate = await readGate(
     db,
@@ -249,7 +239,7 @@ export async function consumeSends(batch: MessageBatch, env: Env) {
     }
   }
 
-  const byProject = new Map<string, Message<SendJob>[]>();
+  const byProject = new Map<string, Message<SendsBody>[]>();
   for (const message of messages) {
     if (cancelled.has(message)) continue;
     const list = byProject.get(message.body.projectId) ?? [];

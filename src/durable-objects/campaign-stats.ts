@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { sendJobs } from "../queues/producers";
 
 /** Counters a campaign keeps, per run and in total. */
 export const COUNTERS = [
@@ -119,8 +120,8 @@ export class CampaignStats extends DurableObject<Env> {
   }
 
   /**
-   * Hands every due run to the jobs queue as a `run-start` job, then re-arms for the next one. A
-   * run leaves the schedule only after its job was accepted: if the queue refuses, the alarm
+   * Hands every due run to the jobs queue as a `run-start` job, then re-arms for the next one. The
+   * runs leave the schedule only after their jobs were accepted: if the queue refuses, the alarm
    * throws and the runtime retries it, and a duplicate job finds the run already started.
    */
   override async alarm(): Promise<void> {
@@ -130,14 +131,11 @@ export class CampaignStats extends DurableObject<Env> {
         Date.now(),
       )
       .toArray();
-    // sendBatch takes at most 100 messages.
-    for (let i = 0; i < due.length; i += 100) {
-      const part = due.slice(i, i + 100);
-      await this.env.JOBS.sendBatch(
-        part.map((r) => ({ body: { kind: "run-start", runId: r.run_id, projectId: r.project_id } })),
-      );
-      for (const r of part) this.ctx.storage.sql.exec("DELETE FROM scheduled_runs WHERE run_id = ?", r.run_id);
-    }
+    await sendJobs(
+      this.env,
+      due.map((r) => ({ kind: "run-start", runId: r.run_id, projectId: r.project_id })),
+    );
+    for (const r of due) this.ctx.storage.sql.exec("DELETE FROM scheduled_runs WHERE run_id = ?", r.run_id);
     await this.armForNextRun();
   }
 

@@ -2,6 +2,8 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { messageEvents, messages, runs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
+import type { RunFanoutJob } from "../../queues/contracts";
+import { sendSends } from "../../queues/producers";
 import type { TemplateMessage } from "../../whatsapp/provider";
 import { type AudienceTarget, audiencePage, resolveAudiences } from "../audiences/members";
 import {
@@ -16,7 +18,7 @@ import type { Transition } from "../messages/status";
 import { newMessageId } from "../messages/store";
 import { type GroupRef, groupsByRef, valuesForNumbers } from "../variable-groups/store";
 import { completeRuns } from "./complete";
-import { enqueueRunJob, type RunFanoutJob } from "./jobs";
+import { enqueueRunJob } from "./jobs";
 import { retryPage } from "./retry";
 import type { RunRow } from "./schemas";
 import { type FanoutCursor, getRun, moveRun, START_CURSOR } from "./store";
@@ -33,7 +35,6 @@ export function setFanoutPageSize(size: number | null) {
   pageSize = size ?? FANOUT_PAGE_SIZE;
 }
 
-const SEND_BATCH_LIMIT = 100;
 // A queue hop costs up to the consumer's batch wait (a second): chaining one page per job would
 // cap the fan-out near one page a second, below a 1,000/s number's send rate.
 export const PAGES_PER_JOB = 4;
@@ -217,11 +218,16 @@ async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sende
   const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, sender);
   const { inserted, advanced, done } = await recordPage(db, run, sender.campaign, page);
 
-  const sends = inserted.queued.map((messageId) => ({
-    body: { kind: "send" as const, projectId: run.projectId, messageId, campaignId: run.campaignId, runId: run.id },
-  }));
-  for (let i = 0; i < sends.length; i += SEND_BATCH_LIMIT)
-    await env.SENDS.sendBatch(sends.slice(i, i + SEND_BATCH_LIMIT));
+  await sendSends(
+    env,
+    inserted.queued.map((messageId) => ({
+      kind: "send",
+      projectId: run.projectId,
+      messageId,
+      campaignId: run.campaignId,
+      runId: run.id,
+    })),
+  );
   const created = (ids: string[], to: "queued" | "skipped"): Transition[] =>
     ids.map((messageId) => ({
       messageId,
