@@ -1,6 +1,6 @@
 import { createApp } from "./app";
 import { consumeDeadSends } from "./consumers/dead-letters";
-import { dispatchQueue } from "./consumers/dispatch";
+import { dispatchQueue, type QueueHandlers } from "./consumers/dispatch";
 import { consumeEvents } from "./consumers/events";
 import { consumeJobs } from "./consumers/jobs";
 import { consumeSends } from "./consumers/sends";
@@ -12,7 +12,7 @@ export { SendGovernor } from "./durable-objects/send-governor";
 
 const app = createApp();
 
-const queueHandlers = {
+const queueHandlers: QueueHandlers = {
   sends: consumeSends,
   "sends-dlq": consumeDeadSends,
   jobs: consumeJobs,
@@ -21,7 +21,7 @@ const queueHandlers = {
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env, ctx) => dispatchQueue(batch, env, ctx, { ...queueHandlers }),
+  queue: (batch, env, ctx) => dispatchQueue(batch, env, ctx, queueHandlers),
   scheduled: async (_controller, env, ctx) => {
     ctx.waitUntil(sweepStuckMessages(env));
   },

@@ -3,7 +3,8 @@ import { afterTransitions } from "../features/delivery/after-transitions";
 import { applyStatus, type Transition } from "../features/messages/status";
 import { createDb } from "../platform/db/client";
 import { createLogger, logLevel } from "../platform/log";
-import type { SendJob } from "./sends";
+import { DEAD_LETTER_RETRY_SECONDS } from "../queues/backoff";
+import type { SendsBody } from "../queues/contracts";
 
 /**
  * What lands in the sends dead-letter queue exhausted its retries without an outcome. It is
@@ -14,7 +15,7 @@ export async function consumeDeadSends(batch: MessageBatch, env: Env) {
   const db = createDb(env.DB);
   const log = createLogger({ queue: batch.queue }, logLevel(env));
   const transitions: (Transition | null)[] = [];
-  for (const message of batch.messages as readonly Message<SendJob>[]) {
+  for (const message of batch.messages as readonly Message<SendsBody>[]) {
     const job = message.body;
     try {
       // An API send that never got persisted still leaves its contact and a failed message behind.
@@ -34,7 +35,7 @@ export async function consumeDeadSends(batch: MessageBatch, env: Env) {
       message.ack();
     } catch (err) {
       log.error("dead letter could not be recorded; will retry", { messageId: job.messageId, err });
-      message.retry({ delaySeconds: 60 });
+      message.retry({ delaySeconds: DEAD_LETTER_RETRY_SECONDS });
     }
   }
   await afterTransitions(env, db, transitions, log);

@@ -1,44 +1,47 @@
 import { createLogger, logLevel } from "../platform/log";
+import { backoffSeconds } from "../queues/backoff";
 
 /** The queues this Worker consumes, by role. Names carry the Worker's prefix in wrangler.toml. */
 export type QueueRole = "sends" | "jobs" | "events";
 
-export interface QueueHandlers {
-  [role: string]: ((batch: MessageBatch, env: Env, ctx: ExecutionContext) => Promise<void>) | undefined;
-}
+export type QueueHandler = (batch: MessageBatch, env: Env, ctx: ExecutionContext) => Promise<void>;
+
+/** A consumer for every role; a dead-letter queue without its own consumer gets the logging default. */
+export type QueueHandlers = Record<QueueRole, QueueHandler> & { [R in `${QueueRole}-dlq`]?: QueueHandler };
+
+const ROLES: readonly QueueRole[] = ["sends", "jobs", "events"];
 
 export function queueRole(queueName: string): { role: QueueRole | null; deadLetter: boolean } {
   const deadLetter = queueName.endsWith("-dlq");
   const base = deadLetter ? queueName.slice(0, -4) : queueName;
-  const role = (["sends", "jobs", "events"] as const).find((r) => base.endsWith(`-${r}`)) ?? null;
+  const role = ROLES.find((r) => base.endsWith(`-${r}`)) ?? null;
   return { role, deadLetter };
 }
 
-/**
- * Routes a batch to the consumer for its queue (`<role>-dlq` for a dead-letter queue). A queue
- * without a consumer keeps its messages: they are retried and finally land in the dead-letter
- * queue, whose default branch logs each one, so nothing disappears without a trace.
- */
+/** Routes a batch to the consumer for its queue (`<role>-dlq` for a dead-letter queue). */
 export async function dispatchQueue(batch: MessageBatch, env: Env, ctx: ExecutionContext, handlers: QueueHandlers) {
   const log = createLogger({ queue: batch.queue }, logLevel(env));
   const { role, deadLetter } = queueRole(batch.queue);
-  const deadLetterHandler = deadLetter && role ? handlers[`${role}-dlq`] : undefined;
-  if (deadLetterHandler) {
-    await deadLetterHandler(batch, env, ctx);
-    return;
-  }
   if (deadLetter) {
+    const deadLetterHandler = role ? handlers[`${role}-dlq`] : undefined;
+    if (deadLetterHandler) {
+      await deadLetterHandler(batch, env, ctx);
+      return;
+    }
+    // Nothing more can be done with these; the log line is their trace (ids and counts, no body).
     for (const message of batch.messages) {
       log.error("dead letter", { messageId: message.id, attempts: message.attempts });
       message.ack();
     }
     return;
   }
-  const handler = role ? handlers[role] : undefined;
-  if (!handler) {
-    log.warn("no consumer for queue yet; messages retried", { count: batch.messages.length });
-    batch.retryAll({ delaySeconds: 60 });
+  if (!role) {
+    // A queue wrangler.toml hands this Worker but no code knows: a deployment mistake. Acking would
+    // lose its messages, so they are retried like any failure, logged at each delivery, until the
+    // deployment is fixed or the queue's retries run out (into its dead-letter queue, if it has one).
+    log.error("no consumer for this queue; messages retried", { count: batch.messages.length });
+    for (const message of batch.messages) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
     return;
   }
-  await handler(batch, env, ctx);
+  await handlers[role](batch, env, ctx);
 }

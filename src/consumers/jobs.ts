@@ -1,15 +1,14 @@
 import { handleCallbackMessage } from "../features/customer-callbacks/deliver";
-import type { CallbackJob } from "../features/customer-callbacks/enqueue";
 import { handleImportMessage } from "../features/imports/job";
 import { handleRunJob } from "../features/runs/handlers";
 import { readConfig } from "../platform/config";
 import { createDb, type Db } from "../platform/db/client";
 import { createLogger, type Logger, logLevel } from "../platform/log";
+import { backoffSeconds } from "../queues/backoff";
+import type { JobsBody } from "../queues/contracts";
 
-// The `jobs` queue carries background work of several kinds, told apart by `body.kind`. Each
-// kind's handler acks or retries its own messages. A kind without a handler yet
-// is kept as the dispatcher keeps a queue without a consumer: retried after a minute, until the
-// dead-letter queue's consumer logs it.
+// The `jobs` queue carries background work of several kinds, told apart by `body.kind`; each kind's
+// handler acks or retries its own messages.
 
 interface JobDeps {
   env: Env;
@@ -17,40 +16,44 @@ interface JobDeps {
   log: Logger;
 }
 
-type JobHandler = (message: Message<any>, deps: JobDeps) => Promise<void>;
+type JobHandler<Body> = (message: Message<Body>, deps: JobDeps) => Promise<void>;
 
-const HANDLERS: Record<string, JobHandler> = {
-  callback: (message: Message<CallbackJob>, { env, db, log }) =>
+const HANDLERS = {
+  callback: (message, { env, db, log }) =>
     handleCallbackMessage(message, { db, log, encryptionKey: readConfig(env).ENCRYPTION_KEY }),
   "run-start": handleRunJob,
   "run-fanout": handleRunJob,
   "run-requeue": handleRunJob,
   "run-cancel": handleRunJob,
   import: handleImportMessage,
-};
+} satisfies { [K in JobsBody["kind"]]: JobHandler<Extract<JobsBody, { kind: K }>> };
 
-export const UNKNOWN_KIND_RETRY_SECONDS = 60;
+const kindOf = (body: unknown) =>
+  body && typeof body === "object" && "kind" in body && typeof body.kind === "string" ? body.kind : null;
 
-function handlerFor(body: unknown): JobHandler | undefined {
-  const kind = body && typeof body === "object" && "kind" in body ? body.kind : undefined;
-  return typeof kind === "string" && Object.hasOwn(HANDLERS, kind) ? HANDLERS[kind] : undefined;
+function handlerFor(kind: string | null): JobHandler<any> | undefined {
+  return kind !== null && Object.hasOwn(HANDLERS, kind) ? HANDLERS[kind as JobsBody["kind"]] : undefined;
 }
 
 export async function consumeJobs(batch: MessageBatch, env: Env) {
   const log = createLogger({ queue: batch.queue }, logLevel(env));
-  const known = batch.messages.filter((message) => handlerFor(message.body) !== undefined);
-  const unknown = batch.messages.length - known.length;
-  if (unknown > 0 && known.length === 0) {
-    log.warn("no consumer for queue yet; messages retried", { count: unknown });
-    batch.retryAll({ delaySeconds: UNKNOWN_KIND_RETRY_SECONDS });
-    return;
-  }
-  if (unknown > 0) {
-    log.warn("no consumer for these job kinds yet; messages retried", { count: unknown });
-    for (const message of batch.messages) {
-      if (!handlerFor(message.body)) message.retry({ delaySeconds: UNKNOWN_KIND_RETRY_SECONDS });
-    }
-  }
   const db = createDb(env.DB);
-  for (const message of known) await (handlerFor(message.body) as JobHandler)(message, { env, db, log });
+  for (const message of batch.messages) {
+    const kind = kindOf(message.body);
+    const handler = handlerFor(kind);
+    if (handler) {
+      await handler(message, { env, db, log });
+      continue;
+    }
+    // A kind no handler knows was most likely written by another version of this Worker (a newer
+    // one, before a rollback). Acking would lose it, so it is retried like any failure: a version
+    // that knows it may take it, and after the last retry it lands in the dead-letter queue, whose
+    // consumer logs it again. The log names the kind, never the body.
+    log.error("job of an unknown kind; will retry", {
+      messageId: message.id,
+      kind: kind?.slice(0, 40) ?? null,
+      attempts: message.attempts,
+    });
+    message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+  }
 }

@@ -1,4 +1,5 @@
 import { randomBytes, toHex } from "../platform/crypto";
+import { sendInBatches } from "../platform/queue-batches";
 import type {
   Result,
   TemplateDefinition,
@@ -73,7 +74,9 @@ export class SandboxProvider implements WhatsAppProvider {
     else if (ending === "2222") plan.push({ status: "sent" }, { status: "delivered" });
     else plan.push({ status: "sent" }, { status: "delivered" }, { status: "read" });
 
-    await this.options.events.sendBatch(
+    // Through the platform's chunking rather than src/queues' producers, which sit above this module.
+    await sendInBatches(
+      this.options.events,
       plan.map(({ status, error }) => {
         const delay = SANDBOX_DELAYS[status];
         const body: WebhookEventMessage = {
@@ -90,6 +93,7 @@ export class SandboxProvider implements WhatsAppProvider {
         };
         return { body, delaySeconds: delay };
       }),
+      "events",
     );
     return { ok: true, wamid };
   }

@@ -8,9 +8,10 @@ import {
   signCallback,
 } from "../../src/features/customer-callbacks/deliver";
 import { ENDPOINT_CACHE_TTL_MS } from "../../src/features/customer-callbacks/endpoint";
-import { type CallbackJob, enqueueCallbacks } from "../../src/features/customer-callbacks/enqueue";
+import { enqueueCallbacks } from "../../src/features/customer-callbacks/enqueue";
 import type { Transition } from "../../src/features/messages/status";
 import worker from "../../src/index";
+import type { CallbackJob } from "../../src/queues/contracts";
 import type { ReceivedHook } from "../../standin/hooks-receiver";
 import { call, db } from "../helpers";
 import { newProject } from "../support";
@@ -443,21 +444,42 @@ describe("delivering a callback from the jobs queue", () => {
     });
   });
 
-  it("retries unknown job kinds after a minute and still delivers the callbacks beside them", async () => {
+  it("retries unknown job kinds with backoff, logged at error, and still delivers the callbacks beside them", async () => {
     const { project, key } = await projectWithEndpoint("ok");
     const job = await jobFor(transition(project.id));
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const result = await consume([{ kind: "fan-out", page: 1 }, job, { no: "kind" }]);
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    // Attempt 2: the backoff ceiling is 2 s · 2 = 4 s; full jitter at 0.5 gives 2 s.
+    vi.spyOn(Math, "random").mockReturnValue(0.5);
+    const result = await consume([{ kind: "fan-out", page: 1 }, job, { no: "kind" }], 2);
     expect(result).toMatchObject({
       outcome: "ok",
       explicitAcks: ["job-1"],
       retryMessages: [{ msgId: "job-0" }, { msgId: "job-2" }],
     });
     expect(result.retried).toEqual([
-      { msgId: "job-0", delaySeconds: 60 },
-      { msgId: "job-2", delaySeconds: 60 },
+      { msgId: "job-0", delaySeconds: 2 },
+      { msgId: "job-2", delaySeconds: 2 },
     ]);
-    expect(logged(warn)).toMatchObject([{ msg: "no consumer for these job kinds yet; messages retried", count: 2 }]);
+    expect(logged(error)).toEqual([
+      {
+        level: "error",
+        msg: "job of an unknown kind; will retry",
+        queue: JOBS_QUEUE,
+        messageId: "job-0",
+        kind: "fan-out",
+        attempts: 2,
+        time: expect.any(String),
+      },
+      {
+        level: "error",
+        msg: "job of an unknown kind; will retry",
+        queue: JOBS_QUEUE,
+        messageId: "job-2",
+        kind: null,
+        attempts: 2,
+        time: expect.any(String),
+      },
+    ]);
     expect(await received(key)).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { dispatchQueue, queueRole } from "../../src/consumers/dispatch";
+import { dispatchQueue, type QueueHandlers, queueRole } from "../../src/consumers/dispatch";
 import worker from "../../src/index";
 
 const messages = (count: number, attempts = 1) =>
@@ -25,6 +25,33 @@ afterEach(() => {
 });
 
 const logged = (spy: MockInstance) => spy.mock.calls.map((call) => JSON.parse(call[0] as string));
+
+/**
+ * One batch through the Worker's queue handler. The test batch lists the retried messages but not
+ * the delays asked for, so each message's retry is spied on: `retried` is every retry, in order.
+ */
+async function runBatch(queue: string, batchMessages: Parameters<typeof createMessageBatch>[1]) {
+  const batch = createMessageBatch(queue, batchMessages);
+  const retried: { msgId: string; delaySeconds: number | undefined }[] = [];
+  for (const message of batch.messages) {
+    const retry = message.retry.bind(message);
+    vi.spyOn(message, "retry").mockImplementation((options) => {
+      retried.push({ msgId: message.id, delaySeconds: options?.delaySeconds });
+      retry(options);
+    });
+  }
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return { result: await getQueueResult(batch, ctx), retried };
+}
+
+/** A consumer for every role that does nothing, with the given ones in their place. */
+const handlersWith = (handlers: Partial<QueueHandlers>): QueueHandlers => ({
+  sends: vi.fn(async () => {}),
+  jobs: vi.fn(async () => {}),
+  events: vi.fn(async () => {}),
+  ...handlers,
+});
 
 describe("queueRole", () => {
   it.each([
@@ -81,36 +108,80 @@ describe("queue dispatcher, through the Worker's queue handler", () => {
     expect(error).not.toHaveBeenCalled();
   });
 
-  it.each(["wa-campaigns-jobs", "wa-campaigns-unknown"])(
-    "retries the whole batch from %s when no consumer handles its messages",
-    async (queue) => {
-      const batch = createMessageBatch(queue, messages(2));
-      // The test batch records that the batch was retried but not the delay asked for: spy for it.
-      const retryAll = vi.spyOn(batch, "retryAll");
-      const ctx = createExecutionContext();
-      await worker.queue(batch, env, ctx);
-      const result = await getQueueResult(batch, ctx);
-      expect(result).toEqual({
-        outcome: "ok",
-        ackAll: false,
-        retryBatch: { retry: true },
-        explicitAcks: [],
-        retryMessages: [],
-      });
-      expect(retryAll).toHaveBeenCalledTimes(1);
-      expect(retryAll).toHaveBeenCalledWith({ delaySeconds: 60 });
-      expect(logged(warn)).toEqual([
-        {
-          level: "warn",
-          msg: "no consumer for queue yet; messages retried",
-          queue,
-          count: 2,
-          time: expect.any(String),
-        },
-      ]);
-      expect(error).not.toHaveBeenCalled();
-    },
-  );
+  it("retries each message of a queue no code knows with backoff, and logs the batch at error", async () => {
+    const queue = "wa-campaigns-unknown";
+    // Attempt 3: the backoff ceiling is 2 s · 2² = 8 s; full jitter at 0.5 gives 4 s.
+    vi.spyOn(Math, "random").mockReturnValue(0.5);
+    const { result, retried } = await runBatch(queue, messages(2, 3));
+    expect(result).toEqual({
+      outcome: "ok",
+      ackAll: false,
+      retryBatch: { retry: false },
+      explicitAcks: [],
+      retryMessages: [{ msgId: "msg-0" }, { msgId: "msg-1" }],
+    });
+    expect(retried).toEqual([
+      { msgId: "msg-0", delaySeconds: 4 },
+      { msgId: "msg-1", delaySeconds: 4 },
+    ]);
+    expect(logged(error)).toEqual([
+      {
+        level: "error",
+        msg: "no consumer for this queue; messages retried",
+        queue,
+        count: 2,
+        time: expect.any(String),
+      },
+    ]);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("retries a job of an unknown kind with backoff, logging its kind but never its body, and handles the rest", async () => {
+    const queue = "wa-campaigns-jobs";
+    vi.spyOn(Math, "random").mockReturnValue(0.5);
+    // The first has no kind, the second one no code knows.
+    const unknown = messages(2, 3).map((m, i) => (i === 1 ? { ...m, body: { ...m.body, kind: "report" } } : m));
+    // Handled: an import job whose import does not exist is acked as done.
+    const known = {
+      id: "msg-2",
+      timestamp: new Date(0),
+      attempts: 3,
+      body: { kind: "import", importId: "imp_none", projectId: "prj_none" },
+    };
+    const { result, retried } = await runBatch(queue, [...unknown, known]);
+    expect(result).toEqual({
+      outcome: "ok",
+      ackAll: false,
+      retryBatch: { retry: false },
+      explicitAcks: ["msg-2"],
+      retryMessages: [{ msgId: "msg-0" }, { msgId: "msg-1" }],
+    });
+    expect(retried).toEqual([
+      { msgId: "msg-0", delaySeconds: 4 },
+      { msgId: "msg-1", delaySeconds: 4 },
+    ]);
+    expect(logged(error)).toEqual([
+      {
+        level: "error",
+        msg: "job of an unknown kind; will retry",
+        queue,
+        messageId: "msg-0",
+        kind: null,
+        attempts: 3,
+        time: expect.any(String),
+      },
+      {
+        level: "error",
+        msg: "job of an unknown kind; will retry",
+        queue,
+        messageId: "msg-1",
+        kind: "report",
+        attempts: 3,
+        time: expect.any(String),
+      },
+    ]);
+    expect(JSON.stringify(error.mock.calls)).not.toMatch(/wak_secret|7428526285/);
+  });
 });
 
 describe("queue dispatcher with handlers", () => {
@@ -119,7 +190,7 @@ describe("queue dispatcher with handlers", () => {
     const jobs = vi.fn(async () => {});
     const batch = createMessageBatch("wa-campaigns-sends", messages(2));
     const ctx = createExecutionContext();
-    await dispatchQueue(batch, env, ctx, { sends, jobs });
+    await dispatchQueue(batch, env, ctx, handlersWith({ sends, jobs }));
     expect(sends).toHaveBeenCalledTimes(1);
     expect(sends).toHaveBeenCalledWith(batch, env, ctx);
     expect(jobs).not.toHaveBeenCalled();
@@ -131,20 +202,9 @@ describe("queue dispatcher with handlers", () => {
     const sends = vi.fn(async () => {});
     const batch = createMessageBatch("wa-campaigns-sends-dlq", messages(1));
     const ctx = createExecutionContext();
-    await dispatchQueue(batch, env, ctx, { sends });
+    await dispatchQueue(batch, env, ctx, handlersWith({ sends }));
     expect(sends).not.toHaveBeenCalled();
     expect(await getQueueResult(batch, ctx)).toMatchObject({ explicitAcks: ["msg-0"] });
-  });
-
-  it("retries a batch whose role has no handler even when others have one", async () => {
-    const batch = createMessageBatch("wa-campaigns-events", messages(1));
-    const retryAll = vi.spyOn(batch, "retryAll");
-    const sends = vi.fn(async () => {});
-    const ctx = createExecutionContext();
-    await dispatchQueue(batch, env, ctx, { sends });
-    expect(await getQueueResult(batch, ctx)).toMatchObject({ retryBatch: { retry: true }, explicitAcks: [] });
-    expect(retryAll).toHaveBeenCalledWith({ delaySeconds: 60 });
-    expect(sends).not.toHaveBeenCalled();
   });
 
   it("lets a handler's failure propagate, so the runtime retries the batch", async () => {
@@ -153,6 +213,6 @@ describe("queue dispatcher with handlers", () => {
     const failing = async () => {
       throw new Error("boom");
     };
-    await expect(dispatchQueue(batch, env, ctx, { jobs: failing })).rejects.toThrow("boom");
+    await expect(dispatchQueue(batch, env, ctx, handlersWith({ jobs: failing }))).rejects.toThrow("boom");
   });
 });

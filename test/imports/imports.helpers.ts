@@ -1,10 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { type ImportJob, runImportChunk } from "../../src/features/imports/job";
+import { runImportChunk } from "../../src/features/imports/job";
 import { r2KeyOf } from "../../src/features/imports/store";
 import { audiences, imports, variableGroups } from "../../src/platform/db/schema";
 import { newId } from "../../src/platform/ids";
 import { createLogger } from "../../src/platform/log";
+import type { ImportJob } from "../../src/queues/contracts";
 import type { CallResult } from "../helpers";
 import { db } from "../helpers";
 import { eventually } from "../messages/messages.helpers";

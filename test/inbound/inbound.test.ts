@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { handleWebhookEvent } from "../../src/consumers/events";
 import { projectSnapshot } from "../../src/features/contacts/snapshot";
 import { inboundConfig } from "../../src/features/inbound/handle";
 import type { InboundConfig } from "../../src/features/inbound/parse";
+import { handleWebhookEvent } from "../../src/features/webhooks/apply";
 import { readConfig } from "../../src/platform/config";
 import { createLogger } from "../../src/platform/log";
 import { send, setup } from "../api-campaigns/api-send.helpers";

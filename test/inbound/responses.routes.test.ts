@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { handleWebhookEvent } from "../../src/consumers/events";
+import { handleWebhookEvent } from "../../src/features/webhooks/apply";
 import { createLogger } from "../../src/platform/log";
 import { setup } from "../api-campaigns/api-send.helpers";
 import { call, createProject, db, expectError } from "../helpers";

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { handleWebhookEvent } from "../../src/consumers/events";
 import { buttonPayload } from "../../src/features/broadcast-campaigns/payload";
 import { inputGroupId, insertInputGroup } from "../../src/features/variable-groups/store";
+import { handleWebhookEvent } from "../../src/features/webhooks/apply";
 import { campaigns } from "../../src/platform/db/schema";
 import { newId } from "../../src/platform/ids";
 import { createLogger } from "../../src/platform/log";

@@ -68,7 +68,7 @@ export class CampaignStats extends DurableObject<Env> {
 
   /** Hands the due runs to the jobs queue; a throw makes the runtime retry the alarm. */
   override async alarm(): Promise<void> {
-    return startDueRuns(this.ctx.storage, this.env.JOBS);
+    return startDueRuns(this.ctx.storage, this.env);
   }
 
   /** Adds `deltas` to a run's counters. Callers pass only real state transitions. */

@@ -1,3 +1,5 @@
+import { sendJobs } from "../../queues/producers";
+
 // The campaign's scheduled runs: kept in its CampaignStats object's SQLite, with the object's one
 // storage alarm set to the earliest of them, so every run of the campaign shares that alarm.
 
@@ -48,24 +50,23 @@ export function scheduledRuns(sql: SqlStorage): ScheduledRun[] {
 }
 
 /**
- * Hands every due run to the jobs queue as a `run-start` job, then re-arms for the next one. A
- * run leaves the schedule only after its job was accepted: if the queue refuses, this throws (the
- * alarm with it, and the runtime retries the alarm), and a duplicate job finds the run already
- * started.
+ * Hands every due run to the jobs queue as a `run-start` job, then re-arms for the next one. The
+ * runs leave the schedule only after their jobs were accepted: if the queue refuses, this throws
+ * (the alarm with it, and the runtime retries the alarm), and a duplicate job finds the run
+ * already started.
  */
-export async function startDueRuns(storage: DurableObjectStorage, jobs: Queue): Promise<void> {
+export async function startDueRuns(storage: DurableObjectStorage, env: Pick<Env, "JOBS">): Promise<void> {
   const due = storage.sql
     .exec<{ run_id: string; project_id: string }>(
       "SELECT run_id, project_id FROM scheduled_runs WHERE at <= ? ORDER BY at LIMIT 1000",
       Date.now(),
     )
     .toArray();
-  // sendBatch takes at most 100 messages.
-  for (let i = 0; i < due.length; i += 100) {
-    const part = due.slice(i, i + 100);
-    await jobs.sendBatch(part.map((r) => ({ body: { kind: "run-start", runId: r.run_id, projectId: r.project_id } })));
-    for (const r of part) storage.sql.exec("DELETE FROM scheduled_runs WHERE run_id = ?", r.run_id);
-  }
+  await sendJobs(
+    env,
+    due.map((r) => ({ kind: "run-start", runId: r.run_id, projectId: r.project_id })),
+  );
+  for (const r of due) storage.sql.exec("DELETE FROM scheduled_runs WHERE run_id = ?", r.run_id);
   await armForNextRun(storage);
 }
 

@@ -1,33 +1,8 @@
 import type { Db } from "../../platform/db/client";
-import type { TemplateCategory, TemplateMessage } from "../../whatsapp/provider";
+import type { ApiSendJob } from "../../queues/contracts";
 import { type KnownDefinitions, upsertContact } from "../contacts/store";
 import type { Transition } from "../messages/status";
 import { insertMessageOnce } from "../messages/store";
-
-/**
- * An accepted API-campaign request, as the `sends` queue carries it. Everything the request path
- * decided is here, so the consumer persists the contact and the message and sends without asking
- * the CRM anything again.
- */
-export interface ApiSendJob {
-  kind: "api-send";
-  projectId: string;
-  messageId: string;
-  campaignId: string;
-  templateId: string;
-  category: TemplateCategory;
-  contact: {
-    number: string;
-    name: string;
-    source?: string;
-    tags?: string[];
-    attributes?: Record<string, string>;
-  };
-  payload: TemplateMessage;
-  /** Set when the request path already knew the message must not be sent. */
-  skipReason?: "opted_out";
-  acceptedAt: number;
-}
 
 export const OPTED_OUT_REASON = "opted_out";
 

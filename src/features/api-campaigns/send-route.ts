@@ -7,11 +7,13 @@ import type { AppEnv } from "../../platform/http/context";
 import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
 import { toE164 } from "../../platform/phone";
+import type { ApiSendJob } from "../../queues/contracts";
+import { sendSends } from "../../queues/producers";
 import { isOptedOut, projectSnapshot } from "../contacts/snapshot";
 import { checkMediaUrl } from "../media/check";
 import { newMessageId } from "../messages/store";
 import { loadApiCampaign } from "./lookup";
-import { type ApiSendJob, OPTED_OUT_REASON } from "./persist";
+import { OPTED_OUT_REASON } from "./persist";
 import { buildTemplateMessage } from "./send-payload";
 import { ApiSendBody, ApiSendResponse } from "./send-schemas";
 
@@ -117,7 +119,7 @@ async function accept(c: Context<AppEnv>, body: z.infer<typeof ApiSendBody>): Pr
     acceptedAt: Date.now(),
   };
   // The queue is where the request becomes durable: once this resolves the message cannot be lost.
-  await c.env.SENDS.send(job);
+  await sendSends(c.env, [job]);
   c.var.log.info("api send accepted", { messageId: job.messageId, campaignId: campaign.id, skipped: optedOut });
   return {
     success: true,

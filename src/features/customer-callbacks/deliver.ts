@@ -85,20 +85,18 @@
  */
 
 import { eq } from "drizzle-orm";
-import { backoffSeconds } from "../../consumers/sends";
 import { toHex } from "../../platform/crypto";
 import type { Db } from "../../platform/db/client";
 import { callbackEndpoints } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { unseal } from "../../platform/sealed-secrets";
+import { callbackBackoffSeconds } from "../../queues/backoff";
+import type { CallbackJob } from "../../queues/contracts";
 import { callbackSecretContext, checkCallbackUrl } from "./endpoint";
-import type { CallbackJob } from "./enqueue";
 
 export const CALLBACK_TIMEOUT_MS = 10_000;
 /** Attempts in all, the first included; after the last failure the event is dropped (and logged). */
 export const MAX_CALLBACK_ATTEMPTS = 8;
-/** Backoff ceiling for attempt n is min(15 min, BASE · 2^(n-1)), with full jitter: 10 s, 20 s, … */
-export const CALLBACK_BACKOFF_BASE_SECONDS = 10;
 
 export const SIGNATURE_HEADER = "X-Campaign-Signature";
 export const TIMESTAMP_HEADER = "X-Campaign-Timestamp";
@@ -226,6 +224,6 @@ export async function handleCallbackMessage(
         return;
       }
       deps.log.info("callback failed; will retry", { ...fields, reason: outcome.reason, status: outcome.status });
-      message.retry({ delaySeconds: backoffSeconds(message.attempts, CALLBACK_BACKOFF_BASE_SECONDS) });
+      message.retry({ delaySeconds: callbackBackoffSeconds(message.attempts) });
   }
 }

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { createDb } from "../../platform/db/client";
 import { campaigns, messages, runs } from "../../platform/db/schema";
 import { createLogger, logLevel } from "../../platform/log";
+import { sendSends } from "../../queues/producers";
 import { applyStatus, type Transition } from "../messages/status";
 import { sweepRuns } from "../runs/sweep";
 import { afterTransitions } from "./after-transitions";
@@ -71,19 +72,16 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
           queued.map((m) => m.id),
         ),
       );
-    for (let i = 0; i < queued.length; i += 100) {
-      await env.SENDS.sendBatch(
-        queued.slice(i, i + 100).map((m) => ({
-          body: {
-            kind: "send",
-            projectId: m.projectId,
-            messageId: m.id,
-            ...(m.campaignId ? { campaignId: m.campaignId } : {}),
-            ...(m.runId ? { runId: m.runId } : {}),
-          },
-        })),
-      );
-    }
+    await sendSends(
+      env,
+      queued.map((m) => ({
+        kind: "send",
+        projectId: m.projectId,
+        messageId: m.id,
+        ...(m.campaignId ? { campaignId: m.campaignId } : {}),
+        ...(m.runId ? { runId: m.runId } : {}),
+      })),
+    );
   }
   await afterTransitions(env, db, transitions, log);
   try {
@@ -114,10 +112,9 @@ export async function requeueCampaign(env: Env, projectId: string, campaignId: s
     .orderBy(messages.id)
     .limit(SWEEP_LIMIT)
     .all();
-  for (let i = 0; i < rows.length; i += 100) {
-    await env.SENDS.sendBatch(
-      rows.slice(i, i + 100).map((m) => ({ body: { kind: "send", projectId, messageId: m.id, campaignId } })),
-    );
-  }
+  await sendSends(
+    env,
+    rows.map((m) => ({ kind: "send", projectId, messageId: m.id, campaignId })),
+  );
   return { requeued: rows.length, nextAfter: rows.length === SWEEP_LIMIT ? (rows.at(-1)?.id ?? null) : null };
 }

@@ -2,9 +2,10 @@ import { and, eq, or } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { audiences, imports, variableGroups } from "../../platform/db/schema";
 import { ApiError, fieldError } from "../../platform/errors";
+import type { ImportJob } from "../../queues/contracts";
+import { sendJobs } from "../../queues/producers";
 import { ALL_AUDIENCE } from "../audiences/members";
 import type { ImportKind, Layout } from "./header";
-import type { ImportJob } from "./job";
 import type { R2PartWriter } from "./r2-writer";
 import type { UploadFieldsInput } from "./schemas";
 import { type ImportRow, r2KeyOf } from "./store";
@@ -135,7 +136,7 @@ export async function createImport(deps: { db: Db; env: Env }, input: NewImport)
   }
   const job: ImportJob = { kind: "import", importId, projectId };
   try {
-    await env.JOBS.send(job);
+    await sendJobs(env, [job]);
   } catch (err) {
     await db
       .update(imports)

@@ -2,20 +2,14 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { audiences, importRejects, imports, variableGroups } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
+import { importBackoffSeconds } from "../../queues/backoff";
+import type { ImportJob } from "../../queues/contracts";
+import { sendJobs } from "../../queues/producers";
 import { addMembersStatements, upsertValuesStatements } from "../audiences/bulk";
 import { CsvRecordReader, type Newline, NotUtf8Error, newlineBefore, RecordTooLongError } from "./csv";
 import { analyseHeader, type Layout } from "./header";
 import { evaluateRow, MergedRows } from "./rows";
 import { getImport, type ImportRow } from "./store";
-
-/** A `jobs` queue message: import the next chunk of an upload. */
-export interface ImportJob {
-  kind: "import";
-  importId: string;
-  projectId: string;
-  /** Rows per chunk, when not CHUNK_ROWS (tests and benchmarks force several chunks). */
-  chunkRows?: number;
-}
 
 // One chunk (one queue invocation) imports at most CHUNK_ROWS rows or runs CHUNK_MILLIS, then
 // saves its position and queues the next chunk. Parsing and checking 50,000 numbers takes a few
@@ -258,8 +252,6 @@ async function failImport(db: Db, env: Env, row: ImportRow, error: string) {
   await env.FILES.delete(row.r2Key);
 }
 
-const backoffSeconds = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
-
 const isImportJob = (body: unknown): body is ImportJob =>
   typeof body === "object" &&
   body !== null &&
@@ -276,7 +268,7 @@ export async function handleImportMessage(message: Message<unknown>, deps: Deps)
   }
   try {
     const next = await runImportChunk(deps, body);
-    if (next) await deps.env.JOBS.send(next);
+    if (next) await sendJobs(deps.env, [next]);
     message.ack();
   } catch (err) {
     if (message.attempts >= MAX_ATTEMPTS) {
@@ -288,6 +280,6 @@ export async function handleImportMessage(message: Message<unknown>, deps: Deps)
       return;
     }
     deps.log.warn("import chunk failed; retrying", { importId: body.importId, attempts: message.attempts, err });
-    message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    message.retry({ delaySeconds: importBackoffSeconds(message.attempts) });
   }
 }

@@ -1,14 +1,14 @@
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { SendJob } from "../../consumers/sends";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import { campaigns, responses } from "../../platform/db/schema";
 import { createLogger, type Logger } from "../../platform/log";
+import { sendSends } from "../../queues/producers";
 import { parseButtonPayload } from "../broadcast-campaigns/payload";
 import { afterTransitions } from "../delivery/after-transitions";
-import { type JourneyPress, journeyReplies } from "../journeys/replies";
+import { type JourneyPress, type JourneyReplies, journeyReplies } from "../journeys/replies";
 import { journeysByIds } from "../journeys/store";
 import type { Transition } from "../messages/status";
 import { insertInputGroup, recordInputStatement } from "../variable-groups/store";
@@ -33,9 +33,6 @@ export interface PressOutcome {
   /** Presses that did nothing: unknown campaign or button, a non-quick-reply button, a deleted journey. */
   ignored: number;
 }
-
-/** A sendBatch call takes at most 100 messages. */
-const SEND_BATCH_LIMIT = 100;
 
 const str = (value: unknown) => (typeof value === "string" ? value : "");
 
@@ -123,7 +120,7 @@ export async function actOnPresses(
     }
   }
 
-  const jobs: MessageSendRequest<SendJob>[] = [];
+  const jobs: JourneyReplies["jobs"] = [];
   const inserts: { statement: number; transition: Transition }[] = [];
   if (journeyPresses.length > 0) {
     const journeys = await journeysByIds(
@@ -158,9 +155,7 @@ export async function actOnPresses(
     const transitions = inserts.flatMap(({ statement, transition }) =>
       ((results[statement] as unknown[] | undefined)?.length ?? 0) > 0 ? [transition] : [],
     );
-    for (let i = 0; i < jobs.length; i += SEND_BATCH_LIMIT) {
-      await env.SENDS.sendBatch(jobs.slice(i, i + SEND_BATCH_LIMIT));
-    }
+    await sendSends(env, jobs);
     await afterTransitions(env, db, transitions, log ?? createLogger({ task: "presses" }));
   }
   if (outcome.inputs > 0 || outcome.journeys > 0) log?.info("button presses answered", { projectId, ...outcome });

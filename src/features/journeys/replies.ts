@@ -1,8 +1,9 @@
 import type { BatchItem } from "drizzle-orm/batch";
-import type { SendJob } from "../../consumers/sends";
 import { sha256Hex } from "../../platform/crypto";
 import type { Db } from "../../platform/db/client";
 import { messages } from "../../platform/db/schema";
+import type { QueueRequest } from "../../platform/queue-batches";
+import type { SendJob } from "../../queues/contracts";
 import type { TextMessage } from "../../whatsapp/provider";
 import { historyIfChanged, type Transition } from "../messages/status";
 import { type JourneyRow, stepsOf } from "./schemas";
@@ -58,7 +59,7 @@ export interface JourneyReplies {
   /** Queued message rows with their history, for one D1 batch. */
   statements: BatchItem<"sqlite">[];
   /** What to put on the sends queue once the batch is written, each step later than the last. */
-  jobs: MessageSendRequest<SendJob>[];
+  jobs: QueueRequest<SendJob>[];
   /**
    * The rows' `null → queued` transitions, each with the index of its insert in `statements`: it
    * happened only if that insert returned a row (answering a press again inserts nothing).

@@ -2,6 +2,8 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { messageEvents, messages, runs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
+import type { RunFanoutJob } from "../../queues/contracts";
+import { sendSends } from "../../queues/producers";
 import { audiencePage, resolveAudiences } from "../audiences/members";
 import {
   type BroadcastCampaign,
@@ -15,7 +17,7 @@ import type { Transition } from "../messages/status";
 import { newMessageId } from "../messages/store";
 import { type GroupRef, groupsByRef, valuesForNumbers } from "../variable-groups/store";
 import { completeRuns } from "./complete";
-import { enqueueRunJob, type RunFanoutJob } from "./jobs";
+import { enqueueRunJob } from "./jobs";
 import type { FanoutPage, Recipient, StoredCursor } from "./page";
 import { retryPage } from "./retry";
 import type { RunRow } from "./schemas";
@@ -26,7 +28,6 @@ import { getRun, moveRun, START_CURSOR } from "./store";
 // parameter), five sendBatch calls (at most 100 messages each). The work per job is bounded
 // whatever the audience size; a 100,000-contact run is 200 pages, 50 jobs.
 
-const SEND_BATCH_LIMIT = 100;
 // A queue hop costs up to the consumer's batch wait (a second): chaining one page per job would
 // cap the fan-out near one page a second, below a 1,000/s number's send rate.
 export const PAGES_PER_JOB = 4;
@@ -196,11 +197,16 @@ async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sende
   const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, sender, pageSize);
   const { inserted, advanced, done } = await recordPage(db, run, sender.campaign, page);
 
-  const sends = inserted.queued.map((messageId) => ({
-    body: { kind: "send" as const, projectId: run.projectId, messageId, campaignId: run.campaignId, runId: run.id },
-  }));
-  for (let i = 0; i < sends.length; i += SEND_BATCH_LIMIT)
-    await env.SENDS.sendBatch(sends.slice(i, i + SEND_BATCH_LIMIT));
+  await sendSends(
+    env,
+    inserted.queued.map((messageId) => ({
+      kind: "send",
+      projectId: run.projectId,
+      messageId,
+      campaignId: run.campaignId,
+      runId: run.id,
+    })),
+  );
   const created = (ids: string[], to: "queued" | "skipped"): Transition[] =>
     ids.map((messageId) => ({
       messageId,

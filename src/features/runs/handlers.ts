@@ -1,13 +1,15 @@
 import { and, eq, gt } from "drizzle-orm";
-import { backoffSeconds } from "../../consumers/sends";
 import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
 import { messages } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
+import { backoffSeconds } from "../../queues/backoff";
+import type { RunCancelJob, RunJob, RunRequeueJob, RunStartJob } from "../../queues/contracts";
+import { sendSends } from "../../queues/producers";
 import { afterTransitions } from "../delivery/after-transitions";
 import { skipCancelled } from "./cancelled";
 import { fanoutPage } from "./fanout";
-import { enqueueRunJob, type RunCancelJob, type RunJob, type RunRequeueJob, type RunStartJob } from "./jobs";
+import { enqueueRunJob } from "./jobs";
 import { getRun, moveRun, runCampaign } from "./store";
 import { templateGate } from "./template-gate";
 
@@ -61,13 +63,16 @@ async function requeue(job: RunRequeueJob, { env, db }: Deps) {
     .orderBy(messages.id)
     .limit(CONTROL_PAGE_SIZE)
     .all();
-  for (let i = 0; i < rows.length; i += 100) {
-    await env.SENDS.sendBatch(
-      rows.slice(i, i + 100).map((m) => ({
-        body: { kind: "send", projectId: run.projectId, messageId: m.id, campaignId: run.campaignId, runId: run.id },
-      })),
-    );
-  }
+  await sendSends(
+    env,
+    rows.map((m) => ({
+      kind: "send",
+      projectId: run.projectId,
+      messageId: m.id,
+      campaignId: run.campaignId,
+      runId: run.id,
+    })),
+  );
   const last = rows.at(-1);
   if (rows.length === CONTROL_PAGE_SIZE && last) await enqueueRunJob(env, { ...job, after: last.id });
 }

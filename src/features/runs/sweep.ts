@@ -1,8 +1,9 @@
 import { and, eq, lt, notInArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { campaigns, runs, templates } from "../../platform/db/schema";
+import type { RunJob } from "../../queues/contracts";
+import { sendJobs } from "../../queues/producers";
 import { completeRuns } from "./complete";
-import type { RunJob } from "./jobs";
 
 // A scheduled run whose alarm should have fired this long ago is started by the sweep instead.
 export const OVERDUE_SCHEDULE_MS = 2 * 60_000;
@@ -50,13 +51,11 @@ export async function sweepRuns(env: Env, db: Db, now = Date.now()) {
     .all();
   const sending = await db.select({ id: runs.id }).from(runs).where(eq(runs.status, "sending")).limit(LIMIT).all();
 
-  const jobs: { body: RunJob }[] = [
-    ...[...overdue, ...reviewed].map((r) => ({
-      body: { kind: "run-start" as const, runId: r.id, projectId: r.projectId },
-    })),
-    ...stalled.map((r) => ({ body: { kind: "run-fanout" as const, runId: r.id, projectId: r.projectId } })),
+  const jobs: RunJob[] = [
+    ...[...overdue, ...reviewed].map((r) => ({ kind: "run-start" as const, runId: r.id, projectId: r.projectId })),
+    ...stalled.map((r) => ({ kind: "run-fanout" as const, runId: r.id, projectId: r.projectId })),
   ];
-  for (let i = 0; i < jobs.length; i += 100) await env.JOBS.sendBatch(jobs.slice(i, i + 100));
+  await sendJobs(env, jobs);
   const completed = await completeRuns(
     db,
     sending.map((r) => r.id),

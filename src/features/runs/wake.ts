@@ -1,6 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { campaigns, runs } from "../../platform/db/schema";
+import { sendJobs } from "../../queues/producers";
 
 /**
  * Called where template reviews are applied (Meta's status webhook): the runs waiting for one of
@@ -15,10 +16,9 @@ export async function wakeRunsForTemplates(env: Pick<Env, "JOBS">, db: Db, templ
     .innerJoin(campaigns, eq(campaigns.id, runs.campaignId))
     .where(and(eq(runs.status, "waiting_template"), inArray(campaigns.templateId, [...new Set(templateIds)])))
     .all();
-  for (let i = 0; i < waiting.length; i += 100) {
-    await env.JOBS.sendBatch(
-      waiting.slice(i, i + 100).map((r) => ({ body: { kind: "run-start", runId: r.id, projectId: r.projectId } })),
-    );
-  }
+  await sendJobs(
+    env,
+    waiting.map((r) => ({ kind: "run-start", runId: r.id, projectId: r.projectId })),
+  );
   return waiting.length;
 }

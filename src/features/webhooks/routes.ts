@@ -6,9 +6,11 @@ import { whatsappAccounts } from "../../platform/db/schema";
 import { ApiError } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { errorResponses } from "../../platform/http/openapi";
-import { type WebhookEventMessage, type WebhookPayload, WebhookPayloadSchema } from "../../whatsapp/webhook/payload";
+import type { EventsBody } from "../../queues/contracts";
+import { sendEvents } from "../../queues/producers";
+import { type WebhookPayload, WebhookPayloadSchema } from "../../whatsapp/webhook/payload";
 import { verifySignature } from "../../whatsapp/webhook/signature";
-import { batchesOf, splitForQueue } from "../../whatsapp/webhook/split";
+import { splitForQueue } from "../../whatsapp/webhook/split";
 import { verifiersFor } from "./verifiers";
 
 // Meta batches statuses into one POST; its documented ceiling is 3 MB.
@@ -97,14 +99,14 @@ whatsappWebhooks.post(
     }
     if (!projectId) throw new ApiError("unauthorized", "signature does not match any configured WhatsApp account");
 
-    const events: WebhookEventMessage[] = splitForQueue(payload).map((part) => ({
+    const events: EventsBody[] = splitForQueue(payload).map((part) => ({
       kind: "whatsapp-webhook",
       source: "meta",
       projectId,
       receivedAt: Date.now(),
       payload: part,
     }));
-    for (const batch of batchesOf(events)) await c.env.EVENTS.sendBatch(batch.map((body) => ({ body })));
+    await sendEvents(c.env, events);
     return c.json({ received: events.length }, 200);
   },
 );

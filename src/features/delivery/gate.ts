@@ -1,0 +1,40 @@
+import { inArray } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { campaigns, runs } from "../../platform/db/schema";
+import type { SendsBody } from "../../queues/contracts";
+
+export const runIdOf = (job: SendsBody) => (job.kind === "send" ? job.runId : undefined);
+
+/**
+ * Whether a message may go out, from its campaign's and its run's status: a paused campaign or run
+ * keeps its messages queued (resuming re-enqueues them), a cancelled run's messages are skipped.
+ * Read once per batch; an account-level error pauses more as the batch goes on.
+ */
+export interface Gate {
+  /** Campaigns and runs whose messages are held (their `cmp_` and `run_` ids never collide). */
+  held: Set<string>;
+  cancelled: Set<string>;
+}
+
+export async function readGate(db: Db, jobs: SendsBody[]): Promise<Gate> {
+  const campaignIds = [...new Set(jobs.flatMap((job) => job.campaignId ?? []))];
+  const runIds = [...new Set(jobs.flatMap((job) => runIdOf(job) ?? []))];
+  const gate: Gate = { held: new Set(), cancelled: new Set() };
+  if (campaignIds.length + runIds.length === 0) return gate;
+  const [campaignRows, runRows] = await db.batch([
+    db.select({ id: campaigns.id, status: campaigns.status }).from(campaigns).where(inArray(campaigns.id, campaignIds)),
+    db.select({ id: runs.id, status: runs.status }).from(runs).where(inArray(runs.id, runIds)),
+  ]);
+  for (const row of [...campaignRows, ...runRows]) {
+    if (row.status === "paused") gate.held.add(row.id);
+    else if (row.status === "cancelled") gate.cancelled.add(row.id);
+  }
+  return gate;
+}
+
+export function verdict(gate: Gate, job: SendsBody): "send" | "hold" | "skip" {
+  const runId = runIdOf(job);
+  if (runId && gate.cancelled.has(runId)) return "skip";
+  if ((job.campaignId && gate.held.has(job.campaignId)) || (runId && gate.held.has(runId))) return "hold";
+  return "send";
+}

@@ -1,0 +1,112 @@
+import type { Db } from "../../platform/db/client";
+import type { Logger } from "../../platform/log";
+import { ACCOUNT_ERROR_RETRY_SECONDS } from "../../queues/backoff";
+import type { SendsBody } from "../../queues/contracts";
+import type { WhatsAppProvider } from "../../whatsapp/provider";
+import type { ResolvedAccount } from "../../whatsapp/select";
+import { persistApiSend } from "../api-campaigns/persist";
+import { resolveKnown } from "../contacts/store";
+import type { Transition } from "../messages/status";
+import { completeRunsStatement } from "../runs/complete";
+import { pauseForAccount } from "./account-pause";
+import { type Gate, runIdOf, verdict } from "./gate";
+import { type Governor, retryDelayFor } from "./pacing";
+import { claimMessages, recordOutcomes, type SendOutcome, sendClaimed } from "./send-batch";
+
+/** What sending one project's slices needs; `transitions` collects what they changed. */
+export interface SliceContext {
+  db: Db;
+  log: Logger;
+  account: ResolvedAccount;
+  provider: WhatsAppProvider;
+  governor: Governor;
+  gate: Gate;
+  maxSendAttempts: number;
+  transitions: (Transition | null)[];
+}
+
+/** Acks or retries one queue message according to its send outcome. */
+async function settle(ctx: SliceContext, message: Message<SendsBody>, outcome: SendOutcome | undefined) {
+  const campaignId = message.body.campaignId ?? null;
+  // No outcome: another delivery had already claimed the message.
+  if (!outcome || outcome.kind === "sent" || outcome.kind === "failed") {
+    message.ack();
+    return;
+  }
+  if (outcome.kind === "retry") {
+    message.retry({ delaySeconds: await retryDelayFor(ctx.governor, outcome.error, message.attempts) });
+    return;
+  }
+  if (campaignId) {
+    await pauseForAccount(
+      { db: ctx.db, log: ctx.log, gate: ctx.gate, projectId: ctx.account.projectId },
+      campaignId,
+      runIdOf(message.body),
+      outcome.error,
+    );
+    message.ack();
+  } else {
+    message.retry({ delaySeconds: ACCOUNT_ERROR_RETRY_SECONDS });
+  }
+}
+
+/**
+ * Sends one slice: API sends are persisted first (contact, then the message row), then every
+ * message is claimed in one round trip, sent in parallel, and the outcomes recorded in one more.
+ */
+export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) {
+  const toClaim: Message<SendsBody>[] = [];
+  // The tags and attributes the slice's API sends name are looked up once, not once per contact.
+  const apiJobs = chunk.flatMap((m) => (m.body.kind === "api-send" ? [m.body] : []));
+  const known =
+    apiJobs.length === 0
+      ? undefined
+      : await resolveKnown(
+          ctx.db,
+          ctx.account.projectId,
+          apiJobs.flatMap((j) => j.contact.tags ?? []),
+          apiJobs.flatMap((j) => Object.keys(j.contact.attributes ?? {})),
+        );
+  await Promise.all(
+    chunk.map(async (message) => {
+      const job = message.body;
+      const held = verdict(ctx.gate, job) === "hold";
+      if (job.kind === "api-send") {
+        const { created, skipReason } = await persistApiSend(ctx.db, job, known);
+        ctx.transitions.push(created);
+        if (skipReason || held) {
+          message.ack();
+          return;
+        }
+      } else if (held) {
+        message.ack();
+        return;
+      }
+      toClaim.push(message);
+    }),
+  );
+  if (toClaim.length === 0) return;
+  const claimed = await claimMessages(
+    ctx.db,
+    ctx.account.projectId,
+    toClaim.map((m) => m.body.messageId),
+  );
+  const results = await sendClaimed(ctx.provider, claimed);
+  const byId = new Map(toClaim.map((m) => [m.body.messageId, m]));
+  // A run is complete once it has fanned out and nothing of it is queued or sending. Its last
+  // message leaves `sending` here (or the fan-out finishes last and checks itself), so the check
+  // rides in the same batch as the outcomes, after them.
+  const runIds = [...claimed.values()].flatMap((m) => m.runId ?? []);
+  const { outcomes, transitions } = await recordOutcomes(
+    ctx.db,
+    ctx.account.projectId,
+    claimed,
+    results,
+    (id) => byId.get(id)?.attempts ?? 1,
+    ctx.maxSendAttempts,
+    runIds.length > 0 ? completeRunsStatement(ctx.db, runIds) : undefined,
+  );
+  ctx.transitions.push(...transitions);
+  // A message not claimed was already taken by another delivery: acknowledged, never sent twice.
+  await Promise.all(toClaim.map((message) => settle(ctx, message, outcomes.get(message.body.messageId))));
+}

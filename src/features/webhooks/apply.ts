@@ -1,0 +1,93 @@
+import type { Db } from "../../platform/db/client";
+import type { Logger } from "../../platform/log";
+import type { EventsBody } from "../../queues/contracts";
+import { decodeCallback } from "../../whatsapp/message-ref";
+import { WebhookPayloadSchema, type WebhookStatus } from "../../whatsapp/webhook/payload";
+import { forgetProjectCampaigns } from "../api-campaigns/cache";
+import { handleInbound, inboundConfig } from "../inbound/handle";
+import { applyStatus, type StatusChange, type Transition } from "../messages/status";
+import { wakeRunsForTemplates } from "../runs/wake";
+import { applyTemplateStatusUpdate } from "../templates/status";
+
+function toChange(status: WebhookStatus): StatusChange | null {
+  if (!["sent", "delivered", "read", "failed"].includes(status.status)) return null;
+  const error = status.errors?.[0];
+  return {
+    status: status.status as StatusChange["status"],
+    at: Number(status.timestamp) * 1000 || Date.now(),
+    wamid: status.id,
+    error: error
+      ? {
+          code: error.code,
+          title: error.title ?? "error",
+          message: error.error_data?.details ?? error.message ?? error.title ?? "",
+        }
+      : undefined,
+  };
+}
+
+/** Applies one verified webhook payload: message statuses, template status updates and inbound messages. */
+export async function handleWebhookEvent(
+  db: Db,
+  event: EventsBody,
+  log: Logger,
+  /** Runs waiting for a template are woken through the jobs queue when its review changes. */
+  env?: Pick<Env, "JOBS">,
+): Promise<(Transition | null)[]> {
+  const transitions: (Transition | null)[] = [];
+  const parsed = WebhookPayloadSchema.safeParse(event.payload);
+  if (!parsed.success) {
+    // Verified but not in a shape we know: keep a trace, retrying cannot help.
+    log.warn("webhook payload not understood", { projectId: event.projectId, issues: parsed.error.issues.length });
+    return transitions;
+  }
+  for (const entry of parsed.data.entry) {
+    for (const change of entry.changes) {
+      if (change.field === "message_template_status_update" && change.value.event) {
+        // Scoped to the project whose signature verified the payload: a payload signed for one
+        // project cannot change another project's templates by naming its account.
+        const applied = await applyTemplateStatusUpdate(db, {
+          projectId: event.projectId,
+          wabaId: entry.id,
+          providerTemplateId: String(change.value.message_template_id ?? ""),
+          name: change.value.message_template_name,
+          language: change.value.message_template_language,
+          event: change.value.event,
+          reason: change.value.reason ?? null,
+        });
+        // Sends read a campaign's template status from a short cache: let this isolate see the change now.
+        forgetProjectCampaigns(event.projectId);
+        if (env && applied.changes.length > 0) {
+          try {
+            await wakeRunsForTemplates(
+              env,
+              db,
+              applied.changes.map((change) => change.id),
+            );
+          } catch (err) {
+            // The review is applied; the every-minute sweep wakes the runs instead.
+            log.warn("could not wake runs waiting for a template", { err });
+          }
+        }
+        continue;
+      }
+      if ((change.field === "messages" && change.value.messages) || change.field === "user_preferences") {
+        await handleInbound(db, inboundConfig(), event.projectId, change.value, log);
+      }
+      for (const status of change.value.statuses ?? []) {
+        const statusChange = toChange(status);
+        if (!statusChange) continue;
+        const ref = decodeCallback(status.biz_opaque_callback_data);
+        const transition = await applyStatus(
+          db,
+          ref
+            ? { projectId: event.projectId, messageId: ref.messageId }
+            : { projectId: event.projectId, wamid: status.id },
+          statusChange,
+        );
+        transitions.push(transition);
+      }
+    }
+  }
+  return transitions;
+}

@@ -1,0 +1,44 @@
+import { type QueueRequest, sendInBatches } from "../platform/queue-batches";
+import type { EventsBody, JobsBody, SendsBody } from "./contracts";
+
+/** A body as is, or with its own delay (e.g. a journey's later steps). */
+export type Outgoing<Body> = Body | (QueueRequest<Body> & { kind?: never });
+
+export interface ProduceOptions {
+  /** Delay for every message that does not name its own. */
+  delaySeconds?: number;
+}
+
+// Every contract body has a string `kind`; a request wrapping one has none.
+const isRequest = <Body extends { kind: string }>(item: Outgoing<Body>): item is QueueRequest<Body> =>
+  typeof (item as { kind?: unknown }).kind !== "string";
+
+function requests<Body extends { kind: string }>(
+  items: readonly Outgoing<Body>[],
+  options: ProduceOptions,
+): QueueRequest<Body>[] {
+  return items.map((item) => {
+    const request: QueueRequest<Body> = isRequest(item) ? { ...item } : { body: item };
+    if (request.delaySeconds === undefined && options.delaySeconds !== undefined)
+      request.delaySeconds = options.delaySeconds;
+    return request;
+  });
+}
+
+/** Puts messages on the `sends` queue, chunked to the platform's limits, in order. */
+export const sendSends = (
+  env: Pick<Env, "SENDS">,
+  items: readonly Outgoing<SendsBody>[],
+  options: ProduceOptions = {},
+) => sendInBatches<SendsBody>(env.SENDS, requests(items, options), "sends");
+
+/** Puts messages on the `jobs` queue, chunked to the platform's limits, in order. */
+export const sendJobs = (env: Pick<Env, "JOBS">, items: readonly Outgoing<JobsBody>[], options: ProduceOptions = {}) =>
+  sendInBatches<JobsBody>(env.JOBS, requests(items, options), "jobs");
+
+/** Puts messages on the `events` queue, chunked to the platform's limits, in order. */
+export const sendEvents = (
+  env: Pick<Env, "EVENTS">,
+  items: readonly Outgoing<EventsBody>[],
+  options: ProduceOptions = {},
+) => sendInBatches<EventsBody>(env.EVENTS, requests(items, options), "events");

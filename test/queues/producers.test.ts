@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import type { JobsBody, SendJob } from "../../src/queues/contracts";
+import { sendEvents, sendJobs, sendSends } from "../../src/queues/producers";
+
+/** A queue that records each sendBatch call's messages instead of sending them. */
+function recordingQueue() {
+  const calls: MessageSendRequest[][] = [];
+  const queue = {
+    sendBatch: async (messages: Iterable<MessageSendRequest>) => {
+      calls.push([...messages]);
+    },
+    send: async () => {
+      throw new Error("producers send through sendBatch only");
+    },
+  } as unknown as Queue;
+  return { queue, calls };
+}
+
+const send = (i: number, note = ""): SendJob => ({
+  kind: "send",
+  projectId: "prj_1",
+  messageId: `msg_${String(i).padStart(4, "0")}${note}`,
+});
+
+const bytesOf = (request: MessageSendRequest) => new TextEncoder().encode(JSON.stringify(request.body)).length;
+
+describe("queue producers", () => {
+  it("sends 250 small bodies in three sendBatch calls of at most 100, in order", async () => {
+    const { queue, calls } = recordingQueue();
+    const bodies = Array.from({ length: 250 }, (_, i) => send(i));
+    await sendSends({ SENDS: queue }, bodies);
+    expect(calls.map((call) => call.length)).toEqual([100, 100, 50]);
+    expect(calls.flat()).toEqual(bodies.map((body) => ({ body })));
+  });
+
+  it("splits by bytes: bodies that total more than 256 KB go in several calls", async () => {
+    const { queue, calls } = recordingQueue();
+    // 20,000 '€' are 20,000 characters but 60,000 bytes of UTF-8: six of them are 120 K
+    // characters (one call, were characters counted) and 360 KB (two calls).
+    const bodies = Array.from({ length: 6 }, (_, i) => send(i, "€".repeat(20_000)));
+    await sendSends({ SENDS: queue }, bodies);
+    expect(calls.map((call) => call.length)).toEqual([4, 2]);
+    expect(calls.flat()).toEqual(bodies.map((body) => ({ body })));
+    for (const call of calls) {
+      // Each message also carries up to ~100 bytes of the platform's metadata.
+      expect(call.reduce((total, request) => total + bytesOf(request) + 100, 0)).toBeLessThanOrEqual(256_000);
+    }
+  });
+
+  it("refuses a body over 128 KB measured in UTF-8 bytes, before sending anything", async () => {
+    const { queue, calls } = recordingQueue();
+    // 50,000 characters, 150,000 bytes.
+    const big = send(1, "€".repeat(50_000));
+    await expect(sendSends({ SENDS: queue }, [send(0), big])).rejects.toThrow(
+      "a sends message of 150158 bytes (with the queue's metadata) is over Cloudflare Queues' limit of 128000 bytes",
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it("accepts bodies just under 128 KB, two to a call", async () => {
+    const { queue, calls } = recordingQueue();
+    const bodies = [0, 1, 2].map((i) => send(i, "x".repeat(127_000)));
+    await sendSends({ SENDS: queue }, bodies);
+    expect(calls.map((call) => call.length)).toEqual([2, 1]);
+    expect(calls.flat().map((request) => request.body)).toEqual(bodies);
+  });
+
+  it("passes delaySeconds through, for the whole call or per message", async () => {
+    const { queue, calls } = recordingQueue();
+    const job: JobsBody = { kind: "run-start", runId: "run_1", projectId: "prj_1" };
+    await sendJobs({ JOBS: queue }, [job, { ...job, runId: "run_2" }], { delaySeconds: 30 });
+    await sendSends({ SENDS: queue }, [
+      send(0),
+      { body: send(1), delaySeconds: 2 },
+      { body: send(2), delaySeconds: 4 },
+    ]);
+    expect(calls).toEqual([
+      [
+        { body: job, delaySeconds: 30 },
+        { body: { ...job, runId: "run_2" }, delaySeconds: 30 },
+      ],
+      [{ body: send(0) }, { body: send(1), delaySeconds: 2 }, { body: send(2), delaySeconds: 4 }],
+    ]);
+  });
+
+  it("sends nothing for no bodies", async () => {
+    const { queue, calls } = recordingQueue();
+    await sendEvents({ EVENTS: queue }, []);
+    expect(calls).toEqual([]);
+  });
+});
