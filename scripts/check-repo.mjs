@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 const LINE_LIMIT_ALLOWED = [];
 const MAX_LINES = 300;
 
-const CHECKS = ["lockfile", "route-imports", "cycles", "layers", "file-size"];
+const CHECKS = ["lockfile", "route-imports", "cycles", "folder-cycles", "layers", "file-size"];
 
 /** Who may not import whom: files under `from` may not import the `to` paths (folders end in `/`). */
 const LAYERS = [
@@ -250,6 +250,24 @@ function cycleThrough(graph, members, start) {
   return [start, start];
 }
 
+/**
+ * Folders import each other one way too: a feature (src/features/<name>) or a top-level folder of
+ * src/ that imports another which imports it back, even through type-only imports, is an arrow
+ * that climbs back up, and a reader following a call re-enters a folder already left.
+ */
+function checkFolderCycles(graph) {
+  const roomOf = (file) => /^src\/features\/[^/]+|^src\/[^/]+(?=\/)|^src\/[^/]+$/.exec(file)?.[0] ?? file;
+  const folders = new Map();
+  for (const [file, targets] of graph) {
+    const from = roomOf(file);
+    const set = folders.get(from) ?? new Set();
+    for (const target of targets) if (roomOf(target) !== from) set.add(roomOf(target));
+    folders.set(from, set);
+  }
+  const folderGraph = new Map([...folders].map(([room, set]) => [room, [...set]]));
+  return checkCycles(folderGraph).map((line) => line.replace("import cycle:", "folder cycle:"));
+}
+
 // ---- d. layers ----------------------------------------------------------------------------
 
 function checkLayers(graph) {
@@ -288,12 +306,13 @@ function checkFileSizes(root) {
 // ---- main ---------------------------------------------------------------------------------
 
 const options = readOptions();
-const needsGraph = options.only.some((c) => ["route-imports", "cycles", "layers"].includes(c));
+const needsGraph = options.only.some((c) => ["route-imports", "cycles", "folder-cycles", "layers"].includes(c));
 const graph = needsGraph ? importGraph(options.root) : new Map();
 const run = {
   lockfile: () => checkLockfile(options.lockfile),
   "route-imports": () => checkRouteImports(graph),
   cycles: () => checkCycles(graph),
+  "folder-cycles": () => checkFolderCycles(graph),
   layers: () => checkLayers(graph),
   "file-size": () => checkFileSizes(options.root),
 };

@@ -1,7 +1,8 @@
 import { persistApiSend } from "../features/api-campaigns/persist";
-import { afterTransitions } from "../features/delivery/after-transitions";
-import { applyStatus, type Transition } from "../features/messages/status";
+import { afterTransitions } from "../features/messages/after-transitions";
+import { applyStatus } from "../features/messages/status";
 import { createDb } from "../platform/db/client";
+import type { Transition } from "../platform/db/schema";
 import { createLogger, logLevel } from "../platform/log";
 import { DEAD_LETTER_RETRY_SECONDS } from "../queues/backoff";
 import type { SendsBody } from "../queues/contracts";

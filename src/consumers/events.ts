@@ -1,7 +1,7 @@
-import { afterTransitions } from "../features/delivery/after-transitions";
-import type { Transition } from "../features/messages/status";
+import { afterTransitions } from "../features/messages/after-transitions";
 import { handleWebhookEvent } from "../features/webhooks/apply";
 import { createDb } from "../platform/db/client";
+import type { Transition } from "../platform/db/schema";
 import { createLogger, logLevel } from "../platform/log";
 import { backoffSeconds } from "../queues/backoff";
 import type { EventsBody } from "../queues/contracts";

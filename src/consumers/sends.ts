@@ -1,11 +1,11 @@
-import { afterTransitions } from "../features/delivery/after-transitions";
 import { readGate, verdict } from "../features/delivery/gate";
 import { governorFor, paceSends } from "../features/delivery/pacing";
 import { type SliceContext, sendSlice } from "../features/delivery/send-slice";
-import type { Transition } from "../features/messages/status";
+import { afterTransitions } from "../features/messages/after-transitions";
 import { skipCancelled } from "../features/runs/cancelled";
 import { readConfig } from "../platform/config";
 import { createDb } from "../platform/db/client";
+import type { Transition } from "../platform/db/schema";
 import { createLogger, logLevel } from "../platform/log";
 import { backoffSeconds } from "../queues/backoff";
 import type { SendsBody } from "../queues/contracts";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { cached, remember } from "../../src/features/api-campaigns/cache";
 import { getApiCampaignByName } from "../../src/features/api-campaigns/store";
+import { cached, remember } from "../../src/platform/campaign-cache";
 import { createDb } from "../../src/platform/db/client";
 import { call, createProject, db, ISO, type TestProject } from "../helpers";
 import { walkPages } from "../support";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buttonPayload } from "../../src/features/broadcast-campaigns/payload";
+import { buttonPayload } from "../../src/features/broadcast-messages/payload";
 import { numbers } from "../audiences/audiences.helpers";
 import { call } from "../helpers";
 import { eventually } from "../messages/messages.helpers";

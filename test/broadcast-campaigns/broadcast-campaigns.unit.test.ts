@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type BroadcastCampaign, groupRefsOf, recipientMessage } from "../../src/features/broadcast-campaigns/campaign";
-import { numberPlaceholders, urlPlaceholder } from "../../src/features/broadcast-campaigns/placeholders";
-import { EMPTY_RESULTS, toResults } from "../../src/features/broadcast-campaigns/results";
 import { normalizeLanguage, templateNameFor } from "../../src/features/broadcast-campaigns/template";
+import { type BroadcastCampaign, groupRefsOf, recipientMessage } from "../../src/features/broadcast-messages/campaign";
+import { numberPlaceholders, urlPlaceholder } from "../../src/features/broadcast-messages/placeholders";
+import { EMPTY_RESULTS, toResults } from "../../src/features/stats/results";
 
 describe("numberPlaceholders", () => {
   it("numbers each distinct reference once, in order of first appearance", () => {

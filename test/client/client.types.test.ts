@@ -4,12 +4,12 @@ import type * as client from "../../src/client/index";
 import type * as apiSend from "../../src/features/api-campaigns/send-schemas";
 import type * as audiences from "../../src/features/audiences/schemas";
 import type * as recipients from "../../src/features/broadcast-campaigns/recipients";
-import type * as results from "../../src/features/broadcast-campaigns/results";
 import type * as campaigns from "../../src/features/broadcast-campaigns/schemas";
 import type * as imports from "../../src/features/imports/schemas";
 import type * as journeys from "../../src/features/journeys/schemas";
 import type * as runRequests from "../../src/features/runs/request";
 import type * as runs from "../../src/features/runs/schemas";
+import type * as results from "../../src/features/stats/results";
 import type * as groups from "../../src/features/variable-groups/schemas";
 
 // The client's hand-written types against the server's zod schemas. These assertions are checked

@@ -9,8 +9,8 @@ import {
 } from "../../src/features/customer-callbacks/deliver";
 import { ENDPOINT_CACHE_TTL_MS } from "../../src/features/customer-callbacks/endpoint";
 import { enqueueCallbacks } from "../../src/features/customer-callbacks/enqueue";
-import type { Transition } from "../../src/features/messages/status";
 import worker from "../../src/index";
+import type { Transition } from "../../src/platform/db/schema";
 import type { CallbackJob } from "../../src/queues/contracts";
 import type { ReceivedHook } from "../../standin/hooks-receiver";
 import { call, db } from "../helpers";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { buttonPayload } from "../../src/features/broadcast-campaigns/payload";
+import { buttonPayload } from "../../src/features/broadcast-messages/payload";
 import { inputGroupId, insertInputGroup } from "../../src/features/variable-groups/store";
 import { handleWebhookEvent } from "../../src/features/webhooks/apply";
 import { campaigns } from "../../src/platform/db/schema";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Counts } from "../../src/durable-objects/campaign-stats/counters";
-import type { MessageStatus } from "../../src/features/messages/status";
 import { canMove } from "../../src/features/messages/status";
 import { addDeltas, deltasOf, NOT_ON_WHATSAPP_CODE } from "../../src/features/stats/deltas";
+import type { MessageStatus } from "../../src/platform/db/schema";
 
 const STATUSES: MessageStatus[] = ["queued", "sending", "sent", "delivered", "read", "failed", "skipped"];
 const notOnWhatsApp = { code: NOT_ON_WHATSAPP_CODE, title: "Message undeliverable", message: "not on WhatsApp" };

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { StatsEntry } from "../../src/durable-objects/campaign-stats/counters";
-import { applyStatus, type StatusChange, type Transition } from "../../src/features/messages/status";
+import { applyStatus } from "../../src/features/messages/status";
 import { API_RUN_ID, recordStats } from "../../src/features/stats/record";
+import type { StatusChange, Transition } from "../../src/platform/db/schema";
 import { createProject, db } from "../helpers";
 import { insertQueuedMessage, templateMessage } from "../messages/messages.helpers";
 import { stats } from "./stats.helpers";

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Transition } from "../../src/features/messages/status";
 import { recordStats } from "../../src/features/stats/record";
+import type { Transition } from "../../src/platform/db/schema";
 import { insertCampaignRow } from "../api-campaigns/api-campaigns.helpers";
 import { expectError } from "../helpers";
 import { api, newProject, type Project } from "../support";

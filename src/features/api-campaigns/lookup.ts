@@ -1,5 +1,5 @@
+import { cached, remember } from "../../platform/campaign-cache";
 import type { Db } from "../../platform/db/client";
-import { cached, remember } from "./cache";
 import { type ApiCampaignWithTemplate, getApiCampaignByName } from "./store";
 
 /** The campaign and its template, from the isolate's cache when fresh (see campaigns/cache.ts). */

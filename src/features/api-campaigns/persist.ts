@@ -1,7 +1,7 @@
 import type { Db } from "../../platform/db/client";
+import type { Transition } from "../../platform/db/schema";
 import type { ApiSendJob } from "../../queues/contracts";
 import { type KnownDefinitions, upsertContact } from "../contacts/store";
-import type { Transition } from "../messages/status";
 import { insertMessageOnce } from "../messages/store";
 
 export const OPTED_OUT_REASON = "opted_out";

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireApiKey, requireRole } from "../../platform/auth/api-key";
+import { forgetProjectCampaigns } from "../../platform/campaign-cache";
 import type { Db } from "../../platform/db/client";
-import { requeueCampaign } from "../delivery/sweep";
-import { forgetProjectCampaigns } from "./cache";
+import { requeueCampaign } from "./requeue";
 import {
   type ApiCampaignChanges,
   getApiCampaign,

@@ -3,13 +3,13 @@ import type { Db } from "../../platform/db/client";
 import { variableGroups } from "../../platform/db/schema";
 import type { FieldError } from "../../platform/errors";
 import { resolveAudiences } from "../audiences/members";
+import { type CheckedButtons, checkButtons } from "../broadcast-messages/buttons";
+import { type NumberedText, numberPlaceholders, splitRefKey } from "../broadcast-messages/placeholders";
 import { journeysByIds } from "../journeys/store";
 import { checkMediaUrl, type MediaCheckOptions } from "../media/check";
 import { toMillis } from "../runs/time";
 import { templateIssues } from "../templates/definition-rules";
 import { groupsByRef } from "../variable-groups/store";
-import { type CheckedButtons, checkButtons } from "./buttons";
-import { type NumberedText, numberPlaceholders, splitRefKey } from "./placeholders";
 import { type CreateCampaignInput, MAX_MESSAGE, MAX_TITLE } from "./schemas";
 import { broadcastTitleTaken } from "./store";
 import {

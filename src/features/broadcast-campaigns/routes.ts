@@ -5,8 +5,8 @@ import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, toPage } from "../../platform/http/pagination";
 import { type InputFrom, retrieveRoutes } from "../../platform/http/retrieve";
+import { loadBroadcastCampaign } from "../broadcast-messages/campaign";
 import { getRun } from "../runs/store";
-import { loadBroadcastCampaign } from "./campaign";
 import { createBroadcastCampaign } from "./create";
 import {
   csvHeader,

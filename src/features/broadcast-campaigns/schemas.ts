@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { DEFAULT_PAGE_SIZE } from "../../platform/http/pagination";
 import { TEMPLATE_CATEGORIES, TEMPLATE_STATUSES } from "../../whatsapp/provider";
+import { ButtonInput } from "../broadcast-messages/buttons";
 import { RunSchema } from "../runs/schemas";
-import { ButtonInput } from "./buttons";
-import { ResultsSchema } from "./results";
+import { ResultsSchema } from "../stats/results";
 
 export const TAGS = ["Broadcast campaigns"];
 

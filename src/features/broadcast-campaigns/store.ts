@@ -1,7 +1,12 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { campaigns, type RUN_STATUSES } from "../../platform/db/schema";
-import { type BroadcastCampaign, isBroadcast, selectBroadcastCampaigns, toBroadcastCampaign } from "./campaign";
+import {
+  type BroadcastCampaign,
+  isBroadcast,
+  selectBroadcastCampaigns,
+  toBroadcastCampaign,
+} from "../broadcast-messages/campaign";
 
 // D1 access for broadcast campaigns (kind "broadcast"). API-campaign code (./store.ts) filters on
 // kind "api", so neither style ever reads the other's rows.

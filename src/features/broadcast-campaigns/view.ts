@@ -1,11 +1,11 @@
 import type { StatsSnapshot } from "../../durable-objects/campaign-stats/counters";
 import type { Db } from "../../platform/db/client";
 import { iso } from "../../platform/time";
+import type { BroadcastCampaign } from "../broadcast-messages/campaign";
 import { type RunRow, toRun } from "../runs/schemas";
 import { listRunsOfCampaigns } from "../runs/store";
 import { campaignStats } from "../stats/record";
-import type { BroadcastCampaign } from "./campaign";
-import { EMPTY_RESULTS, toResults } from "./results";
+import { EMPTY_RESULTS, toResults } from "../stats/results";
 import type { Campaign } from "./schemas";
 import { ACTIVE_RUN_STATUSES } from "./store";
 

@@ -1,8 +1,8 @@
 import type { Db } from "../../platform/db/client";
+import type { MessageStatus, Transition } from "../../platform/db/schema";
 import { iso } from "../../platform/time";
 import type { CallbackEvent, CallbackJob } from "../../queues/contracts";
 import { sendJobs } from "../../queues/producers";
-import type { MessageStatus, Transition } from "../messages/status";
 import { projectsWithEndpoint } from "./endpoint";
 
 export const callbackEventId = (messageId: string, status: MessageStatus) => `${messageId}:${status}`;

@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
+import { forgetProjectCampaigns } from "../../platform/campaign-cache";
 import type { Db } from "../../platform/db/client";
 import { campaigns } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { ProviderError } from "../../whatsapp/provider";
-import { forgetProjectCampaigns } from "../api-campaigns/cache";
 import { moveRun } from "../runs/store";
 import type { Gate } from "./gate";
 

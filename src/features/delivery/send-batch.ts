@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../platform/db/client";
+import type { Transition } from "../../platform/db/schema";
 import { messageEvents, messages } from "../../platform/db/schema";
 import { encodeCallback } from "../../whatsapp/message-ref";
 import {
@@ -10,7 +11,7 @@ import {
   type TemplateMessage,
   type WhatsAppProvider,
 } from "../../whatsapp/provider";
-import { historyIfChanged, type Transition } from "../messages/status";
+import { historyIfChanged } from "../messages/status";
 
 export type SendOutcome =
   | { kind: "sent"; wamid: string; transition: Transition | null }

@@ -1,4 +1,5 @@
 import type { Db } from "../../platform/db/client";
+import type { Transition } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { ACCOUNT_ERROR_RETRY_SECONDS } from "../../queues/backoff";
 import type { SendsBody } from "../../queues/contracts";
@@ -6,7 +7,6 @@ import type { WhatsAppProvider } from "../../whatsapp/provider";
 import type { ResolvedAccount } from "../../whatsapp/select";
 import { persistApiSend } from "../api-campaigns/persist";
 import { resolveKnown } from "../contacts/store";
-import type { Transition } from "../messages/status";
 import { completeRunsStatement } from "../runs/complete";
 import { pauseForAccount } from "./account-pause";
 import { type Gate, runIdOf, verdict } from "./gate";

@@ -1,11 +1,12 @@
-import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { createDb } from "../../platform/db/client";
+import type { Transition } from "../../platform/db/schema";
 import { campaigns, messages, runs } from "../../platform/db/schema";
 import { createLogger, logLevel } from "../../platform/log";
 import { sendSends } from "../../queues/producers";
-import { applyStatus, type Transition } from "../messages/status";
+import { afterTransitions } from "../messages/after-transitions";
+import { applyStatus } from "../messages/status";
 import { sweepRuns } from "../runs/sweep";
-import { afterTransitions } from "./after-transitions";
 
 // A send claims its message and calls the provider within seconds; a message still `sending`
 // after this long lost its consumer mid-send. Whether Meta got it is unknown, and sending again
@@ -93,28 +94,4 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
   if (sending.length + queued.length > 0)
     log.warn("swept stuck messages", { failed: sending.length, requeued: queued.length });
   return { failed: sending.length, requeued: queued.length };
-}
-
-/** Re-enqueues a campaign's queued messages, e.g. when it is resumed after a pause. */
-export async function requeueCampaign(env: Env, projectId: string, campaignId: string, afterId = "") {
-  const db = createDb(env.DB);
-  const rows = await db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(
-      and(
-        eq(messages.projectId, projectId),
-        eq(messages.campaignId, campaignId),
-        eq(messages.status, "queued"),
-        sql`${messages.id} > ${afterId}`,
-      ),
-    )
-    .orderBy(messages.id)
-    .limit(SWEEP_LIMIT)
-    .all();
-  await sendSends(
-    env,
-    rows.map((m) => ({ kind: "send", projectId, messageId: m.id, campaignId })),
-  );
-  return { requeued: rows.length, nextAfter: rows.length === SWEEP_LIMIT ? (rows.at(-1)?.id ?? null) : null };
 }

@@ -3,14 +3,14 @@ import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
+import type { Transition } from "../../platform/db/schema";
 import { campaigns, responses } from "../../platform/db/schema";
 import { createLogger, type Logger } from "../../platform/log";
 import { sendSends } from "../../queues/producers";
-import { parseButtonPayload } from "../broadcast-campaigns/payload";
-import { afterTransitions } from "../delivery/after-transitions";
+import { parseButtonPayload } from "../broadcast-messages/payload";
 import { type JourneyPress, type JourneyReplies, journeyReplies } from "../journeys/replies";
 import { journeysByIds } from "../journeys/store";
-import type { Transition } from "../messages/status";
+import { afterTransitions } from "../messages/after-transitions";
 import { insertInputGroup, recordInputStatement } from "../variable-groups/store";
 import type { InboundResponse } from "./parse";
 

@@ -1,11 +1,12 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { sha256Hex } from "../../platform/crypto";
 import type { Db } from "../../platform/db/client";
+import type { Transition } from "../../platform/db/schema";
 import { messages } from "../../platform/db/schema";
 import type { QueueRequest } from "../../platform/queue-batches";
 import type { SendJob } from "../../queues/contracts";
 import type { TextMessage } from "../../whatsapp/provider";
-import { historyIfChanged, type Transition } from "../messages/status";
+import { historyIfChanged } from "../messages/status";
 import { type JourneyRow, stepsOf } from "./schemas";
 
 // A journey button's press answered: the journey's messages become queued message rows and jobs on

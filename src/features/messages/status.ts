@@ -1,10 +1,14 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { Db } from "../../platform/db/client";
-import { messageEvents, messages } from "../../platform/db/schema";
+import {
+  type MessageStatus,
+  messageEvents,
+  messages,
+  type StatusChange,
+  type Transition,
+} from "../../platform/db/schema";
 import { classOfStatusError } from "../../whatsapp/errors";
-
-export type MessageStatus = (typeof messages.$inferSelect)["status"];
 
 // A message's status only moves forward: queued → sending → sent → delivered → read. `failed` is
 // reachable from any state before delivery and is final, as is `skipped`. Webhooks arrive late,
@@ -23,24 +27,6 @@ export function canMove(from: MessageStatus, to: MessageStatus): boolean {
   if (from === "failed" || from === "skipped") return false;
   if (to === "failed" || to === "skipped") return RANK[from] < RANK.delivered;
   return RANK[to] > RANK[from];
-}
-
-export interface StatusChange {
-  status: "sent" | "delivered" | "read" | "failed";
-  at: number;
-  wamid?: string;
-  error?: { code: number | null; title: string; message: string };
-}
-
-export interface Transition {
-  messageId: string;
-  projectId: string;
-  campaignId: string | null;
-  runId: string | null;
-  /** null: the message was just recorded (as queued or skipped). */
-  from: MessageStatus | null;
-  to: MessageStatus;
-  error?: StatusChange["error"];
 }
 
 const MAX_CAS_ATTEMPTS = 5;

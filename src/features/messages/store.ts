@@ -1,9 +1,10 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import type { Transition } from "../../platform/db/schema";
 import { messageEvents, messages } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
 import type { TemplateMessage } from "../../whatsapp/provider";
-import { historyIfChanged, type Transition } from "./status";
+import { historyIfChanged } from "./status";
 
 export const newMessageId = () => newId("msg");
 

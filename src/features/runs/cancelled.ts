@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import type { Transition } from "../../platform/db/schema";
 import { messageEvents } from "../../platform/db/schema";
-import type { Transition } from "../messages/status";
 
 export const CANCELLED_REASON = "cancelled";
 

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
+import { forgetProjectCampaigns } from "../../platform/campaign-cache";
 import type { Db } from "../../platform/db/client";
 import { campaigns } from "../../platform/db/schema";
 import { ApiError, notFound } from "../../platform/errors";
-import { forgetProjectCampaigns } from "../api-campaigns/cache";
 import { campaignStats } from "../stats/record";
 import { enqueueRunJob } from "./jobs";
 import { hasRetryCandidates } from "./retry";

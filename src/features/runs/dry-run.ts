@@ -4,8 +4,8 @@ import type { Db } from "../../platform/db/client";
 import { ApiError, fieldError } from "../../platform/errors";
 import { type AudienceTarget, resolveAudiences } from "../audiences/members";
 import { segmentCondition } from "../audiences/segment";
-import { type BroadcastCampaign, groupRefsOf } from "../broadcast-campaigns/campaign";
-import { splitRefKey, urlPlaceholder } from "../broadcast-campaigns/placeholders";
+import { type BroadcastCampaign, groupRefsOf } from "../broadcast-messages/campaign";
+import { splitRefKey, urlPlaceholder } from "../broadcast-messages/placeholders";
 import { groupsByRef } from "../variable-groups/store";
 
 // D1 binds at most 100 parameters per statement.

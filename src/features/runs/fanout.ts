@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import type { Transition } from "../../platform/db/schema";
 import { messageEvents, messages, runs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { RunFanoutJob } from "../../queues/contracts";
@@ -10,10 +11,9 @@ import {
   groupRefsOf,
   loadBroadcastCampaign,
   recipientMessage,
-} from "../broadcast-campaigns/campaign";
-import { splitRefKey } from "../broadcast-campaigns/placeholders";
-import { afterTransitions } from "../delivery/after-transitions";
-import type { Transition } from "../messages/status";
+} from "../broadcast-messages/campaign";
+import { splitRefKey } from "../broadcast-messages/placeholders";
+import { afterTransitions } from "../messages/after-transitions";
 import { newMessageId } from "../messages/store";
 import { type GroupRef, groupsByRef, valuesForNumbers } from "../variable-groups/store";
 import { completeRuns } from "./complete";

@@ -6,7 +6,7 @@ import type { Logger } from "../../platform/log";
 import { backoffSeconds } from "../../queues/backoff";
 import type { RunCancelJob, RunJob, RunRequeueJob, RunStartJob } from "../../queues/contracts";
 import { sendSends } from "../../queues/producers";
-import { afterTransitions } from "../delivery/after-transitions";
+import { afterTransitions } from "../messages/after-transitions";
 import { skipCancelled } from "./cancelled";
 import { fanoutPage } from "./fanout";
 import { enqueueRunJob } from "./jobs";

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { fieldError, notFound } from "../../platform/errors";
 import type { AppEnv } from "../../platform/http/context";
-import { loadBroadcastCampaign } from "../broadcast-campaigns/campaign";
+import { loadBroadcastCampaign } from "../broadcast-messages/campaign";
 import { campaignStats } from "../stats/record";
 import { dryRun } from "./dry-run";
 import { type RunRow, RunSchema, toRun } from "./schemas";

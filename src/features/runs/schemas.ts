@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { RunStats } from "../../durable-objects/campaign-stats/counters";
 import { RUN_STATUSES, type runs } from "../../platform/db/schema";
 import { isoOrNull } from "../../platform/time";
-import { EMPTY_RESULTS, ResultsSchema, toResults } from "../broadcast-campaigns/results";
+import { EMPTY_RESULTS, ResultsSchema, toResults } from "../stats/results";
 
 export { ResultsSchema };
 

@@ -1,5 +1,5 @@
 import type { Counts } from "../../durable-objects/campaign-stats/counters";
-import type { MessageStatus, Transition } from "../messages/status";
+import type { MessageStatus, Transition } from "../../platform/db/schema";
 
 /** Meta's "message undeliverable" code, which it uses for a number that is not on WhatsApp. */
 export const NOT_ON_WHATSAPP_CODE = 131026;

@@ -1,5 +1,5 @@
 import type { Counts, StatsEntry } from "../../durable-objects/campaign-stats/counters";
-import type { Transition } from "../messages/status";
+import type { Transition } from "../../platform/db/schema";
 import { addDeltas, deltasOf } from "./deltas";
 
 /**

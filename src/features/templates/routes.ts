@@ -1,11 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireApiKey, requireRole } from "../../platform/auth/api-key";
+import { forgetProjectCampaigns } from "../../platform/campaign-cache";
 import { ApiError, notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
 import { decodeCursor, PageQuery, page, toPage } from "../../platform/http/pagination";
 import { providerForProject } from "../../whatsapp/select";
-import { forgetProjectCampaigns } from "../api-campaigns/cache";
 import { viaProvider } from "./provider-call";
 import {
   CreateTemplateBody,

@@ -1,11 +1,12 @@
+import { forgetProjectCampaigns } from "../../platform/campaign-cache";
 import type { Db } from "../../platform/db/client";
+import type { StatusChange, Transition } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { EventsBody } from "../../queues/contracts";
 import { decodeCallback } from "../../whatsapp/message-ref";
 import { WebhookPayloadSchema, type WebhookStatus } from "../../whatsapp/webhook/payload";
-import { forgetProjectCampaigns } from "../api-campaigns/cache";
 import { handleInbound, inboundConfig } from "../inbound/handle";
-import { applyStatus, type StatusChange, type Transition } from "../messages/status";
+import { applyStatus } from "../messages/status";
 import { wakeRunsForTemplates } from "../runs/wake";
 import { applyTemplateStatusUpdate } from "../templates/status";
 

@@ -92,3 +92,27 @@ export const responses = sqliteTable(
     index("responses_project_number").on(t.projectId, t.number),
   ],
 );
+
+// The ledger's vocabulary, typed next to its table: a status a message row can hold, a status a
+// webhook reports, and one real move of a row from one status to another. Everything that reacts
+// to a move (campaign counters, customer callbacks) depends on these types alone, not on the code
+// that writes the ledger.
+export type MessageStatus = (typeof messages.$inferSelect)["status"];
+
+export interface StatusChange {
+  status: "sent" | "delivered" | "read" | "failed";
+  at: number;
+  wamid?: string;
+  error?: { code: number | null; title: string; message: string };
+}
+
+export interface Transition {
+  messageId: string;
+  projectId: string;
+  campaignId: string | null;
+  runId: string | null;
+  /** null: the message was just recorded (as queued or skipped). */
+  from: MessageStatus | null;
+  to: MessageStatus;
+  error?: StatusChange["error"];
+}

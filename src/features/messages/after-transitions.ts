@@ -1,7 +1,7 @@
 import type { Db } from "../../platform/db/client";
+import type { Transition } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { enqueueCallbacks } from "../customer-callbacks/enqueue";
-import type { Transition } from "../messages/status";
 import { recordStats } from "../stats/record";
 
 /**
