@@ -45,32 +45,122 @@ export async function call<T = any>(method: string, path: string, options: CallO
   return { status: response.status, headers: response.headers, body: parsed as T };
 }
 
-export interface TestProject {
-  id: string;
-  manager: string;
-  sender: string;
-}
-
-/** A fresh project with one manager key and one sender key. */
-export async function createProject(name = "Test project"): Promise<TestProject> {
-  const project = await call("POST", "/v1/admin/projects", { admin: true, body: { name } });
-  expect(project.status).toBe(201);
-  const manager = await call("POST", `/v1/admin/projects/${project.body.id}/keys`, {
-    admin: true,
-    body: { name: "manager", role: "manager" },
-  });
-  const sender = await call("POST", `/v1/admin/projects/${project.body.id}/keys`, {
-    admin: true,
-    body: { name: "sender", role: "sender" },
-  });
-  expect(manager.status).toBe(201);
-  expect(sender.status).toBe(201);
-  return { id: project.body.id, manager: manager.body.key, sender: sender.body.key };
-}
-
 /** Asserts the one error envelope, with the given code and (optionally) offending fields. */
 export function expectError(result: CallResult, status: number, code: string, fields?: string[]) {
   expect(result.status, JSON.stringify(result.body)).toBe(status);
   expect(result.body).toMatchObject({ error: { code, message: expect.any(String) }, requestId: expect.any(String) });
   if (fields) expect(result.body.error.fields.map((f: { field: string }) => f.field)).toEqual(fields);
 }
+
+// Secrets no response may ever carry: the operator token and every API key created so far.
+// A key is allowed in exactly one response: the one that created it.
+const secrets = new Set<string>([ADMIN_TOKEN]);
+
+const CREATE_KEY_PATH = /^\/v1\/admin\/projects\/[^/]+\/keys$/;
+
+function responseText(result: CallResult): string {
+  const headers = [...result.headers].map(([name, value]) => `${name}: ${value}`).join("\n");
+  const body = typeof result.body === "string" ? result.body : JSON.stringify(result.body);
+  return `${headers}\n${body}`;
+}
+
+/** Asserts that a response contains neither the admin token nor any API key seen so far. */
+export function expectNoSecrets(result: CallResult, label: string) {
+  const text = responseText(result);
+  for (const secret of secrets) {
+    expect(text.includes(secret), `${label} leaks a secret (${secret.slice(0, 8)}…)`).toBe(false);
+  }
+}
+
+/** `call`, plus the leak check on every response; remembers each key the API hands out. */
+export async function api<T = any>(method: string, path: string, options: CallOptions = {}): Promise<CallResult<T>> {
+  const result = await call<T>(method, path, options);
+  const label = `${method} ${path} -> ${result.status}`;
+  const createdKey =
+    method === "POST" && CREATE_KEY_PATH.test(path.split("?")[0] ?? "") && result.status === 201
+      ? (result.body as { key?: unknown }).key
+      : undefined;
+  if (typeof createdKey === "string") {
+    const rest = { ...result, body: { ...(result.body as object), key: undefined } };
+    expectNoSecrets(rest, label);
+    secrets.add(createdKey);
+  } else {
+    expectNoSecrets(result, label);
+  }
+  return result;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  createdAt: string;
+  manager: string;
+  managerId: string;
+  sender: string;
+  senderId: string;
+}
+
+/** A fresh project with one manager and one sender key, every call leak-checked. */
+export async function newProject(name = "Test project"): Promise<Project> {
+  const project = await api("POST", "/v1/admin/projects", { admin: true, body: { name } });
+  expect(project.status, JSON.stringify(project.body)).toBe(201);
+  const manager = await createKey(project.body.id, "manager", "manager");
+  const sender = await createKey(project.body.id, "sender", "sender");
+  return {
+    id: project.body.id,
+    name: project.body.name,
+    createdAt: project.body.createdAt,
+    manager: manager.key,
+    managerId: manager.id,
+    sender: sender.key,
+    senderId: sender.id,
+  };
+}
+
+export async function createKey(projectId: string, name: string, role: "manager" | "sender") {
+  const result = await api("POST", `/v1/admin/projects/${projectId}/keys`, { admin: true, body: { name, role } });
+  expect(result.status, JSON.stringify(result.body)).toBe(201);
+  return result.body as { id: string; key: string; prefix: string; createdAt: string };
+}
+
+export interface KeyRow {
+  id: string;
+  project_id: string;
+  name: string;
+  role: string;
+  hash: string;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** The api_keys row as D1 stores it, read directly rather than through the API. */
+export async function keyRow(keyId: string): Promise<KeyRow | null> {
+  return env.DB.prepare("SELECT * FROM api_keys WHERE id = ?").bind(keyId).first<KeyRow>();
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Walks a paginated listing to its end with `limit`, returning every page. */
+export async function walkPages<T>(path: string, limit: number, options: CallOptions) {
+  const pages: { data: T[]; nextCursor: string | null }[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes("?") ? "&" : "?";
+    const query: string = `limit=${limit}${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`;
+    const result = await api("GET", `${path}${sep}${query}`, options);
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    pages.push(result.body);
+    cursor = result.body.nextCursor;
+    expect(pages.length, "pagination does not end").toBeLessThan(1000);
+  } while (cursor !== null);
+  return pages;
+}
+
+export const PROJECT_ID = /^prj_[0-9a-f]{24}$/;
+export const KEY_ID = /^key_[0-9a-f]{24}$/;
+export const API_KEY = /^wak_[A-Za-z0-9_-]{43}$/;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectError } from "../helpers";
-import { api, newProject } from "../support";
+import { api, expectError, newProject } from "../helpers";
 
 const ADMIN_401 = {
   error: { code: "unauthorized", message: "operator routes need `Authorization: Bearer <ADMIN_TOKEN>`" },

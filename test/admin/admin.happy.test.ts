@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { anIso } from "../helpers";
-import { API_KEY, api, createKey, KEY_ID, keyRow, newProject, PROJECT_ID, sha256Hex, walkPages } from "../support";
+import {
+  API_KEY,
+  anIso,
+  api,
+  createKey,
+  KEY_ID,
+  keyRow,
+  newProject,
+  PROJECT_ID,
+  sha256Hex,
+  walkPages,
+} from "../helpers";
 
 describe("operator: projects", () => {
   it("creates a project and returns exactly id, name and createdAt", async () => {

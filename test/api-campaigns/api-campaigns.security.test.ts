@@ -1,18 +1,17 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { call, createProject, expectError, ISO, type TestProject } from "../helpers";
-import { api } from "../support";
+import { api, call, expectError, ISO, newProject, type Project } from "../helpers";
 import { createOk, minimal } from "../templates/templates.helpers";
 import { CAMPAIGN_ID, campaignOk, campaignRows, minimalTemplateView, PATH } from "./api-campaigns.helpers";
 
-let a: TestProject;
-let b: TestProject;
+let a: Project;
+let b: Project;
 let aTemplate: { id: string };
 let aCampaign: Record<string, any>;
 
 // Project A owns a template and a campaign; project B starts empty.
 beforeEach(async () => {
-  a = await createProject("tenant A");
-  b = await createProject("tenant B");
+  a = await newProject("tenant A");
+  b = await newProject("tenant B");
   aTemplate = await createOk(a.manager, minimal());
   aCampaign = await campaignOk(a.manager, { name: "Order shipped", templateId: aTemplate.id });
 });

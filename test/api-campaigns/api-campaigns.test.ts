@@ -3,8 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { getApiCampaignByName } from "../../src/features/api-campaigns/store";
 import { cached, remember } from "../../src/platform/campaign-cache";
 import { createDb } from "../../src/platform/db/client";
-import { call, createProject, db, ISO, type TestProject } from "../helpers";
-import { walkPages } from "../support";
+import { call, db, ISO, newProject, type Project, walkPages } from "../helpers";
 import { createOk, minimal, setStatus, templateRows } from "../templates/templates.helpers";
 import {
   CAMPAIGN_ID,
@@ -18,10 +17,10 @@ import {
   systemPause,
 } from "./api-campaigns.helpers";
 
-let p: TestProject;
+let p: Project;
 let template: { id: string };
 beforeEach(async () => {
-  p = await createProject("api campaigns");
+  p = await newProject("api campaigns");
   template = await createOk(p.manager, minimal());
 });
 
@@ -154,7 +153,7 @@ describe("POST /v1/api-campaigns", () => {
   });
 
   it("400s another project's template exactly as an unknown one", async () => {
-    const q = await createProject("other tenant");
+    const q = await newProject("other tenant");
     const theirs = await createOk(q.manager, minimal({ name: "theirs" }));
     const result = await createCampaign(p.manager, { name: "n", templateId: theirs.id });
     expectFieldError(result, "templateId", "no template with this id in the project");
@@ -541,7 +540,7 @@ describe("getApiCampaignByName", () => {
 
   it("returns null for an unknown name, another project's campaign and a broadcast campaign", async () => {
     await campaignOk(p.manager, { name: "Order shipped", templateId: template.id });
-    const q = await createProject("other tenant");
+    const q = await newProject("other tenant");
     await insertCampaignRow({ id: "cmp_b", projectId: p.id, kind: "broadcast", name: "Broadcast", templateId: null });
     expect(await getApiCampaignByName(db(), p.id, "Unknown")).toBeNull();
     expect(await getApiCampaignByName(db(), p.id, "order shipped")).toBeNull();
@@ -550,7 +549,7 @@ describe("getApiCampaignByName", () => {
   });
 
   it("never joins another project's template, even if a row names one", async () => {
-    const q = await createProject("other tenant");
+    const q = await newProject("other tenant");
     const theirs = await createOk(q.manager, minimal({ name: "theirs" }));
     await insertCampaignRow({ id: "cmp_x", projectId: p.id, kind: "api", name: "Forged", templateId: theirs.id });
     expect(await getApiCampaignByName(db(), p.id, "Forged")).toMatchObject({ templateId: theirs.id, template: null });

@@ -1,9 +1,9 @@
 import { expect } from "vitest";
-import { call, createProject, type TestProject } from "../helpers";
+import { call, newProject, type Project } from "../helpers";
 
 export const SEND_PATH = "/campaign/t1/api/v2";
 
-export interface Setup extends TestProject {
+export interface Setup extends Project {
   campaignName: string;
   templateId: string;
 }
@@ -13,7 +13,7 @@ export async function setup(
   template: Record<string, unknown> = {},
   options: { campaignName?: string; tags?: string[]; attributes?: string[] } = {},
 ): Promise<Setup> {
-  const p = await createProject();
+  const p = await newProject();
   for (const name of options.tags ?? ["vip"]) {
     expect((await call("POST", "/v1/tags", { key: p.manager, body: { name } })).status).toBe(201);
   }

@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { INVALID_NUMBER, rows } from "../contacts/contacts.helpers";
-import { type CallOptions, call, createProject, expectError, type TestProject } from "../helpers";
+import { type CallOptions, call, expectError, newProject, type Project } from "../helpers";
 import { audienceContacts, createAudience, createAudienceOk, numbers } from "./audiences.helpers";
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("audience errors");
+  p = await newProject("audience errors");
 });
 
 const footprint = async (projectId: string) => ({
@@ -194,7 +194,7 @@ describe("audience routes: credentials, roles and tenancy", () => {
   });
 
   it("another project's audience is 404, is never listed, and its id and name are free", async () => {
-    const other = await createProject("other tenant");
+    const other = await newProject("other tenant");
     await createAudienceOk(other.manager, { id: "x", name: "X", contacts: [{ number: "+917428526285" }] });
     for (const [method, path, body] of routes.slice(3)) {
       const result = await call(method, path, { key: p.manager, body });
@@ -211,7 +211,7 @@ describe("audience routes: credentials, roles and tenancy", () => {
   });
 
   it("a cursor from another project's listing reveals nothing", async () => {
-    const other = await createProject("other tenant");
+    const other = await newProject("other tenant");
     for (const id of ["a", "b", "c"]) await createAudienceOk(other.manager, { id, name: id });
     const theirs = await call("GET", "/v1/retrieve/audiences?limit=1", { key: other.manager });
     const mine = await call("GET", `/v1/retrieve/audiences?cursor=${theirs.body.nextCursor}`, { key: p.manager });

@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { rows, upsertOk } from "../contacts/contacts.helpers";
-import { anIso, type CallResult, call, createProject, type TestProject } from "../helpers";
+import { anIso, type CallResult, call, newProject, type Project } from "../helpers";
 import { allAudienceNumbers, audienceContacts, createAudienceOk, docAuth, numbers } from "./audiences.helpers";
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("audiences");
+  p = await newProject("audiences");
 });
 
 const doc = () => docAuth(p.manager);

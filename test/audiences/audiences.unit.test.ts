@@ -4,12 +4,12 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { addMembersStatements, ROWS_PER_STATEMENT } from "../../src/features/audiences/bulk";
 import { type AudienceTarget, audiencePage, resolveAudiences } from "../../src/features/audiences/members";
 import { rows, upsertOk } from "../contacts/contacts.helpers";
-import { createProject, db, type TestProject } from "../helpers";
+import { db, newProject, type Project } from "../helpers";
 import { createAudienceOk, numbers } from "./audiences.helpers";
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("audience units");
+  p = await newProject("audience units");
 });
 
 const pkOf = async (id: string) =>
@@ -49,7 +49,7 @@ describe("resolveAudiences", () => {
   });
 
   it("another project's ids and names are unknown", async () => {
-    const other = await createProject("other");
+    const other = await newProject("other");
     expect(await resolveAudiences(db(), other.id, ["shoppers", "Frequent Shoppers"])).toEqual({
       targets: [],
       unknown: ["shoppers", "Frequent Shoppers"],
@@ -75,7 +75,7 @@ describe("audiencePage", () => {
   }
 
   it("pages through all of a project's contacts, and only its own", async () => {
-    const other = await createProject("other");
+    const other = await newProject("other");
     await upsertOk(other.manager, { number: "+919999999999" });
     for (const number of numbers(5)) await upsertOk(p.manager, { number });
     expect(await walk({ kind: "all" })).toEqual(numbers(5));
@@ -90,7 +90,7 @@ describe("audiencePage", () => {
     const page = await audiencePage(db(), p.id, target, 0, 10);
     expect(page.filter((c) => c.optedOut).map((c) => c.number)).toEqual(numbers(1, 3));
     // The same pk named under another project reads nothing.
-    const other = await createProject("other");
+    const other = await newProject("other");
     expect(await audiencePage(db(), other.id, target, 0, 10)).toEqual([]);
   });
 

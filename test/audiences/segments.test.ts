@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { audiencePage } from "../../src/features/audiences/members";
 import type { SegmentFilter } from "../../src/features/audiences/segment";
 import { defineAttributes, defineTags, upsertOk } from "../contacts/contacts.helpers";
-import { createProject, db, expectError, type TestProject } from "../helpers";
+import { db, expectError, newProject, type Project } from "../helpers";
 import {
   allAudienceNumbers,
   createAudience,
@@ -16,10 +16,10 @@ import {
 
 const [A, B, C, D] = numbers(4) as [string, string, string, string];
 
-let p: TestProject;
+let p: Project;
 
 /** Four contacts with different tags, attributes, sources and opt-out. */
-async function people(project: TestProject) {
+async function people(project: Project) {
   await defineTags(project.manager, "vip", "new");
   await defineAttributes(project.manager, "city");
   await upsertOk(project.manager, {
@@ -34,7 +34,7 @@ async function people(project: TestProject) {
 }
 
 beforeEach(async () => {
-  p = await createProject("segments");
+  p = await newProject("segments");
   await people(p);
 });
 
@@ -75,7 +75,7 @@ describe("segments by contact data", () => {
   });
 
   it("never includes another project's contacts, whatever they carry", async () => {
-    const other = await createProject("other");
+    const other = await newProject("other");
     await people(other);
     expect(await members({ tags: ["vip"] })).toEqual([A, B]);
     expect(await members({ source: "Website lead" })).toEqual([A, C]);
@@ -175,7 +175,7 @@ describe("a segment's references are checked when it is saved", () => {
       ["filter.behaviour.0.runId"],
     ],
   ])("%s -> 400 naming it, nothing saved", async (_, filterOf, fields) => {
-    const other = await createProject("other");
+    const other = await newProject("other");
     const otherCampaign = await insertCampaign(other.id);
     const campaign = await insertCampaign(p.id);
     const runOfAnother = await insertRun(p.id, await insertCampaign(p.id));

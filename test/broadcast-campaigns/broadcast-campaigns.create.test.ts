@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ProviderError } from "../../src/whatsapp/provider";
 import { SandboxProvider } from "../../src/whatsapp/sandbox";
 import { connectedProject } from "../delivery/pipeline.helpers";
-import { call, createProject, expectError, ISO, type TestProject } from "../helpers";
+import { call, expectError, ISO, newProject, type Project } from "../helpers";
 import { graph } from "../standin/standin.helpers";
 import { setAccount, TEMPLATE_ID } from "../templates/templates.helpers";
 import {
@@ -19,9 +19,9 @@ import {
   seedJourney,
 } from "./broadcast.helpers";
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("broadcast campaigns");
+  p = await newProject("broadcast campaigns");
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -433,7 +433,7 @@ describe("button rules", () => {
   });
 
   it("400s a journey id that is not one of the project's journeys", async () => {
-    const other = await createProject("other");
+    const other = await newProject("other");
     await seedJourney(other.id, "theirs");
     const result = await createCampaign(p.manager, {
       title: "Journeys",
@@ -498,7 +498,7 @@ describe("message and variables", () => {
   });
 
   it("does not read another project's variable groups", async () => {
-    const other = await createProject("other");
+    const other = await newProject("other");
     await seedGroup(other.id, { id: "theirs", fields: ["name"] });
     const result = await createCampaign(p.manager, { title: "Vars", message: "Hi {theirs.name}, welcome." });
     expect(fieldsOf(result)).toEqual([["message", '{theirs.name}: there is no variable group named "theirs"']]);
@@ -551,7 +551,7 @@ describe("other inputs", () => {
     const again = await createCampaign(p.manager, { title: " Unique ", message: "Hello." });
     expectError(again, 409, "conflict", ["title"]);
     expect(again.body.error.message).toBe('a broadcast campaign titled "Unique" already exists');
-    const other = await createProject("other");
+    const other = await newProject("other");
     await createCampaignOk(other.manager, { title: "Unique", message: "Hi." });
     expect((await rowCounts(p.id)).templates).toBe(1);
   });
@@ -641,7 +641,7 @@ describe("a run request posted to the create path (the document's Send Campaign 
   });
 
   it("404s another project's campaign id", async () => {
-    const other = await createProject("other");
+    const other = await newProject("other");
     const { campaign } = await createCampaignOk(other.manager, { title: "Theirs", message: "Hi." });
     expectError(
       await createCampaign(p.manager, { campaignId: campaign.campaignId, audiences: ["all"] }),

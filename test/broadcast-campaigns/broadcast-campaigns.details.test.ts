@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { csvCell } from "../../src/features/broadcast-campaigns/recipients";
-import { call, createProject, expectError, type TestProject } from "../helpers";
+import { call, expectError, newProject, type Project } from "../helpers";
 import { createOk, minimal } from "../templates/templates.helpers";
 import { createCampaignOk, insertManyMessages, insertMessages, insertRun } from "./broadcast.helpers";
 
@@ -9,7 +9,7 @@ const DETAILS = "/v1/retrieve/campaign";
 const HEADER =
   "number,status,action,runId,messageId,sentAt,deliveredAt,readAt,failedAt,errorCode,errorReason,skipReason";
 
-let p: TestProject;
+let p: Project;
 let campaignId: string;
 let ALL: ReturnType<typeof recipients>;
 // D1 is shared by the tests of a file: every id is made unique to its test.
@@ -17,7 +17,7 @@ let tag = 0;
 const id = (name: string) => `${name}_${tag}`;
 async function seed() {
   tag++;
-  p = await createProject("campaign details");
+  p = await newProject("campaign details");
   campaignId = (await createCampaignOk(p.manager, { title: "Details", message: "Hello there." })).campaign.campaignId;
   await insertRun(p.id, campaignId, id("run_1"), "completed", 1);
   await insertRun(p.id, campaignId, id("run_2"), "sending", 2);
@@ -182,7 +182,7 @@ describe("GET and POST /v1/retrieve/campaign", () => {
   });
 
   it("404s another project's campaign, an API campaign, an unknown id, and a run of another campaign", async () => {
-    const other = await createProject("other");
+    const other = await newProject("other");
     const theirs = (await createCampaignOk(other.manager, { title: "Theirs", message: "Hi." })).campaign.campaignId;
     const template = await createOk(p.manager, minimal());
     const api = await call("POST", "/v1/api-campaigns", {

@@ -2,15 +2,15 @@ import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { campaignStats } from "../../src/features/stats/record";
 import { RUN_STATUSES } from "../../src/platform/db/schema";
-import { call, createProject, expectError, type TestProject } from "../helpers";
+import { call, expectError, newProject, type Project } from "../helpers";
 import { createOk, minimal } from "../templates/templates.helpers";
 import { createCampaignOk, insertRun } from "./broadcast.helpers";
 
 const LIST = "/v1/retrieve/campaigns";
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("retrieve campaigns");
+  p = await newProject("retrieve campaigns");
 });
 
 const titles = (body: { campaigns: { title: string }[] }) => body.campaigns.map((c) => c.title);
@@ -115,7 +115,7 @@ describe("GET and POST /v1/retrieve/campaigns", () => {
   });
 
   it("lists neither another project's campaigns nor API campaigns", async () => {
-    const other = await createProject("other");
+    const other = await newProject("other");
     await createCampaignOk(other.manager, { title: "Theirs", message: "Hi." });
     const template = await createOk(p.manager, minimal());
     const api = await call("POST", "/v1/api-campaigns", {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Chat, type FetchLike } from "../../src/client/index";
-import { newProject } from "../support";
+import { newProject } from "../helpers";
 import { BASE, rejection, worker } from "./client.helpers";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

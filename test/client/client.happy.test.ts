@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import Chat, { ChatApiError, type FetchLike } from "../../src/client/index";
 import { setup as apiCampaignSetup } from "../api-campaigns/api-send.helpers";
-import { ISO } from "../helpers";
+import { expectNoSecrets, ISO, newProject } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
-import { expectNoSecrets, newProject } from "../support";
 import { BASE, worker as plainWorker } from "./client.helpers";
 
 /** The Worker itself, with every answer checked for leaked keys, as the `api` helper does. */

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { call, createProject, type TestProject } from "../helpers";
+import { call, newProject, type Project } from "../helpers";
 import { contactFootprint, defineAttributes, upsertOk } from "./contacts.helpers";
 import { definitionSuite } from "./definitions.shared";
 
@@ -8,9 +8,9 @@ describe("/v1/attributes", () => {
 });
 
 describe("deleting an attribute", () => {
-  let p: TestProject;
+  let p: Project;
   beforeEach(async () => {
-    p = await createProject("attribute deletion");
+    p = await newProject("attribute deletion");
   });
 
   it("removes its values from every contact, and nothing else", async () => {
@@ -45,7 +45,7 @@ describe("deleting an attribute", () => {
 
 describe("tags and attributes are separate vocabularies", () => {
   it("a tag name does not define an attribute of the same name, nor the reverse", async () => {
-    const p = await createProject();
+    const p = await newProject();
     await call("POST", "/v1/tags", { key: p.manager, body: { name: "vip" } });
     await call("POST", "/v1/attributes", { key: p.manager, body: { name: "city" } });
     const result = await call("POST", "/v1/contacts", {

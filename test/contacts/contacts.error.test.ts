@@ -1,13 +1,13 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { call, createProject, expectError, type TestProject } from "../helpers";
+import { call, expectError, newProject, type Project } from "../helpers";
 import { contactFootprint, defineAttributes, defineTags, INVALID_NUMBER, upsert, upsertOk } from "./contacts.helpers";
 
 const NUMBER = "+917428526285";
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("contact errors");
+  p = await newProject("contact errors");
   await defineTags(p.manager, "vip");
   await defineAttributes(p.manager, "city");
 });

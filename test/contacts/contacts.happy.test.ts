@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { anIso, call, createProject, type TestProject } from "../helpers";
+import { anIso, call, newProject, type Project } from "../helpers";
 import { contactFootprint, defineAttributes, defineTags, rows, upsert, upsertOk } from "./contacts.helpers";
 
 const NUMBER = "+917428526285";
 const PATH = "/v1/contacts/%2B917428526285";
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("contacts");
+  p = await newProject("contacts");
 });
 
 describe("POST /v1/contacts creates, then updates", () => {

@@ -1,12 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { anIso, call, createProject, type TestProject } from "../helpers";
+import { anIso, call, newProject, type Project } from "../helpers";
 import { defineAttributes, defineTags, listAll, upsertOk, walkPages } from "./contacts.helpers";
 
 const numbers = (data: { number: string }[]) => data.map((c) => c.number);
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("contact lists");
+  p = await newProject("contact lists");
 });
 
 describe("GET /v1/contacts pagination", () => {

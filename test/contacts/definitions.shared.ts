@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { anIso, call, createProject, expectError, type TestProject } from "../helpers";
+import { anIso, call, expectError, newProject, type Project } from "../helpers";
 import { define, listAll, walkPages } from "./contacts.helpers";
 
 /**
@@ -9,10 +9,10 @@ import { define, listAll, walkPages } from "./contacts.helpers";
 export function definitionSuite(kind: "tags" | "attributes") {
   const base = `/v1/${kind}`;
   const noun = kind === "tags" ? "tag" : "attribute";
-  let p: TestProject;
+  let p: Project;
 
   beforeEach(async () => {
-    p = await createProject(`${kind} suite`);
+    p = await newProject(`${kind} suite`);
   });
 
   describe(`POST ${base}`, () => {

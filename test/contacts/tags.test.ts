@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { call, createProject, type TestProject } from "../helpers";
+import { call, newProject, type Project } from "../helpers";
 import { contactFootprint, defineTags, upsertOk } from "./contacts.helpers";
 import { definitionSuite } from "./definitions.shared";
 
@@ -8,9 +8,9 @@ describe("/v1/tags", () => {
 });
 
 describe("deleting a tag", () => {
-  let p: TestProject;
+  let p: Project;
   beforeEach(async () => {
-    p = await createProject("tag deletion");
+    p = await newProject("tag deletion");
   });
 
   it("removes the tag from every contact that had it, and nothing else", async () => {

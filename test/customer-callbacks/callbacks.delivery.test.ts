@@ -13,8 +13,7 @@ import worker from "../../src/index";
 import type { Transition } from "../../src/platform/db/schema";
 import type { CallbackJob } from "../../src/queues/contracts";
 import type { ReceivedHook } from "../../standin/hooks-receiver";
-import { call, db } from "../helpers";
-import { newProject } from "../support";
+import { call, db, newProject } from "../helpers";
 
 const HOOKS = "https://hooks.example.test";
 const JOBS_QUEUE = "wa-campaigns-jobs";

@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { unseal } from "../../src/platform/sealed-secrets";
-import { call, expectError, ISO } from "../helpers";
-import { newProject } from "../support";
+import { call, expectError, ISO, newProject } from "../helpers";
 
 const SECRET = /^whsec_[A-Za-z0-9_-]{43}$/;
 const hookUrl = (path = "ok") => `https://hooks.example.test/${crypto.randomUUID()}/${path}`;

@@ -2,13 +2,13 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import worker from "../../src/index";
-import { call, createProject } from "../helpers";
+import { call, newProject } from "../helpers";
 import { drainWebhooks, registerAccount, type StandInAccount } from "../standin/standin.helpers";
 
 /** A new project connected to a fresh Meta account at the stand-in. */
 export async function connectedProject(options: { autoApprove?: boolean; throughput?: number } = {}) {
   const account = await registerAccount({ autoApprove: options.autoApprove ?? false });
-  const p = await createProject();
+  const p = await newProject();
   const put = await call("PUT", `/v1/admin/projects/${p.id}/whatsapp`, {
     admin: true,
     body: {

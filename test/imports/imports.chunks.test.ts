@@ -3,8 +3,7 @@ import { describe, expect, it } from "vitest";
 import { handleImportMessage, runImportChunk } from "../../src/features/imports/job";
 import { createDb } from "../../src/platform/db/client";
 import { runQueue } from "../delivery/pipeline.helpers";
-import { db } from "../helpers";
-import { newProject } from "../support";
+import { db, newProject } from "../helpers";
 import {
   allRejects,
   audienceMembers,

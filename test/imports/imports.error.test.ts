@@ -1,7 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { expectError } from "../helpers";
-import { newProject } from "../support";
+import { expectError, newProject } from "../helpers";
 import {
   AUDIENCE_FROM_FILE,
   audienceRow,

@@ -6,10 +6,8 @@ import { audiences, imports, variableGroups } from "../../src/platform/db/schema
 import { newId } from "../../src/platform/ids";
 import { createLogger } from "../../src/platform/log";
 import type { ImportJob } from "../../src/queues/contracts";
-import type { CallResult } from "../helpers";
-import { db } from "../helpers";
+import { type CallResult, db, expectNoSecrets } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
-import { expectNoSecrets } from "../support";
 
 export const AUDIENCE_FROM_FILE = "/v1/create/audience/from/file";
 export const GROUP_FROM_FILE = "/v1/create/variable/group/from/file";

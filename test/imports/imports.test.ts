@@ -1,8 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runImportChunk } from "../../src/features/imports/job";
-import { db, ISO } from "../helpers";
-import { newProject } from "../support";
+import { db, ISO, newProject } from "../helpers";
 import {
   AUDIENCE_FROM_FILE,
   allRejects,

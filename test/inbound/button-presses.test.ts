@@ -4,7 +4,7 @@ import type { Db } from "../../src/platform/db/client";
 import { campaigns } from "../../src/platform/db/schema";
 import { newId } from "../../src/platform/ids";
 import { connectedProject } from "../delivery/pipeline.helpers";
-import { db, expectError } from "../helpers";
+import { api, db, expectError, newProject } from "../helpers";
 import {
   broadcastCampaign,
   buttonPress,
@@ -15,7 +15,6 @@ import {
 } from "../journeys/journeys.helpers";
 import { eventually } from "../messages/messages.helpers";
 import { receivedSends } from "../standin/standin.helpers";
-import { api, newProject } from "../support";
 import {
   attachMetaAccount,
   buttonReply,

@@ -7,7 +7,7 @@ import { handleWebhookEvent } from "../../src/features/webhooks/apply";
 import { readConfig } from "../../src/platform/config";
 import { createLogger } from "../../src/platform/log";
 import { send, setup } from "../api-campaigns/api-send.helpers";
-import { call, createProject, db } from "../helpers";
+import { call, db, newProject } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
 import {
   attachMetaAccount,
@@ -65,7 +65,7 @@ describe("handleInbound: opt-out keywords", () => {
   it.each(["STOP", "stop", " Unsubscribe ", "unsubscribe\n"])(
     "%j from an unknown number creates the contact, opted out",
     async (body) => {
-      const p = await createProject();
+      const p = await newProject();
       expect(await inbound(p.id, messagesValue([text(body)]))).toEqual({
         optChanges: 1,
         responsesStored: 0,
@@ -87,7 +87,7 @@ describe("handleInbound: opt-out keywords", () => {
   );
 
   it("opts out an existing contact and leaves the rest of it alone", async () => {
-    const p = await createProject();
+    const p = await newProject();
     await call("POST", "/v1/tags", { key: p.manager, body: { name: "vip" } });
     const created = await call("POST", "/v1/contacts", {
       key: p.manager,
@@ -100,7 +100,7 @@ describe("handleInbound: opt-out keywords", () => {
   });
 
   it("START opts a contact back in", async () => {
-    const p = await createProject();
+    const p = await newProject();
     await call("POST", "/v1/contacts", { key: p.manager, body: { number: NUMBER, optedOut: true } });
     // Sent after the manager's change: an older START would not undo it.
     const later = Math.floor(Date.now() / 1000) + 1;
@@ -113,7 +113,7 @@ describe("handleInbound: opt-out keywords", () => {
   });
 
   it("START from an unknown number creates the contact, opted in", async () => {
-    const p = await createProject();
+    const p = await newProject();
     await inbound(p.id, messagesValue([text("START")]));
     expect(await optedOut(p.id)).toBe(false);
   });
@@ -121,7 +121,7 @@ describe("handleInbound: opt-out keywords", () => {
   it.each(["stop please", "STOP!", "S T O P", "hello", "", "  "])(
     "the non-keyword text %j changes nothing",
     async (body) => {
-      const p = await createProject();
+      const p = await newProject();
       await call("POST", "/v1/contacts", { key: p.manager, body: { number: NUMBER, optedOut: false } });
       const before = await contactRow(p.id);
       const other = "+14155550123";
@@ -134,7 +134,7 @@ describe("handleInbound: opt-out keywords", () => {
   );
 
   it("applies a webhook's messages in order: STOP then START ends opted in", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const outcome = await inbound(
       p.id,
       messagesValue([text("STOP", { at: 1_700_000_001 }), text("START", { at: 1_700_000_002 })]),
@@ -144,7 +144,7 @@ describe("handleInbound: opt-out keywords", () => {
   });
 
   it("a replayed STOP flips the flag to the same value and changes nothing else", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const value = messagesValue([text("STOP")]);
     expect((await inbound(p.id, value)).optChanges).toBe(1);
     const first = await contactRow(p.id);
@@ -154,7 +154,7 @@ describe("handleInbound: opt-out keywords", () => {
   });
 
   it("never lets an older request replayed late undo a newer one", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const stop = messagesValue([text("STOP", { at: 1_700_000_010 })]);
     const start = messagesValue([text("START", { at: 1_700_000_020 })]);
     await inbound(p.id, stop);
@@ -164,14 +164,14 @@ describe("handleInbound: opt-out keywords", () => {
     expect((await inbound(p.id, stop)).optChanges).toBe(0);
     expect(await optedOut(p.id)).toBe(false);
     // Out of order from the start: the START arrives before the STOP it followed.
-    const q = await createProject();
+    const q = await newProject();
     await inbound(q.id, start);
     await inbound(q.id, stop);
     expect(await optedOut(q.id)).toBe(false);
   });
 
   it("uses the configured keywords, and a word in both lists opts out", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const custom: InboundConfig = { OPT_OUT_KEYWORDS: ["ALTO", "BOTH"], OPT_IN_KEYWORDS: ["SIGA", "BOTH"] };
     await inbound(p.id, messagesValue([text("STOP")]), custom);
     expect(await contactRow(p.id)).toBeNull();
@@ -184,22 +184,22 @@ describe("handleInbound: opt-out keywords", () => {
   });
 
   it("skips a sender whose number cannot be read, and applies the rest", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const outcome = await inbound(p.id, messagesValue([text("STOP", { from: "not-a-number" }), text("STOP")]));
     expect(outcome).toEqual({ optChanges: 1, responsesStored: 0, unreadable: 1 });
     expect(await optedOut(p.id)).toBe(true);
   });
 
   it("keeps opt-outs per project", async () => {
-    const a = await createProject();
-    const b = await createProject();
+    const a = await newProject();
+    const b = await newProject();
     await inbound(a.id, messagesValue([text("STOP")]));
     expect(await optedOut(a.id)).toBe(true);
     expect(await contactRow(b.id)).toBeNull();
   });
 
   it("makes the project's opt-out snapshot forget, so sends see the change at once", async () => {
-    const p = await createProject();
+    const p = await newProject();
     expect((await projectSnapshot(db(), p.id)).optedOut?.has(NUMBER)).toBe(false);
     await inbound(p.id, messagesValue([text("STOP")]));
     expect((await projectSnapshot(db(), p.id)).optedOut?.has(NUMBER)).toBe(true);
@@ -208,7 +208,7 @@ describe("handleInbound: opt-out keywords", () => {
 
 describe("handleInbound: user_preferences", () => {
   it("marketing stop opts out (creating the contact), resume opts back in", async () => {
-    const p = await createProject();
+    const p = await newProject();
     expect(await inbound(p.id, preferencesValue([preference("stop")]))).toEqual({
       optChanges: 1,
       responsesStored: 0,
@@ -224,7 +224,7 @@ describe("handleInbound: user_preferences", () => {
   });
 
   it("a replayed stop changes nothing", async () => {
-    const p = await createProject();
+    const p = await newProject();
     await inbound(p.id, preferencesValue([preference("stop")]));
     const first = await contactRow(p.id);
     expect((await inbound(p.id, preferencesValue([preference("stop")]))).optChanges).toBe(0);
@@ -232,7 +232,7 @@ describe("handleInbound: user_preferences", () => {
   });
 
   it("ignores other categories, other values and unreadable numbers", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const outcome = await inbound(
       p.id,
       preferencesValue([
@@ -248,7 +248,7 @@ describe("handleInbound: user_preferences", () => {
 
 describe("handleInbound: campaign responses", () => {
   it("stores a quick-reply press linked to our message, its campaign and run", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const ours = await sentMessage(p.id, { campaignId: "cmp_inbound_test", runId: "run_1" });
     const id = newWamid();
     const outcome = await inbound(
@@ -274,7 +274,7 @@ describe("handleInbound: campaign responses", () => {
   });
 
   it("stores a press quoting an unknown wamid, or quoting nothing, unlinked", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const unknown = newWamid();
     const bare = newWamid();
     await inbound(
@@ -289,8 +289,8 @@ describe("handleInbound: campaign responses", () => {
   });
 
   it("does not link a press to another project's message", async () => {
-    const a = await createProject();
-    const b = await createProject();
+    const a = await newProject();
+    const b = await newProject();
     const theirs = await sentMessage(a.id, { campaignId: "cmp_a" });
     await inbound(b.id, messagesValue([press("YES", "Yes", { context: theirs.wamid })]));
     const rows = await responseRows(b.id);
@@ -299,7 +299,7 @@ describe("handleInbound: campaign responses", () => {
   });
 
   it("stores an interactive button reply with its id and title", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const ours = await sentMessage(p.id, { campaignId: "cmp_interactive" });
     const id = newWamid();
     await inbound(p.id, messagesValue([buttonReply("change-order", "Change", { id, context: ours.wamid })]));
@@ -319,7 +319,7 @@ describe("handleInbound: campaign responses", () => {
   });
 
   it("stores a text reply only when it quotes one of our messages", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const ours = await sentMessage(p.id, { campaignId: "cmp_text" });
     const reply = newWamid();
     const outcome = await inbound(
@@ -347,7 +347,7 @@ describe("handleInbound: campaign responses", () => {
   });
 
   it("a STOP quoting our message opts out and is kept as that message's response", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const ours = await sentMessage(p.id, { campaignId: "cmp_stop" });
     expect(await inbound(p.id, messagesValue([text("STOP", { context: ours.wamid })]))).toEqual({
       optChanges: 1,
@@ -359,7 +359,7 @@ describe("handleInbound: campaign responses", () => {
   });
 
   it("a replayed webhook stores each response once", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const ours = await sentMessage(p.id, { campaignId: "cmp_replay" });
     const value = messagesValue([
       press("YES", "Yes", { context: ours.wamid }),
@@ -373,7 +373,7 @@ describe("handleInbound: campaign responses", () => {
   });
 
   it("ignores inbound message types that are no response (images, reactions, other interactive replies)", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const ours = await sentMessage(p.id, { campaignId: "cmp_other" });
     const base = { from: NUMBER.slice(1), timestamp: "1700000000", context: { id: ours.wamid } };
     const outcome = await inbound(
@@ -393,7 +393,7 @@ describe("events consumer dispatch", () => {
   const log = createLogger({ test: "inbound" }, "error");
 
   it("hands `messages` changes with messages and `user_preferences` changes to the inbound handler", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const ours = await sentMessage(p.id, { campaignId: "cmp_dispatch" });
     await handleWebhookEvent(
       db(),
@@ -422,7 +422,7 @@ describe("events consumer dispatch", () => {
   });
 
   it("leaves messages in changes of other fields alone", async () => {
-    const p = await createProject();
+    const p = await newProject();
     await handleWebhookEvent(
       db(),
       {

@@ -2,9 +2,8 @@ import { describe, expect, it } from "vitest";
 import { handleWebhookEvent } from "../../src/features/webhooks/apply";
 import { createLogger } from "../../src/platform/log";
 import { setup } from "../api-campaigns/api-send.helpers";
-import { call, createProject, db, expectError } from "../helpers";
+import { call, db, expectError, newProject, walkPages } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
-import { walkPages } from "../support";
 import {
   attachMetaAccount,
   buttonReply,
@@ -130,7 +129,7 @@ describe("GET /v1/campaigns/{campaignId}/responses", () => {
     const s = await campaignProject();
     const ours = await sentMessage(s.id, { campaignId: s.campaignId });
     await inbound(s.id, messagesValue([press("YES", "Yes", { context: ours.wamid })]));
-    const other = await createProject();
+    const other = await newProject();
     const foreign = await call("GET", path(s.campaignId), { key: other.manager });
     const unknown = await call("GET", path("cmp_000000000000000000000000"), { key: other.manager });
     expectError(foreign, 404, "not_found");

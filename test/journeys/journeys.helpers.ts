@@ -7,9 +7,8 @@ import { campaigns } from "../../src/platform/db/schema";
 import { newId } from "../../src/platform/ids";
 import { createLogger } from "../../src/platform/log";
 import type { InboundMessage } from "../../src/whatsapp/webhook/payload";
-import { db } from "../helpers";
+import { api, db } from "../helpers";
 import { messagesValue, payloadOf, press } from "../inbound/inbound.helpers";
-import { api } from "../support";
 
 // Journeys and the presses of broadcast campaigns' buttons. Campaign rows are written directly:
 // only their buttons matter here, not how the create route builds them.

@@ -5,7 +5,7 @@ import { sendTextBody } from "../../src/whatsapp/meta/send-payloads";
 import type { TemplateMessage, TextMessage, WhatsAppProvider } from "../../src/whatsapp/provider";
 import { SANDBOX_DELAYS } from "../../src/whatsapp/sandbox";
 import type { WebhookPayload } from "../../src/whatsapp/webhook/payload";
-import { createProject, db } from "../helpers";
+import { db, newProject } from "../helpers";
 import {
   eventually,
   getMessage,
@@ -156,7 +156,7 @@ describe("SandboxProvider.sendText", () => {
   });
 
   it("takes a queued text message through sent → delivered → read, end to end", { timeout: 30_000 }, async () => {
-    const p = await createProject();
+    const p = await newProject();
     const to = "+917428526285";
     const id = await insertQueuedMessage(db(), {
       projectId: p.id,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectError, ISO } from "../helpers";
-import { api, newProject } from "../support";
+import { api, expectError, ISO, newProject } from "../helpers";
 import { createJourney, journeyBody } from "./journeys.helpers";
 
 // The journeys resource: a named sequence of text messages a journey button sends in reply.

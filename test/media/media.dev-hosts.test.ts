@@ -11,7 +11,7 @@ import {
 import { ConfigError, type HostEntry, readConfig } from "../../src/platform/config";
 import { SEND_PATH, setup } from "../api-campaigns/api-send.helpers";
 import { CREATE } from "../broadcast-campaigns/broadcast.helpers";
-import { createProject } from "../helpers";
+import { newProject } from "../helpers";
 import { countingFetch, jpegEverywhere, MEDIA, redirectTo } from "./media.helpers";
 
 const PRIVATE = "the URL must point to a public address, not a private, loopback, link-local or reserved one";
@@ -225,7 +225,7 @@ describe("DEV_MEDIA_HOSTS: reaches the routes that check media", () => {
   });
 
   it("broadcast campaign: refuses a localhost image without the var, and requests it with the var", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const body = { title: "Local image", message: "Hello.", imgUrl: "https://localhost:8443/x.jpg" };
     const without = await postTo({}, CREATE, p.manager, body);
     expect(without.status).toBe(400);

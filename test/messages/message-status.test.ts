@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { applyStatus, canMove } from "../../src/features/messages/status";
 import { encodeCallback } from "../../src/whatsapp/message-ref";
-import { createProject, db } from "../helpers";
+import { db, newProject } from "../helpers";
 import { insertQueuedMessage, messageRow, templateMessage } from "./messages.helpers";
 
 async function newMessage(projectId: string) {
@@ -40,7 +40,7 @@ describe("canMove", () => {
 
 describe("applyStatus", () => {
   it("classifies a failure Meta reports by webhook by its code, so a run's retry knows whether to re-send", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const cases = [
       [131000, "retryable"], // something went wrong
       [131026, "permanent"], // not on WhatsApp
@@ -60,7 +60,7 @@ describe("applyStatus", () => {
   });
 
   it("applies shuffled and duplicated statuses once each, ending at read", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const id = await newMessage(p.id);
     const changes = [
       { status: "delivered", at: 2_000 },
@@ -85,14 +85,14 @@ describe("applyStatus", () => {
   });
 
   it("counts a read without a delivered as delivered too", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const id = await newMessage(p.id);
     await applyStatus(db(), { projectId: p.id, messageId: id }, { status: "read", at: 5_000 });
     expect(await messageRow(id)).toMatchObject({ status: "read", delivered_at: 5_000, read_at: 5_000 });
   });
 
   it("keeps Meta's error on a failed status and ignores later progress", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const id = await newMessage(p.id);
     const error = { code: 131026, title: "Message undeliverable", message: "not on WhatsApp" };
     const failed = await applyStatus(db(), { projectId: p.id, messageId: id }, { status: "failed", at: 1, error });
@@ -108,7 +108,7 @@ describe("applyStatus", () => {
   });
 
   it("never fails a message that was already delivered", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const id = await newMessage(p.id);
     await applyStatus(db(), { projectId: p.id, messageId: id }, { status: "delivered", at: 1 });
     const late = await applyStatus(
@@ -121,8 +121,8 @@ describe("applyStatus", () => {
   });
 
   it("finds a message by wamid when there is no callback data, within its project only", async () => {
-    const p = await createProject();
-    const other = await createProject();
+    const p = await newProject();
+    const other = await newProject();
     const id = await newMessage(p.id);
     await env.DB.prepare("UPDATE messages SET wamid = 'wamid.ABC' WHERE id = ?").bind(id).run();
     expect(await applyStatus(db(), { projectId: other.id, wamid: "wamid.ABC" }, { status: "sent", at: 1 })).toBeNull();
@@ -133,7 +133,7 @@ describe("applyStatus", () => {
   });
 
   it("applies each of 10 concurrent identical statuses exactly once", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const id = await newMessage(p.id);
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>

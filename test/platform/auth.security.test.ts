@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ADMIN_TOKEN, ISO } from "../helpers";
-import { api, createKey, keyRow, newProject } from "../support";
+import { ADMIN_TOKEN, api, createKey, ISO, keyRow, newProject } from "../helpers";
 
 const MISSING_KEY = {
   error: {

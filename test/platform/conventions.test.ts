@@ -1,8 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp, MAX_JSON_BODY_BYTES } from "../../src/app";
-import { ADMIN_TOKEN, type CallResult } from "../helpers";
-import { api, expectNoSecrets, newProject } from "../support";
+import { ADMIN_TOKEN, api, type CallResult, expectNoSecrets, newProject } from "../helpers";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

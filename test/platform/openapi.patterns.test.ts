@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DefinitionName } from "../../src/features/contacts/definitions";
-import { api } from "../support";
+import { api } from "../helpers";
 
 /** Every `pattern` keyword in a JSON Schema document, with the JSON path it sits at. */
 function patternsIn(node: unknown, path = "$"): { path: string; pattern: unknown }[] {

@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { contactFootprint, defineAttributes, defineTags, upsertOk } from "../contacts/contacts.helpers";
-import { call, createProject, expectError, type TestProject } from "../helpers";
+import { call, expectError, newProject, type Project } from "../helpers";
 
 const NUMBER = "+917428526285";
 const PATH = "/v1/contacts/%2B917428526285";
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("roles");
+  p = await newProject("roles");
   await defineTags(p.manager, "vip");
   await defineAttributes(p.manager, "city");
   await upsertOk(p.manager, { number: NUMBER, name: "Asha", tags: ["vip"], attributes: { city: "Pune" } });

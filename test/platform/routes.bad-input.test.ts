@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type CallResult, expectError } from "../helpers";
-import { api, newProject } from "../support";
+import { api, type CallResult, expectError, newProject } from "../helpers";
 
 // Bad input on the routes whose own test files exercise only good input there: each answers 400
 // in the error envelope, naming the field and where it was read from.

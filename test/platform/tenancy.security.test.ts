@@ -8,20 +8,20 @@ import {
   upsert,
   upsertOk,
 } from "../contacts/contacts.helpers";
-import { call, createProject, expectError, type TestProject } from "../helpers";
+import { call, expectError, newProject, type Project } from "../helpers";
 
 const NUMBER = "+917428526285";
 const PATH = "/v1/contacts/%2B917428526285";
 const names = (data: { name: string }[]) => data.map((d) => d.name);
 
-let a: TestProject;
-let b: TestProject;
+let a: Project;
+let b: Project;
 let bContact: Record<string, unknown>;
 
 // Project B owns a tag, an attribute and a contact that carries both; project A starts empty.
 beforeEach(async () => {
-  a = await createProject("tenant A");
-  b = await createProject("tenant B");
+  a = await newProject("tenant A");
+  b = await newProject("tenant B");
   await defineTags(b.manager, "vip", "b-only");
   await defineAttributes(b.manager, "city");
   bContact = await upsertOk(b.manager, {

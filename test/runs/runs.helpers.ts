@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import type { CampaignStats } from "../../src/durable-objects/campaign-stats";
 import { campaignStats } from "../../src/features/stats/record";
 import { connectedProject } from "../delivery/pipeline.helpers";
-import { type CallResult, call, createProject, type TestProject } from "../helpers";
+import { type CallResult, call, newProject, type Project } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
 
 export async function ok(result: CallResult | Promise<CallResult>, status: number) {
@@ -71,7 +71,7 @@ export const optOut = (projectId: string, number: string) =>
   env.DB.prepare("UPDATE contacts SET opted_out = 1 WHERE project_id = ? AND number = ?").bind(projectId, number).run();
 
 /** Sandbox project: templates approved at once, statuses played through the events queue. */
-export const sandboxProject = (): Promise<TestProject> => createProject("runs");
+export const sandboxProject = (): Promise<Project> => newProject("runs");
 
 /** A project on the Graph API stand-in. */
 export async function metaProject(autoApprove: boolean) {

@@ -4,7 +4,7 @@ import type { StatsEntry } from "../../src/durable-objects/campaign-stats/counte
 import { applyStatus } from "../../src/features/messages/status";
 import { API_RUN_ID, recordStats } from "../../src/features/stats/record";
 import type { StatusChange, Transition } from "../../src/platform/db/schema";
-import { createProject, db } from "../helpers";
+import { db, newProject } from "../helpers";
 import { insertQueuedMessage, templateMessage } from "../messages/messages.helpers";
 import { stats } from "./stats.helpers";
 
@@ -134,7 +134,7 @@ describe("recordStats after applyStatus", () => {
 
   /** Records four queued messages in a campaign, then applies `script`, recording stats after each batch. */
   async function play(script: [number, StatusChange][], batches: number) {
-    const p = await createProject();
+    const p = await newProject();
     const campaignId = newCampaignId();
     // Run ids are unique (a message is unique per run and number), so each play has its own.
     const runId = `run_replay_${campaignId}`;

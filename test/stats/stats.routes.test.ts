@@ -3,8 +3,7 @@ import { describe, expect, it } from "vitest";
 import { recordStats } from "../../src/features/stats/record";
 import type { Transition } from "../../src/platform/db/schema";
 import { insertCampaignRow } from "../api-campaigns/api-campaigns.helpers";
-import { expectError } from "../helpers";
-import { api, newProject, type Project } from "../support";
+import { api, expectError, newProject, type Project } from "../helpers";
 import { stats, ZERO } from "./stats.helpers";
 
 let n = 0;

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { templateIssues } from "../../src/features/templates/definition-rules";
 import { CreateTemplateBody, toDefinition } from "../../src/features/templates/schemas";
 import type { TemplateDefinition } from "../../src/whatsapp/provider";
-import { createProject, type TestProject } from "../helpers";
+import { newProject, type Project } from "../helpers";
 import { createTemplate, expectFields, minimal, templateRows } from "./templates.helpers";
 
 const qr = (text = "Yes") => ({ type: "QUICK_REPLY", text });
@@ -275,9 +275,9 @@ const cases: [label: string, request: Record<string, unknown>, fields: [string, 
 ];
 
 describe("POST /v1/templates rejects what Meta would", () => {
-  let p: TestProject;
+  let p: Project;
   beforeAll(async () => {
-    p = await createProject("template validation");
+    p = await newProject("template validation");
   });
 
   it.each(cases)("%s", async (_label, request, fields) => {

@@ -4,7 +4,7 @@ import { insertTemplate } from "../../src/features/templates/store";
 import { createDb } from "../../src/platform/db/client";
 import { MetaProvider } from "../../src/whatsapp/meta/provider";
 import type { ProviderError, RemoteTemplate } from "../../src/whatsapp/provider";
-import { type CallResult, call, createProject, ISO, type TestProject } from "../helpers";
+import { type CallResult, call, ISO, newProject, type Project } from "../helpers";
 import { attachMetaAccount } from "../inbound/inbound.helpers";
 import {
   createOk,
@@ -52,9 +52,9 @@ const fullResponse = {
   updatedAt: expect.stringMatching(ISO),
 };
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("templates");
+  p = await newProject("templates");
 });
 
 describe("POST /v1/templates", () => {
@@ -539,7 +539,7 @@ describe("with a Meta account that has no access token", () => {
   it("answers 409 not_configured on create, delete and sync, and changes nothing", async () => {
     const other = await createOk(p.manager, minimal());
     // Set directly, as an older deployment might have left it; the operator route requires a token.
-    const q = await createProject("no token");
+    const q = await newProject("no token");
     await setAccount(q.id, { provider: "meta", wabaId: `waba-${q.id}` });
     const stored = await insertTemplate(createDb(env.DB), q.id, {
       definition: { name: "stored", language: "en", category: "UTILITY", body: { text: "Hello." } },

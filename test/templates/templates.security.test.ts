@@ -1,14 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { call, createProject, type TestProject } from "../helpers";
-import { api } from "../support";
+import { api, call, newProject, type Project } from "../helpers";
 import { createOk, minimal, templateRows } from "./templates.helpers";
 
-let a: TestProject;
-let b: TestProject;
+let a: Project;
+let b: Project;
 let bTemplate: { id: string };
 beforeEach(async () => {
-  a = await createProject("tenant A");
-  b = await createProject("tenant B");
+  a = await newProject("tenant A");
+  b = await newProject("tenant B");
   bTemplate = await createOk(b.manager, minimal({ name: "b_only" }));
 });
 

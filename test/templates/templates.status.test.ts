@@ -4,15 +4,15 @@ import { applyTemplateStatusUpdate, type TemplateStatusUpdate } from "../../src/
 import { insertTemplate } from "../../src/features/templates/store";
 import { createDb } from "../../src/platform/db/client";
 import type { TemplateStatus } from "../../src/whatsapp/provider";
-import { call, createProject, type TestProject } from "../helpers";
+import { call, newProject, type Project } from "../helpers";
 import { createOk, minimal, setAccount, templateRows } from "./templates.helpers";
 
 const db = createDb(env.DB);
 
-let p: TestProject;
+let p: Project;
 let waba: string;
 beforeEach(async () => {
-  p = await createProject("template status");
+  p = await newProject("template status");
   // A project without an account sends through the sandbox, on a WABA id derived from the project.
   waba = `sandbox-${p.id}`;
 });
@@ -196,7 +196,7 @@ describe("applyTemplateStatusUpdate", () => {
   });
 
   it("updates every project on a shared WhatsApp Business Account", async () => {
-    const q = await createProject("shares the WABA");
+    const q = await newProject("shares the WABA");
     const shared = `waba-shared-${p.id}`;
     await setAccount(p.id, { provider: "meta", wabaId: shared });
     await setAccount(q.id, { provider: "meta", wabaId: shared });
@@ -220,7 +220,7 @@ describe("applyTemplateStatusUpdate", () => {
 
 describe("applyTemplateStatusUpdate stays within the WhatsApp Business Account", () => {
   it("does not touch another project's template with the same provider id, name and language", async () => {
-    const victim = await createProject("victim");
+    const victim = await newProject("victim");
     await insert(victim.id, { providerTemplateId: "1001" });
     const before = await templateRows(victim.id);
     // An update for p's account, naming a template only the victim has.
@@ -234,7 +234,7 @@ describe("applyTemplateStatusUpdate stays within the WhatsApp Business Account",
   });
 
   it("refuses an update whose verifying project is not on that account", async () => {
-    const other = await createProject("other");
+    const other = await newProject("other");
     await insert(p.id);
     expect(await apply({ event: "DISABLED", projectId: other.id })).toEqual({
       event: "DISABLED",

@@ -2,11 +2,11 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { inputGroupId, insertInputGroup } from "../../src/features/variable-groups/store";
 import { createGroup, createGroupOk, numbers } from "../audiences/audiences.helpers";
 import { INVALID_NUMBER, rows } from "../contacts/contacts.helpers";
-import { type CallOptions, call, createProject, db, expectError, type TestProject } from "../helpers";
+import { type CallOptions, call, db, expectError, newProject, type Project } from "../helpers";
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("variable group errors");
+  p = await newProject("variable group errors");
 });
 
 const footprint = async () => ({
@@ -176,7 +176,7 @@ describe("variable group routes: credentials, roles and tenancy", () => {
   });
 
   it("another project's group is 404, never listed, and its id and name are free here", async () => {
-    const other = await createProject("other tenant");
+    const other = await newProject("other tenant");
     await createGroupOk(other.manager, { ...valid, values: [{ number: "+917428526285", first_name: "Theirs" }] });
     for (const [method, path, body] of routes.slice(3)) {
       const result = await call(method, path, { key: p.manager, body });

@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { inputGroupId, insertInputGroup, recordInputStatement } from "../../src/features/variable-groups/store";
 import { createGroupOk, docAuth, numbers } from "../audiences/audiences.helpers";
-import { anIso, type CallResult, call, createProject, db, type TestProject } from "../helpers";
+import { anIso, type CallResult, call, db, newProject, type Project } from "../helpers";
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("variable groups");
+  p = await newProject("variable groups");
 });
 
 const valuesOf = (key: string, body: Record<string, unknown>) =>

@@ -10,11 +10,11 @@ import {
 } from "../../src/features/variable-groups/store";
 import { createGroupOk, numbers } from "../audiences/audiences.helpers";
 import { rows } from "../contacts/contacts.helpers";
-import { createProject, db, type TestProject } from "../helpers";
+import { db, newProject, type Project } from "../helpers";
 
-let p: TestProject;
+let p: Project;
 beforeEach(async () => {
-  p = await createProject("variable group store");
+  p = await newProject("variable group store");
 });
 
 const pkOf = async (id: string) =>
@@ -88,7 +88,7 @@ describe("groupsByRef", () => {
   it("finds a group by name first, then by id, in this project only", async () => {
     await createGroupOk(p.manager, { id: "g1", name: "users", fields: ["first_name"] });
     await createGroupOk(p.manager, { id: "users", name: "people", fields: ["x"] });
-    const other = await createProject("other");
+    const other = await newProject("other");
     await createGroupOk(other.manager, { id: "theirs", name: "theirs", fields: ["x"] });
     const found = await groupsByRef(db(), p.id, ["users", "people", "theirs", "g1"]);
     expect([...found].map(([ref, g]) => [ref, g.id])).toEqual([

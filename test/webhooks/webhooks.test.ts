@@ -1,13 +1,13 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { statusPayload } from "../../src/whatsapp/webhook/payload";
-import { call, createProject, db, expectError } from "../helpers";
+import { call, db, expectError, newProject } from "../helpers";
 import { attachMetaAccount, sign } from "../inbound/inbound.helpers";
 import { eventually, getMessage, insertQueuedMessage, templateMessage } from "../messages/messages.helpers";
 
 /** A project connected to a Meta account, with the account's ids and secrets. */
 async function metaProject() {
-  const p = await createProject();
+  const p = await newProject();
   return { ...p, ...(await attachMetaAccount(p.id)) };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SANDBOX_DELAYS, SANDBOX_OUTCOMES } from "../../src/whatsapp/sandbox";
-import { createProject, expectError } from "../helpers";
+import { expectError, newProject } from "../helpers";
 import { eventually, getMessage, queueMessage, recordingSandbox, templateMessage } from "../messages/messages.helpers";
 
 /** The statuses the sandbox schedules for a recipient, read off a recording queue. */
@@ -72,7 +72,7 @@ describe("sandbox test numbers", () => {
 // Statuses arrive 1–4 s after the send, through queues with their own batching delays.
 describe("sandbox lifecycle, end to end", { timeout: 30_000 }, () => {
   it("takes an ordinary number through sent → delivered → read", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const id = await queueMessage(p.id, "+917428526285");
     const done = await eventually(
       () => getMessage(p.sender, id),
@@ -99,7 +99,7 @@ describe("sandbox lifecycle, end to end", { timeout: 30_000 }, () => {
   });
 
   it("reports a number ending 0000 as not on WhatsApp (131026)", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const id = await queueMessage(p.id, "+917428520000");
     const done = await eventually(
       () => getMessage(p.sender, id),
@@ -114,7 +114,7 @@ describe("sandbox lifecycle, end to end", { timeout: 30_000 }, () => {
   });
 
   it("fails delivery for 1111 after sent, and never reads 2222", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const failing = await queueMessage(p.id, "+917428521111");
     const unread = await queueMessage(p.id, "+917428522222");
     const failed = await eventually(
@@ -130,7 +130,7 @@ describe("sandbox lifecycle, end to end", { timeout: 30_000 }, () => {
   });
 
   it("fails a MARKETING template to 3333 as stopped marketing (131050), but delivers a UTILITY one", async () => {
-    const p = await createProject();
+    const p = await newProject();
     const marketing = await queueMessage(p.id, "+917428523333", "MARKETING");
     const utility = await queueMessage(p.id, "+917428533333", "UTILITY");
     const failed = await eventually(
@@ -145,8 +145,8 @@ describe("sandbox lifecycle, end to end", { timeout: 30_000 }, () => {
   });
 
   it("hides a message from another project's key", async () => {
-    const a = await createProject();
-    const b = await createProject();
+    const a = await newProject();
+    const b = await newProject();
     const id = await queueMessage(a.id, "+917428526285");
     expectError(await getMessage(b.manager, id), 404, "not_found");
     expectError(await getMessage(b.sender, "msg_unknown"), 404, "not_found");
@@ -155,7 +155,7 @@ describe("sandbox lifecycle, end to end", { timeout: 30_000 }, () => {
 
 describe("GET /v1/messages/{id}", () => {
   it("refuses an id longer than any message id, and needs a key", async () => {
-    const p = await createProject();
+    const p = await newProject();
     expectError(await getMessage(p.sender, `msg_${"x".repeat(80)}`), 400, "validation_failed", ["id"]);
     const { call } = await import("../helpers");
     expectError(await call("GET", "/v1/messages/msg_x"), 401, "unauthorized");

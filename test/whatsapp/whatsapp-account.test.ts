@@ -2,8 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/platform/crypto";
 import { unseal } from "../../src/platform/sealed-secrets";
-import { expectError } from "../helpers";
-import { api, newProject } from "../support";
+import { api, expectError, newProject } from "../helpers";
 
 const metaAccount = (suffix: string) => ({
   provider: "meta",
