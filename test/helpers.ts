@@ -1,5 +1,7 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import worker from "../src/index";
 import { createDb } from "../src/platform/db/client";
 
 /** An ISO-8601 UTC timestamp as the API writes it (`Date.prototype.toISOString`). */
@@ -44,6 +46,19 @@ export async function call<T = any>(method: string, path: string, options: CallO
   if (response.headers.get("content-type")?.includes("json")) parsed = JSON.parse(text);
   return { status: response.status, headers: response.headers, body: parsed as T };
 }
+
+/** The 401 bodies of a request without an API key, and of one with an unknown or revoked key. */
+export const MISSING_KEY = {
+  error: {
+    code: "unauthorized",
+    message: "an API key is required: send it as `Authorization: Bearer <key>` or as `apiKey` in the JSON body",
+  },
+  requestId: expect.any(String),
+};
+export const UNKNOWN_KEY = {
+  error: { code: "unauthorized", message: "the API key is unknown or has been revoked" },
+  requestId: expect.any(String),
+};
 
 /** Asserts the one error envelope, with the given code and (optionally) offending fields. */
 export function expectError(result: CallResult, status: number, code: string, fields?: string[]) {
@@ -164,3 +179,22 @@ export async function walkPages<T>(path: string, limit: number, options: CallOpt
 export const PROJECT_ID = /^prj_[0-9a-f]{24}$/;
 export const KEY_ID = /^key_[0-9a-f]{24}$/;
 export const API_KEY = /^wak_[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Runs the Worker's queue handler on one batch, as the runtime would. The test batch records that
+ * a message was retried but not the delay asked for, so each retry is recorded here, in order.
+ */
+export async function runQueueBatch(queue: string, messages: Parameters<typeof createMessageBatch>[1]) {
+  const batch = createMessageBatch(queue, messages);
+  const retried: { msgId: string; delaySeconds: number | undefined }[] = [];
+  for (const message of batch.messages) {
+    const retry = message.retry.bind(message);
+    message.retry = (options?: QueueRetryOptions) => {
+      retried.push({ msgId: message.id, delaySeconds: options?.delaySeconds });
+      retry(options);
+    };
+  }
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return { result: await getQueueResult(batch, ctx), retried };
+}

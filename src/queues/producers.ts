@@ -42,3 +42,27 @@ export const sendEvents = (
   items: readonly Outgoing<EventsBody>[],
   options: ProduceOptions = {},
 ) => sendInBatches<EventsBody>(env.EVENTS, requests(items, options), "events");
+
+/** A stored message, as far as the sends queue needs to know it. */
+export interface StoredMessage {
+  id: string;
+  projectId: string;
+  campaignId: string | null;
+  runId: string | null;
+}
+
+/**
+ * Points the `sends` queue at messages already stored as queued (a resumed campaign or run, the
+ * sweep). The consumer's claim makes a message that is already on the queue harmless.
+ */
+export const sendStoredMessages = (env: Pick<Env, "SENDS">, rows: readonly StoredMessage[]) =>
+  sendSends(
+    env,
+    rows.map((m) => ({
+      kind: "send",
+      projectId: m.projectId,
+      messageId: m.id,
+      ...(m.campaignId ? { campaignId: m.campaignId } : {}),
+      ...(m.runId ? { runId: m.runId } : {}),
+    })),
+  );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call } from "../helpers";
+import { call, MISSING_KEY, UNKNOWN_KEY } from "../helpers";
 import { SEND_PATH, setup } from "./api-send.helpers";
 
 const MALFORMED = ["{bad", '{"apiKey": "wak_x"', "nul", "{'apiKey': 'x'}", '{"apiKey": "x",}'];
@@ -8,19 +8,6 @@ const malformedJson = (requestId: string | null) => ({
   error: { code: "malformed_json", message: "request body is not valid JSON" },
   requestId,
 });
-
-const MISSING_KEY = {
-  error: {
-    code: "unauthorized",
-    message: "an API key is required: send it as `Authorization: Bearer <key>` or as `apiKey` in the JSON body",
-  },
-  requestId: expect.any(String),
-};
-
-const UNKNOWN_KEY = {
-  error: { code: "unauthorized", message: "the API key is unknown or has been revoked" },
-  requestId: expect.any(String),
-};
 
 const UNSUPPORTED_TYPE = {
   error: { code: "unsupported_media_type", message: "send the body as JSON with `Content-Type: application/json`" },

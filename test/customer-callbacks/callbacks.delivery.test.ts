@@ -1,4 +1,3 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import {
@@ -9,11 +8,10 @@ import {
 } from "../../src/features/customer-callbacks/deliver";
 import { ENDPOINT_CACHE_TTL_MS } from "../../src/features/customer-callbacks/endpoint";
 import { enqueueCallbacks } from "../../src/features/customer-callbacks/enqueue";
-import worker from "../../src/index";
 import type { Transition } from "../../src/platform/db/schema";
 import type { CallbackJob } from "../../src/queues/contracts";
 import type { ReceivedHook } from "../../standin/hooks-receiver";
-import { call, db, newProject } from "../helpers";
+import { call, db, newProject, runQueueBatch } from "../helpers";
 
 const HOOKS = "https://hooks.example.test";
 const JOBS_QUEUE = "wa-campaigns-jobs";
@@ -74,21 +72,11 @@ async function jobFor(t: Transition): Promise<CallbackJob> {
  * `retried` is every retry call, in order, as { msgId, delaySeconds }.
  */
 async function consume(bodies: unknown[], attempts = 1) {
-  const batch = createMessageBatch(
+  const { result, retried } = await runQueueBatch(
     JOBS_QUEUE,
     bodies.map((body, i) => ({ id: `job-${i}`, timestamp: new Date(T0), attempts, body })),
   );
-  const retried: { msgId: string; delaySeconds: number | undefined }[] = [];
-  for (const message of batch.messages) {
-    const retry = message.retry.bind(message);
-    vi.spyOn(message, "retry").mockImplementation((options) => {
-      retried.push({ msgId: message.id, delaySeconds: options?.delaySeconds });
-      retry(options);
-    });
-  }
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return { ...(await getQueueResult(batch, ctx)), retried };
+  return { ...result, retried };
 }
 
 /** The documented recipe (src/callbacks/deliver.ts), written with WebCrypto. */

@@ -1,8 +1,6 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import worker from "../../src/index";
-import { call, newProject } from "../helpers";
+import { call, newProject, runQueueBatch } from "../helpers";
 import { drainWebhooks, registerAccount, type StandInAccount } from "../standin/standin.helpers";
 
 /** A new project connected to a fresh Meta account at the stand-in. */
@@ -71,24 +69,14 @@ export async function metaCampaign(throughput = 80) {
   return { p, account, campaignId: campaign.body.id as string, templateId: template.body.id as string };
 }
 
-/** Runs the Worker's queue handler on one batch, as the runtime would, and returns what it decided. */
+/** Runs the Worker's queue handler on one batch and returns what it decided, with each retry's delay by message. */
 export async function runQueue(queue: string, bodies: unknown[], attempts = 1) {
-  const batch = createMessageBatch(
+  const { result, retried } = await runQueueBatch(
     queue,
     bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
   );
-  // The test batch records that a message was retried but not the delay asked for: record it here.
-  const delays: Record<string, number | undefined> = {};
-  for (const message of batch.messages) {
-    const retry = message.retry.bind(message);
-    message.retry = (options?: QueueRetryOptions) => {
-      delays[message.id] = options?.delaySeconds;
-      retry(options);
-    };
-  }
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return { ...(await getQueueResult(batch, ctx)), delays };
+  const delays = Object.fromEntries(retried.map((r) => [r.msgId, r.delaySeconds]));
+  return { ...result, delays };
 }
 
 let seq = 0;

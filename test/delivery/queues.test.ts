@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { dispatchQueue, type QueueHandlers, queueRole } from "../../src/consumers/dispatch";
 import worker from "../../src/index";
+import { runQueueBatch } from "../helpers";
 
 const messages = (count: number, attempts = 1) =>
   Array.from({ length: count }, (_, i) => ({
@@ -25,25 +26,6 @@ afterEach(() => {
 });
 
 const logged = (spy: MockInstance) => spy.mock.calls.map((call) => JSON.parse(call[0] as string));
-
-/**
- * One batch through the Worker's queue handler. The test batch lists the retried messages but not
- * the delays asked for, so each message's retry is spied on: `retried` is every retry, in order.
- */
-async function runBatch(queue: string, batchMessages: Parameters<typeof createMessageBatch>[1]) {
-  const batch = createMessageBatch(queue, batchMessages);
-  const retried: { msgId: string; delaySeconds: number | undefined }[] = [];
-  for (const message of batch.messages) {
-    const retry = message.retry.bind(message);
-    vi.spyOn(message, "retry").mockImplementation((options) => {
-      retried.push({ msgId: message.id, delaySeconds: options?.delaySeconds });
-      retry(options);
-    });
-  }
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return { result: await getQueueResult(batch, ctx), retried };
-}
 
 /** A consumer for every role that does nothing, with the given ones in their place. */
 const handlersWith = (handlers: Partial<QueueHandlers>): QueueHandlers => ({
@@ -112,7 +94,7 @@ describe("queue dispatcher, through the Worker's queue handler", () => {
     const queue = "wa-campaigns-unknown";
     // Attempt 3: the backoff ceiling is 2 s · 2² = 8 s; full jitter at 0.5 gives 4 s.
     vi.spyOn(Math, "random").mockReturnValue(0.5);
-    const { result, retried } = await runBatch(queue, messages(2, 3));
+    const { result, retried } = await runQueueBatch(queue, messages(2, 3));
     expect(result).toEqual({
       outcome: "ok",
       ackAll: false,
@@ -148,7 +130,7 @@ describe("queue dispatcher, through the Worker's queue handler", () => {
       attempts: 3,
       body: { kind: "import", importId: "imp_none", projectId: "prj_none" },
     };
-    const { result, retried } = await runBatch(queue, [...unknown, known]);
+    const { result, retried } = await runQueueBatch(queue, [...unknown, known]);
     expect(result).toEqual({
       outcome: "ok",
       ackAll: false,

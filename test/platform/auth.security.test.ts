@@ -1,17 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { ADMIN_TOKEN, api, createKey, ISO, keyRow, newProject } from "../helpers";
+import { ADMIN_TOKEN, api, createKey, ISO, keyRow, MISSING_KEY, newProject, UNKNOWN_KEY } from "../helpers";
 
-const MISSING_KEY = {
-  error: {
-    code: "unauthorized",
-    message: "an API key is required: send it as `Authorization: Bearer <key>` or as `apiKey` in the JSON body",
-  },
-  requestId: expect.any(String),
-};
-const UNKNOWN_KEY = {
-  error: { code: "unauthorized", message: "the API key is unknown or has been revoked" },
-  requestId: expect.any(String),
-};
 const tag = (name: string) => ({ name, createdAt: expect.stringMatching(ISO) });
 
 describe("API keys: how a key is presented", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JobsBody, SendJob } from "../../src/queues/contracts";
-import { sendEvents, sendJobs, sendSends } from "../../src/queues/producers";
+import { sendEvents, sendJobs, sendSends, sendStoredMessages } from "../../src/queues/producers";
 
 /** A queue that records each sendBatch call's messages instead of sending them. */
 function recordingQueue() {
@@ -25,6 +25,22 @@ const send = (i: number, note = ""): SendJob => ({
 const bytesOf = (request: MessageSendRequest) => new TextEncoder().encode(JSON.stringify(request.body)).length;
 
 describe("queue producers", () => {
+  it("points the sends queue at stored messages, naming a campaign and run only where there is one", async () => {
+    const { queue, calls } = recordingQueue();
+    await sendStoredMessages({ SENDS: queue }, [
+      { id: "msg_a", projectId: "prj_1", campaignId: "cmp_1", runId: "run_1" },
+      { id: "msg_b", projectId: "prj_1", campaignId: "cmp_2", runId: null },
+      { id: "msg_c", projectId: "prj_2", campaignId: null, runId: null },
+    ]);
+    expect(calls).toEqual([
+      [
+        { body: { kind: "send", projectId: "prj_1", messageId: "msg_a", campaignId: "cmp_1", runId: "run_1" } },
+        { body: { kind: "send", projectId: "prj_1", messageId: "msg_b", campaignId: "cmp_2" } },
+        { body: { kind: "send", projectId: "prj_2", messageId: "msg_c" } },
+      ],
+    ]);
+  });
+
   it("sends 250 small bodies in three sendBatch calls of at most 100, in order", async () => {
     const { queue, calls } = recordingQueue();
     const bodies = Array.from({ length: 250 }, (_, i) => send(i));

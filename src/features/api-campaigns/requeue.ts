@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { createDb } from "../../platform/db/client";
 import { messages } from "../../platform/db/schema";
-import { sendSends } from "../../queues/producers";
+import { sendStoredMessages } from "../../queues/producers";
 
 // A paused campaign's messages stay queued (the sends consumer acks them without sending); resuming
 // puts them back on the sends queue a page at a time. The send claim makes a duplicate harmless.
@@ -24,9 +24,9 @@ export async function requeueCampaign(env: Env, projectId: string, campaignId: s
     .orderBy(messages.id)
     .limit(REQUEUE_PAGE)
     .all();
-  await sendSends(
+  await sendStoredMessages(
     env,
-    rows.map((m) => ({ kind: "send", projectId, messageId: m.id, campaignId })),
+    rows.map((m) => ({ id: m.id, projectId, campaignId, runId: null })),
   );
   return { requeued: rows.length, nextAfter: rows.length === REQUEUE_PAGE ? (rows.at(-1)?.id ?? null) : null };
 }

@@ -3,7 +3,7 @@ import { createDb } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
 import { campaigns, messages, runs } from "../../platform/db/schema";
 import { createLogger, logLevel } from "../../platform/log";
-import { sendSends } from "../../queues/producers";
+import { sendStoredMessages } from "../../queues/producers";
 import { afterTransitions } from "../messages/after-transitions";
 import { applyStatus } from "../messages/status";
 import { sweepRuns } from "../runs/sweep";
@@ -73,16 +73,7 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
           queued.map((m) => m.id),
         ),
       );
-    await sendSends(
-      env,
-      queued.map((m) => ({
-        kind: "send",
-        projectId: m.projectId,
-        messageId: m.id,
-        ...(m.campaignId ? { campaignId: m.campaignId } : {}),
-        ...(m.runId ? { runId: m.runId } : {}),
-      })),
-    );
+    await sendStoredMessages(env, queued);
   }
   await afterTransitions(env, db, transitions, log);
   try {

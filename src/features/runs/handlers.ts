@@ -5,7 +5,7 @@ import { messages } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { backoffSeconds } from "../../queues/backoff";
 import type { RunCancelJob, RunJob, RunRequeueJob, RunStartJob } from "../../queues/contracts";
-import { sendSends } from "../../queues/producers";
+import { sendStoredMessages } from "../../queues/producers";
 import { afterTransitions } from "../messages/after-transitions";
 import { skipCancelled } from "./cancelled";
 import { fanoutPage } from "./fanout";
@@ -63,15 +63,9 @@ async function requeue(job: RunRequeueJob, { env, db }: Deps) {
     .orderBy(messages.id)
     .limit(CONTROL_PAGE_SIZE)
     .all();
-  await sendSends(
+  await sendStoredMessages(
     env,
-    rows.map((m) => ({
-      kind: "send",
-      projectId: run.projectId,
-      messageId: m.id,
-      campaignId: run.campaignId,
-      runId: run.id,
-    })),
+    rows.map((m) => ({ id: m.id, projectId: run.projectId, campaignId: run.campaignId, runId: run.id })),
   );
   const last = rows.at(-1);
   if (rows.length === CONTROL_PAGE_SIZE && last) await enqueueRunJob(env, { ...job, after: last.id });
