@@ -1,6 +1,6 @@
 // API-campaign sends look up campaign → template on every request. An isolate keeps what it read
 // for CAMPAIGN_CACHE_TTL_MS; the isolate that changes a campaign or template forgets the project's
-// entries at once, others within the TTL (documented in the README).
+// entries at once, others within the TTL (docs/api-campaigns.md).
 export const CAMPAIGN_CACHE_TTL_MS = 15_000;
 
 const entries = new Map<string, { value: unknown; expiresAt: number }>();

@@ -14,7 +14,7 @@ export async function campaignOk(key: string, body: Record<string, unknown>) {
   return result.body;
 }
 
-/** The `template` of a campaign made from test/templates.helpers.ts `minimal()`. */
+/** The `template` of a campaign made from test/templates/templates.helpers.ts `minimal()`. */
 export const minimalTemplateView = (id: string) => ({
   id,
   name: "order_shipped",

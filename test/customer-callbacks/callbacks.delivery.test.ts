@@ -79,7 +79,7 @@ async function consume(bodies: unknown[], attempts = 1) {
   return { ...result, retried };
 }
 
-/** The documented recipe (src/callbacks/deliver.ts), written with WebCrypto. */
+/** The documented recipe (src/features/customer-callbacks/deliver.ts), written with WebCrypto. */
 async function verifyWithRecipe(hook: ReceivedHook, secret: string): Promise<boolean> {
   const timestamp = hook.headers["x-campaign-timestamp"] ?? "";
   const signature = hook.headers["x-campaign-signature"] ?? "";

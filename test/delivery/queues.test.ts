@@ -52,7 +52,7 @@ describe("queueRole", () => {
 });
 
 describe("queue dispatcher, through the Worker's queue handler", () => {
-  // The sends DLQ has its own consumer (test/pipeline.test.ts); the others log and ack.
+  // The sends DLQ has its own consumer (test/delivery/pipeline.test.ts); the others log and ack.
   it.each(["wa-campaigns-jobs-dlq", "wa-campaigns-events-dlq"])(
     "acks every message of a dead-letter batch from %s and logs each one",
     async (queue) => {

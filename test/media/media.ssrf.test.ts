@@ -28,7 +28,7 @@ async function refused(url: string) {
 }
 
 describe("the runtime's URL parser canonicalizes the forms an attacker would use", () => {
-  // The checker relies on this (src/media/address.ts): it only ever sees canonical hosts.
+  // The checker relies on this (src/features/media/address.ts): it only ever sees canonical hosts.
   it.each([
     ["http://2130706433/", "127.0.0.1"],
     ["http://0177.0.0.1/", "127.0.0.1"],

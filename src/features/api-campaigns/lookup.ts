@@ -2,7 +2,7 @@ import { cached, remember } from "../../platform/campaign-cache";
 import type { Db } from "../../platform/db/client";
 import { type ApiCampaignWithTemplate, getApiCampaignByName } from "./store";
 
-/** The campaign and its template, from the isolate's cache when fresh (see campaigns/cache.ts). */
+/** The campaign and its template, from the isolate's cache when fresh (see src/platform/campaign-cache.ts). */
 export async function loadApiCampaign(
   db: Db,
   projectId: string,

@@ -23,7 +23,7 @@ export interface ProjectSnapshot {
 }
 
 // Only loaded snapshots are shared between requests, never a pending load: a Worker must not
-// await, in one request, I/O that another request started (see src/media/cache.ts). Concurrent
+// await, in one request, I/O that another request started (see src/features/media/cache.ts). Concurrent
 // cold requests each load; the last to finish is kept.
 const snapshots = new Map<string, ProjectSnapshot>();
 

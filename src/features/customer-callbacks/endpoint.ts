@@ -24,7 +24,7 @@ const REFUSALS: Record<UrlRefusal, string> = {
 };
 
 /**
- * Whether a callback URL may be used, by the same rules as media URLs (src/media/address.ts):
+ * Whether a callback URL may be used, by the same rules as media URLs (src/features/media/address.ts):
  * http(s) only, no credentials, no private, loopback, link-local, metadata or reserved address in
  * any spelling, no single-label or internal names. Checked when it is set and again at every send.
  */

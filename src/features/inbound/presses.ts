@@ -15,7 +15,7 @@ import { insertInputGroup, recordInputStatement } from "../variable-groups/store
 import type { InboundResponse } from "./parse";
 
 // What a press of a broadcast campaign's quick-reply button does. The button's payload
-// (`bcb:<campaignId>:<index>`, src/broadcast/payload.ts) names the campaign and the button; the
+// (`bcb:<campaignId>:<index>`, src/features/broadcast-messages/payload.ts) names the campaign and the button; the
 // campaign's stored buttons say what the button is: an `input` button records the press in the
 // campaign's input group, a `journey` button sends the journey's messages to the presser.
 

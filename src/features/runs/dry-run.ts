@@ -26,7 +26,7 @@ function targetCondition(projectId: string, target: AudienceTarget): SQL {
   return sql`(${segmentCondition(projectId, target.filter)})`;
 }
 
-// The same test recipientMessage (src/broadcast/campaign.ts) applies in JavaScript: a value that
+// The same test recipientMessage (src/features/broadcast-messages/campaign.ts) applies in JavaScript: a value that
 // is missing, blank, or holds a new line, a tab or five spaces in a row cannot be sent.
 const BLANKS = sql`' ' || char(9) || char(10) || char(11) || char(12) || char(13)`;
 const unsendable = (value: SQL, noSpaces: boolean) =>

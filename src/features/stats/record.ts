@@ -15,7 +15,7 @@ export function campaignStats(env: Pick<Env, "CAMPAIGN_STATS">, campaignId: stri
 }
 
 /**
- * Sums the transitions' deltas (src/stats/deltas.ts) per campaign and run, then makes ONE RPC
+ * Sums the transitions' deltas (src/features/stats/deltas.ts) per campaign and run, then makes ONE RPC
  * (`addMany`) per campaign whose counters move, all campaigns in parallel. Transitions without a
  * campaign are not counted anywhere, and a batch that moves no counter makes no call.
  *

@@ -35,7 +35,7 @@ export const apiKeys = sqliteTable(
 
 /**
  * The WhatsApp Business number behind a project. Access token and app secret are AES-GCM
- * ciphertexts (see src/whatsapp/credentials.ts); the webhook verify token is only ever compared,
+ * ciphertexts (see src/platform/sealed-secrets.ts); the webhook verify token is only ever compared,
  * so only its SHA-256 is kept.
  */
 export const whatsappAccounts = sqliteTable(
@@ -61,7 +61,7 @@ export const whatsappAccounts = sqliteTable(
 
 /**
  * Where a project's message status callbacks go. The signing secret is an AES-GCM ciphertext
- * (src/whatsapp/credentials.ts, context `<projectId>:callback_secret`); it is shown to the
+ * (src/platform/sealed-secrets.ts, context `<projectId>:callback_secret`); it is shown to the
  * customer once, when created or rotated, and never again.
  */
 export const callbackEndpoints = sqliteTable("callback_endpoints", {
