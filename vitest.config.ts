@@ -1,9 +1,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { type Request as MiniflareRequest, Response as MiniflareResponse } from "miniflare";
 import { defineConfig } from "vitest/config";
-import { createGraphStandIn } from "./standin/graph-api";
-import { createHooksReceiver, HOOKS_HOST } from "./standin/hooks-receiver";
-import { MEDIA_HOSTS, mediaHostFetch } from "./standin/media-host";
+import { createGraphStandIn } from "./standin/graph-api/index.ts";
+import { createHooksReceiver, HOOKS_HOST } from "./standin/hooks-receiver.ts";
+import { MEDIA_HOSTS, mediaHostFetch } from "./standin/media-host.ts";
 
 /** The host the Worker reaches Meta's Graph API on in tests: served by the stand-in, in this process. */
 export const GRAPH_STANDIN_HOST = "graph.standin.test";
@@ -69,6 +69,9 @@ export default defineConfig(async () => {
             LOG_LEVEL: "warn",
             ENCRYPTION_KEY: "dEr4xKDPoOu4Odfj2XDC0VOMDidsQKLFEHQXcY+eRsQ=",
             GRAPH_API_BASE_URL: `https://${GRAPH_STANDIN_HOST}`,
+            // A developer's .dev.vars (written by `npm run dev`) also reaches the tests; local media
+            // hosts stay off unless a test turns them on itself.
+            DEV_MEDIA_HOSTS: "",
             // Pages of two contacts, so that test audiences of a handful span several fan-out pages
             // and jobs (production reads 500 by default).
             FANOUT_PAGE_SIZE: "2",
