@@ -1,7 +1,8 @@
 // The API-campaign endpoint under load, next to a bare route of the same Worker, and the D1 round
 // trips its request path waits on once caches are warm.
 import { conditions } from "./conditions.mjs";
-import { load } from "./load.mjs";
+import { figures, load } from "./load.mjs";
+import { ratio } from "./ratio.mjs";
 import { ADMIN_TOKEN, createProject, startWorker } from "./worker.mjs";
 
 const CONNECTIONS = 50;
@@ -28,6 +29,11 @@ export async function run() {
     title: "API-campaign endpoint",
     rows,
     extra: alone.extra,
+    result: {
+      consumersOff: alone.result,
+      consumersOn: shared.result,
+      d1RoundTrips: alone.d1RoundTrips,
+    },
     conditions: conditions({
       connections: CONNECTIONS,
       secondsPerScenario: SECONDS,
@@ -101,17 +107,30 @@ async function measure({ consumers }) {
     }
     const adminCheck = await fetch(`${url}/v1/admin/projects`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     await adminCheck.arrayBuffer();
+    const d1RoundTrips = {
+      requests: trips.length,
+      min: Math.min(...trips),
+      max: Math.max(...trips),
+      total: trips.reduce((a, b) => a + b, 0),
+      requestsWithZero: trips.filter((t) => t === 0).length,
+    };
+    const [health, endpoint] = rows;
     return {
       rows,
       accepted: n,
+      d1RoundTrips,
+      result: {
+        health: figures(health),
+        endpoint: { ...figures(endpoint), ratioToBare: ratio(endpoint["req/s"], bare) },
+      },
       extra: {
         title: "D1 round trips waited on per warm request (50 sequential requests)",
         rows: [
           {
-            min: Math.min(...trips),
-            max: Math.max(...trips),
-            total: trips.reduce((a, b) => a + b, 0),
-            "requests with 0": trips.filter((t) => t === 0).length,
+            min: d1RoundTrips.min,
+            max: d1RoundTrips.max,
+            total: d1RoundTrips.total,
+            "requests with 0": d1RoundTrips.requestsWithZero,
           },
         ],
       },

@@ -1,6 +1,7 @@
 // Request throughput and latency of the foundation routes, next to a bare route of the same Worker.
 import { conditions } from "./conditions.mjs";
-import { load } from "./load.mjs";
+import { figures, load } from "./load.mjs";
+import { ratio } from "./ratio.mjs";
 import { createProject, startWorker } from "./worker.mjs";
 
 const CONNECTIONS = 50;
@@ -43,9 +44,17 @@ export async function run() {
     );
     const bare = rows[0]["req/s"];
     for (const row of rows) row["vs bare"] = `${((row["req/s"] / bare) * 100).toFixed(0)}%`;
+    const [health, project, contactUpsert, contactList] = rows;
+    const vsBare = (row) => ({ ...figures(row), ratioToBare: ratio(row["req/s"], bare) });
     return {
       title: "API routes",
       rows,
+      result: {
+        health: figures(health),
+        project: vsBare(project),
+        contactUpsert: vsBare(contactUpsert),
+        contactList: vsBare(contactList),
+      },
       conditions: conditions({ connections: CONNECTIONS, secondsPerScenario: SECONDS, contactsUpserted: n }),
     };
   } finally {

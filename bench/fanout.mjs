@@ -4,6 +4,7 @@
 // sends/s against the cap, and duplicate provider calls (must be 0).
 import { conditions } from "./conditions.mjs";
 import { until } from "./poll.mjs";
+import { ratio } from "./ratio.mjs";
 import { startStandIn } from "./standin-server.mjs";
 import { connectMeta, createProject, startWorker } from "./worker.mjs";
 
@@ -117,6 +118,7 @@ export async function run() {
       .bind(created.runId)
       .first();
     const sendWindowMs = elapsedMs - (firstSendMs ?? 0);
+    const sendsPerSec = (done / sendWindowMs) * 1000;
     return {
       title: "Fan-out of one run through the jobs and sends consumers to the stand-in Graph API",
       rows: [
@@ -124,9 +126,9 @@ export async function run() {
           contacts: CONTACTS,
           "all enqueued ms": Math.round(fannedOutMs ?? Number.NaN),
           "all sent ms": Math.round(elapsedMs),
-          "sends/s": Math.round((done / sendWindowMs) * 1000),
+          "sends/s": Math.round(sendsPerSec),
           "cap/s": CAP,
-          "rate/cap": (((done / sendWindowMs) * 1000) / CAP).toFixed(2),
+          "rate/cap": (sendsPerSec / CAP).toFixed(2),
           "message rows": rows.n,
           "duplicate rows": rows.n - rows.d,
           "provider calls": provider.calls,
@@ -134,6 +136,21 @@ export async function run() {
           "run status": final.status,
         },
       ],
+      result: {
+        contacts: CONTACTS,
+        finished: done,
+        allEnqueuedMs: fannedOutMs === null ? null : Math.round(fannedOutMs),
+        firstSendMs: firstSendMs === null ? null : Math.round(firstSendMs),
+        allSentMs: Math.round(elapsedMs),
+        sendsPerSec: Math.round(sendsPerSec),
+        capPerSec: CAP,
+        ratioToCap: ratio(sendsPerSec, CAP),
+        messageRows: rows.n,
+        duplicateRows: rows.n - rows.d,
+        providerCalls: provider.calls,
+        duplicateCalls: provider.duplicates,
+        runCompleted: final.status === "completed",
+      },
       conditions: conditions({
         graphApi: `stand-in on ${standIn.url}`,
         queues: "local Queues: jobs batches of 10, sends batches of 100, consumers in the same workerd process",

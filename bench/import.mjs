@@ -97,6 +97,8 @@ export async function run() {
     if (status.status !== "completed") throw new Error(`import did not complete: ${JSON.stringify(status)}`);
     const peakKiB = statusKiB(pid, "VmHWM");
     const mib = (kib) => `${(kib / 1024).toFixed(0)} MiB`;
+    const rowsPerSecImport = Math.round(ROWS / (importMs / 1000));
+    const rowsPerSecEndToEnd = Math.round(ROWS / ((uploadMs + importMs) / 1000));
     return {
       title: "CSV import: upload to R2, then the jobs-queue consumer to completion",
       rows: [
@@ -105,8 +107,8 @@ export async function run() {
           "file MB": (status.bytesTotal / 1e6).toFixed(1),
           "upload s": (uploadMs / 1000).toFixed(1),
           "import s": (importMs / 1000).toFixed(1),
-          "rows/s (import)": Math.round(ROWS / (importMs / 1000)),
-          "rows/s (end to end)": Math.round(ROWS / ((uploadMs + importMs) / 1000)),
+          "rows/s (import)": rowsPerSecImport,
+          "rows/s (end to end)": rowsPerSecEndToEnd,
           chunks: logs.chunks,
           imported: status.rowsDone,
           rejected: status.rowsRejected,
@@ -115,6 +117,20 @@ export async function run() {
           "workerd VmHWM": mib(peakKiB),
         },
       ],
+      result: {
+        rows: ROWS,
+        fileBytes: status.bytesTotal,
+        uploadMs: Math.round(uploadMs),
+        importMs: Math.round(importMs),
+        rowsPerSecImport,
+        rowsPerSecEndToEnd,
+        chunks: logs.chunks,
+        imported: status.rowsDone,
+        rejected: status.rowsRejected,
+        rssBeforeKiB: baselineKiB,
+        rssPeakSampledKiB: sampledPeakKiB,
+        peakRssKiB: peakKiB,
+      },
       conditions: conditions({
         "memory measured":
           "RSS of the one workerd process: the Worker's isolate plus Miniflare's local D1, R2 and Queues, which run in the same process",

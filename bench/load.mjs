@@ -26,3 +26,15 @@ export async function load({ name, url, method = "GET", headers = {}, body, requ
     seconds,
   };
 }
+
+/** A scenario's figures for the RESULT line, as numbers. */
+export function figures(row) {
+  return {
+    reqPerSec: row["req/s"],
+    p50Ms: row["p50 ms"],
+    p99Ms: row["p99 ms"],
+    requests: row.requests,
+    non2xx: row.non2xx,
+    errors: row.errors,
+  };
+}

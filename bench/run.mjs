@@ -1,4 +1,5 @@
-// `npm run bench`: every benchmark in turn, each printing its figures and the conditions.
+// `npm run bench`: every benchmark in turn, each printing its figures and the conditions, then one
+// `RESULT <name> {json}` line of its figures and ratios, so a script can read a run without parsing tables.
 import { run as api } from "./api.mjs";
 import { run as apiSend } from "./api-send.mjs";
 import { run as fanout } from "./fanout.mjs";
@@ -11,7 +12,7 @@ const only = process.argv.slice(2);
 
 for (const [name, bench] of Object.entries(benches)) {
   if (only.length > 0 && !only.includes(name)) continue;
-  const { title, rows, extra, conditions } = await bench();
+  const { title, rows, extra, conditions, result } = await bench();
   console.log(`\n## ${title}`);
   console.table(rows);
   if (extra) {
@@ -19,4 +20,5 @@ for (const [name, bench] of Object.entries(benches)) {
     console.table(extra.rows);
   }
   console.table(conditions);
+  console.log(`RESULT ${name} ${JSON.stringify(result)}`);
 }

@@ -2,6 +2,7 @@
 // 127.0.0.1: messages per second from enqueue to `sent`, and duplicate provider calls.
 import { conditions } from "./conditions.mjs";
 import { until } from "./poll.mjs";
+import { ratio } from "./ratio.mjs";
 import { startStandIn } from "./standin-server.mjs";
 import { connectMeta, createProject, startWorker } from "./worker.mjs";
 
@@ -68,6 +69,7 @@ export async function run() {
     );
     const elapsedMs = performance.now() - started;
     const provider = await standIn.providerCalls(account.phoneNumberId);
+    const sendsPerSec = (done / elapsedMs) * 1000;
     return {
       title: "Sends through the queue consumer to the stand-in Graph API",
       rows: [
@@ -75,14 +77,25 @@ export async function run() {
           messages: MESSAGES,
           "enqueue ms": Math.round(enqueuedMs),
           "all sent ms": Math.round(elapsedMs),
-          "sends/s": Math.round((done / elapsedMs) * 1000),
+          "sends/s": Math.round(sendsPerSec),
           "cap/s": CAP,
-          "rate/cap": (((done / elapsedMs) * 1000) / CAP).toFixed(2),
+          "rate/cap": (sendsPerSec / CAP).toFixed(2),
           "provider calls": provider.calls,
           "duplicate calls": provider.duplicates,
           finished: done,
         },
       ],
+      result: {
+        messages: MESSAGES,
+        finished: done,
+        enqueueMs: Math.round(enqueuedMs),
+        allSentMs: Math.round(elapsedMs),
+        sendsPerSec: Math.round(sendsPerSec),
+        capPerSec: CAP,
+        ratioToCap: ratio(sendsPerSec, CAP),
+        providerCalls: provider.calls,
+        duplicateCalls: provider.duplicates,
+      },
       conditions: conditions({
         graphApi: `stand-in on ${standIn.url}`,
         queue: "local Queues, batches of 100, one consumer invocation at a time",

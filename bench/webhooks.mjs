@@ -128,6 +128,8 @@ export async function run() {
     const appliedMs = performance.now() - started;
     const exact =
       total.sent === expected.sent && total.delivered === expected.delivered && total.read === expected.read;
+    const acceptedPerSec = Math.round((posts.length / acceptedMs) * 1000);
+    const appliedPerSec = Math.round((posts.length / appliedMs) * 1000);
     return {
       title: "Webhook ingestion (signed status events, 10% duplicates, shuffled)",
       rows: [
@@ -135,13 +137,26 @@ export async function run() {
           events: posts.length,
           duplicates,
           "non-200": failures,
-          "accepted events/s": Math.round((posts.length / acceptedMs) * 1000),
-          "applied events/s": Math.round((posts.length / appliedMs) * 1000),
+          "accepted events/s": acceptedPerSec,
+          "applied events/s": appliedPerSec,
           "final sent/delivered/read": `${total.sent}/${total.delivered}/${total.read}`,
           expected: `${MESSAGES}/${MESSAGES}/${MESSAGES}`,
           "counters exact": exact,
         },
       ],
+      result: {
+        messages: MESSAGES,
+        events: posts.length,
+        duplicates,
+        non200: failures,
+        acceptedMs: Math.round(acceptedMs),
+        appliedMs: Math.round(appliedMs),
+        acceptedEventsPerSec: acceptedPerSec,
+        appliedEventsPerSec: appliedPerSec,
+        final: { sent: total.sent ?? null, delivered: total.delivered ?? null, read: total.read ?? null },
+        expected,
+        countersExact: exact,
+      },
       conditions: conditions({ concurrency: CONCURRENCY, messages: MESSAGES }),
     };
   } finally {
