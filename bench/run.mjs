@@ -3,15 +3,16 @@ import { run as api } from "./api.mjs";
 import { run as apiSend } from "./api-send.mjs";
 import { run as fanout } from "./fanout.mjs";
 import { run as importCsv } from "./import.mjs";
+import { run as pacing } from "./pacing.mjs";
 import { run as sends } from "./sends.mjs";
 import { run as webhooks } from "./webhooks.mjs";
 
-const benches = { api, "api-send": apiSend, sends, webhooks, fanout, import: importCsv };
+const benches = { api, "api-send": apiSend, sends, webhooks, fanout, import: importCsv, pacing };
 const only = process.argv.slice(2);
 
 for (const [name, bench] of Object.entries(benches)) {
   if (only.length > 0 && !only.includes(name)) continue;
-  const { title, rows, extra, conditions } = await bench();
+  const { title, rows, extra, conditions, result } = await bench();
   console.log(`\n## ${title}`);
   console.table(rows);
   if (extra) {
@@ -19,4 +20,5 @@ for (const [name, bench] of Object.entries(benches)) {
     console.table(extra.rows);
   }
   console.table(conditions);
+  if (result) console.log(`RESULT ${name} ${JSON.stringify(result)}`);
 }
