@@ -28,6 +28,8 @@ export interface PacingFigures extends PacingScenario {
   /** Accepted sends beyond one per recipient. */
   duplicates: number;
   invocations: number;
+  /** The most invocations that really ran at once (a backlog of N fills at most N / 100). */
+  peakConcurrency: number;
   pushBacks: number;
   deadLettered: number;
   /** Messages still in the broker when it stopped. */
@@ -67,8 +69,8 @@ async function measure(scenario: PacingScenario): Promise<PacingFigures> {
   const inWindow = accepted.filter((s) => s.receivedAt <= windowEnd);
   const perSecond = Array.from({ length: Math.ceil(windowSeconds) }, () => 0);
   for (const send of inWindow) {
-    const second = Math.min(perSecond.length - 1, Math.floor((send.receivedAt - report.startedAt) / 1000));
-    perSecond[Math.max(0, second)] = (perSecond[Math.max(0, second)] ?? 0) + 1;
+    const second = Math.max(0, Math.min(perSecond.length - 1, Math.floor((send.receivedAt - report.startedAt) / 1000)));
+    perSecond[second] = (perSecond[second] ?? 0) + 1;
   }
   const recipients = new Set(accepted.map((s) => (s.body as { to: string }).to));
   return {
@@ -83,6 +85,7 @@ async function measure(scenario: PacingScenario): Promise<PacingFigures> {
     refused: sends.length - accepted.length,
     duplicates: accepted.length - recipients.size,
     invocations: report.invocations,
+    peakConcurrency: report.peakConcurrency,
     pushBacks: report.pushBacks,
     deadLettered: report.deadLettered.length,
     leftInQueue: report.left,

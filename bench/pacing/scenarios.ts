@@ -35,31 +35,41 @@ function wholeNumbers(vars: Record<string, string | undefined>, name: string, fa
 }
 
 /**
- * One scenario per BENCH_PACING_CONCURRENCY value with clean answers from the stand-in, then one at
- * BENCH_PACING_THROTTLED concurrent invocations (0 leaves it out) whose first sends are refused
- * with 130429. Recipients, rate and the time cap are the same for all.
+ * A clean scenario (the stand-in accepts every send) for each BENCH_PACING_RECIPIENTS value at each
+ * BENCH_PACING_CONCURRENCY value, then one at BENCH_PACING_THROTTLED concurrent invocations (0
+ * leaves it out) with the first recipients value, whose first sends are refused with 130429. The
+ * rate and the time cap are the same for all.
+ *
+ * Two backlogs by default because a backlog of N messages fills at most N / 100 batches: 3,000
+ * keeps only 30 invocations busy whatever C is, while 30,000 (the issue's reproduction) really has
+ * 250 at once, and the same backlog at C = 1 is the baseline measured in the same run.
  */
 export function pacingScenarios(vars: Record<string, string | undefined>): PacingScenario[] {
-  const [recipients = 3000] = wholeNumbers(vars, "BENCH_PACING_RECIPIENTS", "3000");
+  const backlogs = wholeNumbers(vars, "BENCH_PACING_RECIPIENTS", "3000,30000", true);
   const [rate = 80] = wholeNumbers(vars, "BENCH_PACING_RATE", "80");
   const [seconds = 60] = wholeNumbers(vars, "BENCH_PACING_SECONDS", "60");
   const concurrencies = wholeNumbers(vars, "BENCH_PACING_CONCURRENCY", "1,250", true);
   const [throttled = 25] = wholeNumbers(vars, "BENCH_PACING_THROTTLED", "25");
-  if ([recipients, rate, seconds, ...concurrencies].some((v) => v === 0)) {
+  if ([...backlogs, rate, seconds, ...concurrencies].some((v) => v === 0)) {
     throw new Error("BENCH_PACING_RECIPIENTS, _RATE, _SECONDS and _CONCURRENCY must be above 0");
   }
-  const base = { recipients, rate, seconds };
-  const scenarios: PacingScenario[] = concurrencies.map((concurrency) => ({
-    ...base,
-    name: `C = ${concurrency}`,
-    concurrency,
-    throughputErrors: 0,
-  }));
+  const scenarios: PacingScenario[] = backlogs.flatMap((recipients) =>
+    concurrencies.map((concurrency) => ({
+      name: `C = ${concurrency}`,
+      recipients,
+      rate,
+      concurrency,
+      seconds,
+      throughputErrors: 0,
+    })),
+  );
   if (throttled > 0) {
     scenarios.push({
-      ...base,
       name: `C = ${throttled}, first ${THROUGHPUT_ERRORS} sends refused with 130429`,
+      recipients: backlogs[0] ?? 0,
+      rate,
       concurrency: throttled,
+      seconds,
       throughputErrors: THROUGHPUT_ERRORS,
     });
   }

@@ -9,6 +9,7 @@ import { pacingScenarios } from "./scenarios.ts";
 
 // The project type-checks against the Workers runtime's types only; this file runs in Node.
 declare const process: { env: Record<string, string | undefined> };
+
 export default defineConfig(async (configEnv) => {
   const config = await base(configEnv);
   const scenarios = pacingScenarios(process.env);
@@ -19,7 +20,7 @@ export default defineConfig(async (configEnv) => {
       ...config.test,
       include: ["bench/pacing/*.bench-test.ts"],
       provide: { pacingScenarios: scenarios },
-      // Past the cap, the invocations under way still finish; setting up 100,000 rows takes a while.
+      // Past the cap the invocations under way still finish their batches, as they would on Cloudflare.
       testTimeout: (longest + 600) * 1000,
     },
   };
