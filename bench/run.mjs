@@ -4,10 +4,11 @@ import { run as api } from "./api.mjs";
 import { run as apiSend } from "./api-send.mjs";
 import { run as fanout } from "./fanout.mjs";
 import { run as importCsv } from "./import.mjs";
+import { run as pacing } from "./pacing.mjs";
 import { run as sends } from "./sends.mjs";
 import { run as webhooks } from "./webhooks.mjs";
 
-const benches = { api, "api-send": apiSend, sends, webhooks, fanout, import: importCsv };
+const benches = { api, "api-send": apiSend, sends, webhooks, fanout, import: importCsv, pacing };
 const only = process.argv.slice(2);
 
 for (const [name, bench] of Object.entries(benches)) {

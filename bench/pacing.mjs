@@ -1,0 +1,109 @@
+// Today's pacing at Cloudflare's consumer concurrency: runs bench/pacing/*.bench-test.ts in the
+// Workers test runtime (its own vitest config; `npm test` never runs it), where a broker playing
+// Cloudflare Queues drives the real sends consumer at C invocations at once against the stand-in
+// Graph API. Scenarios come from BENCH_PACING_* (bench/pacing/scenarios.ts); each test prints a
+// `PACING {json}` line of its figures, read here.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { conditions } from "./conditions.mjs";
+
+const MARKER = "PACING ";
+const BROKER = "batches of ≤ 100, retry delays honoured, dead letter after 11 deliveries (wrangler.toml)";
+const RUNTIME = "workerd via @cloudflare/vitest-plugin, local D1 and Durable Objects, stand-in Graph API in Node";
+
+async function measure() {
+  const child = spawn("npx", ["vitest", "run", "--config", "bench/pacing/vitest.config.ts"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const figures = [];
+  for await (const line of createInterface({ input: child.stdout })) {
+    // Vitest may colour the line it prints a test's console output on; the marker sits after that.
+    const at = line.indexOf(MARKER);
+    if (at !== -1) figures.push(JSON.parse(line.slice(at + MARKER.length)));
+    else if (line.trim() !== "") console.log(line);
+  }
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  if (code !== 0) throw new Error(`the pacing benchmark's vitest run failed (exit ${code})`);
+  return figures;
+}
+
+const rowsText = (rows) =>
+  Object.entries(rows)
+    .map(([status, n]) => `${status} ${n}`)
+    .join(", ");
+
+export async function run() {
+  const figures = await measure();
+  for (const f of figures) {
+    console.log(`\n### pacing: ${f.recipients} recipients at ${f.rate}/s, ${f.name}`);
+    console.table([
+      {
+        sent: f.sent,
+        "window s": f.windowSeconds,
+        "sends/s": Math.round((f.sent / f.windowSeconds) * 10) / 10,
+        "rate/cap": f.rateToCap,
+        "max/s": f.maxPerSecond,
+        "push-backs": f.pushBacks,
+        "dead-lettered": f.deadLettered,
+        "left in queue": f.leftInQueue,
+        "sent after cap": f.sentAfterCap,
+        refused: f.refused,
+        duplicates: f.duplicates,
+        invocations: f.invocations,
+        "peak C": f.peakConcurrency,
+      },
+    ]);
+    console.log(`message rows: ${rowsText(f.rows)}`);
+    console.log(`sends in each second: ${f.perSecond.join(" ")}`);
+    console.table(
+      conditions({
+        recipients: f.recipients,
+        "rate/s": f.rate,
+        concurrency: f.concurrency,
+        "cap s": f.seconds,
+        "130429 answers": f.throughputErrors,
+        broker: BROKER,
+        runtime: RUNTIME,
+      }),
+    );
+  }
+  // The production maximum: the clean scenario with the most concurrent invocations (250 by
+  // default), at the largest backlog, where they really all run at once.
+  const headline = figures
+    .filter((f) => f.throughputErrors === 0)
+    .reduce((top, f) => {
+      if (top === undefined) return f;
+      const more = f.concurrency - top.concurrency || f.recipients - top.recipients;
+      return more > 0 ? f : top;
+    }, undefined);
+  if (!headline) throw new Error("no pacing scenario without injected errors ran");
+  return {
+    title: "pacing: the sends consumer at C concurrent invocations (all scenarios)",
+    rows: figures.map((f) => ({
+      scenario: f.name,
+      recipients: f.recipients,
+      "rate/s": f.rate,
+      "cap s": f.seconds,
+      "peak C": f.peakConcurrency,
+      sent: f.sent,
+      "rate/cap": f.rateToCap,
+      "max/s": f.maxPerSecond,
+      "push-backs": f.pushBacks,
+      "dead-lettered": f.deadLettered,
+    })),
+    conditions: conditions({
+      broker: BROKER,
+      runtime: RUNTIME,
+      "RESULT reports": `${headline.recipients} recipients, ${headline.name}`,
+    }),
+    result: {
+      recipients: headline.recipients,
+      rate: headline.rate,
+      concurrency: headline.concurrency,
+      rateToCap: headline.rateToCap,
+      deadLettered: headline.deadLettered,
+      pushBacks: headline.pushBacks,
+      maxPerSecond: headline.maxPerSecond,
+    },
+  };
+}

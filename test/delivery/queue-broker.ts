@@ -1,0 +1,252 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../../src/index";
+
+// Plays Cloudflare Queues for one consumer inside the Workers test runtime. Miniflare's local
+// broker hands a consumer one batch at a time, but on Cloudflare a push consumer scales out, as its
+// backlog grows, to as many as 250 concurrent invocations ("Concurrent consumer invocations: 250,
+// push-based only": https://developers.cloudflare.com/queues/platform/limits; autoscaling on
+// backlog: https://developers.cloudflare.com/queues/learning/consumer-concurrency). Whatever
+// coordinates those invocations (the send governor) is only tested when they really overlap, so
+// this broker runs C of them at once through the Worker's real queue handler.
+
+export const SENDS_QUEUE = "wa-campaigns-sends";
+// wrangler.toml, [[queues.consumers]] of the sends queue.
+export const MAX_BATCH_SIZE = 100;
+export const MAX_RETRIES = 10;
+// An idle invocation looks for visible messages this often: another one may retry a message with
+// no delay at any moment.
+const POLL_MS = 25;
+
+export type QueueHandler = (batch: MessageBatch, env: Env, ctx: ExecutionContext) => Promise<void>;
+
+export interface BrokerOptions {
+  /** How many invocations run at once. */
+  concurrency: number;
+  queue?: string;
+  maxBatchSize?: number;
+  /** A message is dead-lettered after `maxRetries + 1` deliveries that did not ack it. */
+  maxRetries?: number;
+  /** Wall time after which no batch is handed out; the invocations under way are awaited. */
+  durationMs?: number;
+  /** The consumer; the Worker's own `queue` export by default. */
+  handler?: QueueHandler;
+}
+
+export interface DeadLetter {
+  id: string;
+  body: unknown;
+  deliveries: number;
+}
+
+export interface BrokerReport {
+  startedAt: number;
+  /** When the last invocation returned. */
+  endedAt: number;
+  /** Every message was acked or dead-lettered before the time ran out. */
+  drained: boolean;
+  invocations: number;
+  /** Invocations whose handler threw (their unacked messages are retried, as on Cloudflare). */
+  failedInvocations: number;
+  deliveries: number;
+  acked: number;
+  /** Messages handed back by `retry()`, including the ones that were then dead-lettered. */
+  pushBacks: number;
+  deadLettered: DeadLetter[];
+  /** Messages still waiting when the broker stopped. */
+  left: number;
+  /** The most invocations that were running at the same moment. */
+  peakConcurrency: number;
+}
+
+interface Pending {
+  id: string;
+  body: unknown;
+  enqueuedAt: number;
+  deliveries: number;
+  visibleAt: number;
+  seq: number;
+}
+
+const earlier = (a: Pending, b: Pending) => a.visibleAt - b.visibleAt || a.seq - b.seq;
+
+/** Messages ordered by the time they become visible, then by the order they were (re)queued. */
+class Backlog {
+  private heap: Pending[] = [];
+
+  get size() {
+    return this.heap.length;
+  }
+
+  peek(): Pending | undefined {
+    return this.heap[0];
+  }
+
+  push(item: Pending) {
+    const heap = this.heap;
+    heap.push(item);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (earlier(heap[parent] as Pending, item) <= 0) break;
+      heap[i] = heap[parent] as Pending;
+      i = parent;
+    }
+    heap[i] = item;
+  }
+
+  pop(): Pending | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && earlier(heap[right] as Pending, heap[left] as Pending) < 0 ? right : left;
+      if (earlier(heap[child] as Pending, last) >= 0) break;
+      heap[i] = heap[child] as Pending;
+      i = child;
+    }
+    heap[i] = last;
+    return top;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A queue and its consumer at C concurrent invocations. Each invocation takes up to
+ * `maxBatchSize` visible messages (a partial batch goes at once: with a backlog, Cloudflare's
+ * batches are full anyway), runs the handler, and then: an acked message is gone; a retried one
+ * comes back after its `delaySeconds` (0 when none is given, wrangler.toml sets no retry_delay)
+ * with one more delivery counted, unless that was its last delivery, when it is dead-lettered;
+ * a message neither acked nor retried is acked if the handler returned and retried if it threw.
+ */
+export function createQueueBroker(options: BrokerOptions) {
+  const queue = options.queue ?? SENDS_QUEUE;
+  const maxBatchSize = options.maxBatchSize ?? MAX_BATCH_SIZE;
+  const maxDeliveries = (options.maxRetries ?? MAX_RETRIES) + 1;
+  const handler = options.handler ?? (worker.queue as QueueHandler);
+  const backlog = new Backlog();
+  let seq = 0;
+  let ids = 0;
+  let inFlight = 0;
+  const report: Omit<BrokerReport, "startedAt" | "endedAt" | "drained" | "left"> = {
+    invocations: 0,
+    failedInvocations: 0,
+    deliveries: 0,
+    acked: 0,
+    pushBacks: 0,
+    deadLettered: [],
+    peakConcurrency: 0,
+  };
+
+  const enqueue = (item: Omit<Pending, "seq">) => backlog.push({ ...item, seq: ++seq });
+
+  function take(now: number): Pending[] {
+    const batch: Pending[] = [];
+    while (batch.length < maxBatchSize && (backlog.peek()?.visibleAt ?? Number.POSITIVE_INFINITY) <= now) {
+      batch.push(backlog.pop() as Pending);
+    }
+    return batch;
+  }
+
+  async function invoke(items: Pending[]) {
+    const batch = createMessageBatch(
+      queue,
+      items.map((item) => ({
+        id: item.id,
+        timestamp: item.enqueuedAt,
+        attempts: item.deliveries + 1,
+        body: item.body,
+      })),
+    );
+    // The test batch records that a message was retried, not the delay asked for.
+    const delays = new Map<string, number | undefined>();
+    for (const message of batch.messages) {
+      const retry = message.retry.bind(message);
+      message.retry = (retryOptions?: QueueRetryOptions) => {
+        delays.set(message.id, retryOptions?.delaySeconds);
+        retry(retryOptions);
+      };
+    }
+    let batchDelay: number | undefined;
+    const retryAll = batch.retryAll.bind(batch);
+    batch.retryAll = (retryOptions?: QueueRetryOptions) => {
+      batchDelay = retryOptions?.delaySeconds;
+      retryAll(retryOptions);
+    };
+    const ctx = createExecutionContext();
+    let threw = false;
+    try {
+      await handler(batch, env, ctx);
+    } catch {
+      threw = true;
+      report.failedInvocations++;
+    }
+    const result = await getQueueResult(batch, ctx);
+    const retried = new Set(result.retryMessages.map((r) => r.msgId));
+    const acked = new Set(result.explicitAcks);
+    const now = Date.now();
+    for (const item of items) {
+      let delaySeconds: number | null = null;
+      if (retried.has(item.id)) delaySeconds = delays.get(item.id) ?? 0;
+      else if (acked.has(item.id) || result.ackAll) delaySeconds = null;
+      else if (result.retryBatch.retry) delaySeconds = batchDelay ?? 0;
+      else if (threw) delaySeconds = 0;
+      if (delaySeconds === null) {
+        report.acked++;
+        continue;
+      }
+      report.pushBacks++;
+      const deliveries = item.deliveries + 1;
+      if (deliveries >= maxDeliveries) report.deadLettered.push({ id: item.id, body: item.body, deliveries });
+      else enqueue({ ...item, deliveries, visibleAt: now + delaySeconds * 1000 });
+    }
+  }
+
+  return {
+    /** Puts messages on the queue, visible now or after `delaySeconds`. */
+    send(bodies: readonly unknown[], delaySeconds = 0) {
+      const now = Date.now();
+      for (const body of bodies) {
+        enqueue({ id: `m${++ids}`, body, enqueuedAt: now, deliveries: 0, visibleAt: now + delaySeconds * 1000 });
+      }
+    },
+
+    /** Runs the invocations until every message is acked or dead-lettered, or the time runs out. */
+    async run(): Promise<BrokerReport> {
+      const startedAt = Date.now();
+      const deadline = startedAt + (options.durationMs ?? Number.POSITIVE_INFINITY);
+      const loop = async () => {
+        for (;;) {
+          const now = Date.now();
+          if (now >= deadline) return;
+          const items = take(now);
+          if (items.length === 0) {
+            if (backlog.size === 0 && inFlight === 0) return;
+            const nextVisible = backlog.peek()?.visibleAt ?? now + POLL_MS;
+            await sleep(Math.max(1, Math.min(POLL_MS, nextVisible - now, deadline - now)));
+            continue;
+          }
+          inFlight++;
+          report.invocations++;
+          report.deliveries += items.length;
+          report.peakConcurrency = Math.max(report.peakConcurrency, inFlight);
+          try {
+            await invoke(items);
+          } finally {
+            inFlight--;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: options.concurrency }, loop));
+      return { ...report, startedAt, endedAt: Date.now(), drained: backlog.size === 0, left: backlog.size };
+    },
+  };
+}
+
+export type QueueBroker = ReturnType<typeof createQueueBroker>;
