@@ -1,5 +1,6 @@
-import { and, eq, inArray, or, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { inJsonList } from "../../platform/db/json-list";
 import { audiences } from "../../platform/db/schema";
 import { type SegmentFilter, segmentCondition } from "./segment";
 
@@ -31,7 +32,11 @@ export async function resolveAudiences(
           .select({ pk: audiences.pk, id: audiences.id, name: audiences.name, filter: audiences.filter })
           .from(audiences)
           .where(
-            and(eq(audiences.projectId, projectId), or(inArray(audiences.id, wanted), inArray(audiences.name, wanted))),
+            // One JSON parameter per list: a run may name 50 audiences, by id or by name.
+            and(
+              eq(audiences.projectId, projectId),
+              or(inJsonList(audiences.id, wanted), inJsonList(audiences.name, wanted)),
+            ),
           );
   const targets: AudienceTarget[] = [];
   const unknown: string[] = [];

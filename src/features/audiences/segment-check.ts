@@ -1,5 +1,6 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { inJsonList } from "../../platform/db/json-list";
 import { attributes, campaigns, runs, tags } from "../../platform/db/schema";
 import { type FieldError, invalidFields } from "../../platform/errors";
 import type { SegmentFilter } from "./segment";
@@ -17,26 +18,25 @@ export async function checkSegmentReferences(db: Db, projectId: string, filter: 
   const campaignIds = [...new Set(behaviour.map((b) => b.campaignId))];
   const runIds = [...new Set(behaviour.flatMap((b) => (b.runId === undefined ? [] : [b.runId])))];
 
-  // Filter lists are bounded (50 names each, 10 behaviours) so each query stays under D1's
-  // 100 bound parameters. A placeholder `[""]` keeps inArray from an empty list.
-  const orNone = (values: string[]) => (values.length > 0 ? values : [""]);
+  // Each list is ONE JSON parameter: three tag lists of 50 names would bind 150 one by one, and
+  // D1 binds at most 100 per statement.
   const [foundTags, foundAttributes, foundCampaigns, foundRuns] = await db.batch([
     db
       .select({ name: tags.name })
       .from(tags)
-      .where(and(eq(tags.projectId, projectId), inArray(tags.name, orNone(tagNames)))),
+      .where(and(eq(tags.projectId, projectId), inJsonList(tags.name, tagNames))),
     db
       .select({ name: attributes.name })
       .from(attributes)
-      .where(and(eq(attributes.projectId, projectId), inArray(attributes.name, orNone(attributeNames)))),
+      .where(and(eq(attributes.projectId, projectId), inJsonList(attributes.name, attributeNames))),
     db
       .select({ id: campaigns.id })
       .from(campaigns)
-      .where(and(eq(campaigns.projectId, projectId), inArray(campaigns.id, orNone(campaignIds)))),
+      .where(and(eq(campaigns.projectId, projectId), inJsonList(campaigns.id, campaignIds))),
     db
       .select({ id: runs.id, campaignId: runs.campaignId })
       .from(runs)
-      .where(and(eq(runs.projectId, projectId), inArray(runs.id, orNone(runIds)))),
+      .where(and(eq(runs.projectId, projectId), inJsonList(runs.id, runIds))),
   ]);
 
   const knownTags = new Set(foundTags.map((t) => t.name));

@@ -1,5 +1,5 @@
-import { inArray } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { inJsonList } from "../../platform/db/json-list";
 import { campaigns, runs } from "../../platform/db/schema";
 import type { SendsBody } from "../../queues/contracts";
 
@@ -21,9 +21,13 @@ export async function readGate(db: Db, jobs: SendsBody[]): Promise<Gate> {
   const runIds = [...new Set(jobs.flatMap((job) => runIdOf(job) ?? []))];
   const gate: Gate = { held: new Set(), cancelled: new Set() };
   if (campaignIds.length + runIds.length === 0) return gate;
+  // A batch of 100 messages may name 100 campaigns and 100 runs: one JSON parameter each.
   const [campaignRows, runRows] = await db.batch([
-    db.select({ id: campaigns.id, status: campaigns.status }).from(campaigns).where(inArray(campaigns.id, campaignIds)),
-    db.select({ id: runs.id, status: runs.status }).from(runs).where(inArray(runs.id, runIds)),
+    db
+      .select({ id: campaigns.id, status: campaigns.status })
+      .from(campaigns)
+      .where(inJsonList(campaigns.id, campaignIds)),
+    db.select({ id: runs.id, status: runs.status }).from(runs).where(inJsonList(runs.id, runIds)),
   ]);
   for (const row of [...campaignRows, ...runRows]) {
     if (row.status === "paused") gate.held.add(row.id);

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { createDb } from "../../platform/db/client";
+import { inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
 import { campaigns, messages, runs } from "../../platform/db/schema";
 import { createLogger, logLevel } from "../../platform/log";
@@ -67,8 +68,9 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
     await db
       .update(messages)
       .set({ updatedAt: now })
+      // Up to SWEEP_LIMIT ids as ONE JSON parameter: D1 binds at most 100 per statement.
       .where(
-        inArray(
+        inJsonList(
           messages.id,
           queued.map((m) => m.id),
         ),

@@ -36,7 +36,8 @@ export async function groupsByRef(db: Db, projectId: string, refs: string[]): Pr
     .where(
       and(
         eq(variableGroups.projectId, projectId),
-        or(inArray(variableGroups.name, wanted), inArray(variableGroups.id, wanted)),
+        // One JSON parameter per list, however many groups a campaign names.
+        or(inJsonList(variableGroups.name, wanted), inJsonList(variableGroups.id, wanted)),
       ),
     )) as GroupRef[];
   for (const ref of wanted) {
