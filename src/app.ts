@@ -12,6 +12,7 @@ import { definitionRoutes } from "./features/contacts/definition-routes";
 import { ATTRIBUTES, TAGS } from "./features/contacts/definitions";
 import { contactRoutes } from "./features/contacts/routes";
 import { callbackRoutes } from "./features/customer-callbacks/routes";
+import { deadLetterRoutes } from "./features/dead-letters/routes";
 import { importRoutes } from "./features/imports/routes";
 import { campaignResponseRoutes } from "./features/inbound/responses-routes";
 import { journeyRoutes } from "./features/journeys/routes";
@@ -90,6 +91,7 @@ export function createApp() {
   app.use("*", requestId({ headerName: "X-Request-Id" }), context, routeExists, requireJsonBody, limitBody);
 
   app.route("/v1/admin/projects", adminRoutes);
+  app.route("/v1/admin/dead-letters", deadLetterRoutes);
   app.route("/v1/project", projectRoutes);
   app.route("/v1/tags", definitionRoutes(TAGS));
   app.route("/v1/attributes", definitionRoutes(ATTRIBUTES));

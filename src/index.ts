@@ -1,5 +1,5 @@
 import { createApp } from "./app";
-import { consumeDeadSends } from "./consumers/dead-letters";
+import { consumeDeadLetters, consumeDeadSends } from "./consumers/dead-letters";
 import { dispatchQueue, type QueueHandlers } from "./consumers/dispatch";
 import { consumeEvents } from "./consumers/events";
 import { consumeJobs } from "./consumers/jobs";
@@ -16,7 +16,9 @@ const queueHandlers: QueueHandlers = {
   sends: consumeSends,
   "sends-dlq": consumeDeadSends,
   jobs: consumeJobs,
+  "jobs-dlq": consumeDeadLetters("jobs"),
   events: consumeEvents,
+  "events-dlq": consumeDeadLetters("events"),
 };
 
 export default {

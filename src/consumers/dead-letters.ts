@@ -1,4 +1,5 @@
 import { persistApiSend } from "../features/api-campaigns/persist";
+import { type DeadLetterQueue, recordDeadLetters } from "../features/dead-letters/store";
 import { afterTransitions } from "../features/messages/after-transitions";
 import { applyStatus } from "../features/messages/status";
 import { createDb } from "../platform/db/client";
@@ -40,4 +41,29 @@ export async function consumeDeadSends(batch: MessageBatch, env: Env) {
     }
   }
   await afterTransitions(env, db, transitions, log);
+}
+
+/**
+ * The events and jobs dead-letter queues: each message is kept whole in D1 with the reason, where
+ * an operator lists and replays it (`/v1/admin/dead-letters`). A status webhook or a STOP that Meta
+ * will not send again is never dropped. If D1 cannot take them now, they are retried; the log line
+ * names each message, which is all that is left if the retries run out too.
+ */
+export function consumeDeadLetters(queue: DeadLetterQueue) {
+  return async (batch: MessageBatch, env: Env) => {
+    const log = createLogger({ queue: batch.queue }, logLevel(env));
+    try {
+      await recordDeadLetters(createDb(env.DB), queue, batch.messages);
+      for (const message of batch.messages) {
+        log.error("dead letter recorded", { messageId: message.id, attempts: message.attempts });
+        message.ack();
+      }
+    } catch (err) {
+      log.error("dead letters could not be recorded; will retry", {
+        messageIds: batch.messages.map((m) => m.id),
+        err,
+      });
+      for (const message of batch.messages) message.retry({ delaySeconds: DEAD_LETTER_RETRY_SECONDS });
+    }
+  };
 }

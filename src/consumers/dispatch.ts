@@ -6,8 +6,8 @@ export type QueueRole = "sends" | "jobs" | "events";
 
 export type QueueHandler = (batch: MessageBatch, env: Env, ctx: ExecutionContext) => Promise<void>;
 
-/** A consumer for every role; a dead-letter queue without its own consumer gets the logging default. */
-export type QueueHandlers = Record<QueueRole, QueueHandler> & { [R in `${QueueRole}-dlq`]?: QueueHandler };
+/** A consumer for every queue and for its dead-letter queue: no dead letter is dropped. */
+export type QueueHandlers = Record<QueueRole | `${QueueRole}-dlq`, QueueHandler>;
 
 const ROLES: readonly QueueRole[] = ["sends", "jobs", "events"];
 
@@ -22,15 +22,15 @@ export function queueRole(queueName: string): { role: QueueRole | null; deadLett
 export async function dispatchQueue(batch: MessageBatch, env: Env, ctx: ExecutionContext, handlers: QueueHandlers) {
   const log = createLogger({ queue: batch.queue }, logLevel(env));
   const { role, deadLetter } = queueRole(batch.queue);
+  if (deadLetter && role) {
+    await handlers[`${role}-dlq`](batch, env, ctx);
+    return;
+  }
   if (deadLetter) {
-    const deadLetterHandler = role ? handlers[`${role}-dlq`] : undefined;
-    if (deadLetterHandler) {
-      await deadLetterHandler(batch, env, ctx);
-      return;
-    }
-    // Nothing more can be done with these; the log line is their trace (ids and counts, no body).
+    // The dead-letter queue of a queue no code knows: nothing can be done with these messages but
+    // keep their trace in the log (ids and counts, no body).
     for (const message of batch.messages) {
-      log.error("dead letter", { messageId: message.id, attempts: message.attempts });
+      log.error("dead letter of an unknown queue", { messageId: message.id, attempts: message.attempts });
       message.ack();
     }
     return;

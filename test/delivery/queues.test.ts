@@ -32,6 +32,9 @@ const handlersWith = (handlers: Partial<QueueHandlers>): QueueHandlers => ({
   sends: vi.fn(async () => {}),
   jobs: vi.fn(async () => {}),
   events: vi.fn(async () => {}),
+  "sends-dlq": vi.fn(async () => {}),
+  "jobs-dlq": vi.fn(async () => {}),
+  "events-dlq": vi.fn(async () => {}),
   ...handlers,
 });
 
@@ -52,35 +55,33 @@ describe("queueRole", () => {
 });
 
 describe("queue dispatcher, through the Worker's queue handler", () => {
-  // The sends DLQ has its own consumer (test/delivery/pipeline.test.ts); the others log and ack.
-  it.each(["wa-campaigns-jobs-dlq", "wa-campaigns-events-dlq"])(
-    "acks every message of a dead-letter batch from %s and logs each one",
-    async (queue) => {
-      const batch = createMessageBatch(queue, messages(3, 11));
-      const ctx = createExecutionContext();
-      await worker.queue(batch, env, ctx);
-      const result = await getQueueResult(batch, ctx);
-      expect(result).toEqual({
-        outcome: "ok",
-        ackAll: false,
-        retryBatch: { retry: false },
-        explicitAcks: ["msg-0", "msg-1", "msg-2"],
-        retryMessages: [],
-      });
-      expect(logged(error)).toEqual(
-        ["msg-0", "msg-1", "msg-2"].map((messageId) => ({
-          level: "error",
-          msg: "dead letter",
-          queue,
-          messageId,
-          attempts: 11,
-          time: expect.any(String),
-        })),
-      );
-      // The log line carries ids and counts, never the message body.
-      expect(JSON.stringify(error.mock.calls)).not.toMatch(/wak_secret|7428526285/);
-    },
-  );
+  // Every known queue's DLQ has its own consumer (test/delivery/pipeline.test.ts for sends,
+  // test/dead-letters/ for jobs and events); only a queue no code knows falls back to the log.
+  it("acks every message of an unknown queue's dead-letter batch and logs each one, without its body", async () => {
+    const queue = "wa-campaigns-unknown-dlq";
+    const batch = createMessageBatch(queue, messages(3, 11));
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result).toEqual({
+      outcome: "ok",
+      ackAll: false,
+      retryBatch: { retry: false },
+      explicitAcks: ["msg-0", "msg-1", "msg-2"],
+      retryMessages: [],
+    });
+    expect(logged(error)).toEqual(
+      ["msg-0", "msg-1", "msg-2"].map((messageId) => ({
+        level: "error",
+        msg: "dead letter of an unknown queue",
+        queue,
+        messageId,
+        attempts: 11,
+        time: expect.any(String),
+      })),
+    );
+    expect(JSON.stringify(error.mock.calls)).not.toMatch(/wak_secret|7428526285/);
+  });
 
   it("acks an empty dead-letter batch without logging", async () => {
     const batch = createMessageBatch("wa-campaigns-sends-dlq", []);
@@ -180,13 +181,15 @@ describe("queue dispatcher with handlers", () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
-  it("never gives a dead-letter batch to the role's handler", async () => {
+  it("gives a dead-letter batch to its dead-letter consumer, never to the role's handler", async () => {
     const sends = vi.fn(async () => {});
+    const deadSends = vi.fn(async () => {});
     const batch = createMessageBatch("wa-campaigns-sends-dlq", messages(1));
     const ctx = createExecutionContext();
-    await dispatchQueue(batch, env, ctx, handlersWith({ sends }));
+    await dispatchQueue(batch, env, ctx, handlersWith({ sends, "sends-dlq": deadSends }));
     expect(sends).not.toHaveBeenCalled();
-    expect(await getQueueResult(batch, ctx)).toMatchObject({ explicitAcks: ["msg-0"] });
+    expect(deadSends).toHaveBeenCalledTimes(1);
+    expect(deadSends).toHaveBeenCalledWith(batch, env, ctx);
   });
 
   it("lets a handler's failure propagate, so the runtime retries the batch", async () => {

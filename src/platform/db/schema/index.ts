@@ -2,6 +2,7 @@
 export * from "./audiences";
 export * from "./campaigns";
 export * from "./contacts";
+export * from "./dead-letters";
 export * from "./imports";
 export * from "./journeys";
 export * from "./messages";
