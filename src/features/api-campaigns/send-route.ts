@@ -48,7 +48,12 @@ const send = createRoute({
 
 type Accepted = z.infer<typeof ApiSendResponse>;
 
-async function accept(c: Context<AppEnv>, body: z.infer<typeof ApiSendBody>): Promise<Accepted> {
+async function accept(
+  c: Context<AppEnv>,
+  body: z.infer<typeof ApiSendBody>,
+  /** The id an Idempotency-Key reserved; a new one otherwise. */
+  messageId = newMessageId(),
+): Promise<Accepted> {
   const { db, principal } = c.var;
   const { projectId } = principal;
   const destination = toE164(String(body.destination));
@@ -103,7 +108,7 @@ async function accept(c: Context<AppEnv>, body: z.infer<typeof ApiSendBody>): Pr
   const job: ApiSendJob = {
     kind: "api-send",
     projectId,
-    messageId: newMessageId(),
+    messageId,
     campaignId: campaign.id,
     templateId: template.id,
     category: template.category,
@@ -140,8 +145,7 @@ export const apiSendRoutes = router(requireApiKey).openapi(send, async (c) => {
 
   const { projectId } = c.var.principal;
   const stub = c.env.IDEMPOTENCY.get(c.env.IDEMPOTENCY.idFromName(`${projectId}:${key}`));
-  const fingerprint = await sha256Hex(JSON.stringify(body));
-  const begun = await stub.begin(fingerprint);
+  const begun = await stub.begin(await fingerprintOf(body));
   if (begun.kind === "conflict") {
     throw new ApiError("conflict", "this Idempotency-Key was already used with a different request body", {
       fields: [{ field: "idempotency-key", in: "header", message: "already used with a different body" }],
@@ -152,18 +156,52 @@ export const apiSendRoutes = router(requireApiKey).openapi(send, async (c) => {
   }
   if (begun.kind === "replay") {
     c.header("Idempotent-Replayed", "true");
-    // The stored answer may be a refusal (4xx); it is replayed as it was, status and body.
+    // The stored answer may be a refusal (400); it is replayed as it was, status and body.
     return c.json(JSON.parse(begun.body) as Accepted, begun.status as 200);
   }
+  let accepted: Accepted;
   try {
-    const accepted = await accept(c, body);
-    await stub.complete(200, JSON.stringify(accepted));
-    return c.json(accepted, 200);
+    accepted = await accept(c, body, begun.messageId);
   } catch (err) {
     const apiError = toApiError(err);
-    // A refusal is an answer and is replayed; a failure of ours is not, so a retry can succeed.
-    if (apiError.status < 500) await stub.complete(apiError.status, JSON.stringify(errorBodyOf(c, apiError)));
-    else await stub.abandon();
+    // Only a refusal of the body itself is an answer to replay: the same body is refused again. A
+    // conflict with the campaign's state (paused, template not approved) or a failure of ours is
+    // not, so a retry with the key is judged afresh, under the same message id.
+    if (apiError.code === "validation_failed") {
+      await stub.complete(apiError.status, JSON.stringify(errorBodyOf(c, apiError)));
+    } else {
+      await stub.abandon();
+    }
     throw err;
   }
+  try {
+    await stub.complete(200, JSON.stringify(accepted));
+  } catch (err) {
+    // The message is on the queue: the client is told so. A retry with the key takes it over
+    // after IN_PROGRESS_TAKEOVER_MS and enqueues the same message id, which is stored and sent once.
+    c.var.log.warn("idempotency key not completed; a retry re-enqueues the same message", {
+      messageId: accepted.messageId,
+      err,
+    });
+  }
+  return c.json(accepted, 200);
 });
+
+/**
+ * The body as a canonical string, hashed: keys sorted at every level, and without `apiKey`, since
+ * the key may travel in the body or the header and is a credential, never part of "the request".
+ */
+async function fingerprintOf(body: Record<string, unknown>): Promise<string> {
+  const { apiKey: _credential, ...request } = body;
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value !== null && typeof value === "object"
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+          )
+        : value;
+  return sha256Hex(JSON.stringify(canonical(request)));
+}
