@@ -71,15 +71,32 @@ describe("sends consumer", { timeout: 30_000 }, () => {
     expect(row?.error_message).toEqual(expect.any(String));
   });
 
-  it("fails with the last error once retries are exhausted", async () => {
+  it("fails with the last error once MAX_SEND_ATTEMPTS provider calls have failed", async () => {
     const { p, account, campaignId, templateId } = await metaCampaign();
     await injectError(account, { code: 131000, mode: "always" });
     const job = apiJob(p.id, campaignId, templateId);
+    for (let call = 1; call < 8; call++) {
+      const retried = await runQueue(SENDS, [job], call);
+      expect(retried.retryMessages, `call ${call}`).toEqual([{ msgId: "m0" }]);
+      expect(await messageRow(job.messageId)).toMatchObject({ status: "queued", attempts: call });
+    }
     const result = await runQueue(SENDS, [job], 8);
     expect(result.explicitAcks).toEqual(["m0"]);
     const row = await messageRow(job.messageId);
-    expect(row).toMatchObject({ status: "failed", error_code: 131000 });
+    expect(row).toMatchObject({ status: "failed", error_code: 131000, attempts: 8 });
     expect(row?.error_message).toContain("gave up after 8 attempts");
+    // Eight calls reached the stand-in, each refused.
+    expect(await receivedSends(account)).toHaveLength(8);
+  });
+
+  it("counts provider calls, not queue deliveries: a message delivered an 8th time after pacing holds is retried", async () => {
+    const { p, account, campaignId, templateId } = await metaCampaign();
+    await injectError(account, { code: 131000, mode: "next", count: 1 });
+    const job = apiJob(p.id, campaignId, templateId);
+    // Its eighth delivery (seven push-backs before it), and its first provider call, which fails.
+    const result = await runQueue(SENDS, [job], 8);
+    expect(result.retryMessages).toEqual([{ msgId: "m0" }]);
+    expect(await messageRow(job.messageId)).toMatchObject({ status: "queued", attempts: 1, error_code: 131000 });
   });
 
   it("pauses the campaign on an account-level error and continues where it stopped on resume", async () => {

@@ -207,7 +207,7 @@ describe("sendClaimed", () => {
 
   const claimed = (id: string, payload: unknown): [string, Claimed] => [
     id,
-    { id, claimedAt: 0, payload: payload as TemplateMessage, campaignId: null, runId: null },
+    { id, claimedAt: 0, payload: payload as TemplateMessage, campaignId: null, runId: null, attempts: 1 },
   ];
 
   it("sends templates as templates and texts as texts, each with its callback data", async () => {

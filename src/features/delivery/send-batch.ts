@@ -30,6 +30,8 @@ interface Claimed {
   payload: TemplateMessage;
   campaignId: string | null;
   runId: string | null;
+  /** Provider calls for this message, this one included: the claim counts them in D1. */
+  attempts: number;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function claimMessages(db: Db, projectId: string, ids: string[]): P
         payload: messages.payload,
         campaignId: messages.campaignId,
         runId: messages.runId,
+        attempts: messages.attempts,
       });
     for (const row of rows) claimed.set(row.id, { ...row, payload: row.payload as TemplateMessage, claimedAt: now });
   }
@@ -111,7 +114,6 @@ export async function recordOutcomes(
   projectId: string,
   claimed: Map<string, Claimed>,
   results: Result[],
-  attemptsOf: (id: string) => number,
   maxAttempts: number,
   then?: BatchItem<"sqlite">,
 ): Promise<{ outcomes: Map<string, SendOutcome>; transitions: Transition[] }> {
@@ -148,7 +150,9 @@ export async function recordOutcomes(
       statements.push(historyIfChanged(db, r.id, "sent", now));
       continue;
     }
-    const attempts = attemptsOf(r.id);
+    // Provider calls, counted by the claims in D1; queue deliveries also grow with pacing holds
+    // and crashes, which never reached the provider.
+    const attempts = claimed.get(r.id)?.attempts ?? 1;
     const giveUp = r.error.class === "retryable" && attempts >= maxAttempts;
     const error = giveUp ? { ...r.error, message: `${r.error.message} (gave up after ${attempts} attempts)` } : r.error;
     const to = r.error.class === "permanent" || giveUp ? "failed" : "queued";

@@ -92,7 +92,6 @@ export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) 
     toClaim.map((m) => m.body.messageId),
   );
   const results = await sendClaimed(ctx.provider, claimed);
-  const byId = new Map(toClaim.map((m) => [m.body.messageId, m]));
   // A run is complete once it has fanned out and nothing of it is queued or sending. Its last
   // message leaves `sending` here (or the fan-out finishes last and checks itself), so the check
   // rides in the same batch as the outcomes, after them.
@@ -102,7 +101,6 @@ export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) 
     ctx.account.projectId,
     claimed,
     results,
-    (id) => byId.get(id)?.attempts ?? 1,
     ctx.maxSendAttempts,
     runIds.length > 0 ? completeRunsStatement(ctx.db, runIds) : undefined,
   );
