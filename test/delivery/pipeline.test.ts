@@ -131,6 +131,30 @@ describe("sends consumer", { timeout: 30_000 }, () => {
     expect(result.explicitAcks).toEqual(["m0"]);
     expect(await messageRow(job.messageId)).toMatchObject({ status: "failed", error_title: "Dead-lettered" });
   });
+
+  it("classes a dead letter that never reached Meta as retryable, and one whose send outcome is unknown as permanent", async () => {
+    const { p, campaignId, templateId } = await metaCampaign();
+    const neverSent = apiJob(p.id, campaignId, templateId, "+917428520011");
+    const unknown = apiJob(p.id, campaignId, templateId, "+917428520012");
+    // Both recorded as queued; the second was then claimed (sending) when its invocation died.
+    for (const job of [neverSent, unknown]) {
+      await env.DB.prepare(
+        "INSERT INTO messages (id, project_id, campaign_id, number, status, payload, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+      )
+        .bind(job.messageId, p.id, campaignId, job.contact.number, JSON.stringify(job.payload), Date.now(), Date.now())
+        .run();
+    }
+    await env.DB.prepare("UPDATE messages SET status = 'sending' WHERE id = ?").bind(unknown.messageId).run();
+    const result = await runQueue(
+      `${SENDS}-dlq`,
+      [neverSent, unknown].map((job) => ({ kind: "send", projectId: p.id, messageId: job.messageId, campaignId })),
+      11,
+    );
+    expect(result.explicitAcks).toEqual(["m0", "m1"]);
+    // A run's retry re-sends retryable failures only: never one that may have reached the person.
+    expect(await messageRow(neverSent.messageId)).toMatchObject({ status: "failed", error_class: "retryable" });
+    expect(await messageRow(unknown.messageId)).toMatchObject({ status: "failed", error_class: "permanent" });
+  });
 });
 
 describe("sweep", () => {

@@ -87,7 +87,13 @@ export async function applyStatus(
       set.errorCode = change.error?.code ?? null;
       set.errorTitle = change.error?.title ?? null;
       set.errorMessage = change.error?.message ?? null;
-      set.errorClass = classOfStatusError(change.error?.code ?? null);
+      // A failure without Meta's code is ours (dead-lettered, swept). One that came while the
+      // message was still queued never reached Meta, so a run's retry may send it; from `sending`
+      // the outcome is unknown, and it is never re-sent on a guess.
+      set.errorClass =
+        (change.error?.code ?? null) === null && current.status === "queued"
+          ? "retryable"
+          : classOfStatusError(change.error?.code ?? null);
     }
     const [updated] = await db.batch([
       db
