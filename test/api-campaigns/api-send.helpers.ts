@@ -42,3 +42,12 @@ export async function setup(
 
 export const send = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   call("POST", SEND_PATH, { body, headers });
+
+/** The smallest valid send to the setup's campaign, its key in the body as the reference shows. */
+export const base = (s: { sender: string; campaignName: string }) => ({
+  apiKey: s.sender,
+  campaignName: s.campaignName,
+  destination: "+917428526285",
+  userName: "Asha",
+  templateParams: ["Asha", "#1"],
+});

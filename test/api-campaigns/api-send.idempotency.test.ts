@@ -4,15 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { type IdempotencyKeys, IN_PROGRESS_TAKEOVER_MS } from "../../src/durable-objects/idempotency";
 import { call, expectError } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
-import { SEND_PATH, send, setup } from "./api-send.helpers";
-
-const base = (s: { sender: string; campaignName: string }) => ({
-  apiKey: s.sender,
-  campaignName: s.campaignName,
-  destination: "+917428526285",
-  userName: "Asha",
-  templateParams: ["Asha", "#1"],
-});
+import { base, SEND_PATH, send, setup } from "./api-send.helpers";
 
 const messageCount = async (projectId: string) =>
   (

@@ -2,18 +2,11 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectError } from "../helpers";
 import { eventually, getMessage, messageRow } from "../messages/messages.helpers";
-import { send, setup } from "./api-send.helpers";
+import { base, send, setup } from "./api-send.helpers";
 
 const MEDIA = "https://media.example.test";
 
 /** The smallest valid request for a set-up's campaign (two body parameters). */
-const base = (s: { sender: string; campaignName: string }) => ({
-  apiKey: s.sender,
-  campaignName: s.campaignName,
-  destination: "+917428526285",
-  userName: "Asha",
-  templateParams: ["Asha", "#1"],
-});
 
 /** The payload the sends consumer stored for an accepted message, once its row is written. */
 async function storedPayload(messageId: string) {

@@ -3,13 +3,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import type { WebhookEventMessage } from "../../src/whatsapp/webhook/payload";
-import { api, expectError, newProject } from "../helpers";
+import { api, expectError, ISO, newProject } from "../helpers";
 import { contactRow, messagesValue, NUMBER, payloadOf, text } from "../inbound/inbound.helpers";
 import { eventually } from "../messages/messages.helpers";
 
 const LIST = "/v1/admin/dead-letters";
 const DEAD_LETTER_ID = /^dlq_[0-9a-f]{24}$/;
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** A STOP from NUMBER to the project, as the webhook route puts it on the events queue. */
 const stopEvent = (projectId: string): WebhookEventMessage => ({
