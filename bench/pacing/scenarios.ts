@@ -3,16 +3,18 @@
 
 export interface PacingScenario {
   name: string;
-  /** Queued message rows, one per distinct recipient. */
+  /** Queued message rows of one broadcast run, one per distinct recipient. */
   recipients: number;
   /** The number's throughput (messages/s), as the project's WhatsApp account sets it. */
   rate: number;
-  /** Consumer invocations running at once. */
+  /** Consumer invocations allowed at once. */
   concurrency: number;
   /** Wall time after which the broker hands out no more batches. */
   seconds: number;
   /** How many of the first sends the stand-in answers with 130429 (throughput reached). */
   throughputErrors: number;
+  /** Transactional sends (stored messages without a run) queued this often during the broadcast; 0: none. */
+  probeEveryMs: number;
 }
 
 declare module "vitest" {
@@ -23,6 +25,7 @@ declare module "vitest" {
 
 // The issue's reproduction answered 130429 to the first four sends.
 const THROUGHPUT_ERRORS = 4;
+const PROBE_EVERY_MS = 250;
 
 /** A whole number from the environment, or a comma-separated list of them where `list` allows. */
 function wholeNumbers(vars: Record<string, string | undefined>, name: string, fallback: string, list = false) {
@@ -35,42 +38,42 @@ function wholeNumbers(vars: Record<string, string | undefined>, name: string, fa
 }
 
 /**
- * A clean scenario (the stand-in accepts every send) for each BENCH_PACING_RECIPIENTS value at each
- * BENCH_PACING_CONCURRENCY value, then one at BENCH_PACING_THROTTLED concurrent invocations (0
- * leaves it out) with the first recipients value, whose first sends are refused with 130429. The
- * rate and the time cap are the same for all.
- *
- * Two backlogs by default because a backlog of N messages fills at most N / 100 batches: 3,000
- * keeps only 30 invocations busy whatever C is, while 30,000 (the issue's reproduction) really has
- * 250 at once, and the same backlog at C = 1 is the baseline measured in the same run.
+ * A clean scenario for each BENCH_PACING_RATE value at each BENCH_PACING_CONCURRENCY value, with
+ * rate × BENCH_PACING_SECONDS recipients (the run fills the window exactly when it keeps pace),
+ * transactional probes throughout; then one at the first rate whose first sends are refused with
+ * 130429 (BENCH_PACING_THROTTLED=0 leaves it out).
  */
 export function pacingScenarios(vars: Record<string, string | undefined>): PacingScenario[] {
-  const backlogs = wholeNumbers(vars, "BENCH_PACING_RECIPIENTS", "3000,30000", true);
-  const [rate = 80] = wholeNumbers(vars, "BENCH_PACING_RATE", "80");
-  const [seconds = 60] = wholeNumbers(vars, "BENCH_PACING_SECONDS", "60");
-  const concurrencies = wholeNumbers(vars, "BENCH_PACING_CONCURRENCY", "1,250", true);
-  const [throttled = 25] = wholeNumbers(vars, "BENCH_PACING_THROTTLED", "25");
-  if ([...backlogs, rate, seconds, ...concurrencies].some((v) => v === 0)) {
-    throw new Error("BENCH_PACING_RECIPIENTS, _RATE, _SECONDS and _CONCURRENCY must be above 0");
+  const rates = wholeNumbers(vars, "BENCH_PACING_RATE", "80,1000", true);
+  const [seconds = 30] = wholeNumbers(vars, "BENCH_PACING_SECONDS", "30");
+  const concurrencies = wholeNumbers(vars, "BENCH_PACING_CONCURRENCY", "250", true);
+  const [throttled = 1] = wholeNumbers(vars, "BENCH_PACING_THROTTLED", "1");
+  if ([...rates, seconds, ...concurrencies].some((v) => v === 0)) {
+    throw new Error("BENCH_PACING_RATE, _SECONDS and _CONCURRENCY must be above 0");
   }
-  const scenarios: PacingScenario[] = backlogs.flatMap((recipients) =>
+  const scenarios: PacingScenario[] = rates.flatMap((rate) =>
     concurrencies.map((concurrency) => ({
-      name: `C = ${concurrency}`,
-      recipients,
+      name: `${rate}/s, C = ${concurrency}`,
+      recipients: rate * seconds,
       rate,
       concurrency,
-      seconds,
+      // Room past the window for start-up and the last sends; the rate is measured to the drain.
+      seconds: seconds * 2,
       throughputErrors: 0,
+      probeEveryMs: PROBE_EVERY_MS,
     })),
   );
+  const [rate = 80] = rates;
+  const [concurrency = 250] = concurrencies;
   if (throttled > 0) {
     scenarios.push({
-      name: `C = ${throttled}, first ${THROUGHPUT_ERRORS} sends refused with 130429`,
-      recipients: backlogs[0] ?? 0,
+      name: `${rate}/s, C = ${concurrency}, first ${THROUGHPUT_ERRORS} sends refused with 130429`,
+      recipients: rate * seconds,
       rate,
-      concurrency: throttled,
-      seconds,
+      concurrency,
+      seconds: seconds * 2,
       throughputErrors: THROUGHPUT_ERRORS,
+      probeEveryMs: 0,
     });
   }
   return scenarios;

@@ -1,5 +1,5 @@
 import { readGate, verdict } from "../features/delivery/gate";
-import { governorFor, paceSends } from "../features/delivery/pacing";
+import { governorFor } from "../features/delivery/pacing";
 import { type SliceContext, sendSlice } from "../features/delivery/send-slice";
 import { afterTransitions } from "../features/messages/after-transitions";
 import { skipCancelled } from "../features/runs/cancelled";
@@ -16,8 +16,8 @@ const retryAll = (messages: Iterable<Message<SendsBody>>) => {
 };
 
 /**
- * The `sends` queue: a cancelled run's messages are skipped, the rest are sent per project, paced
- * by the project's number. Whatever crashes is retried with backoff; the claim on each message row
+ * The `sends` queue: a cancelled run's messages are skipped, the rest are sent per project, each
+ * at a slot its number's governor hands out (docs/pacing.md). Whatever crashes is retried with backoff; the claim on each message row
  * keeps a retry from sending anything twice.
  */
 export async function consumeSends(batch: MessageBatch, env: Env) {
@@ -63,14 +63,7 @@ export async function consumeSends(batch: MessageBatch, env: Env) {
           maxSendAttempts: config.MAX_SEND_ATTEMPTS,
           transitions,
         };
-        await paceSends(ctx.governor, account.throughput, list, async (slice) => {
-          try {
-            await sendSlice(ctx, slice);
-          } catch (err) {
-            log.error("send slice crashed; will retry", { err });
-            retryAll(slice);
-          }
-        });
+        await sendSlice(ctx, list);
       } catch (err) {
         log.error("cannot send for project; will retry", { projectId, err });
         retryAll(list);

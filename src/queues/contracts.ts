@@ -91,12 +91,12 @@ export interface RunFanoutJob {
   projectId: string;
 }
 
-/** Puts a resumed run's queued messages back on the sends queue, a page per job. */
+/** Hands a resumed run back to its number's governor, which releases its queued messages again. */
 export interface RunRequeueJob {
   kind: "run-requeue";
   runId: string;
   projectId: string;
-  /** Message id the previous page ended at. */
+  /** Unused since the governor feeds runs; still written ("") so older consumers can read the body. */
   after: string;
 }
 

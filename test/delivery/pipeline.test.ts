@@ -1,6 +1,5 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SendGovernor } from "../../src/durable-objects/send-governor";
 import { STUCK_QUEUED_MS, STUCK_SENDING_MS, sweepStuckMessages } from "../../src/features/delivery/sweep";
 import { call } from "../helpers";
 import { eventually, messageRow } from "../messages/messages.helpers";
@@ -39,13 +38,24 @@ describe("sends consumer", { timeout: 30_000 }, () => {
     expect((await receivedSends(account)).length).toBe(2);
   });
 
-  it("holds a second message to the same recipient in one batch for the pair-rate window", async () => {
-    const { p, campaignId, templateId } = await metaCampaign();
+  it("parks a second message to the same recipient with the governor until the pair window passes", async () => {
+    const { p, account, campaignId, templateId } = await metaCampaign();
     const a = apiJob(p.id, campaignId, templateId, "+917428526285");
     const b = apiJob(p.id, campaignId, templateId, "+917428526285");
     const result = await runQueue(SENDS, [a, b]);
-    expect(result.explicitAcks).toEqual(["m0"]);
-    expect(result.delays).toEqual({ m1: 6 });
+    // A pacing hold is never a queue retry: both deliveries are acknowledged.
+    expect(result.explicitAcks.sort()).toEqual(["m0", "m1"]);
+    expect(result.retryMessages).toEqual([]);
+    expect(await messageRow(b.messageId)).toMatchObject({ status: "queued", attempts: 0 });
+    // The governor releases it once the window has passed, and it is sent once.
+    await eventually(
+      () => messageRow(b.messageId),
+      (row) => row?.status === "sent",
+    );
+    const sends = await receivedSends(account);
+    expect(sends).toHaveLength(2);
+    const [first, second] = sends.map((s) => s.receivedAt).sort((x, y) => x - y);
+    expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(6_000 - 50);
   });
 
   it("delays only the recipient on a pair-rate error (131056)", async () => {
@@ -193,21 +203,5 @@ describe("sweep", () => {
       () => messageRow(stuckQueued.messageId),
       (row) => row?.status === "sent",
     );
-  });
-});
-
-describe("send governor", () => {
-  it("hands out slots at the number's rate and halves it after a throughput error", async () => {
-    const stub = env.SEND_GOVERNOR.get(env.SEND_GOVERNOR.idFromName(`governor-${Date.now()}`));
-    await runInDurableObject(stub, (governor: SendGovernor) => {
-      expect(governor.reserve(100, 1000, 0)).toEqual({ waitMs: 0, rate: 1000 });
-      expect(governor.reserve(100, 1000, 0)).toEqual({ waitMs: 100, rate: 1000 });
-      expect(governor.reserve(50, 1000, 150)).toEqual({ waitMs: 50, rate: 1000 });
-      governor.slowDown(250);
-      expect(governor.reserve(100, 1000, 250)).toEqual({ waitMs: 0, rate: 500 });
-      expect(governor.reserve(100, 1000, 250)).toEqual({ waitMs: 200, rate: 500 });
-      // A minute later the full rate is back.
-      expect(governor.reserve(10, 1000, 70_000).rate).toBe(1000);
-    });
   });
 });

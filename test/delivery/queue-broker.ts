@@ -14,9 +14,10 @@ export const SENDS_QUEUE = "wa-campaigns-sends";
 // wrangler.toml, [[queues.consumers]] of the sends queue.
 export const MAX_BATCH_SIZE = 100;
 export const MAX_RETRIES = 10;
-// An idle invocation looks for visible messages this often: another one may retry a message with
-// no delay at any moment.
-const POLL_MS = 25;
+// Idle invocations wake when a message is sent or handed back, and at least this often (delayed
+// messages become visible, the `until` question is asked again). They share one timer: 250 idle
+// loops each polling on its own timer would load the very event loop the consumers run on.
+const POLL_MS = 50;
 
 export type QueueHandler = (batch: MessageBatch, env: Env, ctx: ExecutionContext) => Promise<void>;
 
@@ -31,6 +32,11 @@ export interface BrokerOptions {
   durationMs?: number;
   /** The consumer; the Worker's own `queue` export by default. */
   handler?: QueueHandler;
+  /**
+   * Asked when the queue is empty and nothing runs: the broker stops only once it answers true
+   * (messages may still arrive from outside, e.g. a governor's releases). Stops at once by default.
+   */
+  until?: () => Promise<boolean>;
 }
 
 export interface DeadLetter {
@@ -115,8 +121,6 @@ class Backlog {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * A queue and its consumer at C concurrent invocations. Each invocation takes up to
  * `maxBatchSize` visible messages (a partial batch goes at once: with a backlog, Cloudflare's
@@ -144,7 +148,25 @@ export function createQueueBroker(options: BrokerOptions) {
     peakConcurrency: 0,
   };
 
-  const enqueue = (item: Omit<Pending, "seq">) => backlog.push({ ...item, seq: ++seq });
+  let sleepers: (() => void)[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const wakeAll = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const woken = sleepers;
+    sleepers = [];
+    for (const wake of woken) wake();
+  };
+  /** Resolves when a message arrives or the shared timer fires, whichever comes first. */
+  const idle = (ms: number) =>
+    new Promise<void>((resolve) => {
+      sleepers.push(resolve);
+      timer ??= setTimeout(wakeAll, ms);
+    });
+  const enqueue = (item: Omit<Pending, "seq">) => {
+    backlog.push({ ...item, seq: ++seq });
+    if (sleepers.length > 0) wakeAll();
+  };
 
   function take(now: number): Pending[] {
     const batch: Pending[] = [];
@@ -220,6 +242,15 @@ export function createQueueBroker(options: BrokerOptions) {
     /** Runs the invocations until every message is acked or dead-lettered, or the time runs out. */
     async run(): Promise<BrokerReport> {
       const startedAt = Date.now();
+      // One question at a time, answered for every idle invocation asking meanwhile.
+      let asking: Promise<boolean> | null = null;
+      const finished = async () => {
+        if (!options.until) return true;
+        asking ??= options.until().finally(() => {
+          asking = null;
+        });
+        return asking;
+      };
       const deadline = startedAt + (options.durationMs ?? Number.POSITIVE_INFINITY);
       const loop = async () => {
         for (;;) {
@@ -227,9 +258,9 @@ export function createQueueBroker(options: BrokerOptions) {
           if (now >= deadline) return;
           const items = take(now);
           if (items.length === 0) {
-            if (backlog.size === 0 && inFlight === 0) return;
+            if (backlog.size === 0 && inFlight === 0 && (await finished())) return;
             const nextVisible = backlog.peek()?.visibleAt ?? now + POLL_MS;
-            await sleep(Math.max(1, Math.min(POLL_MS, nextVisible - now, deadline - now)));
+            await idle(Math.max(1, Math.min(POLL_MS, nextVisible - now, deadline - now)));
             continue;
           }
           inFlight++;

@@ -216,6 +216,7 @@ describe("sendClaimed", () => {
     const results = await sendClaimed(
       provider,
       new Map([claimed("msg_a", templateMessage("+15550002")), claimed("msg_b", journeyPayload)]),
+      new Map(),
     );
     expect(results).toHaveLength(2);
     expect(results.every((r) => r.ok)).toBe(true);
@@ -240,6 +241,7 @@ describe("sendClaimed", () => {
         claimed("msg_0009", text("+15550002", "other person")),
         claimed("msg_0002", text("+15550001", "second")),
       ]),
+      new Map(),
     );
     expect(new Set(results.map((r) => r.id))).toEqual(new Set(["msg_0001", "msg_0002", "msg_0003", "msg_0009"]));
     const toFirst = calls.filter((c) => c.message.to === "+15550001").map((c) => (c.message as TextMessage).text);

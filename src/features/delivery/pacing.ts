@@ -1,55 +1,52 @@
-import type { SendGovernor } from "../../durable-objects/send-governor";
+import { governorFor, type Lane, type SendGovernor, type Slot } from "../../durable-objects/send-governor";
 import { backoffSeconds, MAX_RETRY_DELAY_SECONDS } from "../../queues/backoff";
 import type { SendsBody } from "../../queues/contracts";
 import type { ProviderError } from "../../whatsapp/provider";
 
+export { governorFor };
+
 // Meta allows about one message every 6 seconds from one business number to one user.
-export const PAIR_RATE_SECONDS = 6;
-// A consumer invocation waits for its send slots up to this long; past it, messages go back to
-// the queue with a delay rather than holding the invocation open.
-const MAX_WAIT_MS = 20_000;
+const PAIR_RATE_SECONDS = 6;
 const THROUGHPUT_ERROR = 130429;
 const PAIR_RATE_ERROR = 131056;
 
 export type Governor = DurableObjectStub<SendGovernor>;
 
-/** The governor of one business number, shared by every invocation sending from it. */
-export const governorFor = (env: Pick<Env, "SEND_GOVERNOR">, phoneNumberId: string): Governor =>
-  env.SEND_GOVERNOR.get(env.SEND_GOVERNOR.idFromName(phoneNumberId));
+/**
+ * Which lane a send takes (docs/pacing.md): a broadcast run's messages are released by the
+ * governor at the number's pace; everything else — API-campaign sends, journey replies, stored
+ * messages without a run — is transactional and books ahead of the broadcasts' lead.
+ */
+export const laneOf = (job: SendsBody): Lane => (job.kind === "send" && job.runId ? "broadcast" : "transactional");
+
+export type { Lane, Slot };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Sends one project's messages at its number's throughput, a slice (a tenth of a second's worth)
- * at a time, each slice reserved from the number's governor first.
+ * A send that wakes this long after its slot (a busy isolate, a slow call before it) takes a new
+ * slot instead of going at once: late sends leaving together would bunch into one second. The
+ * timeline's 2% margin covers lateness below it.
  */
-export async function paceSends(
-  governor: Governor,
-  throughput: number,
-  messages: Message<SendsBody>[],
-  sendSlice: (slice: Message<SendsBody>[]) => Promise<void>,
-) {
-  // Pair rate: a second message to the same recipient in one batch waits for the next window.
-  const seen = new Set<string>();
-  const now: Message<SendsBody>[] = [];
-  for (const message of messages) {
-    const to = message.body.kind === "api-send" ? message.body.contact.number : null;
-    if (to && seen.has(to)) message.retry({ delaySeconds: PAIR_RATE_SECONDS });
-    else {
-      if (to) seen.add(to);
-      now.push(message);
-    }
-  }
-  const size = Math.max(1, Math.min(100, Math.floor(throughput / 10)));
-  for (let i = 0; i < now.length; i += size) {
-    const slice = now.slice(i, i + size);
-    const grant = await governor.reserve(slice.length, throughput);
-    if (grant.waitMs > MAX_WAIT_MS) {
-      for (const message of now.slice(i)) message.retry({ delaySeconds: Math.ceil(grant.waitMs / 1000) });
-      return;
-    }
-    if (grant.waitMs > 0) await sleep(grant.waitMs);
-    await sendSlice(slice);
+export const LATE_MS = 20;
+const MAX_RESLOTS = 3;
+
+/** A fresh slot for one message, or null when none starts within its lane's longest wait. */
+export type Reslot = (messageId: string) => Promise<number | null>;
+
+/**
+ * Waits until a message's slot (never sends early). If it wakes late it asks for a new slot, up to
+ * three times; then it goes, so that a starved isolate still makes progress.
+ */
+export async function waitForSlot(messageId: string, at: number | undefined, reslot?: Reslot) {
+  let slot = at ?? 0;
+  for (let tries = 0; ; tries++) {
+    const wait = slot - Date.now();
+    if (wait > 0) await sleep(wait);
+    if (!reslot || Date.now() - slot <= LATE_MS || tries === MAX_RESLOTS) return;
+    const fresh = await reslot(messageId);
+    if (fresh === null) return;
+    slot = fresh;
   }
 }
 

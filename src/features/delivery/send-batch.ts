@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../platform/db/client";
+import { inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
 import { messageEvents, messages } from "../../platform/db/schema";
 import { encodeCallback } from "../../whatsapp/message-ref";
@@ -12,6 +13,7 @@ import {
   type WhatsAppProvider,
 } from "../../whatsapp/provider";
 import { historyIfChanged } from "../messages/status";
+import { type Reslot, waitForSlot } from "./pacing";
 
 export type SendOutcome =
   | { kind: "sent"; wamid: string; transition: Transition | null }
@@ -23,7 +25,7 @@ export type SendOutcome =
 // D1 allows 100 bound parameters per statement; a claim binds the ids plus two values.
 const CLAIM_CHUNK = 90;
 
-interface Claimed {
+export interface Claimed {
   id: string;
   /** When the claim happened; its history row is written with the outcomes, saving a round trip. */
   claimedAt: number;
@@ -60,16 +62,41 @@ export async function claimMessages(db: Db, projectId: string, ids: string[]): P
   return claimed;
 }
 
+/**
+ * Puts claimed messages that got no send slot back to queued, as if never claimed: no provider call
+ * was made, so the claim's attempt is taken back. Compare-and-set on `sending`, one statement.
+ */
+export async function unclaimMessages(db: Db, ids: string[]) {
+  if (ids.length === 0) return;
+  await db
+    .update(messages)
+    .set({ status: "queued", attempts: sql`max(0, ${messages.attempts} - 1)`, updatedAt: Date.now() })
+    .where(and(inJsonList(messages.id, ids), eq(messages.status, "sending")));
+}
+
+/** The recipient a claimed message's pair window is kept for; null for session text (see pacing docs). */
+export const pairRecipient = (m: Claimed): string | null => {
+  const payload = m.payload as OutboundMessage | null;
+  return !payload || isTextMessage(payload) ? null : payload.to;
+};
+
 export type Result = { id: string; ok: true; wamid: string } | { id: string; ok: false; error: ProviderError };
 
 /**
- * Calls the provider for each claimed message, all at once, by the kind of its payload: template
+ * Calls the provider for each claimed message at its slot, by the kind of its payload: template
  * messages (campaigns) or session text messages (journey replies). Text messages to one person
  * are the exception: they go one after another, in the order they were queued, since a journey's
  * steps that land in the same slice must reach the phone in sequence.
  */
-export async function sendClaimed(provider: WhatsAppProvider, claimed: Map<string, Claimed>): Promise<Result[]> {
+export async function sendClaimed(
+  provider: WhatsAppProvider,
+  claimed: Map<string, Claimed>,
+  slots: Map<string, number>,
+  reslot?: Reslot,
+): Promise<Result[]> {
   const send = async (m: Claimed): Promise<Result> => {
+    // Each call leaves at its own slot, never before: slots are what keeps the number's pace.
+    await waitForSlot(m.id, slots.get(m.id), reslot);
     // claimMessages reads the payload as a template; the column holds either kind.
     const payload = m.payload as OutboundMessage;
     const callbackData = encodeCallback({ messageId: m.id, campaignId: m.campaignId, runId: m.runId });

@@ -2,7 +2,7 @@ import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { ACCOUNT_ERROR_RETRY_SECONDS } from "../../queues/backoff";
-import type { SendsBody } from "../../queues/contracts";
+import type { SendJob, SendsBody } from "../../queues/contracts";
 import type { WhatsAppProvider } from "../../whatsapp/provider";
 import type { ResolvedAccount } from "../../whatsapp/select";
 import { persistApiSend } from "../api-campaigns/persist";
@@ -10,8 +10,16 @@ import { resolveKnown } from "../contacts/store";
 import { completeRunsStatement } from "../runs/complete";
 import { pauseForAccount } from "./account-pause";
 import { type Gate, runIdOf, verdict } from "./gate";
-import { type Governor, retryDelayFor } from "./pacing";
-import { claimMessages, recordOutcomes, type SendOutcome, sendClaimed } from "./send-batch";
+import { type Governor, type Lane, laneOf, retryDelayFor, type Slot } from "./pacing";
+import {
+  type Claimed,
+  claimMessages,
+  pairRecipient,
+  recordOutcomes,
+  type SendOutcome,
+  sendClaimed,
+  unclaimMessages,
+} from "./send-batch";
 
 /** What sending one project's slices needs; `transitions` collects what they changed. */
 export interface SliceContext {
@@ -51,8 +59,57 @@ async function settle(ctx: SliceContext, message: Message<SendsBody>, outcome: S
 }
 
 /**
- * Sends one slice: API sends are persisted first (contact, then the message row), then every
- * message is claimed in one round trip, sent in parallel, and the outcomes recorded in one more.
+ * Books a send slot for every claimed message from the number's governor, transactional ones
+ * first. A message that cannot start soon (its lane's longest wait, or its recipient's pair window)
+ * is put back to queued and parked with the governor, which releases it again when it is due: a
+ * pacing hold is never a queue retry, so it never counts toward a dead letter. Those messages
+ * leave `claimed` and their queue messages are acknowledged.
+ */
+async function bookSlots(ctx: SliceContext, messages: Message<SendsBody>[], claimed: Map<string, Claimed>) {
+  const slots = new Map<string, number>();
+  const parked: { message: Message<SendsBody>; lane: Lane; notBefore: number }[] = [];
+  for (const lane of ["transactional", "broadcast"] as const) {
+    const inLane = messages.filter((m) => laneOf(m.body) === lane && claimed.has(m.body.messageId));
+    if (inLane.length === 0) continue;
+    const sends = inLane.map((m) => ({
+      messageId: m.body.messageId,
+      to: pairRecipient(claimed.get(m.body.messageId) as Claimed),
+    }));
+    const granted: Slot[] = await ctx.governor.reserve({ lane, rate: ctx.account.throughput, sends });
+    granted.forEach((slot, i) => {
+      const message = inLane[i] as Message<SendsBody>;
+      if ("at" in slot) slots.set(message.body.messageId, slot.at);
+      else parked.push({ message, lane, notBefore: slot.later });
+    });
+  }
+  if (parked.length === 0) return slots;
+  await unclaimMessages(
+    ctx.db,
+    parked.map((p) => p.message.body.messageId),
+  );
+  await ctx.governor.park(
+    parked.map((p) => ({ lane: p.lane, notBefore: p.notBefore, body: asStoredSend(p.message.body) })),
+  );
+  for (const { message } of parked) {
+    claimed.delete(message.body.messageId);
+    message.ack();
+  }
+  return slots;
+}
+
+/** A parked send points at its stored row: an API send's contact and message are persisted by now. */
+const asStoredSend = (job: SendsBody): SendJob => ({
+  kind: "send",
+  projectId: job.projectId,
+  messageId: job.messageId,
+  ...(job.campaignId ? { campaignId: job.campaignId } : {}),
+  ...(job.kind === "send" && job.runId ? { runId: job.runId } : {}),
+});
+
+/**
+ * Sends one project's share of a batch: API sends are persisted first (contact, then the message
+ * row), then every message is claimed in one round trip, given its slot, sent at it, and the
+ * outcomes recorded in one more round trip.
  */
 export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) {
   const toClaim: Message<SendsBody>[] = [];
@@ -91,7 +148,19 @@ export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) 
     ctx.account.projectId,
     toClaim.map((m) => m.body.messageId),
   );
-  const results = await sendClaimed(ctx.provider, claimed);
+  const slots = await bookSlots(ctx, toClaim, claimed);
+  const lanes = new Map(toClaim.map((m) => [m.body.messageId, laneOf(m.body)]));
+  const reslot = async (messageId: string) => {
+    const message = claimed.get(messageId);
+    if (!message) return null;
+    const [slot] = await ctx.governor.reserve({
+      lane: lanes.get(messageId) ?? "transactional",
+      rate: ctx.account.throughput,
+      sends: [{ messageId, to: pairRecipient(message) }],
+    });
+    return slot && "at" in slot ? slot.at : null;
+  };
+  const results = await sendClaimed(ctx.provider, claimed, slots, reslot);
   // A run is complete once it has fanned out and nothing of it is queued or sending. Its last
   // message leaves `sending` here (or the fan-out finishes last and checks itself), so the check
   // rides in the same batch as the outcomes, after them.

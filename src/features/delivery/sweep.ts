@@ -7,6 +7,7 @@ import { createLogger, logLevel } from "../../platform/log";
 import { sendStoredMessages } from "../../queues/producers";
 import { afterTransitions } from "../messages/after-transitions";
 import { applyStatus } from "../messages/status";
+import { feedRun } from "../runs/feed";
 import { sweepRuns } from "../runs/sweep";
 
 // A send claims its message and calls the provider within seconds; a message still `sending`
@@ -14,7 +15,8 @@ import { sweepRuns } from "../runs/sweep";
 // could send twice, so it is failed with that reason (at most once, never twice).
 export const STUCK_SENDING_MS = 10 * 60_000;
 // A queued message whose queue job vanished (or was acked while its campaign was paused and then
-// resumed without a requeue) is put back on the queue; the send claim makes a duplicate harmless.
+// resumed without a requeue) is put back on the queue, or its run handed to its governor again;
+// the send claim makes a duplicate harmless.
 export const STUCK_QUEUED_MS = 15 * 60_000;
 const SWEEP_LIMIT = 500;
 
@@ -50,7 +52,13 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
   // Only messages whose campaign is live (or that have none) go back on the queue, and of a
   // broadcast run only while it sends (a cancelled run's messages are then skipped by the consumer).
   const queued = await db
-    .select({ id: messages.id, projectId: messages.projectId, campaignId: messages.campaignId, runId: messages.runId })
+    .select({
+      id: messages.id,
+      projectId: messages.projectId,
+      campaignId: messages.campaignId,
+      runId: messages.runId,
+      runStatus: runs.status,
+    })
     .from(messages)
     .leftJoin(campaigns, eq(campaigns.id, messages.campaignId))
     .leftJoin(runs, eq(runs.id, messages.runId))
@@ -64,7 +72,22 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
     )
     .limit(SWEEP_LIMIT)
     .all();
-  if (queued.length > 0) {
+  // A sending run's queued messages are its governor's to release, at the number's pace: the run
+  // is handed to it again (a no-op while it is being fed), never poured into the queue.
+  const fedRuns = new Map<string, { id: string; projectId: string; campaignId: string }>();
+  for (const m of queued) {
+    if (m.runId && m.campaignId && m.runStatus !== "cancelled")
+      fedRuns.set(m.runId, { id: m.runId, projectId: m.projectId, campaignId: m.campaignId });
+  }
+  for (const run of fedRuns.values()) {
+    try {
+      await feedRun(env, db, run);
+    } catch (err) {
+      log.error("cannot hand a run to its governor", { runId: run.id, err });
+    }
+  }
+  const requeue = queued.filter((m) => !m.runId || m.runStatus === "cancelled");
+  if (requeue.length > 0) {
     await db
       .update(messages)
       .set({ updatedAt: now })
@@ -72,10 +95,10 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
       .where(
         inJsonList(
           messages.id,
-          queued.map((m) => m.id),
+          requeue.map((m) => m.id),
         ),
       );
-    await sendStoredMessages(env, queued);
+    await sendStoredMessages(env, requeue);
   }
   await afterTransitions(env, db, transitions, log);
   try {
@@ -85,6 +108,6 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
     log.error("run sweep failed", { err });
   }
   if (sending.length + queued.length > 0)
-    log.warn("swept stuck messages", { failed: sending.length, requeued: queued.length });
-  return { failed: sending.length, requeued: queued.length };
+    log.warn("swept stuck messages", { failed: sending.length, requeued: requeue.length, fedRuns: fedRuns.size });
+  return { failed: sending.length, requeued: requeue.length, fedRuns: fedRuns.size };
 }

@@ -4,7 +4,6 @@ import type { Transition } from "../../platform/db/schema";
 import { messageEvents, messages, runs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { RunFanoutJob } from "../../queues/contracts";
-import { sendSends } from "../../queues/producers";
 import { audiencePage, resolveAudiences } from "../audiences/members";
 import {
   type BroadcastCampaign,
@@ -17,6 +16,7 @@ import { afterTransitions } from "../messages/after-transitions";
 import { newMessageId } from "../messages/store";
 import { type GroupRef, groupsByRef, valuesForNumbers } from "../variable-groups/store";
 import { completeRuns } from "./complete";
+import { feedRun } from "./feed";
 import { enqueueRunJob } from "./jobs";
 import type { FanoutPage, Recipient, StoredCursor } from "./page";
 import { retryPage } from "./retry";
@@ -25,7 +25,7 @@ import { getRun, moveRun, START_CURSOR } from "./store";
 
 // A page is at most 500 contacts of one audience (FANOUT_PAGE_SIZE, src/platform/config.ts): one
 // json_each statement per status (D1 binds at most 100 parameters, so rows travel as ONE JSON
-// parameter), five sendBatch calls (at most 100 messages each). The work per job is bounded
+// parameter); nothing is enqueued here. The work per job is bounded
 // whatever the audience size; a 100,000-contact run is 200 pages, 50 jobs.
 
 // A queue hop costs up to the consumer's batch wait (a second): chaining one page per job would
@@ -189,24 +189,15 @@ async function loadSender(db: Db, run: RunRow): Promise<Sender | null> {
 }
 
 /**
- * One page of a run's fan-out: reads the page at the run's cursor, records it, enqueues the sends
- * of the newly queued messages and counts the new messages in the campaign's statistics. Returns
+ * One page of a run's fan-out: reads the page at the run's cursor, records it and counts the new
+ * messages in the campaign's statistics. The number's governor, fed when the job began, releases
+ * the queued ones into the sends queue at the number's pace. Returns
  * whether this delivery should go on with the next page.
  */
 async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sender, pageSize: number): Promise<boolean> {
   const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, sender, pageSize);
   const { inserted, advanced, done } = await recordPage(db, run, sender.campaign, page);
 
-  await sendSends(
-    env,
-    inserted.queued.map((messageId) => ({
-      kind: "send",
-      projectId: run.projectId,
-      messageId,
-      campaignId: run.campaignId,
-      runId: run.id,
-    })),
-  );
   const created = (ids: string[], to: "queued" | "skipped"): Transition[] =>
     ids.map((messageId) => ({
       messageId,
@@ -241,7 +232,11 @@ export async function fanoutPage(env: Env, db: Db, log: Logger, job: RunFanoutJo
   for (let page = 0; page < PAGES_PER_JOB; page++) {
     const run = await getRun(db, job.projectId, job.runId);
     if (run?.status !== "fanning_out") return;
-    sender ??= await loadSender(db, run);
+    if (!sender) {
+      sender = await loadSender(db, run);
+      // Fed before any page is recorded: if this fails, the job retries with nothing recorded.
+      if (sender) await feedRun(env, db, run);
+    }
     if (!sender || !(await onePage(env, db, log, run, sender, pageSize))) return;
     if (Date.now() - started > JOB_BUDGET_MS) break;
   }

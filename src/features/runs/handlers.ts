@@ -1,14 +1,12 @@
-import { and, eq, gt } from "drizzle-orm";
 import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
-import { messages } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { backoffSeconds } from "../../queues/backoff";
 import type { RunCancelJob, RunJob, RunRequeueJob, RunStartJob } from "../../queues/contracts";
-import { sendStoredMessages } from "../../queues/producers";
 import { afterTransitions } from "../messages/after-transitions";
 import { skipCancelled } from "./cancelled";
 import { fanoutPage } from "./fanout";
+import { feedRun } from "./feed";
 import { enqueueRunJob } from "./jobs";
 import { getRun, moveRun, runCampaign } from "./store";
 import { templateGate } from "./template-gate";
@@ -19,7 +17,7 @@ interface Deps {
   log: Logger;
 }
 
-// Pages of queued messages a resume re-enqueues or a cancel skips per job.
+// Queued messages a cancel skips per job.
 export const CONTROL_PAGE_SIZE = 500;
 
 /**
@@ -52,23 +50,16 @@ async function start(job: RunStartJob, { env, db }: Deps) {
   if (moved) await enqueueRunJob(env, { kind: "run-fanout", runId: run.id, projectId: run.projectId });
 }
 
-/** Re-enqueues a resumed run's queued messages, a page per job, in message id order. */
+/**
+ * A resumed run goes back to its number's governor, which releases its queued messages from the
+ * first one again (messages held while it was paused were acknowledged unsent; a message still
+ * on the queue is then released twice, and its claim keeps it to one send). Bodies written
+ * before the feeder still carry `after`; it is not needed now.
+ */
 async function requeue(job: RunRequeueJob, { env, db }: Deps) {
   const run = await getRun(db, job.projectId, job.runId);
   if (!run || (run.status !== "sending" && run.status !== "fanning_out")) return;
-  const rows = await db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(and(eq(messages.runId, run.id), eq(messages.status, "queued"), gt(messages.id, job.after)))
-    .orderBy(messages.id)
-    .limit(CONTROL_PAGE_SIZE)
-    .all();
-  await sendStoredMessages(
-    env,
-    rows.map((m) => ({ id: m.id, projectId: run.projectId, campaignId: run.campaignId, runId: run.id })),
-  );
-  const last = rows.at(-1);
-  if (rows.length === CONTROL_PAGE_SIZE && last) await enqueueRunJob(env, { ...job, after: last.id });
+  await feedRun(env, db, run, { restart: true });
 }
 
 /** Skips a cancelled run's queued messages, a page per job, until none is left. */

@@ -1,0 +1,42 @@
+import { and, eq, gt, lt } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { campaigns, messages, runs } from "../../platform/db/schema";
+import type { Source } from "./store";
+
+/** A released message that was not sent is looked for again once it has been still this long. */
+export const RESCAN_AGE_MS = 60_000;
+
+export type SourceRead =
+  /** Message ids to release now; the run may have more. */
+  | { kind: "release"; ids: string[] }
+  /** Nothing queued right now, but the run is still fanning out: keep it. */
+  | { kind: "waiting" }
+  /** The run is paused, finished or gone, or everything queued has been released: stop feeding it. */
+  | { kind: "done"; why: "paused" | "finished" | "released" };
+
+/**
+ * The next queued messages of one run, after its cursor, in id order: one D1 batch of two reads
+ * (the run's and the campaign's status, then the page). The (run_id, status, id) index serves the page
+ * whatever the run's size.
+ */
+export async function readSource(db: Db, source: Source, limit: number): Promise<SourceRead> {
+  const page = and(
+    eq(messages.runId, source.runId),
+    eq(messages.status, "queued"),
+    gt(messages.id, source.after),
+    source.rescanBefore === null ? undefined : lt(messages.updatedAt, source.rescanBefore),
+  );
+  // Two reads of a `status` column each: D1 names result columns, so they are not joined into one.
+  const [run, campaign, rows] = await db.batch([
+    db.select({ status: runs.status }).from(runs).where(eq(runs.id, source.runId)),
+    db.select({ status: campaigns.status }).from(campaigns).where(eq(campaigns.id, source.campaignId)),
+    db.select({ id: messages.id }).from(messages).where(page).orderBy(messages.id).limit(limit),
+  ]);
+  const status = run[0]?.status;
+  if (status !== "fanning_out" && status !== "sending") {
+    return { kind: "done", why: status === "paused" ? "paused" : "finished" };
+  }
+  if (campaign[0]?.status === "paused") return { kind: "done", why: "paused" };
+  if (rows.length > 0) return { kind: "release", ids: rows.map((r) => r.id) };
+  return status === "fanning_out" ? { kind: "waiting" } : { kind: "done", why: "released" };
+}
