@@ -20,6 +20,7 @@ export interface PacingFigures extends PacingScenario {
   drained: boolean;
   /** Broadcast sends the stand-in accepted inside the window. */
   sent: number;
+  /** Every accepted send of the number in the window (broadcast and probes share its rate) over the rate. */
   rateToCap: number;
   /** The most accepted sends in one second from the start, and in any sliding second. */
   maxPerSecond: number;
@@ -115,6 +116,7 @@ async function measure(scenario: PacingScenario): Promise<PacingFigures> {
   const windowEnd = Math.min(lastSend, capAt);
   const windowSeconds = Math.max(0.001, (windowEnd - report.startedAt) / 1000);
   const inWindow = accepted.filter((s) => s.receivedAt <= windowEnd);
+  const numberSends = all.filter((s) => s.accepted && s.receivedAt <= windowEnd).length;
   const perSecond = sendsPerSecond(
     all.filter((s) => s.receivedAt <= windowEnd),
     report.startedAt,
@@ -128,7 +130,7 @@ async function measure(scenario: PacingScenario): Promise<PacingFigures> {
     windowSeconds: Math.round(windowSeconds * 10) / 10,
     drained: report.drained,
     sent: inWindow.length,
-    rateToCap: Math.round((inWindow.length / windowSeconds / scenario.rate) * 1000) / 1000,
+    rateToCap: Math.round((numberSends / windowSeconds / scenario.rate) * 1000) / 1000,
     maxPerSecond: Math.max(0, ...perSecond),
     maxSlidingSecond: busiestSecond(all),
     perSecond,

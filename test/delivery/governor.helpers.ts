@@ -8,14 +8,19 @@ import type { QueueBroker } from "./queue-broker";
 /**
  * Points a number's governor at the broker: what it releases goes to the broker's queue instead of
  * the local sends queue (whose consumer Miniflare runs one batch at a time), and starts it feeding
- * the backlog's run. The object is the real one, alarms and storage included.
+ * the backlog's run (unless `feed` is false). The object is the real one, alarms and storage included.
  */
-export async function feedIntoBroker(backlog: SendBacklog, broker: QueueBroker, rate: number) {
+export async function feedIntoBroker(
+  backlog: SendBacklog,
+  broker: QueueBroker,
+  rate: number,
+  options: { feed?: boolean } = {},
+) {
   const stub = governorFor(env, backlog.account.phoneNumberId);
   await runInDurableObject(stub, (governor: SendGovernor) => {
     governor.deliver = async (bodies) => broker.send(bodies);
   });
-  if (backlog.runId && backlog.campaignId) {
+  if (options.feed !== false && backlog.runId && backlog.campaignId) {
     await stub.feed({ runId: backlog.runId, projectId: backlog.projectId, campaignId: backlog.campaignId, rate });
   }
 }

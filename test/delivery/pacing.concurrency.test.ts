@@ -118,3 +118,31 @@ describe("pacing under concurrent consumer invocations", { timeout: 90_000 }, ()
     expect(Math.max(...sendsPerSecond(sends, report.startedAt))).toBeLessThanOrEqual(RATE);
   });
 });
+
+describe("a whole run poured onto the queue at Cloudflare's concurrency", { timeout: 90_000 }, () => {
+  // What the fan-out did before the governor fed runs, and what a version of the Worker that
+  // re-enqueues a resumed run still leaves: every message on the queue at once. At 10/s, 250
+  // invocations of one message each hold 25 s of sends; none may be pushed back or lost for it.
+  it("parks what cannot start soon instead of pushing it back, and sends each once at the rate", async () => {
+    const rate = 10;
+    const backlog = await sendBacklog(250, rate, { broadcast: true });
+    const broker = createQueueBroker({
+      concurrency: 250,
+      maxBatchSize: 1,
+      durationMs: 80_000,
+      until: nothingLeft(backlog.projectId),
+    });
+    // Parked sends come back through the broker too.
+    await feedIntoBroker(backlog, broker, rate, { feed: false });
+    broker.send(backlog.jobs);
+    const report = await broker.run();
+
+    const sends = await receivedSends(backlog.account);
+    expect(report.deadLettered).toEqual([]);
+    expect(report.pushBacks).toBe(0);
+    expect(report.drained).toBe(true);
+    expect(sends).toHaveLength(250);
+    expect(await statuses(backlog.projectId)).toEqual({ sent: 250 });
+    expect(Math.max(...sendsPerSecond(sends, report.startedAt))).toBeLessThanOrEqual(rate);
+  });
+});

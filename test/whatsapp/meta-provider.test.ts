@@ -571,3 +571,25 @@ describe("Meta payload mapping", () => {
     ).toEqual({ name: "legacy", language: "en", category: "UTILITY", body: { text: "Code" } });
   });
 });
+
+describe("MetaProvider time limit", () => {
+  it("lets go of each call's timer when the call ends, so 1,000 sends a second stay under workerd's 10,000 timers", async () => {
+    const { MetaProvider } = await import("../../src/whatsapp/meta/provider");
+    const instant = async () => Response.json({ messages: [{ id: "wamid.x" }] });
+    const provider = new MetaProvider({
+      baseUrl: "https://graph.example.test",
+      version: VERSION,
+      phoneNumberId: "1",
+      wabaId: "2",
+      accessToken: "token",
+      fetch: instant as typeof fetch,
+    });
+    const message = { to: "+15550001", template: { name: "t", language: "en_US" }, body: [] } as TemplateMessage;
+    // Ten seconds of sends at 1,000/s, each with a ten-second time limit: a timer left running per
+    // call would reach workerd's limit of 10,000 active timeouts before the last.
+    for (let i = 0; i < 10_050; i++) {
+      const result = await provider.sendTemplate(message);
+      if (!result.ok) expect.fail(JSON.stringify(result));
+    }
+  });
+});

@@ -10,13 +10,13 @@ import { GovernorStore, type Lane, PAIR_WINDOW_MS, type Source } from "./store";
 export type { Lane } from "./store";
 
 /**
- * The sends queue holds about this much sending time beyond what is booked: enough that the
- * number never idles between releases, little enough that an API send queued behind a broadcast
- * waits about a second.
+ * Released and booked broadcast sends stay within this much of the number's sending time: enough
+ * that the number never idles between releases (a release reaches a consumer in well under it),
+ * little enough that an API send queued behind a broadcast waits about half a second for it.
  */
-export const LEAD_MS = 1_000;
-/** How often the feeder releases while it has work. */
-export const TICK_MS = 250;
+export const LEAD_MS = 500;
+/** How often the feeder releases while it has work: a fifth of the lead, so the lead stays full. */
+export const TICK_MS = 100;
 /** Released broadcast sends not yet booked stop counting against the lead after this long. */
 const OUTSTANDING_TTL_MS = 10_000;
 /** A consumer waits for a slot up to this long; a send that cannot start sooner is parked here. */
@@ -55,6 +55,7 @@ export class SendGovernor extends DurableObject<Env> {
   private pace: Pace;
   private outstanding: { at: number; count: number }[] = [];
   private turn = 0;
+  private ticking = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -84,6 +85,9 @@ export class SendGovernor extends DurableObject<Env> {
     });
     this.store.holdPairs(held);
     this.store.savePace(this.pace);
+    // Consumers are booking the lead away: release more now rather than at the next alarm, so a
+    // late alarm on a busy isolate never lets the number idle.
+    if (request.lane === "broadcast" && this.leadLeft(now) > LEAD_MS / 2) this.ctx.waitUntil(this.tickOnce());
     return slots;
   }
 
@@ -119,11 +123,7 @@ export class SendGovernor extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    try {
-      await this.tick();
-    } catch (err) {
-      createLogger({ governor: this.ctx.id.toString() }, logLevel(this.env)).error("feeder tick failed", { err });
-    }
+    await this.tickOnce();
     await this.schedule();
   }
 
@@ -131,11 +131,29 @@ export class SendGovernor extends DurableObject<Env> {
    * Releases what the lead allows: due parked sends (transactional first), then the runs' queued
    * messages, shared evenly. Returns how many were released.
    */
+  /** Runs a tick unless one is under way (the alarm and a consumer's booking may both ask). */
+  private async tickOnce(): Promise<number> {
+    if (this.ticking) return 0;
+    this.ticking = true;
+    try {
+      return await this.tick();
+    } catch (err) {
+      createLogger({ governor: this.ctx.id.toString() }, logLevel(this.env)).error("feeder tick failed", { err });
+      return 0;
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** How much of the lead is free (ms of the number's sending time), booked and released counted. */
+  private leadLeft(now: number) {
+    return LEAD_MS - bookedAheadMs(this.pace, now) - (this.pending(now) * 1000) / pacedRate(this.pace);
+  }
+
   async tick(now = Date.now()): Promise<number> {
     recover(this.pace, now);
     this.store.prunePairs(now);
-    let budget =
-      Math.floor((pacedRate(this.pace) * (LEAD_MS - bookedAheadMs(this.pace, now))) / 1000) - this.pending(now);
+    let budget = Math.floor((pacedRate(this.pace) * this.leadLeft(now)) / 1000);
     const parked: { lane: Lane; notBefore: number; body: SendJob }[] = [];
     for (const lane of ["transactional", "broadcast"] as const) {
       const taken = this.store.takeParked(lane, now, budget);

@@ -90,6 +90,7 @@ import type { Db } from "../../platform/db/client";
 import { callbackEndpoints } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { unseal } from "../../platform/sealed-secrets";
+import { withTimeLimit } from "../../platform/time-limit";
 import { callbackBackoffSeconds } from "../../queues/backoff";
 import type { CallbackJob } from "../../queues/contracts";
 import { callbackSecretContext, checkCallbackUrl } from "./endpoint";
@@ -152,20 +153,17 @@ export async function deliverCallback(
   const timestamp = Math.floor((options.now ?? Date.now)() / 1000);
   const fetcher = options.fetch ?? fetch;
   let response: Response;
+  const headers = {
+    "Content-Type": "application/json",
+    "User-Agent": "wa-campaigns-callbacks/1",
+    [EVENT_ID_HEADER]: job.event.id,
+    [TIMESTAMP_HEADER]: String(timestamp),
+    [SIGNATURE_HEADER]: await signCallback(secret, timestamp, body),
+  };
   try {
-    response = await fetcher(checked.url.href, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        "User-Agent": "wa-campaigns-callbacks/1",
-        [EVENT_ID_HEADER]: job.event.id,
-        [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: await signCallback(secret, timestamp, body),
-      },
-      body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(options.timeoutMs ?? CALLBACK_TIMEOUT_MS),
-    });
+    response = await withTimeLimit(options.timeoutMs ?? CALLBACK_TIMEOUT_MS, (signal) =>
+      fetcher(checked.url.href, { method: "POST", headers, body, redirect: "manual", signal }),
+    );
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
     return {

@@ -13,7 +13,7 @@ import {
   type WhatsAppProvider,
 } from "../../whatsapp/provider";
 import { historyIfChanged } from "../messages/status";
-import { type Reslot, waitForSlot } from "./pacing";
+import { type Reslot, slotWindows, waitForSlots } from "./pacing";
 
 export type SendOutcome =
   | { kind: "sent"; wamid: string; transition: Transition | null }
@@ -94,9 +94,7 @@ export async function sendClaimed(
   slots: Map<string, number>,
   reslot?: Reslot,
 ): Promise<Result[]> {
-  const send = async (m: Claimed): Promise<Result> => {
-    // Each call leaves at its own slot, never before: slots are what keeps the number's pace.
-    await waitForSlot(m.id, slots.get(m.id), reslot);
+  const call = async (m: Claimed): Promise<Result> => {
     // claimMessages reads the payload as a template; the column holds either kind.
     const payload = m.payload as OutboundMessage;
     const callbackData = encodeCallback({ messageId: m.id, campaignId: m.campaignId, runId: m.runId });
@@ -120,14 +118,28 @@ export async function sendClaimed(
   const inSequence = async (list: Claimed[]) => {
     const results: Result[] = [];
     // Message ids start with the time they were queued for, so their order is the intended order.
-    for (const m of list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) results.push(await send(m));
+    for (const m of list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+      await waitForSlots([m.id], slots, reslot);
+      results.push(await call(m));
+    }
     return results;
   };
+  // Each call leaves at its slot, never before: slots are what keeps the number's pace. Templates
+  // whose slots fall in one short window wait on one timer and leave together.
+  const inWindow = async (ids: string[]) => {
+    await waitForSlots(ids, slots, reslot);
+    return Promise.all(ids.map((id) => call(claimed.get(id) as Claimed)));
+  };
   const [single, sequences] = await Promise.all([
-    Promise.all(templates.map(send)),
+    Promise.all(
+      slotWindows(
+        templates.map((m) => m.id),
+        slots,
+      ).map(inWindow),
+    ),
     Promise.all([...textsByRecipient.values()].map(inSequence)),
   ]);
-  return [...single, ...sequences.flat()];
+  return [...single.flat(), ...sequences.flat()];
 }
 
 /**

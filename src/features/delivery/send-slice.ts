@@ -150,15 +150,20 @@ export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) 
   );
   const slots = await bookSlots(ctx, toClaim, claimed);
   const lanes = new Map(toClaim.map((m) => [m.body.messageId, laneOf(m.body)]));
-  const reslot = async (messageId: string) => {
-    const message = claimed.get(messageId);
-    if (!message) return null;
-    const [slot] = await ctx.governor.reserve({
-      lane: lanes.get(messageId) ?? "transactional",
-      rate: ctx.account.throughput,
-      sends: [{ messageId, to: pairRecipient(message) }],
+  const reslot = async (messageIds: string[]) => {
+    const sends = messageIds.flatMap((messageId) => {
+      const message = claimed.get(messageId);
+      return message ? [{ messageId, to: pairRecipient(message) }] : [];
     });
-    return slot && "at" in slot ? slot.at : null;
+    const lane = lanes.get(sends[0]?.messageId ?? "") ?? "transactional";
+    const fresh = await ctx.governor.reserve({ lane, rate: ctx.account.throughput, sends });
+    // Sends that get no new slot within their lane's wait go on their old one.
+    const slotsNow = new Map<string, number>();
+    fresh.forEach((slot, i) => {
+      const send = sends[i];
+      if (send && "at" in slot) slotsNow.set(send.messageId, slot.at);
+    });
+    return slotsNow.size > 0 ? slotsNow : null;
   };
   const results = await sendClaimed(ctx.provider, claimed, slots, reslot);
   // A run is complete once it has fanned out and nothing of it is queued or sending. Its last

@@ -9,6 +9,7 @@
 // single timeout bounds the whole probe, redirects included. Results are cached (./cache).
 
 import type { HostEntry } from "../../platform/config";
+import { withTimeLimit } from "../../platform/time-limit";
 import { refuseUrl, type UrlRefusal } from "./address";
 import { ResultCache } from "./cache";
 import { MEDIA_LIMITS, type MediaKind, MiB } from "./limits";
@@ -111,14 +112,23 @@ function judge(kind: MediaKind, response: Response, finalUrl: string): MediaChec
   return { ok: true, contentType, size, finalUrl };
 }
 
-async function probe(
+const probe = (
+  start: URL,
+  kind: MediaKind,
+  fetcher: typeof fetch,
+  timeoutMs: number,
+  devHosts: readonly HostEntry[],
+): Promise<MediaCheckResult> =>
+  withTimeLimit(timeoutMs, (signal) => probeWithin(signal, start, kind, fetcher, timeoutMs, devHosts));
+
+async function probeWithin(
+  signal: AbortSignal,
   start: URL,
   kind: MediaKind,
   fetcher: typeof fetch,
   timeoutMs: number,
   devHosts: readonly HostEntry[],
 ): Promise<MediaCheckResult> {
-  const signal = AbortSignal.timeout(timeoutMs);
   const headers = { accept: MEDIA_LIMITS[kind].types.join(", "), "accept-encoding": "identity" };
   let url = start;
   for (let redirects = 0; ; redirects++) {

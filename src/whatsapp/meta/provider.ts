@@ -1,3 +1,4 @@
+import { withTimeLimit } from "../../platform/time-limit";
 import { classifyMetaError, isTimeout, networkError, timeoutError, unexpectedResponse } from "../errors";
 import type {
   ProviderError,
@@ -55,26 +56,29 @@ export class MetaProvider implements WhatsAppProvider {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // Called unbound on purpose: workerd's fetch throws "Illegal invocation" when called as a method.
     const send = this.options.fetch ?? fetch;
-    const signal = AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.accessToken}` };
     if (body !== undefined) headers["content-type"] = "application/json";
-    // An injected fetch may ignore the signal; the race makes the time limit hold regardless.
-    const aborted = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    type Answer = { response: Response; text: string } | { error: ProviderError };
+    const answered = await withTimeLimit(timeoutMs, async (signal): Promise<Answer> => {
+      // An injected fetch may ignore the signal; the race makes the time limit hold regardless.
+      const aborted = new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      });
+      aborted.catch(() => {});
+      try {
+        const response = await Promise.race([
+          send(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal }),
+          aborted,
+        ]);
+        const text = await Promise.race([response.text(), aborted]);
+        return { response, text };
+      } catch (cause) {
+        return { error: isTimeout(cause) || signal.aborted ? timeoutError(timeoutMs) : networkError(cause) };
+      }
     });
-    aborted.catch(() => {});
-    let response: Response;
-    let text: string;
-    try {
-      response = await Promise.race([
-        send(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal }),
-        aborted,
-      ]);
-      text = await Promise.race([response.text(), aborted]);
-    } catch (cause) {
-      return fail(isTimeout(cause) || signal.aborted ? timeoutError(timeoutMs) : networkError(cause));
-    }
+    if ("error" in answered) return fail(answered.error);
+    const { response, text } = answered;
     let json: unknown;
     try {
       json = text === "" ? undefined : JSON.parse(text);
