@@ -28,6 +28,11 @@ export interface SlotRequest {
   rate: number;
   /** In the order they should go; `to` is null for a session message (no pair window). */
   sends: { messageId: string; to: string | null }[];
+  /**
+   * Sends already claimed that woke late for their slot: they take the next free slots however far
+   * ahead (up to the transactional wait), since parking them now would cost more than waiting.
+   */
+  late?: boolean;
 }
 
 /** When to send, or the earliest time worth asking again (the send is then parked by the caller). */
@@ -75,7 +80,7 @@ export class SendGovernor extends DurableObject<Env> {
     const slots = request.sends.map((send): Slot => {
       const pair = send.to === null ? undefined : pairs.get(send.to);
       if (pair && pair.freeAt > now && pair.messageId !== send.messageId) return { later: pair.freeAt };
-      const [at] = book(this.pace, 1, now, MAX_WAIT_MS[request.lane]);
+      const [at] = book(this.pace, 1, now, MAX_WAIT_MS[request.late ? "transactional" : request.lane]);
       if (at === undefined) return { later: Math.max(now + TICK_MS, this.pace.nextFreeAt - LEAD_MS) };
       if (send.to !== null) {
         pairs.set(send.to, { freeAt: at + PAIR_WINDOW_MS, messageId: send.messageId });

@@ -52,17 +52,20 @@ export function slotWindows(ids: string[], slots: Map<string, number>): string[]
 }
 
 /**
- * Waits until the last slot of a window (never sends early). A window that wakes late asks for new
- * slots for its sends, at most twice; then it goes, so that a starved isolate still makes progress.
+ * Waits until the last slot of a window (never sends early) and says whether to send now. A window
+ * that wakes late asks for new slots for its sends, at most twice; if it is still late, or gets no
+ * new slot, it does not send (the caller parks its messages): late sends leaving together could
+ * put more than the rate into one second.
  */
-export async function waitForSlots(ids: string[], slots: Map<string, number>, reslot?: Reslot) {
+export async function waitForSlots(ids: string[], slots: Map<string, number>, reslot?: Reslot): Promise<boolean> {
   for (let tries = 0; ; tries++) {
     const at = Math.max(0, ...ids.map((id) => slots.get(id) ?? 0));
     const wait = at - Date.now();
     if (wait > 0) await sleep(wait);
-    if (!reslot || Date.now() - at <= LATE_MS || tries === MAX_RESLOTS) return;
+    if (!reslot || Date.now() - at <= LATE_MS) return true;
+    if (tries === MAX_RESLOTS) return false;
     const fresh = await reslot(ids);
-    if (fresh === null) return;
+    if (fresh === null || ids.some((id) => !fresh.has(id))) return false;
     for (const [id, slot] of fresh) slots.set(id, slot);
   }
 }

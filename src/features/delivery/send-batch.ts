@@ -83,6 +83,18 @@ export const pairRecipient = (m: Claimed): string | null => {
 export type Result = { id: string; ok: true; wamid: string } | { id: string; ok: false; error: ProviderError };
 
 /**
+ * The "error" of a send that was never made: its window kept waking late and gave its slot up. No
+ * provider call happened; the caller puts the message back and parks it (compared by identity).
+ */
+export const NO_SLOT: ProviderError = {
+  class: "retryable",
+  code: null,
+  title: "No send slot",
+  message: "the sender woke too late for its slot, more than once; not sent",
+  httpStatus: null,
+};
+
+/**
  * Calls the provider for each claimed message at its slot, by the kind of its payload: template
  * messages (campaigns) or session text messages (journey replies). Text messages to one person
  * are the exception: they go one after another, in the order they were queued, since a journey's
@@ -119,15 +131,16 @@ export async function sendClaimed(
     const results: Result[] = [];
     // Message ids start with the time they were queued for, so their order is the intended order.
     for (const m of list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-      await waitForSlots([m.id], slots, reslot);
-      results.push(await call(m));
+      results.push(
+        (await waitForSlots([m.id], slots, reslot)) ? await call(m) : { id: m.id, ok: false, error: NO_SLOT },
+      );
     }
     return results;
   };
   // Each call leaves at its slot, never before: slots are what keeps the number's pace. Templates
   // whose slots fall in one short window wait on one timer and leave together.
-  const inWindow = async (ids: string[]) => {
-    await waitForSlots(ids, slots, reslot);
+  const inWindow = async (ids: string[]): Promise<Result[]> => {
+    if (!(await waitForSlots(ids, slots, reslot))) return ids.map((id) => ({ id, ok: false, error: NO_SLOT }));
     return Promise.all(ids.map((id) => call(claimed.get(id) as Claimed)));
   };
   const [single, sequences] = await Promise.all([

@@ -14,6 +14,7 @@ import { type Governor, type Lane, laneOf, retryDelayFor, type Slot } from "./pa
 import {
   type Claimed,
   claimMessages,
+  NO_SLOT,
   pairRecipient,
   recordOutcomes,
   type SendOutcome,
@@ -82,7 +83,17 @@ async function bookSlots(ctx: SliceContext, messages: Message<SendsBody>[], clai
       else parked.push({ message, lane, notBefore: slot.later });
     });
   }
-  if (parked.length === 0) return slots;
+  await parkClaimed(ctx, parked, claimed);
+  return slots;
+}
+
+/** Puts claimed messages back to queued, parks them with the governor and acknowledges them. */
+async function parkClaimed(
+  ctx: SliceContext,
+  parked: { message: Message<SendsBody>; lane: Lane; notBefore: number }[],
+  claimed: Map<string, Claimed>,
+) {
+  if (parked.length === 0) return;
   await unclaimMessages(
     ctx.db,
     parked.map((p) => p.message.body.messageId),
@@ -94,7 +105,6 @@ async function bookSlots(ctx: SliceContext, messages: Message<SendsBody>[], clai
     claimed.delete(message.body.messageId);
     message.ack();
   }
-  return slots;
 }
 
 /** A parked send points at its stored row: an API send's contact and message are persisted by now. */
@@ -156,8 +166,8 @@ export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) 
       return message ? [{ messageId, to: pairRecipient(message) }] : [];
     });
     const lane = lanes.get(sends[0]?.messageId ?? "") ?? "transactional";
-    const fresh = await ctx.governor.reserve({ lane, rate: ctx.account.throughput, sends });
-    // Sends that get no new slot within their lane's wait go on their old one.
+    const fresh = await ctx.governor.reserve({ lane, rate: ctx.account.throughput, sends, late: true });
+    // A send that gets no new slot is not sent now: it is parked below.
     const slotsNow = new Map<string, number>();
     fresh.forEach((slot, i) => {
       const send = sends[i];
@@ -165,7 +175,17 @@ export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) 
     });
     return slotsNow.size > 0 ? slotsNow : null;
   };
-  const results = await sendClaimed(ctx.provider, claimed, slots, reslot);
+  const made = await sendClaimed(ctx.provider, claimed, slots, reslot);
+  // Windows that kept waking late gave their slots up without calling Meta: parked, not recorded.
+  const unsent = new Set(made.flatMap((r) => (!r.ok && r.error === NO_SLOT ? [r.id] : [])));
+  await parkClaimed(
+    ctx,
+    toClaim
+      .filter((m) => unsent.has(m.body.messageId))
+      .map((message) => ({ message, lane: laneOf(message.body), notBefore: Date.now() })),
+    claimed,
+  );
+  const results = made.filter((r) => !unsent.has(r.id));
   // A run is complete once it has fanned out and nothing of it is queued or sending. Its last
   // message leaves `sending` here (or the fan-out finishes last and checks itself), so the check
   // rides in the same batch as the outcomes, after them.

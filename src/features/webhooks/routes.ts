@@ -9,9 +9,8 @@ import { errorResponses } from "../../platform/http/openapi";
 import type { EventsBody } from "../../queues/contracts";
 import { sendEvents } from "../../queues/producers";
 import { type WebhookPayload, WebhookPayloadSchema } from "../../whatsapp/webhook/payload";
-import { verifySignature } from "../../whatsapp/webhook/signature";
 import { splitForQueue } from "../../whatsapp/webhook/split";
-import { verifiersFor } from "./verifiers";
+import { projectsFor, signingApp } from "./verifiers";
 
 // Meta batches statuses into one POST; its documented ceiling is 3 MB.
 export const MAX_WEBHOOK_BYTES = 3 * 1024 * 1024;
@@ -42,7 +41,7 @@ const receive = createRoute({
   tags: ["Webhooks"],
   summary: "Receive Meta's webhooks",
   description:
-    "Message statuses, inbound messages and template status updates. Verified with `X-Hub-Signature-256` (HMAC-SHA256 of the raw body under the project's app secret); a missing or wrong signature gets 401 and changes nothing. Accepted payloads are queued and answered with 200 at once.",
+    "Message statuses, inbound messages and template status updates. Verified with `X-Hub-Signature-256` (HMAC-SHA256 of the raw body under the Meta app's secret) before the body is read; a missing or wrong signature gets 401 and changes nothing, a signed body that is not a webhook payload 400. Each change is routed to the project that owns its phone number, queued, and the POST answered with 200 at once.",
   responses: {
     200: { description: "Accepted", content: { "application/json": { schema: z.object({ received: z.number() }) } } },
     ...errorResponses(400, 401, 413),
@@ -80,32 +79,36 @@ whatsappWebhooks.post(
     const raw = await c.req.arrayBuffer();
     const signature = c.req.header("x-hub-signature-256");
     if (!signature) throw new ApiError("unauthorized", "missing X-Hub-Signature-256");
+    const { config, db, log } = c.var;
+    // The signature first, on the raw bytes: nothing of an unsigned body is parsed or looked up.
+    const app = await signingApp(db, config.ENCRYPTION_KEY, raw, signature);
+    if (!app) throw new ApiError("unauthorized", "signature does not match any configured WhatsApp account");
     let payload: WebhookPayload;
     try {
       const parsed = WebhookPayloadSchema.safeParse(JSON.parse(new TextDecoder().decode(raw)));
       if (!parsed.success) throw parsed.error;
       payload = parsed.data;
     } catch {
-      // Unverifiable either way; say only that it is not a webhook we can check.
-      throw new ApiError("unauthorized", "signature does not match any configured WhatsApp account");
+      throw new ApiError("validation_failed", "the body is not a WhatsApp webhook payload");
     }
-    const { config, db } = c.var;
-    let projectId: string | null = null;
-    for (const verifier of await verifiersFor(db, config, payload)) {
-      if (await verifySignature(verifier.key, raw, signature)) {
-        projectId = verifier.projectId;
-        break;
+    // Each change goes to the project that owns its number: one POST may speak for several.
+    const receivedAt = Date.now();
+    const events: EventsBody[] = [];
+    for (const part of splitForQueue(payload)) {
+      const entry = part.entry[0];
+      const change = entry?.changes[0];
+      if (!entry || !change) continue;
+      const phoneNumberId = change.value.metadata?.phone_number_id;
+      const projects = projectsFor(app, entry.id, phoneNumberId);
+      if (projects.length === 0) {
+        // Signed by a known app, for a number or account no project has here: nothing to apply.
+        log.warn("webhook change for an unknown account", { phoneNumberId, wabaId: entry.id, field: change.field });
+        continue;
+      }
+      for (const projectId of projects) {
+        events.push({ kind: "whatsapp-webhook", source: "meta", projectId, receivedAt, payload: part });
       }
     }
-    if (!projectId) throw new ApiError("unauthorized", "signature does not match any configured WhatsApp account");
-
-    const events: EventsBody[] = splitForQueue(payload).map((part) => ({
-      kind: "whatsapp-webhook",
-      source: "meta",
-      projectId,
-      receivedAt: Date.now(),
-      payload: part,
-    }));
     await sendEvents(c.env, events);
     return c.json({ received: events.length }, 200);
   },

@@ -1,67 +1,99 @@
-import { eq, or } from "drizzle-orm";
+import { isNotNull } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { whatsappAccounts } from "../../platform/db/schema";
 import { unseal } from "../../platform/sealed-secrets";
 import { credentialContext } from "../../whatsapp/select";
-import type { WebhookPayload } from "../../whatsapp/webhook/payload";
-import { hmacKey } from "../../whatsapp/webhook/signature";
+import { hmacKey, verifySignature } from "../../whatsapp/webhook/signature";
 
-// Meta posts webhooks at up to several times the send rate; reading the account and unsealing its
-// app secret for each one would make D1 and AES the bottleneck. An isolate keeps the imported
-// HMAC keys for VERIFIER_TTL_MS (a rotated app secret is picked up within that time; the isolate
-// that changes an account forgets at once).
-const VERIFIER_TTL_MS = 30_000;
-const verifiers = new Map<string, { keys: { projectId: string; key: CryptoKey }[]; expiresAt: number }>();
+// Meta signs a webhook with the app secret of the Meta app it comes from, and one app may serve
+// several projects' numbers (one POST can carry changes for several of them). So the signature is
+// checked first, on the raw bytes, against every app secret this deployment knows — nothing of the
+// body is parsed or looked up before — and only then is each change routed to the project that
+// owns its number, among the accounts of the app that signed it.
+//
+// Reading and unsealing the accounts for each POST would make D1 and AES the bottleneck at
+// thousands of webhooks a second, so an isolate keeps the imported HMAC keys, one per distinct app
+// secret, for KEYS_TTL_MS (a rotated app secret is picked up within that time; the isolate that
+// changes an account forgets at once). A signature that matches none of them refreshes the keys
+// at most once every REFRESH_MS, so unsigned traffic cannot turn into D1 reads.
+const KEYS_TTL_MS = 30_000;
+const REFRESH_MS = 5_000;
+
+/** A project's WhatsApp account, as a webhook change names it. */
+export interface WebhookAccount {
+  projectId: string;
+  phoneNumberId: string;
+  wabaId: string;
+}
+
+/** One app secret: its HMAC key and the accounts configured with it. */
+export interface AppKey {
+  key: CryptoKey;
+  accounts: WebhookAccount[];
+}
+
+let cache: { keys: AppKey[]; loadedAt: number } | null = null;
 
 export function forgetWebhookVerifiers() {
-  verifiers.clear();
+  cache = null;
 }
 
-export async function verifiersFor(db: Db, config: { ENCRYPTION_KEY: string }, payload: WebhookPayload) {
-  const { lookup, cacheKey } = accountLookup(payload);
-  const now = Date.now();
-  const hit = cacheKey ? verifiers.get(cacheKey) : undefined;
-  if (hit && hit.expiresAt > now) return hit.keys;
-  const keys: { projectId: string; key: CryptoKey }[] = [];
-  for (const account of await lookup(db)) {
-    if (!account.appSecretEnc) continue;
-    const secret = await unseal(
-      config.ENCRYPTION_KEY,
-      account.appSecretEnc,
-      credentialContext(account.projectId, "app_secret"),
-    );
-    keys.push({ projectId: account.projectId, key: await hmacKey(secret) });
+async function loadKeys(db: Db, encryptionKey: string): Promise<AppKey[]> {
+  const rows = await db
+    .select({
+      projectId: whatsappAccounts.projectId,
+      phoneNumberId: whatsappAccounts.phoneNumberId,
+      wabaId: whatsappAccounts.wabaId,
+      appSecretEnc: whatsappAccounts.appSecretEnc,
+    })
+    .from(whatsappAccounts)
+    .where(isNotNull(whatsappAccounts.appSecretEnc))
+    .all();
+  const bySecret = new Map<string, WebhookAccount[]>();
+  for (const row of rows) {
+    if (!row.appSecretEnc) continue;
+    const secret = await unseal(encryptionKey, row.appSecretEnc, credentialContext(row.projectId, "app_secret"));
+    const list = bySecret.get(secret) ?? [];
+    list.push({ projectId: row.projectId, phoneNumberId: row.phoneNumberId, wabaId: row.wabaId });
+    bySecret.set(secret, list);
   }
-  if (cacheKey && keys.length > 0) {
-    if (verifiers.size > 10_000) verifiers.clear();
-    verifiers.set(cacheKey, { keys, expiresAt: now + VERIFIER_TTL_MS });
-  }
-  return keys;
+  return Promise.all([...bySecret].map(async ([secret, accounts]) => ({ key: await hmacKey(secret), accounts })));
 }
 
-/** The accounts a payload speaks for: by phone number id, else by WhatsApp Business Account id. */
-function accountLookup(payload: WebhookPayload) {
-  const phoneIds = new Set<string>();
-  const wabaIds = new Set<string>();
-  for (const entry of payload.entry) {
-    wabaIds.add(entry.id);
-    for (const change of entry.changes) {
-      const id = change.value.metadata?.phone_number_id;
-      if (id) phoneIds.add(id);
-    }
-  }
-  const byPhone = phoneIds.size > 0;
-  const ids = [...(byPhone ? phoneIds : wabaIds)].sort();
-  const conditions = ids.map((id) => eq(byPhone ? whatsappAccounts.phoneNumberId : whatsappAccounts.wabaId, id));
-  return {
-    cacheKey: ids.length > 0 ? `${byPhone ? "phone" : "waba"}:${ids.join(",")}` : null,
-    lookup: (db: Db) =>
-      conditions.length === 0
-        ? Promise.resolve([])
-        : db
-            .select()
-            .from(whatsappAccounts)
-            .where(or(...conditions))
-            .all(),
+async function keysOf(db: Db, encryptionKey: string, refresh: boolean, now: number) {
+  const stale = !cache || now - cache.loadedAt > KEYS_TTL_MS || (refresh && now - cache.loadedAt > REFRESH_MS);
+  if (stale) cache = { keys: await loadKeys(db, encryptionKey), loadedAt: now };
+  return cache?.keys ?? [];
+}
+
+/**
+ * The app whose secret signed these exact bytes, or null. Tries the cached keys first, and the
+ * accounts as D1 has them now only if none matches and the cache was not just read.
+ */
+export async function signingApp(
+  db: Db,
+  encryptionKey: string,
+  raw: ArrayBuffer,
+  signature: string,
+  now = Date.now(),
+): Promise<AppKey | null> {
+  const matching = async (keys: AppKey[]) => {
+    for (const app of keys) if (await verifySignature(app.key, raw, signature)) return app;
+    return null;
   };
+  const found = await matching(await keysOf(db, encryptionKey, false, now));
+  if (found) return found;
+  const loadedBefore = cache?.loadedAt;
+  const keys = await keysOf(db, encryptionKey, true, now);
+  return cache?.loadedAt === loadedBefore ? null : matching(keys);
+}
+
+/**
+ * The projects one change of a signed payload belongs to, among the signing app's accounts: by the
+ * change's business phone number, or, for changes that name none (template reviews), by its
+ * WhatsApp Business Account.
+ */
+export function projectsFor(app: AppKey, wabaId: string, phoneNumberId: string | undefined): string[] {
+  const owners = app.accounts.filter((a) => (phoneNumberId ? a.phoneNumberId === phoneNumberId : a.wabaId === wabaId));
+  return [...new Set(owners.map((a) => a.projectId))];
 }
