@@ -1,9 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
-import type { Transition } from "../../platform/db/schema";
-import { messageEvents, messages } from "../../platform/db/schema";
+import { messages } from "../../platform/db/schema";
 import { encodeCallback } from "../../whatsapp/message-ref";
 import {
   isTextMessage,
@@ -12,15 +10,7 @@ import {
   type TemplateMessage,
   type WhatsAppProvider,
 } from "../../whatsapp/provider";
-import { historyIfChanged } from "../messages/status";
 import { type Reslot, slotWindows, waitForSlots } from "./pacing";
-
-export type SendOutcome =
-  | { kind: "sent"; wamid: string; transition: Transition | null }
-  | { kind: "failed"; error: ProviderError; transition: Transition | null }
-  | { kind: "retry"; error: ProviderError }
-  /** The account cannot send (token, restriction, payment, spam limit): the message waits, queued. */
-  | { kind: "account"; error: ProviderError };
 
 // D1 allows 100 bound parameters per statement; a claim binds the ids plus two values.
 const CLAIM_CHUNK = 90;
@@ -153,111 +143,4 @@ export async function sendClaimed(
     Promise.all([...textsByRecipient.values()].map(inSequence)),
   ]);
   return [...single.flat(), ...sequences.flat()];
-}
-
-/**
- * Records every outcome of a slice in one D1 batch. Each status change is a compare-and-set from
- * `sending`, so a webhook that already moved a message on is never overwritten; the transitions
- * returned are only the ones that happened. `then`, if given, runs last in the same batch and sees
- * the outcomes written.
- */
-export async function recordOutcomes(
-  db: Db,
-  projectId: string,
-  claimed: Map<string, Claimed>,
-  results: Result[],
-  maxAttempts: number,
-  then?: BatchItem<"sqlite">,
-): Promise<{ outcomes: Map<string, SendOutcome>; transitions: Transition[] }> {
-  const now = Date.now();
-  const statements = [];
-  // 5 bound values a row; D1 takes at most 100 per statement.
-  const claims = [...claimed.values()];
-  for (let i = 0; i < claims.length; i += 20) {
-    statements.push(
-      db
-        .insert(messageEvents)
-        .values(claims.slice(i, i + 20).map((m) => ({ messageId: m.id, status: "sending", at: m.claimedAt }))),
-    );
-  }
-  const plans: {
-    id: string;
-    to: "sent" | "failed" | "queued";
-    wamid?: string;
-    error?: ProviderError;
-    casIndex: number;
-  }[] = [];
-  for (const r of results) {
-    const sending = and(eq(messages.id, r.id), eq(messages.status, "sending"));
-    if (r.ok) {
-      statements.push(db.update(messages).set({ wamid: r.wamid }).where(eq(messages.id, r.id)));
-      plans.push({ id: r.id, to: "sent", wamid: r.wamid, casIndex: statements.length });
-      statements.push(
-        db
-          .update(messages)
-          .set({ status: "sent", sentAt: now, updatedAt: now })
-          .where(sending)
-          .returning({ id: messages.id }),
-      );
-      statements.push(historyIfChanged(db, r.id, "sent", now));
-      continue;
-    }
-    // Provider calls, counted by the claims in D1; queue deliveries also grow with pacing holds
-    // and crashes, which never reached the provider.
-    const attempts = claimed.get(r.id)?.attempts ?? 1;
-    const giveUp = r.error.class === "retryable" && attempts >= maxAttempts;
-    const error = giveUp ? { ...r.error, message: `${r.error.message} (gave up after ${attempts} attempts)` } : r.error;
-    const to = r.error.class === "permanent" || giveUp ? "failed" : "queued";
-    plans.push({ id: r.id, to, error, casIndex: statements.length });
-    statements.push(
-      db
-        .update(messages)
-        .set({
-          status: to,
-          errorCode: error.code,
-          errorTitle: error.title,
-          errorMessage: error.message,
-          errorClass: error.class,
-          updatedAt: now,
-          ...(to === "failed" ? { failedAt: now } : {}),
-        })
-        .where(sending)
-        .returning({ id: messages.id }),
-    );
-    statements.push(
-      historyIfChanged(db, r.id, to, now, error.code, to === "queued" ? `retry: ${error.title}` : error.title),
-    );
-  }
-  const outcomes = new Map<string, SendOutcome>();
-  const transitions: Transition[] = [];
-  if (statements.length === 0) return { outcomes, transitions };
-  if (then) statements.push(then);
-  const written = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
-  for (const plan of plans) {
-    const changed = (written[plan.casIndex] as { id: string }[]).length === 1;
-    const message = claimed.get(plan.id);
-    const transition: Transition | null =
-      changed && message && plan.to !== "queued"
-        ? {
-            messageId: plan.id,
-            projectId,
-            campaignId: message.campaignId,
-            runId: message.runId,
-            from: "sending",
-            to: plan.to,
-            ...(plan.error ? { error: plan.error } : {}),
-          }
-        : null;
-    if (transition) transitions.push(transition);
-    if (plan.to === "sent" && plan.wamid) outcomes.set(plan.id, { kind: "sent", wamid: plan.wamid, transition });
-    else if (plan.to === "failed" && plan.error)
-      outcomes.set(plan.id, { kind: "failed", error: plan.error, transition });
-    else if (plan.error) {
-      outcomes.set(
-        plan.id,
-        plan.error.class === "account" ? { kind: "account", error: plan.error } : { kind: "retry", error: plan.error },
-      );
-    }
-  }
-  return { outcomes, transitions };
 }

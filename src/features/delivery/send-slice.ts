@@ -11,16 +11,8 @@ import { completeRunsStatement } from "../runs/complete";
 import { pauseForAccount } from "./account-pause";
 import { type Gate, runIdOf, verdict } from "./gate";
 import { type Governor, type Lane, laneOf, retryDelayFor, type Slot } from "./pacing";
-import {
-  type Claimed,
-  claimMessages,
-  NO_SLOT,
-  pairRecipient,
-  recordOutcomes,
-  type SendOutcome,
-  sendClaimed,
-  unclaimMessages,
-} from "./send-batch";
+import { recordOutcomes, type SendOutcome } from "./record-outcomes";
+import { type Claimed, claimMessages, NO_SLOT, pairRecipient, sendClaimed, unclaimMessages } from "./send-batch";
 
 /** What sending one project's slices needs; `transitions` collects what they changed. */
 export interface SliceContext {

@@ -1,0 +1,161 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../../platform/db/client";
+import { inJsonList } from "../../platform/db/json-list";
+import type { Transition } from "../../platform/db/schema";
+import { messageEvents, messages } from "../../platform/db/schema";
+import type { ProviderError } from "../../whatsapp/provider";
+import { historyIfChanged } from "../messages/status";
+import type { Claimed, Result } from "./send-batch";
+
+export type SendOutcome =
+  | { kind: "sent"; wamid: string; transition: Transition | null }
+  | { kind: "failed"; error: ProviderError; transition: Transition | null }
+  | { kind: "retry"; error: ProviderError }
+  /** The account cannot send (token, restriction, payment, spam limit): the message waits, queued. */
+  | { kind: "account"; error: ProviderError };
+
+/**
+ * Records every outcome of a slice in one D1 batch. Each status change is a compare-and-set from
+ * `sending`, so a webhook that already moved a message on is never overwritten; the transitions
+ * returned are only the ones that happened. `then`, if given, runs last in the same batch and sees
+ * the outcomes written.
+ */
+export async function recordOutcomes(
+  db: Db,
+  projectId: string,
+  claimed: Map<string, Claimed>,
+  results: Result[],
+  maxAttempts: number,
+  then?: BatchItem<"sqlite">,
+): Promise<{ outcomes: Map<string, SendOutcome>; transitions: Transition[] }> {
+  // Meta's timestamps are whole seconds; a `now` that is not one marks the rows this batch sets sent.
+  const now = Date.now() % 1000 === 0 ? Date.now() + 1 : Date.now();
+  const statements = [];
+  const claims = [...claimed.values()];
+  if (claims.length > 0) {
+    // Every claim's history row in one statement: the rows travel as ONE JSON parameter.
+    const rows = JSON.stringify(claims.map((m) => [m.id, m.claimedAt]));
+    statements.push(
+      db
+        .insert(messageEvents)
+        .select(
+          sql`SELECT NULL, j.value ->> '$[0]', 'sending', j.value ->> '$[1]', NULL, NULL FROM json_each(${rows}) j WHERE true`,
+        ),
+    );
+  }
+  const plans: {
+    id: string;
+    to: "failed" | "queued";
+    error: ProviderError;
+    casIndex: number;
+  }[] = [];
+  // Successes, the common case, are three statements whatever their number: the wamids, the
+  // compare-and-set from sending (returning the rows it moved), and a history row for each of those.
+  const sent = results.flatMap((r) => (r.ok ? [r] : []));
+  let sentIndex = -1;
+  if (sent.length > 0) {
+    const ids = sent.map((r) => r.id);
+    const wamids = JSON.stringify(sent.map((r) => [r.id, r.wamid]));
+    statements.push(
+      db
+        .update(messages)
+        .set({
+          wamid: sql`(SELECT j.value ->> '$[1]' FROM json_each(${wamids}) j WHERE j.value ->> '$[0]' = ${messages.id})`,
+        })
+        .where(inJsonList(messages.id, ids)),
+    );
+    sentIndex = statements.length;
+    statements.push(
+      db
+        .update(messages)
+        .set({ status: "sent", sentAt: now, updatedAt: now })
+        .where(and(inJsonList(messages.id, ids), eq(messages.status, "sending")))
+        .returning({ id: messages.id }),
+    );
+    // Only rows the statement above moved: sent at this batch's `now`, which no webhook writes.
+    statements.push(
+      db
+        .insert(messageEvents)
+        .select(
+          sql`SELECT NULL, m.id, 'sent', ${now}, NULL, NULL FROM messages m WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND m.status = 'sent' AND m.sent_at = ${now} AND m.updated_at = ${now}`,
+        ),
+    );
+  }
+  for (const r of results) {
+    if (r.ok) continue;
+    const sending = and(eq(messages.id, r.id), eq(messages.status, "sending"));
+    // Provider calls, counted by the claims in D1; queue deliveries also grow with pacing holds
+    // and crashes, which never reached the provider.
+    const attempts = claimed.get(r.id)?.attempts ?? 1;
+    const giveUp = r.error.class === "retryable" && attempts >= maxAttempts;
+    const error = giveUp ? { ...r.error, message: `${r.error.message} (gave up after ${attempts} attempts)` } : r.error;
+    const to = r.error.class === "permanent" || giveUp ? "failed" : "queued";
+    plans.push({ id: r.id, to, error, casIndex: statements.length });
+    statements.push(
+      db
+        .update(messages)
+        .set({
+          status: to,
+          errorCode: error.code,
+          errorTitle: error.title,
+          errorMessage: error.message,
+          errorClass: error.class,
+          updatedAt: now,
+          ...(to === "failed" ? { failedAt: now } : {}),
+        })
+        .where(sending)
+        .returning({ id: messages.id }),
+    );
+    statements.push(
+      historyIfChanged(db, r.id, to, now, error.code, to === "queued" ? `retry: ${error.title}` : error.title),
+    );
+  }
+  const outcomes = new Map<string, SendOutcome>();
+  const transitions: Transition[] = [];
+  if (statements.length === 0) return { outcomes, transitions };
+  if (then) statements.push(then);
+  const written = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
+  const moved = new Set(sentIndex < 0 ? [] : (written[sentIndex] as { id: string }[]).map((row) => row.id));
+  for (const r of sent) {
+    const message = claimed.get(r.id);
+    const transition: Transition | null =
+      moved.has(r.id) && message
+        ? {
+            messageId: r.id,
+            projectId,
+            campaignId: message.campaignId,
+            runId: message.runId,
+            from: "sending",
+            to: "sent",
+          }
+        : null;
+    if (transition) transitions.push(transition);
+    outcomes.set(r.id, { kind: "sent", wamid: r.wamid, transition });
+  }
+  for (const plan of plans) {
+    const changed = (written[plan.casIndex] as { id: string }[]).length === 1;
+    const message = claimed.get(plan.id);
+    const transition: Transition | null =
+      changed && message && plan.to !== "queued"
+        ? {
+            messageId: plan.id,
+            projectId,
+            campaignId: message.campaignId,
+            runId: message.runId,
+            from: "sending",
+            to: plan.to,
+            error: plan.error,
+          }
+        : null;
+    if (transition) transitions.push(transition);
+    if (plan.to === "failed") outcomes.set(plan.id, { kind: "failed", error: plan.error, transition });
+    else {
+      outcomes.set(
+        plan.id,
+        plan.error.class === "account" ? { kind: "account", error: plan.error } : { kind: "retry", error: plan.error },
+      );
+    }
+  }
+  return { outcomes, transitions };
+}
