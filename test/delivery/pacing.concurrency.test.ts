@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { governorFor } from "../../src/durable-objects/send-governor";
 import { injectError, receivedSends } from "../standin/standin.helpers";
-import { queueRows, sendBacklog } from "./backlog.helpers";
+import { queueRows, type SendBacklog, sendBacklog } from "./backlog.helpers";
 import { busiestSecond, feedIntoBroker, nothingLeft, sendsPerSecond } from "./governor.helpers";
 import { createQueueBroker } from "./queue-broker";
 
@@ -14,6 +14,10 @@ import { createQueueBroker } from "./queue-broker";
 
 const RATE = 40;
 const RECIPIENTS = 320;
+
+/** A broker over the backlog's project at C invocations of `batchSize`, stopping once nothing is left. */
+const brokerFor = (backlog: SendBacklog, concurrency: number, batchSize: number, durationMs = 60_000) =>
+  createQueueBroker({ concurrency, maxBatchSize: batchSize, durationMs, until: nothingLeft(backlog.projectId) });
 
 async function statuses(projectId: string) {
   const { results } = await env.DB.prepare(
@@ -32,12 +36,7 @@ describe("pacing under concurrent consumer invocations", { timeout: 90_000 }, ()
   ] as const) {
     it(`sends a broadcast once each, at the number's rate, at C = ${concurrency}`, async () => {
       const backlog = await sendBacklog(RECIPIENTS, RATE, { broadcast: true });
-      const broker = createQueueBroker({
-        concurrency,
-        maxBatchSize: batchSize,
-        durationMs: 60_000,
-        until: nothingLeft(backlog.projectId),
-      });
+      const broker = brokerFor(backlog, concurrency, batchSize);
       await feedIntoBroker(backlog, broker, RATE);
       const report = await broker.run();
 
@@ -59,12 +58,7 @@ describe("pacing under concurrent consumer invocations", { timeout: 90_000 }, ()
   it("slows down once per burst of throughput errors (130429), never above the rate, at C = 25", async () => {
     const backlog = await sendBacklog(RECIPIENTS, RATE, { broadcast: true });
     await injectError(backlog.account, { code: 130429, mode: "next", count: 4, endpoint: "messages" });
-    const broker = createQueueBroker({
-      concurrency: 25,
-      maxBatchSize: 4,
-      durationMs: 60_000,
-      until: nothingLeft(backlog.projectId),
-    });
+    const broker = brokerFor(backlog, 25, 4);
     await feedIntoBroker(backlog, broker, RATE);
     const report = await broker.run();
 
@@ -83,12 +77,7 @@ describe("pacing under concurrent consumer invocations", { timeout: 90_000 }, ()
 
   it("puts an API send ahead of a running broadcast on the same number", async () => {
     const backlog = await sendBacklog(RECIPIENTS, RATE, { broadcast: true });
-    const broker = createQueueBroker({
-      concurrency: 25,
-      maxBatchSize: 4,
-      durationMs: 60_000,
-      until: nothingLeft(backlog.projectId),
-    });
+    const broker = brokerFor(backlog, 25, 4);
     await feedIntoBroker(backlog, broker, RATE);
     // Transactional messages (no run) queued one a second while the broadcast sends.
     const transactional = await queueRows(backlog.projectId, 6, { firstNumber: 900_000 });
@@ -126,12 +115,7 @@ describe("a whole run poured onto the queue at Cloudflare's concurrency", { time
   it("parks what cannot start soon instead of pushing it back, and sends each once at the rate", async () => {
     const rate = 10;
     const backlog = await sendBacklog(250, rate, { broadcast: true });
-    const broker = createQueueBroker({
-      concurrency: 250,
-      maxBatchSize: 1,
-      durationMs: 80_000,
-      until: nothingLeft(backlog.projectId),
-    });
+    const broker = brokerFor(backlog, 250, 1, 80_000);
     // Parked sends come back through the broker too.
     await feedIntoBroker(backlog, broker, rate, { feed: false });
     broker.send(backlog.jobs);

@@ -111,15 +111,18 @@ export async function sign(secret: string, body: string) {
 }
 
 let accounts = 0;
-/** Connects a project to a Meta account (as the operator would), so signed webhooks reach it. */
-export async function attachMetaAccount(projectId: string) {
+/**
+ * Connects a project to a Meta account (as the operator would), so signed webhooks reach it;
+ * `appSecret` puts it on an existing Meta app's secret.
+ */
+export async function attachMetaAccount(projectId: string, options: { appSecret?: string } = {}) {
   accounts += 1;
   const account = {
     provider: "meta",
     phoneNumberId: `66600${Date.now()}${accounts}`,
     wabaId: `88800${Date.now()}${accounts}`,
     accessToken: "EAAG-test-token-123456",
-    appSecret: `inbound-secret-${accounts}-${projectId}`,
+    appSecret: options.appSecret ?? `inbound-secret-${accounts}-${projectId}`,
     verifyToken: `inbound-verify-${accounts}-${projectId}`,
   };
   const put = await call("PUT", `/v1/admin/projects/${projectId}/whatsapp`, { admin: true, body: account });

@@ -2,30 +2,26 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { WebhookPayload } from "../../src/whatsapp/webhook/payload";
 import { statusPayload } from "../../src/whatsapp/webhook/payload";
-import { call, db, newProject } from "../helpers";
-import { contactRow, messagesValue, NUMBER, postSigned, sign, text } from "../inbound/inbound.helpers";
+import { db, newProject } from "../helpers";
+import {
+  attachMetaAccount,
+  contactRow,
+  messagesValue,
+  NUMBER,
+  postSigned,
+  sign,
+  text,
+} from "../inbound/inbound.helpers";
 import { eventually, insertQueuedMessage, messageRow, templateMessage } from "../messages/messages.helpers";
 
 // Several projects may use numbers of one Meta app, whose one app secret signs every webhook, and
 // Meta may put changes for several of those numbers in one POST. Each change belongs to the
 // project that owns its number.
 
-let accounts = 0;
 /** A project on a Meta account of the app whose secret is `appSecret`. */
 async function projectOnApp(appSecret: string) {
   const p = await newProject();
-  accounts += 1;
-  const account = {
-    provider: "meta",
-    phoneNumberId: `77700${Date.now()}${accounts}`,
-    wabaId: `99900${Date.now()}${accounts}`,
-    accessToken: "EAAG-test-token-123456",
-    appSecret,
-    verifyToken: `routing-verify-${accounts}-${p.id}`,
-  };
-  const put = await call("PUT", `/v1/admin/projects/${p.id}/whatsapp`, { admin: true, body: account });
-  expect(put.status, JSON.stringify(put.body)).toBe(200);
-  return { ...p, ...account };
+  return { ...p, ...(await attachMetaAccount(p.id, { appSecret })) };
 }
 
 async function sentMessageOf(projectId: string) {
