@@ -54,6 +54,8 @@ export async function run() {
         probes: f.probes,
         "probe p50 ms": f.transactionalP50Ms,
         "probe p99 ms": f.transactionalP99Ms,
+        stalls: f.stalls,
+        "stalled ms": f.stalledMs,
       },
     ]);
     console.log(`message rows: ${rowsText(f.rows)}`);
@@ -94,6 +96,7 @@ export async function run() {
       "push-backs": f.pushBacks,
       "dead-lettered": f.deadLettered,
       "probe p99 ms": f.transactionalP99Ms,
+      "stalled ms": f.stalledMs,
     })),
     conditions: conditions({
       broker: BROKER,
@@ -113,6 +116,8 @@ export async function run() {
       secondsOverRate: figures.reduce((sum, f) => sum + f.perSecond.filter((n) => n > f.rate).length, 0),
       ...(throttled ? { throttledRate: throttled.rate, throttledRateToCap: throttled.rateToCap } : {}),
       duplicates: figures.reduce((sum, f) => sum + f.duplicates, 0),
+      // Isolate-wide pauses of the headline scenario: every send stops at once here (one thread).
+      stalledMs: headline.stalledMs,
     },
   };
 }

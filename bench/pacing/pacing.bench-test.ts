@@ -41,6 +41,32 @@ export interface PacingFigures extends PacingScenario {
   /** Queueing to receipt at the stand-in, of the transactional probes (ms). */
   transactionalP50Ms: number | null;
   transactionalP99Ms: number | null;
+  /** Moments the isolate ran nothing else for over STALL_MS (all consumers, the governor and D1 share one thread here). */
+  stalls: number;
+  stalledMs: number;
+}
+
+/** A 10 ms timer that fires this much late means the isolate was busy or paused (garbage collection). */
+const STALL_MS = 50;
+
+/**
+ * Watches the isolate's event loop while a scenario runs. Here every consumer invocation, the
+ * governor and local D1 share one workerd thread, so one pause stops every send at once and its
+ * slots pass unused; on Cloudflare a pause holds up one invocation. Reported beside the rate.
+ */
+function watchStalls() {
+  const stalls: number[] = [];
+  let last = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const lag = now - last - 10;
+    if (lag > STALL_MS) stalls.push(lag);
+    last = now;
+  }, 10);
+  return () => {
+    clearInterval(timer);
+    return { stalls: stalls.length, stalledMs: stalls.reduce((sum, ms) => sum + ms, 0) };
+  };
 }
 
 async function rowsByStatus(projectId: string): Promise<Record<string, number>> {
@@ -102,7 +128,9 @@ async function measure(scenario: PacingScenario): Promise<PacingFigures> {
     while (!(await broadcastLeft())) await new Promise((resolve) => setTimeout(resolve, 200));
     broadcastDone = true;
   })();
+  const stopWatching = watchStalls();
   const report = await broker.run();
+  const stalled = stopWatching();
   broadcastDone = true;
   await Promise.all([probing, watch]);
 
@@ -145,6 +173,7 @@ async function measure(scenario: PacingScenario): Promise<PacingFigures> {
     probes: delays.length,
     transactionalP50Ms: percentile(delays, 50),
     transactionalP99Ms: percentile(delays, 99),
+    ...stalled,
   };
 }
 
