@@ -69,6 +69,8 @@ export default defineConfig(async () => {
             LOG_LEVEL: "warn",
             ENCRYPTION_KEY: "dEr4xKDPoOu4Odfj2XDC0VOMDidsQKLFEHQXcY+eRsQ=",
             GRAPH_API_BASE_URL: `https://${GRAPH_STANDIN_HOST}`,
+            // Half of production's 10 s, so a test of a send whose answer never comes takes seconds.
+            GRAPH_API_TIMEOUT_MS: "5000",
             // A developer's .dev.vars (written by `npm run dev`) also reaches the tests; local media
             // hosts stay off unless a test turns them on itself.
             DEV_MEDIA_HOSTS: "",

@@ -64,6 +64,9 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^v\d+\.\d+$/, "must look like v26.0")
     .default("v26.0"),
+  // How long a Graph API call may take. A send that outlives it may still have reached Meta: it
+  // waits for Meta's status webhook and is never sent again on a guess (docs/delivery-pipeline.md).
+  GRAPH_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   MAX_SEND_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   // Contacts per page of a broadcast run's fan-out. 500 is the default and the most a page may

@@ -90,12 +90,13 @@ function classOf(code: number | null, httpStatus: number | null): ErrorClass {
     if (PERMANENT_CODES.has(code)) return "permanent";
     if (RETRYABLE_CODES.has(code)) return "retryable";
   }
-  // A code this table doesn't know (or no code at all): the HTTP status decides.
-  if (httpStatus === null || httpStatus >= 500) return "retryable";
+  // A code this table doesn't know: the HTTP status decides.
+  if (httpStatus === null) return "unknown";
+  if (httpStatus >= 500) return code === null ? "unknown" : "retryable";
   if (httpStatus === 429 || httpStatus === 408) return "retryable";
   if (httpStatus >= 400) return "permanent";
-  // A non-error status with an error body (or a 2xx Meta never documents): try again.
-  return "retryable";
+  // A success status with an error body Meta never documents: it may have taken the request.
+  return "unknown";
 }
 
 /**
@@ -130,11 +131,14 @@ export function classifyMetaError(httpStatus: number | null, body: unknown, retr
   return result;
 }
 
-/** The request never got an answer: DNS, connection reset, TLS… Meta may or may not have seen it. */
+/**
+ * The request never got an answer: DNS, connection reset, TLS… Meta may or may not have seen it,
+ * and fetch does not say whether the request left: the outcome is unknown.
+ */
 export function networkError(cause: unknown): ProviderError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return {
-    class: "retryable",
+    class: "unknown",
     code: null,
     title: "Network error",
     message: `could not reach the Graph API: ${detail}`,
@@ -142,10 +146,10 @@ export function networkError(cause: unknown): ProviderError {
   };
 }
 
-/** No answer within the time limit. */
+/** No answer within the time limit: the request may have reached Meta. */
 export function timeoutError(timeoutMs: number): ProviderError {
   return {
-    class: "retryable",
+    class: "unknown",
     code: null,
     title: "Timeout",
     message: `the Graph API did not answer within ${timeoutMs} ms`,
@@ -159,10 +163,13 @@ export function isTimeout(cause: unknown): boolean {
   return name === "TimeoutError" || name === "AbortError";
 }
 
-/** A 2xx whose body is not what Meta documents (no wamid, not JSON): treated like a failed call. */
+/**
+ * A 2xx whose body is not what Meta documents (no wamid, not JSON, cut short): Meta took the
+ * request, and may have sent the message.
+ */
 export function unexpectedResponse(httpStatus: number, what: string): ProviderError {
   return {
-    class: "retryable",
+    class: "unknown",
     code: null,
     title: "Unexpected response",
     message: `the Graph API answered ${httpStatus} without ${what}`,

@@ -93,11 +93,14 @@ export const isTextMessage = (message: OutboundMessage): message is TextMessage 
   (message as { type?: unknown }).type === "text";
 
 /**
- * How a failure should be handled. `retryable`: try again later (with `retryAfterSeconds` when the
- * provider says how long). `permanent`: this message will never go through. `account`: nothing
- * will go through for this number until a person fixes the account; pause instead of failing.
+ * How a failure should be handled. `retryable`: Meta refused it, try again later (with
+ * `retryAfterSeconds` when the provider says how long). `permanent`: this message will never go
+ * through. `account`: nothing will go through for this number until a person fixes the account;
+ * pause instead of failing. `unknown`: the request may have reached Meta (a time-out, a broken
+ * connection, an answer Meta never documents), so a send is never made again on a guess: it waits
+ * for Meta's status webhook.
  */
-export type ErrorClass = "retryable" | "permanent" | "account";
+export type ErrorClass = "retryable" | "permanent" | "account" | "unknown";
 
 export interface ProviderError {
   class: ErrorClass;

@@ -42,6 +42,7 @@ export async function providerFor(account: ResolvedAccount, deps: ProviderDeps):
       credentialContext(account.projectId, "access_token"),
     ),
     fetch: deps.fetch,
+    timeoutMs: deps.config.GRAPH_API_TIMEOUT_MS,
   });
 }
 

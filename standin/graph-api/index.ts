@@ -17,9 +17,11 @@
 //                                         seeds a template or changes its status; queues a
 //                                         message_template_status_update webhook
 //   POST   /__standin/errors              {phoneNumberId, code, httpStatus?, mode: "always" | "next" | "every",
-//                                          count?, recipient?, endpoint?, retryAfter?, delivery?}
+//                                          count?, recipient?, endpoint?, retryAfter?, delivery?,
+//                                          fault?: "hang" | "truncate" | "gateway", holdMs?}
 //                                         next: the next `count` matching requests fail;
-//                                         every: every `count`-th matching request fails
+//                                         every: every `count`-th matching request fails;
+//                                         fault (no code): the send is taken, its answer broken
 //   DELETE /__standin/errors?phoneNumberId=
 //   GET    /__standin/sends?phoneNumberId=      every send request received, in order
 //   POST   /__standin/webhooks/drain?phoneNumberId=  (or ?wabaId=) → [{body, signature}], emptied

@@ -1,8 +1,9 @@
 // Error injection: a test asks the stand-in to fail some of an account's requests with a Meta
-// error code, always, for the next n requests, or every n-th one.
+// error code, always, for the next n requests, or every n-th one; or to take sends and break
+// their answers (a time-out, a reset connection, a gateway's 504), so the sender cannot tell.
 import { graphError } from "./errors.ts";
 import { digits } from "./http.ts";
-import type { AccountState, ActiveInjection, ErrorInjection } from "./types.ts";
+import type { AccountState, ActiveInjection, AnswerFault, ErrorInjection } from "./types.ts";
 
 /** The injection that fails this request, if any; counts the request for every matching one. */
 export function injected(state: AccountState, endpoint: "messages" | "message_templates", recipient?: string) {
@@ -23,6 +24,30 @@ export function injected(state: AccountState, endpoint: "messages" | "message_te
   return hit;
 }
 
+/**
+ * The answer to a send taken with an answer fault: what the caller receives instead of Meta's body.
+ * The send itself is recorded as accepted and its webhooks queued before this is called.
+ */
+export async function brokenAnswer(
+  fault: AnswerFault,
+  holdMs: number | undefined,
+  answer: Response,
+): Promise<Response> {
+  if (fault === "hang") {
+    await new Promise((resolve) => setTimeout(resolve, holdMs ?? 30_000));
+    return answer;
+  }
+  if (fault === "truncate") {
+    const text = await answer.text();
+    return new Response(text.slice(0, Math.floor(text.length / 2)), { status: answer.status, headers: answer.headers });
+  }
+  await answer.body?.cancel();
+  return new Response("<html><body><h1>504 Gateway Time-out</h1></body></html>", {
+    status: 504,
+    headers: { "content-type": "text/html" },
+  });
+}
+
 export function injectedResponse(injection: ActiveInjection): Response {
   return graphError(injection.code, {
     httpStatus: injection.httpStatus,
@@ -41,7 +66,14 @@ export function injectionFrom(
   phoneNumberId: string,
   nextId: () => number,
 ): ActiveInjection | string {
-  const code = body.code;
+  const fault = body.fault;
+  if (fault !== undefined && fault !== "hang" && fault !== "truncate" && fault !== "gateway") {
+    return 'fault must be "hang", "truncate" or "gateway"';
+  }
+  if (body.holdMs !== undefined && (typeof body.holdMs !== "number" || body.holdMs < 0)) {
+    return "holdMs must be a number of milliseconds";
+  }
+  const code = fault === undefined ? body.code : 0;
   const mode = body.mode;
   if (typeof code !== "number" || !Number.isInteger(code)) return "code must be an integer";
   if (mode !== "always" && mode !== "next" && mode !== "every") return 'mode must be "always", "next" or "every"';
@@ -68,5 +100,7 @@ export function injectionFrom(
     ...(typeof body.delivery === "string" ? { delivery: body.delivery as ErrorInjection["delivery"] } : {}),
     ...(typeof body.message === "string" ? { message: body.message } : {}),
     ...(typeof body.details === "string" ? { details: body.details } : {}),
+    ...(fault === undefined ? {} : { fault }),
+    ...(typeof body.holdMs === "number" ? { holdMs: body.holdMs } : {}),
   };
 }

@@ -4,7 +4,7 @@
 // "webhook" to play it.
 import { graphError, invalidParameter, KNOWN_ERRORS, unauthorized, unknownObject } from "./errors.ts";
 import { digits, isObject, json, randomToken, readJson, str } from "./http.ts";
-import { injected, injectedResponse } from "./injections.ts";
+import { brokenAnswer, injected, injectedResponse } from "./injections.ts";
 import { checkComponents, checkText } from "./message-checks.ts";
 import { authorized, type Store } from "./state.ts";
 import type { AccountState, ActiveInjection, Component, ReceivedSend } from "./types.ts";
@@ -33,8 +33,15 @@ export async function sendMessage(store: Store, request: Request, url: URL, phon
 
   if (!parsed.ok || !isObject(body)) return answer(invalidParameter("the request body must be a JSON object"));
   const to = typeof body.to === "string" ? digits(body.to) : "";
-  const injection = injected(state, "messages", to || undefined);
+  const matched = injected(state, "messages", to || undefined);
+  // An answer fault takes the send as usual and breaks only the answer (brokenAnswer below).
+  const fault = matched?.fault;
+  const injection = fault ? undefined : matched;
   if (injection && injection.delivery !== "webhook") return answer(injectedResponse(injection));
+  const accept = async (...args: Parameters<typeof acceptSend>) => {
+    const taken = await acceptSend(...args);
+    return fault ? brokenAnswer(fault, matched?.holdMs, taken) : taken;
+  };
 
   if (body.messaging_product !== "whatsapp") {
     return answer(
@@ -105,7 +112,7 @@ export async function sendMessage(store: Store, request: Request, url: URL, phon
 }
 
 /** Records an accepted send, queues its status webhooks and answers as Meta does. */
-async function accept(
+async function acceptSend(
   store: Store,
   state: AccountState,
   record: ReceivedSend,

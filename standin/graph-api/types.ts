@@ -27,9 +27,20 @@ export interface ReceivedSend {
 
 export type InjectionMode = "always" | "next" | "every";
 
+/**
+ * A send Meta takes (recorded, its status webhooks queued) whose answer never arrives intact:
+ * "hang" holds the answer `holdMs` (the caller's time limit fires first), "truncate" cuts the body
+ * as a reset connection would, "gateway" answers 504 from an intermediary with no Meta body.
+ */
+export type AnswerFault = "hang" | "truncate" | "gateway";
+
 export interface ErrorInjection {
   phoneNumberId: string;
+  /** Meta's error code; not needed (and ignored) with `fault`. */
   code: number;
+  fault?: AnswerFault;
+  /** With fault "hang": how long the answer is held (ms; default 30,000). */
+  holdMs?: number;
   httpStatus?: number;
   mode: InjectionMode;
   /** next: how many requests fail (default 1); every: fail each `count`-th request (default 2). */

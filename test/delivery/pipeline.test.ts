@@ -142,7 +142,7 @@ describe("sends consumer", { timeout: 30_000 }, () => {
     expect(await messageRow(job.messageId)).toMatchObject({ status: "failed", error_title: "Dead-lettered" });
   });
 
-  it("classes a dead letter that never reached Meta as retryable, and one whose send outcome is unknown as permanent", async () => {
+  it("classes a dead letter that never reached Meta as retryable, and one whose send outcome is unknown as unknown", async () => {
     const { p, campaignId, templateId } = await metaCampaign();
     const neverSent = apiJob(p.id, campaignId, templateId, "+917428520011");
     const unknown = apiJob(p.id, campaignId, templateId, "+917428520012");
@@ -163,7 +163,7 @@ describe("sends consumer", { timeout: 30_000 }, () => {
     expect(result.explicitAcks).toEqual(["m0", "m1"]);
     // A run's retry re-sends retryable failures only: never one that may have reached the person.
     expect(await messageRow(neverSent.messageId)).toMatchObject({ status: "failed", error_class: "retryable" });
-    expect(await messageRow(unknown.messageId)).toMatchObject({ status: "failed", error_class: "permanent" });
+    expect(await messageRow(unknown.messageId)).toMatchObject({ status: "failed", error_class: "unknown" });
   });
 });
 

@@ -33,6 +33,10 @@ const RULES: Rule[] = [
   ["queued", "failed", notOnWhatsApp, { notOnWhatsApp: 1 }],
   ["sending", "failed", notOnWhatsApp, { notOnWhatsApp: 1 }],
   ["sent", "failed", notOnWhatsApp, { notOnWhatsApp: 1 }],
+  // A failure whose outcome was unknown, overturned by Meta's word: its send error is taken back.
+  ["failed", "sent", undefined, { sent: 1, sendErrors: -1 }],
+  ["failed", "delivered", undefined, { sent: 1, delivered: 1, sendErrors: -1 }],
+  ["failed", "read", undefined, { sent: 1, delivered: 1, read: 1, sendErrors: -1 }],
 ];
 
 describe("deltasOf: the rules", () => {
@@ -62,7 +66,8 @@ describe("deltasOf: the rules", () => {
   it("never moves a counter for a transition the status rules refuse", () => {
     for (const from of STATUSES) {
       for (const to of STATUSES) {
-        if (!canMove(from, to)) expect(deltasOf({ from, to, error: otherError }), `${from}→${to}`).toEqual({});
+        const refused = !canMove(from, to) && !canMove(from, to, "unknown");
+        if (refused) expect(deltasOf({ from, to, error: otherError }), `${from}→${to}`).toEqual({});
       }
     }
   });
@@ -105,6 +110,25 @@ describe("deltasOf: over a message's whole life", () => {
       // A message that was delivered never also counts as failed.
       if (n("delivered") === 1) expect(n("sendErrors") + n("deliveryErrors"), label).toBe(0);
     }
+  });
+
+  it("counts an unknown outcome overturned by Meta once, as sent and not as a send error", () => {
+    for (const last of ["sent", "delivered", "read"] as const) {
+      const path: Parameters<typeof deltasOf>[0][] = [
+        { from: null, to: "queued" },
+        { from: "queued", to: "sending" },
+        { from: "sending", to: "failed" },
+        { from: "failed", to: last },
+      ];
+      const sum = path.reduce<Partial<Counts>>((acc, t) => addDeltas(acc, deltasOf(t)), {});
+      expect(sum.sendErrors, last).toBe(0);
+      expect(sum.sent, last).toBe(1);
+    }
+    // Only an unknown failure moves on, and only forward to Meta's word.
+    expect(canMove("failed", "delivered", "unknown")).toBe(true);
+    expect(canMove("failed", "delivered", "permanent")).toBe(false);
+    expect(canMove("failed", "failed", "unknown")).toBe(false);
+    expect(canMove("failed", "queued", "unknown")).toBe(false);
   });
 
   it("sums the same whether a read arrives alone or after its sent and delivered", () => {

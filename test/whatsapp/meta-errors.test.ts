@@ -83,8 +83,9 @@ describe("classifyMetaError", () => {
 
   it("uses the HTTP status for unknown codes: 5xx retryable, other 4xx permanent", () => {
     expect(classifyMetaError(500, metaBody(99999))).toMatchObject({ class: "retryable", code: 99999 });
+    // No Meta error body: a gateway answered, and Meta may have taken the request behind it.
     expect(classifyMetaError(502, undefined)).toEqual({
-      class: "retryable",
+      class: "unknown",
       code: null,
       title: "Graph API error (HTTP 502)",
       message: "The Graph API answered HTTP 502 without an error body",
@@ -93,6 +94,9 @@ describe("classifyMetaError", () => {
     expect(classifyMetaError(400, metaBody(100))).toMatchObject({ class: "permanent", code: 100 });
     expect(classifyMetaError(404, "<html>not found</html>")).toMatchObject({ class: "permanent", code: null });
     expect(classifyMetaError(429, {})).toMatchObject({ class: "retryable", code: null });
+    expect(classifyMetaError(504, "<html>Gateway Timeout</html>")).toMatchObject({ class: "unknown", code: null });
+    // A success status with an error body Meta never documents: it may have sent the message.
+    expect(classifyMetaError(200, { error: {} })).toMatchObject({ class: "unknown" });
   });
 
   it("takes the title from error_data.details, else title, else type", () => {
@@ -126,16 +130,16 @@ describe("classifyMetaError", () => {
     for (const code of PERMANENT_CODES) expect(ACCOUNT_CODES.has(code), String(code)).toBe(false);
   });
 
-  it("builds retryable network and timeout errors without a code", () => {
+  it("builds network and timeout errors without a code, whose outcome is unknown", () => {
     expect(networkError(new TypeError("Network connection lost."))).toEqual({
-      class: "retryable",
+      class: "unknown",
       code: null,
       title: "Network error",
       message: "could not reach the Graph API: Network connection lost.",
       httpStatus: null,
     });
     expect(timeoutError(10_000)).toEqual({
-      class: "retryable",
+      class: "unknown",
       code: null,
       title: "Timeout",
       message: "the Graph API did not answer within 10000 ms",
@@ -251,7 +255,7 @@ describe("MetaProvider errors against the stand-in", () => {
     expect(await provider.listTemplates()).toMatchObject({ ok: false, error: { class: "account", code: 131031 } });
   });
 
-  it("timeout: a request that outlives timeoutMs is retryable, even if fetch ignores the signal", async () => {
+  it("timeout: a request that outlives timeoutMs has an unknown outcome, even if fetch ignores the signal", async () => {
     const account = await ready();
     const hangs: typeof fetch = () => new Promise<Response>(() => {});
     expect(await metaProvider(account, { fetch: hangs, timeoutMs: 5 }).sendTemplate(message())).toEqual({
@@ -266,7 +270,7 @@ describe("MetaProvider errors against the stand-in", () => {
     });
   });
 
-  it("network: a failed connection is retryable with no code", async () => {
+  it("network: a failed connection has an unknown outcome and no code", async () => {
     const account = await ready();
     const broken: typeof fetch = async () => {
       throw new TypeError("Network connection lost.");
@@ -281,13 +285,13 @@ describe("MetaProvider errors against the stand-in", () => {
     ).toEqual({ ok: false, error: networkError(new TypeError("Network connection lost.")) });
   });
 
-  it("a 200 without a wamid is not taken for a sent message", async () => {
+  it("a 200 without a wamid is not taken for a sent message, nor for a refused one", async () => {
     const account = await ready();
     const odd: typeof fetch = async () => new Response(JSON.stringify({ messaging_product: "whatsapp" }));
     expect(await metaProvider(account, { fetch: odd }).sendTemplate(message())).toEqual({
       ok: false,
       error: {
-        class: "retryable",
+        class: "unknown",
         code: null,
         title: "Unexpected response",
         message: "the Graph API answered 200 without messages[0].id",

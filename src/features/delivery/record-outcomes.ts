@@ -12,6 +12,8 @@ export type SendOutcome =
   | { kind: "sent"; wamid: string; transition: Transition | null }
   | { kind: "failed"; error: ProviderError; transition: Transition | null }
   | { kind: "retry"; error: ProviderError }
+  /** Meta may have the message: it stays `sending` until Meta's status webhook (or the sweep) settles it. */
+  | { kind: "unknown"; error: ProviderError }
   /** The account cannot send (token, restriction, payment, spam limit): the message waits, queued. */
   | { kind: "account"; error: ProviderError };
 
@@ -46,7 +48,7 @@ export async function recordOutcomes(
   }
   const plans: {
     id: string;
-    to: "failed" | "queued";
+    to: "failed" | "queued" | "sending";
     error: ProviderError;
     casIndex: number;
   }[] = [];
@@ -90,7 +92,9 @@ export async function recordOutcomes(
     const attempts = claimed.get(r.id)?.attempts ?? 1;
     const giveUp = r.error.class === "retryable" && attempts >= maxAttempts;
     const error = giveUp ? { ...r.error, message: `${r.error.message} (gave up after ${attempts} attempts)` } : r.error;
-    const to = r.error.class === "permanent" || giveUp ? "failed" : "queued";
+    // An unknown outcome is never retried: the row stays `sending` with the reason, for Meta's
+    // status webhook (found by the message id in biz_opaque_callback_data) or the sweep to settle.
+    const to = r.error.class === "unknown" ? "sending" : r.error.class === "permanent" || giveUp ? "failed" : "queued";
     plans.push({ id: r.id, to, error, casIndex: statements.length });
     statements.push(
       db
@@ -107,9 +111,9 @@ export async function recordOutcomes(
         .where(sending)
         .returning({ id: messages.id }),
     );
-    statements.push(
-      historyIfChanged(db, r.id, to, now, error.code, to === "queued" ? `retry: ${error.title}` : error.title),
-    );
+    const detail =
+      to === "queued" ? `retry: ${error.title}` : to === "sending" ? `outcome unknown: ${error.title}` : error.title;
+    statements.push(historyIfChanged(db, r.id, to, now, error.code, detail));
   }
   const outcomes = new Map<string, SendOutcome>();
   const transitions: Transition[] = [];
@@ -137,7 +141,7 @@ export async function recordOutcomes(
     const changed = (written[plan.casIndex] as { id: string }[]).length === 1;
     const message = claimed.get(plan.id);
     const transition: Transition | null =
-      changed && message && plan.to !== "queued"
+      changed && message && plan.to === "failed"
         ? {
             messageId: plan.id,
             projectId,
@@ -150,6 +154,7 @@ export async function recordOutcomes(
         : null;
     if (transition) transitions.push(transition);
     if (plan.to === "failed") outcomes.set(plan.id, { kind: "failed", error: plan.error, transition });
+    else if (plan.to === "sending") outcomes.set(plan.id, { kind: "unknown", error: plan.error });
     else {
       outcomes.set(
         plan.id,

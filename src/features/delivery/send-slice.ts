@@ -30,7 +30,8 @@ export interface SliceContext {
 async function settle(ctx: SliceContext, message: Message<SendsBody>, outcome: SendOutcome | undefined) {
   const campaignId = message.body.campaignId ?? null;
   // No outcome: another delivery had already claimed the message.
-  if (!outcome || outcome.kind === "sent" || outcome.kind === "failed") {
+  // An unknown outcome is Meta's to settle (a status webhook): never sent again from the queue.
+  if (!outcome || outcome.kind === "sent" || outcome.kind === "failed" || outcome.kind === "unknown") {
     message.ack();
     return;
   }

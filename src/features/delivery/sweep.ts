@@ -10,9 +10,11 @@ import { applyStatus } from "../messages/status";
 import { feedRun } from "../runs/feed";
 import { sweepRuns } from "../runs/sweep";
 
-// A send claims its message and calls the provider within seconds; a message still `sending`
-// after this long lost its consumer mid-send. Whether Meta got it is unknown, and sending again
-// could send twice, so it is failed with that reason (at most once, never twice).
+// A send claims its message and calls the provider within seconds, and Meta's `sent` webhook
+// follows within seconds more. A message still `sending` after this long lost its consumer
+// mid-send, or its send's outcome was unknown (a time-out) and Meta never said. Sending again could
+// send twice, so it is failed with that reason and class `unknown`: never re-sent, and still
+// moved on if Meta's status for it comes later.
 export const STUCK_SENDING_MS = 10 * 60_000;
 // A queued message whose queue job vanished (or was acked while its campaign was paused and then
 // resumed without a requeue) is put back on the queue, or its run handed to its governor again;
@@ -42,7 +44,8 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
           error: {
             code: null,
             title: "Send outcome unknown",
-            message: "the sender stopped while sending; not retried to avoid a duplicate",
+            message:
+              "no word from Meta within 10 minutes of the send; not sent again to avoid a duplicate (a later status from Meta still applies)",
           },
         },
       ),

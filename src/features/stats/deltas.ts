@@ -26,6 +26,8 @@ const BEFORE_DELIVERED: ReadonlySet<MessageStatus> = new Set(["queued", "sending
  * - `sent → failed`: deliveryErrors +1 (accepted, then not delivered). It stays counted as sent.
  * - A failure with Meta's code 131026 counts as notOnWhatsApp +1 INSTEAD of a send or delivery
  *   error, whichever stage it failed at.
+ * - `failed → sent/delivered/read` (a failure whose outcome was unknown, overturned by Meta's word):
+ *   sendErrors −1, and the counts of `sending →` the same status. The one counter that shrinks.
  * - Anything else (`queued → sending`, a `from` equal to `to`, a transition the status rules do not
  *   allow) changes nothing.
  *
@@ -36,6 +38,12 @@ const BEFORE_DELIVERED: ReadonlySet<MessageStatus> = new Set(["queued", "sending
  */
 export function deltasOf(transition: Pick<Transition, "from" | "to" | "error">): Partial<Counts> {
   const { from, to } = transition;
+  if (from === "failed") {
+    // Only a failure whose outcome was unknown moves on (Meta said it was sent after all): counted
+    // as a send error then, it is taken back, and the message counts as if it came from sending.
+    if (to !== "sent" && to !== "delivered" && to !== "read") return {};
+    return { ...deltasOf({ from: "sending", to }), sendErrors: -1 };
+  }
   if (from === null) {
     if (to === "queued") return { queued: 1 };
     if (to === "skipped") return { skipped: 1 };

@@ -85,6 +85,7 @@ export async function handleWebhookEvent(
             ? { projectId: event.projectId, messageId: ref.messageId }
             : { projectId: event.projectId, wamid: status.id },
           statusChange,
+          { log },
         );
         transitions.push(transition);
       }

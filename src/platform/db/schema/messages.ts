@@ -24,9 +24,10 @@ export const messages = sqliteTable(
     errorTitle: text("error_title"),
     errorMessage: text("error_message"),
     skipReason: text("skip_reason"),
-    // How the last provider error was classified (retryable, permanent, account): a run's retry
-    // re-sends only the failures that were retryable.
-    errorClass: text("error_class", { enum: ["retryable", "permanent", "account"] }),
+    // How the last provider error was classified (retryable, permanent, account, unknown): a run's
+    // retry re-sends only the failures that were retryable; `unknown` (Meta may have the message)
+    // waits for Meta's word, and is the one failure a later status webhook may still overturn.
+    errorClass: text("error_class", { enum: ["retryable", "permanent", "account", "unknown"] }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     sentAt: integer("sent_at"),
