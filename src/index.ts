@@ -5,6 +5,7 @@ import { consumeEvents } from "./consumers/events";
 import { consumeJobs } from "./consumers/jobs";
 import { consumeSends } from "./consumers/sends";
 import { sweepStuckMessages } from "./features/delivery/sweep";
+import { sweepStalledImports } from "./features/imports/sweep";
 
 export { CampaignStats } from "./durable-objects/campaign-stats";
 export { IdempotencyKeys } from "./durable-objects/idempotency";
@@ -24,7 +25,9 @@ const queueHandlers: QueueHandlers = {
 export default {
   fetch: app.fetch,
   queue: (batch, env, ctx) => dispatchQueue(batch, env, ctx, queueHandlers),
+  // Two sweeps side by side: one failing does not hold the other back.
   scheduled: async (_controller, env, ctx) => {
     ctx.waitUntil(sweepStuckMessages(env));
+    ctx.waitUntil(sweepStalledImports(env));
   },
 } satisfies ExportedHandler<Env>;

@@ -114,6 +114,12 @@ export interface ImportJob {
   kind: "import";
   importId: string;
   projectId: string;
+  /**
+   * The byte offset the chunk starts from (the import's `chunkOffset` when queued). A delivery
+   * that finds the import past it — a redelivery, a late copy — does nothing. Absent from jobs
+   * queued before it existed: those take the chunk under way.
+   */
+  offset?: number;
   /** Rows per chunk, when not the default (tests and benchmarks force several chunks). */
   chunkRows?: number;
 }

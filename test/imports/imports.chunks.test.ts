@@ -2,11 +2,13 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { handleImportMessage, runImportChunk } from "../../src/features/imports/job";
 import { createDb } from "../../src/platform/db/client";
+import type { ImportJob } from "../../src/queues/contracts";
 import { runQueue } from "../delivery/pipeline.helpers";
 import { db, newProject } from "../helpers";
 import {
   allRejects,
   audienceMembers,
+  fakeMessage,
   getImportStatus,
   groupValues,
   log,
@@ -88,8 +90,9 @@ describe("CSV imports: chunks", () => {
     };
     const deps = { env, db: db(), log };
     const [a, b] = await Promise.all([runImportChunk(deps, job), runImportChunk(deps, job)]);
-    expect([a, b].filter((next) => next !== null)).toHaveLength(1);
-    await runChunks(job);
+    const next = [a, b].filter((result) => result !== null);
+    expect(next).toHaveLength(1);
+    await runChunks(next[0] as ImportJob);
     const again = await outcome(p.manager, p.id, job.importId, "twice", "twice");
     const expected = await outcome(p.manager, p.id, reference.importId, "ref", "ref");
     expect(again).toEqual(expected);
@@ -109,24 +112,6 @@ describe("CSV imports: chunks", () => {
     });
   });
 });
-
-/** A queue message that records what the handler decided. */
-function fakeMessage(body: unknown, attempts = 1) {
-  const decisions: { ack: number; retry: (number | undefined)[] } = { ack: 0, retry: [] };
-  const message = {
-    id: "m1",
-    timestamp: new Date(),
-    attempts,
-    body,
-    ack: () => {
-      decisions.ack += 1;
-    },
-    retry: (options?: QueueRetryOptions) => {
-      decisions.retry.push(options?.delaySeconds);
-    },
-  } as unknown as Message<unknown>;
-  return { message, decisions };
-}
 
 describe("CSV imports: the jobs queue handler", () => {
   it("is the jobs queue's consumer for kind import", async () => {

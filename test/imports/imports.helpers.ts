@@ -108,7 +108,7 @@ export async function stagedImport(
     createdAt: now,
     updatedAt: now,
   });
-  return { kind: "import", importId, projectId } satisfies ImportJob;
+  return { kind: "import", importId, projectId, offset: 0 } satisfies ImportJob;
 }
 
 /** A variable group's values, by number, read from D1. */
@@ -160,4 +160,52 @@ export async function allRejects(key: string, importId: string, limit = 500) {
     cursor = body.nextCursor;
   } while (cursor);
   return rejects;
+}
+
+/** An import's row as the chunks leave it: where it stands and what it counted. */
+export async function importCounters(importId: string) {
+  return env.DB.prepare(
+    `SELECT status, bytes_read AS bytesRead, lines, rows_done AS rowsDone, rows_rejected AS rowsRejected
+     FROM imports WHERE id = ?`,
+  )
+    .bind(importId)
+    .first<{ status: string; bytesRead: number; lines: number; rowsDone: number; rowsRejected: number }>();
+}
+
+/** Every reject of an import, by line, read from D1. */
+export async function storedRejects(importId: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT line, number, reason FROM import_rejects WHERE import_id = ? ORDER BY line",
+  )
+    .bind(importId)
+    .all<{ line: number; number: string | null; reason: string }>();
+  return results;
+}
+
+/** A queue message that records what the handler decided. */
+export function fakeMessage(body: unknown, attempts = 1) {
+  const decisions: { ack: number; retry: (number | undefined)[] } = { ack: 0, retry: [] };
+  const message = {
+    id: "m1",
+    timestamp: new Date(),
+    attempts,
+    body,
+    ack: () => {
+      decisions.ack += 1;
+    },
+    retry: (options?: QueueRetryOptions) => {
+      decisions.retry.push(options?.delaySeconds);
+    },
+  } as unknown as Message<unknown>;
+  return { message, decisions };
+}
+
+/** The Worker's bindings with a jobs queue that records what is put on it instead of queueing it. */
+export function recordingJobs(base: Env = env) {
+  const sent: unknown[] = [];
+  const JOBS = {
+    send: async (body: unknown) => void sent.push(body),
+    sendBatch: async (batch: { body: unknown }[]) => void sent.push(...batch.map((m) => m.body)),
+  } as unknown as Queue;
+  return { env: { ...base, JOBS } as Env, sent };
 }

@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runImportChunk } from "../../src/features/imports/job";
+import type { ImportJob } from "../../src/queues/contracts";
 import { db, ISO, newProject } from "../helpers";
 import {
   AUDIENCE_FROM_FILE,
@@ -206,9 +207,9 @@ describe("CSV imports: status and listing", () => {
     const csv = `${lines.join("\n")}\n`;
     const job = await stagedImport(p.id, csv, { kind: "variable_group", groupId: "progress" });
     const next = await runImportChunk({ env, db: db(), log }, { ...job, chunkRows: 10 });
-    expect(next).toEqual({ ...job, chunkRows: 10 });
     const midway = (await getImportStatus(p.manager, job.importId)).body.import;
     const tenRows = bytes(`${lines.slice(0, 11).join("\n")}\n`);
+    expect(next).toEqual({ ...job, chunkRows: 10, offset: tenRows });
     expect(midway).toMatchObject({
       status: "running",
       rowsDone: 5,
@@ -218,7 +219,7 @@ describe("CSV imports: status and listing", () => {
       progress: tenRows / bytes(csv),
       finishedAt: null,
     });
-    await runChunks({ ...job, chunkRows: 10 });
+    await runChunks(next as ImportJob);
     const done = (await getImportStatus(p.manager, job.importId)).body.import;
     expect(done).toMatchObject({ status: "completed", rowsDone: 15, rowsRejected: 15, progress: 1 });
     const expected = Array.from({ length: 15 }, (_, k) => ({

@@ -25,7 +25,8 @@ function chunks<T>(rows: T[], size = ROWS_PER_STATEMENT): T[][] {
  * stored one; omitted ones are kept) and add them to the audience with primary key `audiencePk`.
  * Run them in one `db.batch` with whatever else must be atomic with them. Numbers must already be
  * E.164 and unique within `members`. `audiencePk` may be a scalar subquery, so that an audience
- * inserted earlier in the same batch can be filled before its pk is known.
+ * inserted earlier in the same batch can be filled before its pk is known. A statement writes only
+ * while `onlyIf` holds when it runs (an import's position, checked inside the batch).
  */
 export function addMembersStatements(
   db: Db,
@@ -33,6 +34,7 @@ export function addMembersStatements(
   audiencePk: number | SQL,
   members: MemberInput[],
   now = Date.now(),
+  onlyIf: SQL = sql`true`,
 ) {
   return chunks(members).flatMap((part) => {
     const rows = JSON.stringify(part.map((m) => [m.number, m.name ?? null, m.source ?? null]));
@@ -41,7 +43,7 @@ export function addMembersStatements(
       db
         .insert(contacts)
         .select(
-          sql`SELECT NULL, ${projectId}, j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', 0, NULL, ${now}, ${now} FROM json_each(${rows}) j WHERE true`,
+          sql`SELECT NULL, ${projectId}, j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', 0, NULL, ${now}, ${now} FROM json_each(${rows}) j WHERE ${onlyIf}`,
         )
         .onConflictDoUpdate({
           target: [contacts.projectId, contacts.number],
@@ -53,7 +55,7 @@ export function addMembersStatements(
       db
         .insert(audienceMembers)
         .select(
-          sql`SELECT ${audiencePk}, c.id, ${now} FROM json_each(${rows}) j JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value ->> '$[0]' WHERE true`,
+          sql`SELECT ${audiencePk}, c.id, ${now} FROM json_each(${rows}) j JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value ->> '$[0]' WHERE ${onlyIf}`,
         )
         .onConflictDoNothing(),
     ];
@@ -63,20 +65,21 @@ export function addMembersStatements(
 /**
  * The statements that merge per-number values into the variable group with primary key
  * `groupPk` (a number, or a scalar subquery as for addMembersStatements): a number already in the
- * group keeps the fields not given here (JSON merge patch).
+ * group keeps the fields not given here (JSON merge patch). `onlyIf` as for addMembersStatements.
  */
 export function upsertValuesStatements(
   db: Db,
   groupPk: number | SQL,
   values: { number: string; values: Record<string, string> }[],
   now = Date.now(),
+  onlyIf: SQL = sql`true`,
 ) {
   return chunks(values).map((part) => {
     const rows = JSON.stringify(part.map((v) => [v.number, v.values]));
     return db
       .insert(variableValues)
       .select(
-        sql`SELECT ${groupPk}, j.value ->> '$[0]', j.value -> '$[1]', ${now} FROM json_each(${rows}) j WHERE true`,
+        sql`SELECT ${groupPk}, j.value ->> '$[0]', j.value -> '$[1]', ${now} FROM json_each(${rows}) j WHERE ${onlyIf}`,
       )
       .onConflictDoUpdate({
         target: [variableValues.groupPk, variableValues.number],

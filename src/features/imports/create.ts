@@ -121,6 +121,7 @@ export async function createImport(deps: { db: Db; env: Env }, input: NewImport)
     header: input.header,
     bytesTotal: object.size,
     bytesRead: 0,
+    chunkOffset: 0,
     lines: 0,
     rowsDone: 0,
     rowsRejected: 0,
@@ -134,7 +135,8 @@ export async function createImport(deps: { db: Db; env: Env }, input: NewImport)
     await env.FILES.delete(row.r2Key);
     throw err;
   }
-  const job: ImportJob = { kind: "import", importId, projectId };
+  // A crash before this send leaves the import queued; the every-minute sweep queues it (sweep.ts).
+  const job: ImportJob = { kind: "import", importId, projectId, offset: 0 };
   try {
     await sendJobs(env, [job]);
   } catch (err) {

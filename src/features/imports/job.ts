@@ -1,14 +1,14 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { audiences, importRejects, imports, variableGroups } from "../../platform/db/schema";
+import { audiences, imports, variableGroups } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { importBackoffSeconds } from "../../queues/backoff";
 import type { ImportJob } from "../../queues/contracts";
 import { sendJobs } from "../../queues/producers";
-import { addMembersStatements, upsertValuesStatements } from "../audiences/bulk";
 import { CsvRecordReader, type Newline, NotUtf8Error, newlineBefore, RecordTooLongError } from "./csv";
 import { analyseHeader, type Layout } from "./header";
 import { evaluateRow, MergedRows } from "./rows";
+import { failImport, type Position, type Reject, saveBatch, type Targets } from "./save";
 import { getImport, type ImportRow } from "./store";
 
 // One chunk (one queue invocation) imports at most CHUNK_ROWS rows or runs CHUNK_MILLIS, then
@@ -18,7 +18,8 @@ import { getImport, type ImportRow } from "./store";
 export const CHUNK_ROWS = 50_000;
 export const CHUNK_MILLIS = 15_000;
 // Rows per D1 batch: four json_each statements of 500 rows (bulk.ts), the rejects and the progress
-// update, in one transaction, so that the saved position always matches what was written.
+// update, in one transaction that applies whole or not at all (save.ts), so that the saved position
+// always matches what was written.
 export const FLUSH_ROWS = 2_000;
 // A record longer than this is not a contact row; most likely a quote was left open.
 export const MAX_RECORD_CHARS = 1024 * 1024;
@@ -32,20 +33,6 @@ interface Deps {
   log: Logger;
 }
 
-interface Targets {
-  audiencePk: number | null;
-  groupPk: number | null;
-}
-
-/** Where the import stands: what has been written, and where the file is to be read next. */
-interface Position {
-  bytesRead: number;
-  lines: number;
-  rowsDone: number;
-  rowsRejected: number;
-  header: string[] | null;
-}
-
 class ImportFailure extends Error {}
 
 /**
@@ -56,11 +43,16 @@ export async function runImportChunk(deps: Deps, job: ImportJob): Promise<Import
   const { db, env } = deps;
   const row = await getImport(db, job.projectId, job.importId);
   if (!row || row.status === "completed" || row.status === "failed") return null;
+  // A job from before jobs carried their offset belongs to whatever chunk is under way.
+  if (job.offset !== undefined && job.offset !== row.chunkOffset) {
+    deps.log.info("late copy of an import chunk; nothing to do", { importId: row.id, offset: job.offset });
+    return null;
+  }
   try {
     return await importChunk(deps, job, row);
   } catch (err) {
     if (!(err instanceof ImportFailure || err instanceof NotUtf8Error || err instanceof RecordTooLongError)) throw err;
-    await failImport(db, env, row, err.message);
+    await failImport(db, env, row, row.chunkOffset, err.message);
     return null;
   }
 }
@@ -70,11 +62,16 @@ async function importChunk(deps: Deps, job: ImportJob, row: ImportRow): Promise<
   const started = Date.now();
   const chunkRows = Math.max(1, job.chunkRows ?? CHUNK_ROWS);
   const targets = await findTargets(db, row);
-  if (row.status !== "running") {
-    await db.update(imports).set({ status: "running", updatedAt: started }).where(eq(imports.id, row.id));
+  if (row.status === "queued") {
+    await db
+      .update(imports)
+      .set({ status: "running", updatedAt: started })
+      .where(and(eq(imports.id, row.id), eq(imports.status, "queued")));
   }
 
   // Resuming: read from two bytes early, to learn the file's line break from the one just before.
+  // A retry of a chunk whose first batches were saved resumes after them: its job still carries the
+  // offset the chunk started from, which stays the import's chunkOffset until the chunk ends.
   const start = row.bytesRead;
   const lookBehind = Math.min(start, 2);
   const object = await env.FILES.get(row.r2Key, start > 0 ? { range: { offset: start - lookBehind } } : undefined);
@@ -95,9 +92,9 @@ async function importChunk(deps: Deps, job: ImportJob, row: ImportRow): Promise<
     rowsRejected: row.rowsRejected,
     header: (row.header as string[] | null) ?? null,
   };
-  let saved = position.bytesRead;
+  let from = position.bytesRead;
   let merged = new MergedRows();
-  let rejects: { line: number; number: string | null; reason: string }[] = [];
+  let rejects: Reject[] = [];
   let rowsThisChunk = 0;
   const state = { failure: null as string | null };
 
@@ -130,45 +127,19 @@ async function importChunk(deps: Deps, job: ImportJob, row: ImportRow): Promise<
     return merged.size + rejects.length < FLUSH_ROWS && rowsThisChunk < chunkRows;
   };
 
-  const flush = async (final: boolean) => {
-    const now = Date.now();
-    const rows = merged.rows();
-    const statements = [];
-    if (targets.audiencePk !== null && rows.length > 0) {
-      const members = rows.map((r) => ({ number: r.number, name: r.name, source: r.source }));
-      statements.push(...addMembersStatements(db, row.projectId, targets.audiencePk, members, now));
-    }
-    if (targets.groupPk !== null && rows.length > 0) {
-      const values = rows.map((r) => ({ number: r.number, values: r.values }));
-      statements.push(...upsertValuesStatements(db, targets.groupPk, values, now));
-    }
-    if (rejects.length > 0) {
-      statements.push(
-        db
-          .insert(importRejects)
-          .select(
-            sql`SELECT ${row.id}, j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]' FROM json_each(${JSON.stringify(rejects.map((r) => [r.line, r.number, r.reason]))}) j WHERE true`,
-          )
-          .onConflictDoNothing(),
-      );
-    }
-    // Guarded by the position this chunk started from: if another delivery of the same job saved
-    // first, this one stops (its writes were the same upserts, so they change nothing).
-    const update = db
-      .update(imports)
-      .set({
-        ...position,
-        status: final ? "completed" : "running",
-        finishedAt: final ? now : null,
-        updatedAt: now,
-      })
-      .where(and(eq(imports.id, row.id), eq(imports.bytesRead, saved)))
-      .returning({ id: imports.id });
-    const results = await db.batch([update, ...statements]);
+  const flush = async (final: boolean, endsChunk: boolean) => {
+    const saved = await saveBatch(db, row, targets, {
+      from,
+      to: { ...position },
+      rows: merged.rows(),
+      rejects,
+      endsChunk,
+      final,
+    });
     merged = new MergedRows();
     rejects = [];
-    saved = position.bytesRead;
-    return results[0].length === 1;
+    from = position.bytesRead;
+    return saved;
   };
 
   const csv = new CsvRecordReader({
@@ -185,16 +156,17 @@ async function importChunk(deps: Deps, job: ImportJob, row: ImportRow): Promise<
       if (state.failure !== null) throw new ImportFailure(state.failure);
       const done = !stopped && csv.finished;
       if (stopped || done) {
-        if (!(await flush(done))) return null;
-        const chunkOver = rowsThisChunk >= chunkRows || Date.now() - started >= CHUNK_MILLIS;
-        if (done || chunkOver) {
-          deps.log.info("import chunk", { importId: row.id, rows: rowsThisChunk, bytesRead: saved, done });
+        // Decided before the batch is written: the batch that ends a chunk records it.
+        const chunkOver = done || rowsThisChunk >= chunkRows || Date.now() - started >= CHUNK_MILLIS;
+        if (!(await flush(done, chunkOver))) return null;
+        if (chunkOver) {
+          deps.log.info("import chunk", { importId: row.id, rows: rowsThisChunk, bytesRead: from, done });
         }
         if (done) {
           await env.FILES.delete(row.r2Key);
           return null;
         }
-        if (chunkOver) return { ...job };
+        if (chunkOver) return { ...job, offset: from };
         continue;
       }
       const { value, done: ended } = await reader.read();
@@ -242,16 +214,6 @@ async function findTargets(db: Db, row: ImportRow): Promise<Targets> {
   return targets;
 }
 
-/** Marks an import failed for good and drops its file, keeping what was imported. */
-async function failImport(db: Db, env: Env, row: ImportRow, error: string) {
-  const now = Date.now();
-  await db
-    .update(imports)
-    .set({ status: "failed", error, finishedAt: now, updatedAt: now })
-    .where(eq(imports.id, row.id));
-  await env.FILES.delete(row.r2Key);
-}
-
 const isImportJob = (body: unknown): body is ImportJob =>
   typeof body === "object" &&
   body !== null &&
@@ -274,8 +236,10 @@ export async function handleImportMessage(message: Message<unknown>, deps: Deps)
     if (message.attempts >= MAX_ATTEMPTS) {
       deps.log.error("import failed for good", { importId: body.importId, err });
       const row = await getImport(deps.db, body.projectId, body.importId);
-      if (row)
-        await failImport(deps.db, deps.env, row, "the import stopped after repeated errors; upload the file again");
+      if (row) {
+        const error = "the import stopped after repeated errors; upload the file again";
+        await failImport(deps.db, deps.env, row, body.offset ?? row.chunkOffset, error);
+      }
       message.ack();
       return;
     }

@@ -20,6 +20,9 @@ export const imports = sqliteTable(
     bytesTotal: integer("bytes_total"),
     // Offset just past the last record done: where the next chunk resumes.
     bytesRead: integer("bytes_read").notNull().default(0),
+    // Offset the chunk under way started from, the one its job carries: a job carrying another is a
+    // late copy of a finished chunk. Moves with bytesRead in the batch that ends a chunk.
+    chunkOffset: integer("chunk_offset").notNull().default(0),
     // Lines consumed so far, so that reject line numbers stay right across chunks.
     lines: integer("lines").notNull().default(0),
     rowsDone: integer("rows_done").notNull().default(0),
@@ -28,7 +31,11 @@ export const imports = sqliteTable(
     updatedAt: updatedAt(),
     finishedAt: integer("finished_at"),
   },
-  (t) => [index("imports_project").on(t.projectId, t.createdAt)],
+  (t) => [
+    index("imports_project").on(t.projectId, t.createdAt),
+    // The every-minute sweep looks for imports queued or running that stopped moving.
+    index("imports_status_updated").on(t.status, t.updatedAt),
+  ],
 );
 
 /** The rows an import could not take, with their line number and why. */
