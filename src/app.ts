@@ -17,6 +17,7 @@ import { importRoutes } from "./features/imports/routes";
 import { campaignResponseRoutes } from "./features/inbound/responses-routes";
 import { journeyRoutes } from "./features/journeys/routes";
 import { messageRoutes } from "./features/messages/routes";
+import { recountRoutes } from "./features/outbox/recount-route";
 import { runRoutes } from "./features/runs/routes";
 import { liveRoutes } from "./features/stats/live-route";
 import { statsRoutes } from "./features/stats/routes";
@@ -92,6 +93,7 @@ export function createApp() {
 
   app.route("/v1/admin/projects", adminRoutes);
   app.route("/v1/admin/dead-letters", deadLetterRoutes);
+  app.route("/v1/admin/campaigns", recountRoutes);
   app.route("/v1/project", projectRoutes);
   app.route("/v1/tags", definitionRoutes(TAGS));
   app.route("/v1/attributes", definitionRoutes(ATTRIBUTES));

@@ -10,6 +10,7 @@ import { sweepStalledImports } from "./features/imports/sweep";
 export { CampaignStats } from "./durable-objects/campaign-stats";
 export { IdempotencyKeys } from "./durable-objects/idempotency";
 export { SendGovernor } from "./durable-objects/send-governor";
+export { Outbox } from "./features/outbox";
 
 const app = createApp();
 

@@ -28,19 +28,18 @@ describe("sweep at scale", () => {
     const queued = await stuckMessages(p.id, "queued", 150, "queued", STUCK_QUEUED_MS + 1000);
     expect(await sweepStuckMessages(env)).toEqual({ failed: 150, requeued: 150, fedRuns: 0 });
     const statuses = await env.DB.prepare(
-      "SELECT status, count(*) AS n FROM messages WHERE project_id = ? GROUP BY status ORDER BY status",
+      "SELECT status, count(*) AS n FROM messages WHERE project_id = ? AND id LIKE 'msg_sending%' GROUP BY status",
     )
       .bind(p.id)
       .all();
-    expect(statuses.results).toEqual([
-      { status: "failed", n: sending.length },
-      { status: "queued", n: queued.length },
-    ]);
+    expect(statuses.results).toEqual([{ status: "failed", n: sending.length }]);
+    // Re-enqueued: touched now, and the sends consumer (running in this runtime) may already have
+    // claimed some of them.
     const touched = await env.DB.prepare(
-      "SELECT count(*) AS n FROM messages WHERE project_id = ? AND status = 'queued' AND updated_at > ?",
+      "SELECT count(*) AS n FROM messages WHERE project_id = ? AND id LIKE 'msg_queued%' AND status IN ('queued', 'sending') AND updated_at > ?",
     )
       .bind(p.id, Date.now() - 60_000)
       .first<{ n: number }>();
-    expect(touched?.n).toBe(150);
+    expect(touched?.n).toBe(queued.length);
   });
 });

@@ -37,10 +37,14 @@ export interface StatsSnapshot {
   runs: Record<string, RunStats>;
 }
 
-/** One run's deltas, for `addMany`. */
+/**
+ * One run's deltas, for `addMany`. An entry drained from the ledger's outbox carries the id of its
+ * history row: it is applied once, however often it is delivered (see `addCounts`).
+ */
 export interface StatsEntry {
   runId: string;
   deltas: Partial<Counts>;
+  eventId?: number;
 }
 
 export const zeroCounts = (): Counts => Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Counts;
@@ -67,6 +71,36 @@ export function createCountersTable(sql: SqlStorage): void {
   sql.exec(
     "CREATE TABLE IF NOT EXISTS counters (run_id TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (run_id, name))",
   );
+  // The last ledger history row (message_events.id) counted here: the object's own watermark.
+  sql.exec("CREATE TABLE IF NOT EXISTS watermark (id INTEGER NOT NULL)");
+}
+
+/** The id of the last ledger history row this object counted (0: none). */
+export function readWatermark(sql: SqlStorage): number {
+  const [row] = sql.exec<{ id: number }>("SELECT id FROM watermark").toArray();
+  return row?.id ?? 0;
+}
+
+function saveWatermark(sql: SqlStorage, id: number) {
+  sql.exec("DELETE FROM watermark");
+  sql.exec("INSERT INTO watermark (id) VALUES (?)", id);
+}
+
+/**
+ * Replaces every counter with a recount from the ledger that saw history rows up to `through`
+ * (one transaction): rows after it are still counted when they arrive, rows before it never again.
+ */
+export function replaceCounts(storage: DurableObjectStorage, runs: Record<string, Partial<Counts>>, through: number) {
+  storage.transactionSync(() => {
+    storage.sql.exec("DELETE FROM counters");
+    for (const [runId, counts] of Object.entries(runs)) {
+      for (const [name, value] of Object.entries(counts)) {
+        if (!isCounter(name) || !Number.isInteger(value) || value === 0) continue;
+        storage.sql.exec("INSERT INTO counters (run_id, name, value) VALUES (?, ?, ?)", runId, name, value);
+      }
+    }
+    saveWatermark(storage.sql, through);
+  });
 }
 
 /**
@@ -77,7 +111,15 @@ export function createCountersTable(sql: SqlStorage): void {
 export function addCounts(storage: DurableObjectStorage, entries: StatsEntry[]): boolean {
   let changed = false;
   storage.transactionSync(() => {
-    for (const { runId, deltas } of entries) {
+    // Entries from the ledger at or below the watermark were counted already (a drain repeated
+    // after a crash, or rows a recount saw): skipped, so each history row counts once.
+    const watermark = readWatermark(storage.sql);
+    let highest = watermark;
+    for (const { runId, deltas, eventId } of entries) {
+      if (eventId !== undefined) {
+        if (!Number.isInteger(eventId) || eventId <= watermark) continue;
+        highest = Math.max(highest, eventId);
+      }
       if (typeof runId !== "string" || runId === "" || deltas === null || typeof deltas !== "object") continue;
       for (const [name, delta] of Object.entries(deltas)) {
         if (!isCounter(name) || !Number.isInteger(delta) || delta === 0) continue;
@@ -90,6 +132,7 @@ export function addCounts(storage: DurableObjectStorage, entries: StatsEntry[]):
         changed = true;
       }
     }
+    if (highest > watermark) saveWatermark(storage.sql, highest);
   });
   return changed;
 }

@@ -10,6 +10,8 @@ import {
   type Counts,
   createCountersTable,
   readCounts,
+  readWatermark,
+  replaceCounts,
   type StatsEntry,
   type StatsSnapshot,
 } from "./counters";
@@ -79,6 +81,17 @@ export class CampaignStats extends DurableObject<Env> {
   /** Adds every entry's deltas in one transaction, then sends the new counters to every live socket. */
   addMany(entries: StatsEntry[]): void {
     if (addCounts(this.ctx.storage, entries)) broadcast(this.ctx, () => this.read());
+  }
+
+  /** Replaces the counters with a recount from the ledger that saw its history up to `through`. */
+  rebuild(runs: Record<string, Partial<Counts>>, through: number): void {
+    replaceCounts(this.ctx.storage, runs, through);
+    broadcast(this.ctx, () => this.read());
+  }
+
+  /** The last ledger history row counted here. */
+  watermark(): number {
+    return readWatermark(this.ctx.storage.sql);
   }
 
   /** Counters and rates per run and summed over all runs. */

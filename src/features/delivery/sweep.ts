@@ -7,6 +7,7 @@ import { createLogger, logLevel } from "../../platform/log";
 import { sendStoredMessages } from "../../queues/producers";
 import { afterTransitions } from "../messages/after-transitions";
 import { applyStatus } from "../messages/status";
+import { drainOutbox } from "../outbox";
 import { feedRun } from "../runs/feed";
 import { sweepRuns } from "../runs/sweep";
 
@@ -104,6 +105,13 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
     await sendStoredMessages(env, requeue);
   }
   await afterTransitions(env, db, transitions, log);
+  // The outbox's backstop: rows whose writer could not ask it to drain (a crash after the commit)
+  // are handed over within a minute even if its alarm was lost too.
+  try {
+    await drainOutbox(env);
+  } catch (err) {
+    log.error("outbox drain failed", { err });
+  }
   try {
     const swept = await sweepRuns(env, db, now);
     if (swept.started + swept.restarted + swept.completed > 0) log.info("swept runs", { ...swept });

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
-import { messageEvents } from "../../platform/db/schema";
+import { messageEvents, messages } from "../../platform/db/schema";
 
 export const CANCELLED_REASON = "cancelled";
 
@@ -20,17 +20,31 @@ export async function skipCancelled(
     "ids" in which
       ? sql`SELECT value FROM json_each(${JSON.stringify(which.ids)})`
       : sql`SELECT id FROM messages WHERE run_id = ${which.runId} AND status = 'queued' ORDER BY id LIMIT ${which.limit}`;
-  const rows = await db.all<{ id: string; project_id: string; campaign_id: string | null; run_id: string | null }>(
-    sql`UPDATE messages SET status = 'skipped', skip_reason = ${CANCELLED_REASON}, updated_at = ${now}
-        WHERE id IN (${chosen}) AND status = 'queued' AND run_id IS NOT NULL
-        RETURNING id, project_id, campaign_id, run_id`,
-  );
-  if (rows.length === 0) return [];
-  await db
-    .insert(messageEvents)
-    .select(
-      sql`SELECT NULL, value, 'skipped', ${now}, NULL, ${CANCELLED_REASON} FROM json_each(${JSON.stringify(rows.map((r) => r.id))}) WHERE true`,
-    );
+  // The rows this batch skipped, seen by the history insert after it: skipped as cancelled at this
+  // batch's `now`, with no `skipped` history row yet (so a cancel repeated in the same millisecond
+  // never writes a second one).
+  const justSkipped =
+    "ids" in which
+      ? sql`m.id IN (SELECT value FROM json_each(${JSON.stringify(which.ids)}))`
+      : sql`m.run_id = ${which.runId}`;
+  // ONE batch: the skip and its history rows commit together or not at all.
+  const [rows] = await db.batch([
+    db
+      .update(messages)
+      .set({ status: "skipped", skipReason: CANCELLED_REASON, updatedAt: now })
+      .where(sql`${messages.id} IN (${chosen}) AND ${messages.status} = 'queued' AND ${messages.runId} IS NOT NULL`)
+      .returning({
+        id: messages.id,
+        project_id: messages.projectId,
+        campaign_id: messages.campaignId,
+        run_id: messages.runId,
+      }),
+    db.insert(messageEvents).select(
+      sql`SELECT NULL, m.id, 'skipped', ${now}, NULL, ${CANCELLED_REASON} FROM messages m
+            WHERE ${justSkipped} AND m.status = 'skipped' AND m.skip_reason = ${CANCELLED_REASON} AND m.updated_at = ${now}
+            AND NOT EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.status = 'skipped')`,
+    ),
+  ]);
   return rows.map((r) => ({
     messageId: r.id,
     projectId: r.project_id,

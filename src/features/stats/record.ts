@@ -25,12 +25,23 @@ export function campaignStats(env: Pick<Env, "CAMPAIGN_STATS">, campaignId: stri
  * Every campaign is attempted even when another's call fails; the failures are then thrown
  * together as one AggregateError.
  */
-export async function recordStats(env: Pick<Env, "CAMPAIGN_STATS">, transitions: Transition[]): Promise<void> {
+export async function recordStats(
+  env: Pick<Env, "CAMPAIGN_STATS">,
+  transitions: (Transition & { eventId?: number })[],
+): Promise<void> {
   const byCampaign = new Map<string, Map<string, Partial<Counts>>>();
+  const fromLedger = new Map<string, StatsEntry[]>();
   for (const transition of transitions) {
     if (!transition.campaignId) continue;
     const deltas = deltasOf(transition);
     if (Object.keys(deltas).length === 0) continue;
+    if (transition.eventId !== undefined) {
+      // Kept one entry per history row, so the object can skip the rows it counted already.
+      const entries = fromLedger.get(transition.campaignId) ?? [];
+      entries.push({ runId: transition.runId ?? API_RUN_ID, deltas, eventId: transition.eventId });
+      fromLedger.set(transition.campaignId, entries);
+      continue;
+    }
     let runs = byCampaign.get(transition.campaignId);
     if (!runs) {
       runs = new Map();
@@ -40,12 +51,16 @@ export async function recordStats(env: Pick<Env, "CAMPAIGN_STATS">, transitions:
     runs.set(runId, addDeltas(runs.get(runId) ?? {}, deltas));
   }
 
-  const campaigns = [...byCampaign];
+  const calls = new Map<string, StatsEntry[]>(fromLedger);
+  for (const [campaignId, runs] of byCampaign) {
+    calls.set(campaignId, [
+      ...(calls.get(campaignId) ?? []),
+      ...[...runs].map(([runId, deltas]) => ({ runId, deltas })),
+    ]);
+  }
+  const campaigns = [...calls];
   const results = await Promise.allSettled(
-    campaigns.map(([campaignId, runs]) => {
-      const entries: StatsEntry[] = [...runs].map(([runId, deltas]) => ({ runId, deltas }));
-      return campaignStats(env, campaignId).addMany(entries);
-    }),
+    campaigns.map(([campaignId, entries]) => campaignStats(env, campaignId).addMany(entries)),
   );
   const failures = results.flatMap((result, i) =>
     result.status === "rejected" ? [{ campaignId: campaigns[i]?.[0], reason: result.reason as unknown }] : [],

@@ -117,3 +117,12 @@ export interface Transition {
   to: MessageStatus;
   error?: StatusChange["error"];
 }
+
+/**
+ * Where the ledger's outbox (src/features/outbox) starts on a database that already had history
+ * when it came in: rows up to `start` were counted before, by the code of that time. One row.
+ */
+export const ledgerOutbox = sqliteTable("ledger_outbox", {
+  id: integer("id").primaryKey(),
+  start: integer("start").notNull(),
+});

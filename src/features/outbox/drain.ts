@@ -1,0 +1,22 @@
+import type { Db } from "../../platform/db/client";
+import { enqueueCallbacks } from "../customer-callbacks/enqueue";
+import { recordStats } from "../stats/record";
+import { readLedger } from "./ledger";
+
+/** History rows read per page: one D1 read, and at most one stats call per campaign in it. */
+export const OUTBOX_PAGE = 500;
+
+/**
+ * Hands one page of the ledger's transitions after `after` to everything that follows them: the
+ * campaigns' counters (each object skips rows it counted already) and the customers' status
+ * callbacks (queued with stable ids: a page handed over twice may queue a callback twice, and
+ * receivers deduplicate by id, docs/customer-callbacks.md). Throws if either fails, so the caller
+ * keeps its watermark and hands the page over again. Returns the id to continue after, and
+ * whether the page was full (more may be waiting).
+ */
+export async function drainPage(env: Env, db: Db, after: number, limit = OUTBOX_PAGE) {
+  const { last, transitions } = await readLedger(db, after, limit);
+  if (last === null) return { next: after, more: false, transitions: 0 };
+  await Promise.all([recordStats(env, transitions), enqueueCallbacks(env, db, transitions)]);
+  return { next: last, more: true, transitions: transitions.length };
+}

@@ -1,0 +1,96 @@
+import { DurableObject } from "cloudflare:workers";
+import { createDb } from "../../platform/db/client";
+import { ledgerOutbox } from "../../platform/db/schema";
+import { createLogger, logLevel } from "../../platform/log";
+import { campaignStats } from "../stats/record";
+import { countFromLedger } from "../stats/recount";
+import { drainPage } from "./drain";
+
+/** Pages one drain call hands over before it leaves the rest to the alarm. */
+const PAGES_PER_CALL = 20;
+/** After a failed drain, the alarm tries again this much later. */
+const RETRY_MS = 5_000;
+
+/**
+ * The one reader of the ledger's outbox (a single object, named "ledger"): it keeps the id of the
+ * last history row it handed over in its storage, and hands the rows after it to the counters and
+ * the callbacks, in order. Writers ask it to drain after they commit; if that call is lost (a
+ * crash, a reset), its alarm or the every-minute cron catches up, so nothing is lost and nothing
+ * counts twice (docs/delivery-pipeline.md#counters-and-callbacks-from-the-ledger).
+ */
+export class Outbox extends DurableObject<Env> {
+  /** Drains and recounts run one at a time, in the order asked. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private pending: Promise<number> | null = null;
+
+  /**
+   * Hands over everything written so far. Calls that arrive while a drain runs share the next one,
+   * so any number of writers cost one reader, and a call returns once the rows its caller
+   * committed before calling are handed over.
+   */
+  drain(): Promise<number> {
+    this.pending ??= this.serial(() => {
+      this.pending = null;
+      return this.drainPages();
+    });
+    return this.pending;
+  }
+
+  /**
+   * Counts a campaign again from D1 and replaces its counters, right after a drain and before the
+   * next, so that no row is counted twice or missed; returns the counters before and after.
+   */
+  recount(campaignId: string) {
+    return this.serial(async () => {
+      // Everything committed so far is counted first: a difference is then a real fault.
+      await this.drainPages();
+      const stats = campaignStats(this.env, campaignId);
+      const before = await stats.read();
+      const { through, runs } = await countFromLedger(createDb(this.env.DB), campaignId);
+      await stats.rebuild(runs, through);
+      return { before, after: await stats.read(), through };
+    });
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The last history row handed over. A new object starts where the database's outbox starts
+   * (history older than the outbox was counted when it was written; migrations/0011).
+   */
+  async watermark(): Promise<number> {
+    const stored = await this.ctx.storage.get<number>("watermark");
+    if (stored !== undefined) return stored;
+    const row = await createDb(this.env.DB).select().from(ledgerOutbox).get();
+    return row?.start ?? 0;
+  }
+
+  override async alarm(): Promise<void> {
+    try {
+      await this.drain();
+    } catch (err) {
+      createLogger({ task: "outbox" }, logLevel(this.env)).error("outbox drain failed; retrying", { err });
+      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+    }
+  }
+
+  private async drainPages(): Promise<number> {
+    const db = createDb(this.env.DB);
+    let after = await this.watermark();
+    let handed = 0;
+    for (let page = 0; page < PAGES_PER_CALL; page++) {
+      const result = await drainPage(this.env, db, after);
+      if (!result.more) return handed;
+      after = result.next;
+      handed += result.transitions;
+      await this.ctx.storage.put("watermark", after);
+    }
+    // More than one call's worth is waiting: the alarm goes on with it.
+    await this.ctx.storage.setAlarm(Date.now());
+    return handed;
+  }
+}

@@ -1,0 +1,44 @@
+import { eq, type SQL, sql } from "drizzle-orm";
+import type { Counts } from "../../durable-objects/campaign-stats/counters";
+import type { Db } from "../../platform/db/client";
+import { messageEvents, messages } from "../../platform/db/schema";
+import { NOT_ON_WHATSAPP_CODE } from "./deltas";
+import { API_RUN_ID } from "./record";
+
+/**
+ * A campaign's counters, counted again from its messages in D1, per run. Each counter is what the
+ * delta rules (./deltas.ts) add up to over a message's life, read from where the message is now:
+ * `sent` for every message with a send time (a delivery error keeps it), `delivered` and `read` by
+ * their times, a failure by whether it had been sent and by Meta's code, `queued` for every
+ * message except the ones recorded as skipped (a cancelled one was queued first). `through` is the
+ * last history row the count saw: the query and it are read in one D1 transaction.
+ */
+export async function countFromLedger(
+  db: Db,
+  campaignId: string,
+): Promise<{ through: number; runs: Record<string, Counts> }> {
+  const count = (condition: SQL) => sql<number>`sum(${condition})`.mapWith(Number);
+  const [watermark, rows] = await db.batch([
+    db.select({ id: sql<number | null>`max(${messageEvents.id})` }).from(messageEvents),
+    db
+      .select({
+        runId: messages.runId,
+        queued: count(sql`status <> 'skipped' OR skip_reason = 'cancelled'`),
+        sent: count(sql`sent_at IS NOT NULL`),
+        delivered: count(sql`delivered_at IS NOT NULL`),
+        read: count(sql`read_at IS NOT NULL`),
+        sendErrors: count(sql`status = 'failed' AND sent_at IS NULL AND error_code IS NOT ${NOT_ON_WHATSAPP_CODE}`),
+        deliveryErrors: count(
+          sql`status = 'failed' AND sent_at IS NOT NULL AND error_code IS NOT ${NOT_ON_WHATSAPP_CODE}`,
+        ),
+        notOnWhatsApp: count(sql`status = 'failed' AND error_code IS ${NOT_ON_WHATSAPP_CODE}`),
+        skipped: count(sql`status = 'skipped'`),
+      })
+      .from(messages)
+      .where(eq(messages.campaignId, campaignId))
+      .groupBy(messages.runId),
+  ]);
+  const runs: Record<string, Counts> = {};
+  for (const { runId, ...counts } of rows) runs[runId ?? API_RUN_ID] = counts;
+  return { through: watermark[0]?.id ?? 0, runs };
+}

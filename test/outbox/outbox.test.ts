@@ -1,0 +1,137 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { sweepStuckMessages } from "../../src/features/delivery/sweep";
+import { applyStatus } from "../../src/features/messages/status";
+import { outbox } from "../../src/features/outbox";
+import { drainPage } from "../../src/features/outbox/drain";
+import { skipCancelled } from "../../src/features/runs/cancelled";
+import { campaignStats } from "../../src/features/stats/record";
+import { failD1 } from "../d1-faults";
+import { db, newProject } from "../helpers";
+import { insertQueuedMessage, messageRow, templateMessage } from "../messages/messages.helpers";
+import { stats } from "../stats/stats.helpers";
+
+// Counters and callbacks follow the ledger's history rows, which D1 commits together with each
+// transition: whatever fails after the commit, a later drain (the writer's, the outbox's alarm or
+// the cron's) counts every transition exactly once.
+
+const newCampaignId = () => `cmp_outbox_${crypto.randomUUID().replaceAll("-", "")}`;
+const read = (campaignId: string) => campaignStats(env, campaignId).read();
+
+/** `n` queued messages of a campaign (and run), recorded as the senders do, history included. */
+async function queued(n: number, campaignId: string, runId: string | null = null) {
+  const p = await newProject();
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const number = `+91980000${String(i).padStart(4, "0")}`;
+    ids.push(
+      await insertQueuedMessage(db(), {
+        projectId: p.id,
+        number,
+        templateId: null,
+        campaignId,
+        runId,
+        payload: templateMessage(number),
+      }),
+    );
+  }
+  return { projectId: p.id, ids };
+}
+
+const sent = (projectId: string, messageId: string, status: "sent" | "delivered" | "read" = "sent") =>
+  applyStatus(db(), { projectId, messageId }, { status, at: Date.now() });
+
+describe("the ledger's outbox", () => {
+  it("counts transitions whose writer never asked it to drain (stopped after the commit), at the next cron", async () => {
+    const campaignId = newCampaignId();
+    const { projectId, ids } = await queued(3, campaignId);
+    // Committed to D1, and nothing else: the invocation that wrote them stopped here.
+    await sent(projectId, ids[0] as string, "read");
+    await sent(projectId, ids[1] as string);
+    await sweepStuckMessages(env);
+    expect(await read(campaignId)).toEqual({
+      total: stats({ queued: 3, sent: 2, delivered: 1, read: 1 }),
+      runs: { api: stats({ queued: 3, sent: 2, delivered: 1, read: 1 }) },
+    });
+  });
+
+  it("hands a page over twice without counting it twice (a drain that stopped before saving its place)", async () => {
+    const campaignId = newCampaignId();
+    const before = await outbox(env).watermark();
+    const { projectId, ids } = await queued(2, campaignId, "run_twice");
+    await sent(projectId, ids[0] as string, "delivered");
+    for (let i = 0; i < 2; i++) await drainPage(env, db(), before, 10_000);
+    await outbox(env).drain();
+    expect((await read(campaignId)).total).toEqual(stats({ queued: 2, sent: 1, delivered: 1 }));
+  });
+
+  it("loses nothing when a campaign's statistics object fails: the page is handed over again", async () => {
+    const campaignId = newCampaignId();
+    const before = await outbox(env).watermark();
+    const { projectId, ids } = await queued(2, campaignId);
+    await sent(projectId, ids[0] as string);
+    const refusing = {
+      ...env,
+      CAMPAIGN_STATS: {
+        idFromName: (name: string) => env.CAMPAIGN_STATS.idFromName(name),
+        get: () => ({
+          addMany: async () => {
+            throw new Error("statistics object reset");
+          },
+        }),
+      },
+    } as unknown as Env;
+    await expect(drainPage(refusing, db(), before, 10_000)).rejects.toThrow();
+    await outbox(env).drain();
+    expect((await read(campaignId)).total).toEqual(stats({ queued: 2, sent: 1 }));
+  });
+
+  it("keeps the counts of an events batch that failed midway, though its redelivery finds them applied", async () => {
+    const campaignId = newCampaignId();
+    const { projectId, ids } = await queued(2, campaignId);
+    // First delivery: the first status commits, then the batch fails before anything is counted.
+    await sent(projectId, ids[0] as string, "delivered");
+    // Redelivery: the first status is a replay now (no transition), the second applies.
+    expect(await sent(projectId, ids[0] as string, "delivered")).toBeNull();
+    await sent(projectId, ids[1] as string, "delivered");
+    await outbox(env).drain();
+    expect((await read(campaignId)).total).toEqual(stats({ queued: 2, sent: 2, delivered: 2 }));
+  });
+
+  it("counts a status that came between a send's claim and its outcome once, and what follows it once", async () => {
+    const campaignId = newCampaignId();
+    const { projectId, ids } = await queued(1, campaignId);
+    const id = ids[0] as string;
+    // Claimed; Meta's delivered webhook lands before the send's outcome is recorded with the
+    // claim's history row, then read follows.
+    await env.DB.prepare("UPDATE messages SET status = 'sending' WHERE id = ?").bind(id).run();
+    await sent(projectId, id, "delivered");
+    await env.DB.prepare("INSERT INTO message_events (message_id, status, at) VALUES (?, 'sending', ?)")
+      .bind(id, Date.now())
+      .run();
+    await sent(projectId, id, "read");
+    await outbox(env).drain();
+    expect((await read(campaignId)).total).toEqual(stats({ queued: 1, sent: 1, delivered: 1, read: 1 }));
+  });
+});
+
+describe("cancelling a run's queued messages", () => {
+  it("skips them and writes their history in one batch: a failing history insert leaves them queued", async () => {
+    const campaignId = newCampaignId();
+    const { ids } = await queued(3, campaignId, "run_cancel_atomic");
+    const fault = failD1(env.DB, /insert into "message_events"[\s\S]*'skipped'/i, 1);
+    await expect(skipCancelled(db(), { runId: "run_cancel_atomic", limit: 10 })).rejects.toThrow();
+    expect(fault.hits).toBe(1);
+    for (const id of ids) expect((await messageRow(id))?.status).toBe("queued");
+    const transitions = await skipCancelled(db(), { runId: "run_cancel_atomic", limit: 10 });
+    expect(transitions).toHaveLength(3);
+    const history = await env.DB.prepare(
+      "SELECT count(*) AS n FROM message_events WHERE status = 'skipped' AND message_id IN (SELECT value FROM json_each(?))",
+    )
+      .bind(JSON.stringify(ids))
+      .first<{ n: number }>();
+    expect(history?.n).toBe(3);
+    await outbox(env).drain();
+    expect((await read(campaignId)).total).toEqual(stats({ queued: 3, skipped: 3 }));
+  });
+});
