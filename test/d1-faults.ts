@@ -9,6 +9,8 @@ interface Fault {
   match: RegExp;
   left: number;
   hits: number;
+  /** The share of matching statements that fail (1: every one, while `left` lasts). */
+  rate: number;
 }
 
 const faults = new Set<Fault>();
@@ -17,7 +19,7 @@ const sqlOf = new WeakMap<object, string>();
 function check(sql: string | undefined) {
   if (sql === undefined) return;
   for (const fault of faults) {
-    if (fault.left > 0 && fault.match.test(sql)) {
+    if (fault.left > 0 && fault.match.test(sql) && (fault.rate >= 1 || Math.random() < fault.rate)) {
       fault.left--;
       fault.hits++;
       throw new Error(`D1_ERROR: injected fault (${fault.match})`);
@@ -59,12 +61,13 @@ function install(db: D1Database) {
 }
 
 /**
- * Makes the next `times` statements whose SQL matches `match` fail, alone or in a batch (which then
- * fails whole). Returns the fault: `hits` counts the failures, `clear()` removes what is left.
+ * Makes the next `times` statements whose SQL matches `match` fail — or, with `rate` below 1, that
+ * share of them at random, up to `times` — alone or in a batch (which then fails whole). Returns
+ * the fault: `hits` counts the failures, `clear()` removes what is left.
  */
-export function failD1(db: D1Database, match: RegExp, times = 1) {
+export function failD1(db: D1Database, match: RegExp, times = 1, rate = 1) {
   install(db);
-  const fault: Fault = { match, left: times, hits: 0 };
+  const fault: Fault = { match, left: times, hits: 0, rate };
   faults.add(fault);
   return {
     get hits() {
