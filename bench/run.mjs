@@ -3,12 +3,13 @@
 import { run as api } from "./api.mjs";
 import { run as apiSend } from "./api-send.mjs";
 import { run as fanout } from "./fanout.mjs";
+import { run as faults } from "./faults.mjs";
 import { run as importCsv } from "./import.mjs";
 import { run as pacing } from "./pacing.mjs";
 import { run as sends } from "./sends.mjs";
 import { run as webhooks } from "./webhooks.mjs";
 
-const benches = { api, "api-send": apiSend, sends, webhooks, fanout, import: importCsv, pacing };
+const benches = { api, "api-send": apiSend, sends, webhooks, fanout, import: importCsv, pacing, faults };
 const only = process.argv.slice(2);
 
 for (const [name, bench] of Object.entries(benches)) {

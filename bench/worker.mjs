@@ -19,6 +19,23 @@ function wranglerCompatibilityDate() {
   return match[1];
 }
 
+/**
+ * The Durable Object bindings wrangler.toml declares, so the benchmarked Worker never runs without
+ * one the code relies on (every class is SQLite-backed, as its migrations say).
+ */
+function wranglerDurableObjects() {
+  const toml = readFileSync("wrangler.toml", "utf8");
+  const objects = {};
+  for (const block of toml.split("[[durable_objects.bindings]]").slice(1)) {
+    const name = block.match(/^name\s*=\s*"([^"]+)"/m)?.[1];
+    const className = block.match(/^class_name\s*=\s*"([^"]+)"/m)?.[1];
+    if (!name || !className) throw new Error("a [[durable_objects.bindings]] block without name or class_name");
+    objects[name] = { className, useSQLite: true };
+  }
+  if (Object.keys(objects).length === 0) throw new Error("no Durable Object bindings found in wrangler.toml");
+  return objects;
+}
+
 export async function startWorker({ bindings = {}, consumers = true } = {}) {
   const scriptPath = buildWorker();
   const mf = new Miniflare(
@@ -41,11 +58,7 @@ export async function startWorker({ bindings = {}, consumers = true } = {}) {
               }
             : {},
           queueProducers: { SENDS: "wa-campaigns-sends", JOBS: "wa-campaigns-jobs", EVENTS: "wa-campaigns-events" },
-          durableObjects: {
-            CAMPAIGN_STATS: { className: "CampaignStats", useSQLite: true },
-            IDEMPOTENCY: { className: "IdempotencyKeys", useSQLite: true },
-            SEND_GOVERNOR: { className: "SendGovernor", useSQLite: true },
-          },
+          durableObjects: wranglerDurableObjects(),
           bindings: {
             WHATSAPP_PROVIDER: "sandbox",
             GRAPH_API_BASE_URL: "http://127.0.0.1:9",

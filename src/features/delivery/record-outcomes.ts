@@ -17,6 +17,26 @@ export type SendOutcome =
   /** The account cannot send (token, restriction, payment, spam limit): the message waits, queued. */
   | { kind: "account"; error: ProviderError };
 
+/** Tries to record a slice's outcomes this often before the invocation gives up. */
+const RECORD_ATTEMPTS = 3;
+const RECORD_RETRY_MS = [100, 500];
+
+/**
+ * The provider calls are made: their outcomes are worth more than the invocation's time. A batch
+ * D1 refused (rolled back whole) is tried again twice; if it still fails the messages stay
+ * `sending`, and Meta's webhooks or the sweep settle them, never a second call.
+ */
+export async function recordOutcomesPatiently(...args: Parameters<typeof recordOutcomes>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await recordOutcomes(...args);
+    } catch (err) {
+      if (attempt >= RECORD_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS[attempt - 1]));
+    }
+  }
+}
+
 /**
  * Records every outcome of a slice in one D1 batch. Each status change is a compare-and-set from
  * `sending`, so a webhook that already moved a message on is never overwritten; the transitions

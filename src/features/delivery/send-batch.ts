@@ -29,24 +29,33 @@ export interface Claimed {
 /**
  * Claims many queued messages (queued → sending) in one round trip. Only rows still queued are
  * returned, so a message another delivery already claimed is left out: at most one provider call
- * per message however often the queue delivers it.
+ * per message however often the queue delivers it. The chunks go in ONE D1 batch: a claim that
+ * fails claims nothing, so no message is left `sending` without ever being sent.
  */
 export async function claimMessages(db: Db, projectId: string, ids: string[]): Promise<Map<string, Claimed>> {
   const claimed = new Map<string, Claimed>();
+  if (ids.length === 0) return claimed;
   const now = Date.now();
+  const statements = [];
   for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
     const chunk = ids.slice(i, i + CLAIM_CHUNK);
-    const rows = await db
-      .update(messages)
-      .set({ status: "sending", attempts: sql`${messages.attempts} + 1`, updatedAt: now })
-      .where(and(eq(messages.projectId, projectId), inArray(messages.id, chunk), eq(messages.status, "queued")))
-      .returning({
-        id: messages.id,
-        payload: messages.payload,
-        campaignId: messages.campaignId,
-        runId: messages.runId,
-        attempts: messages.attempts,
-      });
+    statements.push(
+      db
+        .update(messages)
+        .set({ status: "sending", attempts: sql`${messages.attempts} + 1`, updatedAt: now })
+        .where(and(eq(messages.projectId, projectId), inArray(messages.id, chunk), eq(messages.status, "queued")))
+        .returning({
+          id: messages.id,
+          payload: messages.payload,
+          campaignId: messages.campaignId,
+          runId: messages.runId,
+          attempts: messages.attempts,
+        }),
+    );
+  }
+  const [first, ...rest] = statements;
+  const results = await db.batch([first as NonNullable<typeof first>, ...rest]);
+  for (const rows of results) {
     for (const row of rows) claimed.set(row.id, { ...row, payload: row.payload as TemplateMessage, claimedAt: now });
   }
   return claimed;

@@ -11,7 +11,7 @@ import { completeRunsStatement } from "../runs/complete";
 import { pauseForAccount } from "./account-pause";
 import { type Gate, runIdOf, verdict } from "./gate";
 import { type Governor, type Lane, laneOf, retryDelayFor, type Slot } from "./pacing";
-import { recordOutcomes, type SendOutcome } from "./record-outcomes";
+import { recordOutcomesPatiently, type SendOutcome } from "./record-outcomes";
 import { type Claimed, claimMessages, NO_SLOT, pairRecipient, sendClaimed, unclaimMessages } from "./send-batch";
 
 /** What sending one project's slices needs; `transitions` collects what they changed. */
@@ -183,7 +183,7 @@ export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) 
   // message leaves `sending` here (or the fan-out finishes last and checks itself), so the check
   // rides in the same batch as the outcomes, after them.
   const runIds = [...claimed.values()].flatMap((m) => m.runId ?? []);
-  const { outcomes, transitions } = await recordOutcomes(
+  const { outcomes, transitions } = await recordOutcomesPatiently(
     ctx.db,
     ctx.account.projectId,
     claimed,

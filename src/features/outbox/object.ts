@@ -83,7 +83,11 @@ export class Outbox extends DurableObject<Env> {
     let after = await this.watermark();
     let handed = 0;
     for (let page = 0; page < PAGES_PER_CALL; page++) {
-      const result = await drainPage(this.env, db, after);
+      const result = await drainPage(this.env, db, after).catch(async (err: unknown) => {
+        // The page is handed over again: by the next writer's call, or this alarm at the latest.
+        await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+        throw err;
+      });
       if (!result.more) return handed;
       after = result.next;
       handed += result.transitions;
