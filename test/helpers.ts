@@ -181,10 +181,15 @@ export const KEY_ID = /^key_[0-9a-f]{24}$/;
 export const API_KEY = /^wak_[A-Za-z0-9_-]{43}$/;
 
 /**
- * Runs the Worker's queue handler on one batch, as the runtime would. The test batch records that
- * a message was retried but not the delay asked for, so each retry is recorded here, in order.
+ * Runs the Worker's queue handler on one batch, as the runtime would (with `bindings`, e.g. one
+ * whose binding fails, in place of the Worker's own). The test batch records that a message was
+ * retried but not the delay asked for, so each retry is recorded here, in order.
  */
-export async function runQueueBatch(queue: string, messages: Parameters<typeof createMessageBatch>[1]) {
+export async function runQueueBatch(
+  queue: string,
+  messages: Parameters<typeof createMessageBatch>[1],
+  bindings: Env = env,
+) {
   const batch = createMessageBatch(queue, messages);
   const retried: { msgId: string; delaySeconds: number | undefined }[] = [];
   for (const message of batch.messages) {
@@ -195,6 +200,6 @@ export async function runQueueBatch(queue: string, messages: Parameters<typeof c
     };
   }
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, bindings, ctx);
   return { result: await getQueueResult(batch, ctx), retried };
 }

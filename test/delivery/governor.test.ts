@@ -101,6 +101,32 @@ describe("send governor", () => {
     expect((await stub.snapshot()).parked).toBe(1);
   });
 
+  it("feeds a number slower than two a second one send at a time, though its lead holds less than one", async () => {
+    const p = await newProject();
+    const run = await queueRows(p.id, 3, { broadcast: true });
+    const stub = governor();
+    const released: SendJob[] = [];
+    const now = Date.now();
+    const first = await runInDurableObject(stub, async (g: SendGovernor, state) => {
+      g.deliver = async (bodies) => void released.push(...bodies);
+      await g.feed({ runId: run.runId ?? "", projectId: p.id, campaignId: run.campaignId ?? "", rate: 1 });
+      await state.storage.deleteAlarm();
+      return g.tick(now);
+    });
+    expect(first).toBe(1);
+    // Nothing more while the one released is not booked, nor while its slot is ahead.
+    expect(await stub.tick(now + 100)).toBe(0);
+    const [slot] = await stub.reserve(
+      { lane: "broadcast", rate: 1, sends: [send(released[0]?.messageId ?? "", "+1555")] },
+      now + 200,
+    );
+    expect(slot).toEqual({ at: now + 200 });
+    expect(await stub.tick(now + 300)).toBe(0);
+    // Its slot's time (1 s at 1/s, less the margin) has passed: the next one.
+    expect(await stub.tick(now + 200 + Math.ceil(1000 / PACE_MARGIN))).toBe(1);
+    expect(released).toHaveLength(2);
+  });
+
   it("feeds several runs on one number in turn, and lets go of a paused run", async () => {
     const p = await newProject();
     const a = await queueRows(p.id, 30, { broadcast: true });

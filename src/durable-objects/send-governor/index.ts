@@ -158,7 +158,10 @@ export class SendGovernor extends DurableObject<Env> {
   async tick(now = Date.now()): Promise<number> {
     recover(this.pace, now);
     this.store.prunePairs(now);
-    let budget = Math.floor((pacedRate(this.pace) * this.leadLeft(now)) / 1000);
+    const lead = this.leadLeft(now);
+    // Below two a second the lead never holds a whole send: with nothing booked ahead or released
+    // unbooked, one may still go, or such a number would never send.
+    let budget = Math.max(lead >= LEAD_MS ? 1 : 0, Math.floor((pacedRate(this.pace) * lead) / 1000));
     const parked: { lane: Lane; notBefore: number; body: SendJob }[] = [];
     for (const lane of ["transactional", "broadcast"] as const) {
       const taken = this.store.takeParked(lane, now, budget);
