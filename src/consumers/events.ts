@@ -6,7 +6,7 @@ import { createLogger, logLevel } from "../platform/log";
 import { backoffSeconds } from "../queues/backoff";
 import type { EventsBody } from "../queues/contracts";
 
-export async function consumeEvents(batch: MessageBatch, env: Env) {
+export async function consumeEvents(batch: MessageBatch, env: Env, ctx?: ExecutionContext) {
   const db = createDb(env.DB);
   const log = createLogger({ queue: batch.queue }, logLevel(env));
   const transitions: (Transition | null)[] = [];
@@ -23,5 +23,5 @@ export async function consumeEvents(batch: MessageBatch, env: Env) {
       }
     }),
   );
-  await afterTransitions(env, db, transitions, log);
+  await afterTransitions(env, db, transitions, log, ctx);
 }

@@ -20,7 +20,7 @@ const retryAll = (messages: Iterable<Message<SendsBody>>) => {
  * at a slot its number's governor hands out (docs/pacing.md). Whatever crashes is retried with backoff; the claim on each message row
  * keeps a retry from sending anything twice.
  */
-export async function consumeSends(batch: MessageBatch, env: Env) {
+export async function consumeSends(batch: MessageBatch, env: Env, ctx?: ExecutionContext) {
   const config = readConfig(env);
   const db = createDb(env.DB);
   const log = createLogger({ queue: batch.queue }, logLevel(env));
@@ -70,5 +70,5 @@ export async function consumeSends(batch: MessageBatch, env: Env) {
       }
     }),
   );
-  await afterTransitions(env, db, transitions, log);
+  await afterTransitions(env, db, transitions, log, ctx);
 }

@@ -115,6 +115,22 @@ describe("the ledger's outbox", () => {
   });
 });
 
+describe("messages recorded without their history", () => {
+  it("counts a status of a message written straight into D1 as coming from sending", async () => {
+    const campaignId = newCampaignId();
+    const p = await newProject();
+    const id = `msg_nohistory_${crypto.randomUUID().replaceAll("-", "")}`;
+    await env.DB.prepare(
+      "INSERT INTO messages (id, project_id, campaign_id, number, status, created_at, updated_at) VALUES (?, ?, ?, '+919800000001', 'sending', ?, ?)",
+    )
+      .bind(id, p.id, campaignId, Date.now(), Date.now())
+      .run();
+    await sent(p.id, id, "delivered");
+    await outbox(env).drain();
+    expect((await read(campaignId)).total).toEqual(stats({ sent: 1, delivered: 1 }));
+  });
+});
+
 describe("cancelling a run's queued messages", () => {
   it("skips them and writes their history in one batch: a failing history insert leaves them queued", async () => {
     const campaignId = newCampaignId();

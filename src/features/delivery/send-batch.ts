@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
-import { messages } from "../../platform/db/schema";
+import { messageEvents, messages } from "../../platform/db/schema";
 import { encodeCallback } from "../../whatsapp/message-ref";
 import {
   isTextMessage,
@@ -36,6 +36,7 @@ export async function claimMessages(db: Db, projectId: string, ids: string[]): P
   const claimed = new Map<string, Claimed>();
   if (ids.length === 0) return claimed;
   const now = Date.now();
+  const [skipOptedOut, skipHistory] = skipOptedOutStatements(db, projectId, ids, now);
   const statements = [];
   for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
     const chunk = ids.slice(i, i + CLAIM_CHUNK);
@@ -53,13 +54,41 @@ export async function claimMessages(db: Db, projectId: string, ids: string[]): P
         }),
     );
   }
-  const [first, ...rest] = statements;
-  const results = await db.batch([first as NonNullable<typeof first>, ...rest]);
+  const [, , ...results] = await db.batch([skipOptedOut, skipHistory, ...statements]);
   for (const rows of results) {
     for (const row of rows) claimed.set(row.id, { ...row, payload: row.payload as TemplateMessage, claimedAt: now });
   }
   return claimed;
 }
+
+/**
+ * A broadcast run's messages were checked against opt-outs when the run fanned out; a contact who
+ * sent STOP since must still get nothing. Before the claim, in its batch, the run messages among
+ * `ids` whose contact is opted out now are skipped (`opted_out`) with their history row, so the
+ * claim after them finds them no longer queued. API sends re-check the contact as they are
+ * persisted (features/api-campaigns/persist.ts). Cost: two statements in the claim's round trip,
+ * one indexed contact lookup per message.
+ */
+function skipOptedOutStatements(db: Db, projectId: string, ids: string[], now: number) {
+  const list = JSON.stringify(ids);
+  return [
+    db
+      .update(messages)
+      .set({ status: "skipped", skipReason: OPTED_OUT, updatedAt: now })
+      .where(
+        sql`${messages.id} IN (SELECT value FROM json_each(${list})) AND ${messages.projectId} = ${projectId}
+            AND ${messages.status} = 'queued' AND ${messages.runId} IS NOT NULL
+            AND EXISTS (SELECT 1 FROM contacts c WHERE c.project_id = ${projectId} AND c.number = ${messages.number} AND c.opted_out = 1)`,
+      ),
+    db.insert(messageEvents).select(
+      sql`SELECT NULL, m.id, 'skipped', ${now}, NULL, ${OPTED_OUT} FROM messages m
+            WHERE m.id IN (SELECT value FROM json_each(${list})) AND m.status = 'skipped' AND m.skip_reason = ${OPTED_OUT}
+            AND m.updated_at = ${now} AND NOT EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.status = 'skipped')`,
+    ),
+  ] as const;
+}
+
+const OPTED_OUT = "opted_out";
 
 /**
  * Puts claimed messages that got no send slot back to queued, as if never claimed: no provider call

@@ -15,8 +15,9 @@ export const OUTBOX_PAGE = 500;
  * whether the page was full (more may be waiting).
  */
 export async function drainPage(env: Env, db: Db, after: number, limit = OUTBOX_PAGE) {
-  const { last, transitions } = await readLedger(db, after, limit);
+  const { last, read, transitions } = await readLedger(db, after, limit);
   if (last === null) return { next: after, more: false, transitions: 0 };
   await Promise.all([recordStats(env, transitions), enqueueCallbacks(env, db, transitions)]);
-  return { next: last, more: true, transitions: transitions.length };
+  // A page that was not full read everything committed before its query: nothing more to fetch now.
+  return { next: last, more: read === limit, transitions: transitions.length };
 }

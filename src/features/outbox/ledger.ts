@@ -35,19 +35,19 @@ interface Row {
  * Up to `limit` history rows after `after`, as transitions: `from` is the message's previous resting
  * status (null for its first row), shown as `sending` when a claim came between; a row that moves
  * nothing (a retry putting a message back to queued) is dropped. `last` is the id of the last row
- * read, transition or not; null when there was none.
+ * read, transition or not (null when there was none), and `read` how many rows were read.
  */
 export async function readLedger(
   db: Db,
   after: number,
   limit: number,
-): Promise<{ last: number | null; transitions: LedgerTransition[] }> {
+): Promise<{ last: number | null; read: number; transitions: LedgerTransition[] }> {
   const rows = await db.all<Row>(sql`
     SELECT e.id, e.status, e.error_code, e.detail, m.id AS message_id, m.project_id, m.campaign_id, m.run_id,
            CASE WHEN m.status = 'failed' THEN m.error_message END AS error_message,
            p.status AS prev,
-           EXISTS (SELECT 1 FROM message_events s WHERE s.message_id = e.message_id AND s.status = 'sending'
-                   AND s.id < e.id AND s.id > coalesce(p.id, 0)) AS claimed
+           CASE WHEN p.status = 'queued' THEN EXISTS (SELECT 1 FROM message_events s
+             WHERE s.message_id = e.message_id AND s.status = 'sending' AND s.id < e.id AND s.id > p.id) END AS claimed
     FROM message_events e
     JOIN messages m ON m.id = e.message_id
     LEFT JOIN message_events p ON p.id = (
@@ -58,7 +58,11 @@ export async function readLedger(
     ORDER BY e.id LIMIT ${limit}`);
   const transitions = rows.flatMap((row): LedgerTransition[] => {
     if (row.prev === row.status) return [];
-    const from: MessageStatus | null = row.prev === "queued" && row.claimed ? "sending" : row.prev;
+    // A first row that is not a creation belongs to a message recorded without its history (by
+    // code older than the history, or written straight into D1): it was in flight, as `sending`.
+    const created = row.status === "queued" || row.status === "skipped";
+    const prev = row.prev ?? (created ? null : "sending");
+    const from: MessageStatus | null = prev === "queued" && row.claimed ? "sending" : prev;
     return [
       {
         eventId: row.id,
@@ -80,5 +84,5 @@ export async function readLedger(
       },
     ];
   });
-  return { last: rows.at(-1)?.id ?? null, transitions };
+  return { last: rows.at(-1)?.id ?? null, read: rows.length, transitions };
 }

@@ -88,10 +88,12 @@ export class Outbox extends DurableObject<Env> {
         await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
         throw err;
       });
+      if (result.next !== after) {
+        after = result.next;
+        handed += result.transitions;
+        await this.ctx.storage.put("watermark", after);
+      }
       if (!result.more) return handed;
-      after = result.next;
-      handed += result.transitions;
-      await this.ctx.storage.put("watermark", after);
     }
     // More than one call's worth is waiting: the alarm goes on with it.
     await this.ctx.storage.setAlarm(Date.now());

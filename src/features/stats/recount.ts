@@ -10,7 +10,7 @@ import { API_RUN_ID } from "./record";
  * delta rules (./deltas.ts) add up to over a message's life, read from where the message is now:
  * `sent` for every message with a send time (a delivery error keeps it), `delivered` and `read` by
  * their times, a failure by whether it had been sent and by Meta's code, `queued` for every
- * message except the ones recorded as skipped (a cancelled one was queued first). `through` is the
+ * message whose history has a `queued` row (one skipped as it was recorded has none). `through` is the
  * last history row the count saw: the query and it are read in one D1 transaction.
  */
 export async function countFromLedger(
@@ -23,7 +23,10 @@ export async function countFromLedger(
     db
       .select({
         runId: messages.runId,
-        queued: count(sql`status <> 'skipped' OR skip_reason = 'cancelled'`),
+        // Queued at some point: its history says so (a message may be skipped before or after).
+        queued: count(
+          sql`EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = ${messages.id} AND e.status = 'queued')`,
+        ),
         sent: count(sql`sent_at IS NOT NULL`),
         delivered: count(sql`delivered_at IS NOT NULL`),
         read: count(sql`read_at IS NOT NULL`),
