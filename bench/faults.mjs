@@ -2,26 +2,12 @@
 // `npm test` never runs it): one broadcast run sent by the real consumers through a broker playing
 // Cloudflare Queues, first without faults, then with about BENCH_FAULTS_SHARE of each fault kind,
 // then recovered as Meta and the cron would. Each run prints a `FAULTS {json}` line, read here.
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { conditions } from "./conditions.mjs";
+import { runtimeFigures } from "./runtime-bench.mjs";
 
 const MARKER = "FAULTS ";
 
-async function measure() {
-  const child = spawn("npx", ["vitest", "run", "--config", "bench/faults/vitest.config.ts"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const figures = [];
-  for await (const line of createInterface({ input: child.stdout })) {
-    const at = line.indexOf(MARKER);
-    if (at !== -1) figures.push(JSON.parse(line.slice(at + MARKER.length)));
-    else if (line.trim() !== "") console.log(line);
-  }
-  const code = await new Promise((resolve) => child.on("close", resolve));
-  if (code !== 0) throw new Error(`the faults benchmark's vitest run failed (exit ${code})`);
-  return figures;
-}
+const measure = () => runtimeFigures("faults", "bench/faults/vitest.config.ts", MARKER);
 
 export async function run() {
   const figures = await measure();

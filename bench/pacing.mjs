@@ -3,29 +3,14 @@
 // a broadcast run into a broker playing Cloudflare Queues, which drives the real sends consumer at
 // up to C invocations at once against the stand-in Graph API. Scenarios come from BENCH_PACING_* (bench/pacing/scenarios.ts); each test prints a
 // `PACING {json}` line of its figures, read here.
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { conditions } from "./conditions.mjs";
+import { runtimeFigures } from "./runtime-bench.mjs";
 
 const MARKER = "PACING ";
 const BROKER = "batches of ≤ 100, retry delays honoured, dead letter after 11 deliveries (wrangler.toml)";
 const RUNTIME = "workerd via @cloudflare/vitest-plugin, local D1 and Durable Objects, stand-in Graph API in Node";
 
-async function measure() {
-  const child = spawn("npx", ["vitest", "run", "--config", "bench/pacing/vitest.config.ts"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const figures = [];
-  for await (const line of createInterface({ input: child.stdout })) {
-    // Vitest may colour the line it prints a test's console output on; the marker sits after that.
-    const at = line.indexOf(MARKER);
-    if (at !== -1) figures.push(JSON.parse(line.slice(at + MARKER.length)));
-    else if (line.trim() !== "") console.log(line);
-  }
-  const code = await new Promise((resolve) => child.on("close", resolve));
-  if (code !== 0) throw new Error(`the pacing benchmark's vitest run failed (exit ${code})`);
-  return figures;
-}
+const measure = () => runtimeFigures("pacing", "bench/pacing/vitest.config.ts", MARKER);
 
 const rowsText = (rows) =>
   Object.entries(rows)
