@@ -12,7 +12,7 @@ import { apiJob, deliverWebhooks, metaCampaign } from "../delivery/pipeline.help
 import { call, runQueueBatch } from "../helpers";
 import { audienceMembers, groupValues, importCounters, storedRejects } from "../imports/imports.helpers";
 import { eventually } from "../messages/messages.helpers";
-import { audience, campaign, group, metaProject, runMessages } from "../runs/runs.helpers";
+import { clubCampaign, runMessages } from "../runs/runs.helpers";
 import { clearErrors, receivedSends, type StandInAccount } from "../standin/standin.helpers";
 import { stats } from "../stats/stats.helpers";
 
@@ -269,23 +269,11 @@ export async function expectCountersExact(campaignId: string, runId: string, exp
 
 // ---- broadcast runs and imports ----------------------------------------------------------------
 
-/**
- * A project on a fresh stand-in account (templates approved at once, 1,000/s) with an audience
- * "club" of `count` numbers, their variables, and a broadcast campaign not yet run. The fan-out
- * reads pages of two (FANOUT_PAGE_SIZE in vitest.config.ts), so ten members are five pages.
- */
+/** A broadcast campaign to an audience "club" of `count` numbers (runs.helpers.ts), its stand-in errors cleared after the test. */
 export async function broadcastScenario(count: number, firstNumber: number) {
-  const { p, account } = await metaProject(true);
-  clearErrorsLater(account);
-  const members = numbers(count, firstNumber);
-  await audience(p.manager, "club", members);
-  await group(
-    p.manager,
-    "users",
-    ["first_name", "code"],
-    members.map((number, i) => ({ number, first_name: `N${i}`, code: `C${i}` })),
-  );
-  return { p, account, members, c: await campaign(p.manager) };
+  const scenario = await clubCampaign(true, count, firstNumber);
+  clearErrorsLater(scenario.account);
+  return scenario;
 }
 
 /** Every member has exactly one message in the run. */

@@ -224,6 +224,16 @@ describe("fault injection: sends and counters", { timeout: 60_000 }, () => {
   });
 });
 
+/** Every message of the run read after Meta's webhooks, one accepted call each, counters exact. */
+async function expectRunRecovered(r: Awaited<ReturnType<typeof broadcastScenario>>, runId: string, count: number) {
+  await settle(r.account, r.p.id, { read: count });
+  await expectOneCallEach(
+    r.account,
+    (await runMessages(runId)).map((m) => m.id),
+  );
+  await expectCountersExact(r.c.campaignId, runId, everything(count));
+}
+
 describe("fault injection: fan-out, imports and opt-outs", { timeout: 60_000 }, () => {
   // Guards runs.md, "Fan-out at scale": a page's batch applies whole or not at all, and the
   // retried job goes on from the run's cursor.
@@ -235,12 +245,7 @@ describe("fault injection: fan-out, imports and opt-outs", { timeout: 60_000 }, 
     expect(fault.hits).toBe(1);
     await expectRecipientsOnce(run.runId, r.members);
 
-    await settle(r.account, r.p.id, { read: 10 });
-    await expectOneCallEach(
-      r.account,
-      (await runMessages(run.runId)).map((m) => m.id),
-    );
-    await expectCountersExact(r.c.campaignId, run.runId, everything(10));
+    await expectRunRecovered(r, run.runId, 10);
   });
 
   // Guards the fan-out's cursor compare-and-set and its one message per run and number.
@@ -256,12 +261,7 @@ describe("fault injection: fan-out, imports and opt-outs", { timeout: 60_000 }, 
     await runReaches(r.p.manager, run.runId, ["completed"]);
     await expectRecipientsOnce(run.runId, r.members);
 
-    await settle(r.account, r.p.id, { read: 10 });
-    await expectOneCallEach(
-      r.account,
-      (await runMessages(run.runId)).map((m) => m.id),
-    );
-    await expectCountersExact(r.c.campaignId, run.runId, everything(10));
+    await expectRunRecovered(r, run.runId, 10);
   });
 
   // Guards imports.md, "Exactly once, and the sweep": a failed chunk is retried, and of two copies

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { CampaignStats } from "../../src/durable-objects/campaign-stats";
 import { campaignStats } from "../../src/features/stats/record";
+import { numbers } from "../audiences/audiences.helpers";
 import { connectedProject } from "../delivery/pipeline.helpers";
 import { type CallResult, call, newProject, type Project } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
@@ -102,4 +103,22 @@ export function tally(rows: MessageRowLite[]) {
     failed: by("failed"),
     skipped: by("skipped"),
   };
+}
+
+/**
+ * A project on the Graph API stand-in with an audience "club" of `count` numbers from `firstNumber`,
+ * their variables in group "users", and a broadcast campaign not yet run. The fan-out reads pages of
+ * two (FANOUT_PAGE_SIZE in vitest.config.ts), so ten members are five pages.
+ */
+export async function clubCampaign(autoApprove: boolean, count: number, firstNumber: number) {
+  const { p, account } = await metaProject(autoApprove);
+  const members = numbers(count, firstNumber);
+  await audience(p.manager, "club", members);
+  await group(
+    p.manager,
+    "users",
+    ["first_name", "code"],
+    members.map((number, i) => ({ number, first_name: `N${i}`, code: `C${i}` })),
+  );
+  return { p, account, members, c: await campaign(p.manager) };
 }

@@ -1,16 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { numbers } from "../audiences/audiences.helpers";
 import { deliverWebhooks, runQueue } from "../delivery/pipeline.helpers";
 import { call, expectError } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
 import { clearErrors, injectError, receivedSends, seedTemplate } from "../standin/standin.helpers";
 import {
-  audience,
-  campaign,
+  clubCampaign,
   control,
   getRun,
-  group,
-  metaProject,
+  type metaProject,
   ok,
   runCampaign,
   runMessages,
@@ -21,19 +18,7 @@ import {
 // pause, resume, cancel and retry, counting what actually reached "Meta". The fan-out runs in pages
 // of two (FANOUT_PAGE_SIZE in vitest.config.ts), so a run of twelve is several pages and jobs.
 
-async function setUp(autoApprove: boolean, count: number, start: number) {
-  const { p, account } = await metaProject(autoApprove);
-  const members = numbers(count, start);
-  await audience(p.manager, "club", members);
-  await group(
-    p.manager,
-    "users",
-    ["first_name", "code"],
-    members.map((number, i) => ({ number, first_name: `N${i}`, code: `C${i}` })),
-  );
-  const c = await campaign(p.manager);
-  return { p, account, c, members };
-}
+const setUp = clubCampaign;
 
 /** Numbers the stand-in received sends for, each once per call. */
 const sentTo = async (account: Awaited<ReturnType<typeof metaProject>>["account"]) =>
