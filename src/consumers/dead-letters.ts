@@ -40,7 +40,7 @@ export async function consumeDeadSends(batch: MessageBatch, env: Env) {
       message.retry({ delaySeconds: DEAD_LETTER_RETRY_SECONDS });
     }
   }
-  await afterTransitions(env, db, transitions, log);
+  await afterTransitions(env, transitions, log);
 }
 
 /**

@@ -23,5 +23,5 @@ export async function consumeEvents(batch: MessageBatch, env: Env, ctx?: Executi
       }
     }),
   );
-  await afterTransitions(env, db, transitions, log, ctx);
+  await afterTransitions(env, transitions, log, ctx);
 }

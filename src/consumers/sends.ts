@@ -70,5 +70,5 @@ export async function consumeSends(batch: MessageBatch, env: Env, ctx?: Executio
       }
     }),
   );
-  await afterTransitions(env, db, transitions, log, ctx);
+  await afterTransitions(env, transitions, log, ctx);
 }

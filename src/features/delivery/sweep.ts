@@ -104,7 +104,7 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
       );
     await sendStoredMessages(env, requeue);
   }
-  await afterTransitions(env, db, transitions, log);
+  await afterTransitions(env, transitions, log);
   // The outbox's backstop: rows whose writer could not ask it to drain (a crash after the commit)
   // are handed over within a minute even if its alarm was lost too.
   try {

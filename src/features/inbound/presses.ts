@@ -156,7 +156,7 @@ export async function actOnPresses(
       ((results[statement] as unknown[] | undefined)?.length ?? 0) > 0 ? [transition] : [],
     );
     await sendSends(env, jobs);
-    await afterTransitions(env, db, transitions, log ?? createLogger({ task: "presses" }));
+    await afterTransitions(env, transitions, log ?? createLogger({ task: "presses" }));
   }
   if (outcome.inputs > 0 || outcome.journeys > 0) log?.info("button presses answered", { projectId, ...outcome });
   return outcome;

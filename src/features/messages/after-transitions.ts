@@ -1,4 +1,3 @@
-import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { drainOutbox } from "../outbox";
@@ -13,7 +12,6 @@ import { drainOutbox } from "../outbox";
  */
 export async function afterTransitions(
   env: Env,
-  _db: Db,
   transitions: (Transition | null)[],
   log: Logger,
   ctx?: Pick<ExecutionContext, "waitUntil">,

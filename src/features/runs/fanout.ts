@@ -207,12 +207,7 @@ async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sende
       from: null,
       to,
     }));
-  await afterTransitions(
-    env,
-    db,
-    [...created(inserted.queued, "queued"), ...created(inserted.skipped, "skipped")],
-    log,
-  );
+  await afterTransitions(env, [...created(inserted.queued, "queued"), ...created(inserted.skipped, "skipped")], log);
 
   if (!advanced) return false; // another delivery of this page moved on first; it continues the chain
   if (done) await completeRuns(db, [run.id]);

@@ -67,7 +67,7 @@ async function cancel(job: RunCancelJob, { env, db, log }: Deps) {
   const run = await getRun(db, job.projectId, job.runId);
   if (run?.status !== "cancelled") return;
   const transitions = await skipCancelled(db, { runId: run.id, limit: CONTROL_PAGE_SIZE });
-  await afterTransitions(env, db, transitions, log);
+  await afterTransitions(env, transitions, log);
   if (transitions.length === CONTROL_PAGE_SIZE) await enqueueRunJob(env, job);
 }
 
