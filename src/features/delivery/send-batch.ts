@@ -32,11 +32,15 @@ export interface Claimed {
  * per message however often the queue delivers it. The chunks go in ONE D1 batch: a claim that
  * fails claims nothing, so no message is left `sending` without ever being sent.
  */
-export async function claimMessages(db: Db, projectId: string, ids: string[]): Promise<Map<string, Claimed>> {
+export async function claimMessages(
+  db: Db,
+  projectId: string,
+  ids: string[],
+  options: { recheckOptOuts?: boolean } = {},
+): Promise<Map<string, Claimed>> {
   const claimed = new Map<string, Claimed>();
   if (ids.length === 0) return claimed;
   const now = Date.now();
-  const [skipOptedOut, skipHistory] = skipOptedOutStatements(db, projectId, ids, now);
   const statements = [];
   for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
     const chunk = ids.slice(i, i + CLAIM_CHUNK);
@@ -54,7 +58,9 @@ export async function claimMessages(db: Db, projectId: string, ids: string[]): P
         }),
     );
   }
-  const [, , ...results] = await db.batch([skipOptedOut, skipHistory, ...statements]);
+  const skips = options.recheckOptOuts === false ? [] : skipOptedOutStatements(db, projectId, ids, now);
+  const batch = await db.batch([...skips, ...statements] as unknown as Parameters<typeof db.batch>[0]);
+  const results = batch.slice(skips.length) as Awaited<(typeof statements)[number]>[];
   for (const rows of results) {
     for (const row of rows) claimed.set(row.id, { ...row, payload: row.payload as TemplateMessage, claimedAt: now });
   }
@@ -66,8 +72,8 @@ export async function claimMessages(db: Db, projectId: string, ids: string[]): P
  * sent STOP since must still get nothing. Before the claim, in its batch, the run messages among
  * `ids` whose contact is opted out now are skipped (`opted_out`) with their history row, so the
  * claim after them finds them no longer queued. API sends re-check the contact as they are
- * persisted (features/api-campaigns/persist.ts). Cost: two statements in the claim's round trip,
- * one indexed contact lookup per message.
+ * persisted (features/api-campaigns/persist.ts). Cost, only for a batch holding a run's message:
+ * two statements in the claim's round trip, one indexed contact lookup per message.
  */
 function skipOptedOutStatements(db: Db, projectId: string, ids: string[], now: number) {
   const list = JSON.stringify(ids);

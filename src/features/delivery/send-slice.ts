@@ -146,10 +146,13 @@ export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) 
     }),
   );
   if (toClaim.length === 0) return;
+  // Every path that queues a run's message names its run: a batch of API sends skips the opt-out re-check.
+  const anyRun = toClaim.some((m) => m.body.kind === "send" && m.body.runId !== undefined);
   const claimed = await claimMessages(
     ctx.db,
     ctx.account.projectId,
     toClaim.map((m) => m.body.messageId),
+    { recheckOptOuts: anyRun },
   );
   const slots = await bookSlots(ctx, toClaim, claimed);
   const lanes = new Map(toClaim.map((m) => [m.body.messageId, laneOf(m.body)]));
