@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../platform/db/client";
-import { inJsonList } from "../../platform/db/json-list";
+import { filterOnly, inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
 import { messageEvents, messages } from "../../platform/db/schema";
 import type { ProviderError } from "../../whatsapp/provider";
@@ -78,13 +78,13 @@ export async function recordOutcomes(
   let sentIndex = -1;
   if (sent.length > 0) {
     const ids = sent.map((r) => r.id);
-    const wamids = JSON.stringify(sent.map((r) => [r.id, r.wamid]));
+    // One object keyed by message id, read by path: a lookup per row, where a correlated scan of a
+    // json_each list reads n rows for each of n messages (D1 counts, and bills, every one).
+    const wamids = JSON.stringify(Object.fromEntries(sent.map((r) => [r.id, r.wamid])));
     statements.push(
       db
         .update(messages)
-        .set({
-          wamid: sql`(SELECT j.value ->> '$[1]' FROM json_each(${wamids}) j WHERE j.value ->> '$[0]' = ${messages.id})`,
-        })
+        .set({ wamid: sql`json_extract(${wamids}, '$.' || json_quote(${messages.id}))` })
         .where(inJsonList(messages.id, ids)),
     );
     sentIndex = statements.length;
@@ -92,7 +92,7 @@ export async function recordOutcomes(
       db
         .update(messages)
         .set({ status: "sent", sentAt: now, updatedAt: now })
-        .where(and(inJsonList(messages.id, ids), eq(messages.status, "sending")))
+        .where(and(inJsonList(messages.id, ids), filterOnly(messages.status, "sending")))
         .returning({ id: messages.id }),
     );
     // Only rows the statement above moved: sent at this batch's `now`, which no webhook writes.
@@ -100,7 +100,7 @@ export async function recordOutcomes(
       db
         .insert(messageEvents)
         .select(
-          sql`SELECT NULL, m.id, 'sent', ${now}, NULL, NULL FROM messages m WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND m.status = 'sent' AND m.sent_at = ${now} AND m.updated_at = ${now}`,
+          sql`SELECT NULL, m.id, 'sent', ${now}, NULL, NULL FROM messages m WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND +m.status = 'sent' AND +m.sent_at = ${now} AND +m.updated_at = ${now}`,
         ),
     );
   }

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { inJsonList } from "../../platform/db/json-list";
+import { filterOnly, inJsonList } from "../../platform/db/json-list";
 import { messageEvents, messages } from "../../platform/db/schema";
 import { encodeCallback } from "../../whatsapp/message-ref";
 import {
@@ -48,7 +48,9 @@ export async function claimMessages(
       db
         .update(messages)
         .set({ status: "sending", attempts: sql`${messages.attempts} + 1`, updatedAt: now })
-        .where(and(eq(messages.projectId, projectId), inArray(messages.id, chunk), eq(messages.status, "queued")))
+        .where(
+          and(eq(messages.projectId, projectId), inArray(messages.id, chunk), filterOnly(messages.status, "queued")),
+        )
         .returning({
           id: messages.id,
           payload: messages.payload,
@@ -83,13 +85,13 @@ function skipOptedOutStatements(db: Db, projectId: string, ids: string[], now: n
       .set({ status: "skipped", skipReason: OPTED_OUT, updatedAt: now })
       .where(
         sql`${messages.id} IN (SELECT value FROM json_each(${list})) AND ${messages.projectId} = ${projectId}
-            AND ${messages.status} = 'queued' AND ${messages.runId} IS NOT NULL
+            AND ${filterOnly(messages.status, "queued")} AND ${messages.runId} IS NOT NULL
             AND EXISTS (SELECT 1 FROM contacts c WHERE c.project_id = ${projectId} AND c.number = ${messages.number} AND c.opted_out = 1)`,
       ),
     db.insert(messageEvents).select(
       sql`SELECT NULL, m.id, 'skipped', ${now}, NULL, ${OPTED_OUT} FROM messages m
-            WHERE m.id IN (SELECT value FROM json_each(${list})) AND m.status = 'skipped' AND m.skip_reason = ${OPTED_OUT}
-            AND m.updated_at = ${now} AND NOT EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.status = 'skipped')`,
+            WHERE m.id IN (SELECT value FROM json_each(${list})) AND +m.status = 'skipped' AND m.skip_reason = ${OPTED_OUT}
+            AND +m.updated_at = ${now} AND NOT EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.status = 'skipped')`,
     ),
   ] as const;
 }
@@ -105,7 +107,7 @@ export async function unclaimMessages(db: Db, ids: string[]) {
   await db
     .update(messages)
     .set({ status: "queued", attempts: sql`max(0, ${messages.attempts} - 1)`, updatedAt: Date.now() })
-    .where(and(inJsonList(messages.id, ids), eq(messages.status, "sending")));
+    .where(and(inJsonList(messages.id, ids), filterOnly(messages.status, "sending")));
 }
 
 /** The recipient a claimed message's pair window is kept for; null for session text (see pacing docs). */

@@ -6,3 +6,12 @@ import { type SQL, sql } from "drizzle-orm";
  */
 export const inJsonList = (column: SQL | SQL.Aliased | { getSQL(): SQL }, values: readonly (string | number)[]) =>
   sql`${column} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(values)])}))`;
+
+/**
+ * `<column> = <value>` that SQLite will not pick an index for. Beside an id list it keeps the
+ * statement seeking the listed rows by key: without it, SQLite may walk the status index instead
+ * and read every queued (or sending) message of the database — D1 bills every row read, and a
+ * claim of 100 from a 100,000-recipient broadcast would read all 100,000.
+ */
+export const filterOnly = (column: SQL | SQL.Aliased | { getSQL(): SQL }, value: string | number) =>
+  sql`+${column} = ${value}`;

@@ -1,0 +1,62 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { claimMessages } from "../../src/features/delivery/send-batch";
+import { outbox } from "../../src/features/outbox";
+import { createDb } from "../../src/platform/db/client";
+import { measureD1 } from "../d1-cost";
+import { sendBacklog } from "./backlog.helpers";
+import { runQueue } from "./pipeline.helpers";
+
+// A send reads the rows it sends, not the run around them: D1 bills every row read, and a
+// statement that walks the status index reads every queued (or sending) message, so it costs more
+// the bigger the broadcast (100,000 recipients in batches of 100 would read 10^8 rows) and slows
+// every claim behind it. Each check runs at two backlog sizes: the cost per message stays flat.
+
+const SENT = 50;
+/** The row, its contact, its history, the id list's own rows and index steps: a constant handful. */
+const CLAIM_ROWS_READ_PER_MESSAGE = 16;
+/** Claim, outcomes, history and the ledger's drain; a wamid looked up per row, not scanned for. */
+const SEND_ROWS_READ_PER_MESSAGE = 40;
+
+async function claimCost(queued: number) {
+  const backlog = await sendBacklog(queued, 80, { broadcast: true });
+  const ids = backlog.jobs.slice(queued - SENT).map((j) => j.messageId);
+  const { result, cost } = await measureD1(env.DB, () =>
+    claimMessages(createDb(env.DB), backlog.projectId, ids, { recheckOptOuts: true }),
+  );
+  expect(result.size).toBe(SENT);
+  return cost;
+}
+
+/** A batch through the real sends consumer (claim, send, outcomes), then the ledger's drain. */
+async function sendCost(queued: number) {
+  const backlog = await sendBacklog(queued, 1000, { broadcast: true });
+  const { cost } = await measureD1(env.DB, async () => {
+    await runQueue("wa-campaigns-sends", backlog.jobs.slice(queued - SENT));
+    await outbox(env).drain();
+  });
+  const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE run_id = ? AND status = 'sent'")
+    .bind(backlog.runId)
+    .first<{ n: number }>()) ?? { n: 0 };
+  expect(n).toBe(SENT);
+  return cost;
+}
+
+describe("the D1 cost of a broadcast send", () => {
+  it("claiming reads a handful of rows per message, the same from 300 queued as from 3,000", async () => {
+    const small = await claimCost(300);
+    const large = await claimCost(3_000);
+    expect(small.rowsRead).toBeGreaterThan(0);
+    expect(large.rowsRead).toBeLessThanOrEqual(SENT * CLAIM_ROWS_READ_PER_MESSAGE);
+    expect(large.rowsRead).toBeLessThanOrEqual(small.rowsRead * 1.1);
+  });
+
+  it("sending and recording a batch reads as many rows from 3,000 queued as from 300", async () => {
+    const small = await sendCost(300);
+    const large = await sendCost(3_000);
+    expect(small.statements).toBeGreaterThan(0);
+    expect(large.statements).toBe(small.statements);
+    expect(large.rowsRead).toBeLessThanOrEqual(small.rowsRead * 1.1);
+    expect(large.rowsRead).toBeLessThanOrEqual(SENT * SEND_ROWS_READ_PER_MESSAGE);
+  });
+});
