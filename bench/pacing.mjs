@@ -41,6 +41,8 @@ export async function run() {
         "probe p99 ms": f.transactionalP99Ms,
         stalls: f.stalls,
         "stalled ms": f.stalledMs,
+        "idle timeline ms": f.governorIdleMs,
+        "late sends": f.lateSends,
       },
     ]);
     console.log(`message rows: ${rowsText(f.rows)}`);

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { expect, inject, it } from "vitest";
+import { governorFor } from "../../src/durable-objects/send-governor";
 import { queueRows, sendBacklog } from "../../test/delivery/backlog.helpers";
 import { busiestSecond, feedIntoBroker, nothingLeft, sendsPerSecond } from "../../test/delivery/governor.helpers";
 import { createQueueBroker } from "../../test/delivery/queue-broker";
@@ -44,6 +45,10 @@ export interface PacingFigures extends PacingScenario {
   /** Moments the isolate ran nothing else for over STALL_MS (all consumers, the governor and D1 share one thread here). */
   stalls: number;
   stalledMs: number;
+  /** Timeline time that passed with no send booked for it (the governor's own count). */
+  governorIdleMs: number;
+  /** Sends that woke late for their slot and took new ones (their first slots went unused). */
+  lateSends: number;
 }
 
 /** A 10 ms timer that fires this much late means the isolate was busy or paused (garbage collection). */
@@ -131,6 +136,7 @@ async function measure(scenario: PacingScenario): Promise<PacingFigures> {
   const stopWatching = watchStalls();
   const report = await broker.run();
   const stalled = stopWatching();
+  const { losses } = await governorFor(env, backlog.account.phoneNumberId).snapshot();
   broadcastDone = true;
   await Promise.all([probing, watch]);
 
@@ -174,6 +180,8 @@ async function measure(scenario: PacingScenario): Promise<PacingFigures> {
     transactionalP50Ms: percentile(delays, 50),
     transactionalP99Ms: percentile(delays, 99),
     ...stalled,
+    governorIdleMs: losses.idleMs,
+    lateSends: losses.lateSends,
   };
 }
 

@@ -61,6 +61,8 @@ export class SendGovernor extends DurableObject<Env> {
   private outstanding: { at: number; count: number }[] = [];
   private turn = 0;
   private ticking = false;
+  /** Since the object started (memory only): timeline time that passed with no slot booked, and sends re-slotted because they woke late. */
+  private losses = { idleMs: 0, lateSends: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,6 +77,8 @@ export class SendGovernor extends DurableObject<Env> {
   reserve(request: SlotRequest, now = Date.now()): Slot[] {
     this.pace.rate = request.rate;
     if (request.lane === "broadcast") this.consume(request.sends.length, now);
+    if (this.pace.nextFreeAt > 0 && now > this.pace.nextFreeAt) this.losses.idleMs += now - this.pace.nextFreeAt;
+    if (request.late) this.losses.lateSends += request.sends.length;
     const pairs = this.store.pairsFreeAt(request.sends.flatMap((s) => s.to ?? []));
     const held: [string, number, string][] = [];
     const slots = request.sends.map((send): Slot => {
@@ -124,6 +128,7 @@ export class SendGovernor extends DurableObject<Env> {
       pace: { ...this.pace, pacedRate: pacedRate(this.pace), bookedAheadMs: bookedAheadMs(this.pace, now) },
       sources: this.store.sources(),
       parked: this.store.parkedCount(),
+      losses: { ...this.losses },
     };
   }
 
