@@ -6,7 +6,7 @@ import type { EventsBody } from "../../queues/contracts";
 import { decodeCallback } from "../../whatsapp/message-ref";
 import { WebhookPayloadSchema, type WebhookStatus } from "../../whatsapp/webhook/payload";
 import { handleInbound, inboundConfig } from "../inbound/handle";
-import { applyStatus } from "../messages/status";
+import { applyStatuses, type StatusUpdate } from "../messages/apply-statuses";
 import { wakeRunsForTemplates } from "../runs/wake";
 import { applyTemplateStatusUpdate } from "../templates/status";
 
@@ -27,20 +27,24 @@ function toChange(status: WebhookStatus): StatusChange | null {
   };
 }
 
-/** Applies one verified webhook payload: message statuses, template status updates and inbound messages. */
-export async function handleWebhookEvent(
+/**
+ * Applies one verified webhook payload's template status updates and inbound messages, and returns
+ * its message statuses for the caller to apply: the events consumer applies a whole batch's
+ * statuses together (features/messages/apply-statuses.ts).
+ */
+export async function handleAllButStatuses(
   db: Db,
   event: EventsBody,
   log: Logger,
   /** Runs waiting for a template are woken through the jobs queue when its review changes. */
   env?: Pick<Env, "JOBS">,
-): Promise<(Transition | null)[]> {
-  const transitions: (Transition | null)[] = [];
+): Promise<StatusUpdate[]> {
+  const statuses: StatusUpdate[] = [];
   const parsed = WebhookPayloadSchema.safeParse(event.payload);
   if (!parsed.success) {
     // Verified but not in a shape we know: keep a trace, retrying cannot help.
     log.warn("webhook payload not understood", { projectId: event.projectId, issues: parsed.error.issues.length });
-    return transitions;
+    return statuses;
   }
   for (const entry of parsed.data.entry) {
     for (const change of entry.changes) {
@@ -79,17 +83,23 @@ export async function handleWebhookEvent(
         const statusChange = toChange(status);
         if (!statusChange) continue;
         const ref = decodeCallback(status.biz_opaque_callback_data);
-        const transition = await applyStatus(
-          db,
+        statuses.push(
           ref
-            ? { projectId: event.projectId, messageId: ref.messageId }
-            : { projectId: event.projectId, wamid: status.id },
-          statusChange,
-          { log },
+            ? { projectId: event.projectId, messageId: ref.messageId, change: statusChange }
+            : { projectId: event.projectId, wamid: status.id, change: statusChange },
         );
-        transitions.push(transition);
       }
     }
   }
-  return transitions;
+  return statuses;
+}
+
+/** Applies one verified webhook payload whole: templates, inbound messages, then its statuses. */
+export async function handleWebhookEvent(
+  db: Db,
+  event: EventsBody,
+  log: Logger,
+  env?: Pick<Env, "JOBS">,
+): Promise<Transition[]> {
+  return applyStatuses(db, await handleAllButStatuses(db, event, log, env), { log });
 }

@@ -1,0 +1,285 @@
+import { and, sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { inJsonList } from "../../platform/db/json-list";
+import {
+  type MessageStatus,
+  messageEvents,
+  messages,
+  type StatusChange,
+  type Transition,
+} from "../../platform/db/schema";
+import type { Logger } from "../../platform/log";
+import { classOfStatusError } from "../../whatsapp/errors";
+import { canMove, DUPLICATE_SEND } from "./transitions";
+
+// Provider statuses applied as a set: a queue batch of webhooks (hundreds of statuses) costs one
+// read and one write round trip, whatever its size, instead of two round trips per status. The
+// rules are those of one status at a time (see ./transitions.ts): a message only moves forward, a
+// history row is written exactly when the message moved, and concurrent writers are settled by a
+// compare-and-set on the status each decision was made from.
+
+/** One provider status for one message, found by our message id (from the send's callback data) or by wamid. */
+export interface StatusUpdate {
+  projectId: string;
+  messageId?: string;
+  wamid?: string;
+  change: StatusChange;
+}
+
+const MAX_CAS_ATTEMPTS = 5;
+
+const current = {
+  id: messages.id,
+  projectId: messages.projectId,
+  status: messages.status,
+  campaignId: messages.campaignId,
+  runId: messages.runId,
+  wamid: messages.wamid,
+  errorClass: messages.errorClass,
+  errorCode: messages.errorCode,
+  errorTitle: messages.errorTitle,
+  errorMessage: messages.errorMessage,
+  sentAt: messages.sentAt,
+  deliveredAt: messages.deliveredAt,
+  readAt: messages.readAt,
+  failedAt: messages.failedAt,
+};
+type Row = Pick<typeof messages.$inferSelect, keyof typeof current>;
+
+/** The columns a message's statuses decide, as they will be written. */
+type Columns = Pick<
+  Row,
+  | "status"
+  | "errorClass"
+  | "errorCode"
+  | "errorTitle"
+  | "errorMessage"
+  | "sentAt"
+  | "deliveredAt"
+  | "readAt"
+  | "failedAt"
+>;
+
+/** What one message's statuses in this batch come to: its final columns, and each step on the way. */
+interface Plan {
+  row: Row;
+  columns: Columns;
+  wamid: string | null;
+  steps: { to: MessageStatus; from: MessageStatus; change: StatusChange }[];
+}
+
+/** Moves `columns` by one status, as a lone status would move the stored row. */
+function step(columns: Columns, change: StatusChange): void {
+  const from = columns.status;
+  if (columns.errorClass === "unknown" && change.status !== "failed") {
+    // Meta's word settles an unknown outcome: the message was sent after all.
+    Object.assign(columns, { errorClass: null, errorCode: null, errorTitle: null, errorMessage: null, failedAt: null });
+  }
+  columns.status = change.status;
+  if (change.status === "sent") columns.sentAt = change.at;
+  if (change.status === "delivered" || change.status === "read") {
+    columns.deliveredAt ??= change.at;
+    columns.sentAt ??= change.at;
+  }
+  if (change.status === "read") columns.readAt = change.at;
+  if (change.status === "failed") {
+    const code = change.error?.code ?? null;
+    columns.failedAt = change.at;
+    columns.errorCode = code;
+    columns.errorTitle = change.error?.title ?? null;
+    columns.errorMessage = change.error?.message ?? null;
+    // A failure without Meta's code is ours (dead-lettered, swept). One that came while the
+    // message was still queued never reached Meta, so a run's retry may send it; from `sending`
+    // the outcome is unknown: never re-sent on a guess, and Meta's later word still applies.
+    columns.errorClass =
+      code === null && from === "queued"
+        ? "retryable"
+        : code === null && from === "sending"
+          ? "unknown"
+          : classOfStatusError(code);
+  }
+}
+
+/**
+ * Decides each message's statuses in time order (at equal times, in the order of the lifecycle),
+ * from the row as read; the wamids that differ from the one the message keeps are collected.
+ */
+function plan(row: Row, updates: StatusUpdate[], duplicates: Map<string, [string, string]>): Plan {
+  const columns: Columns = {
+    status: row.status,
+    errorClass: row.errorClass,
+    errorCode: row.errorCode,
+    errorTitle: row.errorTitle,
+    errorMessage: row.errorMessage,
+    sentAt: row.sentAt,
+    deliveredAt: row.deliveredAt,
+    readAt: row.readAt,
+    failedAt: row.failedAt,
+  };
+  const steps: Plan["steps"] = [];
+  let wamid = row.wamid;
+  const ordered = [...updates].sort((a, b) => a.change.at - b.change.at || rank(a.change) - rank(b.change));
+  for (const { change } of ordered) {
+    if (change.wamid && wamid && change.wamid !== wamid) {
+      duplicates.set(`${row.id} ${change.wamid}`, [row.id, change.wamid]);
+    }
+    if (!canMove(columns.status, change.status, columns.errorClass)) continue;
+    wamid ??= change.wamid ?? null;
+    steps.push({ from: columns.status, to: change.status, change });
+    step(columns, change);
+  }
+  return { row, columns, wamid, steps };
+}
+
+const LIFECYCLE = ["sent", "delivered", "read", "failed"];
+const rank = (change: StatusChange) => LIFECYCLE.indexOf(change.status);
+
+/** Each update's message, read in one round trip; updates naming another project's message find nothing. */
+async function readRows(db: Db, updates: StatusUpdate[]) {
+  const ids = updates.flatMap((u) => u.messageId ?? []);
+  const wamids = updates.flatMap((u) => (u.messageId ? [] : (u.wamid ?? [])));
+  const [byId, byWamid] = await db.batch([
+    db.select(current).from(messages).where(inJsonList(messages.id, ids)),
+    db.select(current).from(messages).where(inJsonList(messages.wamid, wamids)),
+  ]);
+  const rows = new Map<string, Row>();
+  for (const row of [...byId, ...byWamid]) {
+    rows.set(`id ${row.id}`, row);
+    if (row.wamid) rows.set(`wamid ${row.wamid}`, row);
+  }
+  const grouped = new Map<string, { row: Row; updates: StatusUpdate[] }>();
+  for (const update of updates) {
+    const row = rows.get(update.messageId ? `id ${update.messageId}` : `wamid ${update.wamid}`);
+    if (!row || row.projectId !== update.projectId) continue;
+    const group = grouped.get(row.id) ?? { row, updates: [] };
+    group.updates.push(update);
+    grouped.set(row.id, group);
+  }
+  return [...grouped.values()];
+}
+
+/**
+ * Writes the plans in one batch. Each message's history rows go in first, and only if the row is
+ * still in the status (and error class) its plan started from; the update then moves it under the
+ * same condition. D1 runs a batch as one transaction, so both see the same row: a message gets its
+ * history exactly when it moves. Returns the ids that moved.
+ */
+async function write(db: Db, plans: Plan[], duplicates: [string, string][], log?: Logger): Promise<Set<string>> {
+  const now = Date.now();
+  const moving = plans.filter((p) => p.steps.length > 0);
+  // Per message: the status and error class it was decided from, and the columns it ends with.
+  const byId = JSON.stringify(
+    Object.fromEntries(
+      moving.map((p) => [
+        p.row.id,
+        { ...p.columns, from: p.row.status, fromClass: p.row.errorClass ?? "", wamid: p.wamid },
+      ]),
+    ),
+  );
+  const history = JSON.stringify(
+    moving.flatMap((p) =>
+      p.steps.map((s) => [
+        p.row.id,
+        s.to,
+        s.change.at,
+        s.change.error?.code ?? null,
+        s.change.error?.title ?? null,
+        p.row.status,
+        p.row.errorClass ?? "",
+      ]),
+    ),
+  );
+  const ids = moving.map((p) => p.row.id);
+  const field = (name: string) => sql`json_extract(${byId}, '$.' || json_quote(${messages.id}) || '.' || ${name})`;
+  const statements = [
+    db
+      .insert(messageEvents)
+      .select(
+        sql`SELECT NULL, m.id, 'duplicate', ${now}, NULL, j.value ->> '$[1]' FROM json_each(${JSON.stringify(duplicates)}) j
+            JOIN messages m ON m.id = j.value ->> '$[0]'
+            WHERE NOT EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.status = ${DUPLICATE_SEND} AND e.detail = j.value ->> '$[1]')`,
+      )
+      .returning({ messageId: messageEvents.messageId, wamid: messageEvents.detail }),
+    db.insert(messageEvents).select(
+      sql`SELECT NULL, m.id, h.value ->> '$[1]', h.value ->> '$[2]', h.value ->> '$[3]', h.value ->> '$[4]'
+            FROM json_each(${history}) h JOIN messages m ON m.id = h.value ->> '$[0]'
+            WHERE +m.status = h.value ->> '$[5]' AND coalesce(m.error_class, '') = h.value ->> '$[6]'
+            ORDER BY h.key`,
+    ),
+    db
+      .update(messages)
+      .set({
+        status: sql`${field("status")}`,
+        updatedAt: now,
+        wamid: sql`coalesce(${messages.wamid}, ${field("wamid")})`,
+        errorClass: sql`${field("errorClass")}`,
+        errorCode: sql`${field("errorCode")}`,
+        errorTitle: sql`${field("errorTitle")}`,
+        errorMessage: sql`${field("errorMessage")}`,
+        sentAt: sql`${field("sentAt")}`,
+        deliveredAt: sql`${field("deliveredAt")}`,
+        readAt: sql`${field("readAt")}`,
+        failedAt: sql`${field("failedAt")}`,
+      })
+      .where(
+        and(
+          inJsonList(messages.id, ids),
+          sql`+${messages.status} = ${field("from")} AND coalesce(${messages.errorClass}, '') = ${field("fromClass")}`,
+        ),
+      )
+      .returning({ id: messages.id }),
+  ] as const;
+  const [recorded, , moved] = await db.batch(statements);
+  for (const { messageId, wamid } of recorded) {
+    log?.warn("a second wamid for one message: it was sent twice", { messageId, wamid });
+  }
+  return new Set(moved.map((m) => m.id));
+}
+
+/**
+ * Applies provider statuses to their messages if they move them forward, set-based. A message whose
+ * row changed between the read and the write (another writer) is read and decided again; one that
+ * keeps conflicting makes this throw, so the caller's queue messages are retried, never dropped.
+ * Returns every transition made, in order per message.
+ */
+export async function applyStatuses(
+  db: Db,
+  updates: StatusUpdate[],
+  options: { log?: Logger } = {},
+): Promise<Transition[]> {
+  const transitions: Transition[] = [];
+  let pending = updates.filter((u) => u.messageId || u.wamid);
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt === MAX_CAS_ATTEMPTS) {
+      throw new Error(`${pending.length} statuses kept conflicting with concurrent updates`);
+    }
+    const duplicates = new Map<string, [string, string]>();
+    const plans = (await readRows(db, pending)).map((g) => ({
+      ...plan(g.row, g.updates, duplicates),
+      updates: g.updates,
+    }));
+    if (plans.every((p) => p.steps.length === 0) && duplicates.size === 0) break;
+    const moved = await write(db, plans, [...duplicates.values()], options.log);
+    const retry: StatusUpdate[] = [];
+    for (const p of plans) {
+      if (p.steps.length === 0) continue;
+      if (!moved.has(p.row.id)) {
+        retry.push(...p.updates);
+        continue;
+      }
+      for (const s of p.steps) {
+        transitions.push({
+          messageId: p.row.id,
+          projectId: p.row.projectId,
+          campaignId: p.row.campaignId,
+          runId: p.row.runId,
+          from: s.from,
+          to: s.to,
+          error: s.change.error,
+        });
+      }
+    }
+    pending = retry;
+  }
+  return transitions;
+}

@@ -1,0 +1,122 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { outbox } from "../../src/features/outbox";
+import { campaignStats } from "../../src/features/stats/record";
+import { statusWebhook } from "../../standin/graph-api/webhooks";
+import { measureD1 } from "../d1-cost";
+import { sendBacklog } from "../delivery/backlog.helpers";
+import { runQueue } from "../delivery/pipeline.helpers";
+import { receivedSends } from "../standin/standin.helpers";
+
+// The events consumer applies a whole batch's statuses together: the statements a batch costs do
+// not grow with the statuses it holds, the history and counters are exactly those of applying
+// them one by one, and one status that cannot be written holds back only its own payload.
+
+const EVENTS = "wa-campaigns-events";
+type Status = "sent" | "delivered" | "read";
+
+/** A broadcast's messages sent through the real consumer, with the wamids Meta gave them. */
+async function sentBacklog(n: number) {
+  const backlog = await sendBacklog(n, 1000, { broadcast: true });
+  await runQueue("wa-campaigns-sends", backlog.jobs);
+  const sends = (await receivedSends(backlog.account)).filter((s) => s.accepted);
+  expect(sends).toHaveLength(n);
+  return { ...backlog, sends };
+}
+
+type Backlog = Awaited<ReturnType<typeof sentBacklog>>;
+
+/** One queue body per status: a signed payload as the webhook route queues it, found by wamid. */
+function events(backlog: Backlog, statuses: Status[]) {
+  return backlog.sends.flatMap((send) =>
+    statuses.map((status) => ({
+      projectId: backlog.projectId,
+      payload: statusWebhook(
+        { ...backlog.account, autoApprove: true, displayPhoneNumber: "15550001111" },
+        { wamid: send.wamid as string, status, recipient: (send.body as { to: string }).to, category: "utility" },
+      ),
+    })),
+  );
+}
+
+async function historyOf(runId: string) {
+  const { results } = await env.DB.prepare(
+    `SELECT e.status, count(*) AS n FROM message_events e JOIN messages m ON m.id = e.message_id
+     WHERE m.run_id = ? GROUP BY e.status ORDER BY e.status`,
+  )
+    .bind(runId)
+    .all<{ status: string; n: number }>();
+  return Object.fromEntries(results.map((r) => [r.status, r.n]));
+}
+
+async function statusesOf(runId: string) {
+  const { results } = await env.DB.prepare("SELECT status, count(*) AS n FROM messages WHERE run_id = ? GROUP BY status")
+    .bind(runId)
+    .all<{ status: string; n: number }>();
+  return Object.fromEntries(results.map((r) => [r.status, r.n]));
+}
+
+describe("status webhooks applied in bulk by the events consumer", () => {
+  it("costs the same statements for a batch of 100 statuses as for 10", async () => {
+    const small = await sentBacklog(10);
+    const large = await sentBacklog(100);
+    const cost = async (backlog: Backlog) =>
+      (await measureD1(env.DB, () => runQueue(EVENTS, events(backlog, ["delivered"])))).cost;
+    const few = await cost(small);
+    const many = await cost(large);
+    expect(await statusesOf(large.runId as string)).toEqual({ delivered: 100 });
+    expect(few.statements).toBeGreaterThan(0);
+    expect(many.statements).toBe(few.statements);
+    // Two reads and three writes for the batch, and the outbox's read of the history they added.
+    expect(many.statements).toBeLessThanOrEqual(6);
+  });
+
+  it("records each step once when a batch carries a message's delivered and read, twice and out of order", async () => {
+    const backlog = await sentBacklog(20);
+    const bodies = events(backlog, ["read", "delivered", "read", "delivered"]);
+    const result = await runQueue(EVENTS, bodies);
+    expect(result.explicitAcks).toHaveLength(bodies.length);
+    const runId = backlog.runId as string;
+    expect(await statusesOf(runId)).toEqual({ read: 20 });
+    expect(await historyOf(runId)).toMatchObject({ sending: 20, sent: 20, delivered: 20, read: 20 });
+    // The same batch again (a redelivery) changes nothing.
+    await runQueue(EVENTS, bodies);
+    expect(await historyOf(runId)).toMatchObject({ sent: 20, delivered: 20, read: 20 });
+    await outbox(env).drain();
+    const counts = (await campaignStats(env, backlog.campaignId as string).read()).total;
+    expect(counts).toMatchObject({ sent: 20, delivered: 20, read: 20 });
+    const recount = await outbox(env).recount(backlog.campaignId as string);
+    expect(recount.before.total).toEqual(recount.after.total);
+  });
+
+  it("applies the rest of a batch when one payload's status cannot be written, and retries only that payload", async () => {
+    const backlog = await sentBacklog(5);
+    const [first, second] = backlog.sends;
+    // A payload naming the first message by our id, with the second message's wamid: the wamid is
+    // unique, so its write fails, whichever way the batch is applied.
+    await env.DB.prepare("UPDATE messages SET wamid = NULL, status = 'sending' WHERE wamid = ?")
+      .bind(first?.wamid)
+      .run();
+    const firstId = await env.DB.prepare("SELECT id FROM messages WHERE run_id = ? AND wamid IS NULL")
+      .bind(backlog.runId)
+      .first<string>("id");
+    const poison = {
+      projectId: backlog.projectId,
+      payload: statusWebhook(
+        { ...backlog.account, autoApprove: true, displayPhoneNumber: "15550001111" },
+        {
+          wamid: second?.wamid as string,
+          status: "delivered",
+          recipient: (first?.body as { to: string }).to,
+          category: "utility",
+          callbackData: `${firstId}||`,
+        },
+      ),
+    };
+    const good = events({ ...backlog, sends: backlog.sends.slice(1) }, ["delivered"]);
+    const result = await runQueue(EVENTS, [poison, ...good]);
+    expect(result.retryMessages.map((r) => r.msgId)).toEqual(["m0"]);
+    expect(result.explicitAcks).toHaveLength(good.length);
+    expect(await statusesOf(backlog.runId as string)).toEqual({ sending: 1, delivered: 4 });
+  });
+});
