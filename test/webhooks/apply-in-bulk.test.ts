@@ -50,7 +50,9 @@ async function historyOf(runId: string) {
 }
 
 async function statusesOf(runId: string) {
-  const { results } = await env.DB.prepare("SELECT status, count(*) AS n FROM messages WHERE run_id = ? GROUP BY status")
+  const { results } = await env.DB.prepare(
+    "SELECT status, count(*) AS n FROM messages WHERE run_id = ? GROUP BY status",
+  )
     .bind(runId)
     .all<{ status: string; n: number }>();
   return Object.fromEntries(results.map((r) => [r.status, r.n]));
@@ -92,10 +94,11 @@ describe("status webhooks applied in bulk by the events consumer", () => {
   it("applies the rest of a batch when one payload's status cannot be written, and retries only that payload", async () => {
     const backlog = await sentBacklog(5);
     const [first, second] = backlog.sends;
+    if (!first || !second) throw new Error("the backlog sent nothing");
     // A payload naming the first message by our id, with the second message's wamid: the wamid is
     // unique, so its write fails, whichever way the batch is applied.
     await env.DB.prepare("UPDATE messages SET wamid = NULL, status = 'sending' WHERE wamid = ?")
-      .bind(first?.wamid)
+      .bind(first.wamid)
       .run();
     const firstId = await env.DB.prepare("SELECT id FROM messages WHERE run_id = ? AND wamid IS NULL")
       .bind(backlog.runId)
@@ -105,9 +108,9 @@ describe("status webhooks applied in bulk by the events consumer", () => {
       payload: statusWebhook(
         { ...backlog.account, autoApprove: true, displayPhoneNumber: "15550001111" },
         {
-          wamid: second?.wamid as string,
+          wamid: second.wamid as string,
           status: "delivered",
-          recipient: (first?.body as { to: string }).to,
+          recipient: (first.body as { to: string }).to,
           category: "utility",
           callbackData: `${firstId}||`,
         },
