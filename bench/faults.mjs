@@ -3,7 +3,7 @@
 // Cloudflare Queues, first without faults, then with about BENCH_FAULTS_SHARE of each fault kind,
 // then recovered as Meta and the cron would. Each run prints a `FAULTS {json}` line, read here.
 import { conditions } from "./conditions.mjs";
-import { runtimeFigures } from "./runtime-bench.mjs";
+import { runtimeFigures, runtimeStorage } from "./runtime-bench.mjs";
 
 const MARKER = "FAULTS ";
 
@@ -52,6 +52,7 @@ export async function run() {
         "every n-th send: truncated answer, gateway 504, answer held past the 5 s time limit, 131000 refusal",
       "D1 faults": "at random: send claims, outcome batches, outbox reads, opt-out writes",
       runtime: "workerd via @cloudflare/vitest-plugin, local D1 and Durable Objects, stand-in Graph API in Node",
+      "local storage": runtimeStorage,
     }),
     result: {
       sends: faulty.sends,

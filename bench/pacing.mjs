@@ -4,7 +4,7 @@
 // up to C invocations at once against the stand-in Graph API. Scenarios come from BENCH_PACING_* (bench/pacing/scenarios.ts); each test prints a
 // `PACING {json}` line of its figures, read here.
 import { conditions } from "./conditions.mjs";
-import { runtimeFigures } from "./runtime-bench.mjs";
+import { runtimeFigures, runtimeStorage } from "./runtime-bench.mjs";
 
 const MARKER = "PACING ";
 const BROKER = "batches of ≤ 100, retry delays honoured, dead letter after 11 deliveries (wrangler.toml)";
@@ -57,6 +57,7 @@ export async function run() {
         "probe every ms": f.probeEveryMs || "none",
         broker: BROKER,
         runtime: RUNTIME,
+        "local storage": runtimeStorage,
       }),
     );
   }
@@ -88,6 +89,7 @@ export async function run() {
     conditions: conditions({
       broker: BROKER,
       runtime: RUNTIME,
+      "local storage": runtimeStorage,
       "RESULT reports": `${headline.recipients} recipients, ${headline.name}; minima and maxima over all scenarios`,
     }),
     result: {

@@ -82,7 +82,11 @@ describe("Meta provider, end to end through the Worker", { timeout: 30_000 }, ()
       () => getMessage(p.sender, id),
       (r) => r.body.status === "read",
     );
-    expect(read.body.history.map((h: { status: string }) => h.status)).toEqual(["queued", "sending", "sent", "read"]);
+    // Each step at most once. A `delivered` that reaches the consumer after the `read` changes
+    // nothing; one in the same batch is applied first (statuses are decided in lifecycle order).
+    const history: string[] = read.body.history.map((h: { status: string }) => h.status);
+    expect(history.filter((s) => s !== "delivered")).toEqual(["queued", "sending", "sent", "read"]);
+    expect(history.filter((s) => s === "delivered").length).toBeLessThanOrEqual(1);
     expect(read.body.deliveredAt).not.toBeNull();
   });
 
