@@ -188,11 +188,11 @@ async function measure(scenario: PacingScenario): Promise<PacingFigures> {
 /** True once none of the run's messages is queued or sending. */
 const nothingLeftOfRun = (runId: string) => async () => {
   const row = await env.DB.prepare(
-    "SELECT count(*) AS n FROM messages WHERE run_id = ? AND status IN ('queued', 'sending')",
+    "SELECT EXISTS (SELECT 1 FROM messages WHERE run_id = ? AND status IN ('queued', 'sending')) AS left",
   )
     .bind(runId)
-    .first<{ n: number }>();
-  return (row?.n ?? 0) === 0;
+    .first<{ left: number }>();
+  return row?.left === 0;
 };
 
 for (const scenario of inject("pacingScenarios")) {

@@ -25,14 +25,19 @@ export async function feedIntoBroker(
   }
 }
 
-/** True once none of the project's messages is queued or sending. */
+/**
+ * True once none of the project's messages is queued or sending. Asked whenever the broker's queue
+ * runs empty, so it must be cheap: it walks only the queued and sending rows (the status index),
+ * not every message of the project, and stops at the first. A count over the project's rows took
+ * tens of milliseconds at 30,000 messages, on the very thread the consumers run on.
+ */
 export const nothingLeft = (projectId: string) => async () => {
   const row = await env.DB.prepare(
-    "SELECT count(*) AS n FROM messages WHERE project_id = ? AND status IN ('queued', 'sending')",
+    "SELECT EXISTS (SELECT 1 FROM messages WHERE status IN ('queued', 'sending') AND +project_id = ?) AS left",
   )
     .bind(projectId)
-    .first<{ n: number }>();
-  return (row?.n ?? 0) === 0;
+    .first<{ left: number }>();
+  return row?.left === 0;
 };
 
 /** Accepted sends in each second from `startedAt`. */
