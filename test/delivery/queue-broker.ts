@@ -14,9 +14,8 @@ export const SENDS_QUEUE = "wa-campaigns-sends";
 // wrangler.toml, [[queues.consumers]] of the sends queue.
 export const MAX_BATCH_SIZE = 100;
 export const MAX_RETRIES = 10;
-// Idle invocations wake when a message is sent or handed back, and at least this often (delayed
-// messages become visible, the `until` question is asked again). They share one timer: 250 idle
-// loops each polling on its own timer would load the very event loop the consumers run on.
+// How often one idle invocation looks for delayed messages that became visible and asks the
+// `until` question again (the others sleep until woken; see `wakeFor`).
 const POLL_MS = 50;
 
 export type QueueHandler = (batch: MessageBatch, env: Env, ctx: ExecutionContext) => Promise<void>;
@@ -148,24 +147,35 @@ export function createQueueBroker(options: BrokerOptions) {
     peakConcurrency: 0,
   };
 
-  let sleepers: (() => void)[] = [];
+  // Idle invocations sleep until woken: as many as the messages just sent need (one per batch),
+  // or one by the shared timer, which then looks for work (delayed messages, the `until`
+  // question) and wakes another when it finds more than one batch. Waking all 250 on every send
+  // made the broker itself one of the heaviest loads on the isolate the consumers run on.
+  const sleepers: (() => void)[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
-  const wakeAll = () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    const woken = sleepers;
-    sleepers = [];
-    for (const wake of woken) wake();
+  const wake = (count: number) => {
+    for (const resolve of sleepers.splice(0, count)) resolve();
   };
-  /** Resolves when a message arrives or the shared timer fires, whichever comes first. */
+  const wakeAll = () => wake(sleepers.length);
+  const arm = (ms: number) => {
+    if (timer !== null || sleepers.length === 0) return;
+    timer = setTimeout(() => {
+      timer = null;
+      wake(1);
+    }, ms);
+  };
+  /** Resolves when this invocation is woken for work, or by the shared timer. */
   const idle = (ms: number) =>
     new Promise<void>((resolve) => {
       sleepers.push(resolve);
-      timer ??= setTimeout(wakeAll, ms);
+      arm(ms);
     });
   const enqueue = (item: Omit<Pending, "seq">) => {
     backlog.push({ ...item, seq: ++seq });
-    if (sleepers.length > 0) wakeAll();
+  };
+  /** Wakes one idle invocation for each batch that `count` messages visible now make. */
+  const wakeFor = (count: number) => {
+    if (count > 0) wake(Math.ceil(count / maxBatchSize));
   };
 
   function take(now: number): Pending[] {
@@ -213,6 +223,7 @@ export function createQueueBroker(options: BrokerOptions) {
     const retried = new Set(result.retryMessages.map((r) => r.msgId));
     const acked = new Set(result.explicitAcks);
     const now = Date.now();
+    let visibleAgain = 0;
     for (const item of items) {
       let delaySeconds: number | null = null;
       if (retried.has(item.id)) delaySeconds = delays.get(item.id) ?? 0;
@@ -226,8 +237,12 @@ export function createQueueBroker(options: BrokerOptions) {
       report.pushBacks++;
       const deliveries = item.deliveries + 1;
       if (deliveries >= maxDeliveries) report.deadLettered.push({ id: item.id, body: item.body, deliveries });
-      else enqueue({ ...item, deliveries, visibleAt: now + delaySeconds * 1000 });
+      else {
+        enqueue({ ...item, deliveries, visibleAt: now + delaySeconds * 1000 });
+        if (delaySeconds === 0) visibleAgain++;
+      }
     }
+    wakeFor(visibleAgain);
   }
 
   return {
@@ -237,6 +252,8 @@ export function createQueueBroker(options: BrokerOptions) {
       for (const body of bodies) {
         enqueue({ id: `m${++ids}`, body, enqueuedAt: now, deliveries: 0, visibleAt: now + delaySeconds * 1000 });
       }
+      if (delaySeconds === 0) wakeFor(bodies.length);
+      else arm(delaySeconds * 1000);
     },
 
     /** Runs the invocations until every message is acked or dead-lettered, or the time runs out. */
@@ -252,17 +269,27 @@ export function createQueueBroker(options: BrokerOptions) {
         return asking;
       };
       const deadline = startedAt + (options.durationMs ?? Number.POSITIVE_INFINITY);
+      // Once one invocation finds the run over (time, or nothing left), every idle one stops too.
+      let done = false;
+      const stop = () => {
+        done = true;
+        wakeAll();
+      };
       const loop = async () => {
-        for (;;) {
+        while (!done) {
           const now = Date.now();
-          if (now >= deadline) return;
+          if (now >= deadline) return stop();
           const items = take(now);
           if (items.length === 0) {
-            if (backlog.size === 0 && inFlight === 0 && (await finished())) return;
+            if (backlog.size === 0 && inFlight === 0 && (await finished())) return stop();
             const nextVisible = backlog.peek()?.visibleAt ?? now + POLL_MS;
             await idle(Math.max(1, Math.min(POLL_MS, nextVisible - now, deadline - now)));
             continue;
           }
+          // More than this batch is waiting: another invocation takes the next one now.
+          if ((backlog.peek()?.visibleAt ?? Number.POSITIVE_INFINITY) <= now) wake(1);
+          // The idle ones keep their timer while this one works.
+          arm(POLL_MS);
           inFlight++;
           report.invocations++;
           report.deliveries += items.length;

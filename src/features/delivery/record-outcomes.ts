@@ -78,14 +78,15 @@ export async function recordOutcomes(
   let sentIndex = -1;
   if (sent.length > 0) {
     const ids = sent.map((r) => r.id);
-    // One object keyed by message id, read by path: a lookup per row, where a correlated scan of a
-    // json_each list reads n rows for each of n messages (D1 counts, and bills, every one).
-    const wamids = JSON.stringify(Object.fromEntries(sent.map((r) => [r.id, r.wamid])));
+    // Joined to the list, each row found by its key: a lookup per message, where a correlated
+    // scan of the list reads n rows for each of n messages (D1 counts, and bills, every one).
+    const wamids = JSON.stringify(sent.map((r) => [r.id, r.wamid]));
     statements.push(
       db
         .update(messages)
-        .set({ wamid: sql`json_extract(${wamids}, '$.' || json_quote(${messages.id}))` })
-        .where(inJsonList(messages.id, ids)),
+        .set({ wamid: sql`w.value ->> '$[1]'` })
+        .from(sql`json_each(${wamids}) w`)
+        .where(sql`${messages.id} = w.value ->> '$[0]'`),
     );
     sentIndex = statements.length;
     statements.push(
