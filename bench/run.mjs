@@ -2,6 +2,7 @@
 // `RESULT <name> {json}` line of its figures and ratios, so a script can read a run without parsing tables.
 import { run as api } from "./api.mjs";
 import { run as apiSend } from "./api-send.mjs";
+import { run as events } from "./events.mjs";
 import { run as fanout } from "./fanout.mjs";
 import { run as faults } from "./faults.mjs";
 import { run as importCsv } from "./import.mjs";
@@ -9,7 +10,7 @@ import { run as pacing } from "./pacing.mjs";
 import { run as sends } from "./sends.mjs";
 import { run as webhooks } from "./webhooks.mjs";
 
-const benches = { api, "api-send": apiSend, sends, webhooks, fanout, import: importCsv, pacing, faults };
+const benches = { api, "api-send": apiSend, sends, webhooks, events, fanout, import: importCsv, pacing, faults };
 const only = process.argv.slice(2);
 
 for (const [name, bench] of Object.entries(benches)) {
