@@ -1,8 +1,13 @@
 // Webhook ingestion: signed status events for many messages, 10% duplicated and shuffled, posted
-// concurrently; then whether the campaign's counters end exactly where they should.
+// concurrently. First the accept path alone (consumers off, as on Cloudflare, where they run in
+// other isolates) beside a bare Worker whose only route puts the body on the same queue, measured
+// in the same run; then the whole path with consumers on, and whether the campaign's counters end
+// exactly where they should.
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { conditions } from "./conditions.mjs";
 import { until } from "./poll.mjs";
-import { connectMeta, createProject, startWorker } from "./worker.mjs";
+import { ratio } from "./ratio.mjs";
+import { connectMeta, createProject, startWorker, wranglerCompatibilityDate } from "./worker.mjs";
 
 const MESSAGES = Number(process.env.BENCH_WEBHOOK_MESSAGES ?? 10_000);
 const CONCURRENCY = 50;
@@ -55,11 +60,79 @@ function shuffle(list) {
   return list;
 }
 
+const ACCOUNT = { phoneNumberId: "300000000000001", wabaId: "400000000000001", appSecret: "bench-app-secret-1" };
+
+/** Posts every signed body to `url` from CONCURRENCY connections; returns the time and the non-200s. */
+async function postAll(url, signed) {
+  let next = 0;
+  let failures = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < signed.length) {
+        const { body, signature } = signed[next++];
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-hub-signature-256": signature },
+          body,
+        });
+        if (response.status !== 200) failures += 1;
+        await response.arrayBuffer();
+      }
+    }),
+  );
+  return { ms: performance.now() - started, failures };
+}
+
+// The baseline: a Worker that reads the body and puts it on the events queue, nothing else.
+const BARE_ENQUEUE = `export default {
+  async fetch(request, env) {
+    await env.EVENTS.send({ payload: await request.text() });
+    return Response.json({ received: 1 });
+  },
+};`;
+
+async function bareEventsPerSec(signed) {
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      modules: true,
+      script: BARE_ENQUEUE,
+      compatibilityDate: wranglerCompatibilityDate(),
+      queueProducers: { EVENTS: "wa-campaigns-events" },
+    }),
+  );
+  try {
+    const url = (await mf.ready).toString();
+    const { ms, failures } = await postAll(url, signed);
+    if (failures > 0) throw new Error(`the bare enqueue route answered ${failures} posts with a status other than 200`);
+    return Math.round((signed.length / ms) * 1000);
+  } finally {
+    await mf.dispose();
+  }
+}
+
+/** The Worker's webhook route with its consumers off: signature, parse, routing, enqueue. */
+async function acceptOnly(signed) {
+  const { mf, url } = await startWorker({ consumers: false });
+  try {
+    const { projectId } = await createProject(url, "webhook accept bench");
+    await connectMeta(url, projectId, { ...ACCOUNT, accessToken: "EAAB-bench", verifyToken: "bench-verify" });
+    // Warm: the app's keys are read once, then kept in memory.
+    await postAll(`${url}/webhooks/whatsapp`, signed.slice(0, CONCURRENCY));
+    const { ms, failures } = await postAll(`${url}/webhooks/whatsapp`, signed);
+    return { eventsPerSec: Math.round((signed.length / ms) * 1000), failures };
+  } finally {
+    await mf.dispose();
+  }
+}
+
 export async function run() {
   const { mf, url } = await startWorker();
   try {
     const { projectId, key } = await createProject(url, "webhook bench");
-    const account = { phoneNumberId: "300000000000001", wabaId: "400000000000001", appSecret: "bench-app-secret-1" };
+    const account = ACCOUNT;
     await connectMeta(url, projectId, { ...account, accessToken: "EAAB-bench", verifyToken: "bench-verify" });
 
     const db = await mf.getD1Database("DB");
@@ -94,24 +167,10 @@ export async function run() {
     const posts = shuffle([...events, ...shuffle([...events]).slice(0, duplicates)]);
     const signed = await Promise.all(posts.map(async (body) => ({ body, signature: await sign(body) })));
 
-    let next = 0;
-    let failures = 0;
+    const bare = await bareEventsPerSec(signed);
+    const alone = await acceptOnly(signed);
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < signed.length) {
-          const { body, signature } = signed[next++];
-          const response = await fetch(`${url}/webhooks/whatsapp`, {
-            method: "POST",
-            headers: { "content-type": "application/json", "x-hub-signature-256": signature },
-            body,
-          });
-          if (response.status !== 200) failures += 1;
-          await response.arrayBuffer();
-        }
-      }),
-    );
-    const acceptedMs = performance.now() - started;
+    const { ms: acceptedMs, failures } = await postAll(`${url}/webhooks/whatsapp`, signed);
 
     const expected = { sent: MESSAGES, delivered: MESSAGES, read: MESSAGES };
     let total = {};
@@ -137,6 +196,9 @@ export async function run() {
           events: posts.length,
           duplicates,
           "non-200": failures,
+          "bare enqueue events/s": bare,
+          "accepted events/s, consumers off": alone.eventsPerSec,
+          "accept vs bare": ratio(alone.eventsPerSec, bare),
           "accepted events/s": acceptedPerSec,
           "applied events/s": appliedPerSec,
           "final sent/delivered/read": `${total.sent}/${total.delivered}/${total.read}`,
@@ -148,7 +210,10 @@ export async function run() {
         messages: MESSAGES,
         events: posts.length,
         duplicates,
-        non200: failures,
+        non200: failures + alone.failures,
+        bareEnqueueEventsPerSec: bare,
+        acceptOnlyEventsPerSec: alone.eventsPerSec,
+        acceptToBare: ratio(alone.eventsPerSec, bare),
         acceptedMs: Math.round(acceptedMs),
         appliedMs: Math.round(appliedMs),
         acceptedEventsPerSec: acceptedPerSec,

@@ -13,7 +13,7 @@ export function buildWorker() {
   return join(OUT_DIR, "index.js");
 }
 
-function wranglerCompatibilityDate() {
+export function wranglerCompatibilityDate() {
   const match = readFileSync("wrangler.toml", "utf8").match(/^compatibility_date\s*=\s*"([^"]+)"/m);
   if (!match) throw new Error("compatibility_date not found in wrangler.toml");
   return match[1];
