@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { expect, inject, it } from "vitest";
 import { outbox } from "../../src/features/outbox";
 import { campaignStats } from "../../src/features/stats/record";
+import { statusWebhook } from "../../standin/graph-api/webhooks";
 import { measureD1 } from "../../test/d1-cost";
 import { sendBacklog } from "../../test/delivery/backlog.helpers";
 import { createQueueBroker } from "../../test/delivery/queue-broker";
@@ -44,45 +45,6 @@ function shuffle<T>(list: T[]): T[] {
   return list;
 }
 
-/** One queue body per status, as the webhook route queues a verified part. */
-function statusEvent(
-  projectId: string,
-  account: { wabaId: string; phoneNumberId: string },
-  messageId: string,
-  status: string,
-  at: number,
-) {
-  return {
-    projectId,
-    payload: {
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: account.wabaId,
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: { display_phone_number: "15550000000", phone_number_id: account.phoneNumberId },
-                statuses: [
-                  {
-                    id: `wamid.${messageId}`,
-                    status,
-                    timestamp: String(Math.floor(at / 1000)),
-                    recipient_id: "919800000000",
-                    biz_opaque_callback_data: `${messageId}||`,
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      ],
-    },
-  };
-}
-
 async function measure(scenario: EventsScenario): Promise<EventsFigures> {
   const backlog = await sendBacklog(scenario.messages, 1000, { broadcast: true });
   const runId = backlog.runId as string;
@@ -101,8 +63,19 @@ async function measure(scenario: EventsScenario): Promise<EventsFigures> {
     ).bind(runId, now),
   ]);
   await outbox(env).drain();
+  // One queue body per status, as the webhook route queues a verified part, built as Meta sends it.
+  const account = { ...backlog.account, autoApprove: true, displayPhoneNumber: "15550000000" };
   const bodies = backlog.jobs.flatMap((job) =>
-    STATUSES.map((status, i) => statusEvent(backlog.projectId, backlog.account, job.messageId, status, now + i * 1000)),
+    STATUSES.map((status) => ({
+      projectId: backlog.projectId,
+      payload: statusWebhook(account, {
+        wamid: `wamid.${job.messageId}`,
+        status,
+        recipient: "919800000000",
+        category: "utility",
+        callbackData: `${job.messageId}||`,
+      }),
+    })),
   );
   const duplicates = bodies.filter(() => Math.random() < DUPLICATE_SHARE);
   const events = shuffle([...bodies, ...duplicates]);
