@@ -6,6 +6,7 @@ import { statusWebhook } from "../../standin/graph-api/webhooks";
 import { measureD1 } from "../d1-cost";
 import { sendBacklog } from "../delivery/backlog.helpers";
 import { runQueue } from "../delivery/pipeline.helpers";
+import { createQueueBroker } from "../delivery/queue-broker";
 import { receivedSends } from "../standin/standin.helpers";
 
 // The events consumer applies a whole batch's statuses together: the statements a batch costs do
@@ -121,5 +122,32 @@ describe("status webhooks applied in bulk by the events consumer", () => {
     expect(result.retryMessages.map((r) => r.msgId)).toEqual(["m0"]);
     expect(result.explicitAcks).toHaveLength(good.length);
     expect(await statusesOf(backlog.runId as string)).toEqual({ sending: 1, delivered: 4 });
+  });
+});
+
+describe("status webhooks applied in bulk by concurrent invocations", () => {
+  it("records every step exactly once when 8 invocations apply shuffled, repeated statuses of the same messages", async () => {
+    const backlog = await sentBacklog(40);
+    const bodies = events(backlog, ["sent", "delivered", "read", "delivered", "read"]);
+    for (let i = bodies.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [bodies[i], bodies[j]] = [bodies[j], bodies[i]] as [(typeof bodies)[number], (typeof bodies)[number]];
+    }
+    // Batches of 5, so that each message's statuses land in different invocations running at once.
+    const broker = createQueueBroker({ queue: EVENTS, concurrency: 8, maxBatchSize: 5 });
+    broker.send(bodies);
+    const report = await broker.run();
+    expect(report.peakConcurrency).toBeGreaterThan(1);
+    expect(report.deadLettered).toEqual([]);
+    const runId = backlog.runId as string;
+    expect(await statusesOf(runId)).toEqual({ read: 40 });
+    // Each step at most once; a `delivered` applied after its `read` (another invocation) records nothing.
+    const history = await historyOf(runId);
+    expect(history).toMatchObject({ sending: 40, sent: 40, read: 40 });
+    expect(history.delivered ?? 0).toBeLessThanOrEqual(40);
+    await outbox(env).drain();
+    const recount = await outbox(env).recount(backlog.campaignId as string);
+    expect(recount.before.total).toEqual(recount.after.total);
+    expect(recount.after.total).toMatchObject({ sent: 40, delivered: 40, read: 40 });
   });
 });
