@@ -1,16 +1,129 @@
-// Pacing at Cloudflare's consumer concurrency: runs bench/pacing/*.bench-test.ts in the Workers
-// test runtime (its own vitest config; `npm test` never runs it), where the number's governor feeds
-// a broadcast run into a broker playing Cloudflare Queues, which drives the real sends consumer at
-// up to C invocations at once against the stand-in Graph API. Scenarios come from BENCH_PACING_* (bench/pacing/scenarios.ts); each test prints a
-// `PACING {json}` line of its figures, read here.
+// Pacing at Cloudflare's consumer concurrency. The project's Worker, bundled as wrangler deploys it
+// with one benchmark route (bench/pacing/worker.ts), runs in workerd through Miniflare; for each
+// scenario (bench/pacing/scenarios.ts, from BENCH_PACING_*) that route has the number's governor
+// feed a broadcast run into a broker playing Cloudflare Queues, which drives the real sends consumer
+// at up to C invocations at once against the stand-in Graph API on 127.0.0.1. Sends are counted
+// from the stand-in's own record of the calls it received.
+import { busiestSecond, percentile, sendsPerSecond } from "../test/delivery/send-times.ts";
 import { conditions } from "./conditions.mjs";
-import { runtimeFigures, runtimeStorage } from "./runtime-bench.mjs";
+import { pacingScenarios } from "./pacing/scenarios.ts";
+import { runtimeStorage, useRamStorage } from "./runtime-bench.mjs";
+import { startStandIn } from "./standin-server.mjs";
+import { connectMeta, createProject, startWorker } from "./worker.mjs";
 
-const MARKER = "PACING ";
 const BROKER = "batches of ≤ 100, retry delays honoured, dead letter after 11 deliveries (wrangler.toml)";
-const RUNTIME = "workerd via @cloudflare/vitest-plugin, local D1 and Durable Objects, stand-in Graph API in Node";
+const RUNTIME =
+  "the Worker as wrangler bundles it, in workerd via Miniflare, local D1 and Durable Objects; stand-in Graph API on 127.0.0.1";
+// The template the backlog's rows name (test/delivery/queue-rows.ts, BACKLOG_TEMPLATE).
+const TEMPLATE = { name: "order_update", text: "Hi {{1}}, your order {{2}} is on its way." };
 
-const measure = () => runtimeFigures("pacing", "bench/pacing/vitest.config.ts", MARKER);
+/** Runs one scenario on a fresh project and account; returns its figures. */
+async function measure(url, standIn, scenario, k) {
+  const account = {
+    phoneNumberId: String(300000000000000 + k),
+    wabaId: String(400000000000000 + k),
+    accessToken: `EAAB-pacing-${k}`,
+    appSecret: `pacing-secret-${k}`,
+  };
+  await standIn.control("POST", "accounts", { ...account, autoApprove: true });
+  await standIn.control("POST", "templates", {
+    wabaId: account.wabaId,
+    name: TEMPLATE.name,
+    language: "en_US",
+    status: "APPROVED",
+    category: "UTILITY",
+    components: [{ type: "BODY", text: TEMPLATE.text }],
+  });
+  const { projectId } = await createProject(url, `pacing-${k}`);
+  await connectMeta(url, projectId, { ...account, verifyToken: `pacing-verify-${k}`, throughput: scenario.rate });
+  if (scenario.throughputErrors > 0) {
+    await standIn.control("POST", "errors", {
+      phoneNumberId: account.phoneNumberId,
+      code: 130429,
+      mode: "next",
+      count: scenario.throughputErrors,
+      endpoint: "messages",
+    });
+  }
+  const response = await fetch(`${url}/__bench/pacing`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ projectId, phoneNumberId: account.phoneNumberId, ...scenario }),
+  });
+  if (!response.ok) throw new Error(`pacing scenario failed: ${response.status} ${await response.text()}`);
+  const run = await response.json();
+  const { report } = run;
+
+  const all = (await standIn.control("GET", `sends?phoneNumberId=${account.phoneNumberId}`)).data;
+  const capAt = report.startedAt + scenario.seconds * 1000;
+  const to = (s) => s.body.to.replace(/\D/g, "");
+  const probeNumbers = new Set(run.probeNumbers);
+  const accepted = all.filter((s) => s.accepted && !probeNumbers.has(to(s)));
+  const lastSend = Math.max(report.startedAt + 1, ...accepted.map((s) => s.receivedAt));
+  const windowEnd = Math.min(lastSend, capAt);
+  const windowSeconds = Math.max(0.001, (windowEnd - report.startedAt) / 1000);
+  const numberSends = all.filter((s) => s.accepted && s.receivedAt <= windowEnd).length;
+  const perSecond = sendsPerSecond(
+    all.filter((s) => s.receivedAt <= windowEnd),
+    report.startedAt,
+  );
+  const delays = all.flatMap((s) => {
+    const at = run.queuedAt[to(s)];
+    return at === undefined || !s.accepted ? [] : [s.receivedAt - at];
+  });
+  return {
+    ...scenario,
+    windowSeconds: Math.round(windowSeconds * 10) / 10,
+    drained: report.drained,
+    sent: accepted.filter((s) => s.receivedAt <= windowEnd).length,
+    // Every accepted send of the number in the window (broadcast and probes share its rate) over the rate.
+    rateToCap: Math.round((numberSends / windowSeconds / scenario.rate) * 1000) / 1000,
+    maxPerSecond: Math.max(0, ...perSecond),
+    maxSlidingSecond: busiestSecond(all),
+    perSecond,
+    refused: all.length - all.filter((s) => s.accepted).length,
+    duplicates: accepted.length - new Set(accepted.map(to)).size,
+    invocations: report.invocations,
+    peakConcurrency: report.peakConcurrency,
+    pushBacks: report.pushBacks,
+    deadLettered: report.deadLettered,
+    leftInQueue: report.left,
+    rows: run.rows,
+    probes: delays.length,
+    transactionalP50Ms: percentile(delays, 50),
+    transactionalP99Ms: percentile(delays, 99),
+    stalls: run.stalls,
+    stalledMs: run.stalledMs,
+    governorIdleMs: run.losses.idleMs,
+    lateSends: run.losses.lateSends,
+  };
+}
+
+async function measureAll() {
+  const scenarios = pacingScenarios(process.env);
+  const standIn = await startStandIn();
+  const cleanUp = useRamStorage();
+  // No queue consumers: the broker inside the Worker is the only one, as on Cloudflare at C invocations.
+  const { mf, url } = await startWorker({
+    entry: "bench/pacing/worker.ts",
+    consumers: false,
+    bindings: { GRAPH_API_BASE_URL: standIn.url },
+  });
+  try {
+    const figures = [];
+    for (const [k, scenario] of scenarios.entries()) {
+      const f = await measure(url, standIn, scenario, k);
+      // A benchmark, not a test: it only refuses to report a run that sent anyone twice.
+      if (f.duplicates > 0) throw new Error(`${scenario.name}: ${f.duplicates} recipients were sent twice`);
+      figures.push(f);
+    }
+    return figures;
+  } finally {
+    await mf.dispose();
+    cleanUp();
+    await standIn.close();
+  }
+}
 
 const rowsText = (rows) =>
   Object.entries(rows)
@@ -18,7 +131,7 @@ const rowsText = (rows) =>
     .join(", ");
 
 export async function run() {
-  const figures = await measure();
+  const figures = await measureAll();
   for (const f of figures) {
     console.log(`\n### pacing: ${f.recipients} recipients at ${f.rate}/s, ${f.name}`);
     console.table([

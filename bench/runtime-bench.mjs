@@ -16,6 +16,22 @@ export const runtimeStorage = existsSync(RAM_DIR)
   ? `${RAM_DIR} (tmpfs: commits do not wait on the disk)`
   : "the system's temporary directory (on disk)";
 
+/**
+ * Points the temporary directory at RAM while a Miniflare started in this process keeps its local
+ * storage there (Miniflare reads TMPDIR when it starts). Call the returned function to clean up.
+ */
+export function useRamStorage() {
+  if (!existsSync(RAM_DIR)) return () => {};
+  const previous = process.env.TMPDIR;
+  const dir = mkdtempSync(`${RAM_DIR}/wa-campaigns-bench-`);
+  process.env.TMPDIR = dir;
+  return () => {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
 /** Runs `config` with vitest and returns the JSON of every line carrying `marker`; other lines pass through. */
 export async function runtimeFigures(name, config, marker) {
   const storage = existsSync(RAM_DIR) ? mkdtempSync(`${RAM_DIR}/wa-campaigns-bench-`) : null;

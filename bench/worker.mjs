@@ -2,15 +2,19 @@
 // the same bindings as wrangler.toml, migrations applied. Shared by every benchmark.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 
 export const ADMIN_TOKEN = "bench-admin-token-0123456789";
 const OUT_DIR = "bench/.out";
 
-export function buildWorker() {
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", OUT_DIR], { stdio: "ignore" });
-  return join(OUT_DIR, "index.js");
+/** Bundles the Worker as `wrangler deploy` would; `entry` replaces wrangler.toml's main (a benchmark's own Worker). */
+export function buildWorker(entry) {
+  const outDir = entry ? join(OUT_DIR, basename(dirname(entry))) : OUT_DIR;
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outDir, ...(entry ? [entry] : [])], {
+    stdio: "ignore",
+  });
+  return join(outDir, entry ? `${basename(entry, extname(entry))}.js` : "index.js");
 }
 
 export function wranglerCompatibilityDate() {
@@ -36,8 +40,8 @@ function wranglerDurableObjects() {
   return objects;
 }
 
-export async function startWorker({ bindings = {}, consumers = true } = {}) {
-  const scriptPath = buildWorker();
+export async function startWorker({ bindings = {}, consumers = true, entry } = {}) {
+  const scriptPath = buildWorker(entry);
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",

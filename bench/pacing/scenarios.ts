@@ -1,5 +1,5 @@
-// The pacing benchmark's scenarios, read from the environment by its vitest config (Node side) and
-// handed to the test inside workerd through vitest's provide/inject.
+// The pacing benchmark's scenarios, read from the environment by bench/pacing.mjs (Node reads this
+// file with its types stripped: type-only syntax here).
 
 export interface PacingScenario {
   name: string;
@@ -15,12 +15,6 @@ export interface PacingScenario {
   throughputErrors: number;
   /** Transactional sends (stored messages without a run) queued this often during the broadcast; 0: none. */
   probeEveryMs: number;
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    pacingScenarios: PacingScenario[];
-  }
 }
 
 // The reproduction answered 130429 to the first four sends.

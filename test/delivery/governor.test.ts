@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { governorFor, LEAD_MS, type SendGovernor } from "../../src/durable-objects/send-governor";
 import { book, freshPace, PACE_MARGIN, slowDown } from "../../src/durable-objects/send-governor/pace";
+import { GovernorStore } from "../../src/durable-objects/send-governor/store";
 import type { SendJob } from "../../src/queues/contracts";
 import { newProject } from "../helpers";
 import { queueRows } from "./backlog.helpers";
@@ -50,6 +51,23 @@ describe("send governor", () => {
     expect(again).toEqual({ at: Math.round(now + 1000 / (10 * PACE_MARGIN)) });
     expect(samePerson).toEqual({ later: now + 6_000 });
     expect((await stub.snapshot(now)).pace.factor).toBe(0.5);
+  });
+
+  it("forgets passed pair windows at most once a second: each pass walks the whole table", async () => {
+    await runInDurableObject(governor(), async (_g: SendGovernor, state) => {
+      const store = new GovernorStore(state.storage.sql);
+      const pairs = () => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pairs").one().n;
+      store.holdPairs([["+911", 1_000, "msg_a"]]);
+      store.prunePairs(2_000);
+      expect(pairs()).toBe(0);
+      store.holdPairs([["+912", 2_100, "msg_b"]]);
+      // Passed, but within a second of the last pass: kept for now, and never a hold (its time has gone).
+      store.prunePairs(2_900);
+      expect(pairs()).toBe(1);
+      expect(store.pairsFreeAt(["+912"]).get("+912")?.freeAt).toBe(2_100);
+      store.prunePairs(3_000);
+      expect(pairs()).toBe(0);
+    });
   });
 
   it("never holds a message back for its own earlier attempt's pair window", async () => {

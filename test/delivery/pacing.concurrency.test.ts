@@ -3,8 +3,10 @@ import { describe, expect, it } from "vitest";
 import { governorFor } from "../../src/durable-objects/send-governor";
 import { injectError, receivedSends } from "../standin/standin.helpers";
 import { queueRows, type SendBacklog, sendBacklog } from "./backlog.helpers";
-import { busiestSecond, feedIntoBroker, nothingLeft, sendsPerSecond } from "./governor.helpers";
+import { feedIntoBroker } from "./governor.helpers";
+import { nothingLeft } from "./nothing-left";
 import { createQueueBroker } from "./queue-broker";
+import { busiestSecond, sendsPerSecond } from "./send-times";
 
 // The sends consumer as Cloudflare runs it: many invocations at once (up to 250 on a backlog),
 // each with its own batch, all asking one number's governor for slots. The broker plays the queue

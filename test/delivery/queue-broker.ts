@@ -1,4 +1,3 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../../src/index";
 
@@ -8,7 +7,8 @@ import worker from "../../src/index";
 // push-based only": https://developers.cloudflare.com/queues/platform/limits; autoscaling on
 // backlog: https://developers.cloudflare.com/queues/learning/consumer-concurrency). Whatever
 // coordinates those invocations (the send governor) is only tested when they really overlap, so
-// this broker runs C of them at once through the Worker's real queue handler.
+// this broker runs C of them at once through the Worker's real queue handler. It builds its batches
+// itself (no `cloudflare:test` import), so the pacing benchmark runs it inside the bundled Worker.
 
 export const SENDS_QUEUE = "wa-campaigns-sends";
 // wrangler.toml, [[queues.consumers]] of the sends queue.
@@ -121,6 +121,49 @@ class Backlog {
 }
 
 /**
+ * One delivery of a batch as the runtime hands it to a consumer, recording what the handler asks
+ * for each message. `delayOf` says what becomes of a message afterwards, as Cloudflare decides it:
+ * a message's own retry() first, then its ack() or ackAll(), then retryAll(); a message the
+ * handler left alone is acked if the handler returned and retried if it threw. null: acked.
+ */
+function deliveryOf(queue: string, items: Pending[], backlogCount: number) {
+  const retried = new Map<string, number>();
+  const acked = new Set<string>();
+  let ackAll = false;
+  let retryAll: number | null = null;
+  const messages = items.map(
+    (item): Message => ({
+      id: item.id,
+      timestamp: new Date(item.enqueuedAt),
+      body: item.body,
+      attempts: item.deliveries + 1,
+      ack: () => void acked.add(item.id),
+      retry: (options?: QueueRetryOptions) => void retried.set(item.id, options?.delaySeconds ?? 0),
+    }),
+  );
+  const batch: MessageBatch = {
+    queue,
+    messages,
+    // The consumer reads no metrics; the count is the broker's, bytes are not tracked.
+    metadata: { metrics: { backlogCount, backlogBytes: 0 } },
+    ackAll: () => {
+      ackAll = true;
+    },
+    retryAll: (options?: QueueRetryOptions) => {
+      retryAll = options?.delaySeconds ?? 0;
+    },
+  };
+  const delayOf = (id: string, threw: boolean): number | null => {
+    const own = retried.get(id);
+    if (own !== undefined) return own;
+    if (acked.has(id) || ackAll) return null;
+    if (retryAll !== null) return retryAll;
+    return threw ? 0 : null;
+  };
+  return { batch, delayOf };
+}
+
+/**
  * A queue and its consumer at C concurrent invocations. Each invocation takes up to
  * `maxBatchSize` visible messages (a partial batch goes at once: with a backlog, Cloudflare's
  * batches are full anyway), runs the handler, and then: an acked message is gone; a retried one
@@ -187,49 +230,22 @@ export function createQueueBroker(options: BrokerOptions) {
   }
 
   async function invoke(items: Pending[]) {
-    const batch = createMessageBatch(
-      queue,
-      items.map((item) => ({
-        id: item.id,
-        timestamp: item.enqueuedAt,
-        attempts: item.deliveries + 1,
-        body: item.body,
-      })),
-    );
-    // The test batch records that a message was retried, not the delay asked for.
-    const delays = new Map<string, number | undefined>();
-    for (const message of batch.messages) {
-      const retry = message.retry.bind(message);
-      message.retry = (retryOptions?: QueueRetryOptions) => {
-        delays.set(message.id, retryOptions?.delaySeconds);
-        retry(retryOptions);
-      };
-    }
-    let batchDelay: number | undefined;
-    const retryAll = batch.retryAll.bind(batch);
-    batch.retryAll = (retryOptions?: QueueRetryOptions) => {
-      batchDelay = retryOptions?.delaySeconds;
-      retryAll(retryOptions);
-    };
-    const ctx = createExecutionContext();
+    const delivery = deliveryOf(queue, items, backlog.size);
+    const waits: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (p: Promise<unknown>) => waits.push(p), passThroughOnException: () => {}, props: {} };
     let threw = false;
     try {
-      await handler(batch, env, ctx);
+      await handler(delivery.batch, env, ctx as unknown as ExecutionContext);
     } catch {
       threw = true;
       report.failedInvocations++;
     }
-    const result = await getQueueResult(batch, ctx);
-    const retried = new Set(result.retryMessages.map((r) => r.msgId));
-    const acked = new Set(result.explicitAcks);
+    // As the runtime does, the invocation lasts until its waitUntil work is done (which may add more).
+    for (let done = 0; done < waits.length; done = waits.length) await Promise.allSettled(waits.slice(done));
     const now = Date.now();
     let visibleAgain = 0;
     for (const item of items) {
-      let delaySeconds: number | null = null;
-      if (retried.has(item.id)) delaySeconds = delays.get(item.id) ?? 0;
-      else if (acked.has(item.id) || result.ackAll) delaySeconds = null;
-      else if (result.retryBatch.retry) delaySeconds = batchDelay ?? 0;
-      else if (threw) delaySeconds = 0;
+      const delaySeconds = delivery.delayOf(item.id, threw);
       if (delaySeconds === null) {
         report.acked++;
         continue;
