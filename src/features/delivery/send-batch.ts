@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { filterOnly, inJsonList } from "../../platform/db/json-list";
 import { messageEvents, messages } from "../../platform/db/schema";
@@ -11,9 +11,6 @@ import {
   type WhatsAppProvider,
 } from "../../whatsapp/provider";
 import { type Reslot, slotWindows, waitForSlots } from "./pacing";
-
-// D1 allows 100 bound parameters per statement; a claim binds the ids plus two values.
-const CLAIM_CHUNK = 90;
 
 export interface Claimed {
   id: string;
@@ -29,7 +26,7 @@ export interface Claimed {
 /**
  * Claims many queued messages (queued → sending) in one round trip. Only rows still queued are
  * returned, so a message another delivery already claimed is left out: at most one provider call
- * per message however often the queue delivers it. The chunks go in ONE D1 batch: a claim that
+ * per message however often the queue delivers it. The claim and the opt-out re-check go in ONE D1 batch: a claim that
  * fails claims nothing, so no message is left `sending` without ever being sent.
  */
 export async function claimMessages(
@@ -41,25 +38,23 @@ export async function claimMessages(
   const claimed = new Map<string, Claimed>();
   if (ids.length === 0) return claimed;
   const now = Date.now();
-  const statements = [];
-  for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
-    const chunk = ids.slice(i, i + CLAIM_CHUNK);
-    statements.push(
-      db
-        .update(messages)
-        .set({ status: "sending", attempts: sql`${messages.attempts} + 1`, updatedAt: now })
-        .where(
-          and(eq(messages.projectId, projectId), inArray(messages.id, chunk), filterOnly(messages.status, "queued")),
-        )
-        .returning({
-          id: messages.id,
-          payload: messages.payload,
-          campaignId: messages.campaignId,
-          runId: messages.runId,
-          attempts: messages.attempts,
-        }),
-    );
-  }
+  // The ids travel as ONE JSON parameter (D1 binds at most 100): one statement for any batch, and no
+  // per-id parameter for drizzle to build and D1 to serialise, on the path every send takes.
+  const statements = [
+    db
+      .update(messages)
+      .set({ status: "sending", attempts: sql`${messages.attempts} + 1`, updatedAt: now })
+      .where(
+        and(eq(messages.projectId, projectId), inJsonList(messages.id, ids), filterOnly(messages.status, "queued")),
+      )
+      .returning({
+        id: messages.id,
+        payload: messages.payload,
+        campaignId: messages.campaignId,
+        runId: messages.runId,
+        attempts: messages.attempts,
+      }),
+  ];
   const skips = options.recheckOptOuts === false ? [] : skipOptedOutStatements(db, projectId, ids, now);
   const batch = await db.batch([...skips, ...statements] as unknown as Parameters<typeof db.batch>[0]);
   const results = batch.slice(skips.length) as Awaited<(typeof statements)[number]>[];
