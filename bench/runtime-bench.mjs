@@ -1,4 +1,4 @@
-// Benchmarks that run inside the Workers test runtime (pacing, faults): their vitest config runs
+// Benchmarks that run inside the Workers test runtime (faults, events): their vitest config runs
 // their *.bench-test.ts files, each of which prints one `<MARKER> {json}` line per measurement.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";

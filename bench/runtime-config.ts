@@ -2,7 +2,7 @@ import type { ProvidedContext } from "vitest";
 import { defineConfig } from "vitest/config";
 import base from "../vitest.config.ts";
 
-// The vitest config of a benchmark that runs inside the Workers test runtime (pacing, faults,
+// The vitest config of a benchmark that runs inside the Workers test runtime (faults,
 // events): the project's test runtime (the Worker, its bindings, the stand-in Graph API as its
 // outbound service), running only that benchmark's *.bench-test.ts files, with its scenario handed
 // to the test through provide/inject. `npm test` includes test/**/*.test.ts and never picks these
