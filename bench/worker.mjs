@@ -46,6 +46,7 @@ export async function startWorker({ bindings = {}, consumers = true, entry } = {
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: 0,
+      ...(process.env.TMP_INSPECT ? { inspectorPort: 9230 } : {}),
       workers: [
         {
           name: "wa-campaigns",

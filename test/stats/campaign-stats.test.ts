@@ -142,6 +142,34 @@ describe("CampaignStats.addMany", () => {
     });
   });
 
+  it("writes each counter a call moves once, however many entries move it", async () => {
+    const stub = stats();
+    const writes = await runInDurableObject(stub, (instance: CampaignStats, state) => {
+      const sql = state.storage.sql;
+      const exec = sql.exec.bind(sql);
+      let counted = 0;
+      sql.exec = ((query: string, ...bindings: unknown[]) => {
+        if (query.startsWith("INSERT INTO counters")) counted++;
+        return exec(query, ...bindings);
+      }) as typeof sql.exec;
+      try {
+        // A drain of 100 sends: a history row each for sending and sent, as the ledger brings them.
+        instance.addMany(
+          Array.from({ length: 100 }, (_, i) => [
+            { runId: "run-1", deltas: { queued: -1, sending: 1 }, eventId: 2 * i + 1 },
+            { runId: "run-1", deltas: { sending: -1, sent: 1 }, eventId: 2 * i + 2 },
+          ]).flat(),
+        );
+      } finally {
+        sql.exec = exec;
+      }
+      return counted;
+    });
+    // queued -100 and sent +100; sending came and went within the call.
+    expect(writes).toBe(2);
+    expect((await stub.read()).runs["run-1"]).toEqual(counts({ queued: -100, sent: 100 }));
+  });
+
   it("applies all of a call or nothing of it", async () => {
     const stub = stats();
     await stub.add("run-1", { queued: 1 });
