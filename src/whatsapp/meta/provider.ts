@@ -54,23 +54,27 @@ export class MetaProvider implements WhatsAppProvider {
   /** One Graph API call: JSON in, JSON out, every failure (HTTP, network, time limit) classified. */
   private async call(method: string, url: string, body?: unknown): Promise<Call> {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    // Called unbound on purpose: workerd's fetch throws "Illegal invocation" when called as a method.
-    const send = this.options.fetch ?? fetch;
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.accessToken}` };
     if (body !== undefined) headers["content-type"] = "application/json";
     type Answer = { response: Response; text: string } | { error: ProviderError };
+    // Called unbound on purpose: workerd's fetch throws "Illegal invocation" when called as a method.
+    const injected = this.options.fetch;
     const answered = await withTimeLimit(timeoutMs, async (signal): Promise<Answer> => {
-      // An injected fetch may ignore the signal; the race makes the time limit hold regardless.
-      const aborted = new Promise<never>((_, reject) => {
-        if (signal.aborted) reject(signal.reason);
-        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-      });
-      aborted.catch(() => {});
+      const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal };
       try {
-        const response = await Promise.race([
-          send(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal }),
-          aborted,
-        ]);
+        // The runtime's fetch ends the call and its body when the signal aborts. An injected fetch
+        // may ignore the signal: it races it, so the time limit holds regardless. Only then, as
+        // the race costs promises and a listener on the path every send takes.
+        if (!injected) {
+          const response = await fetch(url, init);
+          return { response, text: await response.text() };
+        }
+        const aborted = new Promise<never>((_, reject) => {
+          if (signal.aborted) reject(signal.reason);
+          signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+        });
+        aborted.catch(() => {});
+        const response = await Promise.race([injected(url, init), aborted]);
         const text = await Promise.race([response.text(), aborted]);
         return { response, text };
       } catch (cause) {
