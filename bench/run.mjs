@@ -7,10 +7,22 @@ import { run as fanout } from "./fanout.mjs";
 import { run as faults } from "./faults.mjs";
 import { run as importCsv } from "./import.mjs";
 import { run as pacing } from "./pacing.mjs";
+import { run as results } from "./results.mjs";
 import { run as sends } from "./sends.mjs";
 import { run as webhooks } from "./webhooks.mjs";
 
-const benches = { api, "api-send": apiSend, sends, webhooks, events, fanout, import: importCsv, pacing, faults };
+const benches = {
+  api,
+  "api-send": apiSend,
+  sends,
+  webhooks,
+  events,
+  fanout,
+  import: importCsv,
+  results,
+  pacing,
+  faults,
+};
 const only = process.argv.slice(2);
 
 for (const [name, bench] of Object.entries(benches)) {
