@@ -27,10 +27,24 @@ export async function startStandIn(options = {}) {
     });
     return response.json();
   };
-  /** The Graph API calls that sent a message from the number, and how many repeated a recipient. */
+  /**
+   * The Graph API calls that sent a message from the number, how many repeated a recipient, and when
+   * the first and last of them arrived (ms since the epoch, the stand-in's own clock).
+   */
   const providerCalls = async (phoneNumberId) => {
     const received = (await control("GET", `sends?phoneNumberId=${phoneNumberId}`)).data;
-    return { calls: received.length, duplicates: received.length - new Set(received.map((s) => s.body.to)).size };
+    let firstAt = Number.POSITIVE_INFINITY;
+    let lastAt = Number.NEGATIVE_INFINITY;
+    for (const s of received) {
+      firstAt = Math.min(firstAt, s.receivedAt);
+      lastAt = Math.max(lastAt, s.receivedAt);
+    }
+    return {
+      calls: received.length,
+      duplicates: received.length - new Set(received.map((s) => s.body.to)).size,
+      firstAt: received.length > 0 ? firstAt : null,
+      lastAt: received.length > 0 ? lastAt : null,
+    };
   };
   return { url, control, providerCalls, close: () => new Promise((resolve) => server.close(resolve)) };
 }

@@ -40,13 +40,30 @@ function wranglerDurableObjects() {
   return objects;
 }
 
+/** The queue consumers wrangler.toml declares for the main queues, with their batch settings. */
+function wranglerQueueConsumers() {
+  const toml = readFileSync("wrangler.toml", "utf8");
+  const consumers = {};
+  for (const block of toml.split("[[queues.consumers]]").slice(1)) {
+    const setting = (key) => block.match(new RegExp(`^${key}\\s*=\\s*(\\S+)`, "m"))?.[1];
+    const queue = setting("queue")?.replaceAll('"', "");
+    if (!queue || queue.endsWith("-dlq")) continue;
+    consumers[queue] = {
+      maxBatchSize: Number(setting("max_batch_size")),
+      maxBatchTimeout: Number(setting("max_batch_timeout")),
+      maxRetries: Number(setting("max_retries")),
+    };
+  }
+  if (Object.keys(consumers).length === 0) throw new Error("no [[queues.consumers]] found in wrangler.toml");
+  return consumers;
+}
+
 export async function startWorker({ bindings = {}, consumers = true, entry } = {}) {
   const scriptPath = buildWorker(entry);
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: 0,
-      ...(process.env.TMP_INSPECT ? { inspectorPort: 9230 } : {}),
       workers: [
         {
           name: "wa-campaigns",
@@ -55,13 +72,7 @@ export async function startWorker({ bindings = {}, consumers = true, entry } = {
           compatibilityDate: wranglerCompatibilityDate(),
           d1Databases: { DB: "bench-db" },
           r2Buckets: { FILES: "bench-files" },
-          queueConsumers: consumers
-            ? {
-                "wa-campaigns-sends": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
-                "wa-campaigns-jobs": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
-                "wa-campaigns-events": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
-              }
-            : {},
+          queueConsumers: consumers ? wranglerQueueConsumers() : {},
           queueProducers: { SENDS: "wa-campaigns-sends", JOBS: "wa-campaigns-jobs", EVENTS: "wa-campaigns-events" },
           durableObjects: wranglerDurableObjects(),
           bindings: {

@@ -165,8 +165,8 @@ function deliveryOf(queue: string, items: Pending[], backlogCount: number) {
 
 /**
  * A queue and its consumer at C concurrent invocations. Each invocation takes up to
- * `maxBatchSize` visible messages (a partial batch goes at once: with a backlog, Cloudflare's
- * batches are full anyway), runs the handler, and then: an acked message is gone; a retried one
+ * `maxBatchSize` visible messages (a partial batch goes at once, as the sends and jobs queues'
+ * `max_batch_timeout = 0` in wrangler.toml has it), runs the handler, and then: an acked message is gone; a retried one
  * comes back after its `delaySeconds` (0 when none is given, wrangler.toml sets no retry_delay)
  * with one more delivery counted, unless that was its last delivery, when it is dead-lettered;
  * a message neither acked nor retried is acked if the handler returned and retried if it threw.
