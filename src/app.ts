@@ -27,6 +27,7 @@ import { whatsappWebhooks } from "./features/webhooks/routes";
 import { readConfig } from "./platform/config";
 import { createDb } from "./platform/db/client";
 import { countingD1, type RoundTrips } from "./platform/db/counting";
+import { BOOKMARK_HEADER, sessionStart } from "./platform/db/sessions";
 import { ApiError, errorResponse, toApiError } from "./platform/errors";
 import { type AppEnv, router } from "./platform/http/context";
 import { createLogger } from "./platform/log";
@@ -40,10 +41,15 @@ const context = createMiddleware<AppEnv>(async (c, next) => {
   c.set("config", config);
   c.set("log", log);
   const trips: RoundTrips = { count: 0 };
-  c.set("db", createDb(config.DEBUG_D1_COUNT ? countingD1(c.env.DB, trips) : c.env.DB));
+  const session = c.env.DB.withSession(sessionStart(c.req.method, c.req.path, c.req.header(BOOKMARK_HEADER)));
+  c.set("db", createDb(config.DEBUG_D1_COUNT ? countingD1(session, trips) : session));
   const started = Date.now();
   await next();
   if (config.DEBUG_D1_COUNT) c.res.headers.set("X-D1-Round-Trips", String(trips.count));
+  // The copy of the database this request last read or wrote: sent back on a later GET, it makes
+  // that read see this request's writes. Absent when the request made no query.
+  const bookmark = session.getBookmark();
+  if (bookmark) c.res.headers.set(BOOKMARK_HEADER, bookmark);
   // routePath is the matched pattern (`/v1/contacts/:number`), so no number reaches the log.
   log.info("request", { method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Date.now() - started });
 });

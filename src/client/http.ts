@@ -9,7 +9,14 @@ export interface Transport {
   timeoutMs: number;
   /** Added to every request unless the call opts out (the API-campaign send carries the key in its body). */
   authorization: string;
+  /**
+   * The newest database bookmark an answer carried. Sent with every GET, so a read made after a
+   * write sees that write even when the API serves reads from a copy of the database near it.
+   */
+  bookmark?: string;
 }
+
+const BOOKMARK_HEADER = "x-d1-bookmark";
 
 export interface Call {
   method: "GET" | "POST" | "DELETE";
@@ -69,6 +76,7 @@ export async function send<T>(transport: Transport, call: Call): Promise<Answer<
 async function exchange<T>(transport: Transport, call: Call, signal: AbortSignal): Promise<Answer<T>> {
   const headers: Record<string, string> = { accept: call.text ? "text/csv" : "application/json", ...call.headers };
   if (!call.anonymous) headers.authorization = transport.authorization;
+  if (call.method === "GET" && transport.bookmark) headers[BOOKMARK_HEADER] = transport.bookmark;
   let body: BodyInit | undefined;
   if (call.form) body = call.form;
   else if (call.json !== undefined) {
@@ -83,6 +91,9 @@ async function exchange<T>(transport: Transport, call: Call, signal: AbortSignal
     signal,
   });
   const text = await response.text();
+  // Bookmarks sort oldest to newest; answers may arrive out of order, so keep the newest.
+  const bookmark = response.headers.get(BOOKMARK_HEADER);
+  if (bookmark && (!transport.bookmark || bookmark > transport.bookmark)) transport.bookmark = bookmark;
   const requestId = response.headers.get("x-request-id");
   if (!response.ok) throw errorFromResponse(response.status, redact(text, transport.authorization), requestId);
   if (call.text) return { body: text as T, headers: response.headers };

@@ -43,6 +43,28 @@ describe("client: the package entry", () => {
 });
 
 describe("client: requests", () => {
+  it("sends the newest database bookmark an answer carried with each later read, so reads see its writes", async () => {
+    const older = "00000001-00000002-00000003-0000000000000000000000000000000a";
+    const newer = "00000001-00000002-00000004-0000000000000000000000000000000b";
+    const answers = [newer, older, ""];
+    const { sent, chat } = recorder(() => {
+      const bookmark = answers.shift();
+      return Response.json({}, { headers: bookmark ? { "x-d1-bookmark": bookmark } : {} });
+    });
+    await chat.retrieveAudiences();
+    await chat.createAudience({ id: "a1", name: "A", contacts: [{ number: "1234567890" }] });
+    await chat.retrieveAudiences();
+    await chat.retrieveAudiences();
+    expect(sent.map((s) => [s.method, s.headers.get("x-d1-bookmark")])).toEqual([
+      ["GET", null],
+      // A write starts on the primary: no bookmark sent.
+      ["POST", null],
+      // The older bookmark the POST answered with does not replace the newer one.
+      ["GET", newer],
+      ["GET", newer],
+    ]);
+  });
+
   it("sends the key raw in Authorization, JSON bodies, and paths under the base URL", async () => {
     const { sent, chat } = recorder();
     await chat.createAudience({ id: "a1", name: "A", contacts: [{ number: "1234567890" }] });

@@ -25,10 +25,8 @@ export function forgetKeyHash(hash: string) {
   keyCache.delete(hash);
 }
 
-async function lookup(db: Db, hash: string, now: number): Promise<CachedKey> {
-  const cached = keyCache.get(hash);
-  if (cached && cached.expiresAt > now) return cached;
-  const row = await db
+const keyRow = (db: Db, hash: string) =>
+  db
     .select({
       id: apiKeys.id,
       projectId: apiKeys.projectId,
@@ -39,6 +37,16 @@ async function lookup(db: Db, hash: string, now: number): Promise<CachedKey> {
     .from(apiKeys)
     .where(eq(apiKeys.hash, hash))
     .get();
+
+/**
+ * `primary`: set when `db` may read from a replica (a GET's session). A key created moments ago may
+ * not have reached that replica, and "unknown" is remembered like any answer, so a key's absence is
+ * only believed from the primary. A revocation may lag the same way, as it already does in the cache.
+ */
+async function lookup(db: Db, hash: string, now: number, primary: Db | null): Promise<CachedKey> {
+  const cached = keyCache.get(hash);
+  if (cached && cached.expiresAt > now) return cached;
+  const row = (await keyRow(db, hash)) ?? (primary ? await keyRow(primary, hash) : undefined);
   const entry: CachedKey = {
     principal: row && row.revokedAt === null ? { projectId: row.projectId, keyId: row.id, role: row.role } : null,
     lastUsedAt: row?.lastUsedAt ?? null,
@@ -92,7 +100,8 @@ const apiKeyMiddleware = (allowQuery: boolean) =>
     }
     const now = Date.now();
     const hash = await sha256Hex(key);
-    const entry = await lookup(c.var.db, hash, now);
+    const mayLag = c.req.method === "GET" || c.req.method === "HEAD";
+    const entry = await lookup(c.var.db, hash, now, mayLag ? createDb(c.env.DB) : null);
     if (!entry.principal) throw new ApiError("unauthorized", "the API key is unknown or has been revoked");
     if (entry.lastUsedAt === null || now - entry.lastUsedAt > LAST_USED_RESOLUTION_MS) {
       entry.lastUsedAt = now;

@@ -29,7 +29,7 @@ function countingStatement(statement: D1PreparedStatement, trips: RoundTrips): D
   return proxy;
 }
 
-export function countingD1(db: D1Database, trips: RoundTrips): D1Database {
+export function countingD1<T extends D1Database | D1DatabaseSession>(db: T, trips: RoundTrips): T {
   return new Proxy(db, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
@@ -45,7 +45,7 @@ export function countingD1(db: D1Database, trips: RoundTrips): D1Database {
       if (prop === "exec") {
         return (query: string) => {
           trips.count += 1;
-          return target.exec(query);
+          return (target as D1Database).exec(query);
         };
       }
       return typeof value === "function" ? value.bind(target) : value;

@@ -1,0 +1,39 @@
+import { ApiError } from "../errors";
+
+// D1 read replication (developers.cloudflare.com/d1/best-practices/read-replication): only
+// queries made through a session (`withSession`) may be served by a read replica near the Worker;
+// the bare binding always goes to the primary, which may be a continent away. Which requests take
+// which start (docs/architecture.md, "Reads at the edge"):
+// - GET and HEAD start anywhere ("first-unconstrained"): lists, results and statistics may lag the
+//   primary by the replica's lag, the price of reading near the caller. A client that must see its
+//   own write sends the bookmark its write was answered with (`x-d1-bookmark`); the session then
+//   starts from a copy at least that new.
+// - Every other method starts on the primary ("first-primary"): a write's checks read the latest.
+//   So do Meta's calls (/webhooks/…, including its GET subscription check, which an operator makes
+//   right after saving the verify token).
+// Queue consumers, the sweep and Durable Objects keep the bare binding: they decide what to send,
+// and a decision must never rest on a stale row.
+
+export const BOOKMARK_HEADER = "x-d1-bookmark";
+
+// Bookmarks are opaque, lexicographically sortable strings (hex groups and dashes today). Only
+// their shape is checked: a header that is not one is refused before it reaches D1.
+const BOOKMARK = /^[0-9a-f][0-9a-f-]{0,127}$/i;
+
+/** Where a request's D1 session starts, from its method, its path and the bookmark it presents. */
+export function sessionStart(
+  method: string,
+  path: string,
+  bookmark: string | undefined,
+): D1SessionBookmark | D1SessionConstraint {
+  const reads = (method === "GET" || method === "HEAD") && !path.startsWith("/webhooks/");
+  const presented = bookmark?.trim();
+  if (!presented) return reads ? "first-unconstrained" : "first-primary";
+  if (!BOOKMARK.test(presented)) {
+    throw new ApiError("validation_failed", "the x-d1-bookmark header is not a bookmark this API returned", {
+      fields: [{ field: BOOKMARK_HEADER, in: "header", message: "must be a bookmark from an earlier response" }],
+    });
+  }
+  // A write always starts on the primary, which is newer than any bookmark.
+  return reads ? presented : "first-primary";
+}
