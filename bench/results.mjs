@@ -1,9 +1,11 @@
 // What reading a campaign's results costs as the campaign grows: the same requests against a
 // broadcast campaign of SMALL recipients and one of LARGE, each in its own project, timed one at a
 // time and interleaved (small, large, small, …) so that both see the same machine. The figure is
-// the ratio of the large campaign's median latency to the small one's, per route.
+// the ratio of the large campaign's median latency to the small one's, per route. Then what the
+// messages of a campaign cost in D1 storage (bench/results/storage.mjs).
 import { conditions } from "./conditions.mjs";
 import { ratio } from "./ratio.mjs";
+import { measureStorage } from "./results/storage.mjs";
 import { createProject, startWorker } from "./worker.mjs";
 
 const SMALL = Number(process.env.BENCH_RESULTS_SMALL ?? 1_000);
@@ -84,7 +86,7 @@ async function timed(url, headers) {
   return performance.now() - started;
 }
 
-export async function run() {
+async function latency() {
   const { mf, url } = await startWorker({ consumers: false });
   try {
     const db = await mf.getD1Database("DB");
@@ -167,4 +169,18 @@ export async function run() {
   } finally {
     await mf.dispose();
   }
+}
+
+export async function run() {
+  const timings = await latency();
+  const storage = await measureStorage();
+  return {
+    ...timings,
+    extra: { title: storage.title, rows: storage.rows },
+    result: { ...timings.result, storage: storage.figures },
+    conditions: {
+      ...timings.conditions,
+      storage: `one broadcast run of ${storage.figures.messages} contacts through the Worker's consumers and the sandbox provider (statuses played through the events queue); D1's size_after read before the run and once every message is read`,
+    },
+  };
 }

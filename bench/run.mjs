@@ -2,6 +2,7 @@
 // `RESULT <name> {json}` line of its figures and ratios, so a script can read a run without parsing tables.
 import { run as api } from "./api.mjs";
 import { run as apiSend } from "./api-send.mjs";
+import { run as callbacks } from "./callbacks.mjs";
 import { run as events } from "./events.mjs";
 import { run as fanout } from "./fanout.mjs";
 import { run as faults } from "./faults.mjs";
@@ -20,6 +21,7 @@ const benches = {
   fanout,
   import: importCsv,
   results,
+  callbacks,
   pacing,
   faults,
 };

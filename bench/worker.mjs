@@ -58,12 +58,35 @@ function wranglerQueueConsumers() {
   return consumers;
 }
 
-export async function startWorker({ bindings = {}, consumers = true, entry } = {}) {
+/** The queue producer bindings wrangler.toml declares, so a queue added there reaches every benchmark. */
+function wranglerQueueProducers() {
+  const toml = readFileSync("wrangler.toml", "utf8");
+  const producers = {};
+  for (const block of toml.split("[[queues.producers]]").slice(1)) {
+    const binding = block.match(/^binding\s*=\s*"([^"]+)"/m)?.[1];
+    const queue = block.match(/^queue\s*=\s*"([^"]+)"/m)?.[1];
+    if (!binding || !queue) throw new Error("a [[queues.producers]] block without binding or queue");
+    producers[binding] = queue;
+  }
+  if (Object.keys(producers).length === 0) throw new Error("no [[queues.producers]] found in wrangler.toml");
+  return producers;
+}
+
+/**
+ * `outboundService` (Miniflare's option) is where the Worker's own fetches go, e.g. a local server
+ * standing in for a customer's host; the network by default.
+ *
+ * `inspect: true` also opens workerd's inspector on a free port and returns its address as
+ * `inspector` (ws://127.0.0.1:<port>), so a benchmark can read the Worker isolate's own heap over
+ * the DevTools protocol rather than the whole process's memory. Only the import benchmark uses it.
+ */
+export async function startWorker({ bindings = {}, consumers = true, entry, inspect = false, outboundService } = {}) {
   const scriptPath = buildWorker(entry);
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: 0,
+      ...(inspect ? { inspectorPort: 0 } : {}),
       workers: [
         {
           name: "wa-campaigns",
@@ -73,7 +96,8 @@ export async function startWorker({ bindings = {}, consumers = true, entry } = {
           d1Databases: { DB: "bench-db" },
           r2Buckets: { FILES: "bench-files" },
           queueConsumers: consumers ? wranglerQueueConsumers() : {},
-          queueProducers: { SENDS: "wa-campaigns-sends", JOBS: "wa-campaigns-jobs", EVENTS: "wa-campaigns-events" },
+          queueProducers: wranglerQueueProducers(),
+          ...(outboundService ? { outboundService } : {}),
           durableObjects: wranglerDurableObjects(),
           bindings: {
             WHATSAPP_PROVIDER: "sandbox",
@@ -91,7 +115,8 @@ export async function startWorker({ bindings = {}, consumers = true, entry } = {
   );
   const url = await mf.ready;
   await applyMigrations(await mf.getD1Database("DB"));
-  return { mf, url: url.toString().replace(/\/$/, "") };
+  const inspector = inspect ? (await mf.getInspectorURL()).toString().replace(/\/$/, "") : undefined;
+  return { mf, url: url.toString().replace(/\/$/, ""), inspector };
 }
 
 async function applyMigrations(db) {

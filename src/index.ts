@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { consumeCallbacks } from "./consumers/callbacks";
 import { consumeDeadLetters, consumeDeadSends } from "./consumers/dead-letters";
 import { dispatchQueue, type QueueHandlers } from "./consumers/dispatch";
 import { consumeEvents } from "./consumers/events";
@@ -21,6 +22,8 @@ const queueHandlers: QueueHandlers = {
   "jobs-dlq": consumeDeadLetters("jobs"),
   events: consumeEvents,
   "events-dlq": consumeDeadLetters("events"),
+  callbacks: (batch, env) => consumeCallbacks(batch, env),
+  "callbacks-dlq": consumeDeadLetters("callbacks"),
 };
 
 export default {

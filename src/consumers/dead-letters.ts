@@ -44,7 +44,7 @@ export async function consumeDeadSends(batch: MessageBatch, env: Env) {
 }
 
 /**
- * The events and jobs dead-letter queues: each message is kept whole in D1 with the reason, where
+ * The events, jobs and callbacks dead-letter queues: each message is kept whole in D1 with the reason, where
  * an operator lists and replays it (`/v1/admin/dead-letters`). A status webhook or a STOP that Meta
  * will not send again is never dropped. If D1 cannot take them now, they are retried; the log line
  * names each message, which is all that is left if the retries run out too.

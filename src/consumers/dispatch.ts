@@ -2,14 +2,14 @@ import { createLogger, logLevel } from "../platform/log";
 import { backoffSeconds } from "../queues/backoff";
 
 /** The queues this Worker consumes, by role. Names carry the Worker's prefix in wrangler.toml. */
-export type QueueRole = "sends" | "jobs" | "events";
+export type QueueRole = "sends" | "jobs" | "events" | "callbacks";
 
 export type QueueHandler = (batch: MessageBatch, env: Env, ctx: ExecutionContext) => Promise<void>;
 
 /** A consumer for every queue and for its dead-letter queue: no dead letter is dropped. */
 export type QueueHandlers = Record<QueueRole | `${QueueRole}-dlq`, QueueHandler>;
 
-const ROLES: readonly QueueRole[] = ["sends", "jobs", "events"];
+const ROLES: readonly QueueRole[] = ["sends", "jobs", "events", "callbacks"];
 
 export function queueRole(queueName: string): { role: QueueRole | null; deadLetter: boolean } {
   const deadLetter = queueName.endsWith("-dlq");

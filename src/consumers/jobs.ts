@@ -1,4 +1,4 @@
-import { handleCallbackMessage } from "../features/customer-callbacks/deliver";
+import { handleCallbackMessage } from "../features/customer-callbacks/consume";
 import { handleImportMessage } from "../features/imports/job";
 import { handleRunJob } from "../features/runs/handlers";
 import { readConfig } from "../platform/config";
@@ -19,6 +19,7 @@ interface JobDeps {
 type JobHandler<Body> = (message: Message<Body>, deps: JobDeps) => Promise<void>;
 
 const HANDLERS = {
+  // Queued here by an earlier version; new callbacks travel on their own queue.
   callback: (message, { env, db, log }) =>
     handleCallbackMessage(message, { db, log, encryptionKey: readConfig(env).ENCRYPTION_KEY }),
   "run-start": handleRunJob,

@@ -70,7 +70,10 @@ export interface CallbackEvent {
   at: string;
 }
 
-/** One status callback for one project's endpoint. */
+/**
+ * One status callback for one project's endpoint. It travels on the `callbacks` queue; one on the
+ * `jobs` queue was written by an earlier version and is delivered the same way.
+ */
 export interface CallbackJob {
   kind: "callback";
   projectId: string;
@@ -124,8 +127,16 @@ export interface ImportJob {
   chunkRows?: number;
 }
 
-/** What the `jobs` queue carries: background work of several kinds, told apart by `kind`. */
+/**
+ * What the `jobs` queue carries: background work of several kinds, told apart by `kind`. No
+ * callback is queued here any more; the kind stays for bodies queued before the callbacks queue.
+ */
 export type JobsBody = CallbackJob | RunJob | ImportJob;
+
+// ---- callbacks ------------------------------------------------------------------------------
+
+/** What the `callbacks` queue carries: one event for one project's endpoint. */
+export type CallbacksBody = CallbackJob;
 
 // ---- events ---------------------------------------------------------------------------------
 

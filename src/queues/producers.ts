@@ -1,5 +1,5 @@
 import { type QueueRequest, sendInBatches } from "../platform/queue-batches";
-import type { EventsBody, JobsBody, SendsBody } from "./contracts";
+import type { CallbacksBody, EventsBody, JobsBody, SendsBody } from "./contracts";
 
 /** A body as is, or with its own delay (e.g. a journey's later steps). */
 export type Outgoing<Body> = Body | (QueueRequest<Body> & { kind?: never });
@@ -35,6 +35,13 @@ export const sendSends = (
 /** Puts messages on the `jobs` queue, chunked to the platform's limits, in order. */
 export const sendJobs = (env: Pick<Env, "JOBS">, items: readonly Outgoing<JobsBody>[], options: ProduceOptions = {}) =>
   sendInBatches<JobsBody>(env.JOBS, requests(items, options), "jobs");
+
+/** Puts messages on the `callbacks` queue, chunked to the platform's limits, in order. */
+export const sendCallbacks = (
+  env: Pick<Env, "CALLBACKS">,
+  items: readonly Outgoing<CallbacksBody>[],
+  options: ProduceOptions = {},
+) => sendInBatches<CallbacksBody>(env.CALLBACKS, requests(items, options), "callbacks");
 
 /** Puts messages on the `events` queue, chunked to the platform's limits, in order. */
 export const sendEvents = (

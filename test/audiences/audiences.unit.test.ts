@@ -1,9 +1,16 @@
+import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { addMembersStatements, ROWS_PER_STATEMENT } from "../../src/features/audiences/bulk";
-import { type AudienceTarget, audiencePage, resolveAudiences } from "../../src/features/audiences/members";
+import {
+  type AudiencePage,
+  type AudienceTarget,
+  audiencePage,
+  resolveAudiences,
+} from "../../src/features/audiences/members";
 import { rows, upsertOk } from "../contacts/contacts.helpers";
+import { measureD1 } from "../d1-cost";
 import { db, newProject, type Project } from "../helpers";
 import { createAudienceOk, numbers } from "./audiences.helpers";
 
@@ -62,16 +69,16 @@ describe("resolveAudiences", () => {
 });
 
 describe("audiencePage", () => {
-  async function walk(target: AudienceTarget, projectId = p.id, limit = 2) {
+  async function walk(target: AudienceTarget, projectId = p.id, limit = 2, scan?: number) {
     const seen: string[] = [];
-    let after = 0;
-    for (;;) {
-      const page = await audiencePage(db(), projectId, target, after, limit);
-      expect(page.length).toBeLessThanOrEqual(limit);
-      if (page.length === 0) return seen;
-      seen.push(...page.map((c) => c.number));
-      after = page.at(-1)?.id ?? after;
+    let after: number | null = 0;
+    while (after !== null) {
+      const page = await audiencePage(db(), projectId, target, after, limit, scan);
+      expect(page.contacts.length).toBeLessThanOrEqual(limit);
+      seen.push(...page.contacts.map((c) => c.number));
+      after = page.after;
     }
+    return seen;
   }
 
   it("pages through all of a project's contacts, and only its own", async () => {
@@ -88,10 +95,11 @@ describe("audiencePage", () => {
     const target: AudienceTarget = { kind: "list", pk: (await pkOf("l")) as number, id: "l" };
     expect(await walk(target)).toEqual(numbers(5));
     const page = await audiencePage(db(), p.id, target, 0, 10);
-    expect(page.filter((c) => c.optedOut).map((c) => c.number)).toEqual(numbers(1, 3));
+    expect(page.contacts.filter((c) => c.optedOut).map((c) => c.number)).toEqual(numbers(1, 3));
+    expect(page.after).toBeNull();
     // The same pk named under another project reads nothing.
     const other = await newProject("other");
-    expect(await audiencePage(db(), other.id, target, 0, 10)).toEqual([]);
+    expect(await audiencePage(db(), other.id, target, 0, 10)).toEqual({ contacts: [], after: null });
   });
 
   it("pages through a segment as it is now", async () => {
@@ -101,6 +109,38 @@ describe("audiencePage", () => {
     const target: AudienceTarget = { kind: "segment", pk: 0, id: "s", filter: { source: "Website lead" } };
     const [n0, , n2, , n4] = numbers(5);
     expect(await walk(target)).toEqual([n0, n2, n4]);
+    // Read two contacts at a time: pages end early (some empty) but the walk finds the same three.
+    expect(await walk(target, p.id, 2, 2)).toEqual([n0, n2, n4]);
+  });
+
+  it("reads a segment no further than its scan per page, and moves past what it read", async () => {
+    const all = numbers(12);
+    for (const [i, number] of all.entries()) await upsertOk(p.manager, { number, source: i === 10 ? "Rare" : "Shop" });
+    const target: AudienceTarget = { kind: "segment", pk: 0, id: "s", filter: { source: ["Rare", "Nope"] } };
+    const first = await audiencePage(db(), p.id, target, 0, 500, 4);
+    expect(first.contacts).toEqual([]);
+    const ids = await rows<{ id: number }>("SELECT id FROM contacts WHERE project_id = ? ORDER BY id", p.id);
+    expect(first.after).toBe(ids[3]?.id);
+    const pages: AudiencePage[] = [first];
+    while (pages.at(-1)?.after !== null)
+      pages.push(await audiencePage(db(), p.id, target, pages.at(-1)?.after ?? 0, 500, 4));
+    // Three full scans of four, then one that finds the end: the one match, in the third.
+    expect(pages.map((page) => page.contacts.map((c) => c.number))).toEqual([[], [], [all[10]], []]);
+  });
+
+  it("costs a segment page its scan, not the rest of the table", async () => {
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+       INSERT INTO contacts (project_id, number, source, updated_at) SELECT ?, '+9197' || printf('%08d', i), 'Shop', 0 FROM n`,
+    )
+      .bind(p.id)
+      .run();
+    const target: AudienceTarget = { kind: "segment", pk: 0, id: "s", filter: { source: ["Rare", "Nope"] } };
+    const { result, cost } = await measureD1(env.DB, () => audiencePage(db(), p.id, target, 0, 500, 300));
+    expect(result.contacts).toEqual([]);
+    // The scan's 300 index entries, read for the page and for its cursor, and the 300 rows tested;
+    // reading on until the page filled would read all 3,000.
+    expect(cost.rowsRead, JSON.stringify(cost)).toBeLessThanOrEqual(3 * 300 + 10);
   });
 });
 

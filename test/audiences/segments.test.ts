@@ -1,10 +1,14 @@
+import { env } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { audiencePage } from "../../src/features/audiences/members";
+import { audiencePage, SEGMENT_SCAN, segmentPageQuery } from "../../src/features/audiences/members";
 import type { SegmentFilter } from "../../src/features/audiences/segment";
 import { defineAttributes, defineTags, upsertOk } from "../contacts/contacts.helpers";
 import { db, expectError, newProject, type Project } from "../helpers";
+import { expectIndexed } from "../query-plan";
 import {
   allAudienceNumbers,
+  audienceContacts,
   createAudience,
   createAudienceOk,
   insertCampaign,
@@ -229,15 +233,48 @@ describe("audiencePage over a segment", () => {
     };
     // Only reachable as a stored filter: attributes a1..a9 are not defined, so the route would refuse it.
     const target = { kind: "segment" as const, pk: 0, id: "s", filter };
-    expect(await audiencePage(db(), p.id, target, 0, 10)).toEqual([]);
+    expect(await audiencePage(db(), p.id, target, 0, 10)).toEqual({ contacts: [], after: null });
+  });
+
+  it.each<[string, SegmentFilter]>([
+    ["tags", { tags: ["vip"], notTags: ["new"] }],
+    ["one source", { source: "Website lead" }],
+    ["several sources", { source: ["Shop", "Website lead"] }],
+    ["attributes", { attributes: { city: ["Pune"] } }],
+    ["opt-out", { optedOut: true }],
+  ])("reads a bounded range of contacts by index, never the rest of the table (%s)", async (_, filter) => {
+    const query = segmentPageQuery(db(), p.id, filter, 0, 500, sql`c.id, c.number`, SEGMENT_SCAN).getQuery();
+    // `w`, `scan` and `page` are the statement's own results: the scan's ids and the page itself.
+    const plan = await expectIndexed(query, "c", "contacts_project_(?:id|source)", ["w", "scan", "page"]);
+    // The range has both ends: after the cursor, up to the scan's last id.
+    expect(plan.find((step) => step.startsWith("SEARCH c "))).toMatch(/id>\? AND id<\?\)$/);
+  });
+
+  it("lists a segment that few contacts match in pages that read a bounded share, short pages carrying the cursor", async () => {
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO contacts (project_id, number, source, updated_at) SELECT ?, '+9195' || printf('%08d', i), 'Shop', 0 FROM n`,
+    )
+      .bind(SEGMENT_SCAN, p.id)
+      .run();
+    const [rare] = numbers(1, 70);
+    await upsertOk(p.manager, { number: rare as string, source: "Rare" });
+    await createAudienceOk(p.manager, { id: "rare", name: "Rare", filter: { source: ["Rare", "Gone"] } });
+    const first = await audienceContacts(p.manager, { id: "rare", limit: 10 });
+    // The first SEGMENT_SCAN contacts hold no match: an empty page, and the way on.
+    expect(first.body).toMatchObject({ contacts: [], nextCursor: expect.any(String) });
+    const second = await audienceContacts(p.manager, { id: "rare", limit: 10, cursor: first.body.nextCursor });
+    expect(second.body.contacts.map((c: { number: string }) => c.number)).toEqual([rare]);
+    expect(second.body.nextCursor).toBeNull();
+    expect(await allAudienceNumbers(p.manager, "rare", 10)).toEqual([rare]);
   });
 
   it("returns each page after the last id, in id order, for the fan-out", async () => {
     const target = { kind: "segment" as const, pk: 0, id: "s", filter: { anyTags: ["vip", "new"] } };
     const first = await audiencePage(db(), p.id, target, 0, 2);
-    expect(first.map((c) => c.number)).toEqual([A, B]);
-    const second = await audiencePage(db(), p.id, target, first[1]?.id ?? 0, 2);
-    expect(second).toEqual([{ id: expect.any(Number), number: D, optedOut: false }]);
-    expect(await audiencePage(db(), p.id, target, second[0]?.id ?? 0, 2)).toEqual([]);
+    expect(first.contacts.map((c) => c.number)).toEqual([A, B]);
+    expect(first.after).toBe(first.contacts[1]?.id);
+    const second = await audiencePage(db(), p.id, target, first.after ?? 0, 2);
+    expect(second).toEqual({ contacts: [{ id: expect.any(Number), number: D, optedOut: false }], after: null });
   });
 });

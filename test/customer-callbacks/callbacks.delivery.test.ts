@@ -1,70 +1,33 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   CALLBACK_TIMEOUT_MS,
   deliverCallback,
   MAX_CALLBACK_ATTEMPTS,
-  signCallback,
 } from "../../src/features/customer-callbacks/deliver";
 import { ENDPOINT_CACHE_TTL_MS } from "../../src/features/customer-callbacks/endpoint";
 import { enqueueCallbacks } from "../../src/features/customer-callbacks/enqueue";
+import { signCallback } from "../../src/features/customer-callbacks/sign";
 import type { Transition } from "../../src/platform/db/schema";
-import type { CallbackJob } from "../../src/queues/contracts";
 import type { ReceivedHook } from "../../standin/hooks-receiver";
 import { call, db, newProject, runQueueBatch } from "../helpers";
+import {
+  enqueued,
+  HOOKS,
+  jobFor,
+  logged,
+  projectWithEndpoint,
+  received,
+  T0,
+  transition,
+  verifyWithRecipe,
+} from "./callbacks.helpers";
 
-const HOOKS = "https://hooks.example.test";
 const JOBS_QUEUE = "wa-campaigns-jobs";
-const T0 = Date.UTC(2026, 4, 1, 10, 0, 0);
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/** A project whose callbacks go to the fake receiver at /<key>/<path>. */
-async function projectWithEndpoint(path: string) {
-  const project = await newProject();
-  const key = crypto.randomUUID();
-  const result = await call("PUT", "/v1/callback", { key: project.manager, body: { url: `${HOOKS}/${key}/${path}` } });
-  expect(result.status, JSON.stringify(result.body)).toBe(201);
-  return { project, key, secret: result.body.secret as string };
-}
-
-async function received(key: string): Promise<ReceivedHook[]> {
-  const response = await fetch(`${HOOKS}/__received/${key}`);
-  expect(response.status).toBe(200);
-  return response.json();
-}
-
-let seq = 0;
-function transition(projectId: string, overrides: Partial<Transition> = {}): Transition {
-  seq += 1;
-  return {
-    messageId: `msg_${String(seq).padStart(6, "0")}${crypto.randomUUID().replaceAll("-", "").slice(0, 18)}`,
-    projectId,
-    campaignId: "cmp_000000000001aaaaaaaaaaaa",
-    runId: null,
-    from: "sent",
-    to: "delivered",
-    ...overrides,
-  };
-}
-
-/** Runs what enqueueCallbacks would put on the queue, with sendBatch captured instead of sent. */
-async function enqueued(transitions: Transition[], now = T0): Promise<CallbackJob[][]> {
-  const sendBatch = vi.spyOn(env.JOBS, "sendBatch").mockResolvedValue(undefined as never);
-  await enqueueCallbacks(env, db(), transitions, { now: () => now });
-  const calls = sendBatch.mock.calls.map(([batch]) => [...batch].map((m) => m.body as CallbackJob));
-  sendBatch.mockRestore();
-  return calls;
-}
-
-/** The job enqueueCallbacks makes for one transition. */
-async function jobFor(t: Transition): Promise<CallbackJob> {
-  const [[job] = []] = await enqueued([t]);
-  expect(job).toBeDefined();
-  return job as CallbackJob;
-}
 
 /**
  * One jobs-queue batch through the Worker's real queue handler. The test batch's result lists the
@@ -79,29 +42,8 @@ async function consume(bodies: unknown[], attempts = 1) {
   return { ...result, retried };
 }
 
-/** The documented recipe (src/features/customer-callbacks/deliver.ts), written with WebCrypto. */
-async function verifyWithRecipe(hook: ReceivedHook, secret: string): Promise<boolean> {
-  const timestamp = hook.headers["x-campaign-timestamp"] ?? "";
-  const signature = hook.headers["x-campaign-signature"] ?? "";
-  if (!/^\d+$/.test(timestamp)) return false;
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestamp}.${hook.body}`));
-  const expected = `sha256=${[...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-  const a = new TextEncoder().encode(expected);
-  const b = new TextEncoder().encode(signature);
-  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
-}
-
-const logged = (spy: MockInstance) => spy.mock.calls.map((c) => JSON.parse(c[0] as string));
-
 describe("enqueueCallbacks", () => {
-  it("puts one job per transition on JOBS, with the exact event, for projects with an endpoint", async () => {
+  it("puts one job per transition on CALLBACKS, with the exact event, for projects with an endpoint", async () => {
     const { project } = await projectWithEndpoint("ok");
     const other = await newProject();
     const recorded = transition(project.id, { from: null, to: "queued", campaignId: null });
@@ -184,7 +126,7 @@ describe("enqueueCallbacks", () => {
     expect(await enqueued([t], later)).toEqual([]);
   });
 
-  it("through the real jobs queue, ends at the receiver", async () => {
+  it("through the real callbacks queue, ends at the receiver", async () => {
     const { project, key, secret } = await projectWithEndpoint("ok");
     const t = transition(project.id, { from: "delivered", to: "read" });
     await enqueueCallbacks(env, db(), [t]);
@@ -215,7 +157,9 @@ describe("signCallback", () => {
   });
 });
 
-describe("delivering a callback from the jobs queue", () => {
+// Callbacks an earlier version queued on the jobs queue are still delivered there, one event per
+// POST as before; the callbacks queue's own consumer is tested in callbacks.queue.test.ts.
+describe("delivering a callback left on the jobs queue", () => {
   it("POSTs the signed event to the URL and acks on 2xx", async () => {
     const { project, key, secret } = await projectWithEndpoint("ok");
     const t = transition(project.id);
@@ -402,7 +346,7 @@ describe("delivering a callback from the jobs queue", () => {
     expect(fetcher).not.toHaveBeenCalled();
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     expect(await consume([job])).toMatchObject({ explicitAcks: ["job-0"], retryMessages: [] });
-    expect(logged(warn)).toMatchObject([{ msg: "callback dropped: the callback URL is not allowed" }]);
+    expect(logged(warn)).toMatchObject([{ msg: "callbacks dropped: the callback URL is not allowed", count: 1 }]);
   });
 
   it("passes the request options the spec asks for: POST, no redirects, a timeout", async () => {

@@ -24,6 +24,7 @@ describe("PUT /v1/callback", () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toEqual({
       url,
+      format: "single",
       createdAt: expect.stringMatching(ISO),
       updatedAt: created.body.createdAt,
       secret: expect.stringMatching(SECRET),
@@ -43,6 +44,7 @@ describe("PUT /v1/callback", () => {
     expect(second.status).toBe(200);
     expect(second.body).toEqual({
       url,
+      format: "single",
       createdAt: first.body.createdAt,
       updatedAt: expect.stringMatching(ISO),
     });
@@ -61,6 +63,7 @@ describe("PUT /v1/callback", () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body).toEqual({
       url,
+      format: "single",
       createdAt: first.body.createdAt,
       updatedAt: expect.stringMatching(ISO),
       secret: expect.stringMatching(SECRET),
@@ -125,6 +128,40 @@ describe("PUT /v1/callback", () => {
     expect(await storedSecret(p.id)).toBeNull();
   });
 
+  it("takes batches when asked, and keeps the format when a later PUT leaves it out", async () => {
+    const p = await newProject();
+    const url = hookUrl();
+    const created = await call("PUT", "/v1/callback", { key: p.manager, body: { url, format: "batch" } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ url, format: "batch" });
+    const moved = await call("PUT", "/v1/callback", { key: p.manager, body: { url: hookUrl("flaky") } });
+    expect(moved.status).toBe(200);
+    expect(moved.body.format).toBe("batch");
+    const back = await call("PUT", "/v1/callback", { key: p.manager, body: { url, format: "single" } });
+    expect(back.body).toEqual({
+      url,
+      format: "single",
+      createdAt: created.body.createdAt,
+      updatedAt: expect.stringMatching(ISO),
+    });
+    expect((await call("GET", "/v1/callback", { key: p.manager })).body.format).toBe("single");
+  });
+
+  it("refuses an unknown format, naming the field, and changes nothing", async () => {
+    const p = await newProject();
+    const url = hookUrl();
+    await call("PUT", "/v1/callback", { key: p.manager, body: { url } });
+    for (const format of ["batched", 2, null]) {
+      expectError(
+        await call("PUT", "/v1/callback", { key: p.manager, body: { url: hookUrl(), format } }),
+        400,
+        "validation_failed",
+        ["format"],
+      );
+    }
+    expect((await call("GET", "/v1/callback", { key: p.manager })).body).toMatchObject({ url, format: "single" });
+  });
+
   it("refuses a private URL on update and keeps the endpoint as it was", async () => {
     const p = await newProject();
     const url = hookUrl();
@@ -132,7 +169,12 @@ describe("PUT /v1/callback", () => {
     const bad = await call("PUT", "/v1/callback", { key: p.manager, body: { url: "http://192.168.1.1/x" } });
     expectError(bad, 400, "validation_failed", ["url"]);
     const read = await call("GET", "/v1/callback", { key: p.manager });
-    expect(read.body).toEqual({ url, createdAt: first.body.createdAt, updatedAt: first.body.updatedAt });
+    expect(read.body).toEqual({
+      url,
+      format: "single",
+      createdAt: first.body.createdAt,
+      updatedAt: first.body.updatedAt,
+    });
   });
 });
 
@@ -143,7 +185,12 @@ describe("GET and DELETE /v1/callback", () => {
     const created = await call("PUT", "/v1/callback", { key: p.manager, body: { url } });
     const read = await call("GET", "/v1/callback", { key: p.manager });
     expect(read.status).toBe(200);
-    expect(read.body).toEqual({ url, createdAt: created.body.createdAt, updatedAt: created.body.updatedAt });
+    expect(read.body).toEqual({
+      url,
+      format: "single",
+      createdAt: created.body.createdAt,
+      updatedAt: created.body.updatedAt,
+    });
     expect(responseText(read)).not.toContain(created.body.secret);
   });
 
@@ -158,7 +205,12 @@ describe("GET and DELETE /v1/callback", () => {
     const created = await call("PUT", "/v1/callback", { key: p.manager, body: { url } });
     const deleted = await call("DELETE", "/v1/callback", { key: p.manager });
     expect(deleted.status).toBe(200);
-    expect(deleted.body).toEqual({ url, createdAt: created.body.createdAt, updatedAt: created.body.updatedAt });
+    expect(deleted.body).toEqual({
+      url,
+      format: "single",
+      createdAt: created.body.createdAt,
+      updatedAt: created.body.updatedAt,
+    });
     expect(responseText(deleted)).not.toContain(created.body.secret);
     expect(await storedSecret(p.id)).toBeNull();
     expectError(await call("GET", "/v1/callback", { key: p.manager }), 404, "not_found");
@@ -209,7 +261,12 @@ describe("who may use /v1/callback", () => {
     await call("DELETE", "/v1/callback", { key: b.manager });
 
     const readA = await call("GET", "/v1/callback", { key: a.manager });
-    expect(readA.body).toEqual({ url: urlA, createdAt: createdA.body.createdAt, updatedAt: createdA.body.updatedAt });
+    expect(readA.body).toEqual({
+      url: urlA,
+      format: "single",
+      createdAt: createdA.body.createdAt,
+      updatedAt: createdA.body.updatedAt,
+    });
     expect(await storedSecret(a.id)).toBe(createdA.body.secret);
   });
 

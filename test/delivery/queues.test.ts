@@ -35,6 +35,8 @@ const handlersWith = (handlers: Partial<QueueHandlers>): QueueHandlers => ({
   "sends-dlq": vi.fn(async () => {}),
   "jobs-dlq": vi.fn(async () => {}),
   "events-dlq": vi.fn(async () => {}),
+  callbacks: vi.fn(async () => {}),
+  "callbacks-dlq": vi.fn(async () => {}),
   ...handlers,
 });
 
@@ -43,6 +45,8 @@ describe("queueRole", () => {
     ["wa-campaigns-sends", { role: "sends", deadLetter: false }],
     ["wa-campaigns-jobs", { role: "jobs", deadLetter: false }],
     ["wa-campaigns-events", { role: "events", deadLetter: false }],
+    ["wa-campaigns-callbacks", { role: "callbacks", deadLetter: false }],
+    ["wa-campaigns-callbacks-dlq", { role: "callbacks", deadLetter: true }],
     ["wa-campaigns-sends-dlq", { role: "sends", deadLetter: true }],
     ["wa-campaigns-events-dlq", { role: "events", deadLetter: true }],
     ["other-worker-sends", { role: "sends", deadLetter: false }],

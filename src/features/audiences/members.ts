@@ -1,4 +1,4 @@
-import { and, eq, or, sql } from "drizzle-orm";
+import { and, eq, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import { audiences } from "../../platform/db/schema";
@@ -66,13 +66,18 @@ export interface AudienceContact {
   optedOut: boolean;
 }
 
+// A segment page reads at most this many of the project's contacts, matching or not: a segment
+// few contacts match would otherwise make one page read until it filled, the whole table at worst.
+// The page then ends early and its cursor moves past what it read (`scannedTo`).
+export const SEGMENT_SCAN = 5_000;
+
 /**
- * The rows of a target after `afterContactId`, as FROM and WHERE over contacts alias `c`, with the
- * column to order by. A list is read from audience_members by its primary key
+ * The rows of a list or `all` after `afterContactId`, as FROM and WHERE over contacts alias `c`,
+ * with the column to order by. A list is read from audience_members by its primary key
  * (audience_pk, contact_id), so a page costs its own size: an `IN (SELECT … members)` would make
  * SQLite materialise every remaining member on each page.
  */
-export function targetRows(projectId: string, target: AudienceTarget, afterContactId: number) {
+function memberRows(projectId: string, target: Exclude<AudienceTarget, { kind: "segment" }>, afterContactId: number) {
   if (target.kind === "list") {
     return {
       from: sql`audience_members m JOIN contacts c ON c.id = m.contact_id`,
@@ -80,17 +85,91 @@ export function targetRows(projectId: string, target: AudienceTarget, afterConta
       orderBy: sql`m.contact_id`,
     };
   }
-  const where =
-    target.kind === "all"
-      ? // contacts_project_id serves this as one range: each page costs its own size.
-        sql`c.project_id = ${projectId} AND c.id > ${afterContactId}`
-      : sql`c.id > ${afterContactId} AND ${segmentCondition(projectId, target.filter)}`;
-  return { from: sql`contacts c`, where, orderBy: sql`c.id` };
+  // contacts_project_id serves this as one range: each page costs its own size.
+  return {
+    from: sql`contacts c`,
+    where: sql`c.project_id = ${projectId} AND c.id > ${afterContactId}`,
+    orderBy: sql`c.id`,
+  };
+}
+
+export interface TargetPage<Row> {
+  rows: Row[];
+  /**
+   * A segment page that read its whole scan without filling: the last contact id it read, where
+   * the next page starts. Null when the page read to the end of the project's contacts, and for
+   * lists and `all`, whose pages end only when they are short.
+   */
+  scannedTo: number | null;
 }
 
 /**
- * One keyset page of a target's contacts, in contact id order, after `afterContactId`. Bounded by
- * `limit`, so a run's fan-out reads any audience size a page per job.
+ * Up to `limit` rows of a target after `afterContactId`, in contact id order, with `columns` of
+ * contacts `c` (which must include `c.id`); one statement. Bounded whatever the audience: a list or
+ * `all` reads its page, a segment at most `scan` contacts.
+ */
+export async function targetPage<Row extends { id: number }>(
+  db: Db,
+  projectId: string,
+  target: AudienceTarget,
+  afterContactId: number,
+  limit: number,
+  columns: SQL,
+  scan = SEGMENT_SCAN,
+): Promise<TargetPage<Row>> {
+  if (target.kind !== "segment") {
+    const { from, where, orderBy } = memberRows(projectId, target, afterContactId);
+    const rows = await db.all<Row>(
+      sql`SELECT ${columns} FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT ${limit}`,
+    );
+    return { rows, scannedTo: null };
+  }
+  const found = await segmentPageQuery<Row>(db, projectId, target.filter, afterContactId, limit, columns, scan);
+  const scanned = found[0];
+  return {
+    rows: found.filter((r) => r.id !== null),
+    scannedTo: scanned && scanned.scan_n === scan ? scanned.scan_last : null,
+  };
+}
+
+/**
+ * A segment's page as one statement. `scan`: the next `scan` contact ids after the cursor, from
+ * contacts_project_id alone, read once (MATERIALIZED); the page is the range up to the last of them.
+ * The LEFT JOIN answers one row even when nothing in the range matches, so the scan's end always
+ * comes back.
+ */
+export function segmentPageQuery<Row>(
+  db: Db,
+  projectId: string,
+  filter: SegmentFilter,
+  afterContactId: number,
+  limit: number,
+  columns: SQL,
+  scan: number,
+) {
+  return db.all<Row & { scan_last: number | null; scan_n: number }>(
+    sql`WITH scan AS MATERIALIZED (
+          SELECT max(w.id) AS last, count(*) AS n
+          FROM (SELECT id FROM contacts WHERE project_id = ${projectId} AND id > ${afterContactId} ORDER BY id LIMIT ${scan}) w
+        ),
+        page AS (
+          SELECT ${columns} FROM contacts c
+          WHERE c.id > ${afterContactId} AND c.id <= (SELECT last FROM scan) AND ${segmentCondition(projectId, filter)}
+          ORDER BY c.id LIMIT ${limit}
+        )
+        SELECT page.*, scan.last AS scan_last, scan.n AS scan_n FROM scan LEFT JOIN page ON true ORDER BY page.id`,
+  );
+}
+
+export interface AudiencePage {
+  contacts: AudienceContact[];
+  /** Where the next page of this target starts; null when the target is done. */
+  after: number | null;
+}
+
+/**
+ * One keyset page of a target's contacts, in contact id order, after `afterContactId`, for the
+ * fan-out. Bounded by `limit` (and a segment's scan), so a run reads any audience a page per job.
  */
 export async function audiencePage(
   db: Db,
@@ -98,10 +177,19 @@ export async function audiencePage(
   target: AudienceTarget,
   afterContactId: number,
   limit: number,
-): Promise<AudienceContact[]> {
-  const { from, where, orderBy } = targetRows(projectId, target, afterContactId);
-  const rows = await db.all<{ id: number; number: string; opted_out: number }>(
-    sql`SELECT c.id, c.number, c.opted_out FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT ${limit}`,
+  scan = SEGMENT_SCAN,
+): Promise<AudiencePage> {
+  const { rows, scannedTo } = await targetPage<{ id: number; number: string; opted_out: number }>(
+    db,
+    projectId,
+    target,
+    afterContactId,
+    limit,
+    sql`c.id, c.number, c.opted_out`,
+    scan,
   );
-  return rows.map((r) => ({ id: r.id, number: r.number, optedOut: r.opted_out === 1 }));
+  const contacts = rows.map((r) => ({ id: r.id, number: r.number, optedOut: r.opted_out === 1 }));
+  const last = contacts.at(-1);
+  const after = contacts.length === limit && last ? last.id : scannedTo;
+  return { contacts, after };
 }

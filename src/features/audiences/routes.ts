@@ -3,9 +3,9 @@ import { managerOnly } from "../../platform/auth/manager-only";
 import { ApiError, notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
-import { decodeCursor, PageQuery, toPage } from "../../platform/http/pagination";
+import { decodeCursor, encodeCursor, PageQuery, toPage } from "../../platform/http/pagination";
 import { retrieveRoutes } from "../../platform/http/retrieve";
-import { ALL_AUDIENCE } from "./members";
+import { ALL_AUDIENCE, SEGMENT_SCAN } from "./members";
 import { FieldErrors, parseMembers } from "./numbers";
 import {
   AudienceContactsQuery,
@@ -106,7 +106,8 @@ const retrieveAudiences = retrieveRoutes(
 );
 
 const contactsDescription =
-  "The audience's contacts in a stable order, with cursor pagination. A segment is evaluated now, so its contacts are who matches at this moment. " +
+  "The audience's contacts in a stable order, with cursor pagination. A segment is evaluated now, so its contacts are who matches at this moment; " +
+  `each page of a segment looks at up to ${SEGMENT_SCAN.toLocaleString("en")} of the project's contacts, so a page may hold fewer than \`limit\` (even none) and still have a \`nextCursor\`: follow it until it is null. ` +
   "The reference document shows this call as POST with `{ id }`; GET with `?id=` works too.";
 
 const retrieveContacts = retrieveRoutes(
@@ -127,18 +128,17 @@ const retrieveContacts = retrieveRoutes(
     const after = decodeCursor(query.cursor, "number", from);
     const row = await getAudience(db, principal.projectId, query.id);
     if (!row) throw notFound("audience");
-    const rows = await audienceContacts(db, principal.projectId, targetOf(row), after ?? 0, query.limit);
+    const { rows, scannedTo } = await audienceContacts(db, principal.projectId, targetOf(row), after ?? 0, query.limit);
     const page = toPage(
       rows,
       query.limit,
       (r) => r.id,
       ({ number, name, source, optedOut }) => ({ number, name, source, optedOut }),
     );
+    // A segment page that read its share of the contacts without filling goes on from there.
+    const nextCursor = page.nextCursor ?? (scannedTo === null ? null : encodeCursor(scannedTo));
     const { id, name, type } = toAudience(row);
-    return c.json(
-      { status: "success" as const, audience: { id, name, type }, contacts: page.data, nextCursor: page.nextCursor },
-      200,
-    );
+    return c.json({ status: "success" as const, audience: { id, name, type }, contacts: page.data, nextCursor }, 200);
   },
 );
 

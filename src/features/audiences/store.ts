@@ -4,7 +4,7 @@ import type { Db } from "../../platform/db/client";
 import { audienceMembers, audiences } from "../../platform/db/schema";
 import { iso } from "../../platform/time";
 import { addMembersStatements, type MemberInput } from "./bulk";
-import { type AudienceTarget, targetRows } from "./members";
+import { type AudienceTarget, type TargetPage, targetPage } from "./members";
 import type { Audience } from "./schemas";
 import type { SegmentFilter } from "./segment";
 
@@ -174,23 +174,32 @@ export interface MemberRow {
   optedOut: boolean;
 }
 
-/** `limit + 1` contacts of the target after contact id `after` (a segment is evaluated now). */
+/**
+ * `limit + 1` contacts of the target after contact id `after` (a segment is evaluated now, over at
+ * most SEGMENT_SCAN contacts: `scannedTo` says where to go on when that ends the page early).
+ */
 export async function audienceContacts(
   db: Db,
   projectId: string,
   target: AudienceTarget,
   after: number,
   limit: number,
-): Promise<MemberRow[]> {
-  const { from, where, orderBy } = targetRows(projectId, target, after);
-  const rows = await db.all<{
+): Promise<TargetPage<MemberRow>> {
+  const page = await targetPage<{
     id: number;
     number: string;
     name: string | null;
     source: string | null;
     opted_out: number;
-  }>(
-    sql`SELECT c.id, c.number, c.name, c.source, c.opted_out FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT ${limit + 1}`,
-  );
-  return rows.map((r) => ({ id: r.id, number: r.number, name: r.name, source: r.source, optedOut: r.opted_out === 1 }));
+  }>(db, projectId, target, after, limit + 1, sql`c.id, c.number, c.name, c.source, c.opted_out`);
+  return {
+    rows: page.rows.map((r) => ({
+      id: r.id,
+      number: r.number,
+      name: r.name,
+      source: r.source,
+      optedOut: r.opted_out === 1,
+    })),
+    scannedTo: page.scannedTo,
+  };
 }

@@ -2,7 +2,7 @@ import type { Db } from "../../platform/db/client";
 import type { MessageStatus, Transition } from "../../platform/db/schema";
 import { iso } from "../../platform/time";
 import type { CallbackEvent, CallbackJob } from "../../queues/contracts";
-import { sendJobs } from "../../queues/producers";
+import { sendCallbacks } from "../../queues/producers";
 import { projectsWithEndpoint } from "./endpoint";
 
 export const callbackEventId = (messageId: string, status: MessageStatus) => `${messageId}:${status}`;
@@ -23,9 +23,9 @@ export function toCallbackEvent(t: Transition, at: number): CallbackEvent {
 }
 
 /**
- * Queues a signed status callback to the project's URL for each transition: one `jobs` message
- * per transition, for projects that have an endpoint. Delivery (./deliver.ts) happens on the jobs
- * queue, so a slow or failing receiver never holds up sending.
+ * Queues a signed status callback to the project's URL for each transition: one `callbacks`
+ * message per transition, for projects that have an endpoint. Delivery (./consume.ts) happens on
+ * that queue alone, so a slow or failing receiver never holds up sending, fan-outs or imports.
  */
 export async function enqueueCallbacks(
   env: Env,
@@ -43,5 +43,5 @@ export async function enqueueCallbacks(
   const jobs: CallbackJob[] = transitions
     .filter((t) => wanted.has(t.projectId))
     .map((t) => ({ kind: "callback", projectId: t.projectId, event: toCallbackEvent(t, now) }));
-  await sendJobs(env, jobs);
+  await sendCallbacks(env, jobs);
 }

@@ -33,6 +33,8 @@ const CallbackUrl = z
   })
   .openapi({ type: "string", format: "uri", example: "https://crm.example.com/hooks/whatsapp" });
 
+const CallbackFormatSchema = z.enum(["single", "batch"]).openapi({ example: "batch" });
+
 const PutBody = z
   .object({
     url: CallbackUrl.openapi({
@@ -43,12 +45,17 @@ const PutBody = z
       .boolean()
       .default(false)
       .openapi({ description: "Replace the signing secret; the new one is in this response only." }),
+    format: CallbackFormatSchema.optional().openapi({
+      description:
+        '`single` (the default for a new endpoint): one event per POST, the event itself as the body. `batch`: up to 100 events per POST as `{ "events": [...] }`, fewer requests at high volume. Left out, an existing endpoint keeps its format.',
+    }),
   })
   .openapi("CallbackEndpointInput");
 
 const EndpointSchema = z
   .object({
     url: z.string(),
+    format: CallbackFormatSchema,
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -63,7 +70,12 @@ const PutResultSchema = EndpointSchema.extend({
 }).openapi("CallbackEndpointSet");
 
 type Row = typeof callbackEndpoints.$inferSelect;
-const toEndpoint = (row: Row) => ({ url: row.url, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) });
+const toEndpoint = (row: Row) => ({
+  url: row.url,
+  format: row.format,
+  createdAt: iso(row.createdAt),
+  updatedAt: iso(row.updatedAt),
+});
 
 const put = createRoute({
   method: "put",
@@ -71,7 +83,7 @@ const put = createRoute({
   tags: TAGS,
   summary: "Set the status callback URL",
   description:
-    "Every status change of the project's messages is POSTed to this URL as JSON, signed with `X-Campaign-Signature: sha256=<hex HMAC-SHA256 of \"<X-Campaign-Timestamp>.<raw body>\">` under the endpoint's secret. The first PUT creates the secret and returns it once (201); later PUTs change the URL and keep the secret, unless `rotateSecret` is true.",
+    'Every status change of the project\'s messages is POSTed to this URL as JSON (one event per POST, or up to 100 as `{ "events": [...] }` with `format: "batch"`), signed with `X-Campaign-Signature: sha256=<hex HMAC-SHA256 of "<X-Campaign-Timestamp>.<raw body>">` under the endpoint\'s secret. The first PUT creates the secret and returns it once (201); later PUTs change the URL and keep the secret, unless `rotateSecret` is true.',
   security: ApiKeySecurity,
   middleware: managerOnly,
   request: jsonBody(PutBody),
@@ -109,14 +121,19 @@ async function sealedSecret(key: string, projectId: string) {
 }
 
 /** Sets the URL; a secret is made when the endpoint is new or `rotate` is asked for. */
-async function setEndpoint(db: Db, key: string, projectId: string, url: string, rotate: boolean) {
+async function setEndpoint(
+  db: Db,
+  key: string,
+  projectId: string,
+  { url, rotate, format }: { url: string; rotate: boolean; format: Row["format"] | undefined },
+) {
   // A row deleted between the update and the insert is created in the next round.
   for (let round = 0; round < 3; round++) {
     const now = Date.now();
     const fresh = rotate ? await sealedSecret(key, projectId) : null;
     const updated = await db
       .update(callbackEndpoints)
-      .set({ url, updatedAt: now, ...(fresh ? { secretEnc: fresh.secretEnc } : {}) })
+      .set({ url, updatedAt: now, ...(format ? { format } : {}), ...(fresh ? { secretEnc: fresh.secretEnc } : {}) })
       .where(eq(callbackEndpoints.projectId, projectId))
       .returning()
       .get();
@@ -125,7 +142,7 @@ async function setEndpoint(db: Db, key: string, projectId: string, url: string, 
     const created = fresh ?? (await sealedSecret(key, projectId));
     const inserted = await db
       .insert(callbackEndpoints)
-      .values({ projectId, url, secretEnc: created.secretEnc, createdAt: now, updatedAt: now })
+      .values({ projectId, url, format, secretEnc: created.secretEnc, createdAt: now, updatedAt: now })
       .onConflictDoNothing()
       .returning()
       .get();
@@ -136,9 +153,13 @@ async function setEndpoint(db: Db, key: string, projectId: string, url: string, 
 
 export const callbackRoutes = router(requireApiKey)
   .openapi(put, async (c) => {
-    const { url, rotateSecret } = c.req.valid("json");
+    const { url, rotateSecret, format } = c.req.valid("json");
     const { projectId } = c.var.principal;
-    const result = await setEndpoint(c.var.db, c.var.config.ENCRYPTION_KEY, projectId, url, rotateSecret);
+    const result = await setEndpoint(c.var.db, c.var.config.ENCRYPTION_KEY, projectId, {
+      url,
+      rotate: rotateSecret,
+      format,
+    });
     forgetCallbackEndpoint(projectId);
     c.var.log.info("callback endpoint set", {
       projectId,

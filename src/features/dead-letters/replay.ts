@@ -1,5 +1,5 @@
-import type { EventsBody, JobsBody } from "../../queues/contracts";
-import { sendEvents, sendJobs } from "../../queues/producers";
+import type { CallbacksBody, EventsBody, JobsBody } from "../../queues/contracts";
+import { sendCallbacks, sendEvents, sendJobs } from "../../queues/producers";
 import type { DeadLetterRow } from "./store";
 
 /**
@@ -7,6 +7,13 @@ import type { DeadLetterRow } from "./store";
  * (statuses only move forward, presses and opt-outs are recorded once, jobs carry their position),
  * so a body that was partly applied before it died is finished, not applied twice.
  */
-export function replayDeadLetter(env: Pick<Env, "EVENTS" | "JOBS">, row: DeadLetterRow) {
-  return row.queue === "events" ? sendEvents(env, [row.body as EventsBody]) : sendJobs(env, [row.body as JobsBody]);
+export function replayDeadLetter(env: Pick<Env, "EVENTS" | "JOBS" | "CALLBACKS">, row: DeadLetterRow) {
+  switch (row.queue) {
+    case "events":
+      return sendEvents(env, [row.body as EventsBody]);
+    case "jobs":
+      return sendJobs(env, [row.body as JobsBody]);
+    case "callbacks":
+      return sendCallbacks(env, [row.body as CallbacksBody]);
+  }
 }

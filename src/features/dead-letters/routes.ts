@@ -29,7 +29,7 @@ const list = createRoute({
   tags: TAGS,
   summary: "List dead letters",
   description:
-    "Messages of the events and jobs queues that exhausted their retries (a status webhook, an opt-out, a fan-out page or an import chunk that kept failing), kept whole with the reason, oldest first. The sends queue's dead letters are recorded on their messages as failed instead.",
+    "Messages of the events, jobs and callbacks queues that exhausted their retries (a status webhook, an opt-out, a fan-out page, an import chunk or a status callback that kept failing), kept whole with the reason, oldest first. The sends queue's dead letters are recorded on their messages as failed instead.",
   security: AdminSecurity,
   request: { query: DeadLetterListQuery },
   responses: { 200: jsonContent(page(DeadLetterSchema), "A page of dead letters"), ...errorResponses(400, 401) },

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { PageQuery } from "../../platform/http/pagination";
 
-export const DEAD_LETTER_QUEUES = ["events", "jobs"] as const;
+export const DEAD_LETTER_QUEUES = ["events", "jobs", "callbacks"] as const;
 
 export const DeadLetterSchema = z
   .object({

@@ -67,7 +67,7 @@ async function audienceFanoutPage(
   const target = targets[cursor.audience];
   if (!target) return { recipients: [], next: null };
   const after = typeof cursor.after === "number" ? cursor.after : 0;
-  const contacts = await audiencePage(db, run.projectId, target, after, pageSize);
+  const { contacts, after: nextAfter } = await audiencePage(db, run.projectId, target, after, pageSize);
   const sendable = contacts.filter((c) => !c.optedOut).map((c) => c.number);
   const lookup = sendable.length > 0 ? await valueLookup(db, groups, sendable) : null;
   const recipients = contacts.map((contact): Recipient => {
@@ -78,9 +78,8 @@ async function audienceFanoutPage(
       ? { id, number: contact.number, payload: built.message, skipReason: null }
       : { id, number: contact.number, payload: null, skipReason: built.reason };
   });
-  const last = contacts.at(-1);
   let next: StoredCursor | null;
-  if (contacts.length === pageSize && last) next = { audience: cursor.audience, after: last.id, targets };
+  if (nextAfter !== null) next = { audience: cursor.audience, after: nextAfter, targets };
   else if (cursor.audience + 1 < targets.length) next = { audience: cursor.audience + 1, after: 0, targets };
   else next = null;
   return { recipients, next };

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, updatedAt } from "./columns";
 import { projectRef } from "./projects";
@@ -45,6 +46,10 @@ export const contacts = sqliteTable(
     index("contacts_project_source").on(t.projectId, t.source, t.id),
     // Audience pages ("all" and segments) walk a project's contacts in id order from a cursor.
     index("contacts_project_id").on(t.projectId, t.id),
+    // A project's opted-out numbers (the send path's snapshot): only opted-out rows are in it, so
+    // reading them costs their count, not the project's contacts. `opted_out` is a column too, so
+    // the index alone answers the query (SQLite does not count a partial index's WHERE as covered).
+    index("contacts_opted_out").on(t.projectId, t.optedOut, t.number).where(sql`opted_out = 1`),
   ],
 );
 

@@ -2,7 +2,7 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 import { createdAt } from "./columns";
 
 /**
- * A queue message that exhausted its retries on the events or jobs queue, kept whole so an
+ * A queue message that exhausted its retries on the events, jobs or callbacks queue, kept whole so an
  * operator can see why and replay it after a fix: a status webhook or a STOP that Meta will not
  * resend is never dropped. (The sends queue's dead letters are recorded on the message itself.)
  * No foreign key to projects: a dead letter outlives what it names, and some bodies name none.
@@ -11,7 +11,7 @@ export const deadLetters = sqliteTable(
   "dead_letters",
   {
     id: text("id").primaryKey(),
-    queue: text("queue", { enum: ["events", "jobs"] }).notNull(),
+    queue: text("queue", { enum: ["events", "jobs", "callbacks"] }).notNull(),
     // The queue's own id of the message: a dead letter delivered twice is recorded once.
     queueMessageId: text("queue_message_id").notNull(),
     projectId: text("project_id"),

@@ -68,6 +68,11 @@ export const callbackEndpoints = sqliteTable("callback_endpoints", {
   projectId: projectRef().primaryKey(),
   url: text("url").notNull(),
   secretEnc: text("secret_enc").notNull(),
+  // "single": one event per POST, the original shape; "batch": `{ "events": [...] }`, up to 100
+  // events per POST. Endpoints made before batching existed stay "single" until their owner opts in.
+  format: text("format", { enum: ["single", "batch"] })
+    .notNull()
+    .default("single"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

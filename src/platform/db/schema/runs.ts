@@ -39,9 +39,13 @@ export const runs = sqliteTable(
     fannedOutAt: integer("fanned_out_at"),
     finishedAt: integer("finished_at"),
     updatedAt: updatedAt(),
+    // When the minute sweep last looked at the run (src/features/runs/sweep.ts): it takes the runs
+    // it looked at longest ago first, so runs past its per-sweep limit get their turn.
+    sweptAt: integer("swept_at"),
   },
   (t) => [
     index("runs_project_campaign").on(t.projectId, t.campaignId, t.createdAt),
     index("runs_status_time").on(t.status, t.timeToRun),
+    index("runs_status_swept").on(t.status, t.sweptAt),
   ],
 );

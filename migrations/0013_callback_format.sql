@@ -1,0 +1,1 @@
+ALTER TABLE `callback_endpoints` ADD `format` text DEFAULT 'single' NOT NULL;
