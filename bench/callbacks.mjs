@@ -10,6 +10,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import { Response as MiniflareResponse } from "miniflare";
+import { api, seedAudience } from "./audience.mjs";
 import { conditions } from "./conditions.mjs";
 import { until } from "./poll.mjs";
 import { ratio } from "./ratio.mjs";
@@ -23,7 +24,6 @@ const ROUNDS = Number(process.env.BENCH_CALLBACKS_ROUNDS ?? 3);
 // The hanging receiver's backlog during the second run: more than it can clear in the run's time.
 const HANGING_EVENTS = Number(process.env.BENCH_CALLBACKS_HANGING ?? 5_000);
 const ENQUEUE_CHUNK = 5_000;
-const SEED_ROWS = 1000;
 const ENTRY = "bench/callbacks/worker.ts";
 // A public-looking name the URL rules accept; every fetch of the Worker goes to the local receiver.
 const RECEIVER_HOST = "callbacks.bench.test";
@@ -116,17 +116,6 @@ const median = (values) => {
   return sorted[Math.floor(sorted.length / 2)];
 };
 
-async function api(url, key, method, path, body) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: key, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 const setEndpoint = (url, key, name, action) =>
   api(url, key, "PUT", "/v1/callback", { url: `http://${RECEIVER_HOST}/${name}/${action}`, format: "batch" });
 
@@ -142,32 +131,14 @@ async function enqueue(url, projectId, count) {
 }
 
 /** An audience of FANOUT_CONTACTS contacts, written straight into D1: seeding is not measured. */
-async function seedAudience(db, url, key, projectId) {
+async function seedFanoutAudience(db, url, key, projectId) {
   await api(url, key, "POST", "/v1/create/audience", { id: "bench", name: "Bench audience" });
-  const audience = await db
-    .prepare("SELECT pk FROM audiences WHERE project_id = ? AND id = 'bench'")
-    .bind(projectId)
-    .first();
-  for (let i = 0; i < FANOUT_CONTACTS; i += SEED_ROWS) {
-    const rows = JSON.stringify(
-      Array.from(
-        { length: Math.min(SEED_ROWS, FANOUT_CONTACTS - i) },
-        (_, j) => `+9197${String(i + j).padStart(8, "0")}`,
-      ),
-    );
-    await db.batch([
-      db
-        .prepare(
-          "INSERT INTO contacts (project_id, number, updated_at) SELECT ?, value, 0 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
-        )
-        .bind(projectId, rows),
-      db
-        .prepare(
-          "INSERT INTO audience_members (audience_pk, contact_id, added_at) SELECT ?, c.id, 0 FROM json_each(?) j JOIN contacts c ON c.project_id = ? AND c.number = j.value WHERE true ON CONFLICT DO NOTHING",
-        )
-        .bind(audience.pk, rows, projectId),
-    ]);
-  }
+  await seedAudience(db, {
+    projectId,
+    audienceId: "bench",
+    count: FANOUT_CONTACTS,
+    numberOf: (i) => `+9197${String(i).padStart(8, "0")}`,
+  });
 }
 
 /** Milliseconds from the run request to the run's own fannedOutAt. */
@@ -217,7 +188,7 @@ export async function run() {
 
     // 2. Fan-out of one project's run while another project's receiver answers, then while it hangs.
     const fanout = await createProject(url, "fanout");
-    await seedAudience(db, url, fanout.key, fanout.projectId);
+    await seedFanoutAudience(db, url, fanout.key, fanout.projectId);
     const other = await createProject(url, "other receiver");
     await fanOut(url, fanout.key, "warm-up");
 

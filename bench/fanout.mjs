@@ -5,6 +5,7 @@
 // the cap, and duplicate provider calls (must be 0). The Worker is the project's, bundled, with a
 // broker playing the sends queue at Cloudflare's consumer concurrency (bench/fanout/worker.ts).
 import { busiestSecond } from "../test/delivery/send-times.ts";
+import { api, seedAudience } from "./audience.mjs";
 import { conditions } from "./conditions.mjs";
 import { until } from "./poll.mjs";
 import { ratio } from "./ratio.mjs";
@@ -13,57 +14,9 @@ import { connectMeta, createProject, startWorker } from "./worker.mjs";
 
 const CONTACTS = Number(process.env.BENCH_FANOUT ?? 100_000);
 const CAP = 1000;
-const SEED_ROWS = 1000;
 // Cloudflare's most concurrent invocations of one push consumer.
 const CONCURRENCY = Number(process.env.BENCH_FANOUT_CONCURRENCY ?? 250);
 const ENTRY = "bench/fanout/worker.ts";
-
-async function api(url, key, method, path, body) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: key, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** The audience's contacts, members and variable values, written straight into D1: seeding is not measured. */
-async function seed(db, projectId, audienceId, groupId) {
-  const audience = await db
-    .prepare("SELECT pk FROM audiences WHERE project_id = ? AND id = ?")
-    .bind(projectId, audienceId)
-    .first();
-  const group = await db
-    .prepare("SELECT pk FROM variable_groups WHERE project_id = ? AND id = ?")
-    .bind(projectId, groupId)
-    .first();
-  for (let i = 0; i < CONTACTS; i += SEED_ROWS) {
-    const numbers = Array.from(
-      { length: Math.min(SEED_ROWS, CONTACTS - i) },
-      (_, j) => `+9197${String(i + j).padStart(8, "0")}`,
-    );
-    const rows = JSON.stringify(numbers);
-    await db.batch([
-      db
-        .prepare(
-          "INSERT INTO contacts (project_id, number, updated_at) SELECT ?, value, 0 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
-        )
-        .bind(projectId, rows),
-      db
-        .prepare(
-          "INSERT INTO audience_members (audience_pk, contact_id, added_at) SELECT ?, c.id, 0 FROM json_each(?) j JOIN contacts c ON c.project_id = ? AND c.number = j.value WHERE true ON CONFLICT DO NOTHING",
-        )
-        .bind(audience.pk, rows, projectId),
-      db
-        .prepare(
-          `INSERT INTO variable_values (group_pk, number, "values", updated_at) SELECT ?, value, json_object('first_name', 'Asha', 'code', 'C' || key), 0 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
-        )
-        .bind(group.pk, rows),
-    ]);
-  }
-}
 
 export async function run() {
   const standIn = await startStandIn();
@@ -86,7 +39,13 @@ export async function run() {
       fields: ["first_name", "code"],
     });
     const db = await mf.getD1Database("DB");
-    await seed(db, projectId, "bench", "users");
+    await seedAudience(db, {
+      projectId,
+      audienceId: "bench",
+      groupId: "users",
+      count: CONTACTS,
+      numberOf: (i) => `+9197${String(i).padStart(8, "0")}`,
+    });
     const { campaign } = await api(url, key, "POST", "/v1/create/campaign", {
       title: "Bench offer",
       message: "Hi {users.first_name}, your code is {users.code}.",

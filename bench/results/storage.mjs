@@ -3,11 +3,11 @@
 // Meta's sent, delivered and read webhooks through the events consumer), and the database's size
 // is read before the run and after every message is read. Contacts are written before the first
 // reading, so the figure is the message alone: its row, its history rows and their index entries.
+import { api, seedAudience } from "../audience.mjs";
 import { until } from "../poll.mjs";
 import { createProject, startWorker } from "../worker.mjs";
 
 const MESSAGES = Number(process.env.BENCH_STORAGE_MESSAGES ?? 3_000);
-const ROWS_PER_STATEMENT = 500;
 // D1's largest database (Workers Paid); the ceiling printed is for one such database.
 const D1_MAX_BYTES = 10 * 1000 ** 3;
 
@@ -18,44 +18,13 @@ async function databaseBytes(db) {
   return meta.size_after;
 }
 
-async function api(url, key, method, path, body) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: key, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 // Numbers ending in 0000, 1111, 2222 or 3333 play failures in the sandbox: these end in 5.
 const number = (i) => `+9197${String(1_000_000 + i * 10 + 5).padStart(8, "0")}`;
 
 /** An audience of MESSAGES contacts, written straight into D1: seeding is not measured. */
-async function seedAudience(db, url, key, projectId) {
+async function seedStorageAudience(db, url, key, projectId) {
   await api(url, key, "POST", "/v1/create/audience", { id: "storage", name: "Storage audience" });
-  const audience = await db
-    .prepare("SELECT pk FROM audiences WHERE project_id = ? AND id = 'storage'")
-    .bind(projectId)
-    .first();
-  for (let i = 0; i < MESSAGES; i += ROWS_PER_STATEMENT) {
-    const rows = JSON.stringify(
-      Array.from({ length: Math.min(ROWS_PER_STATEMENT, MESSAGES - i) }, (_, j) => number(i + j)),
-    );
-    await db.batch([
-      db
-        .prepare(
-          "INSERT INTO contacts (project_id, number, updated_at) SELECT ?, value, 0 FROM json_each(?) WHERE true",
-        )
-        .bind(projectId, rows),
-      db
-        .prepare(
-          "INSERT INTO audience_members (audience_pk, contact_id, added_at) SELECT ?, c.id, 0 FROM json_each(?) j JOIN contacts c ON c.project_id = ? AND c.number = j.value WHERE true",
-        )
-        .bind(audience.pk, rows, projectId),
-    ]);
-  }
+  await seedAudience(db, { projectId, audienceId: "storage", count: MESSAGES, numberOf: number });
 }
 
 /**
@@ -76,7 +45,7 @@ export async function measureStorage() {
   try {
     const db = await mf.getD1Database("DB");
     const { projectId, key } = await createProject(url, "storage");
-    await seedAudience(db, url, key, projectId);
+    await seedStorageAudience(db, url, key, projectId);
     const { campaign } = await api(url, key, "POST", "/v1/create/campaign", {
       title: "Storage",
       message: "Hi, the spring sale starts tomorrow at 10:00: 20% off everything in store and online.",
