@@ -47,9 +47,10 @@ const context = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   if (config.DEBUG_D1_COUNT) c.res.headers.set("X-D1-Round-Trips", String(trips.count));
   // The copy of the database this request last read or wrote: sent back on a later GET, it makes
-  // that read see this request's writes. Absent when the request made no query.
+  // that read see this request's writes. Absent when the request made no query, and on a WebSocket
+  // upgrade (101), whose headers cannot change once the socket is handed over.
   const bookmark = session.getBookmark();
-  if (bookmark) c.res.headers.set(BOOKMARK_HEADER, bookmark);
+  if (bookmark && c.res.status !== 101) c.res.headers.set(BOOKMARK_HEADER, bookmark);
   // routePath is the matched pattern (`/v1/contacts/:number`), so no number reaches the log.
   log.info("request", { method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Date.now() - started });
 });
