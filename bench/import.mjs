@@ -1,35 +1,24 @@
-// A CSV of BENCH_IMPORT_ROWS rows (number + 2 variables) streamed to the upload route, then
-// imported by the jobs-queue consumer to the end: rows/s, chunks, and workerd's peak memory.
+// CSV imports against a raw baseline, in one run. A CSV of BENCH_IMPORT_SMALL_ROWS rows, then one of
+// BENCH_IMPORT_ROWS rows (number + 2 variables), each streamed to the upload route of a fresh Worker
+// and imported by the jobs-queue consumer to the end, while the Worker isolate's heap is sampled
+// through the inspector; then the same large set of rows inserted straight into D1 (import/raw.mjs).
 import { readdirSync, readFileSync } from "node:fs";
 import { conditions } from "./conditions.mjs";
+import { sampleHeap } from "./import/heap.mjs";
+import { insertRaw } from "./import/raw.mjs";
+import { csvStream } from "./import/rows.mjs";
 import { until } from "./poll.mjs";
 import { createProject, startWorker } from "./worker.mjs";
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
-const BATCH_ROWS = 10_000;
+const SMALL_ROWS = Number(process.env.BENCH_IMPORT_SMALL_ROWS ?? 100_000);
+const WORKER = "wa-campaigns";
 
-/** The CSV, generated as it is sent: the benchmark holds one batch of rows at a time. */
-function csvStream(rows) {
-  const encoder = new TextEncoder();
-  let next = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (next === 0) controller.enqueue(encoder.encode("number,first_name,city\n"));
-      if (next >= rows) return controller.close();
-      const end = Math.min(rows, next + BATCH_ROWS);
-      let text = "";
-      for (let i = next; i < end; i++) text += `+9198${String(i).padStart(8, "0")},Name${i},City${i % 97}\n`;
-      next = end;
-      controller.enqueue(encoder.encode(text));
-    },
-  });
-}
-
-/** The workerd processes Miniflare started for this benchmark (children of this process). */
-function workerdPids() {
-  return readdirSync("/proc")
+/** The workerd process Miniflare started for this benchmark (a child of this process). */
+function workerdPid() {
+  const pid = readdirSync("/proc")
     .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
+    .find((pid) => {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
         const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
@@ -38,12 +27,11 @@ function workerdPids() {
         return false;
       }
     });
+  if (!pid) throw new Error("workerd process not found");
+  return pid;
 }
 
-const statusKiB = (pid, field) => {
-  const match = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
-  return match ? Number(match[1]) : 0;
-};
+const peakRssKiB = (pid) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmHWM:\s+(\d+) kB/m)?.[1] ?? 0);
 
 // Chunk ends are counted from the Worker's own "import chunk" log line (LOG_LEVEL info), which
 // workerd writes to this process's stdout; other log lines are kept off the benchmark's output.
@@ -59,86 +47,129 @@ function countChunkLogs() {
   return counter;
 }
 
-export async function run() {
+/** One import of `rows` rows on a fresh Worker, its isolate's heap sampled from before the upload. */
+async function importOnce(rows) {
   const logs = countChunkLogs();
-  const { mf, url } = await startWorker({ bindings: { LOG_LEVEL: "info" } });
+  const { mf, url, inspector } = await startWorker({ bindings: { LOG_LEVEL: "info" }, inspect: true });
   try {
-    const [pid] = workerdPids();
-    if (!pid) throw new Error("workerd process not found");
     const { key } = await createProject(url);
-    const baselineKiB = statusKiB(pid, "VmRSS");
-    let sampledPeakKiB = baselineKiB;
-    const sampler = setInterval(() => {
-      sampledPeakKiB = Math.max(sampledPeakKiB, statusKiB(pid, "VmRSS"));
-    }, 100);
-
+    const heap = await sampleHeap(inspector, WORKER);
     const started = performance.now();
     const response = await fetch(`${url}/v1/create/variable/group/from/file?id=bench&name=bench`, {
       method: "POST",
       headers: { authorization: key, "content-type": "text/csv" },
-      body: csvStream(ROWS),
+      body: csvStream(rows),
       duplex: "half",
     });
     const accepted = await response.json();
     if (response.status !== 202) throw new Error(`upload failed: ${response.status} ${JSON.stringify(accepted)}`);
     const uploadMs = performance.now() - started;
-
     let status = accepted.import;
     await until(
       async () => {
-        status = (await (await fetch(`${url}/v1/imports/${status.id}`, { headers: { authorization: key } })).json())
-          .import;
+        const body = await (await fetch(`${url}/v1/imports/${status.id}`, { headers: { authorization: key } })).json();
+        status = body.import;
         return ["completed", "failed"].includes(status.status);
       },
-      { everyMs: 500, timeoutMs: 60 * 60_000 },
+      { everyMs: 100, timeoutMs: 60 * 60_000 },
     );
     const importMs = performance.now() - started - uploadMs;
-    clearInterval(sampler);
+    const { start, peak, live } = await heap.stop();
     if (status.status !== "completed") throw new Error(`import did not complete: ${JSON.stringify(status)}`);
-    const peakKiB = statusKiB(pid, "VmHWM");
-    const mib = (kib) => `${(kib / 1024).toFixed(0)} MiB`;
-    const rowsPerSecImport = Math.round(ROWS / (importMs / 1000));
-    const rowsPerSecEndToEnd = Math.round(ROWS / ((uploadMs + importMs) / 1000));
+    if (status.rowsDone !== rows) throw new Error(`imported ${status.rowsDone} rows, not ${rows}`);
     return {
-      title: "CSV import: upload to R2, then the jobs-queue consumer to completion",
-      rows: [
-        {
-          rows: ROWS,
-          "file MB": (status.bytesTotal / 1e6).toFixed(1),
-          "upload s": (uploadMs / 1000).toFixed(1),
-          "import s": (importMs / 1000).toFixed(1),
-          "rows/s (import)": rowsPerSecImport,
-          "rows/s (end to end)": rowsPerSecEndToEnd,
-          chunks: logs.chunks,
-          imported: status.rowsDone,
-          rejected: status.rowsRejected,
-          "workerd RSS before": mib(baselineKiB),
-          "workerd RSS peak (sampled)": mib(sampledPeakKiB),
-          "workerd VmHWM": mib(peakKiB),
-        },
-      ],
-      result: {
-        rows: ROWS,
-        fileBytes: status.bytesTotal,
-        uploadMs: Math.round(uploadMs),
-        importMs: Math.round(importMs),
-        rowsPerSecImport,
-        rowsPerSecEndToEnd,
-        chunks: logs.chunks,
-        imported: status.rowsDone,
-        rejected: status.rowsRejected,
-        rssBeforeKiB: baselineKiB,
-        rssPeakSampledKiB: sampledPeakKiB,
-        peakRssKiB: peakKiB,
-      },
-      conditions: conditions({
-        "memory measured":
-          "RSS of the one workerd process: the Worker's isolate plus Miniflare's local D1, R2 and Queues, which run in the same process",
-        queue: "local Queues (batch timeout 1 s between chunks), one consumer invocation at a time",
-      }),
+      rows,
+      fileBytes: status.bytesTotal,
+      uploadMs,
+      importMs,
+      chunks: logs.chunks,
+      rejected: status.rowsRejected,
+      heapStart: start.used,
+      heapPeak: peak.used,
+      heapLive: live,
+      buffersPeak: peak.buffers,
+      heapSamples: peak.samples,
+      workerdPeakRssKiB: peakRssKiB(workerdPid()),
     };
   } finally {
     logs.restore();
     await mf.dispose();
   }
+}
+
+/** The same rows inserted straight into D1 through the binding, on a fresh Worker. */
+async function rawOnce(rows) {
+  const { mf, url } = await startWorker({ consumers: false });
+  try {
+    const { projectId } = await createProject(url);
+    return await insertRaw(await mf.getD1Database("DB"), projectId, rows);
+  } finally {
+    await mf.dispose();
+  }
+}
+
+const MiB = 1024 * 1024;
+const round3 = (x) => Math.round(x * 1000) / 1000;
+const mib = (bytes) => Math.round((bytes / MiB) * 10) / 10;
+
+export async function run() {
+  const small = await importOnce(SMALL_ROWS);
+  const large = await importOnce(ROWS);
+  const rawMs = await rawOnce(ROWS);
+  const perSec = (rows, ms) => Math.round(rows / (ms / 1000));
+  const rowsPerSec = perSec(large.rows, large.importMs);
+  const rawRowsPerSec = perSec(ROWS, rawMs);
+  const table = (r) => ({
+    rows: r.rows,
+    "file MB": (r.fileBytes / 1e6).toFixed(1),
+    "upload s": (r.uploadMs / 1000).toFixed(1),
+    "import s": (r.importMs / 1000).toFixed(1),
+    "rows/s (import)": perSec(r.rows, r.importMs),
+    "rows/s (end to end)": perSec(r.rows, r.uploadMs + r.importMs),
+    chunks: r.chunks,
+    "heap at start MiB": mib(r.heapStart),
+    "heap peak MiB": mib(r.heapPeak),
+    "buffers peak MiB": mib(r.buffersPeak),
+    "heap after full GC MiB": mib(r.heapLive),
+    "workerd VmHWM MiB": Math.round(r.workerdPeakRssKiB / 1024),
+  });
+  return {
+    title: "CSV import (upload to R2, jobs-queue consumer to completion) vs the same rows inserted straight into D1",
+    rows: [
+      table(small),
+      table(large),
+      { rows: ROWS, "import s": (rawMs / 1000).toFixed(1), "rows/s (import)": rawRowsPerSec, chunks: "raw D1 insert" },
+    ],
+    result: {
+      rows: ROWS,
+      smallRows: SMALL_ROWS,
+      rowsPerSec,
+      rawRowsPerSec,
+      rawRatio: round3(rowsPerSec / rawRowsPerSec),
+      heapPeakMiB100k: mib(small.heapPeak),
+      heapPeakMiB1M: mib(large.heapPeak),
+      heapRatio: round3(large.heapPeak / small.heapPeak),
+      heapLiveMiB100k: mib(small.heapLive),
+      heapLiveMiB1M: mib(large.heapLive),
+      buffersPeakMiB100k: mib(small.buffersPeak),
+      buffersPeakMiB1M: mib(large.buffersPeak),
+      heapStartMiB1M: mib(large.heapStart),
+      heapSamples1M: large.heapSamples,
+      fileBytes: large.fileBytes,
+      uploadMs: Math.round(large.uploadMs),
+      importMs: Math.round(large.importMs),
+      rawMs: Math.round(rawMs),
+      rowsPerSecEndToEnd: perSec(large.rows, large.uploadMs + large.importMs),
+      chunks: large.chunks,
+      rejected: large.rejected,
+      workerdPeakRssKiB: large.workerdPeakRssKiB,
+    },
+    conditions: conditions({
+      "memory measured":
+        "the Worker isolate's heap (Runtime.getHeapUsage over the inspector), from just before the upload to the import's end, asked every 20 ms and answered between the isolate's tasks (about once per chunk during the import); after it, once more following a full collection; each import on a fresh Worker",
+      "raw baseline":
+        "variable_values rows inserted through the D1 binding: 10,000 rows per json_each statement, 2 statements per batch, 2 batches in flight",
+      queue: "local Queues, jobs consumer max_batch_timeout 0, one consumer invocation at a time",
+    }),
+  };
 }

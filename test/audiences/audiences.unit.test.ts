@@ -12,6 +12,7 @@ import {
 import { rows, upsertOk } from "../contacts/contacts.helpers";
 import { measureD1 } from "../d1-cost";
 import { db, newProject, type Project } from "../helpers";
+import { expectIndexed } from "../query-plan";
 import { createAudienceOk, numbers } from "./audiences.helpers";
 
 let p: Project;
@@ -175,5 +176,16 @@ describe("addMembersStatements", () => {
       { number: first, name: "First", source: "CSV" },
       { number: second, name: "Second", source: "CSV" },
     ]);
+  });
+});
+
+describe("addMembersStatements' plan", () => {
+  it("finds each listed member's contact by one index lookup, whatever the project's size", async () => {
+    const members = Array.from({ length: 3 }, (_, i) => ({ number: `+9198${String(i).padStart(8, "0")}` }));
+    const [, insertMembers] = addMembersStatements(db(), "prj", 1, members);
+    const plan = await expectIndexed(insertMembers as never, "c", "contacts_project_number");
+    // The list outside, each row seeking its contact: with the contacts outside, every contact of
+    // the project would scan the list (rows × contacts).
+    expect(plan[0], plan.join("\n")).toMatch(/^SCAN j VIRTUAL TABLE/);
   });
 });

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { handleImportMessage, runImportChunk } from "../../src/features/imports/job";
+import { FLUSH_ROWS, handleImportMessage, runImportChunk } from "../../src/features/imports/job";
 import worker from "../../src/index";
 import { createDb } from "../../src/platform/db/client";
 import type { ImportJob } from "../../src/queues/contracts";
@@ -32,18 +32,19 @@ const RENAMED = [
   "",
 ].join("\n");
 
-// 2,105 data rows: X first as "Old" and, 2,100 rows later, as "New"; one invalid number. With
-// chunkRows 2101 the first chunk writes two batches (FLUSH_ROWS is 2,000): X=Old, then X=New. The
+// FLUSH_ROWS + 105 data rows: X first as "Old" and, FLUSH_ROWS + 100 rows later, as "New"; one
+// invalid number. With chunkRows FLUSH_ROWS + 101 the first chunk writes two batches: X=Old, then X=New. The
 // second column is a variable (variable groups) or the contact's name (audiences).
 const X = "+919700000000";
 function twoBatchCsv(column: "first_name" | "name") {
   const lines = [`number,${column}`, `${X},Old`];
-  for (let i = 1; i < 2100; i++) lines.push(i === 1000 ? "123,Bad" : `+9198${String(i).padStart(8, "0")},N${i}`);
+  for (let i = 1; i < FLUSH_ROWS + 100; i++)
+    lines.push(i === 1000 ? "123,Bad" : `+9198${String(i).padStart(8, "0")},N${i}`);
   lines.push(`${X},New`);
-  for (let i = 2100; i < 2104; i++) lines.push(`+9198${String(i).padStart(8, "0")},N${i}`);
+  for (let i = FLUSH_ROWS + 100; i < FLUSH_ROWS + 104; i++) lines.push(`+9198${String(i).padStart(8, "0")},N${i}`);
   return `${lines.join("\n")}\n`;
 }
-const FIRST_CHUNK_ROWS = 2101;
+const FIRST_CHUNK_ROWS = FLUSH_ROWS + 101;
 
 type Kind = "variable_group" | "audience";
 const KINDS: [Kind, "first_name" | "name"][] = [
@@ -172,8 +173,8 @@ describe("CSV imports: each chunk applies once", { timeout: 30_000 }, () => {
       expect(expected.counters).toEqual({
         status: "completed",
         bytesRead: csv.length,
-        lines: 2106,
-        rowsDone: 2104,
+        lines: FLUSH_ROWS + 106,
+        rowsDone: FLUSH_ROWS + 104,
         rowsRejected: 1,
       });
 
@@ -226,7 +227,11 @@ describe("CSV imports: each chunk applies once", { timeout: 30_000 }, () => {
     const failed = fakeMessage(job, 1);
     await handleImportMessage(failed.message, { env: jobs.env, db: createDb(d1FailingBatch(2)), log });
     expect(failed.decisions).toEqual({ ack: 0, retry: [5] });
-    expect(await importCounters(job.importId)).toMatchObject({ status: "running", rowsDone: 1999, rowsRejected: 1 });
+    expect(await importCounters(job.importId)).toMatchObject({
+      status: "running",
+      rowsDone: FLUSH_ROWS - 1,
+      rowsRejected: 1,
+    });
 
     const retried = fakeMessage(job, 2);
     await handleImportMessage(retried.message, { env: jobs.env, db: db(), log });

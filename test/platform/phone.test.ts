@@ -1,5 +1,6 @@
+import { getCountries, getCountryCallingCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import { describe, expect, it } from "vitest";
-import { maskNumber, toE164 } from "../../src/platform/phone";
+import { internationalE164, maskNumber, toE164 } from "../../src/platform/phone";
 
 describe("toE164", () => {
   it.each([
@@ -74,5 +75,52 @@ describe("maskNumber", () => {
   it("hides short inputs entirely", () => {
     expect(maskNumber("+1234")).toBe("***");
     expect(maskNumber("+123456")).toBe("***");
+  });
+});
+
+/** toE164 as it reads every input through libphonenumber: what the shortcut must agree with. */
+function throughLibrary(input: string): string | null {
+  const trimmed = input.trim();
+  if (!/^\+?[\d\s().-]{4,32}$/.test(trimmed)) return null;
+  const candidate = trimmed.startsWith("00") ? `+${trimmed.slice(2)}` : trimmed;
+  const parsed = parsePhoneNumberFromString(candidate, "IN");
+  return parsed?.isPossible() ? parsed.number : null;
+}
+
+describe("toE164's shortcut for +digits", () => {
+  it("answers as libphonenumber does for every calling code, length and leading digit", () => {
+    const callingCodes = new Set(getCountries().map((country) => getCountryCallingCode(country)));
+    // A fixed sequence of pseudo-random digits, so that a failure repeats.
+    let seed = 12345;
+    const digit = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return String(seed % 10);
+    };
+    let compared = 0;
+    let shortcut = 0;
+    for (const code of [...callingCodes, "0", "800", "808", "870", "882", "883", "888", "979"]) {
+      for (let length = 0; length <= 19; length++) {
+        for (let first = 0; first <= 9; first++) {
+          for (let sample = 0; sample < 2; sample++) {
+            let national = length > 0 ? String(first) : "";
+            while (national.length < length) national += digit();
+            const input = `+${code}${national}`;
+            expect(toE164(input), input).toBe(throughLibrary(input));
+            compared += 1;
+            if (internationalE164(input) !== undefined) shortcut += 1;
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(80_000);
+    // Most calling codes belong to one country: most of these inputs take the shortcut.
+    expect(shortcut).toBeGreaterThan(compared / 2);
+  });
+
+  it("takes Indian numbers, leaves shared calling codes to the library", () => {
+    expect(internationalE164("+919800000001")).toBe("+919800000001");
+    expect(internationalE164("+919800000")).toBeNull();
+    expect(internationalE164("+12133734253")).toBeUndefined();
+    expect(internationalE164("+91 9800000001")).toBeUndefined();
   });
 });

@@ -52,10 +52,12 @@ export function addMembersStatements(
             source: sql`coalesce(excluded.source, ${contacts.source})`,
           },
         }),
+      // CROSS JOIN keeps the list as the outer loop, one index lookup per row: left to itself, the
+      // planner may walk the project's contacts and scan the list for each (rows × contacts).
       db
         .insert(audienceMembers)
         .select(
-          sql`SELECT ${audiencePk}, c.id, ${now} FROM json_each(${rows}) j JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value ->> '$[0]' WHERE ${onlyIf}`,
+          sql`SELECT ${audiencePk}, c.id, ${now} FROM json_each(${rows}) j CROSS JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value ->> '$[0]' WHERE ${onlyIf}`,
         )
         .onConflictDoNothing(),
     ];

@@ -11,6 +11,13 @@ export interface AcceptedRow {
   values: Record<string, string>;
 }
 
+/** A rejected row as stored: its line, its number as written (or null), and why. */
+export interface Reject {
+  line: number;
+  number: string | null;
+  reason: string;
+}
+
 export type RowOutcome =
   | { kind: "blank" }
   | { kind: "accepted"; row: AcceptedRow }
@@ -56,29 +63,79 @@ export function evaluateRow(layout: Layout, cells: string[], unterminated: boole
   return { kind: "accepted", row: { number, name: name || null, source: source || null, values } };
 }
 
-/**
- * Accepted rows waiting to be written, one per number: a number seen again is merged into the
- * first, later values winning field by field (an empty name or source keeps the earlier one).
- */
-export class MergedRows {
-  readonly #rows = new Map<string, AcceptedRow>();
+// A batch's rows are held as the UTF-8 JSON of each, in one buffer outside the JS heap, rather
+// than as objects: objects kept while thousands more rows are parsed outlive the garbage
+// collector's young generation and are promoted, to wait on the old one for a full collection. The
+// buffer is reused batch after batch and grows only to the largest (FLUSH_BYTES of the file, job.ts).
+const INITIAL_BUFFER_BYTES = 64 * 1024;
+const OPEN = 0x5b; // [
+const CLOSE = 0x5d; // ]
+const COMMA = 0x2c;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
+/**
+ * Accepted rows waiting for the next batch, in file order, as JSON lists of
+ * `[number, values, name, source]` of at most `maxListBytes` bytes each, ready to bind as one
+ * statement parameter (writes.ts). A number given twice is kept twice: the statements apply rows
+ * in file order, so later values win field by field, as they would merged here.
+ */
+export class PendingRows {
+  readonly #maxListBytes: number;
+  #buffer = new Uint8Array(INITIAL_BUFFER_BYTES);
+  #length = 0;
+  /** Byte ranges of the lists closed so far; the open one starts at #listStart. */
+  #closed: [number, number][] = [];
+  #listStart = -1;
+  #size = 0;
+
+  constructor(maxListBytes: number) {
+    this.#maxListBytes = maxListBytes;
+  }
+
+  /** Rows added since the last clear. */
   get size() {
-    return this.#rows.size;
+    return this.#size;
   }
 
   add(row: AcceptedRow) {
-    const earlier = this.#rows.get(row.number);
-    if (!earlier) {
-      this.#rows.set(row.number, { ...row, values: { ...row.values } });
-      return;
-    }
-    earlier.name = row.name ?? earlier.name;
-    earlier.source = row.source ?? earlier.source;
-    Object.assign(earlier.values, row.values);
+    const json = JSON.stringify([row.number, row.values, row.name, row.source]);
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8; the separator and a closing bracket 2 more.
+    const most = json.length * 3 + 2;
+    if (this.#listStart >= 0 && this.#length + most - this.#listStart > this.#maxListBytes) this.#closeList();
+    this.#reserve(most + 1);
+    if (this.#listStart < 0) {
+      this.#listStart = this.#length;
+      this.#buffer[this.#length++] = OPEN;
+    } else this.#buffer[this.#length++] = COMMA;
+    this.#length += encoder.encodeInto(json, this.#buffer.subarray(this.#length)).written;
+    this.#size += 1;
   }
 
-  rows(): AcceptedRow[] {
-    return [...this.#rows.values()];
+  /** The rows as JSON lists, in file order. */
+  lists(): string[] {
+    if (this.#listStart >= 0) this.#closeList();
+    return this.#closed.map(([start, end]) => decoder.decode(this.#buffer.subarray(start, end)));
+  }
+
+  /** Empties it for the next batch, keeping the buffer. */
+  clear() {
+    this.#length = 0;
+    this.#closed = [];
+    this.#listStart = -1;
+    this.#size = 0;
+  }
+
+  #closeList() {
+    this.#buffer[this.#length++] = CLOSE;
+    this.#closed.push([this.#listStart, this.#length]);
+    this.#listStart = -1;
+  }
+
+  #reserve(bytes: number) {
+    if (this.#length + bytes <= this.#buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.#buffer.length * 2, this.#length + bytes));
+    grown.set(this.#buffer.subarray(0, this.#length));
+    this.#buffer = grown;
   }
 }

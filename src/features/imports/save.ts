@@ -1,10 +1,10 @@
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../platform/db/client";
-import { importRejects, imports } from "../../platform/db/schema";
-import { addMembersStatements, upsertValuesStatements } from "../audiences/bulk";
-import type { AcceptedRow } from "./rows";
+import { imports } from "../../platform/db/schema";
+import type { Reject } from "./rows";
 import type { ImportRow } from "./store";
+import { membersStatements, rejectsStatements, valuesStatements } from "./writes";
 
 // How a chunk's writes apply exactly once. A D1 batch is one transaction, but a compare-and-set
 // that matches no row is not an error and rolls nothing back: the rows written beside it stay. So
@@ -31,17 +31,12 @@ export interface Targets {
   groupPk: number | null;
 }
 
-export interface Reject {
-  line: number;
-  number: string | null;
-  reason: string;
-}
-
 /** One batch of a chunk: the rows read since `from`, and the position they lead to. */
 export interface Flush {
   from: number;
   to: Position;
-  rows: AcceptedRow[];
+  /** The accepted rows, as JSON lists (PendingRows in rows.ts). */
+  rows: string[];
   rejects: Reject[];
   /** The last batch of its chunk: the next chunk's job carries `to.bytesRead`. */
   endsChunk: boolean;
@@ -62,25 +57,11 @@ export async function saveBatch(db: Db, row: ImportRow, targets: Targets, flush:
   const now = Date.now();
   const onlyIf = stillAt(row.id, flush.from);
   const writes: BatchItem<"sqlite">[] = [];
-  if (targets.audiencePk !== null && flush.rows.length > 0) {
-    const members = flush.rows.map((r) => ({ number: r.number, name: r.name, source: r.source }));
-    writes.push(...addMembersStatements(db, row.projectId, targets.audiencePk, members, now, onlyIf));
+  if (targets.audiencePk !== null) {
+    writes.push(...membersStatements(db, row.projectId, targets.audiencePk, flush.rows, now, onlyIf));
   }
-  if (targets.groupPk !== null && flush.rows.length > 0) {
-    const values = flush.rows.map((r) => ({ number: r.number, values: r.values }));
-    writes.push(...upsertValuesStatements(db, targets.groupPk, values, now, onlyIf));
-  }
-  if (flush.rejects.length > 0) {
-    const rejects = JSON.stringify(flush.rejects.map((r) => [r.line, r.number, r.reason]));
-    writes.push(
-      db
-        .insert(importRejects)
-        .select(
-          sql`SELECT ${row.id}, j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]' FROM json_each(${rejects}) j WHERE ${onlyIf}`,
-        )
-        .onConflictDoNothing(),
-    );
-  }
+  if (targets.groupPk !== null) writes.push(...valuesStatements(db, targets.groupPk, flush.rows, now, onlyIf));
+  if (flush.rejects.length > 0) writes.push(...rejectsStatements(db, row.id, flush.rejects, onlyIf));
   const move = db
     .update(imports)
     .set({

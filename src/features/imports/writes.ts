@@ -1,0 +1,107 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { audienceMembers, contacts, importRejects, variableValues } from "../../platform/db/schema";
+import type { Reject } from "./rows";
+
+// D1 binds at most 100 parameters per statement and at most 2,000,000 bytes in one value, so a
+// batch's rows go as JSON lists, one per statement, unpacked with json_each. A list is cut by its
+// bytes, not by a count of rows: a row of a variable group holds up to 50 values of 1,024
+// characters (150 KB of UTF-8), a reject's reason can name all 50 variables. Half of D1's limit
+// keeps well clear of it; fewer, larger statements are what makes an import fast (a statement costs
+// a round trip and its own parse, whatever its size).
+export const MAX_LIST_BYTES = 1_000_000;
+
+const NOT_ASCII = /[\u0080-\uffff]/;
+const encoder = new TextEncoder();
+const utf8Bytes = (text: string) => (NOT_ASCII.test(text) ? encoder.encode(text).length : text.length);
+
+/** `items` as JSON lists of at most `maxBytes` bytes of UTF-8 each, in order. */
+export function jsonLists(items: unknown[], maxBytes = MAX_LIST_BYTES): string[] {
+  const lists: string[] = [];
+  let list: string[] = [];
+  let bytes = 2;
+  for (const item of items) {
+    const json = JSON.stringify(item);
+    const size = utf8Bytes(json) + 1;
+    if (list.length > 0 && bytes + size > maxBytes) {
+      lists.push(`[${list.join(",")}]`);
+      list = [];
+      bytes = 2;
+    }
+    list.push(json);
+    bytes += size;
+  }
+  if (list.length > 0) lists.push(`[${list.join(",")}]`);
+  return lists;
+}
+
+// Each statement below takes one list of PendingRows (rows.ts): `[number, values, name, source]`.
+
+/**
+ * The statements that merge the rows' values into the variable group with primary key `groupPk`,
+ * as upsertValuesStatements (audiences/bulk.ts) does: a number already in the group keeps the fields
+ * not given here. SQLite applies an upsert row by row, so a number given twice merges in file order.
+ */
+export function valuesStatements(db: Db, groupPk: number, lists: string[], now: number, onlyIf: SQL) {
+  return lists.map((list) =>
+    db
+      .insert(variableValues)
+      .select(
+        sql`SELECT ${groupPk}, j.value ->> '$[0]', j.value -> '$[1]', ${now} FROM json_each(${list}) j WHERE ${onlyIf}`,
+      )
+      .onConflictDoUpdate({
+        target: [variableValues.groupPk, variableValues.number],
+        set: { values: sql`json_patch(${variableValues.values}, excluded."values")`, updatedAt: now },
+      }),
+  );
+}
+
+/**
+ * The statements that create the rows' contacts and add them to the audience with primary key
+ * `audiencePk`, as addMembersStatements (audiences/bulk.ts) does: a name or source given fills or
+ * replaces the stored one, an omitted one is kept; row by row, so the last one given wins.
+ */
+export function membersStatements(
+  db: Db,
+  projectId: string,
+  audiencePk: number,
+  lists: string[],
+  now: number,
+  onlyIf: SQL,
+) {
+  return lists.flatMap((list) => [
+    // insert().select(sql) names every column of the table, in table order.
+    db
+      .insert(contacts)
+      .select(
+        sql`SELECT NULL, ${projectId}, j.value ->> '$[0]', j.value ->> '$[2]', j.value ->> '$[3]', 0, NULL, ${now}, ${now} FROM json_each(${list}) j WHERE ${onlyIf}`,
+      )
+      .onConflictDoUpdate({
+        target: [contacts.projectId, contacts.number],
+        set: {
+          name: sql`coalesce(excluded.name, ${contacts.name})`,
+          source: sql`coalesce(excluded.source, ${contacts.source})`,
+        },
+      }),
+    // CROSS JOIN keeps the list as the outer loop, one index lookup per row: left to itself, the
+    // planner may walk the project's contacts and scan the list for each (rows × contacts).
+    db
+      .insert(audienceMembers)
+      .select(
+        sql`SELECT ${audiencePk}, c.id, ${now} FROM json_each(${list}) j CROSS JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value ->> '$[0]' WHERE ${onlyIf}`,
+      )
+      .onConflictDoNothing(),
+  ]);
+}
+
+/** The statements that store an import's rejects; a line already stored stays as it is. */
+export function rejectsStatements(db: Db, importId: string, rejects: Reject[], onlyIf: SQL) {
+  return jsonLists(rejects.map((r) => [r.line, r.number, r.reason])).map((list) =>
+    db
+      .insert(importRejects)
+      .select(
+        sql`SELECT ${importId}, j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]' FROM json_each(${list}) j WHERE ${onlyIf}`,
+      )
+      .onConflictDoNothing(),
+  );
+}
