@@ -16,9 +16,10 @@ import { ApiError } from "../errors";
 
 export const BOOKMARK_HEADER = "x-d1-bookmark";
 
-// Bookmarks are opaque, lexicographically sortable strings (hex groups and dashes today). Only
-// their shape is checked: a header that is not one is refused before it reaches D1.
-const BOOKMARK = /^[0-9a-f][0-9a-f-]{0,127}$/i;
+// Bookmarks are opaque, lexicographically sortable strings; their format is D1's to change (hex
+// groups and dashes today), so only what cannot be one — empty, too long, spaces or other than
+// visible ASCII — is refused before it reaches D1.
+const BOOKMARK = /^[\x21-\x7e]{1,512}$/;
 
 /** Where a request's D1 session starts, from its method, its path and the bookmark it presents. */
 export function sessionStart(
