@@ -20,13 +20,65 @@ function chunks<T>(rows: T[], size = ROWS_PER_STATEMENT): T[][] {
   return out;
 }
 
+/** Where a member's number, name and source sit in a row of a JSON list (a JSON path each). */
+export interface MemberColumns {
+  number: string;
+  name: string;
+  source: string;
+}
+
+const MEMBER_ROW: MemberColumns = { number: "$[0]", name: "$[1]", source: "$[2]" };
+
 /**
  * The statements that create missing contacts (a name or source given here fills or replaces the
- * stored one; omitted ones are kept) and add them to the audience with primary key `audiencePk`.
- * Run them in one `db.batch` with whatever else must be atomic with them. Numbers must already be
- * E.164 and unique within `members`. `audiencePk` may be a scalar subquery, so that an audience
- * inserted earlier in the same batch can be filled before its pk is known. A statement writes only
- * while `onlyIf` holds when it runs (an import's position, checked inside the batch).
+ * stored one; omitted ones are kept; row by row, so the last one given wins) and add them to the
+ * audience with primary key `audiencePk`, two per JSON list of rows laid out as `columns` says.
+ * `audiencePk` may be a scalar subquery, so that an audience inserted earlier in the same batch can
+ * be filled before its pk is known. A statement writes only while `onlyIf` holds when it runs (an
+ * import's position, checked inside the batch).
+ */
+export function membersFromLists(
+  db: Db,
+  projectId: string,
+  audiencePk: number | SQL,
+  lists: string[],
+  columns: MemberColumns,
+  now = Date.now(),
+  onlyIf: SQL = sql`true`,
+) {
+  // The paths are this module's constants and the callers', never a request's: safe to inline.
+  const number = sql.raw(`'${columns.number}'`);
+  const name = sql.raw(`'${columns.name}'`);
+  const source = sql.raw(`'${columns.source}'`);
+  // insert().select(sql) names every column of the table, in table order.
+  return lists.flatMap((list) => [
+    db
+      .insert(contacts)
+      .select(
+        sql`SELECT NULL, ${projectId}, j.value ->> ${number}, j.value ->> ${name}, j.value ->> ${source}, 0, NULL, ${now}, ${now} FROM json_each(${list}) j WHERE ${onlyIf}`,
+      )
+      .onConflictDoUpdate({
+        target: [contacts.projectId, contacts.number],
+        set: {
+          name: sql`coalesce(excluded.name, ${contacts.name})`,
+          source: sql`coalesce(excluded.source, ${contacts.source})`,
+        },
+      }),
+    // CROSS JOIN keeps the list as the outer loop, one index lookup per row: left to itself, the
+    // planner may walk the project's contacts and scan the list for each (rows × contacts).
+    db
+      .insert(audienceMembers)
+      .select(
+        sql`SELECT ${audiencePk}, c.id, ${now} FROM json_each(${list}) j CROSS JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value ->> ${number} WHERE ${onlyIf}`,
+      )
+      .onConflictDoNothing(),
+  ]);
+}
+
+/**
+ * membersFromLists for members given one by one, ROWS_PER_STATEMENT rows to a list. Run them in one
+ * `db.batch` with whatever else must be atomic with them. Numbers must already be E.164 and unique
+ * within `members`.
  */
 export function addMembersStatements(
   db: Db,
@@ -36,32 +88,10 @@ export function addMembersStatements(
   now = Date.now(),
   onlyIf: SQL = sql`true`,
 ) {
-  return chunks(members).flatMap((part) => {
-    const rows = JSON.stringify(part.map((m) => [m.number, m.name ?? null, m.source ?? null]));
-    // insert().select(sql) names every column of the table, in table order.
-    return [
-      db
-        .insert(contacts)
-        .select(
-          sql`SELECT NULL, ${projectId}, j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', 0, NULL, ${now}, ${now} FROM json_each(${rows}) j WHERE ${onlyIf}`,
-        )
-        .onConflictDoUpdate({
-          target: [contacts.projectId, contacts.number],
-          set: {
-            name: sql`coalesce(excluded.name, ${contacts.name})`,
-            source: sql`coalesce(excluded.source, ${contacts.source})`,
-          },
-        }),
-      // CROSS JOIN keeps the list as the outer loop, one index lookup per row: left to itself, the
-      // planner may walk the project's contacts and scan the list for each (rows × contacts).
-      db
-        .insert(audienceMembers)
-        .select(
-          sql`SELECT ${audiencePk}, c.id, ${now} FROM json_each(${rows}) j CROSS JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value ->> '$[0]' WHERE ${onlyIf}`,
-        )
-        .onConflictDoNothing(),
-    ];
-  });
+  const lists = chunks(members).map((part) =>
+    JSON.stringify(part.map((m) => [m.number, m.name ?? null, m.source ?? null])),
+  );
+  return membersFromLists(db, projectId, audiencePk, lists, MEMBER_ROW, now, onlyIf);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { audienceMembers, contacts, importRejects, variableValues } from "../../platform/db/schema";
+import { importRejects, variableValues } from "../../platform/db/schema";
+import { type MemberColumns, membersFromLists } from "../audiences/bulk";
 import type { Reject } from "./rows";
 
 // D1 binds at most 100 parameters per statement and at most 2,000,000 bytes in one value, so a
@@ -56,43 +57,18 @@ export function valuesStatements(db: Db, groupPk: number, lists: string[], now: 
   );
 }
 
-/**
- * The statements that create the rows' contacts and add them to the audience with primary key
- * `audiencePk`, as addMembersStatements (audiences/bulk.ts) does: a name or source given fills or
- * replaces the stored one, an omitted one is kept; row by row, so the last one given wins.
- */
-export function membersStatements(
+// A pending row's list entry: [number, values, name, source] (./rows.ts).
+const IMPORT_ROW: MemberColumns = { number: "$[0]", name: "$[2]", source: "$[3]" };
+
+/** The statements that create the rows' contacts and add them to the audience with primary key `audiencePk`. */
+export const membersStatements = (
   db: Db,
   projectId: string,
   audiencePk: number,
   lists: string[],
   now: number,
   onlyIf: SQL,
-) {
-  return lists.flatMap((list) => [
-    // insert().select(sql) names every column of the table, in table order.
-    db
-      .insert(contacts)
-      .select(
-        sql`SELECT NULL, ${projectId}, j.value ->> '$[0]', j.value ->> '$[2]', j.value ->> '$[3]', 0, NULL, ${now}, ${now} FROM json_each(${list}) j WHERE ${onlyIf}`,
-      )
-      .onConflictDoUpdate({
-        target: [contacts.projectId, contacts.number],
-        set: {
-          name: sql`coalesce(excluded.name, ${contacts.name})`,
-          source: sql`coalesce(excluded.source, ${contacts.source})`,
-        },
-      }),
-    // CROSS JOIN keeps the list as the outer loop, one index lookup per row: left to itself, the
-    // planner may walk the project's contacts and scan the list for each (rows × contacts).
-    db
-      .insert(audienceMembers)
-      .select(
-        sql`SELECT ${audiencePk}, c.id, ${now} FROM json_each(${list}) j CROSS JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value ->> '$[0]' WHERE ${onlyIf}`,
-      )
-      .onConflictDoNothing(),
-  ]);
-}
+) => membersFromLists(db, projectId, audiencePk, lists, IMPORT_ROW, now, onlyIf);
 
 /** The statements that store an import's rejects; a line already stored stays as it is. */
 export function rejectsStatements(db: Db, importId: string, rejects: Reject[], onlyIf: SQL) {
