@@ -18,6 +18,7 @@ import {
   logged,
   projectWithEndpoint,
   received,
+  receivedWhen,
   T0,
   transition,
   verifyWithRecipe,
@@ -130,14 +131,7 @@ describe("enqueueCallbacks", () => {
     const { project, key, secret } = await projectWithEndpoint("ok");
     const t = transition(project.id, { from: "delivered", to: "read" });
     await enqueueCallbacks(env, db(), [t]);
-    const hooks = await vi.waitFor(
-      async () => {
-        const list = await received(key);
-        expect(list).toHaveLength(1);
-        return list;
-      },
-      { timeout: 15_000, interval: 100 },
-    );
+    const hooks = await receivedWhen(key, (list) => expect(list).toHaveLength(1));
     const hook = hooks[0] as ReceivedHook;
     expect(hook.status).toBe(200);
     expect(JSON.parse(hook.body)).toMatchObject({

@@ -27,6 +27,21 @@ export async function received(key: string): Promise<ReceivedHook[]> {
   return response.json();
 }
 
+/**
+ * The receiver's hooks for `key` once `ready` says they are all there: the real queues deliver on
+ * their own time, so this waits for them (up to 15 s).
+ */
+export function receivedWhen(key: string, ready: (hooks: ReceivedHook[]) => void): Promise<ReceivedHook[]> {
+  return vi.waitFor(
+    async () => {
+      const hooks = await received(key);
+      ready(hooks);
+      return hooks;
+    },
+    { timeout: 15_000, interval: 100 },
+  );
+}
+
 let seq = 0;
 export function transition(projectId: string, overrides: Partial<Transition> = {}): Transition {
   seq += 1;

@@ -8,7 +8,16 @@ import type { CallbackJob } from "../../src/queues/contracts";
 import type { ReceivedHook } from "../../standin/hooks-receiver";
 import { createQueueBroker } from "../delivery/queue-broker";
 import { api, db, runQueueBatch } from "../helpers";
-import { enqueued, logged, projectWithEndpoint, received, T0, transition, verifyWithRecipe } from "./callbacks.helpers";
+import {
+  enqueued,
+  logged,
+  projectWithEndpoint,
+  received,
+  receivedWhen,
+  T0,
+  transition,
+  verifyWithRecipe,
+} from "./callbacks.helpers";
 
 const CALLBACKS_QUEUE = "wa-campaigns-callbacks";
 
@@ -327,14 +336,7 @@ describe("callbacks across a deploy, and their dead letters", () => {
     ]);
     const replayed = await api("POST", `/v1/admin/dead-letters/${list.body.data[0].id}/replay`, { admin: true });
     expect(replayed.status, JSON.stringify(replayed.body)).toBe(200);
-    const hooks = await vi.waitFor(
-      async () => {
-        const got = await received(key);
-        expect(got).toHaveLength(1);
-        return got;
-      },
-      { timeout: 15_000, interval: 100 },
-    );
+    const hooks = await receivedWhen(key, (got) => expect(got).toHaveLength(1));
     expect(JSON.parse(hooks[0]?.body ?? "{}").events).toEqual([job?.event]);
   });
 
@@ -342,13 +344,8 @@ describe("callbacks across a deploy, and their dead letters", () => {
     const { project, key, secret } = await projectWithEndpoint("ok", "batch");
     const transitions = Array.from({ length: 40 }, () => transition(project.id));
     await enqueueCallbacks(env, db(), transitions);
-    const hooks = await vi.waitFor(
-      async () => {
-        const got = await received(key);
-        expect(got.flatMap((h) => JSON.parse(h.body).events)).toHaveLength(40);
-        return got;
-      },
-      { timeout: 15_000, interval: 100 },
+    const hooks = await receivedWhen(key, (got) =>
+      expect(got.flatMap((h) => JSON.parse(h.body).events)).toHaveLength(40),
     );
     expect(hooks.length).toBeLessThan(40);
     for (const hook of hooks) expect(await verifyWithRecipe(hook, secret)).toBe(true);
