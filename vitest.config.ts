@@ -78,6 +78,27 @@ export default defineConfig(async () => {
             // and jobs (production reads 500 by default).
             FANOUT_PAGE_SIZE: "2",
           },
+          // A second shard of the events and sends queues (src/platform/queue-shards.ts), as an
+          // operator adds one (docs/scaling.md#adding-a-queue-shard): every test's projects and
+          // numbers spread over both, each consumed like the first.
+          queueProducers: {
+            EVENTS_1: { queueName: "wa-campaigns-events-1" },
+            SENDS_1: { queueName: "wa-campaigns-sends-1" },
+          },
+          queueConsumers: {
+            "wa-campaigns-events-1": {
+              maxBatchSize: 100,
+              maxBatchTimeout: 1,
+              maxRetries: 10,
+              deadLetterQueue: "wa-campaigns-events-dlq",
+            },
+            "wa-campaigns-sends-1": {
+              maxBatchSize: 100,
+              maxBatchTimeout: 0,
+              maxRetries: 10,
+              deadLetterQueue: "wa-campaigns-sends-dlq",
+            },
+          },
           outboundService,
         },
       }),

@@ -13,7 +13,8 @@ const ROLES: readonly QueueRole[] = ["sends", "jobs", "events", "callbacks"];
 
 export function queueRole(queueName: string): { role: QueueRole | null; deadLetter: boolean } {
   const deadLetter = queueName.endsWith("-dlq");
-  const base = deadLetter ? queueName.slice(0, -4) : queueName;
+  // A shard of a role's queue is named `<prefix>-<role>-<n>` (src/platform/queue-shards.ts).
+  const base = (deadLetter ? queueName.slice(0, -4) : queueName).replace(/-\d+$/, "");
   const role = ROLES.find((r) => base.endsWith(`-${r}`)) ?? null;
   return { role, deadLetter };
 }

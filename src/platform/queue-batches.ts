@@ -22,6 +22,18 @@ const encoder = new TextEncoder();
 
 const sizeOf = (body: unknown) => encoder.encode(JSON.stringify(body)).length + METADATA_BYTES;
 
+/** Throws, before anything is sent, if any request is over the queue's per-message limit. */
+export function assertQueueable(requests: readonly QueueRequest<unknown>[], label = "queue"): number[] {
+  const sizes = requests.map((request) => sizeOf(request.body));
+  const tooLarge = sizes.find((size) => size > MAX_MESSAGE_BYTES);
+  if (tooLarge !== undefined) {
+    throw new QueueMessageTooLargeError(
+      `a ${label} message of ${tooLarge} bytes (with the queue's metadata) is over Cloudflare Queues' limit of ${MAX_MESSAGE_BYTES} bytes`,
+    );
+  }
+  return sizes;
+}
+
 /**
  * Puts every request on the queue, in order, in as few sendBatch calls as the limits allow. Sizes
  * are checked first, so a message over the limit fails the call before anything is sent and the
@@ -32,13 +44,7 @@ export async function sendInBatches<Body>(
   requests: readonly QueueRequest<Body>[],
   label = "queue",
 ): Promise<void> {
-  const sizes = requests.map((request) => sizeOf(request.body));
-  const tooLarge = sizes.find((size) => size > MAX_MESSAGE_BYTES);
-  if (tooLarge !== undefined) {
-    throw new QueueMessageTooLargeError(
-      `a ${label} message of ${tooLarge} bytes (with the queue's metadata) is over Cloudflare Queues' limit of ${MAX_MESSAGE_BYTES} bytes`,
-    );
-  }
+  const sizes = assertQueueable(requests, label);
   let batch: QueueRequest<Body>[] = [];
   let bytes = 0;
   for (const [i, request] of requests.entries()) {

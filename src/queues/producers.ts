@@ -1,4 +1,5 @@
-import { type QueueRequest, sendInBatches } from "../platform/queue-batches";
+import { assertQueueable, type QueueRequest, sendInBatches } from "../platform/queue-batches";
+import { queueShards, shardIndex } from "../platform/queue-shards";
 import type { CallbacksBody, EventsBody, JobsBody, SendsBody } from "./contracts";
 
 /** A body as is, or with its own delay (e.g. a journey's later steps). */
@@ -25,12 +26,33 @@ function requests<Body extends { kind: string }>(
   });
 }
 
-/** Puts messages on the `sends` queue, chunked to the platform's limits, in order. */
+/**
+ * Puts requests on a sharded queue (src/platform/queue-shards.ts), each on its key's shard, in
+ * order within a shard. Every size is checked before anything is sent, as with one queue.
+ */
+async function sendSharded<Body>(
+  env: object,
+  binding: string,
+  all: readonly QueueRequest<Body>[],
+  keyOf: (body: Body) => string,
+  label: string,
+): Promise<void> {
+  const shards = queueShards<Body>(env, binding);
+  if (shards.length === 1) return sendInBatches(shards[0] as (typeof shards)[0], all, label);
+  assertQueueable(all, label);
+  const groups = shards.map((): QueueRequest<Body>[] => []);
+  for (const request of all) groups[shardIndex(keyOf(request.body), shards.length)]?.push(request);
+  for (const [i, group] of groups.entries()) {
+    if (group.length > 0) await sendInBatches(shards[i] as (typeof shards)[0], group, `${label} shard ${i}`);
+  }
+}
+
+/** Puts messages on the `sends` queue (its project's shard), chunked to the platform's limits, in order. */
 export const sendSends = (
   env: Pick<Env, "SENDS">,
   items: readonly Outgoing<SendsBody>[],
   options: ProduceOptions = {},
-) => sendInBatches<SendsBody>(env.SENDS, requests(items, options), "sends");
+) => sendSharded<SendsBody>(env, "SENDS", requests(items, options), (body) => body.projectId, "sends");
 
 /** Puts messages on the `jobs` queue, chunked to the platform's limits, in order. */
 export const sendJobs = (env: Pick<Env, "JOBS">, items: readonly Outgoing<JobsBody>[], options: ProduceOptions = {}) =>
@@ -43,12 +65,16 @@ export const sendCallbacks = (
   options: ProduceOptions = {},
 ) => sendInBatches<CallbacksBody>(env.CALLBACKS, requests(items, options), "callbacks");
 
-/** Puts messages on the `events` queue, chunked to the platform's limits, in order. */
+/** The number a webhook speaks for, else its project: one number's events share a shard. */
+const eventKey = (body: EventsBody) =>
+  body.payload.entry[0]?.changes[0]?.value.metadata?.phone_number_id ?? body.projectId;
+
+/** Puts messages on the `events` queue (their number's shard), chunked to the platform's limits, in order. */
 export const sendEvents = (
   env: Pick<Env, "EVENTS">,
   items: readonly Outgoing<EventsBody>[],
   options: ProduceOptions = {},
-) => sendInBatches<EventsBody>(env.EVENTS, requests(items, options), "events");
+) => sendSharded<EventsBody>(env, "EVENTS", requests(items, options), eventKey, "events");
 
 /** A stored message, as far as the sends queue needs to know it. */
 export interface StoredMessage {

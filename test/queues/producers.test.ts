@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { JobsBody, SendJob } from "../../src/queues/contracts";
+import { shardIndex } from "../../src/platform/queue-shards";
+import type { EventsBody, JobsBody, SendJob } from "../../src/queues/contracts";
 import { sendEvents, sendJobs, sendSends, sendStoredMessages } from "../../src/queues/producers";
 
 /** A queue that records each sendBatch call's messages instead of sending them. */
@@ -103,5 +104,78 @@ describe("queue producers", () => {
     const { queue, calls } = recordingQueue();
     await sendEvents({ EVENTS: queue }, []);
     expect(calls).toEqual([]);
+  });
+});
+
+const statusEvent = (phoneNumberId: string, projectId = "prj_1"): EventsBody => ({
+  kind: "whatsapp-webhook",
+  source: "meta",
+  projectId,
+  receivedAt: 0,
+  payload: {
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "waba_1",
+        changes: [
+          { field: "messages", value: { messaging_product: "whatsapp", metadata: { phone_number_id: phoneNumberId } } },
+        ],
+      },
+    ],
+  } as EventsBody["payload"],
+});
+
+describe("sharded queues", () => {
+  it("spreads sends over SENDS and its shards by project, each project's messages in order on one shard", async () => {
+    const shards = [recordingQueue(), recordingQueue(), recordingQueue()];
+    const env = { SENDS: shards[0]?.queue, SENDS_1: shards[1]?.queue, SENDS_2: shards[2]?.queue } as Pick<Env, "SENDS">;
+    const bodies = Array.from({ length: 60 }, (_, i) => ({ ...send(i), projectId: `prj_${i % 12}` }));
+    await sendSends(env, bodies);
+    const received = shards.map((shard) => shard.calls.flat().map((request) => request.body as SendJob));
+    expect(received.flat()).toHaveLength(60);
+    for (const [i, bodiesOnShard] of received.entries()) {
+      for (const body of bodiesOnShard) expect(shardIndex(body.projectId, 3)).toBe(i);
+      // Within a shard, the order they were given in.
+      expect(bodiesOnShard).toEqual(bodies.filter((body) => shardIndex(body.projectId, 3) === i));
+    }
+    // Twelve projects over three shards: none is left idle.
+    expect(received.every((onShard) => onShard.length > 0)).toBe(true);
+  });
+
+  it("keeps one number's webhooks on one events shard, whatever project they were routed to", async () => {
+    const shards = [recordingQueue(), recordingQueue()];
+    const env = { EVENTS: shards[0]?.queue, EVENTS_1: shards[1]?.queue } as Pick<Env, "EVENTS">;
+    const numbers = Array.from({ length: 8 }, (_, i) => `10${i}`);
+    await sendEvents(
+      env,
+      numbers.flatMap((number) => [statusEvent(number, "prj_a"), statusEvent(number, "prj_b")]),
+    );
+    for (const [i, shard] of shards.entries()) {
+      for (const request of shard.calls.flat()) {
+        const number = (request.body as EventsBody).payload.entry[0]?.changes[0]?.value.metadata?.phone_number_id;
+        expect(shardIndex(number as string, 2)).toBe(i);
+      }
+    }
+    expect(shards.map((shard) => shard.calls.flat().length).reduce((a, b) => a + b)).toBe(16);
+  });
+
+  it("checks every size before sending to any shard", async () => {
+    const shards = [recordingQueue(), recordingQueue()];
+    const env = { SENDS: shards[0]?.queue, SENDS_1: shards[1]?.queue } as Pick<Env, "SENDS">;
+    const bodies = Array.from({ length: 10 }, (_, i) => ({ ...send(i), projectId: `prj_${i}` }));
+    bodies.push({ ...send(99, "€".repeat(50_000)), projectId: "prj_9" });
+    await expect(sendSends(env, bodies)).rejects.toThrow("over Cloudflare Queues' limit");
+    expect(shards.flatMap((shard) => shard.calls)).toEqual([]);
+  });
+
+  it("ends the shard list at a gap: SENDS_2 without SENDS_1 is not used", async () => {
+    const shards = [recordingQueue(), recordingQueue()];
+    const env = { SENDS: shards[0]?.queue, SENDS_2: shards[1]?.queue } as Pick<Env, "SENDS">;
+    await sendSends(
+      env,
+      Array.from({ length: 20 }, (_, i) => ({ ...send(i), projectId: `prj_${i}` })),
+    );
+    expect(shards[0]?.calls.flat()).toHaveLength(20);
+    expect(shards[1]?.calls).toEqual([]);
   });
 });
