@@ -21,6 +21,7 @@ import { recountRoutes } from "./features/outbox/recount-route";
 import { runRoutes } from "./features/runs/routes";
 import { liveRoutes } from "./features/stats/live-route";
 import { statsRoutes } from "./features/stats/routes";
+import { storageRoutes } from "./features/storage/routes";
 import { templateRoutes } from "./features/templates/routes";
 import { variableGroupRoutes } from "./features/variable-groups/routes";
 import { whatsappWebhooks } from "./features/webhooks/routes";
@@ -100,6 +101,7 @@ export function createApp() {
 
   app.route("/v1/admin/projects", adminRoutes);
   app.route("/v1/admin/dead-letters", deadLetterRoutes);
+  app.route("/v1/admin/storage", storageRoutes);
   app.route("/v1/admin/campaigns", recountRoutes);
   app.route("/v1/project", projectRoutes);
   app.route("/v1/tags", definitionRoutes(TAGS));

@@ -7,6 +7,7 @@ import { consumeJobs } from "./consumers/jobs";
 import { consumeSends } from "./consumers/sends";
 import { sweepStuckMessages } from "./features/delivery/sweep";
 import { sweepStalledImports } from "./features/imports/sweep";
+import { sampleStorage } from "./features/storage/sample";
 
 export { CampaignStats } from "./durable-objects/campaign-stats";
 export { IdempotencyKeys } from "./durable-objects/idempotency";
@@ -29,9 +30,10 @@ const queueHandlers: QueueHandlers = {
 export default {
   fetch: app.fetch,
   queue: (batch, env, ctx) => dispatchQueue(batch, env, ctx, queueHandlers),
-  // Two sweeps side by side: one failing does not hold the other back.
+  // The sweeps side by side: one failing does not hold the others back.
   scheduled: async (_controller, env, ctx) => {
     ctx.waitUntil(sweepStuckMessages(env));
     ctx.waitUntil(sweepStalledImports(env));
+    ctx.waitUntil(sampleStorage(env));
   },
 } satisfies ExportedHandler<Env>;

@@ -73,6 +73,16 @@ const ConfigSchema = z.object({
   // hold (src/features/runs/fanout.ts says why); smaller pages only make small audiences span
   // several pages and jobs, which the tests rely on.
   FANOUT_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(500),
+  // The database's ceiling (D1's 10 GB on Workers Paid) and when to warn before it: at this share of
+  // it, or when the growth of the last week would reach it within this many days
+  // (docs/scaling.md#warning-before-the-ceiling). A lower ceiling suits a plan with a smaller one.
+  STORAGE_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10 * 1000 ** 3),
+  STORAGE_WARN_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
+  STORAGE_WARN_DAYS: z.coerce.number().min(0).default(14),
   // Benchmarks only: report D1 round trips per request in an X-D1-Round-Trips header.
   DEBUG_D1_COUNT: z
     .enum(["0", "1"])

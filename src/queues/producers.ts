@@ -67,7 +67,7 @@ export const sendCallbacks = (
 
 /** The number a webhook speaks for, else its project: one number's events share a shard. */
 const eventKey = (body: EventsBody) =>
-  body.payload.entry[0]?.changes[0]?.value.metadata?.phone_number_id ?? body.projectId;
+  String(body.payload.entry[0]?.changes[0]?.value.metadata?.phone_number_id ?? body.projectId);
 
 /** Puts messages on the `events` queue (their number's shard), chunked to the platform's limits, in order. */
 export const sendEvents = (

@@ -8,5 +8,6 @@ export * from "./journeys";
 export * from "./messages";
 export * from "./projects";
 export * from "./runs";
+export * from "./storage";
 export * from "./templates";
 export * from "./variable-groups";
