@@ -10,6 +10,7 @@ import { run as importCsv } from "./import.mjs";
 import { run as pacing } from "./pacing.mjs";
 import { run as results } from "./results.mjs";
 import { run as sends } from "./sends.mjs";
+import { run as storage } from "./storage.mjs";
 import { run as webhooks } from "./webhooks.mjs";
 
 const benches = {
@@ -21,6 +22,7 @@ const benches = {
   fanout,
   import: importCsv,
   results,
+  storage,
   callbacks,
   pacing,
   faults,

@@ -1,0 +1,63 @@
+// What a message costs the D1 database over its whole lifecycle, for an API campaign and a
+// broadcast run: runs bench/storage/*.bench-test.ts in the Workers test runtime (its own vitest
+// config; `npm test` never runs it), where the real Worker takes every message from its request or
+// fan-out through sending and Meta's webhooks. The figures come from D1's own `meta` (size_after,
+// rows_written, rows_read), so they do not depend on the machine's speed.
+import { conditions } from "./conditions.mjs";
+import { runtimeFigures, runtimeStorage } from "./runtime-bench.mjs";
+
+const MARKER = "STORAGE ";
+
+export async function run() {
+  // Production's fan-out pages (the tests use pages of two).
+  process.env.BENCH_FANOUT_PAGE_SIZE ??= "500";
+  const [f] = await runtimeFigures("storage", "bench/storage/vitest.config.ts", MARKER);
+  if (!f) throw new Error("the storage benchmark printed no figures");
+  return {
+    title:
+      "storage: what one message costs D1 over its lifecycle (request or fan-out, send, sent, delivered, read, 10% press)",
+    rows: f.shapes.map((s) => ({
+      shape: s.shape,
+      messages: s.messages,
+      "bytes/message": s.bytesPerMessage,
+      "rows written/message": s.rowsWrittenPerMessage,
+      "rows read/message": s.rowsReadPerMessage,
+      "statements/message": s.statementsPerMessage,
+      "messages per 10 GB": Math.floor((10 * 1000 ** 3) / s.bytesPerMessage),
+      seconds: s.seconds,
+    })),
+    extra: {
+      title: "rows D1 reads per message claimed: one sends-consumer batch of 100 out of a queued backlog",
+      rows: f.claims.map((c) => ({ "queued backlog": c.backlog, "rows read/claimed message": c.rowsReadPerClaim })),
+    },
+    conditions: conditions({
+      "messages per shape": f.messages,
+      api: "POST /campaign/t1/api/v2, UTILITY template with two body parameters, contacts written first",
+      broadcast:
+        "POST /v1/run/campaign to one audience, image header and two quick-reply buttons, fan-out pages of 500",
+      webhooks:
+        "sent, delivered, read per message, one status per signed POST through the webhook route; a press by 1 in 10",
+      figures: "D1's meta: size_after (bytes), rows_written, rows_read, one statement per result",
+      runtime: "workerd via @cloudflare/vitest-plugin, local D1 and Durable Objects",
+      "local storage": runtimeStorage,
+    }),
+    result: {
+      messages: f.messages,
+      bytesPerMessage: f.bytesPerMessage,
+      rowsWrittenPerMessage: f.rowsWrittenPerMessage,
+      statementsPerMessage: f.statementsPerMessage,
+      rowsReadPerClaim: f.rowsReadPerClaim,
+      messagesPer10GB: f.messagesPer10GB,
+      api: pick(f.shapes.find((s) => s.shape === "api")),
+      broadcast: pick(f.shapes.find((s) => s.shape === "broadcast")),
+      claims: f.claims,
+    },
+  };
+}
+
+const pick = (s) => ({
+  bytesPerMessage: s.bytesPerMessage,
+  rowsWrittenPerMessage: s.rowsWrittenPerMessage,
+  rowsReadPerMessage: s.rowsReadPerMessage,
+  statementsPerMessage: s.statementsPerMessage,
+});

@@ -1,0 +1,300 @@
+import { env, exports } from "cloudflare:workers";
+import { expect, inject, it } from "vitest";
+import { outbox } from "../../src/features/outbox";
+import { databaseBytes } from "../../src/platform/db/size";
+import { statusWebhook } from "../../standin/graph-api/webhooks";
+import { type D1Cost, measureD1 } from "../../test/d1-cost";
+import { sendBacklog } from "../../test/delivery/backlog.helpers";
+import { connectedProject } from "../../test/delivery/pipeline.helpers";
+import { call, runQueueBatch } from "../../test/helpers";
+import { sign } from "../../test/inbound/inbound.helpers";
+import type { StorageScenario } from "./scenario";
+
+// What one message costs the D1 database over its whole lifecycle, for each shape a business
+// sends: an API campaign (`POST /campaign/t1/api/v2`, a two-parameter utility template) and a
+// broadcast run (image header, two quick-reply buttons). Everything goes through the real Worker
+// in this runtime: the route or the run's fan-out, the sends consumer, the Meta provider and the
+// stand-in Graph API, Meta's sent, delivered and read webhooks (one status per signed POST, as Meta
+// sends them) through the webhook route and the events consumer, and a quick-reply press by one
+// recipient in ten. Contacts are written before the first reading, so the figures are the
+// message's alone. Bytes are D1's own `size_after`; rows written, rows read and statements are
+// D1's `meta` of every statement any handler ran. Prints one `STORAGE {json}` line.
+
+const BUTTONS = ["Interested", "Not now"];
+const IN_FLIGHT = 50;
+const D1_MAX_BYTES = 10 * 1000 ** 3;
+
+interface ShapeFigures {
+  shape: "api" | "broadcast";
+  messages: number;
+  bytesPerMessage: number;
+  rowsWrittenPerMessage: number;
+  rowsReadPerMessage: number;
+  statementsPerMessage: number;
+  presses: number;
+  seconds: number;
+}
+
+/** Runs `work` over `items` with at most IN_FLIGHT at once. */
+async function pooled<T>(items: readonly T[], work: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(IN_FLIGHT, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 1_800_000) {
+  const deadline = Date.now() + timeoutMs;
+  let logged = Date.now();
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - logged > 10_000) {
+      logged = Date.now();
+      console.log(`storage: still waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const countWhere = async (sql: string, ...binds: unknown[]) =>
+  (
+    await env.DB.prepare(`SELECT count(*) AS n FROM ${sql}`)
+      .bind(...binds)
+      .first<{ n: number }>()
+  )?.n ?? 0;
+
+async function postWebhook(secret: string, payload: unknown) {
+  const body = JSON.stringify(payload);
+  const response = await exports.default.fetch(
+    new Request("https://api.test/webhooks/whatsapp", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-hub-signature-256": await sign(secret, body) },
+      body,
+    }),
+  );
+  if (response.status !== 200) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
+}
+
+type Account = Awaited<ReturnType<typeof connectedProject>>["account"];
+
+/** Meta's statuses for every message of the project that has a wamid, then the presses; waits until applied. */
+async function playMeta(projectId: string, account: Account, messages: number, category: string) {
+  const sent = await env.DB.prepare("SELECT id, number, wamid FROM messages WHERE project_id = ? AND wamid IS NOT NULL")
+    .bind(projectId)
+    .all<{ id: string; number: string; wamid: string }>();
+  const rows = sent.results;
+  const stand = { ...account, autoApprove: true, displayPhoneNumber: "15550000000" };
+  for (const status of ["sent", "delivered", "read"] as const) {
+    await pooled(rows, (m) =>
+      postWebhook(
+        account.appSecret,
+        statusWebhook(stand, {
+          wamid: m.wamid,
+          status,
+          recipient: m.number.slice(1),
+          category,
+          callbackData: `${m.id}||`,
+        }),
+      ),
+    );
+  }
+  await until(
+    "every status applied",
+    async () => (await countWhere("messages WHERE project_id = ? AND status = 'read'", projectId)) === messages,
+  );
+  // One recipient in ten presses a quick reply on the message it got.
+  const pressing = rows.filter((_, i) => i % 10 === 0);
+  await pooled(pressing, (m) =>
+    postWebhook(account.appSecret, {
+      object: "whatsapp_business_account",
+      entry: [
+        {
+          id: account.wabaId,
+          changes: [
+            {
+              field: "messages",
+              value: {
+                messaging_product: "whatsapp",
+                metadata: { display_phone_number: "15550000000", phone_number_id: account.phoneNumberId },
+                contacts: [{ profile: { name: "Asha" }, wa_id: m.number.slice(1) }],
+                messages: [
+                  {
+                    from: m.number.slice(1),
+                    id: `wamid.press.${m.id}`,
+                    timestamp: String(Math.floor(Date.now() / 1000)),
+                    type: "button",
+                    button: { payload: BUTTONS[0], text: BUTTONS[0] },
+                    context: { from: "15550000000", id: m.wamid },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    }),
+  );
+  await until(
+    "every press recorded",
+    async () => (await countWhere("responses WHERE project_id = ?", projectId)) >= pressing.length,
+  );
+  await outbox(env).drain();
+  return pressing.length;
+}
+
+/** Contacts written straight into D1 before the first reading: seeding is not what is measured. */
+async function seedContacts(projectId: string, numbers: string[], audiencePk?: number) {
+  for (let i = 0; i < numbers.length; i += 1000) {
+    const rows = JSON.stringify(numbers.slice(i, i + 1000));
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO contacts (project_id, number, name, updated_at) SELECT ?, value, 'Asha', 0 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+      ).bind(projectId, rows),
+      ...(audiencePk === undefined
+        ? []
+        : [
+            env.DB.prepare(
+              "INSERT INTO audience_members (audience_pk, contact_id, added_at) SELECT ?, c.id, 0 FROM json_each(?) j JOIN contacts c ON c.project_id = ? AND c.number = j.value WHERE true ON CONFLICT DO NOTHING",
+            ).bind(audiencePk, rows, projectId),
+          ]),
+    ]);
+  }
+}
+
+const numberOf = (shape: number, i: number) => `+9197${shape}${String(i).padStart(7, "0")}`;
+
+async function measureShape(
+  shape: "api" | "broadcast",
+  messages: number,
+  send: () => Promise<{ projectId: string; account: Account; category: string }>,
+): Promise<ShapeFigures> {
+  const started = Date.now();
+  const before = await databaseBytes(env.DB);
+  const { result, cost } = await measureD1(env.DB, async () => {
+    const { projectId, account, category } = await send();
+    await until(
+      "every message sent",
+      async () => (await countWhere("messages WHERE project_id = ? AND wamid IS NOT NULL", projectId)) === messages,
+    );
+    return playMeta(projectId, account, messages, category);
+  });
+  const after = await databaseBytes(env.DB);
+  return {
+    shape,
+    messages,
+    bytesPerMessage: Math.round((after - before) / messages),
+    ...perMessage(cost, messages),
+    presses: result,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+}
+
+const perMessage = (cost: D1Cost, messages: number) => ({
+  rowsWrittenPerMessage: Math.round((cost.rowsWritten / messages) * 10) / 10,
+  rowsReadPerMessage: Math.round((cost.rowsRead / messages) * 10) / 10,
+  statementsPerMessage: Math.round((cost.statements / messages) * 1000) / 1000,
+});
+
+async function apiShape(messages: number): Promise<ShapeFigures> {
+  const { p, account } = await connectedProject({ autoApprove: true, throughput: 1000 });
+  const template = await call("POST", "/v1/templates", {
+    key: p.manager,
+    body: {
+      name: "order_update",
+      language: "en_US",
+      category: "UTILITY",
+      body: { text: "Hi {{1}}, your order {{2}} is on its way.", examples: ["Asha", "#1"] },
+    },
+  });
+  expect(template.status, JSON.stringify(template.body)).toBe(201);
+  const campaign = await call("POST", "/v1/api-campaigns", {
+    key: p.manager,
+    body: { name: "orders", templateId: template.body.id },
+  });
+  expect(campaign.status).toBe(201);
+  const numbers = Array.from({ length: messages }, (_, i) => numberOf(1, i));
+  await seedContacts(p.id, numbers);
+  return measureShape("api", messages, async () => {
+    await pooled(numbers, async (destination) => {
+      const response = await call("POST", "/campaign/t1/api/v2", {
+        body: {
+          apiKey: p.sender,
+          campaignName: "orders",
+          destination,
+          userName: "Asha",
+          templateParams: ["Asha", "#1"],
+        },
+      });
+      if (response.status !== 200)
+        throw new Error(`send answered ${response.status}: ${JSON.stringify(response.body)}`);
+    });
+    return { projectId: p.id, account, category: "utility" };
+  });
+}
+
+async function broadcastShape(messages: number): Promise<ShapeFigures> {
+  const { p, account } = await connectedProject({ autoApprove: true, throughput: 1000 });
+  const audience = await call("POST", "/v1/create/audience", { key: p.manager, body: { id: "everyone", name: "Everyone" } });
+  expect(audience.status, JSON.stringify(audience.body)).toBe(201);
+  const pk = await env.DB.prepare("SELECT pk FROM audiences WHERE project_id = ? AND id = 'everyone'")
+    .bind(p.id)
+    .first<{ pk: number }>();
+  await seedContacts(
+    p.id,
+    Array.from({ length: messages }, (_, i) => numberOf(2, i)),
+    pk?.pk,
+  );
+  const created = await call("POST", "/v1/create/campaign", {
+    key: p.manager,
+    body: {
+      title: "Winter offer",
+      message: "Our winter offer is here. Interested?",
+      imgUrl: "https://media.example.test/image.jpg",
+      buttons: BUTTONS.map((text, i) => ({ text, type: "input", input: `b${i}` })),
+      options: { runImmediately: false },
+    },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return measureShape("broadcast", messages, async () => {
+    const run = await call("POST", "/v1/run/campaign", {
+      key: p.manager,
+      body: { campaignId: created.body.campaign.campaignId, audiences: ["everyone"] },
+    });
+    if (run.status >= 300) throw new Error(`run answered ${run.status}: ${JSON.stringify(run.body)}`);
+    return { projectId: p.id, account, category: "marketing" };
+  });
+}
+
+/**
+ * Rows D1 reads per message for one sends-consumer batch of 100 claimed out of a queued backlog:
+ * what a claim costs as the backlog grows.
+ */
+async function claimReads(backlog: number) {
+  const { jobs } = await sendBacklog(backlog, 1000, { broadcast: true, firstNumber: backlog });
+  const batch = jobs.slice(0, 100).map((body, i) => ({ id: `c${i}`, timestamp: new Date(), attempts: 1, body }));
+  const { cost } = await measureD1(env.DB, () => runQueueBatch("wa-campaigns-sends", batch));
+  return { backlog, rowsReadPerClaim: Math.round((cost.rowsRead / batch.length) * 10) / 10 };
+}
+
+it("measures what a message costs the database over its lifecycle", async () => {
+  const scenario: StorageScenario = inject("storageScenario");
+  const shapes = [await apiShape(scenario.messages), await broadcastShape(scenario.messages)];
+  const claims = [];
+  for (const backlog of scenario.claimBacklogs) claims.push(await claimReads(backlog));
+  const worst = shapes.reduce((a, b) => (a.bytesPerMessage > b.bytesPerMessage ? a : b));
+  const figures = {
+    messages: scenario.messages,
+    shapes,
+    claims,
+    bytesPerMessage: worst.bytesPerMessage,
+    rowsWrittenPerMessage: Math.max(...shapes.map((s) => s.rowsWrittenPerMessage)),
+    statementsPerMessage: Math.max(...shapes.map((s) => s.statementsPerMessage)),
+    rowsReadPerClaim: Math.max(...claims.map((c) => c.rowsReadPerClaim)),
+    messagesPer10GB: Math.floor(D1_MAX_BYTES / worst.bytesPerMessage),
+  };
+  console.log(`STORAGE ${JSON.stringify(figures)}`);
+  // A benchmark, not a test: it refuses only to report a run that did not finish every message.
+  expect(shapes.every((s) => s.presses === Math.ceil(scenario.messages / 10))).toBe(true);
+});

@@ -1,0 +1,29 @@
+// The storage benchmark's conditions, read from the environment by its vitest config (Node side)
+// and handed to the test inside workerd through vitest's provide/inject.
+
+export interface StorageScenario {
+  /** Messages taken through their whole lifecycle, for each shape (API campaign, broadcast). */
+  messages: number;
+  /** Queued backlogs at which one sends-consumer batch's reads are measured. */
+  claimBacklogs: number[];
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    storageScenario: StorageScenario;
+  }
+}
+
+function whole(raw: string | undefined, name: string, fallback: number) {
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a whole number above 0, got "${raw}"`);
+  return value;
+}
+
+export function storageScenario(vars: Record<string, string | undefined>): StorageScenario {
+  const backlogs = (vars.BENCH_STORAGE_CLAIM_BACKLOGS ?? "1000,10000").split(",");
+  return {
+    messages: whole(vars.BENCH_STORAGE_MESSAGES, "BENCH_STORAGE_MESSAGES", 100_000),
+    claimBacklogs: backlogs.map((b) => whole(b.trim(), "BENCH_STORAGE_CLAIM_BACKLOGS", 1000)),
+  };
+}

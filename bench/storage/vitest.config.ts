@@ -1,0 +1,11 @@
+import { runtimeBenchConfig } from "../runtime-config.ts";
+import { storageScenario } from "./scenario.ts";
+
+// The project type-checks against the Workers runtime's types only; this file runs in Node.
+declare const process: { env: Record<string, string | undefined> };
+
+export default runtimeBenchConfig(
+  "bench/storage/*.bench-test.ts",
+  { storageScenario: storageScenario(process.env) },
+  3_600_000,
+);
