@@ -1,9 +1,11 @@
 // CSV imports against a raw baseline, in one run. A CSV of BENCH_IMPORT_SMALL_ROWS rows, then one of
 // BENCH_IMPORT_ROWS rows (number + 2 variables), each streamed to the upload route of a fresh Worker
-// and imported by the jobs-queue consumer to the end, while the Worker isolate's heap is sampled
-// through the inspector; then the same large set of rows inserted straight into D1 (import/raw.mjs).
+// and imported by the jobs-queue consumer to the end, while the Worker isolate's heap is watched
+// (import/gc-trace.mjs, import/heap.mjs); then the same large set of rows inserted straight into D1
+// (import/raw.mjs).
 import { readdirSync, readFileSync } from "node:fs";
 import { conditions } from "./conditions.mjs";
+import { collectGcTrace, GC_TRACE_FLAGS } from "./import/gc-trace.mjs";
 import { sampleHeap } from "./import/heap.mjs";
 import { insertRaw } from "./import/raw.mjs";
 import { csvStream } from "./import/rows.mjs";
@@ -34,23 +36,36 @@ function workerdPid() {
 const peakRssKiB = (pid) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmHWM:\s+(\d+) kB/m)?.[1] ?? 0);
 
 // Chunk ends are counted from the Worker's own "import chunk" log line (LOG_LEVEL info), which
-// workerd writes to this process's stdout; other log lines are kept off the benchmark's output.
-function countChunkLogs() {
+// workerd writes to this process's stdout; other log lines, and its GC trace (import/gc-trace.mjs),
+// are kept off the benchmark's output.
+function countChunkLogs(trace) {
   const write = process.stdout.write.bind(process.stdout);
   const counter = { chunks: 0, restore: () => (process.stdout.write = write) };
   process.stdout.write = (chunk, ...rest) => {
-    const text = String(chunk);
-    if (!text.includes('"level"')) return write(chunk, ...rest);
+    const text = trace.take(String(chunk));
+    if (text === "") return true;
+    if (!text.includes('"level"')) return write(text, ...rest);
     counter.chunks += text.split("\n").filter((line) => line.includes('"msg":"import chunk"')).length;
     return true;
   };
   return counter;
 }
 
+/** The GC trace's high-water mark, once the heap snapshot's collections have come through. */
+async function gcPeak(trace) {
+  await until(async () => trace.peak() !== null, { everyMs: 50, timeoutMs: 10_000 });
+  const peak = trace.peak();
+  if (!peak) throw new Error("no GC trace of the heap snapshot arrived from workerd");
+  return peak;
+}
+
 /** One import of `rows` rows on a fresh Worker, its isolate's heap sampled from before the upload. */
 async function importOnce(rows) {
-  const logs = countChunkLogs();
+  const trace = collectGcTrace();
+  const logs = countChunkLogs(trace);
+  process.env.MINIFLARE_WORKERD_V8_FLAGS = GC_TRACE_FLAGS;
   const { mf, url, inspector } = await startWorker({ bindings: { LOG_LEVEL: "info" }, inspect: true });
+  delete process.env.MINIFLARE_WORKERD_V8_FLAGS;
   try {
     const { key } = await createProject(url);
     const heap = await sampleHeap(inspector, WORKER);
@@ -75,6 +90,7 @@ async function importOnce(rows) {
     );
     const importMs = performance.now() - started - uploadMs;
     const { start, peak, live } = await heap.stop();
+    const gc = await gcPeak(trace);
     if (status.status !== "completed") throw new Error(`import did not complete: ${JSON.stringify(status)}`);
     if (status.rowsDone !== rows) throw new Error(`imported ${status.rowsDone} rows, not ${rows}`);
     return {
@@ -85,7 +101,11 @@ async function importOnce(rows) {
       chunks: logs.chunks,
       rejected: status.rowsRejected,
       heapStart: start.used,
-      heapPeak: peak.used,
+      // The high-water mark: V8's figure before each collection, or a sample if one was higher.
+      heapPeak: Math.max(gc.used, peak.used),
+      heapSampledPeak: peak.used,
+      gcCollections: gc.collections,
+      youngMax: gc.youngMax,
       heapLive: live,
       buffersPeak: peak.buffers,
       heapSamples: peak.samples,
@@ -128,8 +148,10 @@ export async function run() {
     "rows/s (end to end)": perSec(r.rows, r.uploadMs + r.importMs),
     chunks: r.chunks,
     "heap at start MiB": mib(r.heapStart),
-    "heap peak MiB": mib(r.heapPeak),
     "buffers peak MiB": mib(r.buffersPeak),
+    "heap high-water MiB": mib(r.heapPeak),
+    "heap peak sampled MiB": mib(r.heapSampledPeak),
+    "young gen max MiB": mib(r.youngMax),
     "heap after full GC MiB": mib(r.heapLive),
     "workerd VmHWM MiB": Math.round(r.workerdPeakRssKiB / 1024),
   });
@@ -154,6 +176,11 @@ export async function run() {
       buffersPeakMiB100k: mib(small.buffersPeak),
       buffersPeakMiB1M: mib(large.buffersPeak),
       heapStartMiB1M: mib(large.heapStart),
+      heapSampledPeakMiB100k: mib(small.heapSampledPeak),
+      heapSampledPeakMiB1M: mib(large.heapSampledPeak),
+      youngGenMaxMiB100k: mib(small.youngMax),
+      youngGenMaxMiB1M: mib(large.youngMax),
+      gcCollections1M: large.gcCollections,
       heapSamples1M: large.heapSamples,
       fileBytes: large.fileBytes,
       uploadMs: Math.round(large.uploadMs),
@@ -166,7 +193,7 @@ export async function run() {
     },
     conditions: conditions({
       "memory measured":
-        "the Worker isolate's heap (Runtime.getHeapUsage over the inspector), from just before the upload to the import's end, asked every 20 ms and answered between the isolate's tasks (about once per chunk during the import); after it, once more following a full collection; each import on a fresh Worker",
+        "the Worker isolate's used heap, garbage included, from just before the upload to the import's end: its high-water mark is the highest of V8's own figure at the start of each collection (workerd run with --trace-gc-nvp) and of Runtime.getHeapUsage over the inspector (asked every 20 ms, answered between the isolate's tasks, about once per chunk); after the import, once more following a full collection; each import on a fresh Worker",
       "raw baseline":
         "variable_values rows inserted through the D1 binding: 10,000 rows per json_each statement, 2 statements per batch, 2 batches in flight",
       queue: "local Queues, jobs consumer max_batch_timeout 0, one consumer invocation at a time",

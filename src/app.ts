@@ -6,6 +6,9 @@ import { projectRoutes } from "./features/admin/project-route";
 import { adminRoutes } from "./features/admin/routes";
 import { apiCampaignRoutes } from "./features/api-campaigns/routes";
 import { apiSendRoutes } from "./features/api-campaigns/send-route";
+import { archiveAdminRoutes } from "./features/archive/admin-routes";
+import { retargetRoutes } from "./features/archive/retarget-route";
+import { settingsRoutes } from "./features/archive/settings-routes";
 import { audienceRoutes } from "./features/audiences/routes";
 import { broadcastCampaignRoutes } from "./features/broadcast-campaigns/routes";
 import { definitionRoutes } from "./features/contacts/definition-routes";
@@ -24,11 +27,10 @@ import { statsRoutes } from "./features/stats/routes";
 import { storageRoutes } from "./features/storage/routes";
 import { templateRoutes } from "./features/templates/routes";
 import { variableGroupRoutes } from "./features/variable-groups/routes";
+import { webhookFieldRoutes } from "./features/webhooks/field-counts";
 import { whatsappWebhooks } from "./features/webhooks/routes";
 import { readConfig } from "./platform/config";
-import { createDb } from "./platform/db/client";
-import { countingD1, type RoundTrips } from "./platform/db/counting";
-import { BOOKMARK_HEADER, sessionStart } from "./platform/db/sessions";
+import { BOOKMARK_HEADER, RequestSession, sessionStart } from "./platform/db/sessions";
 import { ApiError, errorResponse, toApiError } from "./platform/errors";
 import { type AppEnv, router } from "./platform/http/context";
 import { createLogger } from "./platform/log";
@@ -38,19 +40,19 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json\b/i;
 
 const context = createMiddleware<AppEnv>(async (c, next) => {
   const config = readConfig(c.env);
-  const log = createLogger({ requestId: c.var.requestId }, config.LOG_LEVEL);
+  const log = createLogger({ requestId: c.get("requestId") }, config.LOG_LEVEL);
   c.set("config", config);
   c.set("log", log);
-  const trips: RoundTrips = { count: 0 };
-  const session = c.env.DB.withSession(sessionStart(c.req.method, c.req.path, c.req.header(BOOKMARK_HEADER)));
-  c.set("db", createDb(config.DEBUG_D1_COUNT ? countingD1(session, trips) : session));
+  const start = sessionStart(c.req.method, c.req.path, c.req.header(BOOKMARK_HEADER));
+  const session = new RequestSession(c.env.DB, start, config.DEBUG_D1_COUNT ? { count: 0 } : undefined);
+  c.set("db", session.db);
   const started = Date.now();
   await next();
-  if (config.DEBUG_D1_COUNT) c.res.headers.set("X-D1-Round-Trips", String(trips.count));
+  if (session.trips) c.res.headers.set("X-D1-Round-Trips", String(session.trips.count));
   // The copy of the database this request last read or wrote: sent back on a later GET, it makes
-  // that read see this request's writes. Absent when the request made no query, and on a WebSocket
-  // upgrade (101), whose headers cannot change once the socket is handed over.
-  const bookmark = session.getBookmark();
+  // that read see this request's writes. Absent when the request made no query (unless it presented
+  // one), and on a WebSocket upgrade (101), whose headers cannot change once the socket is handed over.
+  const bookmark = session.bookmark();
   if (bookmark && c.res.status !== 101) c.res.headers.set(BOOKMARK_HEADER, bookmark);
   // routePath is the matched pattern (`/v1/contacts/:number`), so no number reaches the log.
   log.info("request", { method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Date.now() - started });
@@ -60,8 +62,9 @@ const context = createMiddleware<AppEnv>(async (c, next) => {
 const isFileUpload = (path: string) => path.endsWith("/from/file");
 
 // A JSON API must not quietly read a form or plain text as an empty object.
+const WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 const requireJsonBody = createMiddleware<AppEnv>(async (c, next) => {
-  if (["POST", "PUT", "PATCH"].includes(c.req.method) && !isFileUpload(c.req.path)) {
+  if (WITH_BODY.has(c.req.method) && !isFileUpload(c.req.path)) {
     const type = c.req.header("content-type") ?? "";
     const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
     if (hasBody && !JSON_TYPE.test(type)) {
@@ -91,7 +94,7 @@ export function createApp() {
   let table: RouteTable | undefined;
   const routeExists = createMiddleware<AppEnv>(async (c, next) => {
     table ??= routeTable(app.routes);
-    const allowed = allowedMethods(table, c.req.path);
+    const allowed = table.literal.get(c.req.path) ?? allowedMethods(table, c.req.path);
     if (allowed.length === 0) throw noRoute(c.req.method, c.req.path);
     if (!allowed.includes(c.req.method)) throw methodNotAllowed(c.req.method, allowed);
     await next();
@@ -99,10 +102,14 @@ export function createApp() {
 
   app.use("*", requestId({ headerName: "X-Request-Id" }), context, routeExists, requireJsonBody, limitBody);
 
+  // Before adminRoutes: its routes check the operator token themselves, once.
+  app.route("/v1/admin/projects", archiveAdminRoutes);
   app.route("/v1/admin/projects", adminRoutes);
   app.route("/v1/admin/dead-letters", deadLetterRoutes);
+  app.route("/v1/admin/webhook-fields", webhookFieldRoutes);
   app.route("/v1/admin/storage", storageRoutes);
   app.route("/v1/admin/campaigns", recountRoutes);
+  app.route("/v1/project/settings", settingsRoutes);
   app.route("/v1/project", projectRoutes);
   app.route("/v1/tags", definitionRoutes(TAGS));
   app.route("/v1/attributes", definitionRoutes(ATTRIBUTES));
@@ -122,6 +129,7 @@ export function createApp() {
   app.route("/v1", importRoutes);
   app.route("/v1", broadcastCampaignRoutes);
   app.route("/v1", runRoutes);
+  app.route("/v1", retargetRoutes);
   app.route("/v1", journeyRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
@@ -170,20 +178,27 @@ const methodNotAllowed = (method: string, allowed: string[]) =>
     headers: { Allow: allowed.join(", ") },
   });
 
-type RouteTable = { method: string; pattern: RegExp }[];
+interface RouteTable {
+  routes: { method: string; pattern: RegExp }[];
+  /** The answer for each path registered without parameters, worked out once: the busiest paths. */
+  literal: Map<string, string[]>;
+}
 
 /**
  * The registered routes as anchored patterns. Regex metacharacters in paths (the `.` of
  * `/openapi.json`) are escaped, and the router is strict about trailing slashes, so these are too.
  */
-function routeTable(routes: { method: string; path: string }[]): RouteTable {
+function routeTable(registered: { method: string; path: string }[]): RouteTable {
   const seen = new Set<string>();
-  const table: RouteTable = [];
-  for (const { method, path } of routes) {
+  const table: RouteTable = { routes: [], literal: new Map() };
+  for (const { method, path } of registered) {
     if (method === "ALL" || seen.has(`${method} ${path}`)) continue;
     seen.add(`${method} ${path}`);
     const source = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+");
-    table.push({ method, pattern: new RegExp(`^${source}$`) });
+    table.routes.push({ method, pattern: new RegExp(`^${source}$`) });
+  }
+  for (const { method, path } of registered) {
+    if (method !== "ALL" && !path.includes(":")) table.literal.set(path, allowedMethods(table, path));
   }
   return table;
 }
@@ -191,7 +206,7 @@ function routeTable(routes: { method: string; path: string }[]): RouteTable {
 /** Methods registered for a path, so that a wrong method gets 405 rather than 404. */
 function allowedMethods(table: RouteTable, path: string): string[] {
   const methods = new Set<string>();
-  for (const route of table) if (route.pattern.test(path)) methods.add(route.method);
+  for (const route of table.routes) if (route.pattern.test(path)) methods.add(route.method);
   if (methods.has("GET")) methods.add("HEAD");
   return [...methods].sort();
 }

@@ -5,6 +5,7 @@ import { dispatchQueue, type QueueHandlers } from "./consumers/dispatch";
 import { consumeEvents } from "./consumers/events";
 import { consumeJobs } from "./consumers/jobs";
 import { consumeSends } from "./consumers/sends";
+import { sweepArchives } from "./features/archive/sweep";
 import { sweepStuckMessages } from "./features/delivery/sweep";
 import { sweepStalledImports } from "./features/imports/sweep";
 import { sampleStorage } from "./features/storage/sample";
@@ -34,6 +35,7 @@ export default {
   scheduled: async (_controller, env, ctx) => {
     ctx.waitUntil(sweepStuckMessages(env));
     ctx.waitUntil(sweepStalledImports(env));
+    ctx.waitUntil(sweepArchives(env));
     ctx.waitUntil(sampleStorage(env));
   },
 } satisfies ExportedHandler<Env>;

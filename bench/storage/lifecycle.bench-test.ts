@@ -236,7 +236,10 @@ async function apiShape(messages: number): Promise<ShapeFigures> {
 
 async function broadcastShape(messages: number): Promise<ShapeFigures> {
   const { p, account } = await connectedProject({ autoApprove: true, throughput: 1000 });
-  const audience = await call("POST", "/v1/create/audience", { key: p.manager, body: { id: "everyone", name: "Everyone" } });
+  const audience = await call("POST", "/v1/create/audience", {
+    key: p.manager,
+    body: { id: "everyone", name: "Everyone" },
+  });
   expect(audience.status, JSON.stringify(audience.body)).toBe(201);
   const pk = await env.DB.prepare("SELECT pk FROM audiences WHERE project_id = ? AND id = 'everyone'")
     .bind(p.id)

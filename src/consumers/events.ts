@@ -9,7 +9,8 @@ import type { EventsBody } from "../queues/contracts";
 
 /**
  * Applies a batch of verified webhook payloads. Template updates and inbound messages are handled
- * per payload; the message statuses of the whole batch are then applied together, in a fixed
+ * per payload, each change and each piece of it read on its own (an unreadable one is kept as a
+ * dead letter, never a reason to fail the rest); the message statuses of the whole batch are then applied together, in a fixed
  * handful of D1 statements whatever the batch holds (~3,000 statuses a second come from one
  * number at 1,000 sends a second). Should that fail, each payload's statuses are applied on their
  * own, so one bad status holds back only its own queue message. Everything here is idempotent, so
@@ -27,7 +28,10 @@ export async function consumeEvents(batch: MessageBatch, env: Env, ctx?: Executi
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        handled.push({ message, statuses: await handleAllButStatuses(db, message.body as EventsBody, log, env) });
+        handled.push({
+          message,
+          statuses: await handleAllButStatuses(db, message.body as EventsBody, log, env, message.id),
+        });
       } catch (err) {
         retry(message, err);
       }

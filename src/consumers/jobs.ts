@@ -1,3 +1,4 @@
+import { handleArchiveMessage } from "../features/archive/job";
 import { handleCallbackMessage } from "../features/customer-callbacks/consume";
 import { handleImportMessage } from "../features/imports/job";
 import { handleRunJob } from "../features/runs/handlers";
@@ -27,6 +28,7 @@ const HANDLERS = {
   "run-requeue": handleRunJob,
   "run-cancel": handleRunJob,
   import: handleImportMessage,
+  archive: handleArchiveMessage,
 } satisfies { [K in JobsBody["kind"]]: JobHandler<Extract<JobsBody, { kind: K }>> };
 
 const kindOf = (body: unknown) =>

@@ -73,6 +73,13 @@ const ConfigSchema = z.object({
   // hold (src/features/runs/fanout.ts says why); smaller pages only make small audiences span
   // several pages and jobs, which the tests rely on.
   FANOUT_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(500),
+  // Meta has not delivered marketing templates to US (+1, US area code) numbers since April 2025:
+  // while "1", such sends are skipped with a reason instead of being sent to fail. Set "0" once
+  // Meta lifts the pause.
+  US_MARKETING_PAUSED: z
+    .enum(["0", "1"])
+    .default("1")
+    .transform((v) => v === "1"),
   // The database's ceiling (D1's 10 GB on Workers Paid) and when to warn before it: at this share of
   // it, or when the growth of the last week would reach it within this many days
   // (docs/scaling.md#warning-before-the-ceiling). A lower ceiling suits a plan with a smaller one.
@@ -83,6 +90,9 @@ const ConfigSchema = z.object({
     .default(10 * 1000 ** 3),
   STORAGE_WARN_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
   STORAGE_WARN_DAYS: z.coerce.number().min(0).default(14),
+  // While the warning holds, what finished more than this many days ago is archived to R2 in
+  // every project whose own retention is longer (docs/archive.md).
+  STORAGE_EARLY_ARCHIVE_DAYS: z.coerce.number().int().min(1).default(7),
   // Benchmarks only: report D1 round trips per request in an X-D1-Round-Trips header.
   DEBUG_D1_COUNT: z
     .enum(["0", "1"])

@@ -33,20 +33,45 @@ export interface Logger {
 
 /** Structured JSON lines; phone numbers are shortened and secret-named fields redacted. */
 export function createLogger(base: Record<string, unknown> = {}, minLevel: Level = "info"): Logger {
-  const write = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[level] < ORDER[minLevel]) return;
+  return new JsonLogger(base, minLevel);
+}
+
+// A class rather than closures: every request builds a logger, and its methods are then shared.
+class JsonLogger implements Logger {
+  constructor(
+    private readonly base: Record<string, unknown>,
+    private readonly minLevel: Level,
+  ) {}
+
+  debug(msg: string, fields?: Record<string, unknown>) {
+    this.write("debug", msg, fields);
+  }
+
+  info(msg: string, fields?: Record<string, unknown>) {
+    this.write("info", msg, fields);
+  }
+
+  warn(msg: string, fields?: Record<string, unknown>) {
+    this.write("warn", msg, fields);
+  }
+
+  error(msg: string, fields?: Record<string, unknown>) {
+    this.write("error", msg, fields);
+  }
+
+  private write(level: Level, msg: string, fields: Record<string, unknown> = {}) {
+    if (ORDER[level] < ORDER[this.minLevel]) return;
     // level, msg and time belong to the line: a field of the same name must not overwrite them. The
     // message is scrubbed too, since a number interpolated into it leaks as much as one in a field.
-    const { level: _level, msg: _msg, time: _time, ...rest } = scrub({ ...base, ...fields }) as Record<string, unknown>;
+    const {
+      level: _level,
+      msg: _msg,
+      time: _time,
+      ...rest
+    } = scrub({ ...this.base, ...fields }) as Record<string, unknown>;
     const line = JSON.stringify({ level, msg: scrub(msg), ...rest, time: new Date().toISOString() });
     if (level === "error") console.error(line);
     else if (level === "warn") console.warn(line);
     else console.log(line);
-  };
-  return {
-    debug: (m, f) => write("debug", m, f),
-    info: (m, f) => write("info", m, f),
-    warn: (m, f) => write("warn", m, f),
-    error: (m, f) => write("error", m, f),
-  };
+  }
 }

@@ -39,7 +39,7 @@ export interface ApiSendJob {
   };
   payload: TemplateMessage;
   /** Set when the request path already knew the message must not be sent. */
-  skipReason?: "opted_out";
+  skipReason?: "opted_out" | "us_marketing_paused";
   acceptedAt: number;
 }
 
@@ -127,11 +127,19 @@ export interface ImportJob {
   chunkRows?: number;
 }
 
+/** Move a project's messages past its retention to the archive in R2, a bounded slice per job. */
+export interface ArchiveJob {
+  kind: "archive";
+  projectId: string;
+  /** Unix ms: archive runs finished, and API-campaign days ended, before it. Absent: now − retention. */
+  before?: number;
+}
+
 /**
  * What the `jobs` queue carries: background work of several kinds, told apart by `kind`. No
  * callback is queued here any more; the kind stays for bodies queued before the callbacks queue.
  */
-export type JobsBody = CallbackJob | RunJob | ImportJob;
+export type JobsBody = CallbackJob | RunJob | ImportJob | ArchiveJob;
 
 // ---- callbacks ------------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ export interface ResolvedAccount {
   phoneNumberId: string;
   wabaId: string;
   throughput: number;
+  /** Onboarded to Meta's Marketing Messages API: marketing templates go to /marketing_messages. */
+  marketingMessagesApi: boolean;
   /** Ciphertexts: decrypted only where they are used. */
   accessTokenEnc: string | null;
   appSecretEnc: string | null;
@@ -42,6 +44,7 @@ async function storedAccount(db: Db, projectId: string): Promise<ResolvedAccount
         phoneNumberId: row.phoneNumberId,
         wabaId: row.wabaId,
         throughput: row.throughput,
+        marketingMessagesApi: row.marketingMessagesApi,
         accessTokenEnc: row.accessTokenEnc,
         appSecretEnc: row.appSecretEnc,
       }
@@ -61,6 +64,7 @@ export async function accountFor(db: Db, config: Config, projectId: string): Pro
       provider: "sandbox",
       ...sandboxIds(projectId),
       throughput: 80,
+      marketingMessagesApi: false,
       accessTokenEnc: null,
       appSecretEnc: null,
     };

@@ -17,21 +17,77 @@ export type TemplateHeader =
   | { format: MediaFormat; example?: string }
   | { format: "LOCATION" };
 
+export const OTP_TYPES = ["COPY_CODE", "ONE_TAP", "ZERO_TAP"] as const;
+export type OtpType = (typeof OTP_TYPES)[number];
+
 export type TemplateButton =
   | { type: "QUICK_REPLY"; text: string }
   /** `url` may end in `{{1}}`, a suffix supplied at send time; `example` is a sample suffix. */
   | { type: "URL"; text: string; url: string; example?: string }
-  | { type: "PHONE_NUMBER"; text: string; phoneNumber: string };
+  | { type: "PHONE_NUMBER"; text: string; phoneNumber: string }
+  /** Meta labels it itself ("Copy offer code"); the code is supplied at send time. */
+  | { type: "COPY_CODE"; text?: string; example?: string }
+  | { type: "FLOW"; text: string; flowId?: string; flowAction?: "navigate" | "data_exchange"; navigateScreen?: string }
+  /** Opens the business's catalog (CATALOG) or a list of its products (MPM, multi-product). */
+  | { type: "CATALOG" | "MPM"; text: string }
+  /** Authentication templates only: the one-time password's button. */
+  | {
+      type: "OTP";
+      otpType: OtpType;
+      text?: string;
+      autofillText?: string;
+      /** Android apps a one-tap or zero-tap code is handed to. */
+      supportedApps?: { packageName: string; signatureHash: string }[];
+      zeroTapTermsAccepted?: boolean;
+    };
 
-/** A template as a manager defines it: positional `{{1}}`… placeholders. */
+export type ButtonType = TemplateButton["type"];
+
+/** `{{1}}`… (positional) or `{{first_name}}`… (named) placeholders, as Meta's `parameter_format`. */
+export const PARAMETER_FORMATS = ["POSITIONAL", "NAMED"] as const;
+export type ParameterFormat = (typeof PARAMETER_FORMATS)[number];
+
+/** One card of a carousel template: a media header, a body and its own buttons. */
+export interface CarouselCard {
+  header: { format: "IMAGE" | "VIDEO"; example?: string };
+  body: { text: string; examples?: string[] };
+  buttons: TemplateButton[];
+}
+
+/**
+ * A template as a manager defines it. Placeholders are `{{1}}`… or, with `parameterFormat: NAMED`,
+ * `{{name}}`…; examples are given in the order placeholders first appear.
+ */
 export interface TemplateDefinition {
   name: string;
   language: string;
   category: TemplateCategory;
+  /** Absent means POSITIONAL, as every template stored before named parameters. */
+  parameterFormat?: ParameterFormat;
   header?: TemplateHeader;
   body: { text: string; examples?: string[] };
   footer?: { text: string };
   buttons?: TemplateButton[];
+  /**
+   * The message validity period, Meta's `message_send_ttl_seconds`: how long Meta keeps trying to
+   * deliver a send. Marketing: 43,200–2,592,000 (honoured on the Marketing Messages API only);
+   * utility: 30–43,200; authentication: 30–900; -1 (utility, authentication) is 30 days.
+   */
+  messageSendTtlSeconds?: number;
+  /** Authentication templates: Meta's preset body and footer, built from these two choices. */
+  authentication?: { securityRecommendation: boolean; codeExpirationMinutes?: number };
+  /** Limited-time offer (marketing): the offer's headline and whether a send carries its expiry. */
+  offer?: { text: string; hasExpiration: boolean };
+  /** Carousel (marketing): 2–10 cards after the body. */
+  cards?: CarouselCard[];
+}
+
+/** What one card of a carousel send must supply. */
+export interface CardParams {
+  header: { format: "IMAGE" | "VIDEO" };
+  body: number;
+  buttons: { index: number; type: "URL"; params: number }[];
+  quickReplies: number[];
 }
 
 /** What a send must supply for a template, derived once from its definition. */
@@ -42,17 +98,50 @@ export interface TemplateParams {
   buttons: { index: number; type: "URL"; params: number }[];
   /** Quick-reply buttons, by index: a send may attach a payload to each. */
   quickReplies: number[];
+  /** Set only for NAMED templates: the names a send fills, each in order of first appearance. */
+  names?: { header: string[]; body: string[] };
+  /**
+   * Other buttons a send fills (absent when there are none): a coupon for COPY_CODE, the code for
+   * OTP (copy code and one-tap; zero-tap too), optional flow token, catalog or product list.
+   */
+  actions?: { index: number; type: "COPY_CODE" | "FLOW" | "CATALOG" | "MPM" | "OTP" }[];
+  /** Limited-time offer templates; `expires`: each send carries the offer's expiry. */
+  offer?: { expires: boolean };
+  /** Carousel templates: what each card needs, in order. */
+  cards?: CardParams[];
 }
+
+/** A media header by public link, or by the id of a file uploaded to Meta. */
+export type MediaRef = { link: string; id?: undefined } | { id: string; link?: undefined };
 
 export type HeaderParameter =
   | { type: "text"; text: string }
-  | { type: "image" | "video"; link: string }
-  | { type: "document"; link: string; filename?: string }
+  | ({ type: "image" | "video" } & MediaRef)
+  | ({ type: "document"; filename?: string } & MediaRef)
   | { type: "location"; latitude: number; longitude: number; name?: string; address?: string };
+
+/** A body value Meta formats for the reader's locale; `fallback_value` is the body's text at its index. */
+export type TypedValue = { type: "currency"; code: string; amount1000: number } | { type: "date_time" };
 
 export type ButtonParameter =
   | { index: number; subType: "quick_reply"; payload: string }
-  | { index: number; subType: "url"; text: string };
+  | { index: number; subType: "url"; text: string }
+  | { index: number; subType: "copy_code"; couponCode: string }
+  | { index: number; subType: "flow"; flowToken?: string; flowActionData?: Record<string, unknown> }
+  | { index: number; subType: "catalog"; thumbnailProductRetailerId?: string }
+  | {
+      index: number;
+      subType: "mpm";
+      thumbnailProductRetailerId: string;
+      sections: { title: string; productRetailerIds: string[] }[];
+    };
+
+/** One card of a carousel send. */
+export interface CardMessage {
+  header: { type: "image" | "video" } & MediaRef;
+  body: string[];
+  buttons?: ButtonParameter[];
+}
 
 /** One template message to one recipient. */
 export interface TemplateMessage {
@@ -63,6 +152,19 @@ export interface TemplateMessage {
   header?: HeaderParameter;
   body: string[];
   buttons?: ButtonParameter[];
+  /** NAMED templates: the `parameter_name` of the header's value and of each body value, in order. */
+  names?: { header?: string; body: string[] };
+  /** Body values Meta formats itself (currency, date-time), by their index in `body`. */
+  typed?: ({ index: number } & TypedValue)[];
+  /** Limited-time offer: when the offer ends (Unix ms). */
+  offerExpiresAt?: number;
+  /** Carousel: one entry per card, in order. */
+  cards?: CardMessage[];
+  /**
+   * Unix ms after which this message must not be sent (a one-time password past its expiry): the
+   * provider refuses it as a permanent failure instead of calling WhatsApp.
+   */
+  expiresAt?: number;
   /** Returned by Meta in every status webhook for this message (`biz_opaque_callback_data`). */
   callbackData?: string;
 }
@@ -115,6 +217,24 @@ export interface ProviderError {
 }
 
 export type Result<T> = ({ ok: true } & T) | { ok: false; error: ProviderError };
+
+/**
+ * A message past its `expiresAt` (a one-time password past its validity) is refused before it
+ * reaches WhatsApp: a permanent failure with this reason, recorded on the message, never sent.
+ */
+export function expiredMessage(message: TemplateMessage, now = Date.now()): Result<never> | null {
+  if (message.expiresAt === undefined || message.expiresAt > now) return null;
+  return {
+    ok: false,
+    error: {
+      class: "permanent",
+      code: null,
+      title: "Expired before sending",
+      message: `the message expired at ${new Date(message.expiresAt).toISOString()} and was not sent`,
+      httpStatus: null,
+    },
+  };
+}
 
 export interface RemoteTemplate {
   providerTemplateId: string;

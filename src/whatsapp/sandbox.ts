@@ -1,12 +1,14 @@
 import { randomBytes, toHex } from "../platform/crypto";
 import { sendInBatches } from "../platform/queue-batches";
-import type {
-  Result,
-  TemplateDefinition,
-  TemplateMessage,
-  TemplateStatus,
-  TextMessage,
-  WhatsAppProvider,
+import { type SendEdge, templateEdge } from "./meta/marketing-messages";
+import {
+  expiredMessage,
+  type Result,
+  type TemplateDefinition,
+  type TemplateMessage,
+  type TemplateStatus,
+  type TextMessage,
+  type WhatsAppProvider,
 } from "./provider";
 import { statusPayload, type WebhookEventMessage } from "./webhook/payload";
 
@@ -33,6 +35,8 @@ export interface SandboxOptions {
   phoneNumberId: string;
   wabaId: string;
   events: Queue;
+  /** Plays the Marketing Messages API for marketing templates, as an onboarded number's account. */
+  marketingMessagesApi?: boolean;
   now?: () => number;
 }
 
@@ -43,12 +47,15 @@ export class SandboxProvider implements WhatsAppProvider {
   constructor(private readonly options: SandboxOptions) {}
 
   async sendTemplate(message: TemplateMessage): Promise<Result<{ wamid: string }>> {
-    return this.play(message.to, message.callbackData, message.template.category === "MARKETING");
+    const expired = expiredMessage(message);
+    if (expired) return expired;
+    const edge = templateEdge(message, this.options.marketingMessagesApi === true);
+    return this.play(message.to, message.callbackData, message.template.category === "MARKETING", edge);
   }
 
   /** Text messages play the same lifecycle; they are never marketing, so 3333 reads them. */
   async sendText(message: TextMessage): Promise<Result<{ wamid: string }>> {
-    return this.play(message.to, message.callbackData, false);
+    return this.play(message.to, message.callbackData, false, "messages");
   }
 
   /** Schedules the statuses the recipient's test ending calls for, as Meta's webhooks would bring them. */
@@ -56,8 +63,10 @@ export class SandboxProvider implements WhatsAppProvider {
     to: string,
     callbackData: string | undefined,
     marketing: boolean,
+    edge: SendEdge,
   ): Promise<Result<{ wamid: string }>> {
-    const wamid = `wamid.sandbox.${toHex(randomBytes(12))}`;
+    // The endpoint shows in the id, so a sandbox user can see where a send would have gone.
+    const wamid = `wamid.sandbox${edge === "marketing_messages" ? ".mm" : ""}.${toHex(randomBytes(12))}`;
     const ending = to.slice(-4);
     const now = this.options.now?.() ?? Date.now();
     const base = {

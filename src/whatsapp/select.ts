@@ -26,6 +26,7 @@ export async function providerFor(account: ResolvedAccount, deps: ProviderDeps):
       phoneNumberId: account.phoneNumberId,
       wabaId: account.wabaId,
       events: deps.events,
+      marketingMessagesApi: account.marketingMessagesApi,
     });
   }
   if (!account.accessTokenEnc) {
@@ -36,6 +37,7 @@ export async function providerFor(account: ResolvedAccount, deps: ProviderDeps):
     version: deps.config.GRAPH_API_VERSION,
     phoneNumberId: account.phoneNumberId,
     wabaId: account.wabaId,
+    marketingMessagesApi: account.marketingMessagesApi,
     accessToken: await unseal(
       deps.config.ENCRYPTION_KEY,
       account.accessTokenEnc,

@@ -5,7 +5,7 @@
 import { isObject, json, randomDigits, readJson, str, upper } from "./http.ts";
 import { injectionFrom } from "./injections.ts";
 import { registerAccount, type Store, templatesOf } from "./state.ts";
-import { STATUSES } from "./template-rules.ts";
+import { formatOf, STATUSES } from "./template-rules.ts";
 import type { Component } from "./types.ts";
 import { templateStatusWebhook } from "./webhooks.ts";
 
@@ -66,14 +66,17 @@ export async function control(store: Store, request: Request, url: URL): Promise
         status,
         rejectedReason: "NONE",
         components: (body.components as Component[] | undefined) ?? [{ type: "BODY", text: "Hello" }],
+        parameterFormat: formatOf(body.parameter_format),
       };
       list.push(template);
     } else {
       template.status = status;
       if (body.components !== undefined) template.components = body.components as Component[];
       if (body.category !== undefined) template.category = upper(body.category);
+      if (body.parameter_format !== undefined) template.parameterFormat = formatOf(body.parameter_format);
     }
     template.rejectedReason = status === "REJECTED" ? str(body.rejectedReason) || "INVALID_FORMAT" : "NONE";
+    if (typeof body.messageSendTtlSeconds === "number") template.ttlSeconds = body.messageSendTtlSeconds;
     await store.queueWebhook(state, templateStatusWebhook(state.account, template));
     return json({ id: template.id, name, language, status, category: template.category });
   }

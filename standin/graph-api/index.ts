@@ -7,17 +7,21 @@
 //   POST   /{version}/{phone-number-id}/messages          template and text sends (the 24-hour
 //                                                         window is not tracked: inject 131047
 //                                                         with delivery "webhook" to play it)
+//   POST   /{version}/{phone-number-id}/marketing_messages  Marketing Messages API: marketing
+//                                                         templates only, otherwise as /messages
 //   POST   /{version}/{waba-id}/message_templates          create (PENDING, or APPROVED with autoApprove)
 //   GET    /{version}/{waba-id}/message_templates          list, cursor paging (limit, after, fields, name)
 //   DELETE /{version}/{waba-id}/message_templates?name=    delete every language of a name
 //
 // Control endpoints (JSON), never part of Meta's API:
 //   POST   /__standin/accounts            {phoneNumberId, wabaId, accessToken, appSecret, autoApprove?, displayPhoneNumber?}
-//   POST   /__standin/templates           {wabaId, name, language, status, category?, components?, rejectedReason?}
+//   POST   /__standin/templates           {wabaId, name, language, status, category?, components?, rejectedReason?,
+//                                          messageSendTtlSeconds?}
 //                                         seeds a template or changes its status; queues a
 //                                         message_template_status_update webhook
 //   POST   /__standin/errors              {phoneNumberId, code, httpStatus?, mode: "always" | "next" | "every",
-//                                          count?, recipient?, endpoint?, retryAfter?, delivery?,
+//                                          count?, recipient?, endpoint? ("messages" |
+//                                          "marketing_messages" | "message_templates"), retryAfter?, delivery?,
 //                                          fault?: "hang" | "truncate" | "gateway", holdMs?}
 //                                         next: the next `count` matching requests fail;
 //                                         every: every `count`-th matching request fails;
@@ -69,7 +73,9 @@ async function route(store: Store, request: Request): Promise<Response> {
   if (!version || !/^v\d+\.\d+$/.test(version) || !id || rest.length > 0) {
     return graphError(2500, { message: `Unknown path components: ${url.pathname}`, httpStatus: 400 });
   }
-  if (edge === "messages" && request.method === "POST") return sendMessage(store, request, url, id);
+  if ((edge === "messages" || edge === "marketing_messages") && request.method === "POST") {
+    return sendMessage(store, request, url, id, edge);
+  }
   if (edge === "message_templates") return messageTemplates(store, request, url, id);
   return unknownObject(id, request.method);
 }

@@ -6,7 +6,11 @@ import { digits } from "./http.ts";
 import type { AccountState, ActiveInjection, AnswerFault, ErrorInjection } from "./types.ts";
 
 /** The injection that fails this request, if any; counts the request for every matching one. */
-export function injected(state: AccountState, endpoint: "messages" | "message_templates", recipient?: string) {
+export function injected(
+  state: AccountState,
+  endpoint: "messages" | "marketing_messages" | "message_templates",
+  recipient?: string,
+) {
   let hit: ActiveInjection | undefined;
   for (const injection of state.injections) {
     if (injection.endpoint && injection.endpoint !== endpoint) continue;
@@ -79,8 +83,9 @@ export function injectionFrom(
   if (mode !== "always" && mode !== "next" && mode !== "every") return 'mode must be "always", "next" or "every"';
   const count = body.count === undefined ? (mode === "every" ? 2 : 1) : body.count;
   if (typeof count !== "number" || !Number.isInteger(count) || count < 1) return "count must be a positive integer";
-  if (body.endpoint !== undefined && body.endpoint !== "messages" && body.endpoint !== "message_templates") {
-    return 'endpoint must be "messages" or "message_templates"';
+  const endpoints = ["messages", "marketing_messages", "message_templates"];
+  if (body.endpoint !== undefined && !endpoints.includes(body.endpoint as string)) {
+    return 'endpoint must be "messages", "marketing_messages" or "message_templates"';
   }
   if (body.delivery !== undefined && body.delivery !== "sync" && body.delivery !== "webhook") {
     return 'delivery must be "sync" or "webhook"';

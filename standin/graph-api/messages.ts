@@ -7,16 +7,24 @@ import { digits, isObject, json, randomToken, readJson, str } from "./http.ts";
 import { brokenAnswer, injected, injectedResponse } from "./injections.ts";
 import { checkComponents, checkText } from "./message-checks.ts";
 import { authorized, type Store } from "./state.ts";
-import type { AccountState, ActiveInjection, Component, ReceivedSend } from "./types.ts";
+import type { AccountState, ActiveInjection, Component, ReceivedSend, StoredTemplate } from "./types.ts";
 import { statusWebhook } from "./webhooks.ts";
 
-export async function sendMessage(store: Store, request: Request, url: URL, phoneNumberId: string): Promise<Response> {
+export async function sendMessage(
+  store: Store,
+  request: Request,
+  url: URL,
+  phoneNumberId: string,
+  endpoint: "messages" | "marketing_messages" = "messages",
+): Promise<Response> {
   const state = store.byPhone.get(phoneNumberId);
   if (!state) return unknownObject(phoneNumberId, "POST");
   if (!authorized(request, url, state.account)) return unauthorized();
   const parsed = await readJson(request);
   const body = parsed.ok ? parsed.value : undefined;
   const record: ReceivedSend = {
+    endpoint,
+    ttlSeconds: null,
     wamid: null,
     accepted: false,
     errorCode: null,
@@ -33,7 +41,7 @@ export async function sendMessage(store: Store, request: Request, url: URL, phon
 
   if (!parsed.ok || !isObject(body)) return answer(invalidParameter("the request body must be a JSON object"));
   const to = typeof body.to === "string" ? digits(body.to) : "";
-  const matched = injected(state, "messages", to || undefined);
+  const matched = injected(state, endpoint, to || undefined);
   // An answer fault takes the send as usual and breaks only the answer (brokenAnswer below).
   const fault = matched?.fault;
   const injection = fault ? undefined : matched;
@@ -56,6 +64,10 @@ export async function sendMessage(store: Store, request: Request, url: URL, phon
     return answer(invalidParameter("biz_opaque_callback_data must be a string"));
   }
   const callbackData = body.biz_opaque_callback_data as string | undefined;
+  if (endpoint === "marketing_messages") {
+    const refused = checkMarketingFields(body);
+    if (refused) return answer(refused);
+  }
   if (body.type === "text") {
     const invalid = checkText(body.text);
     if (invalid) return answer(invalid);
@@ -101,8 +113,16 @@ export async function sendMessage(store: Store, request: Request, url: URL, phon
       graphError(132001, { details: `template name (${stored.name}) does not exist in ${language} (not approved)` }),
     );
   }
+  if (endpoint === "marketing_messages" && stored.category !== "MARKETING") {
+    return answer(
+      invalidParameter(
+        `template (${stored.name}) is ${stored.category}: the marketing_messages endpoint takes MARKETING templates only`,
+      ),
+    );
+  }
   const mismatch = checkComponents(stored, (template.components ?? []) as Component[]);
   if (mismatch) return answer(mismatch);
+  record.ttlSeconds = validityPeriod(stored, endpoint);
   return accept(store, state, record, injection, {
     recipient: to,
     input: str(body.to),
@@ -145,4 +165,45 @@ async function acceptSend(
     contacts: [{ input: send.input, wa_id: send.recipient }],
     messages: [{ id: wamid, message_status: "accepted" }],
   });
+}
+
+/**
+ * What only the Marketing Messages API reads: templates only (text and other types are refused),
+ * and the optional `message_activity_sharing` and `product_policy`.
+ */
+function checkMarketingFields(body: Record<string, unknown>): Response | null {
+  if (body.type !== "template") {
+    return invalidParameter(`the marketing_messages endpoint takes template messages only, not ${String(body.type)}`);
+  }
+  if (body.message_activity_sharing !== undefined && typeof body.message_activity_sharing !== "boolean") {
+    return invalidParameter("message_activity_sharing must be a boolean");
+  }
+  if (
+    body.product_policy !== undefined &&
+    body.product_policy !== "CLOUD_API_FALLBACK" &&
+    body.product_policy !== "STRICT"
+  ) {
+    return invalidParameter("product_policy must be CLOUD_API_FALLBACK or STRICT");
+  }
+  return null;
+}
+
+// Meta's defaults by category when a template sets no TTL (its time-to-live guide).
+const DEFAULT_TTL_SECONDS: Record<string, number> = {
+  AUTHENTICATION: 600,
+  UTILITY: 2_592_000,
+  MARKETING: 2_592_000,
+};
+
+/**
+ * The validity period Meta applies to a send of `template`: its own TTL, except for a marketing
+ * template sent through /messages, where Meta honours only the default (a marketing template's TTL
+ * is a Marketing Messages API feature).
+ */
+function validityPeriod(template: StoredTemplate, endpoint: "messages" | "marketing_messages"): number {
+  const fallback = DEFAULT_TTL_SECONDS[template.category] ?? 2_592_000;
+  if (template.category === "MARKETING" && endpoint === "messages") return fallback;
+  // -1 asks for 30 days (authentication and utility templates).
+  if (template.ttlSeconds === -1) return 2_592_000;
+  return template.ttlSeconds ?? fallback;
 }

@@ -5,7 +5,7 @@ import { graphError, invalidParameter, unauthorized, unknownObject } from "./err
 import { isObject, json, randomDigits, readJson, str } from "./http.ts";
 import { injected, injectedResponse } from "./injections.ts";
 import { authorized, type Store, templatesOf } from "./state.ts";
-import { checkTemplateDefinition, DEFAULT_FIELDS, templateJson } from "./template-rules.ts";
+import { checkTemplateDefinition, DEFAULT_FIELDS, formatOf, templateJson, withPresetText } from "./template-rules.ts";
 import type { Component, StoredTemplate } from "./types.ts";
 import { templateStatusWebhook } from "./webhooks.ts";
 
@@ -56,7 +56,7 @@ export async function messageTemplates(store: Store, request: Request, url: URL,
     const parsed = await readJson(request);
     if (!parsed.ok || !isObject(parsed.value)) return invalidParameter("the request body must be a JSON object");
     const body = parsed.value;
-    const invalid = checkTemplateDefinition(body);
+    const invalid = checkTemplateDefinition(body) ?? checkTtl(body);
     if (invalid) return invalid;
     if (list.some((t) => t.name === body.name && t.language === body.language)) {
       return graphError(100, {
@@ -72,7 +72,9 @@ export async function messageTemplates(store: Store, request: Request, url: URL,
       category: str(body.category),
       status: state.account.autoApprove ? "APPROVED" : "PENDING",
       rejectedReason: "NONE",
-      components: structuredClone(body.components as Component[]),
+      components: withPresetText(str(body.category), structuredClone(body.components as Component[])),
+      parameterFormat: formatOf(body.parameter_format),
+      ...(typeof body.message_send_ttl_seconds === "number" ? { ttlSeconds: body.message_send_ttl_seconds } : {}),
     };
     list.push(template);
     if (state.account.autoApprove) await store.queueWebhook(state, templateStatusWebhook(state.account, template));
@@ -96,4 +98,25 @@ export async function messageTemplates(store: Store, request: Request, url: URL,
   }
 
   return graphError(100, { message: `Unsupported ${request.method.toLowerCase()} request.` });
+}
+
+// `message_send_ttl_seconds` ranges by category, as Meta's time-to-live guide gives them; -1 (30
+// days) is for authentication and utility templates only.
+const TTL_RANGES: Record<string, { min: number; max: number; thirtyDays: boolean }> = {
+  AUTHENTICATION: { min: 30, max: 900, thirtyDays: true },
+  UTILITY: { min: 30, max: 43_200, thirtyDays: true },
+  MARKETING: { min: 43_200, max: 2_592_000, thirtyDays: false },
+};
+
+function checkTtl(body: Record<string, unknown>): Response | null {
+  const ttl = body.message_send_ttl_seconds;
+  if (ttl === undefined || ttl === null) return null;
+  const range = TTL_RANGES[str(body.category).toUpperCase()];
+  if (!range || typeof ttl !== "number" || !Number.isInteger(ttl)) {
+    return invalidParameter("message_send_ttl_seconds must be an integer number of seconds");
+  }
+  if ((ttl === -1 && range.thirtyDays) || (ttl >= range.min && ttl <= range.max)) return null;
+  return invalidParameter(
+    `message_send_ttl_seconds must be between ${range.min} and ${range.max} for a ${str(body.category)} template`,
+  );
 }

@@ -16,6 +16,14 @@ export interface QueuedWebhook {
 }
 
 export interface ReceivedSend {
+  /** The edge the send was posted to: Cloud API's, or the Marketing Messages API's. */
+  endpoint: "messages" | "marketing_messages";
+  /**
+   * The validity period Meta applies to an accepted template send, in seconds: the template's
+   * `message_send_ttl_seconds` where Meta honours it (a marketing template only on
+   * /marketing_messages), else the category's default; null for anything else.
+   */
+  ttlSeconds: number | null;
   wamid: string | null;
   accepted: boolean;
   /** Meta's error code when the request was refused. */
@@ -47,8 +55,8 @@ export interface ErrorInjection {
   count?: number;
   /** Only sends to this recipient (E.164, with or without the plus). */
   recipient?: string;
-  /** Only this endpoint; default: sends and template calls of the account alike. */
-  endpoint?: "messages" | "message_templates";
+  /** Only this endpoint; default: sends (both edges) and template calls of the account alike. */
+  endpoint?: "messages" | "marketing_messages" | "message_templates";
   /** Adds a Retry-After header (seconds) to the error response. */
   retryAfter?: number;
   /**
@@ -83,6 +91,10 @@ export interface StoredTemplate {
   status: string;
   rejectedReason: string;
   components: Component[];
+  /** Meta's `parameter_format`: NAMED templates take `{{first_name}}` placeholders. */
+  parameterFormat: "POSITIONAL" | "NAMED";
+  /** `message_send_ttl_seconds` as the template was created with it; undefined for Meta's default. */
+  ttlSeconds?: number;
 }
 
 export interface Component {
@@ -90,10 +102,32 @@ export interface Component {
   format?: unknown;
   text?: unknown;
   example?: unknown;
-  buttons?: { type?: unknown; text?: unknown; url?: unknown; phone_number?: unknown; example?: unknown }[];
+  buttons?: TemplateButtonJson[];
   sub_type?: unknown;
   index?: unknown;
   parameters?: unknown;
+  /** Authentication templates: Meta's preset parts. */
+  add_security_recommendation?: unknown;
+  code_expiration_minutes?: unknown;
+  /** Limited-time offer templates. */
+  limited_time_offer?: unknown;
+  /** Carousel templates (and sends): the cards, each with its own components. */
+  cards?: unknown;
+  card_index?: unknown;
+}
+
+export interface TemplateButtonJson {
+  type?: unknown;
+  text?: unknown;
+  url?: unknown;
+  phone_number?: unknown;
+  example?: unknown;
+  otp_type?: unknown;
+  flow_id?: unknown;
+  flow_action?: unknown;
+  navigate_screen?: unknown;
+  supported_apps?: unknown;
+  zero_tap_terms_accepted?: unknown;
 }
 
 export interface ActiveInjection extends ErrorInjection {

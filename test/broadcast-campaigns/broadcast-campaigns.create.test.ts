@@ -626,7 +626,7 @@ describe("a run request posted to the create path (the document's Send Campaign 
       dryRun: {
         recipients: 1,
         wouldSend: 1,
-        skipped: { opted_out: 0, missing_variable: {} },
+        skipped: { opted_out: 0, us_marketing_paused: 0, missing_variable: {} },
         templateStatus: "APPROVED",
       },
     });

@@ -230,7 +230,7 @@ describe("client: beyond the reference", { timeout: 60_000 }, () => {
       dryRun: {
         recipients: 1,
         wouldSend: 1,
-        skipped: { opted_out: 0, missing_variable: {} },
+        skipped: { opted_out: 0, us_marketing_paused: 0, missing_variable: {} },
         templateStatus: expect.any(String),
       },
     });

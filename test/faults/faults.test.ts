@@ -51,8 +51,8 @@ const OUTCOME_BATCH = /'sending', j\.value ->> '\$\[1\]'/;
 const FANOUT_PAGE = /^update "runs" set "cursor" = \?/;
 // The statement of an import batch that moves the import on (src/features/imports/save.ts).
 const IMPORT_BATCH = /^update "imports" set "status" = \?, "header" = \?, "bytes_read" = \?/;
-// A STOP's opt-out: the contact upsert of src/features/inbound/handle.ts.
-const OPT_OUT = /^insert into "contacts"[\s\S]*do update set "opted_out" = \?/;
+// A STOP's opt-out: the contact update of src/features/inbound/identity.ts.
+const OPT_OUT = /^update "contacts" set "opted_out" = \?/;
 
 const everything = (count: number) => ({ queued: count, sent: count, delivered: count, read: count });
 

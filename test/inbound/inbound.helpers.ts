@@ -131,7 +131,7 @@ export async function attachMetaAccount(projectId: string, options: { appSecret?
 }
 
 /** POSTs a payload to the webhook endpoint, signed with the account's app secret. */
-export async function postSigned(appSecret: string, payload: WebhookPayload) {
+export async function postSigned(appSecret: string, payload: WebhookPayload | Record<string, unknown>) {
   const body = JSON.stringify(payload);
   const response = await exports.default.fetch(
     new Request("https://api.test/webhooks/whatsapp", {

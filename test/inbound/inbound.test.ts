@@ -119,7 +119,7 @@ describe("handleInbound: opt-out keywords", () => {
   });
 
   it.each(["stop please", "STOP!", "S T O P", "hello", "", "  "])(
-    "the non-keyword text %j changes nothing",
+    "the non-keyword text %j changes no opt-out, and only records when the sender last wrote",
     async (body) => {
       const p = await newProject();
       await call("POST", "/v1/contacts", { key: p.manager, body: { number: NUMBER, optedOut: false } });
@@ -127,9 +127,14 @@ describe("handleInbound: opt-out keywords", () => {
       const other = "+14155550123";
       const outcome = await inbound(p.id, messagesValue([text(body), text(body, { from: other.slice(1) })]));
       expect(outcome).toEqual({ optChanges: 0, responsesStored: 0, unreadable: 0 });
-      expect(await contactRow(p.id)).toEqual(before);
-      // An unknown number sending a non-keyword is not made a contact.
-      expect(await contactRow(p.id, other)).toBeNull();
+      // Issue 16: every sender becomes or updates a contact with the time of its last message
+      // (WhatsApp's 24-hour window runs from it); before, nothing was recorded.
+      expect(await contactRow(p.id)).toEqual({
+        ...before,
+        last_message_at: 1_700_000_000_000,
+        updated_at: expect.any(Number),
+      });
+      expect(await contactRow(p.id, other)).toMatchObject({ opted_out: 0, last_message_at: 1_700_000_000_000 });
     },
   );
 
@@ -174,7 +179,8 @@ describe("handleInbound: opt-out keywords", () => {
     const p = await newProject();
     const custom: InboundConfig = { OPT_OUT_KEYWORDS: ["ALTO", "BOTH"], OPT_IN_KEYWORDS: ["SIGA", "BOTH"] };
     await inbound(p.id, messagesValue([text("STOP")]), custom);
-    expect(await contactRow(p.id)).toBeNull();
+    // Not a keyword here: the sender is a contact (issue 16: every sender is), still opted in.
+    expect(await optedOut(p.id)).toBe(false);
     await inbound(p.id, messagesValue([text("alto")]), custom);
     expect(await optedOut(p.id)).toBe(true);
     await inbound(p.id, messagesValue([text("Siga")]), custom);
@@ -269,8 +275,9 @@ describe("handleInbound: campaign responses", () => {
         received_at: 1_700_000_123_000,
       },
     ]);
-    // A press is a response, not an opt-out: the contact is not touched.
-    expect(await contactRow(p.id)).toBeNull();
+    // A press is a response, not an opt-out: the presser becomes a contact with the time of the
+    // press (issue 16: every sender does), still opted in.
+    expect(await contactRow(p.id)).toMatchObject({ opted_out: 0, last_message_at: 1_700_000_123_000 });
   });
 
   it("stores a press quoting an unknown wamid, or quoting nothing, unlinked", async () => {
@@ -372,7 +379,7 @@ describe("handleInbound: campaign responses", () => {
     expect((await responseRows(p.id)).map((r) => r.kind)).toEqual(["button", "text", "interactive"]);
   });
 
-  it("ignores inbound message types that are no response (images, reactions, other interactive replies)", async () => {
+  it("stores images, reactions and Flow replies answering our message as its responses (issue 16; before, they were ignored)", async () => {
     const p = await newProject();
     const ours = await sentMessage(p.id, { campaignId: "cmp_other" });
     const base = { from: NUMBER.slice(1), timestamp: "1700000000", context: { id: ours.wamid } };
@@ -384,8 +391,28 @@ describe("handleInbound: campaign responses", () => {
         { ...base, id: newWamid(), type: "interactive", interactive: { type: "nfm_reply", nfm_reply: {} } },
       ]),
     );
+    expect(outcome).toEqual({ optChanges: 0, responsesStored: 3, unreadable: 0 });
+    expect((await responseRows(p.id)).map((r) => [r.kind, r.payload, r.text, r.message_id, r.campaign_id])).toEqual([
+      ["media", "media-1", null, ours.id, "cmp_other"],
+      ["reaction", null, "👍", ours.id, "cmp_other"],
+      ["interactive", null, null, ours.id, "cmp_other"],
+    ]);
+  });
+
+  it("keeps no response for a message that answers nothing of ours, but still records the sender", async () => {
+    const p = await newProject();
+    const base = { from: NUMBER.slice(1), timestamp: "1700000000" };
+    const outcome = await inbound(
+      p.id,
+      messagesValue([
+        { ...base, id: newWamid(), type: "image", image: { id: "media-1" } },
+        { ...base, id: newWamid(), type: "reaction", reaction: { message_id: "wamid.not-ours", emoji: "👍" } },
+        { ...base, id: newWamid(), type: "unsupported", errors: [{ code: 131051, title: "Message type unknown" }] },
+      ]),
+    );
     expect(outcome).toEqual({ optChanges: 0, responsesStored: 0, unreadable: 0 });
     expect(await responseRows(p.id)).toEqual([]);
+    expect(await contactRow(p.id)).toMatchObject({ opted_out: 0, last_message_at: 1_700_000_000_000 });
   });
 });
 

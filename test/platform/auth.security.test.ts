@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { KEY_CACHE_TTL_MS } from "../../src/platform/auth/api-key";
 import { ADMIN_TOKEN, api, createKey, ISO, keyRow, MISSING_KEY, newProject, UNKNOWN_KEY } from "../helpers";
 
 const tag = (name: string) => ({ name, createdAt: expect.stringMatching(ISO) });
@@ -143,6 +145,27 @@ describe("API keys: refusals", () => {
     const result = await api("GET", "/v1/project", { key: p.manager });
     expect(result.status).toBe(401);
     expect(result.body).toEqual(UNKNOWN_KEY);
+  });
+
+  it("a key revoked by another isolate works here until this isolate's entry expires, then 401s", async () => {
+    const p = await newProject();
+    expect((await api("GET", "/v1/project", { key: p.sender })).status).toBe(200);
+    // Revoked straight in D1, as another isolate's DELETE would do it: this isolate is not told.
+    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(Date.now(), p.senderId).run();
+    expect((await api("GET", "/v1/project", { key: p.sender })).status).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + KEY_CACHE_TTL_MS + 1);
+      for (const result of [
+        await api("GET", "/v1/project", { key: p.sender }),
+        await api("POST", "/v1/tags", { body: { name: "x", apiKey: p.sender } }),
+      ]) {
+        expect(result.status).toBe(401);
+        expect(result.body).toEqual(UNKNOWN_KEY);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("403s a sender key on manager routes and changes nothing", async () => {

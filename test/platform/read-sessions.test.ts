@@ -77,6 +77,25 @@ describe("where a request's D1 session starts", () => {
   });
 });
 
+describe("a request that makes no query", () => {
+  it("opens no session and answers no bookmark", async () => {
+    const starts: string[] = [];
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(new Request(`${BASE}/health`), { ...env, DB: laggingD1(starts) }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-d1-bookmark")).toBeNull();
+    expect(starts).toEqual([]);
+  });
+
+  it("answers back the bookmark it presented, as a session started from it holds", async () => {
+    const bookmark = "0000000a-00000002-00004f5a-c5e4b0a1d2c3b4a5968778695a4b3c2d";
+    const result = await api("GET", "/health", { headers: { "x-d1-bookmark": bookmark } });
+    expect(result.status).toBe(200);
+    expect(result.headers.get("x-d1-bookmark")).toBe(bookmark);
+  });
+});
+
 describe("bookmarks", () => {
   it("answer a write with a bookmark; a read presenting it sees the write and answers one no older", async () => {
     const project = await newProject();

@@ -60,7 +60,7 @@ describe("runCampaign, end to end on the sandbox", { timeout: 60_000 }, () => {
       dryRun: {
         recipients: 10,
         wouldSend: 7,
-        skipped: { opted_out: 1, missing_variable: { "users.first_name": 1, "users.code": 1 } },
+        skipped: { opted_out: 1, us_marketing_paused: 0, missing_variable: { "users.first_name": 1, "users.code": 1 } },
         templateStatus: "APPROVED",
       },
     });

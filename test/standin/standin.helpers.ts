@@ -56,8 +56,12 @@ export interface SeedTemplate {
   language?: string;
   status?: string;
   category?: string;
+  /** Meta's `parameter_format`: NAMED for `{{first_name}}` placeholders. */
+  parameter_format?: "POSITIONAL" | "NAMED";
   components?: unknown[];
   rejectedReason?: string;
+  /** The template's `message_send_ttl_seconds`. */
+  messageSendTtlSeconds?: number;
 }
 
 /** Seeds a template (or changes its status) directly in the stand-in, in Meta's component shape. */

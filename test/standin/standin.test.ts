@@ -231,13 +231,24 @@ describe("stand-in: sends", () => {
     const sends = await receivedSends(account);
     expect(sends).toEqual([
       {
+        endpoint: "messages",
+        // Meta's default validity period for a template that sets none.
+        ttlSeconds: 2_592_000,
         wamid: ok.body.messages[0].id,
         accepted: true,
         errorCode: null,
         body: greet("+15551230001"),
         receivedAt: expect.any(Number),
       },
-      { wamid: null, accepted: false, errorCode: 132001, body: sendBody("missing"), receivedAt: expect.any(Number) },
+      {
+        endpoint: "messages",
+        ttlSeconds: null,
+        wamid: null,
+        accepted: false,
+        errorCode: 132001,
+        body: sendBody("missing"),
+        receivedAt: expect.any(Number),
+      },
     ]);
   });
 });

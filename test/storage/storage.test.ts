@@ -4,7 +4,9 @@ import { daysLeft, growthPerDay } from "../../src/features/storage/growth";
 import { storageReport } from "../../src/features/storage/report";
 import { sampleStorage } from "../../src/features/storage/sample";
 import { databaseBytes } from "../../src/platform/db/size";
+import { finishedRun, manifests } from "../archive/archive.helpers";
 import { anIso, api, expectError, newProject } from "../helpers";
+import { eventually } from "../messages/messages.helpers";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -124,5 +126,40 @@ describe("the cron's reading", () => {
     // The default ceiling: no warning.
     expect(await sampleStorage(env, (hour + 1) * HOUR)).toMatchObject({ warning: false });
     await env.DB.prepare("DELETE FROM storage_samples WHERE hour >= ?").bind(hour).run();
+  });
+
+  it("archives early while the warning holds: what finished over a week ago, whatever the retention", {
+    timeout: 90_000,
+  }, async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const old = await finishedRun();
+    const recent = await finishedRun();
+    // Both keep 30 days; one run ended 10 days ago, the other 3.
+    for (const [run, days] of [
+      [old.runId, 10],
+      [recent.runId, 3],
+    ] as const) {
+      await env.DB.prepare("UPDATE runs SET finished_at = ? WHERE id = ?")
+        .bind(Date.now() - days * DAY, run)
+        .run();
+    }
+    const now = Date.now();
+    // The hour's first reading is the one that acts.
+    await env.DB.prepare("DELETE FROM storage_samples WHERE hour = ?")
+      .bind(Math.floor(now / HOUR))
+      .run();
+    const bytes = await databaseBytes(env.DB);
+    const tight = { ...env, STORAGE_LIMIT_BYTES: String(Math.ceil(bytes * 1.1)) } as Env;
+    expect(await sampleStorage(tight, now)).toMatchObject({ warning: true });
+    // The jobs queue runs the archive.
+    await eventually(
+      () => manifests(old.p.id),
+      (rows) => rows.length === 1 && rows[0]?.state === "pruned",
+      30_000,
+    );
+    expect(await manifests(recent.p.id)).toEqual([]);
+    await env.DB.prepare("DELETE FROM storage_samples WHERE hour = ?")
+      .bind(Math.floor(now / HOUR))
+      .run();
   });
 });

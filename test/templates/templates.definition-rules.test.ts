@@ -10,6 +10,7 @@ const url = (u = "https://shop.example/track", text = "Track") => ({ type: "URL"
 const phone = (phoneNumber = "+15550051310") => ({ type: "PHONE_NUMBER", text: "Call us", phoneNumber });
 const body = (text: string, examples?: string[]) => ({ body: examples ? { text, examples } : { text } });
 
+const NAMED_HINT = "(or set parameterFormat to NAMED for {{first_name}})";
 const GROUPING = "quick reply buttons must be grouped together, before or after the URL and phone number buttons";
 
 // Each malformed request, the fields it must be rejected on, and what each says.
@@ -88,12 +89,12 @@ const cases: [label: string, request: Record<string, unknown>, fields: [string, 
   [
     "a named placeholder",
     minimal(body("Hi {{name}}, your order shipped.")),
-    [["body.text", "{{name}} is not a placeholder: use numbered ones, {{1}}, {{2}}, …"]],
+    [["body.text", `{{name}} is not a placeholder: use numbered ones, {{1}}, {{2}}, … ${NAMED_HINT}`]],
   ],
   [
     "a zero placeholder",
     minimal(body("Hi {{0}}, your order shipped.")),
-    [["body.text", "{{0}} is not a placeholder: use numbered ones, {{1}}, {{2}}, …"]],
+    [["body.text", `{{0}} is not a placeholder: use numbered ones, {{1}}, {{2}}, … ${NAMED_HINT}`]],
   ],
   [
     "fewer examples than placeholders",
@@ -239,7 +240,7 @@ const cases: [label: string, request: Record<string, unknown>, fields: [string, 
   ],
   [
     "an AUTHENTICATION template with a header and buttons",
-    minimal({ category: "AUTHENTICATION", header: { format: "TEXT", text: "Code" }, buttons: [qr()] }),
+    minimal({ category: "AUTHENTICATION", body: undefined, header: { format: "TEXT", text: "Code" }, buttons: [qr()] }),
     [
       ["header", "an AUTHENTICATION template cannot have a header"],
       ["buttons", "an AUTHENTICATION template cannot have QUICK_REPLY, URL or PHONE_NUMBER buttons"],
@@ -318,8 +319,13 @@ describe("CreateTemplateBody accepts Meta's limits exactly", () => {
     ["quick replies before the call-to-action buttons", minimal({ buttons: [qr(), qr("No"), url(), phone()] })],
     ["a 2000-character url", minimal({ buttons: [url(`https://shop.example/${"x".repeat(1979)}`)] })],
     [
-      "an AUTHENTICATION template with a body only",
-      minimal({ category: "AUTHENTICATION", ...body("Your code is {{1}}.") }),
+      "an AUTHENTICATION template with Meta's preset body and a copy-code OTP button",
+      minimal({
+        category: "AUTHENTICATION",
+        body: undefined,
+        authentication: { securityRecommendation: true, codeExpirationMinutes: 10 },
+        buttons: [{ type: "OTP", otpType: "COPY_CODE" }],
+      }),
     ],
   ];
 

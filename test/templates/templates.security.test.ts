@@ -124,6 +124,7 @@ describe("responses", () => {
       "id",
       "language",
       "name",
+      "parameterFormat",
       "params",
       "rejectedReason",
       "status",

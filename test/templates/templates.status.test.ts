@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { StoredStatusEvent } from "../../src/features/templates/meta-state";
 import { applyTemplateStatusUpdate, type TemplateStatusUpdate } from "../../src/features/templates/status";
 import { insertTemplate } from "../../src/features/templates/store";
 import { createDb } from "../../src/platform/db/client";
@@ -270,5 +271,50 @@ describe("applyTemplateStatusUpdate stays within the WhatsApp Business Account",
       changes: [],
       ignored: "unknown_account",
     });
+  });
+});
+
+describe("applyTemplateStatusUpdate keeps Meta's detail", () => {
+  const event = (name: string, extra: Partial<StoredStatusEvent> = {}): StoredStatusEvent => ({
+    event: name,
+    reason: null,
+    disableDate: null,
+    title: null,
+    description: null,
+    at: 1_764_566_400_000,
+    ...extra,
+  });
+  const info = { reason: "Too many variables for its length.", recommendation: "Add more text." };
+  const detailOf = async (id: string) =>
+    env.DB.prepare("SELECT rejection_info, status_event FROM templates WHERE id = ?")
+      .bind(id)
+      .first<{ rejection_info: string | null; status_event: string | null }>();
+
+  it("keeps the rejection info through an appeal and clears it on approval", async () => {
+    const row = await insert(p.id);
+    await apply({
+      event: "REJECTED",
+      reason: "INVALID_FORMAT",
+      detail: { rejectionInfo: info, statusEvent: event("REJECTED") },
+    });
+    expect(JSON.parse((await detailOf(row.id))?.rejection_info ?? "null")).toEqual(info);
+    await apply({ event: "IN_APPEAL", detail: { rejectionInfo: null, statusEvent: event("IN_APPEAL") } });
+    expect(JSON.parse((await detailOf(row.id))?.rejection_info ?? "null")).toEqual(info);
+    await apply({ event: "APPROVED", detail: { rejectionInfo: null, statusEvent: event("APPROVED") } });
+    const after = await detailOf(row.id);
+    expect(after?.rejection_info).toBeNull();
+    expect(JSON.parse(after?.status_event ?? "null")).toEqual(event("APPROVED"));
+  });
+
+  it("records FLAGGED, which changes no status, with its disable date", async () => {
+    const row = await insert(p.id, { status: "APPROVED" });
+    const flagged = event("FLAGGED", { disableDate: "1765171200" });
+    expect(await apply({ event: "FLAGGED", detail: { rejectionInfo: null, statusEvent: flagged } })).toEqual({
+      event: "FLAGGED",
+      matched: 1,
+      changes: [],
+    });
+    expect(JSON.parse((await detailOf(row.id))?.status_event ?? "null")).toEqual(flagged);
+    expect(await statusOf(p.id)).toEqual([["APPROVED", null]]);
   });
 });

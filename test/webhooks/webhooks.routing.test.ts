@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { WebhookPayload } from "../../src/whatsapp/webhook/payload";
 import { statusPayload } from "../../src/whatsapp/webhook/payload";
-import { db, newProject } from "../helpers";
+import { call, db, expectError, newProject } from "../helpers";
 import {
   attachMetaAccount,
   contactRow,
@@ -93,27 +93,145 @@ describe("POST /webhooks/whatsapp: one app, several projects", { timeout: 30_000
     expect((await contactRow(a.id))?.opted_out).toBe(0);
   });
 
-  it("checks the signature before reading the body: a signed body that is not JSON is a 400", async () => {
+  it("checks the signature before reading the body: a signed body that is not JSON is kept as a dead letter, 200", async () => {
+    // Issue 16 changed this answer from 400: a signed POST is never refused for its content (Meta
+    // would retry it for days, then drop it); it is kept where an operator sees it.
     const secret = `app-secret-${crypto.randomUUID()}`;
     await projectOnApp(secret);
-    const body = "{not json";
+    const body = `{not json ${crypto.randomUUID()}`;
     const response = await post(body, await sign(secret, body));
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ received: 0, deadLettered: 1 });
+    const letter = await deadLetterWith((l) => (l.body as { raw?: string }).raw === body);
+    expect(letter).toMatchObject({
+      queue: "events",
+      projectId: null,
+      kind: "whatsapp-webhook-unrouted",
+      attempts: 0,
+      reason: "the signed body is not JSON",
+      replayedAt: null,
+    });
+    // Nothing to route, ever: replaying says so and leaves it pending.
+    const replay = await call("POST", `/v1/admin/dead-letters/${letter.id}/replay`, { admin: true });
+    expectError(replay, 409, "conflict");
     const unsigned = await post(body, await sign("another secret", body));
     expect(unsigned.status).toBe(401);
   });
 
-  it("accepts a signed change for a number no project has, and applies nothing", async () => {
+  it("routes the readable changes of a signed body whose other entries and changes cannot be read", async () => {
     const secret = `app-secret-${crypto.randomUUID()}`;
     const p = await projectOnApp(secret);
-    const payload = statusPayload({
+    const messageId = await sentMessageOf(p.id);
+    const status = statusPayload({
       wabaId: p.wabaId,
-      phoneNumberId: "someone-elses-number",
-      wamid: "wamid.unknown",
-      status: "sent",
+      phoneNumberId: p.phoneNumberId,
+      wamid: `wamid.${messageId}`,
+      status: "delivered",
       recipient: NUMBER,
-      at: 0,
+      at: 1_700_000_000_000,
     });
-    expect(await postSigned(secret, payload)).toEqual({ status: 200, body: { received: 0 } });
+    const marker = crypto.randomUUID();
+    const payload = {
+      object: "whatsapp_business_account",
+      entry: [
+        { id: p.wabaId, changes: [{ field: 7, value: { marker } }, ...(status.entry[0]?.changes ?? [])] },
+        { changes: "not a list", marker },
+      ],
+    };
+    expect(await postSigned(secret, payload)).toEqual({ status: 200, body: { received: 1, deadLettered: 2 } });
+    await eventually(
+      async () => (await messageRow(messageId))?.status,
+      (s) => s === "delivered",
+    );
+    const reasons = [
+      (
+        await deadLetterWith(
+          (l) => JSON.stringify(l.body).includes(`"field":7`) && JSON.stringify(l.body).includes(marker),
+        )
+      ).reason,
+      (
+        await deadLetterWith(
+          (l) => JSON.stringify(l.body).includes(`"changes":"not a list"`) && JSON.stringify(l.body).includes(marker),
+        )
+      ).reason,
+    ];
+    expect(reasons).toEqual([
+      "entry[0].changes[0] has no `field` name or no `value` object",
+      "entry[1] has no `id` or no `changes` array",
+    ]);
+  });
+
+  it("keeps a signed change for a number no project has as a dead letter, and replays it once the number is connected", async () => {
+    const secret = `app-secret-${crypto.randomUUID()}`;
+    const p = await projectOnApp(secret);
+    const phoneNumberId = `unconnected-${crypto.randomUUID()}`;
+    const payload = {
+      object: "whatsapp_business_account",
+      entry: [{ id: p.wabaId, changes: [{ field: "messages", value: messagesValue([text("STOP")], phoneNumberId) }] }],
+    };
+    // Issue 16: before, the change was logged and dropped, and the answer was `{ received: 0 }`.
+    expect(await postSigned(secret, payload)).toEqual({ status: 200, body: { received: 0, deadLettered: 1 } });
+    const letter = await deadLetterWith(
+      (l) => JSON.stringify(l.body).includes(phoneNumberId) && l.kind === "whatsapp-webhook-unrouted",
+    );
+    expect(letter).toMatchObject({
+      projectId: null,
+      attempts: 0,
+      reason: `no project owns phone number ${phoneNumberId} (a \`messages\` change)`,
+    });
+    expectError(await call("POST", `/v1/admin/dead-letters/${letter.id}/replay`, { admin: true }), 409, "conflict");
+    // The operator connects the number to a project, then replays: the STOP reaches that project.
+    const q = await newProject();
+    const put = await call("PUT", `/v1/admin/projects/${q.id}/whatsapp`, {
+      admin: true,
+      body: {
+        provider: "meta",
+        phoneNumberId,
+        wabaId: `waba-${crypto.randomUUID()}`,
+        accessToken: "EAAG-test-token-123456",
+        appSecret: secret,
+        verifyToken: `verify-${crypto.randomUUID()}`,
+      },
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const replayed = await call("POST", `/v1/admin/dead-letters/${letter.id}/replay`, { admin: true });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toMatchObject({ id: letter.id, replayedAt: expect.any(String) });
+    await eventually(
+      () => contactRow(q.id),
+      (row) => row?.opted_out === 1,
+    );
+    expect(await contactRow(p.id)).toBeNull();
   });
 });
+
+interface Letter {
+  id: string;
+  queue: string;
+  projectId: string | null;
+  kind: string;
+  attempts: number;
+  reason: string;
+  body: unknown;
+  replayedAt: string | null;
+}
+
+/** The pending dead letter that matches, read through the operator API (all pages). */
+async function deadLetterWith(match: (letter: Letter) => boolean): Promise<Letter> {
+  let cursor: string | null = null;
+  do {
+    const page = await call(
+      "GET",
+      `/v1/admin/dead-letters?queue=events&pending=true&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      {
+        admin: true,
+      },
+    );
+    expect(page.status).toBe(200);
+    const body = page.body as { data: Letter[]; nextCursor: string | null };
+    const found = body.data.find(match);
+    if (found) return found;
+    cursor = body.nextCursor;
+  } while (cursor);
+  throw new Error("no such dead letter");
+}

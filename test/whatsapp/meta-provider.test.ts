@@ -557,7 +557,9 @@ describe("Meta payload mapping", () => {
     ).toEqual(["APPROVED", "PENDING", "PENDING", "REJECTED", "PAUSED", "DISABLED", "DISABLED", "DISABLED"]);
   });
 
-  it("maps unknown categories and button types conservatively", () => {
+  it("maps unknown categories conservatively; keeps COPY_CODE, and an unknown button as Meta wrote it", () => {
+    // Dropping a button would shift the index of every button after it; an unknown one is kept so
+    // that the template fails to store as a whole (sync skips it).
     expect(
       templateDefinition({
         name: "legacy",
@@ -565,10 +567,25 @@ describe("Meta payload mapping", () => {
         category: "TRANSACTIONAL",
         components: [
           { type: "BODY", text: "Code" },
-          { type: "BUTTONS", buttons: [{ type: "COPY_CODE", text: "Copy" }] },
+          {
+            type: "BUTTONS",
+            buttons: [
+              { type: "COPY_CODE", text: "Copy" },
+              { type: "SPM", text: "View" },
+            ],
+          },
         ],
       }),
-    ).toEqual({ name: "legacy", language: "en", category: "UTILITY", body: { text: "Code" } });
+    ).toEqual({
+      name: "legacy",
+      language: "en",
+      category: "UTILITY",
+      body: { text: "Code" },
+      buttons: [
+        { type: "COPY_CODE", text: "Copy" },
+        { type: "SPM", text: "View" },
+      ],
+    });
   });
 });
 

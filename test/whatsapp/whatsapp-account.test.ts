@@ -24,6 +24,7 @@ describe("PUT/GET /v1/admin/projects/{projectId}/whatsapp", () => {
       phoneNumberId: body.phoneNumberId,
       wabaId: body.wabaId,
       throughput: 80,
+      marketingMessagesApi: false,
       hasAccessToken: true,
       hasAppSecret: true,
       hasVerifyToken: true,

@@ -2,7 +2,7 @@
 import type { IsoDate, TimeToRun } from "./common.js";
 import type { Results, Run } from "./runs.js";
 
-export type ButtonType = "input" | "journey" | "phone" | "url";
+export type ButtonType = "input" | "journey" | "phone" | "url" | "copy_code";
 
 /**
  * A button of `createCampaign`. Label: 1–25 characters. At most 10 buttons, 2 url and 1 phone;
@@ -15,7 +15,9 @@ export type Button =
   | { text: string; type: "journey"; journeyId: string }
   | { text: string; type: "phone"; phoneNumber: string }
   /** The URL may end in one `{group.field}`: a per-recipient suffix. */
-  | { text: string; type: "url"; url: string };
+  | { text: string; type: "url"; url: string }
+  /** Copies the campaign's coupon (at most 15 characters), the same for every recipient. */
+  | { text: string; type: "copy_code"; code: string };
 
 /** A button as a campaign reports it. */
 export interface CampaignButton {
@@ -25,6 +27,7 @@ export interface CampaignButton {
   journeyId?: string;
   phoneNumber?: string;
   url?: string;
+  code?: string;
 }
 
 export type TemplateCategory = "MARKETING" | "UTILITY" | "AUTHENTICATION";
@@ -39,6 +42,11 @@ export interface CampaignInput {
   buttons?: Button[];
   /** `MARKETING` (default) or `UTILITY`. */
   templateType?: string;
+  /**
+   * How long WhatsApp keeps trying to deliver each message, in seconds: MARKETING 43200–2592000
+   * (honoured through the Marketing Messages API), UTILITY 30–43200 or -1 (30 days).
+   */
+  messageSendTtlSeconds?: number;
 }
 
 export interface CreateCampaignOptions {

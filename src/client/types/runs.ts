@@ -60,8 +60,11 @@ export interface DryRun {
   /** Contacts in the audiences, each counted once. */
   recipients: number;
   wouldSend: number;
-  /** `missing_variable`: per `group.field`, recipients without a sendable value. */
-  skipped: { opted_out: number; missing_variable: Record<string, number> };
+  /**
+   * `missing_variable`: per `group.field`, recipients without a sendable value.
+   * `us_marketing_paused`: US (+1) numbers of a marketing campaign, which WhatsApp does not deliver to.
+   */
+  skipped: { opted_out: number; us_marketing_paused: number; missing_variable: Record<string, number> };
   templateStatus: string | null;
 }
 

@@ -9,6 +9,7 @@ import { seal } from "../../platform/sealed-secrets";
 import { iso } from "../../platform/time";
 import { forgetAccount } from "../../whatsapp/accounts";
 import { credentialContext } from "../../whatsapp/select";
+import { AccountStateSchema, accountStateView, HoldSchema, NumberStateSchema } from "../number-state/view";
 import { forgetWebhookVerifiers } from "../webhooks/verifiers";
 import { ProjectIdParam } from "./schemas";
 
@@ -41,6 +42,10 @@ const AccountBody = z
       .max(MAX_THROUGHPUT)
       .default(80)
       .openapi({ description: "Messages per second this number may send (Meta's default tier: 80)" }),
+    marketingMessagesApi: z.boolean().default(false).openapi({
+      description:
+        "The business has onboarded to Meta's Marketing Messages API: marketing templates are sent to `/marketing_messages`, everything else to `/messages`",
+    }),
   })
   .superRefine((body, ctx) => {
     if (body.provider !== "meta") return;
@@ -56,9 +61,14 @@ const AccountSchema = z
     phoneNumberId: z.string(),
     wabaId: z.string(),
     throughput: z.number().int(),
+    marketingMessagesApi: z.boolean(),
     hasAccessToken: z.boolean(),
     hasAppSecret: z.boolean(),
     hasVerifyToken: z.boolean(),
+    // Present once Meta's webhooks have said it (features/number-state).
+    numberState: NumberStateSchema.optional(),
+    accountState: AccountStateSchema.optional(),
+    hold: HoldSchema.optional(),
     updatedAt: z.iso.datetime(),
   })
   .openapi("WhatsAppAccount", { description: "Secrets are never returned, only whether they are set." });
@@ -68,9 +78,11 @@ const toAccount = (row: typeof whatsappAccounts.$inferSelect) => ({
   phoneNumberId: row.phoneNumberId,
   wabaId: row.wabaId,
   throughput: row.throughput,
+  marketingMessagesApi: row.marketingMessagesApi,
   hasAccessToken: row.accessTokenEnc !== null,
   hasAppSecret: row.appSecretEnc !== null,
   hasVerifyToken: row.verifyTokenHash !== null,
+  ...accountStateView(row),
   updatedAt: iso(row.updatedAt),
 });
 
@@ -111,6 +123,7 @@ export const adminWhatsApp = router()
       phoneNumberId: body.phoneNumberId,
       wabaId: body.wabaId,
       throughput: body.throughput,
+      marketingMessagesApi: body.marketingMessagesApi,
       accessTokenEnc: body.accessToken
         ? await seal(key, body.accessToken, credentialContext(projectId, "access_token"))
         : null,
@@ -136,7 +149,11 @@ export const adminWhatsApp = router()
       .get();
     forgetAccount(projectId);
     forgetWebhookVerifiers();
-    c.var.log.info("whatsapp account set", { projectId, provider: body.provider });
+    c.var.log.info("whatsapp account set", {
+      projectId,
+      provider: body.provider,
+      marketingMessagesApi: body.marketingMessagesApi,
+    });
     return c.json(toAccount(row), 200);
   })
   .openapi(get, async (c) => {

@@ -70,7 +70,8 @@ export const ApiCampaignSchema = z
     name: z.string(),
     status: z.enum(CAMPAIGN_STATUSES),
     pausedReason: z.string().nullable().openapi({
-      description: "Why the service paused the campaign (an account-level error from WhatsApp); null otherwise",
+      description:
+        "Why the service paused the campaign (an account-level error from WhatsApp, its template paused or disabled by WhatsApp, or its WhatsApp account restricted); null otherwise",
     }),
     template: z.union([ApiCampaignTemplateSchema, z.null()]).openapi({
       description: "The template the campaign sends; null if the template has been deleted since",

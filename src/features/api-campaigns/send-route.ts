@@ -5,10 +5,16 @@ import { sha256Hex } from "../../platform/crypto";
 import { ApiError, errorBodyOf, fieldError, toApiError } from "../../platform/errors";
 import type { AppEnv } from "../../platform/http/context";
 import { router } from "../../platform/http/context";
+import { jsonRequest } from "../../platform/http/json-request";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
 import { toE164 } from "../../platform/phone";
 import type { ApiSendJob } from "../../queues/contracts";
 import { sendSends } from "../../queues/producers";
+import {
+  skipsUsMarketing,
+  US_MARKETING_PAUSED_MESSAGE,
+  US_MARKETING_PAUSED_REASON,
+} from "../../whatsapp/us-marketing-pause";
 import { isOptedOut, projectSnapshot } from "../contacts/snapshot";
 import { checkMediaUrl } from "../media/check";
 import { newMessageId } from "../messages/store";
@@ -54,8 +60,8 @@ async function accept(
   /** The id an Idempotency-Key reserved; a new one otherwise. */
   messageId = newMessageId(),
 ): Promise<Accepted> {
-  const { db, principal } = c.var;
-  const { projectId } = principal;
+  const db = c.get("db");
+  const { projectId } = c.get("principal");
   const destination = toE164(String(body.destination));
   if (!destination) {
     throw fieldError(
@@ -90,10 +96,11 @@ async function accept(
     templateParams: (body.templateParams ?? []).map(String),
     media,
     location: body.location,
+    extras: body,
   });
   const format = template.params.header?.format;
   if (media && (format === "IMAGE" || format === "VIDEO" || format === "DOCUMENT")) {
-    const checked = await checkMediaUrl(media.url, format, { devHosts: c.var.config.DEV_MEDIA_HOSTS });
+    const checked = await checkMediaUrl(media.url, format, { devHosts: c.get("config").DEV_MEDIA_HOSTS });
     if (!checked.ok) throw fieldError("media.url", checked.reason);
   }
 
@@ -104,6 +111,10 @@ async function accept(
     attributes: Object.keys(attributes).filter((a) => !snapshot.attributes.has(a)),
   };
   const optedOut = template.category === "MARKETING" && (await isOptedOut(db, snapshot, projectId, destination));
+  // Recorded as skipped, like an opt-out, rather than refused: the request is valid, it is WhatsApp
+  // that will not deliver it, and the campaign's results count it with its reason.
+  const usPaused = !optedOut && skipsUsMarketing(c.get("config").US_MARKETING_PAUSED, template.category, destination);
+  const skipReason = optedOut ? OPTED_OUT_REASON : usPaused ? US_MARKETING_PAUSED_REASON : undefined;
 
   const job: ApiSendJob = {
     kind: "api-send",
@@ -120,30 +131,38 @@ async function accept(
       ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
     },
     payload,
-    ...(optedOut ? { skipReason: OPTED_OUT_REASON } : {}),
+    ...(skipReason ? { skipReason } : {}),
     acceptedAt: Date.now(),
   };
   // The queue is where the request becomes durable: once this resolves the message cannot be lost.
   await sendSends(c.env, [job]);
-  c.var.log.info("api send accepted", { messageId: job.messageId, campaignId: campaign.id, skipped: optedOut });
+  c.get("log").info("api send accepted", { messageId: job.messageId, campaignId: campaign.id, skipReason });
   return {
     success: true,
-    message: optedOut ? "Contact has opted out of marketing messages; nothing was sent" : "Message accepted",
+    message: optedOut
+      ? "Contact has opted out of marketing messages; nothing was sent"
+      : usPaused
+        ? US_MARKETING_PAUSED_MESSAGE
+        : "Message accepted",
     submitted_message_id: job.messageId,
     messageId: job.messageId,
-    status: optedOut ? "skipped" : "queued",
-    skipReason: optedOut ? OPTED_OUT_REASON : null,
+    status: skipReason ? "skipped" : "queued",
+    skipReason: skipReason ?? null,
     destination,
     ignored,
   };
 }
 
-export const apiSendRoutes = router(requireApiKey).openapi(send, async (c) => {
+// Hundreds of requests a second come here: validated in one pass rather than by the router's three
+// validators, with the same answers, and documented from the same route.
+export const apiSendRoutes = router(requireApiKey);
+apiSendRoutes.openAPIRegistry.registerPath(send);
+apiSendRoutes.post("/", jsonRequest(send), async (c) => {
   const body = c.req.valid("json");
   const key = c.req.valid("header")["idempotency-key"];
   if (!key) return c.json(await accept(c, body), 200);
 
-  const { projectId } = c.var.principal;
+  const { projectId } = c.get("principal");
   const stub = c.env.IDEMPOTENCY.get(c.env.IDEMPOTENCY.idFromName(`${projectId}:${key}`));
   const begun = await stub.begin(await fingerprintOf(body));
   if (begun.kind === "conflict") {
@@ -179,7 +198,7 @@ export const apiSendRoutes = router(requireApiKey).openapi(send, async (c) => {
   } catch (err) {
     // The message is on the queue: the client is told so. A retry with the key takes it over
     // after IN_PROGRESS_TAKEOVER_MS and enqueues the same message id, which is stored and sent once.
-    c.var.log.warn("idempotency key not completed; a retry re-enqueues the same message", {
+    c.get("log").warn("idempotency key not completed; a retry re-enqueues the same message", {
       messageId: accepted.messageId,
       err,
     });

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ApiSendKinds } from "./send-kinds";
 
 // Field names, types and meaning follow the API-campaign reference exactly; CRMs often send numbers
 // where the reference says string, so numbers are accepted and read as their decimal text.
@@ -32,11 +33,21 @@ export const ApiSendBody = z
       .openapi({ description: "Source of the lead, for source-based segments", example: "Website lead" }),
     media: z
       .object({
-        url: z.string().max(2048).openapi({ example: "https://example.com/invoice.pdf" }),
+        url: z.string().max(2048).optional().openapi({ example: "https://example.com/invoice.pdf" }),
+        id: z.string().trim().min(1).max(128).optional().openapi({
+          description: "Instead of `url`: the id of a file already uploaded to WhatsApp (Meta's media upload)",
+          example: "1037543291543636",
+        }),
         filename: z.string().max(240).optional().openapi({ example: "invoice.pdf" }),
       })
+      .refine((media) => media.url !== undefined || media.id !== undefined, {
+        message: "Invalid input: give url (or id)",
+        path: ["url"],
+      })
       .optional()
-      .openapi({ description: "Required exactly when the template has an image, video or document header" }),
+      .openapi({
+        description: "Required exactly when the template has an image, video or document header: `url` or `id`",
+      }),
     templateParams: z
       .array(Text)
       .max(100)
@@ -64,6 +75,7 @@ export const ApiSendBody = z
       })
       .optional()
       .openapi({ description: "Required exactly when the template has a LOCATION header" }),
+    ...ApiSendKinds,
   })
   .openapi("ApiCampaignSend");
 
@@ -74,7 +86,10 @@ export const ApiSendResponse = z
     submitted_message_id: z.string().openapi({ description: "Same as messageId, under the name CRMs look for" }),
     messageId: z.string().openapi({ example: "msg_01a1fc6462283199bbc15fb0" }),
     status: z.enum(["queued", "skipped"]),
-    skipReason: z.string().nullable().openapi({ description: "`opted_out`: the contact stopped marketing messages" }),
+    skipReason: z.string().nullable().openapi({
+      description:
+        "`opted_out`: the contact stopped marketing messages; `us_marketing_paused`: a marketing template to a US (+1) number, which WhatsApp does not deliver (paused by Meta since April 2025)",
+    }),
     destination: z.string().openapi({ description: "The number in E.164", example: "+917428526285" }),
     ignored: z.object({ tags: z.array(z.string()), attributes: z.array(z.string()) }),
   })

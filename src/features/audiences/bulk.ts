@@ -55,7 +55,8 @@ export function membersFromLists(
     db
       .insert(contacts)
       .select(
-        sql`SELECT NULL, ${projectId}, j.value ->> ${number}, j.value ->> ${name}, j.value ->> ${source}, 0, NULL, ${now}, ${now} FROM json_each(${list}) j WHERE ${onlyIf}`,
+        // …, opted_out, opt_changed_at, user_id, last_message_at, created_at, updated_at.
+        sql`SELECT NULL, ${projectId}, j.value ->> ${number}, j.value ->> ${name}, j.value ->> ${source}, 0, NULL, NULL, NULL, ${now}, ${now} FROM json_each(${list}) j WHERE ${onlyIf}`,
       )
       .onConflictDoUpdate({
         target: [contacts.projectId, contacts.number],

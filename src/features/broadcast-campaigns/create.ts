@@ -51,14 +51,17 @@ export async function createBroadcastCampaign(
   const { checked, errors } = checkInput(input);
   if (errors.length > 0) throw invalidFields(errors);
 
-  const definition: TemplateDefinition = templateDefinition({
-    name: templateNameFor(checked.title),
-    language: checked.language,
-    category: checked.category,
-    text: checked.numbered.text,
-    imgUrl: checked.imgUrl,
-    buttons: checked.buttons.template,
-  });
+  const definition: TemplateDefinition = {
+    ...templateDefinition({
+      name: templateNameFor(checked.title),
+      language: checked.language,
+      category: checked.category,
+      text: checked.numbered.text,
+      imgUrl: checked.imgUrl,
+      buttons: checked.buttons.template,
+    }),
+    ...(input.messageSendTtlSeconds !== undefined ? { messageSendTtlSeconds: input.messageSendTtlSeconds } : {}),
+  };
   // Everything above mirrors Meta's rules field by field; this catches whatever they missed.
   const leftover = templateIssues(definition).map((issue) => ({
     field: fieldOfIssue(issue.path),

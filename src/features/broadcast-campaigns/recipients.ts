@@ -2,6 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { isoOrNull } from "../../platform/time";
+import { withArchivedRuns } from "../archive/read-through";
+import { ArchiveScanner } from "../archive/scanner";
 
 // A campaign's per-recipient details: one row per message of its runs, read from D1 in keyset
 // pages so that a run of any size is answered without holding it in memory.
@@ -83,6 +85,7 @@ export async function recipientsPage(
   scope: RecipientScope,
   after: RecipientKey | undefined,
   limit: number,
+  archive?: ArchiveScanner,
 ): Promise<{ recipients: Recipient[]; last: RecipientKey | null }> {
   // Within one run the id alone orders the page; across runs the (run, id) pair does.
   const run = scope.runId === undefined ? sql`m.run_id IS NOT NULL` : sql`m.run_id = ${scope.runId}`;
@@ -92,13 +95,15 @@ export async function recipientsPage(
       : scope.runId === undefined
         ? sql`(m.run_id, m.id) > (${after.runId}, ${after.id})`
         : sql`m.id > ${after.id}`;
-  const rows = await db.all<MessageRow>(sql`
+  let rows = await db.all<MessageRow>(sql`
     SELECT m.id, m.run_id, m.number, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
            m.error_code, m.error_title, m.error_message, m.skip_reason
     FROM messages m
     WHERE m.campaign_id = ${scope.campaignId} AND m.project_id = ${scope.projectId} AND ${run} AND ${from}
     ORDER BY m.run_id, m.id
     LIMIT ${limit}`);
+  // Runs moved to the archive (src/features/archive) answer from there, in the same order.
+  if (archive) rows = (await withArchivedRuns(db, archive, scope, after, limit, rows)) as MessageRow[];
   const last = rows.at(-1);
   return { recipients: rows.map(toRecipient), last: last ? { runId: last.run_id, id: last.id } : null };
 }
@@ -133,8 +138,10 @@ export function streamRecipients(
   scope: RecipientScope,
   format: "json" | "csv",
   onError: (err: unknown) => void,
+  bucket?: R2Bucket,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  const archive = bucket ? new ArchiveScanner(bucket) : undefined;
   let after: RecipientKey | undefined;
   let started = false;
   let first = true;
@@ -147,7 +154,7 @@ export function streamRecipients(
           return;
         }
         try {
-          const page = await recipientsPage(db, scope, after, STREAM_PAGE);
+          const page = await recipientsPage(db, scope, after, STREAM_PAGE, archive);
           let chunk = "";
           for (const recipient of page.recipients) {
             if (format === "csv") chunk += csvRecipient(recipient);
@@ -159,15 +166,19 @@ export function streamRecipients(
           const done = page.recipients.length < STREAM_PAGE || page.last === null;
           if (done && format === "json") chunk += "]";
           if (chunk) controller.enqueue(encoder.encode(chunk));
-          if (done) controller.close();
-          else after = page.last ?? undefined;
+          if (done) {
+            controller.close();
+            await archive?.close();
+          } else after = page.last ?? undefined;
         } catch (err) {
+          await archive?.close();
           // The status line has gone out: all that can be done is to cut the body short, so the
           // client sees an incomplete document rather than a complete-looking wrong one.
           onError(err);
           controller.error(err);
         }
       },
+      cancel: () => archive?.close(),
     },
     { highWaterMark: 0 },
   );

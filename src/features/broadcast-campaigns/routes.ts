@@ -5,6 +5,7 @@ import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, toPage } from "../../platform/http/pagination";
 import { type InputFrom, retrieveRoutes } from "../../platform/http/retrieve";
+import { ArchiveScanner } from "../archive/scanner";
 import { loadBroadcastCampaign } from "../broadcast-messages/campaign";
 import { getRun } from "../runs/store";
 import { createBroadcastCampaign } from "./create";
@@ -140,13 +141,18 @@ const retrieveCampaign = retrieveRoutes(
     if (format === "csv") headers["Content-Disposition"] = `attachment; filename="${filename}"`;
 
     if (input.limit === undefined) {
-      const stream = streamRecipients(db, scope, format, (err) =>
-        log.error("campaign details stream failed", { campaignId: campaign.id, err }),
+      const stream = streamRecipients(
+        db,
+        scope,
+        format,
+        (err) => log.error("campaign details stream failed", { campaignId: campaign.id, err }),
+        c.env.FILES,
       );
       return c.body(stream, 200, headers);
     }
     // One page: small enough to build in memory, and its cursor must go out in a header.
-    const page = await recipientsPage(db, scope, after, input.limit + 1);
+    const archive = new ArchiveScanner(c.env.FILES);
+    const page = await recipientsPage(db, scope, after, input.limit + 1, archive).finally(() => archive.close());
     const recipients = page.recipients.slice(0, input.limit);
     const last = recipients.at(-1);
     if (page.recipients.length > input.limit && last) {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { DEFAULT_PAGE_SIZE } from "../../platform/http/pagination";
 import { TEMPLATE_CATEGORIES, TEMPLATE_STATUSES } from "../../whatsapp/provider";
-import { ButtonInput } from "../broadcast-messages/buttons";
+import { BUTTON_TYPES, ButtonInput } from "../broadcast-messages/buttons";
 import { RunSchema } from "../runs/schemas";
 import { ResultsSchema } from "../stats/results";
 
@@ -67,6 +67,11 @@ export const CreateCampaignBody = z
     templateType: TemplateType.optional(),
     options: CampaignOptions.optional(),
     ...optionFields,
+    messageSendTtlSeconds: z.number().optional().openapi({
+      description:
+        "The message validity period of the campaign's template: how long WhatsApp keeps trying to deliver each message. MARKETING: 43200–2592000 (12 hours to 30 days), honoured when the account sends through the Marketing Messages API; UTILITY: 30–43200 or -1 (30 days). Omitted: WhatsApp's default (30 days)",
+      example: 86400,
+    }),
     campaignId: z.string().max(64).optional().openapi({
       description:
         "Only in a run request: the reference document's run example posts `{ campaignId }` to this path; it is handled as `POST /v1/run/campaign`",
@@ -80,11 +85,12 @@ export type CreateCampaignInput = z.infer<typeof CreateCampaignBody>;
 const StoredButton = z
   .object({
     text: z.string(),
-    type: z.enum(["input", "journey", "phone", "url"]),
+    type: z.enum(BUTTON_TYPES),
     input: z.string().optional(),
     journeyId: z.string().optional(),
     phoneNumber: z.string().optional(),
     url: z.string().optional(),
+    code: z.string().optional(),
   })
   .openapi("CampaignButton");
 

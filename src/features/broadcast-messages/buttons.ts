@@ -5,11 +5,12 @@ import { RESOURCE_ID } from "../audiences/schemas";
 import { LIMITS } from "../templates/definition-rules";
 import { urlPlaceholder } from "./placeholders";
 
-// The reference document's four button types and how each becomes a template button: input and
-// journey buttons are quick replies (a press comes back to us as an inbound `button` message),
-// phone and url buttons are call-to-action buttons WhatsApp handles on the phone.
+// The reference document's four button types, and a coupon, and how each becomes a template
+// button: input and journey buttons are quick replies (a press comes back to us as an inbound
+// `button` message), phone, url and copy_code buttons are call-to-action buttons WhatsApp handles
+// on the phone.
 
-export const BUTTON_TYPES = ["input", "journey", "phone", "url"] as const;
+export const BUTTON_TYPES = ["input", "journey", "phone", "url", "copy_code"] as const;
 export type BroadcastButtonType = (typeof BUTTON_TYPES)[number];
 
 /** A button as stored on the campaign (normalised from the request). */
@@ -17,9 +18,12 @@ export type BroadcastButton =
   | { type: "input"; text: string; input: string }
   | { type: "journey"; text: string; journeyId: string }
   | { type: "phone"; text: string; phoneNumber: string }
-  | { type: "url"; text: string; url: string };
+  | { type: "url"; text: string; url: string }
+  /** The same coupon for every recipient of the campaign. */
+  | { type: "copy_code"; text: string; code: string };
 
 // Meta's own maximum for a PHONE_NUMBER button's number, and a bound for the recorded input text.
+const COUPON = /^\S{1,15}$/;
 const PHONE_MAX = 20;
 const INPUT_MAX = 1024;
 // E.164 as Meta's examples write it: a country code's first digit 1–9, 7 to 15 digits in all.
@@ -32,7 +36,7 @@ export const ButtonInput = z
     text: z.string().openapi({ description: "The label, 1–25 characters", example: "Start" }),
     type: z.enum(BUTTON_TYPES).openapi({
       description:
-        "`input` and `journey` become quick replies; `phone` and `url` call-to-action buttons, which may be combined with each other but not with `input` or `journey`",
+        "`input` and `journey` become quick replies; `phone`, `url` and `copy_code` call-to-action buttons, which may be combined with each other but not with `input` or `journey`",
     }),
     journeyId: z.string().optional().openapi({ description: "`journey`: the journey a press starts" }),
     input: z
@@ -43,6 +47,11 @@ export const ButtonInput = z
     url: z.string().optional().openapi({
       description: "`url`: http(s), at most 2000 characters; may end in one `{group.field}`, a per-recipient suffix",
       example: "https://pay.example.com/{payments.link_id}",
+    }),
+    code: z.string().optional().openapi({
+      description:
+        "`copy_code`: the coupon the button copies, the same for every recipient (at most 15 characters, no spaces; WhatsApp labels the button itself)",
+      example: "SAVE25",
     }),
   })
   .openapi("BroadcastButton");
@@ -122,6 +131,19 @@ export function checkButtons(input: ButtonInputType[]): CheckedButtons {
         const phoneNumber = compact.startsWith("+") ? compact : `+${compact}`;
         buttons.push({ type: "phone", text, phoneNumber });
         template.push({ type: "PHONE_NUMBER", text, phoneNumber });
+        break;
+      }
+      case "copy_code": {
+        const code = button.code?.trim() ?? "";
+        if (input.filter((b) => b.type === "copy_code").indexOf(button) > 0) {
+          fail(at("type"), "WhatsApp allows at most 1 copy_code button");
+        }
+        if (!code) fail(at("code"), "is required for a copy_code button");
+        else if (/[{}]/.test(code)) {
+          fail(at("code"), "is the same for every recipient: per-recipient coupons are sent through API campaigns");
+        } else if (!COUPON.test(code)) fail(at("code"), "must be at most 15 characters without spaces");
+        buttons.push({ type: "copy_code", text, code });
+        template.push({ type: "COPY_CODE", example: code });
         break;
       }
       case "url": {

@@ -111,7 +111,8 @@ export type RecipientMessage = { ok: true; message: TemplateMessage } | { ok: fa
 
 /**
  * The template message for one recipient: body parameters in `variables` order, the image header,
- * a payload on each quick reply naming the campaign and button, and each url button's suffix.
+ * a payload on each quick reply naming the campaign and button, each url button's suffix and the
+ * campaign's coupon.
  * A value that is missing, empty, or that WhatsApp would refuse as a parameter (new lines, tabs,
  * five spaces in a row) skips the recipient with `missing_variable:<group>.<field>`.
  */
@@ -131,6 +132,8 @@ export function recipientMessage(
   for (const [index, button] of campaign.buttons.entries()) {
     if (button.type === "input" || button.type === "journey") {
       buttons.push({ index, subType: "quick_reply", payload: buttonPayload({ campaignId: campaign.id, index }) });
+    } else if (button.type === "copy_code") {
+      buttons.push({ index, subType: "copy_code", couponCode: button.code });
     } else if (button.type === "url") {
       const variable = urlPlaceholder(button.url).variable;
       if (!variable) continue;

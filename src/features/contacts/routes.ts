@@ -81,12 +81,13 @@ export const contactRoutes = router(requireApiKey)
     return c.json(result, result.created ? 201 : 200);
   })
   .openapi(list, async (c) => {
-    const { limit, cursor, tag, source, attribute } = c.req.valid("query");
+    const { limit, cursor, tag, source, attribute, userId } = c.req.valid("query");
     const afterId = decodeCursor(cursor, "number");
     const split = attribute?.indexOf(":") ?? -1;
     const filter = {
       tag,
       source,
+      userId,
       attribute:
         attribute && split > 0 ? { name: attribute.slice(0, split), value: attribute.slice(split + 1) } : undefined,
     };

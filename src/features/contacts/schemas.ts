@@ -14,6 +14,15 @@ export const ContactSchema = z
     tags: z.array(z.string()).openapi({ example: ["vip"] }),
     attributes: z.record(z.string(), z.string()).openapi({ example: { city: "Pune" } }),
     optedOut: z.boolean(),
+    userId: z.string().optional().openapi({
+      description:
+        "The person's WhatsApp business-scoped user id (BSUID), once a webhook has named it. A contact known by it alone has it as its `number` too, until a message brings the number.",
+      example: "US.13491208655302741918",
+    }),
+    lastMessageAt: z.iso.datetime().optional().openapi({
+      description:
+        "When the person last wrote to the business (WhatsApp's 24-hour window for free-form replies runs from it); absent until they have",
+    }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -58,6 +67,12 @@ export const UpsertContactResponse = z
 export const ContactListQuery = z.object({
   tag: DefinitionName.optional().openapi({ description: "Only contacts with this tag" }),
   source: z.string().max(256).optional().openapi({ description: "Only contacts with this source" }),
+  userId: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .openapi({ description: "The contact with this business-scoped user id", example: "US.13491208655302741918" }),
   attribute: z
     .string()
     .regex(/^[^:]+:.*$/, "must be name:value")

@@ -16,6 +16,8 @@ const contactColumns = {
   name: contacts.name,
   source: contacts.source,
   optedOut: contacts.optedOut,
+  userId: contacts.userId,
+  lastMessageAt: contacts.lastMessageAt,
   createdAt: contacts.createdAt,
   updatedAt: contacts.updatedAt,
   tags: sql<string>`(SELECT json_group_array(t.name) FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.contact_id = "contacts"."id")`,
@@ -28,6 +30,8 @@ interface ContactRow {
   name: string | null;
   source: string | null;
   optedOut: boolean;
+  userId: string | null;
+  lastMessageAt: number | null;
   createdAt: number;
   updatedAt: number;
   tags: string | null;
@@ -44,6 +48,9 @@ export function toContact(row: ContactRow) {
     tags: tagNames,
     attributes: Object.fromEntries(Object.entries(attrs).sort(([a], [b]) => a.localeCompare(b))),
     optedOut: row.optedOut,
+    // Present once known, so that a contact no one has heard from reads as it always has.
+    ...(row.userId ? { userId: row.userId } : {}),
+    ...(row.lastMessageAt ? { lastMessageAt: iso(row.lastMessageAt) } : {}),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -67,6 +74,8 @@ export interface ContactFilter {
   tag?: string;
   source?: string;
   attribute?: { name: string; value: string };
+  /** A business-scoped user id: the one contact Meta names by it. */
+  userId?: string;
 }
 
 /**
@@ -91,6 +100,7 @@ export function listContactsQuery(
     sql`(SELECT ${attributes.id} FROM ${attributes} WHERE ${attributes.projectId} = ${projectId} AND ${attributes.name} = ${name})`;
   const conditions: (SQL | undefined)[] = [eq(contacts.projectId, projectId)];
   if (filter.source !== undefined) conditions.push(eq(contacts.source, filter.source));
+  if (filter.userId !== undefined) conditions.push(eq(contacts.userId, filter.userId));
   const attribute = filter.attribute;
   if (filter.tag !== undefined) {
     conditions.push(eq(contactTags.tagId, tagId(filter.tag)), gt(contactTags.contactId, after));

@@ -29,7 +29,7 @@ const list = createRoute({
   tags: TAGS,
   summary: "List dead letters",
   description:
-    "Messages of the events, jobs and callbacks queues that exhausted their retries (a status webhook, an opt-out, a fan-out page, an import chunk or a status callback that kept failing), kept whole with the reason, oldest first. The sends queue's dead letters are recorded on their messages as failed instead.",
+    "Messages of the events, jobs and callbacks queues that exhausted their retries (a status webhook, an opt-out, a fan-out page, an import chunk or a status callback that kept failing), kept whole with the reason, oldest first; and, on the events queue with `attempts` 0, the pieces of signed webhooks that could not be read (kind `whatsapp-webhook`, the unreadable change alone) or routed (kind `whatsapp-webhook-unrouted`: a number no project owns, a body or change the reader could not make out). The sends queue's dead letters are recorded on their messages as failed instead.",
   security: AdminSecurity,
   request: { query: DeadLetterListQuery },
   responses: { 200: jsonContent(page(DeadLetterSchema), "A page of dead letters"), ...errorResponses(400, 401) },
@@ -41,7 +41,7 @@ const replay = createRoute({
   tags: TAGS,
   summary: "Replay a dead letter",
   description:
-    "Puts the message back on the queue it died on, as it was, once the cause is fixed. Consumers are idempotent, so what was partly applied is finished rather than applied twice. A dead letter is replayed once (409 afterwards); a replay that fails leaves it pending.",
+    "Puts the message back on the queue it died on, as it was, once the cause is fixed. Consumers are idempotent, so what was partly applied is finished rather than applied twice. An unrouted webhook piece is routed again to the projects that own its number now (409, and it stays pending, while none does). A dead letter is replayed once (409 afterwards); a replay that fails leaves it pending.",
   security: AdminSecurity,
   request: { params: DeadLetterIdParam },
   responses: {
@@ -66,7 +66,7 @@ export const deadLetterRoutes = router(requireAdmin)
     if (row.replayedAt !== null) throw new ApiError("conflict", `dead letter ${id} was replayed already`);
     // Sent before it is marked: a replay that fails stays pending, and two replays at once at worst
     // enqueue the body twice, which its consumer applies once.
-    await replayDeadLetter(c.env, row);
+    await replayDeadLetter(c.env, c.var.db, row);
     const replayed = (await markReplayed(c.var.db, id)) ?? (await getDeadLetter(c.var.db, id)) ?? row;
     c.var.log.warn("dead letter replayed", { deadLetterId: id, queue: row.queue, kind: row.kind });
     return c.json(toDeadLetter(replayed), 200);

@@ -10,10 +10,13 @@ export const DeadLetterSchema = z
     projectId: z.string().nullable().openapi({ description: "The project its body names, if any" }),
     kind: z.string().openapi({
       description:
-        "The body's kind: `whatsapp-webhook` (a verified Meta webhook payload) or a job's (`run-fanout`, `import`, …)",
+        "The body's kind: `whatsapp-webhook` (a verified Meta webhook payload, or the one change of it that could not be read), `whatsapp-webhook-unrouted` (a signed webhook piece no project owned, or whose envelope could not be read) or a job's (`run-fanout`, `import`, …)",
       example: "whatsapp-webhook",
     }),
-    attempts: z.number().int().openapi({ description: "Deliveries before it was dead-lettered" }),
+    attempts: z
+      .number()
+      .int()
+      .openapi({ description: "Deliveries before it was dead-lettered; 0 for a webhook piece set aside on arrival" }),
     reason: z.string().openapi({ example: "no outcome after 11 deliveries" }),
     body: z.unknown().openapi({ description: "The queue message's body, as it was" }),
     createdAt: z.iso.datetime(),

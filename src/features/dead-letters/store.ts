@@ -82,3 +82,45 @@ export async function markReplayed(db: Db, id: string, now = Date.now()): Promis
     .returning()
     .get();
 }
+
+/** A piece of a webhook that could not be applied, recorded as a dead letter of the events queue. */
+export interface WebhookDeadLetter {
+  /** Records the same piece once: a retried queue message, or a POST Meta sends twice. */
+  key: string;
+  projectId: string | null;
+  kind: string;
+  reason: string;
+  body: unknown;
+}
+
+// D1 keeps a value of at most 2 MB; a signed body is at most 3 MB and a piece of it is usually a
+// few KB. A piece larger than this is kept cut, with the cut said in its reason.
+const MAX_KEPT_CHARS = 512 * 1024;
+
+/**
+ * Records webhook pieces that were read but could not be applied (an unreadable change, one for a
+ * number no project owns), one D1 batch, each replayable like any events dead letter. They never
+ * went through the queue's retries, so `attempts` is 0.
+ */
+export async function recordWebhookDeadLetters(db: Db, letters: readonly WebhookDeadLetter[], now = Date.now()) {
+  if (letters.length === 0) return;
+  const [first, ...rest] = letters.map((letter) => {
+    const json = JSON.stringify(letter.body) ?? "null";
+    const cut = json.length > MAX_KEPT_CHARS;
+    return db
+      .insert(deadLetters)
+      .values({
+        id: newId("dlq"),
+        queue: "events",
+        queueMessageId: letter.key,
+        projectId: letter.projectId,
+        kind: letter.kind,
+        body: cut ? { cut: true, start: json.slice(0, MAX_KEPT_CHARS) } : letter.body,
+        attempts: 0,
+        reason: cut ? `${letter.reason} (kept cut to its first ${MAX_KEPT_CHARS} characters)` : letter.reason,
+        createdAt: now,
+      })
+      .onConflictDoNothing();
+  });
+  if (first) await db.batch([first, ...rest]);
+}

@@ -7,7 +7,8 @@ export const runIdOf = (job: SendsBody) => (job.kind === "send" ? job.runId : un
 
 /**
  * Whether a message may go out, from its campaign's and its run's status: a paused campaign or run
- * keeps its messages queued (resuming re-enqueues them), a cancelled run's messages are skipped.
+ * (or a run held by its template) keeps its messages queued (resuming re-enqueues them), a
+ * cancelled run's messages are skipped.
  * Read once per batch; an account-level error pauses more as the batch goes on.
  */
 export interface Gate {
@@ -30,7 +31,9 @@ export async function readGate(db: Db, jobs: SendsBody[]): Promise<Gate> {
     db.select({ id: runs.id, status: runs.status }).from(runs).where(inJsonList(runs.id, runIds)),
   ]);
   for (const row of [...campaignRows, ...runRows]) {
-    if (row.status === "paused") gate.held.add(row.id);
+    // A run waits for its template only before it starts, or when WhatsApp paused or disabled the
+    // template mid-run (features/runs/wake.ts): then its queued messages wait with it.
+    if (row.status === "paused" || row.status === "waiting_template") gate.held.add(row.id);
     else if (row.status === "cancelled") gate.cancelled.add(row.id);
   }
   return gate;

@@ -7,6 +7,7 @@ import { createLogger, logLevel } from "../../platform/log";
 import { sendStoredMessages } from "../../queues/producers";
 import { afterTransitions } from "../messages/after-transitions";
 import { applyStatus } from "../messages/status";
+import { liftExpiredHolds } from "../number-state/hold";
 import { drainOutbox } from "../outbox";
 import { feedRun } from "../runs/feed";
 import { sweepRuns } from "../runs/sweep";
@@ -111,6 +112,12 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
     await drainOutbox(env);
   } catch (err) {
     log.error("outbox drain failed", { err });
+  }
+  try {
+    // Restrictions Meta lifts by their expiry, without always saying so: the campaigns they held resume.
+    await liftExpiredHolds({ db, log, env }, now);
+  } catch (err) {
+    log.error("lifting expired account holds failed", { err });
   }
   try {
     const swept = await sweepRuns(env, db, now);

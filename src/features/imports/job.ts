@@ -22,15 +22,23 @@ export const CHUNK_MILLIS = 15_000;
 // the file, whichever comes first, so that a file of wide rows holds no more in memory than one of
 // narrow ones. Its statements (json_each lists, writes.ts), the rejects and the progress update are
 // one transaction that applies whole or not at all (save.ts), so that the saved position always
-// matches what was written. Larger batches mean fewer round trips: the import's rate is mostly
-// D1's, and D1 inserts rows faster in fewer, larger statements.
-export const FLUSH_ROWS = 10_000;
+// matches what was written.
+export const FLUSH_ROWS = 2_500;
 export const FLUSH_BYTES = 2 * 1024 * 1024;
+// ...and at most BATCH_REQUEST_BYTES of rows' JSON in its D1 request (each statement that reads
+// the rows carries their list). Larger batches mean fewer round trips, but a batch's lists and
+// request text are alive while it is built and sent: V8 copies whatever is alive when it collects
+// its young generation, and once it has copied as much as that generation holds, it doubles it for
+// good (lists over 128 KiB, V8's large objects, go to the old generation at once). At 100 KB a
+// 1,000,000-row import doubled it part-way and its heap's high-water mark grew by half; at 36 KB
+// it keeps its first size, at 0.6x the rate of a raw insert (docs/benchmarks.md, import).
+export const BATCH_REQUEST_BYTES = 36_000;
 // R2 streams a file in small pieces (4 KiB locally): reading at least this much at a time into one
-// reused buffer means fewer reads and parser runs, for no more memory than the one buffer.
-export const READ_BYTES = 16 * 1024;
+// reused buffer means fewer reads, for no more memory than the one buffer. Each read leaves a few
+// objects that outlive the young generation: at 16 KiB, about 1.4 MiB of them per million rows.
+export const READ_BYTES = 64 * 1024;
 // A record longer than this is not a contact row; most likely a quote was left open.
-export const MAX_RECORD_CHARS = 1024 * 1024;
+export const MAX_RECORD_BYTES = 1024 * 1024;
 // Every rejected row is counted; the first ones are kept with their line and reason.
 export const MAX_STORED_REJECTS = 100_000;
 export const MAX_ATTEMPTS = 8;
@@ -103,6 +111,9 @@ async function importChunk(deps: Deps, job: ImportJob, row: ImportRow): Promise<
   };
   let from = position.bytesRead;
   const pending = new PendingRows(MAX_LIST_BYTES);
+  // An audience's rows are read by two statements (contacts, then members), a group's by one.
+  const listReaders = (targets.audiencePk !== null ? 2 : 0) + (targets.groupPk !== null ? 1 : 0);
+  const batchBytes = BATCH_REQUEST_BYTES / Math.max(1, listReaders);
   let rejects: Reject[] = [];
   let rowsThisChunk = 0;
   const state = { failure: null as string | null };
@@ -134,7 +145,10 @@ async function importChunk(deps: Deps, job: ImportJob, row: ImportRow): Promise<
       position.rowsRejected += 1;
     }
     return (
-      pending.size + rejects.length < FLUSH_ROWS && position.bytesRead - from < FLUSH_BYTES && rowsThisChunk < chunkRows
+      pending.size + rejects.length < FLUSH_ROWS &&
+      pending.bytes < batchBytes &&
+      position.bytesRead - from < FLUSH_BYTES &&
+      rowsThisChunk < chunkRows
     );
   };
 
@@ -143,6 +157,7 @@ async function importChunk(deps: Deps, job: ImportJob, row: ImportRow): Promise<
       from,
       to: { ...position },
       rows: pending.lists(),
+      fields: layout?.fields.map((field) => field.name) ?? [],
       rejects,
       endsChunk,
       final,
@@ -157,7 +172,7 @@ async function importChunk(deps: Deps, job: ImportJob, row: ImportRow): Promise<
     offset: start,
     lines: row.lines,
     newline: null,
-    maxRecordChars: MAX_RECORD_CHARS,
+    maxRecordBytes: MAX_RECORD_BYTES,
   });
   let behind = new Uint8Array(0);
   let newline: Newline | null = null;

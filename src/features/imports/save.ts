@@ -37,6 +37,8 @@ export interface Flush {
   to: Position;
   /** The accepted rows, as JSON lists (PendingRows in rows.ts). */
   rows: string[];
+  /** The variables the rows' values are of, in their order in a row. */
+  fields: string[];
   rejects: Reject[];
   /** The last batch of its chunk: the next chunk's job carries `to.bytesRead`. */
   endsChunk: boolean;
@@ -58,9 +60,10 @@ export async function saveBatch(db: Db, row: ImportRow, targets: Targets, flush:
   const onlyIf = stillAt(row.id, flush.from);
   const writes: BatchItem<"sqlite">[] = [];
   if (targets.audiencePk !== null) {
-    writes.push(...membersStatements(db, row.projectId, targets.audiencePk, flush.rows, now, onlyIf));
+    writes.push(...membersStatements(db, row.projectId, targets.audiencePk, row.kind, flush.rows, now, onlyIf));
   }
-  if (targets.groupPk !== null) writes.push(...valuesStatements(db, targets.groupPk, flush.rows, now, onlyIf));
+  if (targets.groupPk !== null)
+    writes.push(...valuesStatements(db, targets.groupPk, flush.fields, flush.rows, now, onlyIf));
   if (flush.rejects.length > 0) writes.push(...rejectsStatements(db, row.id, flush.rejects, onlyIf));
   const move = db
     .update(imports)

@@ -4,6 +4,7 @@ import { notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonContent } from "../../platform/http/openapi";
 import { iso, isoOrNull } from "../../platform/time";
+import { archivedMessage } from "../archive/read-through";
 import { getMessage } from "./store";
 
 const MessageSchema = z
@@ -55,7 +56,11 @@ const get = createRoute({
 });
 
 export const messageRoutes = router(requireApiKey).openapi(get, async (c) => {
-  const found = await getMessage(c.var.db, c.var.principal.projectId, c.req.valid("param").id);
+  const { projectId } = c.var.principal;
+  const { id } = c.req.valid("param");
+  // A message no longer in D1 may be in the archive (src/features/archive), answered the same way.
+  const found =
+    (await getMessage(c.var.db, projectId, id)) ?? (await archivedMessage(c.var.db, c.env.FILES, projectId, id));
   if (!found) throw notFound("message");
   const { row, history } = found;
   return c.json(

@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { Db } from "../../platform/db/client";
 import { ApiError, fieldError } from "../../platform/errors";
+import { US_MARKETING_PAUSED_REASON, usAreaCodeList } from "../../whatsapp/us-marketing-pause";
 import { type AudienceTarget, resolveAudiences } from "../audiences/members";
 import { segmentCondition } from "../audiences/segment";
 import { type BroadcastCampaign, groupRefsOf } from "../broadcast-messages/campaign";
@@ -15,7 +16,7 @@ const dialect = new SQLiteAsyncDialect();
 export interface DryRun {
   recipients: number;
   wouldSend: number;
-  skipped: { opted_out: number; missing_variable: Record<string, number> };
+  skipped: { opted_out: number; us_marketing_paused: number; missing_variable: Record<string, number> };
   templateStatus: string | null;
 }
 
@@ -34,19 +35,30 @@ const unsendable = (value: SQL, noSpaces: boolean) =>
     noSpaces ? sql` OR instr(${value}, ' ') > 0 OR instr(${value}, char(13)) > 0` : sql``
   })`;
 
+// The test isUsNumber (src/whatsapp/us-marketing-pause.ts) applies in JavaScript, on the same area
+// codes, which travel as ONE JSON parameter.
+const usNumber = (number: SQL) =>
+  sql`(length(${number}) = 12 AND substr(${number}, 1, 2) = '+1' AND substr(${number}, 3, 3) IN (SELECT value FROM json_each(${JSON.stringify(usAreaCodeList())})))`;
+
 /**
  * What a run of `campaign` to `audiences` would do, counted in ONE aggregate query and with no
  * message written. Contacts are read once whatever the number of audiences naming them (the
  * audiences are OR-ed), so `recipients` is after deduplication, as a run's (run, number) index
  * makes it. Each contact is then classified exactly as the fan-out classifies it: opted out first,
- * then the first variable (message order, then url buttons) without a sendable value.
+ * then (a marketing campaign while Meta's pause holds) a US number, then the first variable
+ * (message order, then url buttons) without a sendable value.
  *
  * Cost: the query walks the audience on its indexes (audience_members by audience, contacts by
  * primary key) and probes variable_values by its (group, number) primary key once per group:
  * linear in the audience, constant memory, nothing but the counts leaves D1. A 100,000-contact
  * audience is one query of a few hundred milliseconds on D1.
  */
-export async function dryRun(db: Db, campaign: BroadcastCampaign, audienceRefs: string[]): Promise<DryRun> {
+export async function dryRun(
+  db: Db,
+  campaign: BroadcastCampaign,
+  audienceRefs: string[],
+  options: { usMarketingPaused: boolean },
+): Promise<DryRun> {
   if (audienceRefs.length === 0) throw fieldError("audiences", 'name at least one audience, or "all"');
   const { targets, unknown } = await resolveAudiences(db, campaign.projectId, audienceRefs);
   if (unknown.length > 0)
@@ -77,7 +89,11 @@ export async function dryRun(db: Db, campaign: BroadcastCampaign, audienceRefs: 
       : sql`1`;
     return sql`WHEN ${missing} THEN ${`missing_variable:${ref}`}`;
   });
-  const reason = sql`CASE WHEN c.opted_out = 1 THEN 'opted_out' ${sql.join(reasons, sql` `)} ELSE NULL END`;
+  const usPaused =
+    options.usMarketingPaused && campaign.category === "MARKETING"
+      ? sql`WHEN ${usNumber(sql`c.number`)} THEN ${US_MARKETING_PAUSED_REASON}`
+      : sql``;
+  const reason = sql`CASE WHEN c.opted_out = 1 THEN 'opted_out' ${usPaused} ${sql.join(reasons, sql` `)} ELSE NULL END`;
   const where = sql.join(
     targets.map((t) => targetCondition(campaign.projectId, t)),
     sql` OR `,
@@ -98,13 +114,14 @@ export async function dryRun(db: Db, campaign: BroadcastCampaign, audienceRefs: 
   const result: DryRun = {
     recipients: 0,
     wouldSend: 0,
-    skipped: { opted_out: 0, missing_variable: {} },
+    skipped: { opted_out: 0, us_marketing_paused: 0, missing_variable: {} },
     templateStatus: campaign.templateStatus,
   };
   for (const { reason: why, n } of rows) {
     result.recipients += n;
     if (why === null) result.wouldSend += n;
     else if (why === "opted_out") result.skipped.opted_out += n;
+    else if (why === US_MARKETING_PAUSED_REASON) result.skipped.us_marketing_paused += n;
     else {
       const ref = why.slice("missing_variable:".length);
       result.skipped.missing_variable[ref] = (result.skipped.missing_variable[ref] ?? 0) + n;

@@ -1,9 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
+import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
 import { messageEvents, messages, runs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { RunFanoutJob } from "../../queues/contracts";
+import { skipsUsMarketing, US_MARKETING_PAUSED_REASON } from "../../whatsapp/us-marketing-pause";
 import { audiencePage, resolveAudiences } from "../audiences/members";
 import {
   type BroadcastCampaign,
@@ -37,6 +39,8 @@ const JOB_BUDGET_MS = 10_000;
 interface Sender {
   campaign: BroadcastCampaign;
   groups: Map<string, GroupRef>;
+  /** Meta's pause of marketing templates to US numbers holds (US_MARKETING_PAUSED). */
+  usMarketingPaused: boolean;
 }
 
 /** The value of `group.field` for each number, from the campaign's variable groups. */
@@ -58,7 +62,7 @@ async function valueLookup(db: Db, groups: Map<string, GroupRef>, numbers: strin
 async function audienceFanoutPage(
   db: Db,
   run: RunRow,
-  { campaign, groups }: Sender,
+  { campaign, groups, usMarketingPaused }: Sender,
   pageSize: number,
 ): Promise<FanoutPage> {
   const cursor: StoredCursor = (run.cursor as StoredCursor | null) ?? START_CURSOR;
@@ -68,11 +72,17 @@ async function audienceFanoutPage(
   if (!target) return { recipients: [], next: null };
   const after = typeof cursor.after === "number" ? cursor.after : 0;
   const { contacts, after: nextAfter } = await audiencePage(db, run.projectId, target, after, pageSize);
-  const sendable = contacts.filter((c) => !c.optedOut).map((c) => c.number);
+  // The same order the dry run counts in: opted out, then a US number of a marketing campaign,
+  // then the first variable without a sendable value.
+  const usPaused = (number: string) => skipsUsMarketing(usMarketingPaused, campaign.category, number);
+  const sendable = contacts.filter((c) => !c.optedOut && !usPaused(c.number)).map((c) => c.number);
   const lookup = sendable.length > 0 ? await valueLookup(db, groups, sendable) : null;
   const recipients = contacts.map((contact): Recipient => {
     const id = newMessageId();
-    if (contact.optedOut || !lookup) return { id, number: contact.number, payload: null, skipReason: "opted_out" };
+    if (contact.optedOut) return { id, number: contact.number, payload: null, skipReason: "opted_out" };
+    if (usPaused(contact.number) || !lookup) {
+      return { id, number: contact.number, payload: null, skipReason: US_MARKETING_PAUSED_REASON };
+    }
     const built = recipientMessage(campaign, contact.number, lookup(contact.number));
     return built.ok
       ? { id, number: contact.number, payload: built.message, skipReason: null }
@@ -174,7 +184,7 @@ async function recordPage(db: Db, run: RunRow, campaign: BroadcastCampaign, page
  * A broadcast campaign's template, message and buttons never change once it is created, so one
  * load serves every page of a job. Null, after failing the run, when the campaign is gone.
  */
-async function loadSender(db: Db, run: RunRow): Promise<Sender | null> {
+async function loadSender(db: Db, run: RunRow, usMarketingPaused: boolean): Promise<Sender | null> {
   const campaign = await loadBroadcastCampaign(db, run.projectId, run.campaignId);
   if (!campaign) {
     await moveRun(db, run.id, ["fanning_out"], "failed", {
@@ -184,7 +194,7 @@ async function loadSender(db: Db, run: RunRow): Promise<Sender | null> {
     return null;
   }
   const groups = run.retryOf ? new Map() : await groupsByRef(db, campaign.projectId, groupRefsOf(campaign));
-  return { campaign, groups };
+  return { campaign, groups, usMarketingPaused };
 }
 
 /**
@@ -227,7 +237,7 @@ export async function fanoutPage(env: Env, db: Db, log: Logger, job: RunFanoutJo
     const run = await getRun(db, job.projectId, job.runId);
     if (run?.status !== "fanning_out") return;
     if (!sender) {
-      sender = await loadSender(db, run);
+      sender = await loadSender(db, run, readConfig(env).US_MARKETING_PAUSED);
       // Fed before any page is recorded: if this fails, the job retries with nothing recorded.
       if (sender) await feedRun(env, db, run);
     }

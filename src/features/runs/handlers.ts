@@ -10,6 +10,7 @@ import { feedRun } from "./feed";
 import { enqueueRunJob } from "./jobs";
 import { getRun, moveRun, runCampaign } from "./store";
 import { templateGate } from "./template-gate";
+import { continueHeldRun } from "./wake";
 
 interface Deps {
   env: Env;
@@ -34,6 +35,11 @@ async function start(job: RunStartJob, { env, db }: Deps) {
       statusReason: "the campaign no longer exists",
       finishedAt: now,
     });
+    return;
+  }
+  // Started, then held by its template (paused or disabled at WhatsApp): continue, not start over.
+  if (run.status === "waiting_template" && run.startedAt !== null) {
+    await continueHeldRun(env, db, run, campaign);
     return;
   }
   const gate = templateGate(campaign);

@@ -38,6 +38,10 @@ export const DryRunSchema = z
     wouldSend: z.number().int(),
     skipped: z.object({
       opted_out: z.number().int(),
+      us_marketing_paused: z.number().int().openapi({
+        description:
+          "US (+1) numbers of a marketing campaign, which WhatsApp does not deliver marketing templates to (paused by Meta since April 2025)",
+      }),
       missing_variable: z.record(z.string(), z.number().int()).openapi({
         description: "Per `group.field`: recipients skipped for lack of a sendable value",
         example: { "users.first_name": 3 },
@@ -85,7 +89,15 @@ export async function handleRunRequest(c: Context<AppEnv>, body: RunRequestBody)
   if (body.dryRun) {
     const campaign = await loadBroadcastCampaign(db, projectId, body.campaignId);
     if (!campaign) throw notFound("campaign");
-    return c.json({ status: "success" as const, dryRun: await dryRun(db, campaign, body.audiences) }, 200);
+    return c.json(
+      {
+        status: "success" as const,
+        dryRun: await dryRun(db, campaign, body.audiences, {
+          usMarketingPaused: c.var.config.US_MARKETING_PAUSED,
+        }),
+      },
+      200,
+    );
   }
   const run = await startRun(
     { env: c.env, db },

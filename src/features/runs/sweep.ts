@@ -34,6 +34,8 @@ export function sweepQueries(db: Db, now: number) {
             notInArray(templates.status, ["PENDING", "PAUSED"]),
             sql`${templates.status} IS NULL AND ${campaigns.templateId} IS NOT NULL`,
           ),
+          // A run held mid-way by its template only moves again once it is approved (features/runs/wake.ts).
+          sql`(${runs.startedAt} IS NULL OR ${templates.status} = 'APPROVED')`,
         ),
       )
       .orderBy(asc(runs.sweptAt))

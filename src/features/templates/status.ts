@@ -3,6 +3,7 @@ import type { Db } from "../../platform/db/client";
 import { templates, whatsappAccounts } from "../../platform/db/schema";
 import { sandboxIds } from "../../whatsapp/accounts";
 import type { TemplateStatus } from "../../whatsapp/provider";
+import type { StoredRejectionInfo, StoredStatusEvent } from "./meta-state";
 
 /** One `message_template_status_update` change, as the webhook consumer reads it. */
 export interface TemplateStatusUpdate {
@@ -21,6 +22,8 @@ export interface TemplateStatusUpdate {
    * the templates of a WhatsApp Business Account it does not use.
    */
   projectId?: string;
+  /** Rejection info, disable date and lock details, kept with the template as Meta sent them. */
+  detail?: { rejectionInfo: StoredRejectionInfo | null; statusEvent: StoredStatusEvent };
 }
 
 type Effect = { kind: "status"; status: TemplateStatus; keepReason: boolean } | { kind: "delete" } | { kind: "none" };
@@ -110,43 +113,86 @@ const cleanReason = (reason: string | null | undefined) => {
   return trimmed && trimmed.toUpperCase() !== "NONE" ? trimmed : null;
 };
 
+/** What a webhook names a template by, and where it may look for it. */
+export interface TemplateLookup {
+  wabaId: string;
+  providerTemplateId: string;
+  name?: string;
+  language?: string;
+  projectId?: string;
+}
+
 /**
- * Applies one `message_template_status_update` to the templates it is about: found by Meta's
- * template id, else by name and language, among the projects on that WhatsApp Business Account
- * (several projects may share one, and a template belongs to the account, so all of them follow).
+ * The templates one of Meta's template webhooks is about: found by Meta's template id, else by
+ * name and language, among the projects on that WhatsApp Business Account (several projects may
+ * share one, and a template belongs to the account, so all of them follow). Every template
+ * webhook field (status, category, quality) finds its rows here.
+ */
+export async function findTemplatesForUpdate(
+  db: Db,
+  lookup: TemplateLookup,
+): Promise<{ rows: (typeof templates.$inferSelect)[]; ignored?: "unknown_account" | "not_found" }> {
+  const projectIds = await projectsOnWaba(db, lookup.wabaId);
+  if (projectIds.length === 0 || (lookup.projectId !== undefined && !projectIds.includes(lookup.projectId))) {
+    return { rows: [], ignored: "unknown_account" };
+  }
+  const inProjects = inArray(templates.projectId, projectIds);
+  let rows = lookup.providerTemplateId
+    ? await db
+        .select()
+        .from(templates)
+        .where(and(inProjects, eq(templates.providerTemplateId, lookup.providerTemplateId)))
+        .all()
+    : [];
+  if (rows.length === 0 && lookup.name && lookup.language) {
+    rows = await db
+      .select()
+      .from(templates)
+      .where(and(inProjects, eq(templates.name, lookup.name), eq(templates.language, lookup.language)))
+      .all();
+  }
+  return rows.length === 0 ? { rows, ignored: "not_found" } : { rows };
+}
+
+/** A rejection's detail lasts through an appeal, until the template is reviewed again. */
+function rejectionInfoAfter(
+  kept: StoredRejectionInfo | null,
+  status: TemplateStatus,
+  detail: NonNullable<TemplateStatusUpdate["detail"]>,
+): StoredRejectionInfo | null {
+  if (status === "REJECTED") return detail.rejectionInfo;
+  if (status === "PENDING" && detail.statusEvent.event === "IN_APPEAL") return kept;
+  if (status === "APPROVED" || status === "PENDING") return null;
+  return kept;
+}
+
+/**
+ * Applies one `message_template_status_update` to the templates it is about (see
+ * findTemplatesForUpdate). With `detail`, the event itself is kept on each row too, even when it
+ * changes no status (FLAGGED, LOCKED).
  */
 export async function applyTemplateStatusUpdate(db: Db, update: TemplateStatusUpdate): Promise<TemplateStatusResult> {
   const event = update.event.trim().toUpperCase();
   const effect = EFFECTS[event];
   if (!effect) return { event, matched: 0, changes: [], ignored: "unknown_event" };
 
-  const projectIds = await projectsOnWaba(db, update.wabaId);
-  if (projectIds.length === 0 || (update.projectId !== undefined && !projectIds.includes(update.projectId))) {
-    return { event, matched: 0, changes: [], ignored: "unknown_account" };
-  }
-
-  const inProjects = inArray(templates.projectId, projectIds);
-  let rows = update.providerTemplateId
-    ? await db
-        .select()
-        .from(templates)
-        .where(and(inProjects, eq(templates.providerTemplateId, update.providerTemplateId)))
-        .all()
-    : [];
-  if (rows.length === 0 && update.name && update.language) {
-    rows = await db
-      .select()
-      .from(templates)
-      .where(and(inProjects, eq(templates.name, update.name), eq(templates.language, update.language)))
-      .all();
-  }
-  if (rows.length === 0) return { event, matched: 0, changes: [], ignored: "not_found" };
+  const { rows, ignored } = await findTemplatesForUpdate(db, update);
+  if (ignored) return { event, matched: 0, changes: [], ignored };
 
   const changes: TemplateStatusChange[] = [];
   const now = Date.now();
   for (const row of rows) {
     const before = { status: row.status, rejectedReason: row.rejectedReason };
-    if (effect.kind === "none") continue;
+    if (effect.kind === "none") {
+      if (update.detail) {
+        await db
+          .update(templates)
+          .set({ statusEvent: update.detail.statusEvent, updatedAt: now })
+          .where(eq(templates.id, row.id))
+          .run();
+      }
+      continue;
+    }
     if (effect.kind === "delete") {
       const deleted = await db.delete(templates).where(eq(templates.id, row.id)).returning({ id: templates.id }).get();
       if (deleted) {
@@ -166,12 +212,24 @@ export async function applyTemplateStatusUpdate(db: Db, update: TemplateStatusUp
       status: effect.status,
       rejectedReason: effect.keepReason ? (reason ?? (event === "IN_APPEAL" ? row.rejectedReason : null)) : null,
     };
-    if (after.status === before.status && after.rejectedReason === before.rejectedReason) continue;
+    const unchanged = after.status === before.status && after.rejectedReason === before.rejectedReason;
+    if (unchanged && !update.detail) continue;
+    const detail = update.detail
+      ? {
+          statusEvent: update.detail.statusEvent,
+          rejectionInfo: rejectionInfoAfter(
+            row.rejectionInfo as StoredRejectionInfo | null,
+            after.status,
+            update.detail,
+          ),
+        }
+      : {};
     await db
       .update(templates)
-      .set({ ...after, updatedAt: now })
+      .set({ ...after, ...detail, updatedAt: now })
       .where(eq(templates.id, row.id))
       .run();
+    if (unchanged) continue;
     changes.push({ id: row.id, projectId: row.projectId, name: row.name, language: row.language, before, after });
   }
   return { event, matched: rows.length, changes };

@@ -5,6 +5,7 @@ import { templates } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
 import { iso } from "../../platform/time";
 import {
+  PARAMETER_FORMATS,
   type RemoteTemplate,
   TEMPLATE_CATEGORIES,
   TEMPLATE_STATUSES,
@@ -12,7 +13,16 @@ import {
   type TemplateParams,
   type TemplateStatus,
 } from "../../whatsapp/provider";
-import { BodySchema, ButtonSchema, FooterSchema, HeaderSchema, type Template, TemplateSchema } from "./schemas";
+import { metaStateView } from "./meta-state";
+import {
+  BodySchema,
+  ButtonSchema,
+  CardSchema,
+  FooterSchema,
+  HeaderSchema,
+  type Template,
+  TemplateSchema,
+} from "./schemas";
 import { templateParams } from "./send-rules";
 
 // D1 access for templates. Every function takes the project id and filters by it, so no caller can
@@ -31,17 +41,27 @@ export function toTemplate(row: TemplateRow): Template {
     name: row.name,
     language: row.language,
     category: row.category,
+    parameterFormat: definition.parameterFormat ?? "POSITIONAL",
     status: row.status,
     rejectedReason: row.rejectedReason,
     header: definition.header ?? null,
     body: definition.body,
     footer: definition.footer ?? null,
     buttons: definition.buttons ?? [],
+    ...(definition.authentication ? { authentication: definition.authentication } : {}),
+    ...(definition.offer ? { offer: definition.offer } : {}),
+    ...(definition.cards ? { cards: definition.cards } : {}),
     params: row.params as TemplateParams,
+    ...presentOnly(metaStateView(row)),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   });
 }
+
+const presentOnly = <T extends Record<string, unknown>>(fields: T) =>
+  Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null)) as Partial<{
+    [K in keyof T]: NonNullable<T[K]>;
+  }>;
 
 export async function findTemplateByName(db: Db, projectId: string, name: string, language: string) {
   return db
@@ -155,10 +175,16 @@ const StorableTemplate = z.object({
     name: z.string().min(1),
     language: z.string().min(1),
     category: z.enum(TEMPLATE_CATEGORIES),
+    parameterFormat: z.enum(PARAMETER_FORMATS).optional(),
     header: HeaderSchema.optional(),
     body: BodySchema,
     footer: FooterSchema.optional(),
     buttons: z.array(ButtonSchema).optional(),
+    authentication: z
+      .object({ securityRecommendation: z.boolean(), codeExpirationMinutes: z.number().optional() })
+      .optional(),
+    offer: z.object({ text: z.string(), hasExpiration: z.boolean() }).optional(),
+    cards: z.array(CardSchema).optional(),
   }),
 });
 

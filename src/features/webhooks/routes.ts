@@ -8,8 +8,9 @@ import { router } from "../../platform/http/context";
 import { errorResponses } from "../../platform/http/openapi";
 import type { EventsBody } from "../../queues/contracts";
 import { sendEvents } from "../../queues/producers";
-import { type WebhookPayload, WebhookPayloadSchema } from "../../whatsapp/webhook/payload";
-import { splitForQueue } from "../../whatsapp/webhook/split";
+import { phoneNumberIdOf, splitForQueue } from "../../whatsapp/webhook/split";
+import { recordWebhookDeadLetters, type WebhookDeadLetter } from "../dead-letters/store";
+import { unroutedLetter } from "../dead-letters/unrouted-webhooks";
 import { projectsFor, signingApp } from "./verifiers";
 
 // Meta batches statuses into one POST; its documented ceiling is 3 MB.
@@ -41,10 +42,23 @@ const receive = createRoute({
   tags: ["Webhooks"],
   summary: "Receive Meta's webhooks",
   description:
-    "Message statuses, inbound messages and template status updates. Verified with `X-Hub-Signature-256` (HMAC-SHA256 of the raw body under the Meta app's secret) before the body is read; a missing or wrong signature gets 401 and changes nothing, a signed body that is not a webhook payload 400. Each change is routed to the project that owns its phone number, queued, and the POST answered with 200 at once.",
+    "Message statuses, inbound messages, preference changes, template and account updates. Verified with `X-Hub-Signature-256` (HMAC-SHA256 of the raw body under the Meta app's secret) before the body is read; a missing or wrong signature gets 401 and changes nothing. A signed POST is never refused for its content: each change is routed to the project that owns its phone number and queued, and what cannot be read or routed (a body that is not JSON, a change without a field, a number no project has) is kept as a dead letter (`GET /v1/admin/dead-letters`) that an operator can replay. The answer is 200 at once, with the count of changes queued and, when there are any, of pieces dead-lettered.",
   responses: {
-    200: { description: "Accepted", content: { "application/json": { schema: z.object({ received: z.number() }) } } },
-    ...errorResponses(400, 401, 413),
+    200: {
+      description: "Accepted",
+      content: {
+        "application/json": {
+          schema: z.object({
+            received: z.number().openapi({ description: "Changes (or parts of one) queued for their projects" }),
+            deadLettered: z
+              .number()
+              .optional()
+              .openapi({ description: "Pieces kept as dead letters because they could not be read or routed" }),
+          }),
+        },
+      },
+    },
+    ...errorResponses(401, 413),
   },
 });
 
@@ -83,33 +97,48 @@ whatsappWebhooks.post(
     // The signature first, on the raw bytes: nothing of an unsigned body is parsed or looked up.
     const app = await signingApp(db, config.ENCRYPTION_KEY, raw, signature);
     if (!app) throw new ApiError("unauthorized", "signature does not match any configured WhatsApp account");
-    let payload: WebhookPayload;
-    try {
-      const parsed = WebhookPayloadSchema.safeParse(JSON.parse(new TextDecoder().decode(raw)));
-      if (!parsed.success) throw parsed.error;
-      payload = parsed.data;
-    } catch {
-      throw new ApiError("validation_failed", "the body is not a WhatsApp webhook payload");
-    }
-    // Each change goes to the project that owns its number: one POST may speak for several.
+    // Signed: from here on nothing in the body is a reason to refuse it. Meta would retry a refused
+    // POST for days and then drop it, with every status and opt-out it carries; what cannot be
+    // routed or read is kept as a dead letter an operator can see and replay instead.
     const receivedAt = Date.now();
+    const letters: WebhookDeadLetter[] = [];
     const events: EventsBody[] = [];
-    for (const part of splitForQueue(payload)) {
-      const entry = part.entry[0];
-      const change = entry?.changes[0];
-      if (!entry || !change) continue;
-      const phoneNumberId = change.value.metadata?.phone_number_id;
-      const projects = projectsFor(app, entry.id, phoneNumberId);
-      if (projects.length === 0) {
-        // Signed by a known app, for a number or account no project has here: nothing to apply.
-        log.warn("webhook change for an unknown account", { phoneNumberId, wabaId: entry.id, field: change.field });
-        continue;
-      }
-      for (const projectId of projects) {
-        events.push({ kind: "whatsapp-webhook", source: "meta", projectId, receivedAt, payload: part });
+    const text = new TextDecoder().decode(raw);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      letters.push(await unroutedLetter({ raw: text }, "the signed body is not JSON", receivedAt));
+    }
+    if (letters.length === 0) {
+      const { parts, unreadable } = splitForQueue(body);
+      for (const piece of unreadable) letters.push(await unroutedLetter(piece, piece.reason, receivedAt));
+      // Each change goes to the project that owns its number: one POST may speak for several.
+      for (const part of parts) {
+        const entry = part.entry[0];
+        const change = entry?.changes[0];
+        if (!entry || !change) continue;
+        const phoneNumberId = phoneNumberIdOf(part);
+        const projects = projectsFor(app, entry.id, phoneNumberId);
+        if (projects.length === 0) {
+          const owner = phoneNumberId ? `phone number ${phoneNumberId}` : `WhatsApp Business Account ${entry.id}`;
+          log.warn("webhook change for an unknown account", { phoneNumberId, wabaId: entry.id, field: change.field });
+          letters.push(
+            await unroutedLetter(
+              { payload: part },
+              `no project owns ${owner} (a \`${change.field}\` change)`,
+              receivedAt,
+            ),
+          );
+          continue;
+        }
+        for (const projectId of projects) {
+          events.push({ kind: "whatsapp-webhook", source: "meta", projectId, receivedAt, payload: part });
+        }
       }
     }
-    await sendEvents(c.env, events);
-    return c.json({ received: events.length }, 200);
+    await Promise.all([sendEvents(c.env, events), recordWebhookDeadLetters(db, letters, receivedAt)]);
+    if (letters.length > 0) log.warn("webhook pieces kept as dead letters", { deadLettered: letters.length });
+    return c.json({ received: events.length, ...(letters.length > 0 ? { deadLettered: letters.length } : {}) }, 200);
   },
 );

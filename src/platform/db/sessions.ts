@@ -1,4 +1,6 @@
 import { ApiError } from "../errors";
+import { type Db, deferredDb, type Opener, sessionDb } from "./client";
+import { countingD1, type RoundTrips } from "./counting";
 
 // D1 read replication (developers.cloudflare.com/d1/best-practices/read-replication): only
 // queries made through a session (`withSession`) may be served by a read replica near the Worker;
@@ -37,4 +39,44 @@ export function sessionStart(
   }
   // A write always starts on the primary, which is newer than any bookmark.
   return reads ? presented : "first-primary";
+}
+
+/**
+ * One request's session, opened when the request first queries (a warm API-campaign send never
+ * does). `db` may be handed to anything; `trips`, when set, counts the round trips it makes.
+ */
+export class RequestSession implements Opener {
+  readonly db: Db = deferredDb(this);
+  private session: D1DatabaseSession | undefined;
+  private client: Db | undefined;
+
+  constructor(
+    private readonly binding: D1Database,
+    private readonly start: D1SessionBookmark | D1SessionConstraint,
+    readonly trips?: RoundTrips,
+  ) {}
+
+  open(): Db {
+    if (this.client === undefined) {
+      const session = this.connect();
+      this.client = sessionDb(this.trips ? countingD1(session, this.trips) : session);
+    }
+    return this.client;
+  }
+
+  /**
+   * The latest bookmark the session holds, as D1 answers it. A session that never queried holds
+   * the bookmark it started from, if it started from one; one started from a constraint holds none.
+   */
+  bookmark(): string | null {
+    if (this.session === undefined && (this.start === "first-primary" || this.start === "first-unconstrained")) {
+      return null;
+    }
+    return this.connect().getBookmark();
+  }
+
+  private connect(): D1DatabaseSession {
+    this.session ??= this.binding.withSession(this.start);
+    return this.session;
+  }
 }

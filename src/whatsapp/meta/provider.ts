@@ -1,18 +1,21 @@
 import { withTimeLimit } from "../../platform/time-limit";
 import { classifyMetaError, isTimeout, networkError, timeoutError, unexpectedResponse } from "../errors";
-import type {
-  ProviderError,
-  RemoteTemplate,
-  Result,
-  TemplateDefinition,
-  TemplateMessage,
-  TemplateStatus,
-  TextMessage,
-  WhatsAppProvider,
+import {
+  expiredMessage,
+  type ProviderError,
+  type RemoteTemplate,
+  type Result,
+  type TemplateDefinition,
+  type TemplateMessage,
+  type TemplateStatus,
+  type TextMessage,
+  type WhatsAppProvider,
 } from "../provider";
+import { marketingMessageBody, type SendEdge, templateEdge } from "./marketing-messages";
 import { sendTemplateBody, sendTextBody } from "./send-payloads";
 import { type MetaTemplate, templateDefinition, templateStatus } from "./template-answers";
 import { createTemplateBody } from "./template-payloads";
+import { validityPeriod } from "./validity-period";
 
 export interface MetaProviderOptions {
   /** e.g. https://graph.facebook.com (no trailing slash needed) */
@@ -22,6 +25,8 @@ export interface MetaProviderOptions {
   phoneNumberId: string;
   wabaId: string;
   accessToken: string;
+  /** Onboarded to the Marketing Messages API: marketing templates go to /marketing_messages. */
+  marketingMessagesApi?: boolean;
   /** Injected for tests and benchmarks; defaults to the global fetch. */
   fetch?: typeof fetch;
   timeoutMs?: number;
@@ -31,7 +36,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Meta's page size for message_templates; listing follows `paging` until there is no next page. */
 export const TEMPLATE_PAGE_SIZE = 100;
 // rejected_reason is not among the fields Meta returns by default.
-const TEMPLATE_FIELDS = "id,name,language,status,category,components,rejected_reason";
+const TEMPLATE_FIELDS = "id,name,language,status,category,components,rejected_reason,parameter_format";
 // A WhatsApp Business Account holds at most a few thousand templates; this only stops a cursor loop.
 const MAX_TEMPLATE_PAGES = 1_000;
 
@@ -95,16 +100,23 @@ export class MetaProvider implements WhatsAppProvider {
   }
 
   async sendTemplate(message: TemplateMessage): Promise<Result<{ wamid: string }>> {
-    return this.sendMessage(sendTemplateBody(message));
+    const expired = expiredMessage(message);
+    if (expired) return expired;
+    const edge = templateEdge(message, this.options.marketingMessagesApi === true);
+    const body = edge === "marketing_messages" ? marketingMessageBody(message) : sendTemplateBody(message);
+    return this.sendMessage(body, edge);
   }
 
   async sendText(message: TextMessage): Promise<Result<{ wamid: string }>> {
     return this.sendMessage(sendTextBody(message));
   }
 
-  /** POST /{phone-number-id}/messages, whatever the message type; Meta answers every type alike. */
-  private async sendMessage(body: unknown): Promise<Result<{ wamid: string }>> {
-    const result = await this.call("POST", this.url(`${this.options.phoneNumberId}/messages`), body);
+  /**
+   * POST /{phone-number-id}/messages (or /marketing_messages), whatever the message type: Meta
+   * answers every type and both endpoints alike, and its errors are classified the same way.
+   */
+  private async sendMessage(body: unknown, edge: SendEdge = "messages"): Promise<Result<{ wamid: string }>> {
+    const result = await this.call("POST", this.url(`${this.options.phoneNumberId}/${edge}`), body);
     if (!result.ok) return result;
     const wamid = (result.json as { messages?: { id?: unknown }[] }).messages?.[0]?.id;
     if (typeof wamid !== "string" || wamid === "") return fail(unexpectedResponse(result.status, "messages[0].id"));
@@ -114,11 +126,10 @@ export class MetaProvider implements WhatsAppProvider {
   async createTemplate(
     definition: TemplateDefinition,
   ): Promise<Result<{ providerTemplateId: string; status: TemplateStatus; rejectedReason: string | null }>> {
-    const result = await this.call(
-      "POST",
-      this.url(`${this.options.wabaId}/message_templates`),
-      createTemplateBody(definition),
-    );
+    const result = await this.call("POST", this.url(`${this.options.wabaId}/message_templates`), {
+      ...createTemplateBody(definition),
+      ...validityPeriod(definition),
+    });
     if (!result.ok) return result;
     const created = result.json as { id?: unknown; status?: unknown };
     if ((typeof created.id !== "string" && typeof created.id !== "number") || created.id === "") {

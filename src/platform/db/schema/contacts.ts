@@ -38,11 +38,18 @@ export const contacts = sqliteTable(
     // When the opt-out flag last changed (the person's own request time for inbound messages), so
     // an older request replayed late never undoes a newer one.
     optChangedAt: integer("opt_changed_at"),
+    // The person's business-scoped user id (BSUID), Meta's id for them beside or instead of the
+    // number. A contact known by it alone keeps it as its number too, until a number arrives.
+    userId: text("user_id"),
+    // When the person last wrote to us (Meta's timestamp): WhatsApp's 24-hour window runs from it.
+    lastMessageAt: integer("last_message_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex("contacts_project_number").on(t.projectId, t.number),
+    // A webhook names a person by number, by BSUID or both: either finds the one contact.
+    uniqueIndex("contacts_project_user_id").on(t.projectId, t.userId).where(sql`user_id IS NOT NULL`),
     index("contacts_project_source").on(t.projectId, t.source, t.id),
     // Audience pages ("all" and segments) walk a project's contacts in id order from a cursor.
     index("contacts_project_id").on(t.projectId, t.id),

@@ -1,4 +1,5 @@
 // The D1 schema, one file per area; drizzle-kit reads this file to generate migrations.
+export * from "./archives";
 export * from "./audiences";
 export * from "./campaigns";
 export * from "./contacts";
@@ -11,3 +12,4 @@ export * from "./runs";
 export * from "./storage";
 export * from "./templates";
 export * from "./variable-groups";
+export * from "./webhooks";

@@ -82,7 +82,9 @@ export const responses = sqliteTable(
     runId: text("run_id"),
     // The inbound message's own wamid: a replayed webhook stores nothing twice.
     wamid: text("wamid").notNull(),
-    kind: text("kind", { enum: ["button", "text", "interactive"] }).notNull(),
+    kind: text("kind", {
+      enum: ["button", "text", "interactive", "reaction", "media", "location", "contacts", "order"],
+    }).notNull(),
     payload: text("payload"),
     text: text("text"),
     receivedAt: integer("received_at").notNull(),

@@ -6,6 +6,8 @@ export const projects = sqliteTable("projects", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   createdAt: createdAt(),
+  // Days a finished run or an API campaign's day stays in D1 before it moves to the archive in R2.
+  retentionDays: integer("retention_days").notNull().default(30),
 });
 
 /** The owning project of a row; deleting a project deletes everything it owns. */
@@ -50,6 +52,15 @@ export const whatsappAccounts = sqliteTable(
     verifyTokenHash: text("verify_token_hash"),
     // Messages per second this number may send (Meta's default tier is 80; up to 1,000).
     throughput: integer("throughput").notNull().default(80),
+    // Onboarded to Meta's Marketing Messages API: marketing templates go to /marketing_messages.
+    marketingMessagesApi: integer("marketing_messages_api", { mode: "boolean" }).notNull().default(false),
+    // From Meta's webhooks (features/number-state): the number's quality and messaging limit, the
+    // account's restrictions or ban (JSON), and the hold they put on the project's campaigns.
+    numberState: text("number_state", { mode: "json" }),
+    messagingLimit: text("messaging_limit"),
+    accountState: text("account_state", { mode: "json" }),
+    holdReason: text("hold_reason"),
+    holdUntil: integer("hold_until"),
     updatedAt: updatedAt(),
   },
   (t) => [

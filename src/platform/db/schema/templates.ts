@@ -18,6 +18,12 @@ export const templates = sqliteTable(
     definition: text("definition", { mode: "json" }).notNull(),
     // What a send must supply, JSON: header kind and count, body count, button parameters.
     params: text("params", { mode: "json" }).notNull(),
+    // From Meta's webhooks (features/templates/meta-state.ts), JSON: the quality score, the
+    // rejection's reason and recommendation, the last status event, a category change.
+    quality: text("quality", { mode: "json" }),
+    rejectionInfo: text("rejection_info", { mode: "json" }),
+    statusEvent: text("status_event", { mode: "json" }),
+    categoryChange: text("category_change", { mode: "json" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

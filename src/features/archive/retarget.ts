@@ -1,0 +1,164 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { readArchive } from "./reader";
+import { archivedRun } from "./store";
+
+// An audience from a run's outcome: the run's messages are walked once, live from D1 or from the
+// archive, a batch at a time, and each batch's matching numbers are added in one statement.
+
+export const OUTCOMES = ["failed", "delivered_not_read", "read", "read_not_replied", "replied", "pressed"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** Messages per batch: one D1 statement (a JSON list) each for responses and for members. */
+export const RETARGET_BATCH = 500;
+
+interface Outcomeable {
+  id: string;
+  number: string;
+  status: string;
+  deliveredAt: number | null;
+  readAt: number | null;
+}
+
+interface LiveRow {
+  id: string;
+  number: string;
+  status: string;
+  delivered_at: number | null;
+  read_at: number | null;
+}
+
+const fromLive = (r: LiveRow): Outcomeable => ({
+  id: r.id,
+  number: r.number,
+  status: r.status,
+  deliveredAt: r.delivered_at,
+  readAt: r.read_at,
+});
+
+const LIVE_COLUMNS = sql.raw("m.id, m.number, m.status, m.delivered_at, m.read_at");
+
+/** Rows still in D1 among `ids`: they win over their archived copies. */
+async function liveAmong(db: Db, projectId: string, ids: string[]) {
+  const rows = await db.all<LiveRow>(sql`
+    SELECT ${LIVE_COLUMNS} FROM messages m
+    WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND m.project_id = ${projectId}`);
+  return new Map(rows.map((r) => [r.id, fromLive(r)]));
+}
+
+/** The run's messages in id order, a batch at a time, wherever they are. */
+async function* runMessages(db: Db, bucket: R2Bucket, projectId: string, run: { id: string; campaignId: string }) {
+  const manifest = await archivedRun(db, projectId, run.id);
+  if (manifest) {
+    let batch: Outcomeable[] = [];
+    const flush = async () => {
+      const live = await liveAmong(
+        db,
+        projectId,
+        batch.map((m) => m.id),
+      );
+      const out = batch.map((m) => live.get(m.id) ?? m);
+      batch = [];
+      return out;
+    };
+    for await (const m of readArchive(bucket, manifest.r2Key)) {
+      batch.push(m);
+      if (batch.length >= RETARGET_BATCH) yield await flush();
+    }
+    if (batch.length > 0) yield await flush();
+    return;
+  }
+  let after = "";
+  for (;;) {
+    const rows = await db.all<LiveRow>(sql`
+      SELECT ${LIVE_COLUMNS} FROM messages m
+      WHERE m.campaign_id = ${run.campaignId} AND m.run_id = ${run.id} AND m.project_id = ${projectId} AND m.id > ${after}
+      ORDER BY m.id LIMIT ${RETARGET_BATCH}`);
+    if (rows.length > 0) yield rows.map(fromLive);
+    if (rows.length < RETARGET_BATCH) return;
+    after = rows.at(-1)?.id ?? after;
+  }
+}
+
+/** Numbers among `numbers` that answered the run (pressed `button`, when given). */
+async function responders(db: Db, projectId: string, runId: string, numbers: string[], button?: string) {
+  const pressed =
+    button === undefined
+      ? sql`1`
+      : sql`r.kind IN ('button', 'interactive') AND (r.payload = ${button} OR r.text = ${button})`;
+  const rows = await db.all<{ number: string }>(sql`
+    SELECT DISTINCT r.number FROM responses r
+    WHERE r.project_id = ${projectId} AND r.number IN (SELECT value FROM json_each(${JSON.stringify(numbers)}))
+      AND r.run_id = ${runId} AND ${pressed}`);
+  return new Set(rows.map((r) => r.number));
+}
+
+async function matching(
+  db: Db,
+  projectId: string,
+  runId: string,
+  batch: Outcomeable[],
+  outcome: Outcome,
+  button?: string,
+) {
+  const read = batch.filter((m) => m.readAt !== null);
+  switch (outcome) {
+    case "failed":
+      return batch.filter((m) => m.status === "failed");
+    case "delivered_not_read":
+      return batch.filter((m) => m.deliveredAt !== null && m.readAt === null && m.status !== "failed");
+    case "read":
+      return read;
+    case "read_not_replied": {
+      const answered = await responders(
+        db,
+        projectId,
+        runId,
+        read.map((m) => m.number),
+      );
+      return read.filter((m) => !answered.has(m.number));
+    }
+    case "replied":
+    case "pressed": {
+      const answered = await responders(
+        db,
+        projectId,
+        runId,
+        batch.map((m) => m.number),
+        outcome === "pressed" ? button : undefined,
+      );
+      return batch.filter((m) => answered.has(m.number));
+    }
+  }
+}
+
+/**
+ * Adds the run's recipients with `outcome` to the list audience with primary key `audiencePk`, as
+ * the contacts they are (a contact deleted since is not brought back). Returns how many recipients
+ * matched and how many memberships were new.
+ */
+export async function addOutcomeMembers(
+  db: Db,
+  bucket: R2Bucket,
+  projectId: string,
+  run: { id: string; campaignId: string },
+  audiencePk: number,
+  outcome: Outcome,
+  button?: string,
+) {
+  let matched = 0;
+  let added = 0;
+  const now = Date.now();
+  for await (const batch of runMessages(db, bucket, projectId, run)) {
+    const numbers = [...new Set((await matching(db, projectId, run.id, batch, outcome, button)).map((m) => m.number))];
+    if (numbers.length === 0) continue;
+    matched += numbers.length;
+    const inserted = await db.all<{ contact_id: number }>(sql`
+      INSERT INTO audience_members (audience_pk, contact_id, added_at)
+      SELECT ${audiencePk}, c.id, ${now} FROM json_each(${JSON.stringify(numbers)}) j
+      CROSS JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value WHERE true
+      ON CONFLICT DO NOTHING RETURNING contact_id`);
+    added += inserted.length;
+  }
+  return { matched, added };
+}
