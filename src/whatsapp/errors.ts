@@ -29,6 +29,7 @@ export const PERMANENT_CODES: ReadonlySet<number> = new Set([
   132015, // template paused for low quality
   132016, // template disabled for low quality
   131049, // per-user marketing limit ("healthy ecosystem engagement")
+  131062, // this message cannot go to a business-scoped user id (e.g. an authentication template)
 ]);
 
 /** Nothing goes through for this number until a person fixes the account: pause, don't fail. */

@@ -4,6 +4,10 @@
 // "webhook" to play it.
 import { graphError, invalidParameter, KNOWN_ERRORS, unauthorized, unknownObject } from "./errors.ts";
 import { digits, isObject, json, randomToken, readJson, str } from "./http.ts";
+
+// Meta's business-scoped user id: country code, a dot, optionally ENT., then letters and digits.
+const BSUID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
+
 import { brokenAnswer, injected, injectedResponse } from "./injections.ts";
 import { checkComponents, checkText } from "./message-checks.ts";
 import { authorized, type Store } from "./state.ts";
@@ -40,7 +44,9 @@ export async function sendMessage(
   };
 
   if (!parsed.ok || !isObject(body)) return answer(invalidParameter("the request body must be a JSON object"));
-  const to = typeof body.to === "string" ? digits(body.to) : "";
+  // A phone number as `to`, or a business-scoped user id as `recipient`; `to` wins when both are given.
+  const bsuid = typeof body.recipient === "string" && BSUID.test(body.recipient) ? body.recipient : "";
+  const to = typeof body.to === "string" ? digits(body.to) : bsuid;
   const matched = injected(state, endpoint, to || undefined);
   // An answer fault takes the send as usual and breaks only the answer (brokenAnswer below).
   const fault = matched?.fault;
@@ -74,7 +80,7 @@ export async function sendMessage(
     // Free-form replies inside the customer service window are not billed.
     return accept(store, state, record, injection, {
       recipient: to,
-      input: str(body.to),
+      input: typeof body.to === "string" ? body.to : bsuid,
       category: "service",
       callbackData,
     });
@@ -125,7 +131,7 @@ export async function sendMessage(
   record.ttlSeconds = validityPeriod(stored, endpoint);
   return accept(store, state, record, injection, {
     recipient: to,
-    input: str(body.to),
+    input: typeof body.to === "string" ? body.to : bsuid,
     category: stored.category.toLowerCase(),
     callbackData,
   });
@@ -162,7 +168,12 @@ async function acceptSend(
   }
   return json({
     messaging_product: "whatsapp",
-    contacts: [{ input: send.input, wa_id: send.recipient }],
+    // A send to a BSUID is answered with the user's id, not a wa_id.
+    contacts: [
+      BSUID.test(send.recipient)
+        ? { input: send.input, user_id: send.recipient }
+        : { input: send.input, wa_id: send.recipient },
+    ],
     messages: [{ id: wamid, message_status: "accepted" }],
   });
 }

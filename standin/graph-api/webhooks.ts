@@ -28,7 +28,10 @@ export function statusWebhook(
     id: status.wamid,
     status: status.status,
     timestamp: String(Math.floor(Date.now() / 1000)),
-    recipient_id: status.recipient,
+    // A message sent to a business-scoped user id is reported by that id, with no phone number.
+    ...(/^[A-Z]{2}\./.test(status.recipient)
+      ? { recipient_user_id: status.recipient }
+      : { recipient_id: status.recipient }),
   };
   if (status.status === "sent" || status.status === "delivered") {
     entry.pricing =

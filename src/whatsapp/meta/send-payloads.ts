@@ -13,6 +13,21 @@ import type {
 /** E.164 with the plus → the digits Meta's `to` field takes. */
 export const toDigits = (e164: string) => e164.replace(/\D/g, "");
 
+// A business-scoped user id (BSUID): the user's ISO 3166 country code, a dot, and up to 128
+// letters and digits; a parent BSUID has `ENT.` after the country (US.13491208655302741918,
+// US.ENT.11815799212886844830). A contact known only by one keeps it as its number.
+const BSUID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
+
+export const isBsuid = (address: string) => BSUID.test(address);
+
+/**
+ * Whom a message goes to: a phone number as `to`, a BSUID as `recipient` (Meta's Messages and
+ * Marketing Messages APIs take either; `to` wins when both are given). A BSUID's digits are never
+ * sent as a phone number.
+ */
+export const addressOf = (address: string): { to: string } | { recipient: string } =>
+  isBsuid(address) ? { recipient: address } : { to: toDigits(address) };
+
 type Media = { link: string } | { id: string };
 
 export type SendParameter =
@@ -45,7 +60,9 @@ export type SendComponent =
 export interface SendTemplateBody {
   messaging_product: "whatsapp";
   recipient_type: "individual";
-  to: string;
+  /** A phone number's digits; absent when the message goes to a BSUID as `recipient`. */
+  to?: string;
+  recipient?: string;
   type: "template";
   template: { name: string; language: { code: string }; components?: SendComponent[] };
   biz_opaque_callback_data?: string;
@@ -184,7 +201,7 @@ export function sendTemplateBody(message: TemplateMessage): SendTemplateBody {
   return {
     messaging_product: "whatsapp",
     recipient_type: "individual",
-    to: toDigits(message.to),
+    ...addressOf(message.to),
     type: "template",
     template: {
       name: message.template.name,
@@ -198,7 +215,8 @@ export function sendTemplateBody(message: TemplateMessage): SendTemplateBody {
 export interface SendTextBody {
   messaging_product: "whatsapp";
   recipient_type: "individual";
-  to: string;
+  to?: string;
+  recipient?: string;
   type: "text";
   text: { body: string; preview_url: boolean };
   biz_opaque_callback_data?: string;
@@ -212,7 +230,7 @@ export function sendTextBody(message: TextMessage): SendTextBody {
   return {
     messaging_product: "whatsapp",
     recipient_type: "individual",
-    to: toDigits(message.to),
+    ...addressOf(message.to),
     type: "text",
     text: { body: message.text, preview_url: false },
     ...(message.callbackData !== undefined ? { biz_opaque_callback_data: message.callbackData } : {}),
