@@ -1,8 +1,21 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireApiKey, requireRole } from "../../platform/auth/api-key";
 import { forgetProjectCampaigns } from "../../platform/campaign-cache";
-import type { Db } from "../../platform/db/client";
-import { requeueCampaign } from "./requeue";
+import { createDb, type Db } from "../../platform/db/client";
+import { ApiError, fieldError, notFound } from "../../platform/errors";
+import { router } from "../../platform/http/context";
+import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
+import { decodeCursor, PageQuery, page, toPage } from "../../platform/http/pagination";
+import { requeueCampaignPages } from "../messages/requeue";
+import { getTemplate } from "../templates/store";
+import {
+  ApiCampaignIdParam,
+  ApiCampaignListQuery,
+  ApiCampaignSchema,
+  CreateApiCampaignBody,
+  toApiCampaign,
+  UpdateApiCampaignBody,
+} from "./schemas";
 import {
   type ApiCampaignChanges,
   getApiCampaign,
@@ -14,26 +27,8 @@ import {
 
 const MAX_REQUEUE_PAGES = 20;
 
-async function requeueAll(env: Env, projectId: string, campaignId: string) {
-  let after: string | null = "";
-  for (let page = 0; page < MAX_REQUEUE_PAGES && after !== null; page++) {
-    after = (await requeueCampaign(env, projectId, campaignId, after)).nextAfter;
-  }
-}
-
-import { ApiError, fieldError, notFound } from "../../platform/errors";
-import { router } from "../../platform/http/context";
-import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
-import { decodeCursor, PageQuery, page, toPage } from "../../platform/http/pagination";
-import { getTemplate } from "../templates/store";
-import {
-  ApiCampaignIdParam,
-  ApiCampaignListQuery,
-  ApiCampaignSchema,
-  CreateApiCampaignBody,
-  toApiCampaign,
-  UpdateApiCampaignBody,
-} from "./schemas";
+const requeueAll = (env: Env, projectId: string, campaignId: string) =>
+  requeueCampaignPages(env, createDb(env.DB), projectId, campaignId, MAX_REQUEUE_PAGES);
 
 const managerOnly = [requireRole("manager")];
 const TAGS = ["API campaigns"];

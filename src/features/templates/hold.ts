@@ -1,9 +1,9 @@
 import { and, eq, sql } from "drizzle-orm";
 import { forgetProjectCampaigns } from "../../platform/campaign-cache";
 import type { Db } from "../../platform/db/client";
-import { campaigns, messages, whatsappAccounts } from "../../platform/db/schema";
+import { campaigns, whatsappAccounts } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
-import { sendStoredMessages } from "../../queues/producers";
+import { requeueCampaignPages } from "../messages/requeue";
 import type { TemplateStatusChange } from "./status";
 
 // A template WhatsApp paused or disabled stops everything that sends it, held with the reason,
@@ -15,7 +15,6 @@ import type { TemplateStatusChange } from "./status";
 //   handler above both features).
 
 const HELD = new Set(["PAUSED", "DISABLED"]);
-const REQUEUE_PAGE = 500;
 
 /** The start of every reason a template hold writes: how its release finds the campaigns it paused. */
 const holdPrefix = (name: string) => `template "${name}" is `;
@@ -41,33 +40,6 @@ async function holdApiCampaigns(db: Db, change: TemplateStatusChange, reason: st
     )
     .returning({ id: campaigns.id });
   return held.length;
-}
-
-/** Puts a campaign's queued messages back on the sends queue, a page at a time; the claim keeps each to one send. */
-async function requeueQueued(env: Pick<Env, "SENDS">, db: Db, projectId: string, campaignId: string) {
-  let after = "";
-  for (;;) {
-    const rows = await db
-      .select({ id: messages.id })
-      .from(messages)
-      .where(
-        and(
-          eq(messages.projectId, projectId),
-          eq(messages.campaignId, campaignId),
-          eq(messages.status, "queued"),
-          sql`${messages.id} > ${after}`,
-        ),
-      )
-      .orderBy(messages.id)
-      .limit(REQUEUE_PAGE)
-      .all();
-    await sendStoredMessages(
-      env,
-      rows.map((m) => ({ id: m.id, projectId, campaignId, runId: null })),
-    );
-    if (rows.length < REQUEUE_PAGE) return;
-    after = rows.at(-1)?.id ?? after;
-  }
 }
 
 /**
@@ -103,7 +75,7 @@ async function releaseApiCampaigns(env: Pick<Env, "SENDS"> | undefined, db: Db, 
     .returning({ id: campaigns.id });
   if (accountHold) return 0;
   // Without a queue binding (a direct call in a test), the every-15-minutes sweep requeues them.
-  if (env) for (const { id } of released) await requeueQueued(env, db, change.projectId, id);
+  if (env) for (const { id } of released) await requeueCampaignPages(env, db, change.projectId, id);
   return released.length;
 }
 
