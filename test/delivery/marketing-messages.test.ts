@@ -13,7 +13,7 @@ import {
   seedTemplate,
   sendBody,
 } from "../standin/standin.helpers";
-import { deliverWebhooks } from "./pipeline.helpers";
+import { connectedProject, deliverWebhooks } from "./pipeline.helpers";
 
 // Meta's Marketing Messages API: an account set as onboarded sends its marketing templates to
 // POST /{phone-number-id}/marketing_messages, where Meta honours the template's validity period
@@ -27,24 +27,10 @@ const promo = { type: "BODY", text: "Hi {{1}}, the sale ends tonight." };
 
 /** A project connected to a fresh stand-in account, with the Marketing Messages API setting given. */
 async function onboardedProject(marketingMessagesApi: boolean) {
-  const account = await registerAccount({ autoApprove: true });
-  const p = await newProject();
-  const put = await call("PUT", `/v1/admin/projects/${p.id}/whatsapp`, {
-    admin: true,
-    body: {
-      provider: "meta",
-      phoneNumberId: account.phoneNumberId,
-      wabaId: account.wabaId,
-      accessToken: account.accessToken,
-      appSecret: account.appSecret,
-      verifyToken: `verify-${p.id}`,
-      throughput: 1000,
-      marketingMessagesApi,
-    },
-  });
-  expect(put.status, JSON.stringify(put.body)).toBe(200);
-  expect(put.body.marketingMessagesApi).toBe(marketingMessagesApi);
-  return { p, account };
+  const connected = await connectedProject({ autoApprove: true, throughput: 1000, marketingMessagesApi });
+  const account = await call("GET", `/v1/admin/projects/${connected.p.id}/whatsapp`, { admin: true });
+  expect(account.body.marketingMessagesApi).toBe(marketingMessagesApi);
+  return connected;
 }
 
 const accepted = async (account: StandInAccount) => (await receivedSends(account)).filter((s) => s.accepted);

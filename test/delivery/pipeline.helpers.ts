@@ -4,7 +4,9 @@ import { call, newProject, runQueueBatch } from "../helpers";
 import { drainWebhooks, registerAccount, type StandInAccount } from "../standin/standin.helpers";
 
 /** A new project connected to a fresh Meta account at the stand-in. */
-export async function connectedProject(options: { autoApprove?: boolean; throughput?: number } = {}) {
+export async function connectedProject(
+  options: { autoApprove?: boolean; throughput?: number; marketingMessagesApi?: boolean } = {},
+) {
   const account = await registerAccount({ autoApprove: options.autoApprove ?? false });
   const p = await newProject();
   const put = await call("PUT", `/v1/admin/projects/${p.id}/whatsapp`, {
@@ -17,9 +19,10 @@ export async function connectedProject(options: { autoApprove?: boolean; through
       appSecret: account.appSecret,
       verifyToken: `verify-${p.id}`,
       throughput: options.throughput ?? 80,
+      ...(options.marketingMessagesApi !== undefined ? { marketingMessagesApi: options.marketingMessagesApi } : {}),
     },
   });
-  expect(put.status).toBe(200);
+  expect(put.status, JSON.stringify(put.body)).toBe(200);
   return { p, account };
 }
 
