@@ -8,6 +8,7 @@ import { consumeSends } from "./consumers/sends";
 import { sweepArchives } from "./features/archive/sweep";
 import { sweepStuckMessages } from "./features/delivery/sweep";
 import { sweepStalledImports } from "./features/imports/sweep";
+import { sweepThroughputs } from "./features/number-state/throughput";
 import { sampleStorage } from "./features/storage/sample";
 
 export { CampaignStats } from "./durable-objects/campaign-stats";
@@ -37,5 +38,6 @@ export default {
     ctx.waitUntil(sweepStalledImports(env));
     ctx.waitUntil(sweepArchives(env));
     ctx.waitUntil(sampleStorage(env));
+    ctx.waitUntil(sweepThroughputs(env));
   },
 } satisfies ExportedHandler<Env>;

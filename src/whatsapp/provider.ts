@@ -243,6 +243,12 @@ export interface RemoteTemplate {
   definition: TemplateDefinition;
 }
 
+/**
+ * The phone number's `throughput.level` as Meta reports it: STANDARD (80 messages a second),
+ * HIGH (up to 1,000), NOT_APPLICABLE; kept as Meta wrote it, so a level added later still reads.
+ */
+export type ThroughputLevel = string;
+
 export interface WhatsAppProvider {
   readonly kind: "meta" | "sandbox";
   sendTemplate(message: TemplateMessage): Promise<Result<{ wamid: string }>>;
@@ -258,4 +264,6 @@ export interface WhatsAppProvider {
    * without it Meta deletes the name in every language.
    */
   deleteTemplate(name: string, providerTemplateId?: string | null): Promise<Result<object>>;
+  /** The phone number's throughput level (`GET /{phone-number-id}?fields=throughput`). */
+  readThroughput(): Promise<Result<{ level: ThroughputLevel }>>;
 }

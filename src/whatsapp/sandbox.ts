@@ -37,6 +37,8 @@ export interface SandboxOptions {
   events: Queue;
   /** Plays the Marketing Messages API for marketing templates, as an onboarded number's account. */
   marketingMessagesApi?: boolean;
+  /** The throughput level the sandbox reports for its number; STANDARD (80/s) unless set. */
+  throughputLevel?: string;
   now?: () => number;
 }
 
@@ -126,5 +128,9 @@ export class SandboxProvider implements WhatsAppProvider {
 
   async deleteTemplate(_name: string, _providerTemplateId?: string | null) {
     return { ok: true as const };
+  }
+
+  async readThroughput() {
+    return { ok: true as const, level: this.options.throughputLevel ?? "STANDARD" };
   }
 }

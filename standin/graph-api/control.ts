@@ -9,6 +9,8 @@ import { formatOf, STATUSES } from "./template-rules.ts";
 import type { Component } from "./types.ts";
 import { templateStatusWebhook } from "./webhooks.ts";
 
+const THROUGHPUT_LEVELS = ["STANDARD", "HIGH", "NOT_APPLICABLE"];
+
 const controlError = (status: number, message: string) => json({ error: message }, status);
 
 export async function control(store: Store, request: Request, url: URL): Promise<Response> {
@@ -40,8 +42,19 @@ export async function control(store: Store, request: Request, url: URL): Promise
       appSecret: appSecret as string,
       autoApprove: body.autoApprove === true,
       displayPhoneNumber: str(body.displayPhoneNumber) || "15550000000",
+      throughputLevel: upper(body.throughputLevel) || "STANDARD",
     });
     return json({ ok: true }, 201);
+  }
+
+  if (path === "throughput" && request.method === "POST") {
+    const state = stateFor();
+    if (!state) return controlError(404, "no account registered for that phoneNumberId");
+    const level = upper(body.level);
+    if (!THROUGHPUT_LEVELS.includes(level))
+      return controlError(400, `level must be one of ${THROUGHPUT_LEVELS.join(", ")}`);
+    state.account.throughputLevel = level;
+    return json({ level });
   }
 
   if (path === "templates" && request.method === "POST") {

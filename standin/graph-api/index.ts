@@ -12,16 +12,20 @@
 //   POST   /{version}/{waba-id}/message_templates          create (PENDING, or APPROVED with autoApprove)
 //   GET    /{version}/{waba-id}/message_templates          list, cursor paging (limit, after, fields, name)
 //   DELETE /{version}/{waba-id}/message_templates?name=    delete every language of a name
+//   GET    /{version}/{phone-number-id}?fields=throughput  the number's throughput level
 //
 // Control endpoints (JSON), never part of Meta's API:
-//   POST   /__standin/accounts            {phoneNumberId, wabaId, accessToken, appSecret, autoApprove?, displayPhoneNumber?}
+//   POST   /__standin/accounts            {phoneNumberId, wabaId, accessToken, appSecret, autoApprove?, displayPhoneNumber?,
+//                                          throughputLevel? (STANDARD)}
+//   POST   /__standin/throughput          {phoneNumberId, level: "STANDARD" | "HIGH" | "NOT_APPLICABLE"}
 //   POST   /__standin/templates           {wabaId, name, language, status, category?, components?, rejectedReason?,
 //                                          messageSendTtlSeconds?}
 //                                         seeds a template or changes its status; queues a
 //                                         message_template_status_update webhook
 //   POST   /__standin/errors              {phoneNumberId, code, httpStatus?, mode: "always" | "next" | "every",
 //                                          count?, recipient?, endpoint? ("messages" |
-//                                          "marketing_messages" | "message_templates"), retryAfter?, delivery?,
+//                                          "marketing_messages" | "message_templates" | "phone_number"), retryAfter?,
+//                                          delivery?,
 //                                          fault?: "hang" | "truncate" | "gateway", holdMs?}
 //                                         next: the next `count` matching requests fail;
 //                                         every: every `count`-th matching request fails;
@@ -36,6 +40,7 @@
 import { control } from "./control.ts";
 import { graphError, unknownObject } from "./errors.ts";
 import { sendMessage } from "./messages.ts";
+import { phoneNumber } from "./phone-number.ts";
 import { createStore, type Store } from "./state.ts";
 import { messageTemplates } from "./templates.ts";
 import type { GraphStandIn, GraphStandInOptions } from "./types.ts";
@@ -77,5 +82,7 @@ async function route(store: Store, request: Request): Promise<Response> {
     return sendMessage(store, request, url, id, edge);
   }
   if (edge === "message_templates") return messageTemplates(store, request, url, id);
+  if (edge === undefined && request.method === "GET" && store.byPhone.has(id))
+    return phoneNumber(store, request, url, id);
   return unknownObject(id, request.method);
 }

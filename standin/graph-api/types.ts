@@ -56,7 +56,7 @@ export interface ErrorInjection {
   /** Only sends to this recipient (E.164, with or without the plus). */
   recipient?: string;
   /** Only this endpoint; default: sends (both edges) and template calls of the account alike. */
-  endpoint?: "messages" | "marketing_messages" | "message_templates";
+  endpoint?: "messages" | "marketing_messages" | "message_templates" | "phone_number";
   /** Adds a Retry-After header (seconds) to the error response. */
   retryAfter?: number;
   /**
@@ -81,6 +81,8 @@ export interface Account {
   appSecret: string;
   autoApprove: boolean;
   displayPhoneNumber: string;
+  /** The number's `throughput.level`: STANDARD (80/s) unless a test sets HIGH or NOT_APPLICABLE. */
+  throughputLevel?: string;
 }
 
 export interface StoredTemplate {

@@ -24,6 +24,8 @@ describe("PUT/GET /v1/admin/projects/{projectId}/whatsapp", () => {
       phoneNumberId: body.phoneNumberId,
       wabaId: body.wabaId,
       throughput: 80,
+      // No stand-in account answers for this number: the read fails, and Meta's default stays.
+      throughputSource: "meta",
       marketingMessagesApi: false,
       hasAccessToken: true,
       hasAppSecret: true,

@@ -9,6 +9,7 @@ import { seal } from "../../platform/sealed-secrets";
 import { iso } from "../../platform/time";
 import { forgetAccount } from "../../whatsapp/accounts";
 import { credentialContext } from "../../whatsapp/select";
+import { capFor, keptThroughput, readThroughput, throughputView } from "../number-state/throughput";
 import { AccountStateSchema, accountStateView, HoldSchema, NumberStateSchema } from "../number-state/view";
 import { forgetWebhookVerifiers } from "../webhooks/verifiers";
 import { ProjectIdParam } from "./schemas";
@@ -35,13 +36,10 @@ const AccountBody = z
     verifyToken: Secret.optional().openapi({
       description: "The token you type into Meta's webhook settings. Write-only; only its hash is kept.",
     }),
-    throughput: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_THROUGHPUT)
-      .default(80)
-      .openapi({ description: "Messages per second this number may send (Meta's default tier: 80)" }),
+    throughput: z.number().int().min(1).max(MAX_THROUGHPUT).optional().openapi({
+      description:
+        "Messages per second this number may send. Leave it out to follow the level Meta reports for the number (STANDARD: 80, HIGH: 1,000), read now and again every hour and on Meta's quality and account webhooks; a value given here is kept whatever Meta reports",
+    }),
     marketingMessagesApi: z.boolean().default(false).openapi({
       description:
         "The business has onboarded to Meta's Marketing Messages API: marketing templates are sent to `/marketing_messages`, everything else to `/messages`",
@@ -60,7 +58,20 @@ const AccountSchema = z
     provider: z.enum(["meta", "sandbox"]),
     phoneNumberId: z.string(),
     wabaId: z.string(),
-    throughput: z.number().int(),
+    throughput: z.number().int().openapi({ description: "The send cap in force (messages per second)" }),
+    throughputSource: z.enum(["operator", "meta"]).openapi({
+      description: "`operator`: the cap was set with `throughput` and stays; `meta`: it follows Meta's level",
+    }),
+    // Present once the level has been read (features/number-state/throughput.ts).
+    metaThroughput: z
+      .object({
+        level: z
+          .string()
+          .openapi({ description: "STANDARD (80/s), HIGH (1,000/s) or NOT_APPLICABLE", example: "HIGH" }),
+        readAt: z.iso.datetime(),
+      })
+      .optional()
+      .openapi({ description: "The number's throughput level as Meta last reported it, and when it was read" }),
     marketingMessagesApi: z.boolean(),
     hasAccessToken: z.boolean(),
     hasAppSecret: z.boolean(),
@@ -78,6 +89,7 @@ const toAccount = (row: typeof whatsappAccounts.$inferSelect) => ({
   phoneNumberId: row.phoneNumberId,
   wabaId: row.wabaId,
   throughput: row.throughput,
+  ...throughputView(row),
   marketingMessagesApi: row.marketingMessagesApi,
   hasAccessToken: row.accessTokenEnc !== null,
   hasAppSecret: row.appSecretEnc !== null,
@@ -117,13 +129,28 @@ export const adminWhatsApp = router()
     const project = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, projectId)).get();
     if (!project) throw notFound("project");
     const key = c.var.config.ENCRYPTION_KEY;
+    const previous = await db
+      .select({ phoneNumberId: whatsappAccounts.phoneNumberId, numberState: whatsappAccounts.numberState })
+      .from(whatsappAccounts)
+      .where(eq(whatsappAccounts.projectId, projectId))
+      .get();
+    // Without a value the cap follows Meta: the last level read for this same number until the read
+    // below answers. Another number starts from Meta's default.
+    const sameNumber = previous?.phoneNumberId === body.phoneNumberId;
+    const kept = sameNumber ? keptThroughput(previous?.numberState) : {};
+    const numberState = {
+      ...((previous?.numberState as object | null) ?? {}),
+      ...(sameNumber ? {} : { throughputLevel: undefined, throughputReadAt: undefined, throughputTriedAt: undefined }),
+      throughputFrom: body.throughput === undefined ? ("meta" as const) : ("operator" as const),
+    };
     const values = {
       projectId,
       provider: body.provider,
       phoneNumberId: body.phoneNumberId,
       wabaId: body.wabaId,
-      throughput: body.throughput,
+      throughput: body.throughput ?? capFor(kept.throughputLevel),
       marketingMessagesApi: body.marketingMessagesApi,
+      numberState,
       accessTokenEnc: body.accessToken
         ? await seal(key, body.accessToken, credentialContext(projectId, "access_token"))
         : null,
@@ -141,7 +168,7 @@ export const adminWhatsApp = router()
         fields: [{ field: "phoneNumberId", in: "body", message: "already belongs to another project" }],
       });
     }
-    const row = await db
+    let row = await db
       .insert(whatsappAccounts)
       .values(values)
       .onConflictDoUpdate({ target: whatsappAccounts.projectId, set: values })
@@ -153,7 +180,13 @@ export const adminWhatsApp = router()
       projectId,
       provider: body.provider,
       marketingMessagesApi: body.marketingMessagesApi,
+      throughput: body.throughput ?? "meta",
     });
+    // The number's level, read now: a failed read leaves the account as set, and is logged.
+    const read = await readThroughput({ db, log: c.var.log, config: c.var.config, events: c.env.EVENTS }, projectId);
+    if (read.ok) {
+      row = (await db.select().from(whatsappAccounts).where(eq(whatsappAccounts.projectId, projectId)).get()) ?? row;
+    }
     return c.json(toAccount(row), 200);
   })
   .openapi(get, async (c) => {

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { whatsappAccounts } from "../../platform/db/schema";
 import { applyHold, type HoldDeps } from "./hold";
 import { holdOf, mergeAccountState, mergeNumberState, type StoredAccountState, type StoredNumberState } from "./state";
+import { keptThroughput } from "./throughput";
 import { AccountUpdateValue, NumberQualityValue } from "./values";
 
 /** One change of a verified webhook, for the project whose signature verified it. */
@@ -40,7 +41,8 @@ export async function onNumberQualityChange(deps: HoldDeps, change: AccountChang
   const state = mergeNumberState(row.numberState as StoredNumberState | null, parsed.data, Date.now());
   await deps.db
     .update(whatsappAccounts)
-    .set({ numberState: state, messagingLimit: state.currentLimit })
+    // The throughput level shares the column (./throughput.ts): it stays as it was.
+    .set({ numberState: { ...keptThroughput(row.numberState), ...state }, messagingLimit: state.currentLimit })
     .where(eq(whatsappAccounts.projectId, row.projectId));
   return { applied: true };
 }

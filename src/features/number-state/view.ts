@@ -65,7 +65,9 @@ export function accountStateView(row: {
   const number = row.numberState as StoredNumberState | null;
   const account = row.accountState as StoredAccountState | null;
   return {
-    ...(number
+    // The column also holds the throughput level read from Meta (./throughput.ts), with or without a
+    // quality webhook: the quality part is there once `at` is.
+    ...(number && typeof number.at === "number"
       ? {
           numberState: {
             displayPhoneNumber: number.displayPhoneNumber,

@@ -1,5 +1,6 @@
 import type { Db } from "../../platform/db/client";
 import type { Logger } from "../../platform/log";
+import { readAfterWebhook } from "../number-state/throughput";
 import { onAccountChange, onNumberQualityChange } from "../number-state/updates";
 import { followTemplateStatusInRuns } from "../runs/wake";
 import { onTemplateCategoryChange } from "../templates/category";
@@ -32,12 +33,21 @@ const onStatus: Handler = async (deps, change) => {
   return result;
 };
 
+/** The number's or account's state, then its throughput level read again (Meta moves it with the tier). */
+const thenThroughput =
+  (handler: (deps: Deps, change: Change) => Promise<{ applied: boolean; ignored?: string }>): Handler =>
+  async (deps, change) => {
+    const result = await handler(deps, change);
+    if (result.applied) await readAfterWebhook(deps, change.projectId);
+    return result;
+  };
+
 const HANDLERS: Record<string, Handler> = {
   message_template_status_update: onStatus,
   template_category_update: onTemplateCategoryChange,
   message_template_quality_update: onTemplateQualityChange,
-  phone_number_quality_update: onNumberQualityChange,
-  account_update: onAccountChange,
+  phone_number_quality_update: thenThroughput(onNumberQualityChange),
+  account_update: thenThroughput(onAccountChange),
 };
 
 export const isStateField = (field: string) => Object.hasOwn(HANDLERS, field);

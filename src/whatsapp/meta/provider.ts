@@ -9,6 +9,7 @@ import {
   type TemplateMessage,
   type TemplateStatus,
   type TextMessage,
+  type ThroughputLevel,
   type WhatsAppProvider,
 } from "../provider";
 import { marketingMessageBody, type SendEdge, templateEdge } from "./marketing-messages";
@@ -189,6 +190,14 @@ export class MetaProvider implements WhatsAppProvider {
     const result = await this.call("DELETE", this.url(`${this.options.wabaId}/message_templates`, query));
     if (!result.ok) return result;
     return { ok: true };
+  }
+
+  async readThroughput(): Promise<Result<{ level: ThroughputLevel }>> {
+    const result = await this.call("GET", this.url(this.options.phoneNumberId, { fields: "throughput" }));
+    if (!result.ok) return result;
+    const level = (result.json as { throughput?: { level?: unknown } }).throughput?.level;
+    if (typeof level !== "string" || level === "") return fail(unexpectedResponse(result.status, "throughput.level"));
+    return { ok: true, level: level.toUpperCase() };
   }
 }
 
