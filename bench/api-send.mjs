@@ -171,26 +171,17 @@ async function measure({ consumers }) {
     const rows = [];
     const common = { connections: CONNECTIONS, seconds: SECONDS };
     rows.push(await load({ name: "GET /health (bare route)", url: `${url}/health`, ...common }));
-    rows.push(
-      await load({
-        name: "POST /campaign/t1/api/v2",
+    const sends = (name, body) =>
+      load({
+        name,
         url: `${url}/campaign/t1/api/v2`,
         method: "POST",
         headers: { "content-type": "application/json" },
-        requests: [{ method: "POST", setupRequest: (req) => ({ ...req, body: bodyFor() }) }],
+        requests: [{ method: "POST", setupRequest: (req) => ({ ...req, body: body() }) }],
         ...common,
-      }),
-    );
-    rows.push(
-      await load({
-        name: "POST /campaign/t1/api/v2 (OTP)",
-        url: `${url}/campaign/t1/api/v2`,
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        requests: [{ method: "POST", setupRequest: (req) => ({ ...req, body: otpBodyFor() }) }],
-        ...common,
-      }),
-    );
+      });
+    rows.push(await sends("POST /campaign/t1/api/v2", bodyFor));
+    rows.push(await sends("POST /campaign/t1/api/v2 (OTP)", otpBodyFor));
     const bare = rows[0]["req/s"];
     for (const row of rows) row["vs bare"] = `${((row["req/s"] / bare) * 100).toFixed(0)}%`;
 
