@@ -10,7 +10,7 @@ import { enqueueCallbacks } from "../../src/features/customer-callbacks/enqueue"
 import { signCallback } from "../../src/features/customer-callbacks/sign";
 import type { Transition } from "../../src/platform/db/schema";
 import type { ReceivedHook } from "../../standin/hooks-receiver";
-import { call, db, newProject, runQueueBatch } from "../helpers";
+import { api, call, db, newProject, runQueueBatch } from "../helpers";
 import {
   enqueued,
   HOOKS,
@@ -252,7 +252,7 @@ describe("delivering a callback left on the jobs queue", () => {
     expect(delays).toEqual([10, 20, 40, 80, 160, 320, 639]);
   });
 
-  it("gives up after the 8th attempt: acks and logs", async () => {
+  it("gives up after the 8th attempt: logs, keeps it as a dead letter, acks", async () => {
     const { project, key } = await projectWithEndpoint("fail");
     const job = await jobFor(transition(project.id));
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
@@ -272,6 +272,14 @@ describe("delivering a callback left on the jobs queue", () => {
       },
     ]);
     expect(await received(key)).toHaveLength(1);
+    const letters = await api("GET", `/v1/admin/dead-letters?queue=callbacks&projectId=${project.id}`, { admin: true });
+    expect(letters.body.data).toEqual([
+      expect.objectContaining({
+        kind: "callback",
+        reason: `callback given up after ${MAX_CALLBACK_ATTEMPTS} attempts: HTTP 500`,
+        body: job,
+      }),
+    ]);
   });
 
   it("succeeds on /flaky across attempts, with the same event id and body each time", async () => {

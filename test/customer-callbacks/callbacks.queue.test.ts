@@ -117,6 +117,24 @@ describe("the callbacks queue, endpoints that take batches", () => {
       })),
     );
     expect((await received(key)).map((h) => h.status)).toEqual([500, 500]);
+    // Kept whole, with the receiver's last answer, for an operator to replay once it is fixed.
+    const letters = await api("GET", `/v1/admin/dead-letters?queue=callbacks&projectId=${project.id}`, { admin: true });
+    expect(letters.status).toBe(200);
+    expect(letters.body.data).toEqual(
+      expect.arrayContaining(
+        jobs.map((job) =>
+          expect.objectContaining({
+            queue: "callbacks",
+            projectId: project.id,
+            kind: "callback",
+            attempts: MAX_CALLBACK_ATTEMPTS,
+            reason: `callback given up after ${MAX_CALLBACK_ATTEMPTS} attempts: HTTP 500`,
+            body: job,
+          }),
+        ),
+      ),
+    );
+    expect(letters.body.data).toHaveLength(2);
   });
 });
 

@@ -7,6 +7,7 @@ import type { Db } from "../../platform/db/client";
 import type { Logger } from "../../platform/log";
 import { backoffSeconds, callbackBackoffSeconds } from "../../queues/backoff";
 import type { CallbackEvent, CallbackJob } from "../../queues/contracts";
+import { recordDeadLetters } from "../dead-letters/store";
 import {
   type DeliverOptions,
   type EndpointRow,
@@ -78,7 +79,7 @@ export async function deliverCallbackMessages(messages: readonly Message<unknown
         const crashed: Outcome = { kind: "failed", reason: "delivery crashed", status: null };
         outcomes = new Map(list.map((message) => [message, crashed]));
       }
-      settle(projectId, outcomes, deps.log);
+      await settle(projectId, outcomes, deps);
     }),
   );
 }
@@ -151,9 +152,16 @@ async function postChunks(receiver: Receiver, chunks: CallbackEvent[][], options
   return results;
 }
 
-function settle(projectId: string, outcomes: Map<Message<CallbackJob>, Outcome>, log: Logger) {
+/**
+ * Acks what was delivered and retries what failed; a callback that failed its last attempt is kept
+ * as a dead letter of the callbacks queue, with the receiver's last answer as its reason, where an
+ * operator sees it and replays it once the receiver is fixed (`GET /v1/admin/dead-letters`).
+ */
+async function settle(projectId: string, outcomes: Map<Message<CallbackJob>, Outcome>, deps: CallbackDeps) {
+  const { log } = deps;
   let retried = 0;
   let last: Extract<PostOutcome, { kind: "failed" }> | null = null;
+  const givenUp: { message: Message<CallbackJob>; reason: string }[] = [];
   for (const [message, outcome] of outcomes) {
     if (outcome.kind !== "failed") {
       message.ack();
@@ -167,7 +175,7 @@ function settle(projectId: string, outcomes: Map<Message<CallbackJob>, Outcome>,
         reason: outcome.reason,
         status: outcome.status,
       });
-      message.ack();
+      givenUp.push({ message, reason: `callback given up after ${message.attempts} attempts: ${outcome.reason}` });
       continue;
     }
     retried++;
@@ -176,5 +184,23 @@ function settle(projectId: string, outcomes: Map<Message<CallbackJob>, Outcome>,
   }
   if (last) {
     log.info("callbacks failed; will retry", { projectId, count: retried, reason: last.reason, status: last.status });
+  }
+  if (givenUp.length === 0) return;
+  try {
+    await recordDeadLetters(
+      deps.db,
+      "callbacks",
+      givenUp.map(({ message, reason }) => ({
+        id: message.id,
+        body: message.body,
+        attempts: message.attempts,
+        reason,
+      })),
+    );
+    for (const { message } of givenUp) message.ack();
+  } catch (err) {
+    // Not recorded: delivered again later (and into the queue's own dead-letter queue at the end).
+    log.error("given-up callbacks could not be recorded; will retry", { projectId, err });
+    for (const { message } of givenUp) message.retry({ delaySeconds: callbackBackoffSeconds(message.attempts) });
   }
 }

@@ -24,7 +24,7 @@ function describe(body: unknown): { projectId: string | null; kind: string } {
 export async function recordDeadLetters(
   db: Db,
   queue: DeadLetterQueue,
-  messages: readonly { id: string; body: unknown; attempts: number }[],
+  messages: readonly { id: string; body: unknown; attempts: number; reason?: string }[],
   now = Date.now(),
 ) {
   if (messages.length === 0) return;
@@ -38,7 +38,7 @@ export async function recordDeadLetters(
         ...describe(message.body),
         body: message.body,
         attempts: message.attempts,
-        reason: `no outcome after ${message.attempts} deliveries`,
+        reason: message.reason ?? `no outcome after ${message.attempts} deliveries`,
         createdAt: now,
       })
       .onConflictDoNothing(),
