@@ -2,12 +2,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { liftExpiredHolds } from "../../src/features/number-state/hold";
 import { createLogger } from "../../src/platform/log";
-import { apiJob, connectedProject, metaCampaign, runQueue } from "../delivery/pipeline.helpers";
+import { apiJob, metaCampaign, runQueue } from "../delivery/pipeline.helpers";
 import { call, db, expectError } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
-import { campaign, getRun, group, ok, runCampaign, runMessages, runReaches } from "../runs/runs.helpers";
+import { getRun, ok, runCampaign, runMessages, runReaches } from "../runs/runs.helpers";
 import { receivedSends, type StandInAccount } from "../standin/standin.helpers";
-import { fixture, fixtureNames, postFixture } from "./state-fixtures";
+import { broadcastUnderWay, fixture, fixtureNames, postFixture } from "./state-fixtures";
 
 // Meta's number and account webhooks (phone_number_quality_update, account_update), each from a
 // fixture of test/fixtures/webhooks/, posted signed through POST /webhooks/whatsapp and checked
@@ -147,16 +147,7 @@ describe("account_update", { timeout: 60_000 }, () => {
   });
 
   it("a disabled account holds a broadcast run mid-way, and its reinstatement completes it, each recipient once", async () => {
-    const { p, account } = await connectedProject({ autoApprove: true, throughput: 4 });
-    const members = Array.from({ length: 20 }, (_, i) => `+9174000005${String(i).padStart(2, "0")}`);
-    for (const number of members) await ok(call("POST", "/v1/contacts", { key: p.manager, body: { number } }), 201);
-    await group(
-      p.manager,
-      "users",
-      ["first_name", "code"],
-      members.map((number, i) => ({ number, first_name: `N${i}`, code: `C${i}` })),
-    );
-    const c = await campaign(p.manager);
+    const { p, account, members, c } = await broadcastUnderWay("+9174000005");
     const run = (await ok(runCampaign(p.manager, { campaignId: c.campaignId, audiences: ["all"] }), 202)).run;
     await postFixture(account.appSecret, "account-update-disabled", { WABA_ID: account.wabaId });
     const reason = "WhatsApp disabled this WhatsApp Business Account (December 1, 2026)";

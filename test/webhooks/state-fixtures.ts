@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { connectedProject } from "../delivery/pipeline.helpers";
 import accountUpdateDisabled from "../fixtures/webhooks/account-update-disabled.json";
 import accountUpdateReinstated from "../fixtures/webhooks/account-update-reinstated.json";
 import accountUpdateRestriction from "../fixtures/webhooks/account-update-restriction.json";
@@ -16,7 +17,9 @@ import templateStatusPaused from "../fixtures/webhooks/template-status-paused.js
 import templateStatusPendingDeletion from "../fixtures/webhooks/template-status-pending-deletion.json";
 import templateStatusReinstated from "../fixtures/webhooks/template-status-reinstated.json";
 import templateStatusRejected from "../fixtures/webhooks/template-status-rejected.json";
+import { call } from "../helpers";
 import { sign } from "../inbound/inbound.helpers";
+import { campaign, group, ok } from "../runs/runs.helpers";
 
 // The template, number and account webhook fixtures (test/fixtures/webhooks/{template,number,account}-*.json):
 // each is `{ source, payload }`, `source` naming the page of Meta's webhook reference it follows,
@@ -87,4 +90,23 @@ export async function postPayload(appSecret: string, payload: unknown) {
   );
   expect(response.status, await response.clone().text()).toBe(200);
   return (await response.json()) as { received: number };
+}
+
+/**
+ * A project on the stand-in sending 4 messages a second, with 20 contacts (numbers from `prefix`),
+ * their variables, and a broadcast campaign started to all of them: slow enough that a hold lands
+ * while the run is under way.
+ */
+export async function broadcastUnderWay(prefix: string) {
+  const { p, account } = await connectedProject({ autoApprove: true, throughput: 4 });
+  const members = Array.from({ length: 20 }, (_, i) => `${prefix}${String(i).padStart(2, "0")}`);
+  for (const number of members) await ok(call("POST", "/v1/contacts", { key: p.manager, body: { number } }), 201);
+  await group(
+    p.manager,
+    "users",
+    ["first_name", "code"],
+    members.map((number, i) => ({ number, first_name: `N${i}`, code: `C${i}` })),
+  );
+  const c = await campaign(p.manager);
+  return { p, account, members, c };
 }

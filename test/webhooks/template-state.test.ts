@@ -5,7 +5,7 @@ import { call, expectError } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
 import { campaign, getRun, group, ok, runCampaign, runMessages, runReaches } from "../runs/runs.helpers";
 import { receivedSends, type StandInAccount } from "../standin/standin.helpers";
-import { fill, fixture, fixtureNames, postFixture, postPayload } from "./state-fixtures";
+import { broadcastUnderWay, fill, fixture, fixtureNames, postFixture, postPayload } from "./state-fixtures";
 
 // Meta's template webhooks (status, category, quality), each from a fixture of
 // test/fixtures/webhooks/, posted signed through POST /webhooks/whatsapp and checked through the API:
@@ -125,16 +125,7 @@ describe("message_template_status_update", { timeout: 60_000 }, () => {
   });
 
   it("holds a broadcast run mid-way with the reason, sends nothing while held, and completes it on REINSTATED, each recipient once", async () => {
-    const { p, account } = await connectedProject({ autoApprove: true, throughput: 4 });
-    const members = Array.from({ length: 20 }, (_, i) => `+9174000001${String(i).padStart(2, "0")}`);
-    for (const number of members) await ok(call("POST", "/v1/contacts", { key: p.manager, body: { number } }), 201);
-    await group(
-      p.manager,
-      "users",
-      ["first_name", "code"],
-      members.map((number, i) => ({ number, first_name: `N${i}`, code: `C${i}` })),
-    );
-    const c = await campaign(p.manager);
+    const { p, account, members, c } = await broadcastUnderWay("+9174000001");
     const templateId = (
       await env.DB.prepare("SELECT template_id FROM campaigns WHERE id = ?").bind(c.campaignId).first<{
         template_id: string;
