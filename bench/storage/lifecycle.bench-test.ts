@@ -5,7 +5,7 @@ import { databaseBytes } from "../../src/platform/db/size";
 import { statusWebhook } from "../../standin/graph-api/webhooks";
 import { type D1Cost, measureD1 } from "../../test/d1-cost";
 import { sendBacklog } from "../../test/delivery/backlog.helpers";
-import { connectedProject } from "../../test/delivery/pipeline.helpers";
+import { connectedProject, metaCampaign } from "../../test/delivery/pipeline.helpers";
 import { call, runQueueBatch } from "../../test/helpers";
 import { sign } from "../../test/inbound/inbound.helpers";
 import type { StorageScenario } from "./scenario";
@@ -198,22 +198,8 @@ const perMessage = (cost: D1Cost, messages: number) => ({
 });
 
 async function apiShape(messages: number): Promise<ShapeFigures> {
-  const { p, account } = await connectedProject({ autoApprove: true, throughput: 1000 });
-  const template = await call("POST", "/v1/templates", {
-    key: p.manager,
-    body: {
-      name: "order_update",
-      language: "en_US",
-      category: "UTILITY",
-      body: { text: "Hi {{1}}, your order {{2}} is on its way.", examples: ["Asha", "#1"] },
-    },
-  });
-  expect(template.status, JSON.stringify(template.body)).toBe(201);
-  const campaign = await call("POST", "/v1/api-campaigns", {
-    key: p.manager,
-    body: { name: "orders", templateId: template.body.id },
-  });
-  expect(campaign.status).toBe(201);
+  // The API-campaign tests' project: a UTILITY template with two body parameters, campaign "orders".
+  const { p, account } = await metaCampaign(1000);
   const numbers = Array.from({ length: messages }, (_, i) => numberOf(1, i));
   await seedContacts(p.id, numbers);
   return measureShape("api", messages, async () => {
