@@ -6,6 +6,7 @@ import { statusWebhook } from "../../standin/graph-api/webhooks";
 import { measureD1 } from "../../test/d1-cost";
 import { sendBacklog } from "../../test/delivery/backlog.helpers";
 import { createQueueBroker } from "../../test/delivery/queue-broker";
+import { loggedAsQueued } from "../../test/delivery/queue-rows";
 import type { EventsScenario } from "./scenario";
 
 // The events consumer draining a backlog: a broadcast run's messages, as its sends left them
@@ -50,17 +51,12 @@ async function measure(scenario: EventsScenario): Promise<EventsFigures> {
   const runId = backlog.runId as string;
   const campaignId = backlog.campaignId as string;
   const now = Date.now();
-  // As the sends left them: claimed (history `queued`, `sending`), Meta's answer not yet applied.
+  // As the sends left them: claimed (steps `queued`, `sending`), Meta's answer not yet applied.
   await env.DB.batch([
     env.DB.prepare(
-      "UPDATE messages SET status = 'sending', attempts = 1, wamid = 'wamid.' || id WHERE run_id = ?",
-    ).bind(runId),
-    env.DB.prepare(
-      "INSERT INTO message_events (message_id, status, at) SELECT id, 'queued', ?2 FROM messages WHERE run_id = ?1",
+      "UPDATE messages SET status = 'sending', attempts = 1, claimed_at = ?2, wamid = 'wamid.' || id WHERE run_id = ?1",
     ).bind(runId, now),
-    env.DB.prepare(
-      "INSERT INTO message_events (message_id, status, at) SELECT id, 'sending', ?2 FROM messages WHERE run_id = ?1",
-    ).bind(runId, now),
+    ...loggedAsQueued(runId, "qc"),
   ]);
   await outbox(env).drain();
   // One queue body per status, as the webhook route queues a verified part, built as Meta sends it.

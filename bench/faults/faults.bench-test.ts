@@ -6,6 +6,7 @@ import { outbox } from "../../src/features/outbox";
 import { failD1 } from "../../test/d1-faults";
 import { sendBacklog } from "../../test/delivery/backlog.helpers";
 import { createQueueBroker } from "../../test/delivery/queue-broker";
+import { loggedAsQueued } from "../../test/delivery/queue-rows";
 import { messagesValue, payloadOf, postSigned, text } from "../../test/inbound/inbound.helpers";
 import { clearErrors, injectError, receivedSends, type StandInAccount } from "../../test/standin/standin.helpers";
 import { countWhere, recover, waitFor } from "./recover";
@@ -39,8 +40,8 @@ async function injectProviderFaults(account: StandInAccount, share: number) {
 function injectD1Faults(share: number) {
   return {
     claims: failD1(env.DB, /update "messages" set "status" = \?, "attempts"/, Infinity, share),
-    outcomes: failD1(env.DB, /update "messages" set "status" = \?, "updated_at" = \?, "sent_at"/, Infinity, share),
-    outbox: failD1(env.DB, /SELECT e\.id, e\.status/, Infinity, share),
+    outcomes: failD1(env.DB, /update "messages" set "status" = iif\(/, Infinity, share),
+    outbox: failD1(env.DB, /SELECT l\.id, j\.value AS entry/, Infinity, share),
     optOuts: failD1(env.DB, /insert into "contacts"/, Infinity, share),
   };
 }
@@ -63,12 +64,8 @@ async function runOnce(scenario: FaultsScenario, faulty: boolean) {
   const backlog = await sendBacklog(scenario.sends, scenario.rate, { broadcast: true });
   const runId = backlog.runId as string;
   const campaignId = backlog.campaignId as string;
-  // The rows as a fan-out records them: each with its `queued` history row, counted by the outbox.
-  await env.DB.prepare(
-    "INSERT INTO message_events (message_id, status, at) SELECT id, 'queued', created_at FROM messages WHERE run_id = ?",
-  )
-    .bind(runId)
-    .run();
+  // The rows as a fan-out records them: their `queued` step and its log row, counted by the outbox.
+  await env.DB.batch(loggedAsQueued(runId));
   while ((await outbox(env).drain()) > 0) {
     // Counted before the clock starts.
   }

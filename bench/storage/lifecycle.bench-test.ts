@@ -172,14 +172,25 @@ async function measureShape(
 ): Promise<ShapeFigures> {
   const started = Date.now();
   const before = await databaseBytes(env.DB);
-  const { result, cost } = await measureD1(env.DB, async () => {
-    const { projectId, account, category } = await send();
-    await until(
-      "every message sent",
-      async () => (await countWhere("messages WHERE project_id = ? AND wamid IS NOT NULL", projectId)) === messages,
+  const { result, cost } = await measureD1(
+    env.DB,
+    async () => {
+      const { projectId, account, category } = await send();
+      await until(
+        "every message sent",
+        async () => (await countWhere("messages WHERE project_id = ? AND wamid IS NOT NULL", projectId)) === messages,
+      );
+      return playMeta(projectId, account, messages, category);
+    },
+    { bySql: true },
+  );
+  const top = [...(cost.bySql?.entries() ?? [])].sort(
+    (a, b) => b[1].rowsWritten + b[1].statements - (a[1].rowsWritten + a[1].statements),
+  );
+  for (const [q, c] of top.slice(0, 40))
+    console.log(
+      `SQL ${shape} st=${(c.statements / messages).toFixed(3)} w=${(c.rowsWritten / messages).toFixed(2)} r=${(c.rowsRead / messages).toFixed(2)} ${q}`,
     );
-    return playMeta(projectId, account, messages, category);
-  });
   const after = await databaseBytes(env.DB);
   return {
     shape,

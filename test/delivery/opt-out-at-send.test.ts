@@ -5,6 +5,7 @@ import { campaignStats } from "../../src/features/stats/record";
 import { receivedSends } from "../standin/standin.helpers";
 import { sendBacklog } from "./backlog.helpers";
 import { runQueue } from "./pipeline.helpers";
+import { loggedAsQueued } from "./queue-rows";
 
 // A STOP that lands while a broadcast sends: the contact's message is already queued (the fan-out
 // checked the opt-out before the STOP came), and must still not go out.
@@ -20,12 +21,8 @@ describe("a broadcast's queued message to a contact who opted out since", () => 
     )
       .bind(backlog.projectId, stopped, Date.now(), Date.now())
       .run();
-    // The rows as a fan-out records them, each with its history, so the counters see them queued.
-    await env.DB.prepare(
-      "INSERT INTO message_events (message_id, status, at) SELECT id, 'queued', created_at FROM messages WHERE run_id = ?",
-    )
-      .bind(backlog.runId)
-      .run();
+    // The rows as a fan-out records them, their queued step and its log row, so the counters see them queued.
+    await env.DB.batch(loggedAsQueued(backlog.runId as string));
     await runQueue(SENDS, backlog.jobs);
     const row = await env.DB.prepare("SELECT status, skip_reason FROM messages WHERE run_id = ? AND number = ?")
       .bind(backlog.runId, stopped)

@@ -63,3 +63,16 @@ export async function queueRows(projectId: string, recipients: number, options: 
   }));
   return { projectId, jobs, ...(campaignId && runId ? { campaignId, runId } : {}) };
 }
+
+/**
+ * Statements giving a run's rows their steps (`trail`, src/features/messages/trail.ts) and the log
+ * row of their `queued` moves, as a fan-out writes them: the outbox then counts them queued.
+ */
+export function loggedAsQueued(runId: string, trail = "q") {
+  return [
+    env.DB.prepare("UPDATE messages SET trail = ?2 WHERE run_id = ?1").bind(runId, trail),
+    env.DB.prepare(
+      "INSERT INTO ledger_log (entries) SELECT json_group_array(json_array(id, NULL, 'queued')) FROM messages WHERE run_id = ?",
+    ).bind(runId),
+  ];
+}

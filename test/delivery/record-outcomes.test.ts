@@ -3,20 +3,15 @@ import { describe, expect, it } from "vitest";
 import { recordOutcomes } from "../../src/features/delivery/record-outcomes";
 import { claimMessages, type Result } from "../../src/features/delivery/send-batch";
 import { db, newProject } from "../helpers";
-import { insertQueuedMessage, templateMessage } from "../messages/messages.helpers";
+import { historyStatuses, insertQueuedMessage, templateMessage } from "../messages/messages.helpers";
 
 // The outcomes of a batch are written in one D1 batch whose size does not grow with the batch:
 // a handful of statements for 100 successes, not three per message.
 
-async function history(id: string) {
-  const { results } = await env.DB.prepare("SELECT status FROM message_events WHERE message_id = ? ORDER BY id")
-    .bind(id)
-    .all<{ status: string }>();
-  return results.map((r) => r.status);
-}
+const history = historyStatuses;
 
 describe("recordOutcomes", () => {
-  it("records 100 successes with a fixed number of statements, one history row each, none for a message a webhook already moved", async () => {
+  it("records 100 successes with a fixed number of statements, a step each, none for a message a webhook already moved", async () => {
     const p = await newProject();
     const ids: string[] = [];
     for (let i = 0; i < 100; i++) {

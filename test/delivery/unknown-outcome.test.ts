@@ -2,10 +2,12 @@ import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { STUCK_SENDING_MS, sweepStuckMessages } from "../../src/features/delivery/sweep";
+import { getMessage } from "../../src/features/messages/store";
 import { API_RUN_ID, campaignStats } from "../../src/features/stats/record";
 import { encodeCallback } from "../../src/whatsapp/message-ref";
 import type { AnswerFault } from "../../standin/graph-api/types";
 import { statusWebhook } from "../../standin/graph-api/webhooks";
+import { db } from "../helpers";
 import { sign } from "../inbound/inbound.helpers";
 import { eventually, messageRow } from "../messages/messages.helpers";
 import { injectError, receivedSends, type StandInAccount } from "../standin/standin.helpers";
@@ -17,11 +19,13 @@ import { apiJob, deliverWebhooks, metaCampaign, runQueue } from "./pipeline.help
 
 const SENDS = "wa-campaigns-sends";
 
+/** The message's history as `GET /v1/messages/{id}` shows it. */
 async function history(id: string) {
-  const { results } = await env.DB.prepare("SELECT status, detail FROM message_events WHERE message_id = ? ORDER BY id")
+  const row = await env.DB.prepare("SELECT project_id FROM messages WHERE id = ?")
     .bind(id)
-    .all<{ status: string; detail: string | null }>();
-  return results;
+    .first<{ project_id: string }>();
+  const found = row ? await getMessage(db(), row.project_id, id) : null;
+  return (found?.history ?? []).map(({ status, detail }) => ({ status, detail }));
 }
 
 /** Posts one signed status webhook for `account`'s number, as Meta would. */

@@ -41,12 +41,12 @@ import {
 // twice, (2) the campaign's counters equal a recount from D1, (3) nothing is left queued or sending
 // and every job finished, and (4) where a STOP came, it was kept.
 
-// The outbox's ledger read (src/features/outbox/ledger.ts).
-const LEDGER_READ = /SELECT e\.id, e\.status/;
+// The outbox's log read (src/features/outbox/ledger.ts).
+const LEDGER_READ = /SELECT l\.id, j\.value AS entry/;
 // The send claim, queued → sending, counting the provider call (src/features/delivery/send-batch.ts).
 const SEND_CLAIM = /^update "messages" set "status" = \?, "attempts" = "messages"\."attempts" \+ 1/;
-// The first statement of a batch's outcome round trip: every claim's history row.
-const OUTCOME_BATCH = /'sending', j\.value ->> '\$\[1\]'/;
+// The first statement of a batch's outcome round trip: every success's wamid and sent step.
+const OUTCOME_BATCH = /^update "messages" set "status" = iif\(/;
 // The statement of a fan-out page's batch that moves the run's cursor (src/features/runs/fanout.ts).
 const FANOUT_PAGE = /^update "runs" set "cursor" = \?/;
 // The statement of an import batch that moves the import on (src/features/imports/save.ts).

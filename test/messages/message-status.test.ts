@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { applyStatus, canMove } from "../../src/features/messages/status";
 import { encodeCallback } from "../../src/whatsapp/message-ref";
 import { db, newProject } from "../helpers";
-import { insertQueuedMessage, messageRow, templateMessage } from "./messages.helpers";
+import { historyStatuses, insertQueuedMessage, messageRow, templateMessage } from "./messages.helpers";
 
 async function newMessage(projectId: string) {
   return insertQueuedMessage(db(), {
@@ -14,12 +14,7 @@ async function newMessage(projectId: string) {
   });
 }
 
-const history = async (id: string) =>
-  (
-    await env.DB.prepare("SELECT status FROM message_events WHERE message_id = ? ORDER BY id").bind(id).all<{
-      status: string;
-    }>()
-  ).results.map((r) => r.status);
+const history = historyStatuses;
 
 describe("canMove", () => {
   it.each([

@@ -1,6 +1,11 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { insertMessageOnce, type NewMessage, newMessageId } from "../../src/features/messages/store";
+import {
+  insertMessageOnce,
+  type NewMessage,
+  newMessageId,
+  getMessage as readMessage,
+} from "../../src/features/messages/store";
 import type { TemplateMessage } from "../../src/whatsapp/provider";
 import { SandboxProvider } from "../../src/whatsapp/sandbox";
 import type { WebhookEventMessage } from "../../src/whatsapp/webhook/payload";
@@ -62,3 +67,13 @@ export const messageRow = (id: string) =>
   env.DB.prepare("SELECT * FROM messages WHERE id = ?").bind(id).first<Record<string, any>>();
 
 export const getMessage = (key: string, id: string) => call("GET", `/v1/messages/${id}`, { key });
+
+/** A message's history as `GET /v1/messages/{id}` shows it: the statuses in order. */
+export async function historyStatuses(id: string): Promise<string[]> {
+  const row = await env.DB.prepare("SELECT project_id FROM messages WHERE id = ?")
+    .bind(id)
+    .first<{ project_id: string }>();
+  if (!row) return [];
+  const found = await readMessage(db(), row.project_id, id);
+  return found?.history.map((h) => h.status) ?? [];
+}

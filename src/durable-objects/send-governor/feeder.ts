@@ -1,6 +1,6 @@
 import { and, eq, gt, lt } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { campaigns, messages, runs } from "../../platform/db/schema";
+import { campaigns, messages, runOpen, runs } from "../../platform/db/schema";
 import type { Source } from "./store";
 
 /** A released message that was not sent is looked for again once it has been still this long. */
@@ -23,6 +23,7 @@ export async function readSource(db: Db, source: Source, limit: number): Promise
   const page = and(
     eq(messages.runId, source.runId),
     eq(messages.status, "queued"),
+    runOpen(),
     gt(messages.id, source.after),
     source.rescanBefore === null ? undefined : lt(messages.updatedAt, source.rescanBefore),
   );

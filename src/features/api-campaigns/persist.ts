@@ -1,44 +1,120 @@
+import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import type { Transition } from "../../platform/db/schema";
+import { inJsonList } from "../../platform/db/json-list";
+import { messages, type Transition } from "../../platform/db/schema";
 import type { ApiSendJob } from "../../queues/contracts";
-import { type KnownDefinitions, upsertContact } from "../contacts/store";
-import { insertMessageOnce } from "../messages/store";
+import { type KnownDefinitions, resolveKnown } from "../contacts/store";
+import { upsertContactsStatements } from "../contacts/upsert-many";
+import { logRecorded, newTx } from "../messages/log";
 
 export const OPTED_OUT_REASON = "opted_out";
 
+interface StoredRow {
+  id: string;
+  campaignId: string | null;
+  status: string;
+  skipReason: string | null;
+  tx: number | null;
+}
+
+export interface Persisted {
+  /** The message's first transition, null when it already existed (a redelivery). */
+  created: Transition | null;
+  /** Why the stored message is not to be sent, if it is not. */
+  skipReason: string | undefined;
+}
+
 /**
- * Persists what the request accepted: the contact, then the message (queued, or skipped with its
- * reason). Safe to run again for the same job: the contact upsert is idempotent and the message is
- * inserted once. `created` is the message's first transition, null when it already existed.
+ * Persists what the requests accepted, for jobs of one project, in ONE D1 batch whatever their
+ * number: the contacts (set-based), then each message — queued, or skipped with its reason: the
+ * request's, or `opted_out` for a MARKETING send to a contact the database has opted out (the
+ * contact row is the authority; the request path only had a snapshot) — then one log row for the
+ * messages this batch recorded. Safe to run again for the same jobs: the contacts are upserted
+ * and each message is inserted once. Answers in the order of `jobs`.
  */
-export async function persistApiSend(
-  db: Db,
-  job: ApiSendJob,
-  known?: KnownDefinitions,
-): Promise<{ created: Transition | null; skipReason: string | undefined }> {
-  const { contact } = await upsertContact(
-    db,
-    job.projectId,
-    job.contact.number,
-    {
-      name: job.contact.name,
-      source: job.contact.source,
-      tags: job.contact.tags,
-      attributes: job.contact.attributes,
-    },
-    known,
+export async function persistApiSends(db: Db, jobs: ApiSendJob[], known?: KnownDefinitions): Promise<Persisted[]> {
+  const projectId = jobs[0]?.projectId;
+  if (projectId === undefined) return [];
+  const definitions =
+    known ??
+    (await resolveKnown(
+      db,
+      projectId,
+      jobs.flatMap((j) => j.contact.tags ?? []),
+      jobs.flatMap((j) => Object.keys(j.contact.attributes ?? {})),
+    ));
+  const now = Date.now();
+  const tx = newTx();
+  const ids = jobs.map((j) => j.messageId);
+  const rows = JSON.stringify(
+    jobs.map((j) => ({
+      id: j.messageId,
+      number: j.contact.number,
+      campaignId: j.campaignId,
+      templateId: j.templateId,
+      payload: j.payload,
+      skip: j.skipReason ?? null,
+      marketing: j.category === "MARKETING",
+    })),
   );
-  // The contact row is the authority on opt-out; the request path only had a snapshot.
-  const skipReason =
-    job.skipReason ?? (job.category === "MARKETING" && contact.optedOut ? OPTED_OUT_REASON : undefined);
-  const created = await insertMessageOnce(db, {
-    id: job.messageId,
-    projectId: job.projectId,
-    number: job.contact.number,
-    templateId: job.templateId,
-    campaignId: job.campaignId,
-    payload: job.payload,
-    skipReason,
+  const results = await db.batch([
+    ...upsertContactsStatements(
+      db,
+      projectId,
+      jobs.map((j) => j.contact),
+      definitions,
+    ),
+    // Columns in the table's order (as a run's fan-out writes them): id, project_id, campaign_id,
+    // run_id, template_id, number, status, payload, wamid, attempts, error_code, error_title,
+    // error_message, skip_reason, error_class, created_at, updated_at, sent_at, delivered_at,
+    // read_at, failed_at, claimed_at, trail, tx.
+    db
+      .insert(messages)
+      .select(
+        sql`SELECT x.v ->> '$.id', ${projectId}, x.v ->> '$.campaignId', NULL, x.v ->> '$.templateId', x.v ->> '$.number',
+               iif(x.reason IS NULL, 'queued', 'skipped'), x.v -> '$.payload', NULL, 0, NULL, NULL, NULL, x.reason, NULL,
+               ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, iif(x.reason IS NULL, 'q', 'k'), ${tx}
+            FROM (
+              SELECT j.value AS v, coalesce(j.value ->> '$.skip', iif(j.value ->> '$.marketing' AND EXISTS (
+                SELECT 1 FROM contacts c WHERE c.project_id = ${projectId} AND c.number = j.value ->> '$.number' AND c.opted_out = 1),
+                ${OPTED_OUT_REASON}, NULL)) AS reason
+              FROM json_each(${rows}) j) x
+            WHERE true`,
+      )
+      .onConflictDoNothing(),
+    logRecorded(db, tx, ids),
+    db
+      .select({
+        id: messages.id,
+        campaignId: messages.campaignId,
+        status: messages.status,
+        skipReason: messages.skipReason,
+        tx: messages.tx,
+      })
+      .from(messages)
+      .where(inJsonList(messages.id, ids)),
+  ] as unknown as Parameters<typeof db.batch>[0]);
+  const stored = new Map((results.at(-1) as StoredRow[]).map((r) => [r.id, r]));
+  return jobs.map((job): Persisted => {
+    const row = stored.get(job.messageId);
+    const skipReason = row?.status === "skipped" ? (row.skipReason ?? undefined) : undefined;
+    const created: Transition | null =
+      row && row.tx === tx
+        ? {
+            messageId: row.id,
+            projectId,
+            campaignId: row.campaignId,
+            runId: null,
+            from: null,
+            to: row.status === "skipped" ? "skipped" : "queued",
+          }
+        : null;
+    return { created, skipReason };
   });
-  return { created, skipReason };
+}
+
+/** One job's persist: `persistApiSends` with one job. */
+export async function persistApiSend(db: Db, job: ApiSendJob, known?: KnownDefinitions): Promise<Persisted> {
+  const [persisted] = await persistApiSends(db, [job], known);
+  return persisted ?? { created: null, skipReason: undefined };
 }

@@ -27,11 +27,8 @@ export async function writeUnit(env: Pick<Env, "FILES">, db: Db, manifest: Manif
   // The outbox must have counted every history row committed before the rows are read; a row
   // changed later stays in D1 (updated_at ≥ snapshotAt), so its later history is not needed.
   const [events] = await db.batch([
-    // Read backwards along the primary key to the last row the outbox reads (it skips claims and
-    // duplicate marks, src/features/outbox/ledger.ts), so a quiet database is not waited on forever.
-    db.all<{ id: number | null }>(
-      sql`SELECT id FROM message_events WHERE status IN ('queued', 'sent', 'delivered', 'read', 'failed', 'skipped') ORDER BY id DESC LIMIT 1`,
-    ),
+    // The last log row written (the outbox keeps the newest it handed over; src/features/outbox).
+    db.all<{ id: number | null }>(sql`SELECT max(id) AS id FROM ledger_log`),
     db
       .update(archives)
       .set({ snapshotAt, updatedAt: snapshotAt })

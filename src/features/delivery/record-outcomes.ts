@@ -1,11 +1,12 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../platform/db/client";
-import { filterOnly, inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
-import { messageEvents, messages } from "../../platform/db/schema";
+import { messages } from "../../platform/db/schema";
 import type { ProviderError } from "../../whatsapp/provider";
+import { logMoves, type Move, newTx } from "../messages/log";
 import { historyIfChanged } from "../messages/status";
+import { appendTrail, EVENT_STEP, STEP } from "../messages/trail";
 import type { Claimed, Result } from "./send-batch";
 
 export type SendOutcome =
@@ -51,59 +52,43 @@ export async function recordOutcomes(
   maxAttempts: number,
   then?: BatchItem<"sqlite">,
 ): Promise<{ outcomes: Map<string, SendOutcome>; transitions: Transition[] }> {
-  // Meta's timestamps are whole seconds; a `now` that is not one marks the rows this batch sets sent.
-  const now = Date.now() % 1000 === 0 ? Date.now() + 1 : Date.now();
+  const now = Date.now();
+  const tx = newTx();
   const statements = [];
-  const claims = [...claimed.values()];
-  if (claims.length > 0) {
-    // Every claim's history row in one statement: the rows travel as ONE JSON parameter.
-    const rows = JSON.stringify(claims.map((m) => [m.id, m.claimedAt]));
-    statements.push(
-      db
-        .insert(messageEvents)
-        .select(
-          sql`SELECT NULL, j.value ->> '$[0]', 'sending', j.value ->> '$[1]', NULL, NULL FROM json_each(${rows}) j WHERE true`,
-        ),
-    );
-  }
+  const moves: Move[] = [];
   const plans: {
     id: string;
     to: "failed" | "queued" | "sending";
     error: ProviderError;
     casIndex: number;
   }[] = [];
-  // Successes, the common case, are three statements whatever their number: the wamids, the
-  // compare-and-set from sending (returning the rows it moved), and a history row for each of those.
+  // Successes, the common case, are ONE statement whatever their number: each row gets its wamid
+  // (kept if a webhook already gave it one) and, if still `sending`, moves to sent with its step
+  // and this batch's token — every SET expression reads the row as it was. Joined to the list,
+  // each row is found by its key: a lookup per message, where a correlated scan of the list reads
+  // n rows for each of n messages (D1 counts, and bills, every one).
   const sent = results.flatMap((r) => (r.ok ? [r] : []));
   let sentIndex = -1;
   if (sent.length > 0) {
-    const ids = sent.map((r) => r.id);
-    // Joined to the list, each row found by its key: a lookup per message, where a correlated
-    // scan of the list reads n rows for each of n messages (D1 counts, and bills, every one).
     const wamids = JSON.stringify(sent.map((r) => [r.id, r.wamid]));
-    statements.push(
-      db
-        .update(messages)
-        .set({ wamid: sql`w.value ->> '$[1]'` })
-        .from(sql`json_each(${wamids}) w`)
-        .where(sql`${messages.id} = w.value ->> '$[0]'`),
-    );
+    const sending = sql`${messages.status} = 'sending'`;
     sentIndex = statements.length;
     statements.push(
       db
         .update(messages)
-        .set({ status: "sent", sentAt: now, updatedAt: now })
-        .where(and(inJsonList(messages.id, ids), filterOnly(messages.status, "sending")))
-        .returning({ id: messages.id }),
+        .set({
+          wamid: sql`coalesce(${messages.wamid}, w.value ->> '$[1]')`,
+          status: sql`iif(${sending}, 'sent', ${messages.status})`,
+          sentAt: sql`iif(${sending}, ${now}, ${messages.sentAt})`,
+          updatedAt: sql`iif(${sending}, ${now}, ${messages.updatedAt})`,
+          trail: sql`iif(${sending}, ${appendTrail(STEP.sent)}, ${messages.trail})`,
+          tx: sql`iif(${sending}, ${tx}, ${messages.tx})`,
+        })
+        .from(sql`json_each(${wamids}) w`)
+        .where(sql`${messages.id} = w.value ->> '$[0]'`)
+        .returning({ id: messages.id, tx: messages.tx }),
     );
-    // Only rows the statement above moved: sent at this batch's `now`, which no webhook writes.
-    statements.push(
-      db
-        .insert(messageEvents)
-        .select(
-          sql`SELECT NULL, m.id, 'sent', ${now}, NULL, NULL FROM messages m WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND +m.status = 'sent' AND +m.sent_at = ${now} AND +m.updated_at = ${now}`,
-        ),
-    );
+    for (const r of sent) moves.push([r.id, "sending", "sent"]);
   }
   for (const r of results) {
     if (r.ok) continue;
@@ -117,6 +102,15 @@ export async function recordOutcomes(
     // status webhook (found by the message id in biz_opaque_callback_data) or the sweep to settle.
     const to = r.error.class === "unknown" ? "sending" : r.error.class === "permanent" || giveUp ? "failed" : "queued";
     plans.push({ id: r.id, to, error, casIndex: statements.length });
+    // A failure is a step of the trail; a retry and an unknown outcome carry details the row cannot
+    // hold, so they are history rows (`e`). A retry's claim becomes a row too, or the next claim's
+    // time would stand for both.
+    const trail =
+      to === "failed"
+        ? appendTrail(STEP.failed)
+        : to === "queued"
+          ? sql`iif(${messages.trail} LIKE '%c', substr(${messages.trail}, 1, length(${messages.trail}) - 1) || 'ee', ${appendTrail(EVENT_STEP)})`
+          : appendTrail(EVENT_STEP);
     statements.push(
       db
         .update(messages)
@@ -127,21 +121,31 @@ export async function recordOutcomes(
           errorMessage: error.message,
           errorClass: error.class,
           updatedAt: now,
+          trail,
+          tx,
           ...(to === "failed" ? { failedAt: now } : {}),
         })
         .where(sending)
         .returning({ id: messages.id }),
     );
-    const detail =
-      to === "queued" ? `retry: ${error.title}` : to === "sending" ? `outcome unknown: ${error.title}` : error.title;
-    statements.push(historyIfChanged(db, r.id, to, now, error.code, detail));
+    if (to === "failed") moves.push([r.id, "sending", "failed", error.code]);
+    else {
+      if (to === "queued") statements.push(historyIfChanged(db, r.id, "sending", claimed.get(r.id)?.claimedAt ?? now));
+      const detail = to === "queued" ? `retry: ${error.title}` : `outcome unknown: ${error.title}`;
+      statements.push(historyIfChanged(db, r.id, to, now, error.code, detail));
+    }
   }
+  if (moves.length > 0) statements.push(logMoves(db, tx, moves));
   const outcomes = new Map<string, SendOutcome>();
   const transitions: Transition[] = [];
   if (statements.length === 0) return { outcomes, transitions };
   if (then) statements.push(then);
   const written = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
-  const moved = new Set(sentIndex < 0 ? [] : (written[sentIndex] as { id: string }[]).map((row) => row.id));
+  const moved = new Set(
+    sentIndex < 0
+      ? []
+      : (written[sentIndex] as { id: string; tx: number | null }[]).filter((row) => row.tx === tx).map((row) => row.id),
+  );
   for (const r of sent) {
     const message = claimed.get(r.id);
     const transition: Transition | null =

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { filterOnly, inJsonList } from "../../platform/db/json-list";
-import { messageEvents, messages } from "../../platform/db/schema";
+import { messages } from "../../platform/db/schema";
 import { encodeCallback } from "../../whatsapp/message-ref";
 import {
   isTextMessage,
@@ -10,6 +10,8 @@ import {
   type TemplateMessage,
   type WhatsAppProvider,
 } from "../../whatsapp/provider";
+import { logStamped, newTx } from "../messages/log";
+import { appendTrail, dropClaim, STEP } from "../messages/trail";
 import { type Reslot, slotWindows, waitForSlots } from "./pacing";
 
 export interface Claimed {
@@ -43,7 +45,13 @@ export async function claimMessages(
   const statements = [
     db
       .update(messages)
-      .set({ status: "sending", attempts: sql`${messages.attempts} + 1`, updatedAt: now })
+      .set({
+        status: "sending",
+        attempts: sql`${messages.attempts} + 1`,
+        updatedAt: now,
+        claimedAt: now,
+        trail: appendTrail(STEP.sending),
+      })
       .where(
         and(eq(messages.projectId, projectId), inJsonList(messages.id, ids), filterOnly(messages.status, "queued")),
       )
@@ -55,7 +63,7 @@ export async function claimMessages(
         attempts: messages.attempts,
       }),
   ];
-  const skips = options.recheckOptOuts === false ? [] : skipOptedOutStatements(db, projectId, ids, now);
+  const skips = options.recheckOptOuts === false ? [] : skipOptedOutStatements(db, projectId, ids, now, newTx());
   const batch = await db.batch([...skips, ...statements] as unknown as Parameters<typeof db.batch>[0]);
   const results = batch.slice(skips.length) as Awaited<(typeof statements)[number]>[];
   for (const rows of results) {
@@ -67,27 +75,23 @@ export async function claimMessages(
 /**
  * A broadcast run's messages were checked against opt-outs when the run fanned out; a contact who
  * sent STOP since must still get nothing. Before the claim, in its batch, the run messages among
- * `ids` whose contact is opted out now are skipped (`opted_out`) with their history row, so the
- * claim after them finds them no longer queued. API sends re-check the contact as they are
- * persisted (features/api-campaigns/persist.ts). Cost, only for a batch holding a run's message:
- * two statements in the claim's round trip, one indexed contact lookup per message.
+ * `ids` whose contact is opted out now are skipped (`opted_out`) and logged, so the claim after
+ * them finds them no longer queued. API sends re-check the contact as they are persisted
+ * (features/api-campaigns/persist.ts). Cost, only for a batch holding a run's message: two
+ * statements in the claim's round trip, one indexed contact lookup per message.
  */
-function skipOptedOutStatements(db: Db, projectId: string, ids: string[], now: number) {
+function skipOptedOutStatements(db: Db, projectId: string, ids: string[], now: number, tx: number) {
   const list = JSON.stringify(ids);
   return [
     db
       .update(messages)
-      .set({ status: "skipped", skipReason: OPTED_OUT, updatedAt: now })
+      .set({ status: "skipped", skipReason: OPTED_OUT, updatedAt: now, trail: appendTrail(STEP.skipped), tx })
       .where(
         sql`${messages.id} IN (SELECT value FROM json_each(${list})) AND ${messages.projectId} = ${projectId}
             AND ${filterOnly(messages.status, "queued")} AND ${messages.runId} IS NOT NULL
             AND EXISTS (SELECT 1 FROM contacts c WHERE c.project_id = ${projectId} AND c.number = ${messages.number} AND c.opted_out = 1)`,
       ),
-    db.insert(messageEvents).select(
-      sql`SELECT NULL, m.id, 'skipped', ${now}, NULL, ${OPTED_OUT} FROM messages m
-            WHERE m.id IN (SELECT value FROM json_each(${list})) AND +m.status = 'skipped' AND m.skip_reason = ${OPTED_OUT}
-            AND +m.updated_at = ${now} AND NOT EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.status = 'skipped')`,
-    ),
+    logStamped(db, tx, ids, "queued", "skipped"),
   ] as const;
 }
 
@@ -101,7 +105,12 @@ export async function unclaimMessages(db: Db, ids: string[]) {
   if (ids.length === 0) return;
   await db
     .update(messages)
-    .set({ status: "queued", attempts: sql`max(0, ${messages.attempts} - 1)`, updatedAt: Date.now() })
+    .set({
+      status: "queued",
+      attempts: sql`max(0, ${messages.attempts} - 1)`,
+      updatedAt: Date.now(),
+      trail: dropClaim,
+    })
     .where(and(inJsonList(messages.id, ids), filterOnly(messages.status, "sending")));
 }
 

@@ -2,11 +2,10 @@ import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { ACCOUNT_ERROR_RETRY_SECONDS } from "../../queues/backoff";
-import type { SendJob, SendsBody } from "../../queues/contracts";
+import type { ApiSendJob, SendJob, SendsBody } from "../../queues/contracts";
 import type { WhatsAppProvider } from "../../whatsapp/provider";
 import type { ResolvedAccount } from "../../whatsapp/select";
-import { persistApiSend } from "../api-campaigns/persist";
-import { resolveKnown } from "../contacts/store";
+import { persistApiSends } from "../api-campaigns/persist";
 import { completeRunsStatement } from "../runs/complete";
 import { pauseForAccount } from "./account-pause";
 import { type Gate, runIdOf, verdict } from "./gate";
@@ -116,35 +115,22 @@ const asStoredSend = (job: SendsBody): SendJob => ({
  */
 export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) {
   const toClaim: Message<SendsBody>[] = [];
-  // The tags and attributes the slice's API sends name are looked up once, not once per contact.
-  const apiJobs = chunk.flatMap((m) => (m.body.kind === "api-send" ? [m.body] : []));
-  const known =
-    apiJobs.length === 0
-      ? undefined
-      : await resolveKnown(
-          ctx.db,
-          ctx.account.projectId,
-          apiJobs.flatMap((j) => j.contact.tags ?? []),
-          apiJobs.flatMap((j) => Object.keys(j.contact.attributes ?? {})),
-        );
-  await Promise.all(
-    chunk.map(async (message) => {
-      const job = message.body;
-      const held = verdict(ctx.gate, job) === "hold";
-      if (job.kind === "api-send") {
-        const { created, skipReason } = await persistApiSend(ctx.db, job, known);
-        ctx.transitions.push(created);
-        if (skipReason || held) {
-          message.ack();
-          return;
-        }
-      } else if (held) {
-        message.ack();
-        return;
-      }
-      toClaim.push(message);
-    }),
+  // The slice's API sends are persisted together: one D1 batch, whatever their number.
+  const apiMessages = chunk.filter((m) => m.body.kind === "api-send");
+  const persisted = await persistApiSends(
+    ctx.db,
+    apiMessages.map((m) => m.body as ApiSendJob),
   );
+  const skipped = new Set<string>();
+  persisted.forEach(({ created, skipReason }, i) => {
+    ctx.transitions.push(created);
+    if (skipReason) skipped.add(apiMessages[i]?.body.messageId ?? "");
+  });
+  for (const message of chunk) {
+    const job = message.body;
+    if (skipped.has(job.messageId) || verdict(ctx.gate, job) === "hold") message.ack();
+    else toClaim.push(message);
+  }
   if (toClaim.length === 0) return;
   // Every path that queues a run's message names its run: a batch of API sends skips the opt-out re-check.
   const anyRun = toClaim.some((m) => m.body.kind === "send" && m.body.runId !== undefined);

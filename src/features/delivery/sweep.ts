@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { createDb } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
-import { campaigns, messages, runs } from "../../platform/db/schema";
+import { campaigns, inFlight, messages, runs } from "../../platform/db/schema";
 import { createLogger, logLevel } from "../../platform/log";
 import { sendStoredMessages } from "../../queues/producers";
 import { afterTransitions } from "../messages/after-transitions";
@@ -31,7 +31,7 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
   const sending = await db
     .select({ id: messages.id, projectId: messages.projectId })
     .from(messages)
-    .where(and(eq(messages.status, "sending"), lt(messages.updatedAt, now - STUCK_SENDING_MS)))
+    .where(and(eq(messages.status, "sending"), inFlight(), lt(messages.updatedAt, now - STUCK_SENDING_MS)))
     .limit(SWEEP_LIMIT)
     .all();
   const transitions: (Transition | null)[] = [];
@@ -70,6 +70,7 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
     .where(
       and(
         eq(messages.status, "queued"),
+        inFlight(),
         lt(messages.updatedAt, now - STUCK_QUEUED_MS),
         or(isNull(messages.campaignId), eq(campaigns.status, "live")),
         or(isNull(messages.runId), inArray(runs.status, ["fanning_out", "sending", "cancelled"])),

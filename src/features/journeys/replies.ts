@@ -6,7 +6,9 @@ import { messages } from "../../platform/db/schema";
 import type { QueueRequest } from "../../platform/queue-batches";
 import type { SendJob } from "../../queues/contracts";
 import type { TextMessage } from "../../whatsapp/provider";
+import { logMoves, type Move, newTx } from "../messages/log";
 import { historyIfChanged } from "../messages/status";
+import { EVENT_STEP } from "../messages/trail";
 import { type JourneyRow, stepsOf } from "./schemas";
 
 // A journey button's press answered: the journey's messages become queued message rows and jobs on
@@ -72,6 +74,7 @@ export interface JourneyReplies {
 export async function journeyReplies(db: Db, press: JourneyPress, journey: JourneyRow): Promise<JourneyReplies> {
   const steps = stepsOf(journey);
   const now = Date.now();
+  const tx = newTx();
   const out: JourneyReplies = { statements: [], jobs: [], transitions: [] };
   for (const [i, step] of steps.entries()) {
     const id = await journeyMessageId(press, i);
@@ -110,6 +113,9 @@ export async function journeyReplies(db: Db, press: JourneyPress, journey: Journ
           status: "queued",
           createdAt: now,
           updatedAt: now,
+          // Its queued step carries where it came from: a history row (`e`).
+          trail: EVENT_STEP,
+          tx,
         })
         .onConflictDoNothing()
         .returning({ id: messages.id }),
@@ -129,5 +135,7 @@ export async function journeyReplies(db: Db, press: JourneyPress, journey: Journ
       delaySeconds: i * JOURNEY_STEP_SECONDS,
     });
   }
+  const moves = out.transitions.map(({ transition }): Move => [transition.messageId, null, "queued"]);
+  if (moves.length > 0) out.statements.push(logMoves(db, tx, moves));
   return out;
 }

@@ -10,12 +10,14 @@ import {
 } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { classOfStatusError } from "../../whatsapp/errors";
+import { logMoves, type Move, newTx } from "./log";
+import { appendTrail, STEP } from "./trail";
 import { canMove, DUPLICATE_SEND } from "./transitions";
 
 // Provider statuses applied as a set: a queue batch of webhooks (hundreds of statuses) costs one
 // read and one write round trip, whatever its size, instead of two round trips per status. The
-// rules are those of one status at a time (see ./transitions.ts): a message only moves forward, a
-// history row is written exactly when the message moved, and concurrent writers are settled by a
+// rules are those of one status at a time (see ./transitions.ts): a message only moves forward, its
+// moves are logged exactly when it moved (./log.ts), and concurrent writers are settled by a
 // compare-and-set on the status each decision was made from.
 
 /** One provider status for one message, found by our message id (from the send's callback data) or by wamid. */
@@ -159,38 +161,38 @@ async function readRows(db: Db, updates: StatusUpdate[]) {
 }
 
 /**
- * Writes the plans in one batch. Each message's history rows go in first, and only if the row is
- * still in the status (and error class) its plan started from; the update then moves it under the
- * same condition. D1 runs a batch as one transaction, so both see the same row: a message gets its
- * history exactly when it moves. Returns the ids that moved.
+ * Writes the plans in one batch: each message moves to its final columns, its trail gains a letter
+ * per step, only if it is still in the status (and error class) its plan started from; the log row
+ * then lists the steps of the messages that moved. D1 runs a batch as one transaction, so a message's
+ * moves are logged exactly when it moves. Returns the ids that moved.
  */
 async function write(db: Db, plans: Plan[], duplicates: [string, string][], log?: Logger): Promise<Set<string>> {
   const now = Date.now();
+  const tx = newTx();
   const moving = plans.filter((p) => p.steps.length > 0);
   // Per message: the status and error class it was decided from, and the columns it ends with.
   const byId = JSON.stringify(
     Object.fromEntries(
       moving.map((p) => [
         p.row.id,
-        { ...p.columns, from: p.row.status, fromClass: p.row.errorClass ?? "", wamid: p.wamid },
+        {
+          ...p.columns,
+          from: p.row.status,
+          fromClass: p.row.errorClass ?? "",
+          wamid: p.row.wamid === null ? p.wamid : null,
+          steps: p.steps.map((s) => STEP[s.to]).join(""),
+        },
       ]),
     ),
   );
-  const history = JSON.stringify(
-    moving.flatMap((p) =>
-      p.steps.map((s) => [
-        p.row.id,
-        s.to,
-        s.change.at,
-        s.change.error?.code ?? null,
-        s.change.error?.title ?? null,
-        p.row.status,
-        p.row.errorClass ?? "",
-      ]),
-    ),
+  const moves: Move[] = moving.flatMap((p) =>
+    p.steps.map((s): Move => [p.row.id, s.from, s.to, s.change.error?.code ?? null]),
   );
   const ids = moving.map((p) => p.row.id);
   const field = (name: string) => sql`json_extract(${byId}, '$.' || json_quote(${messages.id}) || '.' || ${name})`;
+  // A wamid is written only where the row has none: naming the column otherwise would rewrite its
+  // index entry on every status (D1 counts each one as a row written).
+  const newWamid = moving.some((p) => p.row.wamid === null && p.wamid !== null);
   const statements = [
     db
       .insert(messageEvents)
@@ -200,18 +202,12 @@ async function write(db: Db, plans: Plan[], duplicates: [string, string][], log?
             WHERE NOT EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.status = ${DUPLICATE_SEND} AND e.detail = j.value ->> '$[1]')`,
       )
       .returning({ messageId: messageEvents.messageId, wamid: messageEvents.detail }),
-    db.insert(messageEvents).select(
-      sql`SELECT NULL, m.id, h.value ->> '$[1]', h.value ->> '$[2]', h.value ->> '$[3]', h.value ->> '$[4]'
-            FROM json_each(${history}) h JOIN messages m ON m.id = h.value ->> '$[0]'
-            WHERE +m.status = h.value ->> '$[5]' AND coalesce(m.error_class, '') = h.value ->> '$[6]'
-            ORDER BY h.key`,
-    ),
     db
       .update(messages)
       .set({
         status: sql`${field("status")}`,
         updatedAt: now,
-        wamid: sql`coalesce(${messages.wamid}, ${field("wamid")})`,
+        ...(newWamid ? { wamid: sql`coalesce(${messages.wamid}, ${field("wamid")})` } : {}),
         errorClass: sql`${field("errorClass")}`,
         errorCode: sql`${field("errorCode")}`,
         errorTitle: sql`${field("errorTitle")}`,
@@ -220,6 +216,8 @@ async function write(db: Db, plans: Plan[], duplicates: [string, string][], log?
         deliveredAt: sql`${field("deliveredAt")}`,
         readAt: sql`${field("readAt")}`,
         failedAt: sql`${field("failedAt")}`,
+        trail: appendTrail(field("steps")),
+        tx,
       })
       .where(
         and(
@@ -228,8 +226,9 @@ async function write(db: Db, plans: Plan[], duplicates: [string, string][], log?
         ),
       )
       .returning({ id: messages.id }),
+    logMoves(db, tx, moves),
   ] as const;
-  const [recorded, , moved] = await db.batch(statements);
+  const [recorded, moved] = await db.batch(statements);
   for (const { messageId, wamid } of recorded) {
     log?.warn("a second wamid for one message: it was sent twice", { messageId, wamid });
   }

@@ -1,10 +1,11 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
-import { messageEvents, messages } from "../../platform/db/schema";
+import { ledgerOutbox, messageEvents, messages } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
 import type { TemplateMessage } from "../../whatsapp/provider";
-import { historyIfChanged } from "./status";
+import { logMoves, newTx } from "./log";
+import { historyOf, STEP } from "./trail";
 
 export const newMessageId = () => newId("msg");
 
@@ -20,7 +21,7 @@ export interface NewMessage {
 
 /**
  * Records a message once: a queue redelivery that inserts the same id again changes nothing (and
- * writes no second history row). `skipReason` records it as skipped instead of queued.
+ * logs no second move). `skipReason` records it as skipped instead of queued.
  */
 export async function insertMessageOnce(
   db: Db,
@@ -28,6 +29,7 @@ export async function insertMessageOnce(
 ): Promise<Transition | null> {
   const now = Date.now();
   const status = input.skipReason ? "skipped" : "queued";
+  const tx = newTx();
   const [inserted] = await db.batch([
     db
       .insert(messages)
@@ -43,10 +45,12 @@ export async function insertMessageOnce(
         skipReason: input.skipReason ?? null,
         createdAt: now,
         updatedAt: now,
+        trail: STEP[status],
+        tx,
       })
       .onConflictDoNothing()
       .returning({ id: messages.id }),
-    historyIfChanged(db, input.id, status, now, null, input.skipReason ?? null),
+    logMoves(db, tx, [[input.id, null, status]]),
   ]);
   if (inserted.length === 0) return null;
   return {
@@ -60,7 +64,7 @@ export async function insertMessageOnce(
 }
 
 export async function getMessage(db: Db, projectId: string, id: string) {
-  const [rows, history] = await db.batch([
+  const [rows, events, outbox] = await db.batch([
     db
       .select()
       .from(messages)
@@ -76,7 +80,9 @@ export async function getMessage(db: Db, projectId: string, id: string) {
         ),
       )
       .orderBy(asc(messageEvents.id)),
+    db.select({ legacyThrough: ledgerOutbox.legacyThrough }).from(ledgerOutbox),
   ]);
   const row = rows[0];
-  return row ? { row, history } : null;
+  if (!row) return null;
+  return { row, history: historyOf(row, events, outbox[0]?.legacyThrough ?? 0) };
 }

@@ -2,11 +2,13 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import type { MessageStatus, Transition } from "../../platform/db/schema";
 
-// The ledger's history (message_events) is the outbox: every real transition of a message writes
-// one history row in the same D1 batch as the change itself, so reading the rows after a watermark
+// The ledger's outbox: every D1 batch that moves messages writes one ledger_log row listing its
+// moves, committed with them (src/features/messages/log.ts), so reading the rows after a watermark
 // finds every transition exactly once, whatever crashed after the commit. D1 runs one write at a
 // time, so an AUTOINCREMENT id is never committed below one already read: the watermark misses
-// nothing.
+// nothing. Before the log (migrations/0019) each transition was a message_events row; those up to
+// the migration's boundary are read first, the old way (`readLegacy`), and the log's ids continue
+// after them.
 
 /** Statuses a message can rest in. `sending` rows (claims, unknown outcomes) and `duplicate`
  * marks are left out: for every counter `sending` counts as `queued`, and a claim's row is written
@@ -32,15 +34,16 @@ interface Row {
 }
 
 /**
- * Up to `limit` history rows after `after`, as transitions: `from` is the message's previous resting
+ * Up to `limit` history rows after `after` (and up to `through`), as transitions: `from` is the message's previous resting
  * status (null for its first row), shown as `sending` when a claim came between; a row that moves
  * nothing (a retry putting a message back to queued) is dropped. `last` is the id of the last row
  * read, transition or not (null when there was none), and `read` how many rows were read.
  */
-export async function readLedger(
+export async function readLegacy(
   db: Db,
   after: number,
   limit: number,
+  through: number,
 ): Promise<{ last: number | null; read: number; transitions: LedgerTransition[] }> {
   const rows = await db.all<Row>(sql`
     SELECT e.id, e.status, e.error_code, e.detail, m.id AS message_id, m.project_id, m.campaign_id, m.run_id,
@@ -54,7 +57,7 @@ export async function readLedger(
       SELECT q.id FROM message_events q
       WHERE q.message_id = e.message_id AND q.id < e.id AND q.status IN (${resting})
       ORDER BY q.id DESC LIMIT 1)
-    WHERE e.id > ${after} AND e.status IN (${resting})
+    WHERE e.id > ${after} AND e.id <= ${through} AND e.status IN (${resting})
     ORDER BY e.id LIMIT ${limit}`);
   const transitions = rows.flatMap((row): LedgerTransition[] => {
     if (row.prev === row.status) return [];
@@ -85,4 +88,59 @@ export async function readLedger(
     ];
   });
   return { last: rows.at(-1)?.id ?? null, read: rows.length, transitions };
+}
+
+interface LogRow {
+  id: number;
+  entry: string | null;
+  project_id: string | null;
+  campaign_id: string | null;
+  run_id: string | null;
+  error_title: string | null;
+  error_message: string | null;
+}
+
+/**
+ * Up to `limit` ledger_log rows after `after`, as their transitions in order. A failure carries
+ * Meta's code from its log entry (what it counts as) and the title and message the row holds now.
+ * A move whose message is gone (deleted with its project) is dropped. `last` is the id of the last
+ * log row read (null when there was none).
+ */
+export async function readLog(
+  db: Db,
+  after: number,
+  limit: number,
+): Promise<{ last: number | null; read: number; transitions: LedgerTransition[] }> {
+  const rows = await db.all<LogRow>(sql`
+    SELECT l.id, j.value AS entry, m.project_id, m.campaign_id, m.run_id, m.error_title, m.error_message
+    FROM (SELECT id, entries FROM ledger_log WHERE id > ${after} ORDER BY id LIMIT ${limit}) l
+    LEFT JOIN json_each(l.entries) j
+    LEFT JOIN messages m ON m.id = j.value ->> '$[0]'
+    ORDER BY l.id, j.key`);
+  const transitions: LedgerTransition[] = [];
+  const ids = new Set<number>();
+  for (const row of rows) {
+    ids.add(row.id);
+    if (row.entry === null || row.project_id === null) continue;
+    const [messageId, from, to, code] = JSON.parse(row.entry) as [string, MessageStatus | null, MessageStatus, number?];
+    transitions.push({
+      eventId: row.id,
+      messageId,
+      projectId: row.project_id,
+      campaignId: row.campaign_id,
+      runId: row.run_id,
+      from,
+      to,
+      ...(to === "failed"
+        ? {
+            error: {
+              code: code ?? null,
+              title: row.error_title ?? "error",
+              message: row.error_message ?? row.error_title ?? "",
+            },
+          }
+        : {}),
+    });
+  }
+  return { last: rows.at(-1)?.id ?? null, read: ids.size, transitions };
 }

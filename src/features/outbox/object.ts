@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import { createDb } from "../../platform/db/client";
-import { ledgerOutbox } from "../../platform/db/schema";
+import { lt } from "drizzle-orm";
+import { createDb, type Db } from "../../platform/db/client";
+import { ledgerLog, ledgerOutbox } from "../../platform/db/schema";
 import { createLogger, logLevel } from "../../platform/log";
 import { campaignStats } from "../stats/record";
 import { countFromLedger } from "../stats/recount";
@@ -8,6 +9,8 @@ import { drainPage } from "./drain";
 
 /** Pages one drain call hands over before it leaves the rest to the alarm. */
 const PAGES_PER_CALL = 20;
+/** Log rows handed over before they are deleted, in one statement. */
+const DELETE_EVERY = 100;
 /** After a failed drain, the alarm tries again this much later. */
 const RETRY_MS = 5_000;
 
@@ -22,6 +25,9 @@ export class Outbox extends DurableObject<Env> {
   /** Drains and recounts run one at a time, in the order asked. */
   private tail: Promise<unknown> = Promise.resolve();
   private pending: Promise<number> | null = null;
+  private legacyThrough: number | undefined;
+  /** Log rows below this id are deleted (as far as this instance knows). */
+  private forgotten: number | undefined;
 
   /**
    * Hands over everything written so far. Calls that arrive while a drain runs share the next one,
@@ -59,14 +65,19 @@ export class Outbox extends DurableObject<Env> {
   }
 
   /**
-   * The last history row handed over. A new object starts where the database's outbox starts
-   * (history older than the outbox was counted when it was written; migrations/0011).
+   * The last history or log row handed over. A new object starts where the database's outbox
+   * starts (history older than the outbox was counted when it was written; migrations/0011).
    */
   async watermark(): Promise<number> {
     const stored = await this.ctx.storage.get<number>("watermark");
     if (stored !== undefined) return stored;
+    return (await this.boundaries()).start;
+  }
+
+  /** Where the outbox started, and the last message_events row it reads before the log (migrations/0019). */
+  private async boundaries() {
     const row = await createDb(this.env.DB).select().from(ledgerOutbox).get();
-    return row?.start ?? 0;
+    return { start: row?.start ?? 0, legacyThrough: row?.legacyThrough ?? 0 };
   }
 
   override async alarm(): Promise<void> {
@@ -80,10 +91,44 @@ export class Outbox extends DurableObject<Env> {
 
   private async drainPages(): Promise<number> {
     const db = createDb(this.env.DB);
-    let after = await this.watermark();
+    this.legacyThrough ??= (await this.boundaries()).legacyThrough;
+    const start = await this.watermark();
+    let after = start;
+    try {
+      return await this.pages(db, start, (next) => {
+        after = next;
+      });
+    } finally {
+      await this.forget(db, after);
+    }
+  }
+
+  /**
+   * Deletes log rows handed over, once every DELETE_EVERY of them (a statement per drain would
+   * cost more than the rows): the newest stays, the recount and the archive read the last id from
+   * it. A delete that fails is made by a later drain.
+   */
+  private async forget(db: Db, after: number) {
+    this.forgotten ??= after;
+    if (after - this.forgotten < DELETE_EVERY) return;
+    try {
+      await db.delete(ledgerLog).where(lt(ledgerLog.id, after));
+      this.forgotten = after;
+    } catch (err) {
+      this.log().warn("handed-over log rows not deleted yet", { err });
+    }
+  }
+
+  private log() {
+    return createLogger({ task: "outbox" }, logLevel(this.env));
+  }
+
+  private async pages(db: Db, start: number, moved: (next: number) => void): Promise<number> {
+    let after = start;
     let handed = 0;
+    const legacyThrough = this.legacyThrough ?? 0;
     for (let page = 0; page < PAGES_PER_CALL; page++) {
-      const result = await drainPage(this.env, db, after).catch(async (err: unknown) => {
+      const result = await drainPage(this.env, db, after, undefined, legacyThrough).catch(async (err: unknown) => {
         // The page is handed over again: by the next writer's call, or this alarm at the latest.
         await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
         throw err;
@@ -92,6 +137,7 @@ export class Outbox extends DurableObject<Env> {
         after = result.next;
         handed += result.transitions;
         await this.ctx.storage.put("watermark", after);
+        moved(after);
       }
       if (!result.more) return handed;
     }

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
-import { messageEvents, messages, runs } from "../../platform/db/schema";
+import { messages, runs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { RunFanoutJob } from "../../queues/contracts";
 import { skipsUsMarketing, US_MARKETING_PAUSED_REASON } from "../../whatsapp/us-marketing-pause";
@@ -15,7 +15,9 @@ import {
 } from "../broadcast-messages/campaign";
 import { splitRefKey } from "../broadcast-messages/placeholders";
 import { afterTransitions } from "../messages/after-transitions";
+import { logMoves, type Move, newTx } from "../messages/log";
 import { newMessageId } from "../messages/store";
+import { STEP } from "../messages/trail";
 import { type GroupRef, groupsByRef, valuesForNumbers } from "../variable-groups/store";
 import { completeRuns } from "./complete";
 import { feedRun } from "./feed";
@@ -103,12 +105,14 @@ function insertRecipients(
   status: "queued" | "skipped",
   rows: Recipient[],
   now: number,
+  tx: number,
 ) {
   const json = JSON.stringify(rows.map((r) => [r.id, r.number, r.payload, r.skipReason]));
+  // Columns in the table's order; the last three are claimed_at, trail and tx.
   return db
     .insert(messages)
     .select(
-      sql`SELECT j.value ->> '$[0]', ${run.projectId}, ${run.campaignId}, ${run.id}, ${templateId}, j.value ->> '$[1]', ${status}, j.value -> '$[2]', NULL, 0, NULL, NULL, NULL, j.value ->> '$[3]', NULL, ${now}, ${now}, NULL, NULL, NULL, NULL FROM json_each(${json}) j WHERE true`,
+      sql`SELECT j.value ->> '$[0]', ${run.projectId}, ${run.campaignId}, ${run.id}, ${templateId}, j.value ->> '$[1]', ${status}, j.value -> '$[2]', NULL, 0, NULL, NULL, NULL, j.value ->> '$[3]', NULL, ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, ${STEP[status]}, ${tx} FROM json_each(${json}) j WHERE true`,
     )
     .onConflictDoNothing()
     .returning({ id: messages.id });
@@ -125,30 +129,30 @@ function countInserted(db: Db, runId: string, counter: "queued" | "skipped") {
 /**
  * Records one page of recipients and moves the cursor, in ONE D1 batch: the message rows (a
  * number already recorded in this run, from another audience or an earlier attempt at this page,
- * keeps its one message: ON CONFLICT DO NOTHING on the (run, number) index), their history rows,
+ * keeps its one message: ON CONFLICT DO NOTHING on the (run, number) index), their log row,
  * the run's counters, and the cursor, which moves only if no other delivery of this job moved it
  * first. Returns the ids actually inserted and whether this delivery moved the cursor.
  */
 async function recordPage(db: Db, run: RunRow, campaign: BroadcastCampaign, page: FanoutPage) {
   const now = Date.now();
+  const tx = newTx();
   const statements = [];
   const inserts: { at: number; status: "queued" | "skipped" }[] = [];
   for (const status of ["queued", "skipped"] as const) {
     const rows = page.recipients.filter((r) => (r.skipReason === null) === (status === "queued"));
     if (rows.length === 0) continue;
     inserts.push({ at: statements.length, status });
-    statements.push(insertRecipients(db, run, campaign.templateId, status, rows, now));
+    statements.push(insertRecipients(db, run, campaign.templateId, status, rows, now, tx));
     statements.push(countInserted(db, run.id, status));
   }
   if (page.recipients.length > 0) {
-    // History rows only for ids that were inserted: an id that lost to an existing row does not exist.
-    const history = JSON.stringify(page.recipients.map((r) => [r.id, r.skipReason]));
+    // Logged only for rows this batch inserted: an id that lost to an existing row is not stamped.
     statements.push(
-      db
-        .insert(messageEvents)
-        .select(
-          sql`SELECT NULL, j.value ->> '$[0]', CASE WHEN j.value ->> '$[1]' IS NULL THEN 'queued' ELSE 'skipped' END, ${now}, NULL, j.value ->> '$[1]' FROM json_each(${history}) j WHERE EXISTS (SELECT 1 FROM messages m WHERE m.id = j.value ->> '$[0]')`,
-        ),
+      logMoves(
+        db,
+        tx,
+        page.recipients.map((r): Move => [r.id, null, r.skipReason === null ? "queued" : "skipped"]),
+      ),
     );
   }
   const done = page.next === null;

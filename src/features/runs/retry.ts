@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { runOpen } from "../../platform/db/schema";
 import type { TemplateMessage } from "../../whatsapp/provider";
 import { newMessageId } from "../messages/store";
 import type { FanoutPage } from "./page";
@@ -29,7 +30,7 @@ async function chainOf(db: Db, runId: string): Promise<string[]> {
  */
 function candidates(sourceRunId: string, chain: string[], afterId: string): SQL {
   return sql`FROM messages m LEFT JOIN contacts c ON c.project_id = m.project_id AND c.number = m.number
-    WHERE m.run_id = ${sourceRunId} AND m.status = 'failed' AND m.error_class = 'retryable' AND m.id > ${afterId}
+    WHERE m.run_id = ${sourceRunId} AND m.status = 'failed' AND ${runOpen("m")} AND m.error_class = 'retryable' AND m.id > ${afterId}
       AND NOT EXISTS (
         SELECT 1 FROM messages o
         WHERE o.run_id IN (SELECT value FROM json_each(${JSON.stringify(chain)})) AND o.number = m.number

@@ -1,7 +1,7 @@
 import { eq, type SQL, sql } from "drizzle-orm";
 import type { Counts } from "../../durable-objects/campaign-stats/counters";
 import type { Db } from "../../platform/db/client";
-import { messageEvents, messages } from "../../platform/db/schema";
+import { ledgerLog, messages } from "../../platform/db/schema";
 import { NOT_ON_WHATSAPP_CODE } from "./deltas";
 import { API_RUN_ID } from "./record";
 
@@ -10,8 +10,8 @@ import { API_RUN_ID } from "./record";
  * delta rules (./deltas.ts) add up to over a message's life, read from where the message is now:
  * `sent` for every message with a send time (a delivery error keeps it), `delivered` and `read` by
  * their times, a failure by whether it had been sent and by Meta's code, `queued` for every
- * message whose history has a `queued` row (one skipped as it was recorded has none). `through` is the
- * last history row the count saw: the query and it are read in one D1 transaction.
+ * message whose trail (or history) starts queued (one skipped as it was recorded does not). `through`
+ * is the last log (or history) row the count saw: the query and it are read in one D1 transaction.
  */
 export async function countFromLedger(
   db: Db,
@@ -19,13 +19,16 @@ export async function countFromLedger(
 ): Promise<{ through: number; runs: Record<string, Counts> }> {
   const count = (condition: SQL) => sql<number>`sum(${condition})`.mapWith(Number);
   const [watermark, rows] = await db.batch([
-    db.select({ id: sql<number | null>`max(${messageEvents.id})` }).from(messageEvents),
+    // The last log row: the outbox keeps the newest, and migrations/0019 wrote the first above every
+    // history row the outbox read before. (History rows written since are not the outbox's.)
+    db.select({ id: sql<number | null>`max(${ledgerLog.id})` }).from(ledgerLog),
     db
       .select({
         runId: messages.runId,
-        // Queued at some point: its history says so (a message may be skipped before or after).
+        // Queued at some point: its trail starts so, or its history rows say so (a message may be
+        // skipped before or after; src/features/messages/trail.ts).
         queued: count(
-          sql`EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = ${messages.id} AND e.status = 'queued')`,
+          sql`(${messages.trail} LIKE 'q%' OR ((${messages.trail} IS NULL OR ${messages.trail} LIKE 'L%') AND EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = ${messages.id} AND e.status = 'queued')))`,
         ),
         sent: count(sql`sent_at IS NOT NULL`),
         delivered: count(sql`delivered_at IS NOT NULL`),

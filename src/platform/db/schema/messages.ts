@@ -34,21 +34,50 @@ export const messages = sqliteTable(
     deliveredAt: integer("delivered_at"),
     readAt: integer("read_at"),
     failedAt: integer("failed_at"),
+    // When the last send claim was made (the history's `sending` step).
+    claimedAt: integer("claimed_at"),
+    // The message's history as one letter per step, in order (src/features/messages/trail.ts): the
+    // times come from the columns above, so a step costs a byte instead of a row. NULL on messages
+    // recorded before it existed, whose history is all in message_events.
+    trail: text("trail"),
+    // The token of the D1 batch that last moved the message: that batch's ledger_log row lists the
+    // messages carrying it (src/features/outbox/log.ts). Never indexed, never read by the API.
+    tx: integer("tx"),
   },
   (t) => [
-    uniqueIndex("messages_wamid").on(t.wamid),
-    index("messages_project").on(t.projectId, t.id),
+    // Only sent messages have a wamid: an unsent one costs the index nothing.
+    uniqueIndex("messages_wamid").on(t.wamid).where(sql`wamid IS NOT NULL`),
+    // An API campaign's messages by day (the archive's units); a run's are found by run.
+    index("messages_project").on(t.projectId, t.id).where(sql`run_id IS NULL`),
     index("messages_campaign_run").on(t.campaignId, t.runId, t.id),
-    index("messages_status_updated").on(t.status, t.updatedAt),
+    // Messages still on their way (the sweep's stuck ones): a message leaves it once sent, so the
+    // statuses after that rewrite no entry. Queries add `inFlight()` to use it.
+    index("messages_in_flight").on(t.status, t.updatedAt).where(sql`status IN ('queued', 'sending')`),
     // A broadcast run sends at most one message per number, however many of its audiences hold it.
     uniqueIndex("messages_run_number").on(t.runId, t.number).where(sql`run_id IS NOT NULL`),
     // A run's messages by status, in id order: whether any are still queued or sending (completion),
     // and keyset pages of its queued (resume, cancel) or failed (retry) ones, without a scan.
-    index("messages_run_status").on(t.runId, t.status, t.id).where(sql`run_id IS NOT NULL`),
+    // Only the statuses those queries ask for are in it (`runOpen()`), so delivered and read rewrite nothing.
+    index("messages_run_status")
+      .on(t.runId, t.status, t.id)
+      .where(sql`run_id IS NOT NULL AND status IN ('queued', 'sending', 'failed')`),
   ],
 );
 
-/** Every state a message went through, in order, for `GET /v1/messages/{id}`. */
+/**
+ * The conditions of the partial indexes above, to be repeated in a query's WHERE (`table`: the
+ * name or alias the query gives messages): SQLite uses a partial index only when the query's own
+ * terms contain its condition.
+ */
+export const inFlight = (table = "messages") => sql.raw(`${table}.status IN ('queued', 'sending')`);
+export const runOpen = (table = "messages") =>
+  sql.raw(`${table}.run_id IS NOT NULL AND ${table}.status IN ('queued', 'sending', 'failed')`);
+
+/**
+ * The steps of a message's history that its row cannot hold (a retry's detail, an unknown outcome,
+ * a journey message's origin, a second wamid), and the whole history of messages recorded before
+ * the row's `trail` existed. The common path writes none.
+ */
 export const messageEvents = sqliteTable(
   "message_events",
   {
@@ -127,4 +156,18 @@ export interface Transition {
 export const ledgerOutbox = sqliteTable("ledger_outbox", {
   id: integer("id").primaryKey(),
   start: integer("start").notNull(),
+  // The last message_events row the outbox reads: history written after the ledger log came in
+  // (migrations/0019) is in ledger_log. NULL before that migration ran its update.
+  legacyThrough: integer("legacy_through"),
+});
+
+/**
+ * The outbox since migrations/0019: one row per D1 batch that moved messages, listing each move
+ * ([message id, from, to]) and written in that batch, so the moves and their record commit
+ * together. Its ids continue message_events' (the migration seeds the sequence), so one watermark
+ * orders both. Rows the outbox handed over are deleted, all but the newest.
+ */
+export const ledgerLog = sqliteTable("ledger_log", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  entries: text("entries").notNull(),
 });

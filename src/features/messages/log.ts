@@ -1,0 +1,56 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { ledgerLog, type MessageStatus } from "../../platform/db/schema";
+
+// How a D1 batch that moves messages records its moves for the outbox (src/features/outbox): each
+// statement that moves rows stamps them with the batch's token (`tx`), and the batch's last
+// statement writes ONE ledger_log row listing the planned moves whose message carries the token —
+// exactly the moves that happened, whatever a compare-and-set refused, committed with them or not
+// at all. One row per batch of up to hundreds of messages, where a history row per move cost a
+// row and an index entry each.
+
+/** One move: [message id, from (null: just recorded), to, Meta's error code for a failure]. */
+export type Move = [string, MessageStatus | null, MessageStatus, (number | null)?];
+
+/** A batch's token: random, so a row stamped by an earlier batch never passes for this one's. */
+export function newTx(): number {
+  const [high, low] = crypto.getRandomValues(new Uint32Array(2)) as unknown as [number, number];
+  // 52 bits: a safe integer, bound as one.
+  return (high & 0xfffff) * 2 ** 32 + low;
+}
+
+// The list is the join's outer loop (SQLite reads json_each in order and seeks each message by its
+// key), so a message's moves keep their order in the row without an ORDER BY and its temporary
+// B-tree, which D1 would bill as rows read.
+const insertLog = (db: Db, entries: SQL) =>
+  db.insert(ledgerLog).select(sql`SELECT NULL, json_group_array(json(v)) FROM (${entries}) HAVING count(*) > 0`);
+
+/** The ledger_log row for `moves` whose message this batch stamped with `tx` (none: no row). */
+export function logMoves(db: Db, tx: number, moves: Move[]) {
+  return insertLog(
+    db,
+    sql`SELECT j.value AS v FROM json_each(${JSON.stringify(moves)}) j
+        JOIN messages m ON m.id = j.value ->> '$[0]' WHERE m.tx = ${tx}`,
+  );
+}
+
+/**
+ * The ledger_log row for the messages among `ids` this batch stamped with `tx` and moved to `to`,
+ * when which of them moved is decided in SQL (an opt-out found at the claim).
+ */
+export function logStamped(db: Db, tx: number, ids: string[], from: MessageStatus, to: MessageStatus) {
+  return insertLog(
+    db,
+    sql`SELECT json_array(m.id, ${from}, ${to}) AS v FROM json_each(${JSON.stringify(ids)}) j
+        JOIN messages m ON m.id = j.value WHERE m.tx = ${tx} AND +m.status = ${to}`,
+  );
+}
+
+/** The ledger_log row for the messages among `ids` this batch recorded (stamped with `tx`), as created in the status they have. */
+export function logRecorded(db: Db, tx: number, ids: string[]) {
+  return insertLog(
+    db,
+    sql`SELECT json_array(m.id, NULL, m.status) AS v FROM json_each(${JSON.stringify(ids)}) j
+        JOIN messages m ON m.id = j.value WHERE m.tx = ${tx}`,
+  );
+}
