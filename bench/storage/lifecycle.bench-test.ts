@@ -165,9 +165,23 @@ async function seedContacts(projectId: string, numbers: string[], audiencePk?: n
 
 const numberOf = (shape: number, i: number) => `+9197${shape}${String(i).padStart(7, "0")}`;
 
+/** Each statement's share of a message's cost, costliest first (statements differing only in values are one). */
+function printStatements(shape: string, cost: D1Cost, messages: number) {
+  const rows = [...(cost.bySql?.entries() ?? [])].sort(
+    (a, b) => b[1].rowsWritten + b[1].statements - (a[1].rowsWritten + a[1].statements),
+  );
+  for (const [statement, c] of rows.slice(0, 25)) {
+    const per = (n: number, digits: number) => (n / messages).toFixed(digits);
+    console.log(
+      `${shape}: statements ${per(c.statements, 3)}, rows written ${per(c.rowsWritten, 2)}, rows read ${per(c.rowsRead, 2)} — ${statement}`,
+    );
+  }
+}
+
 async function measureShape(
   shape: "api" | "broadcast",
   messages: number,
+  bySql: boolean,
   send: () => Promise<{ projectId: string; account: Account; category: string }>,
 ): Promise<ShapeFigures> {
   const started = Date.now();
@@ -182,15 +196,9 @@ async function measureShape(
       );
       return playMeta(projectId, account, messages, category);
     },
-    { bySql: true },
+    { bySql },
   );
-  const top = [...(cost.bySql?.entries() ?? [])].sort(
-    (a, b) => b[1].rowsWritten + b[1].statements - (a[1].rowsWritten + a[1].statements),
-  );
-  for (const [q, c] of top.slice(0, 40))
-    console.log(
-      `SQL ${shape} st=${(c.statements / messages).toFixed(3)} w=${(c.rowsWritten / messages).toFixed(2)} r=${(c.rowsRead / messages).toFixed(2)} ${q}`,
-    );
+  if (bySql) printStatements(shape, cost, messages);
   const after = await databaseBytes(env.DB);
   return {
     shape,
@@ -208,12 +216,12 @@ const perMessage = (cost: D1Cost, messages: number) => ({
   statementsPerMessage: Math.round((cost.statements / messages) * 1000) / 1000,
 });
 
-async function apiShape(messages: number): Promise<ShapeFigures> {
+async function apiShape(messages: number, bySql: boolean): Promise<ShapeFigures> {
   // The API-campaign tests' project: a UTILITY template with two body parameters, campaign "orders".
   const { p, account } = await metaCampaign(1000);
   const numbers = Array.from({ length: messages }, (_, i) => numberOf(1, i));
   await seedContacts(p.id, numbers);
-  return measureShape("api", messages, async () => {
+  return measureShape("api", messages, bySql, async () => {
     await pooled(numbers, async (destination) => {
       const response = await call("POST", "/campaign/t1/api/v2", {
         body: {
@@ -231,7 +239,7 @@ async function apiShape(messages: number): Promise<ShapeFigures> {
   });
 }
 
-async function broadcastShape(messages: number): Promise<ShapeFigures> {
+async function broadcastShape(messages: number, bySql: boolean): Promise<ShapeFigures> {
   const { p, account } = await connectedProject({ autoApprove: true, throughput: 1000 });
   const audience = await call("POST", "/v1/create/audience", {
     key: p.manager,
@@ -257,7 +265,7 @@ async function broadcastShape(messages: number): Promise<ShapeFigures> {
     },
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return measureShape("broadcast", messages, async () => {
+  return measureShape("broadcast", messages, bySql, async () => {
     const run = await call("POST", "/v1/run/campaign", {
       key: p.manager,
       body: { campaignId: created.body.campaign.campaignId, audiences: ["everyone"] },
@@ -280,7 +288,10 @@ async function claimReads(backlog: number) {
 
 it("measures what a message costs the database over its lifecycle", async () => {
   const scenario: StorageScenario = inject("storageScenario");
-  const shapes = [await apiShape(scenario.messages), await broadcastShape(scenario.messages)];
+  const shapes = [
+    await apiShape(scenario.messages, scenario.bySql),
+    await broadcastShape(scenario.messages, scenario.bySql),
+  ];
   const claims = [];
   for (const backlog of scenario.claimBacklogs) claims.push(await claimReads(backlog));
   const worst = shapes.reduce((a, b) => (a.bytesPerMessage > b.bytesPerMessage ? a : b));

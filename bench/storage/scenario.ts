@@ -6,6 +6,8 @@ export interface StorageScenario {
   messages: number;
   /** Queued backlogs at which one sends-consumer batch's reads are measured. */
   claimBacklogs: number[];
+  /** Print each shape's costliest statements (BENCH_STORAGE_BY_SQL=1): where a message's rows go. */
+  bySql: boolean;
 }
 
 declare module "vitest" {
@@ -25,5 +27,6 @@ export function storageScenario(vars: Record<string, string | undefined>): Stora
   return {
     messages: whole(vars.BENCH_STORAGE_MESSAGES, "BENCH_STORAGE_MESSAGES", 100_000),
     claimBacklogs: backlogs.map((b) => whole(b.trim(), "BENCH_STORAGE_CLAIM_BACKLOGS", 1000)),
+    bySql: vars.BENCH_STORAGE_BY_SQL === "1",
   };
 }
