@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { derivedHistory, parseLine, toLine } from "../../src/features/archive/record";
+import { parseLine, toLine } from "../../src/features/archive/record";
+import { derivedHistory } from "../../src/features/messages/trail";
 import { call, newProject } from "../helpers";
 import {
   archiveAll,
@@ -75,9 +76,15 @@ describe("archiving a finished run", { timeout: 60_000 }, () => {
     const { history, ...message } = after.message;
     const { history: historyBefore, ...messageBefore } = before.message;
     expect({ ...after, message }).toEqual({ ...before, message: messageBefore });
-    // The archive keeps no history rows: the history is rebuilt from the state times (no claim).
-    expect(history).toEqual(historyBefore.filter((h: { status: string }) => h.status !== "sending"));
-    expect(history.map((h: { status: string }) => h.status)).toEqual(["queued", "sent", "delivered", "read"]);
+    // The archive keeps the message's steps: its history reads as it did in D1.
+    expect(history).toEqual(historyBefore);
+    expect(history.map((h: { status: string }) => h.status)).toEqual([
+      "queued",
+      "sending",
+      "sent",
+      "delivered",
+      "read",
+    ]);
 
     for (const [name, outcome, button] of [
       ["failed", "failed"],
@@ -135,6 +142,8 @@ describe("archiving a finished run", { timeout: 60_000 }, () => {
       deliveredAt: null,
       readAt: null,
       failedAt: 9,
+      claimedAt: 4,
+      trail: "qcf",
     };
     const line = toLine(message);
     expect(line.endsWith("\n")).toBe(true);
@@ -142,6 +151,12 @@ describe("archiving a finished run", { timeout: 60_000 }, () => {
     expect(line).not.toContain("null");
     expect(parseLine(line)).toEqual(message);
     expect(derivedHistory(message)).toEqual([
+      { status: "queued", at: 1, errorCode: null, detail: null },
+      { status: "sending", at: 4, errorCode: null, detail: null },
+      { status: "failed", at: 9, errorCode: 131026, detail: "Message undeliverable" },
+    ]);
+    // Archived before trails: rebuilt from the state times.
+    expect(derivedHistory({ ...message, claimedAt: null, trail: null })).toEqual([
       { status: "queued", at: 1, errorCode: null, detail: null },
       { status: "failed", at: 9, errorCode: 131026, detail: "Message undeliverable" },
     ]);

@@ -1,7 +1,6 @@
 import type { Db } from "../../platform/db/client";
 import { findInArchive } from "./reader";
 import type { ArchivedMessage } from "./record";
-import { derivedHistory, type HistoryEntry } from "./record";
 import type { ArchiveScanner } from "./scanner";
 import { archivedRuns, manifestsHolding } from "./store";
 
@@ -9,16 +8,16 @@ import { archivedRuns, manifestsHolding } from "./store";
 // longer holds what they ask for, and answers in the live shape, so an archived message, run or
 // recipient looks the same as before it moved.
 
-/** An archived message and its history (rebuilt from its state times), or null. */
+/** An archived message, or null (its history: src/features/messages/trail.ts `derivedHistory`). */
 export async function archivedMessage(
   db: Db,
   bucket: R2Bucket,
   projectId: string,
   id: string,
-): Promise<{ row: ArchivedMessage; history: HistoryEntry[] } | null> {
+): Promise<ArchivedMessage | null> {
   for (const manifest of await manifestsHolding(db, projectId, id)) {
     const found = await findInArchive(bucket, manifest.r2Key, id);
-    if (found && found.projectId === projectId) return { row: found, history: derivedHistory(found) };
+    if (found && found.projectId === projectId) return found;
   }
   return null;
 }

@@ -27,11 +27,14 @@ export interface ArchivedMessage {
   deliveredAt: number | null;
   readAt: number | null;
   failedAt: number | null;
+  /** The steps of its history (src/features/messages/trail.ts); absent from older archives. */
+  claimedAt: number | null;
+  trail: string | null;
 }
 
 /** The columns an archive keeps, as read from D1 (snake_case, the shape `db.all` returns). */
 export const ARCHIVE_COLUMNS =
-  "id, project_id, campaign_id, run_id, template_id, number, status, attempts, wamid, error_code, error_title, error_message, skip_reason, created_at, updated_at, sent_at, delivered_at, read_at, failed_at";
+  "id, project_id, campaign_id, run_id, template_id, number, status, attempts, wamid, error_code, error_title, error_message, skip_reason, created_at, updated_at, sent_at, delivered_at, read_at, failed_at, claimed_at, trail";
 
 export interface ArchiveRow {
   id: string;
@@ -53,6 +56,8 @@ export interface ArchiveRow {
   delivered_at: number | null;
   read_at: number | null;
   failed_at: number | null;
+  claimed_at: number | null;
+  trail: string | null;
 }
 
 export function fromRow(row: ArchiveRow): ArchivedMessage {
@@ -76,6 +81,8 @@ export function fromRow(row: ArchiveRow): ArchivedMessage {
     deliveredAt: row.delivered_at,
     readAt: row.read_at,
     failedAt: row.failed_at,
+    claimedAt: row.claimed_at,
+    trail: row.trail,
   };
 }
 
@@ -106,6 +113,8 @@ const FIELDS: (keyof ArchivedMessage)[] = [
   "deliveredAt",
   "readAt",
   "failedAt",
+  "claimedAt",
+  "trail",
 ];
 
 export function parseLine(line: string): ArchivedMessage {
@@ -114,36 +123,4 @@ export function parseLine(line: string): ArchivedMessage {
   for (const field of FIELDS) out[field] = raw[field] ?? null;
   out.attempts ??= 0;
   return out as unknown as ArchivedMessage;
-}
-
-export interface HistoryEntry {
-  status: string;
-  at: number;
-  errorCode: number | null;
-  detail: string | null;
-}
-
-/**
- * An archived message's history, rebuilt from its state times: the archive keeps no history rows,
- * so a claim (`sending`) and retried attempts are not shown. A skipped message that was queued
- * first (a cancelled run's) shows both steps; its skip time is its last change.
- */
-export function derivedHistory(m: ArchivedMessage): HistoryEntry[] {
-  const entry = (status: string, at: number, errorCode: number | null = null, detail: string | null = null) => ({
-    status,
-    at,
-    errorCode,
-    detail,
-  });
-  if (m.status === "skipped") {
-    const skipped = entry("skipped", m.updatedAt, null, m.skipReason);
-    return m.skipReason === "cancelled" ? [entry("queued", m.createdAt), skipped] : [skipped];
-  }
-  const steps: HistoryEntry[] = [entry("queued", m.createdAt)];
-  if (m.sentAt !== null) steps.push(entry("sent", m.sentAt));
-  if (m.deliveredAt !== null) steps.push(entry("delivered", m.deliveredAt));
-  if (m.readAt !== null) steps.push(entry("read", m.readAt));
-  if (m.failedAt !== null) steps.push(entry("failed", m.failedAt, m.errorCode, m.errorTitle));
-  // Stable: equal times keep the lifecycle's order.
-  return steps.sort((a, b) => a.at - b.at);
 }

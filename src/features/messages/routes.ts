@@ -6,6 +6,7 @@ import { ApiKeySecurity, errorResponses, jsonContent } from "../../platform/http
 import { iso, isoOrNull } from "../../platform/time";
 import { archivedMessage } from "../archive/read-through";
 import { getMessage } from "./store";
+import { derivedHistory } from "./trail";
 
 const MessageSchema = z
   .object({
@@ -59,8 +60,9 @@ export const messageRoutes = router(requireApiKey).openapi(get, async (c) => {
   const { projectId } = c.var.principal;
   const { id } = c.req.valid("param");
   // A message no longer in D1 may be in the archive (src/features/archive), answered the same way.
-  const found =
-    (await getMessage(c.var.db, projectId, id)) ?? (await archivedMessage(c.var.db, c.env.FILES, projectId, id));
+  const live = await getMessage(c.var.db, projectId, id);
+  const archived = live ? null : await archivedMessage(c.var.db, c.env.FILES, projectId, id);
+  const found = live ?? (archived && { row: archived, history: derivedHistory(archived) });
   if (!found) throw notFound("message");
   const { row, history } = found;
   return c.json(

@@ -89,3 +89,30 @@ export function historyOf(
   out.push(...later.slice(next));
   return out;
 }
+
+/**
+ * The history of a message kept without its history rows (an archived one): its trail read without
+ * the steps those rows held (a retry's, an unknown outcome's). A message archived before trails, or recorded before them, is rebuilt from its state
+ * times: no claim (`sending`), and a skipped message that was queued first (a cancelled run's)
+ * shows both steps, its skip time its last change.
+ */
+export function derivedHistory(m: TrailRow & { status: string }): HistoryEntry[] {
+  if (m.trail && !m.trail.includes(LEGACY_STEP)) return historyOf(m, [], 0);
+  const entry = (status: string, at: number, errorCode: number | null = null, detail: string | null = null) => ({
+    status,
+    at,
+    errorCode,
+    detail,
+  });
+  if (m.status === "skipped") {
+    const skipped = entry("skipped", m.updatedAt, null, m.skipReason);
+    return m.skipReason === "cancelled" ? [entry("queued", m.createdAt), skipped] : [skipped];
+  }
+  const steps: HistoryEntry[] = [entry("queued", m.createdAt)];
+  if (m.sentAt !== null) steps.push(entry("sent", m.sentAt));
+  if (m.deliveredAt !== null) steps.push(entry("delivered", m.deliveredAt));
+  if (m.readAt !== null) steps.push(entry("read", m.readAt));
+  if (m.failedAt !== null) steps.push(entry("failed", m.failedAt, m.errorCode, m.errorTitle));
+  // Stable: equal times keep the lifecycle's order.
+  return steps.sort((a, b) => a.at - b.at);
+}
