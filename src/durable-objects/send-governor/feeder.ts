@@ -14,24 +14,34 @@ export type SourceRead =
   /** The run is paused, finished or gone, or everything queued has been released: stop feeding it. */
   | { kind: "done"; why: "paused" | "finished" | "released" };
 
+/** The run's queued message ids after the source's cursor, through the run's open-messages index. */
+export const queuedPage = (db: Db, source: Source, limit: number) =>
+  db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.runId, source.runId),
+        eq(messages.status, "queued"),
+        runOpen(),
+        gt(messages.id, source.after),
+        source.rescanBefore === null ? undefined : lt(messages.updatedAt, source.rescanBefore),
+      ),
+    )
+    .orderBy(messages.id)
+    .limit(limit);
+
 /**
  * The next queued messages of one run, after its cursor, in id order: one D1 batch of two reads
  * (the run's and the campaign's status, then the page). The (run_id, status, id) index serves the page
  * whatever the run's size.
  */
 export async function readSource(db: Db, source: Source, limit: number): Promise<SourceRead> {
-  const page = and(
-    eq(messages.runId, source.runId),
-    eq(messages.status, "queued"),
-    runOpen(),
-    gt(messages.id, source.after),
-    source.rescanBefore === null ? undefined : lt(messages.updatedAt, source.rescanBefore),
-  );
   // Two reads of a `status` column each: D1 names result columns, so they are not joined into one.
   const [run, campaign, rows] = await db.batch([
     db.select({ status: runs.status }).from(runs).where(eq(runs.id, source.runId)),
     db.select({ status: campaigns.status }).from(campaigns).where(eq(campaigns.id, source.campaignId)),
-    db.select({ id: messages.id }).from(messages).where(page).orderBy(messages.id).limit(limit),
+    queuedPage(db, source, limit),
   ]);
   const status = run[0]?.status;
   if (status !== "fanning_out" && status !== "sending") {

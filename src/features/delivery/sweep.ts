@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
-import { createDb } from "../../platform/db/client";
+import { createDb, type Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
 import { campaigns, inFlight, messages, runs } from "../../platform/db/schema";
@@ -24,16 +24,47 @@ export const STUCK_SENDING_MS = 10 * 60_000;
 export const STUCK_QUEUED_MS = 15 * 60_000;
 const SWEEP_LIMIT = 500;
 
+/** Messages still `sending` long after their claim, read through the in-flight index. */
+export const stuckSending = (db: Db, now: number) =>
+  db
+    .select({ id: messages.id, projectId: messages.projectId })
+    .from(messages)
+    .where(and(eq(messages.status, "sending"), inFlight(), lt(messages.updatedAt, now - STUCK_SENDING_MS)))
+    .limit(SWEEP_LIMIT);
+
+/**
+ * Messages queued long ago, through the in-flight index: only those whose campaign is live (or that
+ * have none) go back on the queue, and of a broadcast run only while it sends (a cancelled run's
+ * messages are then skipped by the consumer).
+ */
+export const stuckQueued = (db: Db, now: number) =>
+  db
+    .select({
+      id: messages.id,
+      projectId: messages.projectId,
+      campaignId: messages.campaignId,
+      runId: messages.runId,
+      runStatus: runs.status,
+    })
+    .from(messages)
+    .leftJoin(campaigns, eq(campaigns.id, messages.campaignId))
+    .leftJoin(runs, eq(runs.id, messages.runId))
+    .where(
+      and(
+        eq(messages.status, "queued"),
+        inFlight(),
+        lt(messages.updatedAt, now - STUCK_QUEUED_MS),
+        or(isNull(messages.campaignId), eq(campaigns.status, "live")),
+        or(isNull(messages.runId), inArray(runs.status, ["fanning_out", "sending", "cancelled"])),
+      ),
+    )
+    .limit(SWEEP_LIMIT);
+
 export async function sweepStuckMessages(env: Env, now = Date.now()) {
   const db = createDb(env.DB);
   const log = createLogger({ task: "sweep" }, logLevel(env));
 
-  const sending = await db
-    .select({ id: messages.id, projectId: messages.projectId })
-    .from(messages)
-    .where(and(eq(messages.status, "sending"), inFlight(), lt(messages.updatedAt, now - STUCK_SENDING_MS)))
-    .limit(SWEEP_LIMIT)
-    .all();
+  const sending = await stuckSending(db, now).all();
   const transitions: (Transition | null)[] = [];
   for (const row of sending) {
     transitions.push(
@@ -54,30 +85,7 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
     );
   }
 
-  // Only messages whose campaign is live (or that have none) go back on the queue, and of a
-  // broadcast run only while it sends (a cancelled run's messages are then skipped by the consumer).
-  const queued = await db
-    .select({
-      id: messages.id,
-      projectId: messages.projectId,
-      campaignId: messages.campaignId,
-      runId: messages.runId,
-      runStatus: runs.status,
-    })
-    .from(messages)
-    .leftJoin(campaigns, eq(campaigns.id, messages.campaignId))
-    .leftJoin(runs, eq(runs.id, messages.runId))
-    .where(
-      and(
-        eq(messages.status, "queued"),
-        inFlight(),
-        lt(messages.updatedAt, now - STUCK_QUEUED_MS),
-        or(isNull(messages.campaignId), eq(campaigns.status, "live")),
-        or(isNull(messages.runId), inArray(runs.status, ["fanning_out", "sending", "cancelled"])),
-      ),
-    )
-    .limit(SWEEP_LIMIT)
-    .all();
+  const queued = await stuckQueued(db, now).all();
   // A sending run's queued messages are its governor's to release, at the number's pace: the run
   // is handed to it again (a no-op while it is being fed), never poured into the queue.
   const fedRuns = new Map<string, { id: string; projectId: string; campaignId: string }>();
