@@ -1,3 +1,4 @@
+import { InboundBulk } from "../features/inbound/bulk";
 import { afterTransitions } from "../features/messages/after-transitions";
 import { applyStatuses, type StatusUpdate } from "../features/messages/apply-statuses";
 import { handleAllButStatuses } from "../features/webhooks/apply";
@@ -24,19 +25,29 @@ export async function consumeEvents(batch: MessageBatch, env: Env, ctx?: Executi
     log.error("webhook event failed; will retry", { err });
     message.retry({ delaySeconds: backoffSeconds(message.attempts) });
   };
-  const handled: { message: Message; statuses: StatusUpdate[] }[] = [];
+  let handled: { message: Message; statuses: StatusUpdate[] }[] = [];
+  // Plain presses and replies of the whole batch, applied together after (features/inbound/bulk.ts).
+  const inbound = new InboundBulk();
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
+        const body = message.body as EventsBody;
         handled.push({
           message,
-          statuses: await handleAllButStatuses(db, message.body as EventsBody, log, env, message.id),
+          statuses: await handleAllButStatuses(db, body, log, env, message.id, {
+            take: (projectId, actions) => inbound.take(projectId, actions, message.id),
+          }),
         });
       } catch (err) {
         retry(message, err);
       }
     }),
   );
+  const unapplied = await inbound.apply(db, log);
+  if (unapplied.size > 0) {
+    for (const { message } of handled) if (unapplied.has(message.id)) retry(message, "inbound not applied");
+    handled = handled.filter(({ message }) => !unapplied.has(message.id));
+  }
   try {
     transitions.push(
       ...(await applyStatuses(

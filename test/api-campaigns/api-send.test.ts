@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectError } from "../helpers";
-import { eventually, getMessage, messageRow } from "../messages/messages.helpers";
+import { eventually, getMessage, storedMessage } from "../messages/messages.helpers";
 import { base, send, setup } from "./api-send.helpers";
 
 const MEDIA = "https://media.example.test";
@@ -10,11 +10,11 @@ const MEDIA = "https://media.example.test";
 
 /** The payload the sends consumer stored for an accepted message, once its row is written. */
 async function storedPayload(messageId: string) {
-  const row = await eventually(
-    () => messageRow(messageId),
-    (r) => r !== null,
+  const message = await eventually(
+    () => storedMessage(messageId),
+    (m) => m !== null,
   );
-  return JSON.parse(row?.payload ?? "{}");
+  return message ?? {};
 }
 
 describe("POST /campaign/t1/api/v2 — the reference request", { timeout: 30_000 }, () => {

@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
 import { expect } from "vitest";
+import { storedPayload } from "../../src/features/messages/payload";
 import {
   insertMessageOnce,
   type NewMessage,
@@ -65,6 +67,14 @@ export function recordingSandbox() {
 /** A message row as D1 stores it. */
 export const messageRow = (id: string) =>
   env.DB.prepare("SELECT * FROM messages WHERE id = ?").bind(id).first<Record<string, any>>();
+
+/** The whole message a row's payload holds (its patch applied to its shared base), as the claim reads it. */
+export async function storedMessage(id: string): Promise<Record<string, any> | null> {
+  const row = await db().get<{ payload: string | null } | undefined>(
+    sql`SELECT ${storedPayload()} AS payload FROM messages WHERE id = ${id}`,
+  );
+  return row?.payload ? JSON.parse(row.payload) : null;
+}
 
 export const getMessage = (key: string, id: string) => call("GET", `/v1/messages/${id}`, { key });
 

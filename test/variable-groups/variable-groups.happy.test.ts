@@ -157,7 +157,9 @@ describe("input groups", () => {
     await createGroupOk(p.manager, { id: "users", name: "users", fields: ["first_name"] });
     const pressedAt = Date.UTC(2025, 0, 31, 9, 0, 0);
     await db().batch([
-      recordInputStatement(db(), p.id, campaignId, "+917428526285", { button: "Yes", input: "I want it", pressedAt }),
+      recordInputStatement(db(), p.id, [
+        { campaignId, number: "+917428526285", button: "Yes", input: "I want it", pressedAt },
+      ]),
     ]);
     const listed = await call("GET", "/v1/retrieve/variable/groups", { key: p.manager });
     expect(listed.body).toEqual([

@@ -103,7 +103,7 @@ describe("recordInputStatement", () => {
   const campaignId = "cmp_presses";
   const number = "+917428526285";
   const press = (button: string, pressedAt: number) =>
-    recordInputStatement(db(), p.id, campaignId, number, { button, input: `${button}!`, pressedAt });
+    recordInputStatement(db(), p.id, [{ campaignId, number, button, input: `${button}!`, pressedAt }]);
   const stored = () =>
     rows(
       'SELECT v.number, v."values" AS vals FROM variable_values v JOIN variable_groups g ON g.pk = v.group_pk WHERE g.project_id = ?',
@@ -122,6 +122,20 @@ describe("recordInputStatement", () => {
     await batch([press("Maybe", Date.UTC(2025, 0, 2))]);
     expect(await stored()).toEqual([
       { number, vals: JSON.stringify({ button: "No", input: "No!", pressedAt: "2025-01-03T00:00:00.000Z" }) },
+    ]);
+    // Many presses in one statement, the same number's out of order among them: the latest still wins.
+    const other = "+917428526286";
+    await batch([
+      recordInputStatement(db(), p.id, [
+        { campaignId, number: other, button: "B", input: "b", pressedAt: Date.UTC(2025, 0, 5) },
+        { campaignId, number, button: "Later", input: "l", pressedAt: Date.UTC(2025, 0, 4) },
+        { campaignId, number: other, button: "A", input: "a", pressedAt: Date.UTC(2025, 0, 4) },
+        { campaignId: "cmp_without_group", number, button: "X", input: "x", pressedAt: Date.UTC(2025, 0, 9) },
+      ]),
+    ]);
+    expect((await stored()).map((r) => [r.number, JSON.parse(r.vals as string).button]).sort()).toEqual([
+      [number, "Later"],
+      [other, "B"],
     ]);
     expect((await groupsByRef(db(), p.id, ["Presses"])).get("Presses")).toMatchObject({
       id: inputGroupId(campaignId),

@@ -6,6 +6,7 @@ import type { ApiSendJob } from "../../queues/contracts";
 import { type KnownDefinitions, resolveKnown } from "../contacts/store";
 import { upsertContactsStatements } from "../contacts/upsert-many";
 import { logRecorded, newTx } from "../messages/log";
+import { rememberBases, sharePayloads, storedColumns } from "../messages/payload";
 
 export const OPTED_OUT_REASON = "opted_out";
 
@@ -26,7 +27,7 @@ export interface Persisted {
 
 /**
  * Persists what the requests accepted, for jobs of one project, in ONE D1 batch whatever their
- * number: the contacts (set-based), then each message — queued, or skipped with its reason: the
+ * number: the payloads' shared parts new to this isolate, the contacts (set-based), then each message — queued, or skipped with its reason: the
  * request's, or `opted_out` for a MARKETING send to a contact the database has opted out (the
  * contact row is the authority; the request path only had a snapshot) — then one log row for the
  * messages this batch recorded. Safe to run again for the same jobs: the contacts are upserted
@@ -46,18 +47,25 @@ export async function persistApiSends(db: Db, jobs: ApiSendJob[], known?: KnownD
   const now = Date.now();
   const tx = newTx();
   const ids = jobs.map((j) => j.messageId);
+  const { stored, insertBases } = await sharePayloads(
+    db,
+    projectId,
+    jobs.map((j) => ({ number: j.contact.number, payload: j.payload })),
+  );
   const rows = JSON.stringify(
-    jobs.map((j) => ({
+    jobs.map((j, i) => ({
       id: j.messageId,
       number: j.contact.number,
       campaignId: j.campaignId,
       templateId: j.templateId,
-      payload: j.payload,
+      payload: stored[i] ?? null,
       skip: j.skipReason ?? null,
       marketing: j.category === "MARKETING",
     })),
   );
+  const { payload, payloadBase } = storedColumns(sql`x.v`, "$.payload");
   const results = await db.batch([
+    ...(insertBases ? [insertBases] : []),
     ...upsertContactsStatements(
       db,
       projectId,
@@ -67,13 +75,13 @@ export async function persistApiSends(db: Db, jobs: ApiSendJob[], known?: KnownD
     // Columns in the table's order (as a run's fan-out writes them): id, project_id, campaign_id,
     // run_id, template_id, number, status, payload, wamid, attempts, error_code, error_title,
     // error_message, skip_reason, error_class, created_at, updated_at, sent_at, delivered_at,
-    // read_at, failed_at, claimed_at, trail, tx.
+    // read_at, failed_at, claimed_at, trail, tx, payload_base.
     db
       .insert(messages)
       .select(
         sql`SELECT x.v ->> '$.id', ${projectId}, x.v ->> '$.campaignId', NULL, x.v ->> '$.templateId', x.v ->> '$.number',
-               iif(x.reason IS NULL, 'queued', 'skipped'), x.v -> '$.payload', NULL, 0, NULL, NULL, NULL, x.reason, NULL,
-               ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, iif(x.reason IS NULL, 'q', 'k'), ${tx}
+               iif(x.reason IS NULL, 'queued', 'skipped'), ${payload}, NULL, 0, NULL, NULL, NULL, x.reason, NULL,
+               ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, iif(x.reason IS NULL, 'q', 'k'), ${tx}, ${payloadBase}
             FROM (
               SELECT j.value AS v, coalesce(j.value ->> '$.skip', iif(j.value ->> '$.marketing' AND EXISTS (
                 SELECT 1 FROM contacts c WHERE c.project_id = ${projectId} AND c.number = j.value ->> '$.number' AND c.opted_out = 1),
@@ -94,9 +102,10 @@ export async function persistApiSends(db: Db, jobs: ApiSendJob[], known?: KnownD
       .from(messages)
       .where(inJsonList(messages.id, ids)),
   ] as unknown as Parameters<typeof db.batch>[0]);
-  const stored = new Map((results.at(-1) as StoredRow[]).map((r) => [r.id, r]));
+  rememberBases(stored);
+  const written = new Map((results.at(-1) as StoredRow[]).map((r) => [r.id, r]));
   return jobs.map((job): Persisted => {
-    const row = stored.get(job.messageId);
+    const row = written.get(job.messageId);
     const skipReason = row?.status === "skipped" ? (row.skipReason ?? undefined) : undefined;
     const created: Transition | null =
       row && row.tx === tx

@@ -8,11 +8,16 @@ import type { Logger } from "../../platform/log";
 import type { WebhookChangeValue } from "../../whatsapp/webhook/payload";
 import { forgetSnapshot } from "../contacts/snapshot";
 import { movedStatements, optStatement, seenStatements, userIdChangedStatements } from "./identity";
-import { type InboundConfig, type InboundResponse, inboundActions, type OptChange } from "./parse";
+import { type InboundAction, type InboundConfig, type InboundResponse, inboundActions, type OptChange } from "./parse";
 import { answerPresses } from "./presses";
 
 /** The keyword lists from the Worker's validated configuration (for the events consumer). */
 export const inboundConfig = (): InboundConfig => readConfig(env);
+
+/** Takes a change's actions to apply later with others, or declines them (false). */
+export interface InboundGatherer {
+  take(projectId: string, actions: InboundAction[]): boolean;
+}
 
 export interface InboundOutcome {
   /** Contacts whose opt-out flag this change actually flipped (or who were created opted out). */
@@ -48,7 +53,8 @@ function responseStatement(db: Db, projectId: string, r: InboundResponse) {
  * number), opt-out keywords, marketing preference changes and campaign responses, all in one D1
  * batch (one transaction, in payload order, so "STOP" then "START" in one webhook ends opted in). Idempotent: a replayed webhook stores
  * no response twice and sets each flag to the value it already has. Then the presses of broadcast
- * campaigns' buttons just stored are answered (./presses.ts).
+ * campaigns' buttons just stored are answered (./presses.ts). With `bulk`, a change that only
+ * says who wrote and what is left to the bulk, which applies a whole batch's in two statements.
  */
 export async function handleInbound(
   db: Db,
@@ -56,11 +62,27 @@ export async function handleInbound(
   projectId: string,
   value: WebhookChangeValue,
   log?: Logger,
+  /** Where the events consumer gathers a batch's plain presses and replies (./bulk.ts). */
+  bulk?: InboundGatherer,
 ): Promise<InboundOutcome> {
   const now = Date.now();
   const { actions, unreadable } = inboundActions(config, value, now);
   if (unreadable > 0) log?.warn("inbound entries naming nobody skipped", { projectId, unreadable });
+  if (bulk?.take(projectId, actions)) return { optChanges: 0, responsesStored: 0, unreadable };
+  return { ...(await applyInboundActions(db, projectId, actions, log, now)), unreadable };
+}
 
+/**
+ * Applies one change's actions (see handleInbound) in one D1 batch, then answers the presses it
+ * stored. What a bulk of them could not apply together is applied here, one change at a time.
+ */
+export async function applyInboundActions(
+  db: Db,
+  projectId: string,
+  actions: InboundAction[],
+  log?: Logger,
+  now = Date.now(),
+): Promise<Omit<InboundOutcome, "unreadable">> {
   // Each action's statements, in payload order; only opt and response statements are counted.
   const statements: BatchItem<"sqlite">[] = [];
   const counted: { index: number; action: OptChange | InboundResponse }[] = [];
@@ -88,7 +110,7 @@ export async function handleInbound(
     }
   }
   const [first, ...rest] = statements;
-  if (!first) return { optChanges: 0, responsesStored: 0, unreadable };
+  if (!first) return { optChanges: 0, responsesStored: 0 };
   const results = (await db.batch([first, ...rest])) as unknown[];
 
   let optChanges = 0;
@@ -110,5 +132,5 @@ export async function handleInbound(
   if (optChanges > 0 || responsesStored > 0) log?.info("inbound applied", { projectId, optChanges, responsesStored });
   // After the batch, and only for presses stored just now: a replayed webhook answers nothing twice.
   if (newPresses.length > 0) await answerPresses(db, projectId, newPresses, log);
-  return { optChanges, responsesStored, unreadable };
+  return { optChanges, responsesStored };
 }

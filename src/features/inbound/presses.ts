@@ -11,7 +11,7 @@ import { parseButtonPayload } from "../broadcast-messages/payload";
 import { type JourneyPress, type JourneyReplies, journeyReplies } from "../journeys/replies";
 import { journeysByIds } from "../journeys/store";
 import { afterTransitions } from "../messages/after-transitions";
-import { insertInputGroup, recordInputStatement } from "../variable-groups/store";
+import { type InputPress, insertInputGroup, recordInputStatement } from "../variable-groups/store";
 import type { InboundResponse } from "./parse";
 
 // What a press of a broadcast campaign's quick-reply button does. The button's payload
@@ -80,6 +80,8 @@ export async function actOnPresses(
     refs.map((r) => r.ref.campaignId),
   );
   const statements: BatchItem<"sqlite">[] = [];
+  const inputs: InputPress[] = [];
+  const groups = new Map<string, { name: string; at: number }>();
   const journeyPresses: { press: JourneyPress; journeyId: string }[] = [];
   for (const { press, ref } of refs) {
     const campaign = found.get(ref.campaignId);
@@ -91,16 +93,14 @@ export async function actOnPresses(
     }
     const text = str(button.text);
     if (button.type === "input") {
-      // The campaign's input group is created with the campaign; creating it here too (a no-op
-      // when it exists) keeps a press from being lost if it is missing.
-      statements.push(
-        insertInputGroup(db, projectId, ref.campaignId, campaign.name, press.receivedAt).onConflictDoNothing(),
-        recordInputStatement(db, projectId, ref.campaignId, press.number, {
-          button: text,
-          input: str(button.input) || text,
-          pressedAt: press.receivedAt,
-        }),
-      );
+      inputs.push({
+        campaignId: ref.campaignId,
+        number: press.number,
+        button: text,
+        input: str(button.input) || text,
+        pressedAt: press.receivedAt,
+      });
+      groups.set(ref.campaignId, { name: campaign.name, at: press.receivedAt });
       outcome.inputs += 1;
     } else if (button.type === "journey" && str(button.journeyId)) {
       journeyPresses.push({
@@ -119,6 +119,13 @@ export async function actOnPresses(
       outcome.ignored += 1;
     }
   }
+
+  // A campaign's input group is created with the campaign; creating it here too (a no-op when it
+  // exists) keeps a press from being lost if it is missing. Then every input press, one statement.
+  for (const [campaignId, { name, at }] of groups) {
+    statements.push(insertInputGroup(db, projectId, campaignId, name, at).onConflictDoNothing());
+  }
+  if (inputs.length > 0) statements.push(recordInputStatement(db, projectId, inputs));
 
   const jobs: JourneyReplies["jobs"] = [];
   const inserts: { statement: number; transition: Transition }[] = [];

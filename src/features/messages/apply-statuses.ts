@@ -193,42 +193,51 @@ async function write(db: Db, plans: Plan[], duplicates: [string, string][], log?
   // A wamid is written only where the row has none: naming the column otherwise would rewrite its
   // index entry on every status (D1 counts each one as a row written).
   const newWamid = moving.some((p) => p.row.wamid === null && p.wamid !== null);
+  // Each statement only when it has something to write: a batch without a second wamid (nearly
+  // every one) costs its update and its log row.
+  const recordDuplicates = db
+    .insert(messageEvents)
+    .select(
+      sql`SELECT NULL, m.id, 'duplicate', ${now}, NULL, j.value ->> '$[1]' FROM json_each(${JSON.stringify(duplicates)}) j
+          JOIN messages m ON m.id = j.value ->> '$[0]'
+          WHERE NOT EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.status = ${DUPLICATE_SEND} AND e.detail = j.value ->> '$[1]')`,
+    )
+    .returning({ messageId: messageEvents.messageId, wamid: messageEvents.detail });
+  const move = db
+    .update(messages)
+    .set({
+      status: sql`${field("status")}`,
+      updatedAt: now,
+      ...(newWamid ? { wamid: sql`coalesce(${messages.wamid}, ${field("wamid")})` } : {}),
+      errorClass: sql`${field("errorClass")}`,
+      errorCode: sql`${field("errorCode")}`,
+      errorTitle: sql`${field("errorTitle")}`,
+      errorMessage: sql`${field("errorMessage")}`,
+      sentAt: sql`${field("sentAt")}`,
+      deliveredAt: sql`${field("deliveredAt")}`,
+      readAt: sql`${field("readAt")}`,
+      failedAt: sql`${field("failedAt")}`,
+      trail: appendTrail(field("steps")),
+      tx,
+    })
+    .where(
+      and(
+        inJsonList(messages.id, ids),
+        sql`+${messages.status} = ${field("from")} AND coalesce(${messages.errorClass}, '') = ${field("fromClass")}`,
+      ),
+    )
+    .returning({ id: messages.id });
   const statements = [
-    db
-      .insert(messageEvents)
-      .select(
-        sql`SELECT NULL, m.id, 'duplicate', ${now}, NULL, j.value ->> '$[1]' FROM json_each(${JSON.stringify(duplicates)}) j
-            JOIN messages m ON m.id = j.value ->> '$[0]'
-            WHERE NOT EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.status = ${DUPLICATE_SEND} AND e.detail = j.value ->> '$[1]')`,
-      )
-      .returning({ messageId: messageEvents.messageId, wamid: messageEvents.detail }),
-    db
-      .update(messages)
-      .set({
-        status: sql`${field("status")}`,
-        updatedAt: now,
-        ...(newWamid ? { wamid: sql`coalesce(${messages.wamid}, ${field("wamid")})` } : {}),
-        errorClass: sql`${field("errorClass")}`,
-        errorCode: sql`${field("errorCode")}`,
-        errorTitle: sql`${field("errorTitle")}`,
-        errorMessage: sql`${field("errorMessage")}`,
-        sentAt: sql`${field("sentAt")}`,
-        deliveredAt: sql`${field("deliveredAt")}`,
-        readAt: sql`${field("readAt")}`,
-        failedAt: sql`${field("failedAt")}`,
-        trail: appendTrail(field("steps")),
-        tx,
-      })
-      .where(
-        and(
-          inJsonList(messages.id, ids),
-          sql`+${messages.status} = ${field("from")} AND coalesce(${messages.errorClass}, '') = ${field("fromClass")}`,
-        ),
-      )
-      .returning({ id: messages.id }),
-    logMoves(db, tx, moves),
-  ] as const;
-  const [recorded, moved] = await db.batch(statements);
+    ...(duplicates.length > 0 ? [recordDuplicates] : []),
+    ...(moving.length > 0 ? [move, logMoves(db, tx, moves)] : []),
+  ];
+  const [first, ...rest] = statements;
+  if (!first) return new Set();
+  const results = (await db.batch([first, ...rest] as unknown as Parameters<
+    typeof db.batch
+  >[0])) as unknown as unknown[];
+  const recorded = duplicates.length > 0 ? (results[0] as { messageId: string; wamid: string | null }[]) : [];
+  const moved = moving.length > 0 ? (results[duplicates.length > 0 ? 1 : 0] as { id: string }[]) : [];
   for (const { messageId, wamid } of recorded) {
     log?.warn("a second wamid for one message: it was sent twice", { messageId, wamid });
   }

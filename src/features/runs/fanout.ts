@@ -16,6 +16,7 @@ import {
 import { splitRefKey } from "../broadcast-messages/placeholders";
 import { afterTransitions } from "../messages/after-transitions";
 import { logMoves, type Move, newTx } from "../messages/log";
+import { rememberBases, type StoredMessage, sharePayloads, storedColumns } from "../messages/payload";
 import { newMessageId } from "../messages/store";
 import { STEP } from "../messages/trail";
 import { type GroupRef, groupsByRef, valuesForNumbers } from "../variable-groups/store";
@@ -103,16 +104,17 @@ function insertRecipients(
   run: RunRow,
   templateId: string | null,
   status: "queued" | "skipped",
-  rows: Recipient[],
+  rows: { recipient: Recipient; stored: StoredMessage | null }[],
   now: number,
   tx: number,
 ) {
-  const json = JSON.stringify(rows.map((r) => [r.id, r.number, r.payload, r.skipReason]));
-  // Columns in the table's order; the last three are claimed_at, trail and tx.
+  const json = JSON.stringify(rows.map(({ recipient: r, stored }) => [r.id, r.number, stored, r.skipReason]));
+  const { payload, payloadBase } = storedColumns(sql`j.value`, "$[2]");
+  // Columns in the table's order; the last four are claimed_at, trail, tx and payload_base.
   return db
     .insert(messages)
     .select(
-      sql`SELECT j.value ->> '$[0]', ${run.projectId}, ${run.campaignId}, ${run.id}, ${templateId}, j.value ->> '$[1]', ${status}, j.value -> '$[2]', NULL, 0, NULL, NULL, NULL, j.value ->> '$[3]', NULL, ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, ${STEP[status]}, ${tx} FROM json_each(${json}) j WHERE true`,
+      sql`SELECT j.value ->> '$[0]', ${run.projectId}, ${run.campaignId}, ${run.id}, ${templateId}, j.value ->> '$[1]', ${status}, ${payload}, NULL, 0, NULL, NULL, NULL, j.value ->> '$[3]', NULL, ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, ${STEP[status]}, ${tx}, ${payloadBase} FROM json_each(${json}) j WHERE true`,
     )
     .onConflictDoNothing()
     .returning({ id: messages.id });
@@ -138,8 +140,11 @@ async function recordPage(db: Db, run: RunRow, campaign: BroadcastCampaign, page
   const tx = newTx();
   const statements = [];
   const inserts: { at: number; status: "queued" | "skipped" }[] = [];
+  const { stored, insertBases } = await sharePayloads(db, run.projectId, page.recipients);
+  if (insertBases) statements.push(insertBases);
+  const all = page.recipients.map((recipient, i) => ({ recipient, stored: stored[i] ?? null }));
   for (const status of ["queued", "skipped"] as const) {
-    const rows = page.recipients.filter((r) => (r.skipReason === null) === (status === "queued"));
+    const rows = all.filter(({ recipient: r }) => (r.skipReason === null) === (status === "queued"));
     if (rows.length === 0) continue;
     inserts.push({ at: statements.length, status });
     statements.push(insertRecipients(db, run, campaign.templateId, status, rows, now, tx));
@@ -175,6 +180,7 @@ async function recordPage(db: Db, run: RunRow, campaign: BroadcastCampaign, page
       .returning({ id: runs.id }),
   );
   const results = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
+  rememberBases(stored);
   const inserted = { queued: [] as string[], skipped: [] as string[] };
   for (const { at, status } of inserts) {
     for (const row of results[at] as { id: string }[]) inserted[status].push(row.id);

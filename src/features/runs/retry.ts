@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { runOpen } from "../../platform/db/schema";
 import type { TemplateMessage } from "../../whatsapp/provider";
+import { storedPayload } from "../messages/payload";
 import { newMessageId } from "../messages/store";
 import type { FanoutPage } from "./page";
 import type { RunRow } from "./schemas";
@@ -54,7 +55,7 @@ export async function retryPage(db: Db, run: RunRow, limit: number): Promise<Fan
   const after = typeof cursor?.after === "string" ? cursor.after : "";
   const chain = await chainOf(db, run.id);
   const rows = await db.all<{ id: string; number: string; payload: string | null; opted_out: number | null }>(
-    sql`SELECT m.id, m.number, m.payload, c.opted_out ${candidates(source, chain, after)} ORDER BY m.id LIMIT ${limit}`,
+    sql`SELECT m.id, m.number, ${storedPayload("m")} AS payload, c.opted_out ${candidates(source, chain, after)} ORDER BY m.id LIMIT ${limit}`,
   );
   const recipients = rows.map((row) => {
     const payload = row.payload ? (JSON.parse(row.payload) as TemplateMessage) : null;

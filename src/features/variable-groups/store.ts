@@ -102,31 +102,39 @@ export function insertInputGroup(db: Db, projectId: string, campaignId: string, 
   });
 }
 
+/** One press of an input button, for its campaign's input group. */
+export interface InputPress {
+  campaignId: string;
+  number: string;
+  button: string;
+  input: string;
+  pressedAt: number;
+}
+
 /**
- * Records one press into the campaign's input group (the latest press of a number wins). Does
- * nothing when the campaign has no input group.
+ * Records presses into their campaigns' input groups (the latest press of a number wins, whatever
+ * the order they come in), in one statement for any number of them. A campaign without an input
+ * group records nothing.
  */
-export function recordInputStatement(
-  db: Db,
-  projectId: string,
-  campaignId: string,
-  number: string,
-  press: { button: string; input: string; pressedAt: number },
-) {
+export function recordInputStatement(db: Db, projectId: string, presses: InputPress[]) {
   // Values are text; the time is ISO 8601 like every timestamp the API shows.
-  const values = JSON.stringify({
-    button: press.button,
-    input: press.input,
-    pressedAt: new Date(press.pressedAt).toISOString(),
-  });
+  const rows = JSON.stringify(
+    presses.map((p) => [
+      inputGroupId(p.campaignId),
+      p.number,
+      JSON.stringify({ button: p.button, input: p.input, pressedAt: new Date(p.pressedAt).toISOString() }),
+      p.pressedAt,
+    ]),
+  );
   return db
     .insert(variableValues)
     .select(
-      sql`SELECT g.pk, ${number}, json(${values}), ${press.pressedAt} FROM variable_groups g WHERE g.project_id = ${projectId} AND g.id = ${inputGroupId(campaignId)}`,
+      sql`SELECT g.pk, j.value ->> '$[1]', json(j.value ->> '$[2]'), j.value ->> '$[3]'
+          FROM json_each(${rows}) j JOIN variable_groups g ON g.project_id = ${projectId} AND g.id = j.value ->> '$[0]'`,
     )
     .onConflictDoUpdate({
       target: [variableValues.groupPk, variableValues.number],
-      set: { values: sql`excluded."values"`, updatedAt: press.pressedAt },
+      set: { values: sql`excluded."values"`, updatedAt: sql`excluded.updated_at` },
       setWhere: sql`${variableValues.updatedAt} <= excluded.updated_at`,
     });
 }

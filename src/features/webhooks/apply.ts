@@ -14,7 +14,7 @@ import {
 import { readList, type SetAside } from "../../whatsapp/webhook/read";
 import { splitForQueue } from "../../whatsapp/webhook/split";
 import { recordWebhookDeadLetters, type WebhookDeadLetter } from "../dead-letters/store";
-import { handleInbound, inboundConfig } from "../inbound/handle";
+import { handleInbound, type InboundGatherer, inboundConfig } from "../inbound/handle";
 import { linkRecipients } from "../inbound/identity";
 import { personOf, userIdChangeOf, waIdToE164 } from "../inbound/parse";
 import { applyStatuses, type StatusUpdate } from "../messages/apply-statuses";
@@ -65,6 +65,8 @@ export async function handleAllButStatuses(
   /** Runs waiting for a template are woken, held messages requeued, through the queues. */
   env?: Pick<Env, "JOBS" | "SENDS">,
   queueMessageId?: string,
+  /** Gathers the payload's plain presses and replies for the consumer to apply with its batch's. */
+  bulk?: InboundGatherer,
 ): Promise<StatusUpdate[]> {
   const pending: Pending = { statuses: [], letters: [], unused: new Map(), links: [] };
   const keyBase = queueMessageId ?? crypto.randomUUID();
@@ -95,7 +97,7 @@ export async function handleAllButStatuses(
     const setAside = (list: string) => (s: SetAside) =>
       deadLetter(`unreadable \`${change.field}\` change: ${s.reason}`, alone(s.index < 0 ? {} : { [list]: [s.raw] }));
     if (change.field === "messages") {
-      await applyMessagesChange(db, event.projectId, change, pending, setAside, log);
+      await applyMessagesChange(db, event.projectId, change, pending, setAside, log, bulk);
     } else if (change.field === "user_preferences") {
       await applyPreferencesChange(db, event.projectId, change, setAside, log);
     } else if (isStateField(change.field)) {
@@ -135,6 +137,7 @@ async function applyMessagesChange(
   pending: Pending,
   setAside: (list: string) => (s: SetAside) => void,
   log: Logger,
+  bulk?: InboundGatherer,
 ) {
   const statuses = readList(StatusSchema, change.value.statuses, "statuses");
   statuses.setAside.forEach(setAside("statuses"));
@@ -173,6 +176,7 @@ async function applyMessagesChange(
       projectId,
       { ...change.value, contacts, messages: readable.map((m) => m.item), user_preferences: undefined },
       log,
+      bulk,
     );
   }
 }

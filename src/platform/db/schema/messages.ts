@@ -16,7 +16,9 @@ export const messages = sqliteTable(
     status: text("status", {
       enum: ["queued", "sending", "sent", "delivered", "read", "failed", "skipped"],
     }).notNull(),
-    // The provider-neutral message to send (src/whatsapp/provider.ts TemplateMessage), JSON.
+    // The provider-neutral message to send (src/whatsapp/provider.ts OutboundMessage), JSON: the
+    // whole message when `payload_base` is NULL, else only what this recipient's message adds to
+    // that shared base (src/features/messages/payload.ts). Read it through `storedPayload()`.
     payload: text("payload", { mode: "json" }),
     wamid: text("wamid"),
     attempts: integer("attempts").notNull().default(0),
@@ -43,6 +45,8 @@ export const messages = sqliteTable(
     // The token of the D1 batch that last moved the message: that batch's ledger_log row lists the
     // messages carrying it (src/features/outbox/log.ts). Never indexed, never read by the API.
     tx: integer("tx"),
+    // The payload_bases row `payload` adds to; NULL: `payload` is the whole message.
+    payloadBase: integer("payload_base"),
   },
   (t) => [
     // Only sent messages have a wamid: an unsent one costs the index nothing.
@@ -72,6 +76,22 @@ export const messages = sqliteTable(
 export const inFlight = (table = "messages") => sql.raw(`${table}.status IN ('queued', 'sending')`);
 export const runOpen = (table = "messages") =>
   sql.raw(`${table}.run_id IS NOT NULL AND ${table}.status IN ('queued', 'sending', 'failed')`);
+
+/**
+ * What many messages' payloads share (template, header, buttons: everything but the recipient and
+ * the body values), stored once and named by a hash of the project and the content, so writers
+ * never coordinate: each batch of messages points at the base its own content hashes to. Never
+ * deleted (a handful per campaign), so an archived or retried message's base is always there.
+ */
+export const payloadBases = sqliteTable(
+  "payload_bases",
+  {
+    id: integer("id").primaryKey(),
+    key: text("key").notNull(),
+    body: text("body").notNull(),
+  },
+  (t) => [uniqueIndex("payload_bases_key").on(t.key)],
+);
 
 /**
  * The steps of a message's history that its row cannot hold (a retry's detail, an unknown outcome,

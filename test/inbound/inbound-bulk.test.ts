@@ -1,0 +1,121 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { InboundBulk } from "../../src/features/inbound/bulk";
+import { inboundActions } from "../../src/features/inbound/parse";
+import { readConfig } from "../../src/platform/config";
+import type { Db } from "../../src/platform/db/client";
+import type { InboundMessage } from "../../src/whatsapp/webhook/payload";
+import { measureD1 } from "../d1-cost";
+import { runQueue } from "../delivery/pipeline.helpers";
+import { db, newProject } from "../helpers";
+import { broadcastCampaign, buttonPress, inputValues } from "../journeys/journeys.helpers";
+import { contactRow, messagesValue, payloadOf, responseRows, text } from "./inbound.helpers";
+
+// The events consumer applies its whole batch's plain presses and replies (a person known by
+// number, what they said) together: two statements whatever their number, with every press
+// stored and answered exactly once, and the ordered path kept for everything else.
+
+const EVENTS = "wa-campaigns-events";
+const numberOf = (i: number) => `+9195${String(i).padStart(8, "0")}`;
+
+/** One queue body per inbound message, as the webhook route queues a signed payload. */
+const bodies = (projectId: string, messages: InboundMessage[]) =>
+  messages.map((message) => ({
+    kind: "whatsapp-webhook",
+    source: "meta",
+    projectId,
+    receivedAt: Date.now(),
+    payload: payloadOf("waba", "messages", messagesValue([message])),
+  }));
+
+/** A project with a broadcast campaign whose first button records the press. */
+async function pressable() {
+  const p = await newProject();
+  const campaign = await broadcastCampaign(p.id, [{ text: "Yes", type: "input", input: "yes" }]);
+  const presses = (count: number, at = 1_700_000_100) =>
+    Array.from({ length: count }, (_, i) => buttonPress(campaign.id, 0, "Yes", { from: numberOf(i).slice(1), at }));
+  return { p, campaign, presses };
+}
+
+describe("inbound presses and replies applied in bulk by the events consumer", () => {
+  it("stores and answers 60 presses from two projects in the statements of 6", async () => {
+    const one = await pressable();
+    const few = await measureD1(env.DB, () => runQueue(EVENTS, bodies(one.p.id, one.presses(6))));
+    const a = await pressable();
+    const b = await pressable();
+    const many = await measureD1(env.DB, () =>
+      runQueue(EVENTS, [...bodies(a.p.id, a.presses(30)), ...bodies(b.p.id, b.presses(30))]),
+    );
+    expect(many.result.retryMessages).toEqual([]);
+    // Two writes for the whole batch; each project's presses are answered in their own statements
+    // (its campaigns read, its input records written), so a second project adds those alone.
+    expect(few.cost.statements).toBeLessThanOrEqual(5);
+    expect(many.cost.statements).toBeLessThanOrEqual(few.cost.statements + 2);
+    for (const { p, campaign } of [a, b]) {
+      const rows = await responseRows(p.id);
+      expect(rows).toHaveLength(30);
+      expect(rows.every((r) => r.campaign_id === campaign.id && r.kind === "button")).toBe(true);
+      expect(Object.keys(await inputValues(p.id, campaign.id))).toHaveLength(30);
+      expect((await contactRow(p.id, numberOf(7)))?.number).toBe(numberOf(7));
+    }
+    const seen = await env.DB.prepare("SELECT last_message_at FROM contacts WHERE project_id = ? AND number = ?")
+      .bind(a.p.id, numberOf(3))
+      .first();
+    expect(seen).toEqual({ last_message_at: 1_700_000_100_000 });
+  });
+
+  it("stores and answers a press delivered twice in one batch, and again later, once", async () => {
+    const { p, campaign, presses } = await pressable();
+    const [first] = presses(1) as [InboundMessage];
+    await runQueue(EVENTS, bodies(p.id, [first, first]));
+    await runQueue(EVENTS, bodies(p.id, [first]));
+    expect(await responseRows(p.id)).toHaveLength(1);
+    expect(await inputValues(p.id, campaign.id)).toEqual({
+      [numberOf(0)]: { button: "Yes", input: "yes", pressedAt: new Date(1_700_000_100_000).toISOString() },
+    });
+  });
+
+  it("keeps an opt-out keyword on its ordered path, beside the batch's presses", async () => {
+    const { p, presses } = await pressable();
+    const [pressed] = presses(1) as [InboundMessage];
+    const stop = text("STOP", { from: numberOf(0).slice(1), at: 1_700_000_200 });
+    await runQueue(EVENTS, bodies(p.id, [pressed, stop]));
+    expect((await contactRow(p.id, numberOf(0)))?.opted_out).toBe(1);
+    expect((await responseRows(p.id)).map((r) => r.kind)).toEqual(["button"]);
+    const seen = await env.DB.prepare("SELECT last_message_at FROM contacts WHERE project_id = ? AND number = ?")
+      .bind(p.id, numberOf(0))
+      .first();
+    expect(seen).toEqual({ last_message_at: 1_700_000_200_000 });
+  });
+
+  it("applies change by change what could not be applied together, and names what still failed", async () => {
+    const { p, campaign, presses } = await pressable();
+    const config = readConfig(env);
+    const bulk = new InboundBulk();
+    const [ok, doomed] = presses(2) as [InboundMessage, InboundMessage];
+    expect(bulk.take(p.id, inboundActions(config, messagesValue([ok]), Date.now()).actions, "ok")).toBe(true);
+    expect(bulk.take("prj_gone", inboundActions(config, messagesValue([doomed]), Date.now()).actions, "doomed")).toBe(
+      true,
+    );
+    // An opt-out keyword is not the bulk's to take.
+    expect(bulk.take(p.id, inboundActions(config, messagesValue([text("STOP")]), Date.now()).actions, "x")).toBe(false);
+    // The batch's round trip fails; alone, a project that does not exist fails its foreign key.
+    let calls = 0;
+    const real = db();
+    const flaky = new Proxy(real, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== "batch") return typeof value === "function" ? value.bind(target) : value;
+        return async (statements: Parameters<Db["batch"]>[0]) => {
+          calls += 1;
+          if (calls === 1) throw new Error("D1 went away");
+          return target.batch(statements);
+        };
+      },
+    }) as Db;
+    const failed = await bulk.apply(flaky);
+    expect([...failed]).toEqual(["doomed"]);
+    expect(await responseRows(p.id)).toHaveLength(1);
+    expect(Object.keys(await inputValues(p.id, campaign.id))).toEqual([numberOf(0)]);
+  });
+});
