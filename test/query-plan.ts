@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { createDb, type Db } from "../src/platform/db/client";
 
 /** A drizzle query, or raw SQL with its parameters. */
 type Query = { toSQL(): { sql: string; params: unknown[] } } | { sql: string; params: unknown[] };
@@ -35,4 +36,32 @@ export async function expectIndexed(query: Query, table: string, index: string, 
     text,
   ).toEqual([]);
   return plan;
+}
+
+/**
+ * The statements `work` runs, with their parameters, through a D1 binding that notes each one as
+ * it is bound (and runs it on the test D1): for plans of code that builds its queries inside.
+ */
+export async function statementsOf(work: (db: Db) => Promise<unknown>): Promise<{ sql: string; params: unknown[] }[]> {
+  const seen: { sql: string; params: unknown[] }[] = [];
+  const noting = new Proxy(env.DB, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop !== "prepare") return typeof value === "function" ? value.bind(target) : value;
+      return (sql: string) => {
+        const statement = target.prepare(sql);
+        const noted = { sql, params: [] as unknown[] };
+        seen.push(noted);
+        const bind = statement.bind.bind(statement);
+        return Object.assign(statement, {
+          bind: (...params: unknown[]) => {
+            noted.params = params;
+            return bind(...params);
+          },
+        });
+      };
+    },
+  });
+  await work(createDb(noting as D1Database));
+  return seen;
 }

@@ -1,22 +1,24 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { queuedPage } from "../../src/durable-objects/send-governor/feeder";
+import { dueUnit } from "../../src/features/archive/units";
+import { recipientsPage } from "../../src/features/broadcast-campaigns/recipients";
 import { stuckQueued, stuckSending } from "../../src/features/delivery/sweep";
+import { requeueCampaign } from "../../src/features/messages/requeue";
 import { completeRunsStatement } from "../../src/features/runs/complete";
+import { countFromLedger } from "../../src/features/stats/recount";
 import { db } from "../helpers";
+import { queryPlan, statementsOf } from "../query-plan";
 
 // The ledger's partial indexes hold only the statuses their queries ask for, so that delivered and
 // read rewrite no index entry (src/platform/db/schema/messages.ts). SQLite uses a partial index
 // only when the query repeats its condition: a query that forgets it scans the messages instead,
 // which D1 bills row by row. Each query that needs one is checked against SQLite's own plan.
 
-async function plan(query: { toSQL(): { sql: string; params: unknown[] } }) {
-  const { sql, params } = query.toSQL();
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-    .bind(...params)
-    .all<{ detail: string }>();
-  return results.map((r) => r.detail).join(" | ");
-}
+const plan = async (query: Parameters<typeof queryPlan>[0]) => (await queryPlan(query)).join(" | ");
+
+/** The plans of the statements `work` runs on messages. */
+const plansOf = async (work: Parameters<typeof statementsOf>[0]) =>
+  Promise.all((await statementsOf(work)).filter((s) => /\bmessages\b/.test(s.sql)).map(plan));
 
 describe("queries on the ledger's partial indexes", () => {
   it("the sweep finds stuck messages through the in-flight index", async () => {
@@ -31,5 +33,28 @@ describe("queries on the ledger's partial indexes", () => {
     expect(await plan(completeRunsStatement(db(), ["run_x"]))).toMatch(
       /SEARCH m USING COVERING INDEX messages_run_status/,
     );
+  });
+
+  it("a campaign's recipients, recount and requeue find messages by run or, for API campaigns, by campaign", async () => {
+    const scope = { projectId: "prj_x", campaignId: "cmp_x" };
+    const pages = [
+      ...(await plansOf((d) => recipientsPage(d, scope, { runId: "run_a", id: "msg_a" }, 10))),
+      ...(await plansOf((d) => recipientsPage(d, { ...scope, runId: "run_a" }, { runId: "run_a", id: "msg_a" }, 10))),
+    ];
+    expect(pages).toHaveLength(3);
+    for (const p of pages) {
+      expect(p).toMatch(/SEARCH m USING INDEX messages_run \(run_id=\?/);
+      expect(p).not.toMatch(/TEMP B-TREE|SCAN m/);
+    }
+    const [recount] = await plansOf((d) => countFromLedger(d, "cmp_x").then(() => null));
+    expect(recount).toMatch(/messages_campaign \(campaign_id=\?\).*messages_run \(run_id=\?\)/);
+    const requeue = await plansOf((d) =>
+      requeueCampaign({ SENDS: { sendBatch: async () => {} } } as never, d, "prj_x", "cmp_x"),
+    );
+    // The archive's next API-campaign day: one seek per campaign, never a walk of the project's messages.
+    const [due] = await plansOf((d) => dueUnit(d, "prj_x", Date.now()));
+    expect(due).toMatch(/SEARCH m USING INDEX messages_campaign \(campaign_id=\? AND id>\? AND id<\?\)/);
+    expect(due).not.toMatch(/SCAN m\b/);
+    expect(requeue[0]).toMatch(/SEARCH messages USING INDEX messages_campaign \(campaign_id=\? AND id>\?\)/);
   });
 });

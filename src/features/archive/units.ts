@@ -27,7 +27,7 @@ export function dayOfId(id: string): string | null {
   return hex ? new Date(Number.parseInt(hex, 16)).toISOString().slice(0, 10) : null;
 }
 
-/** The unit's messages, as a condition on `messages m`; served by messages_campaign_run. */
+/** The unit's messages, as a condition on `messages m`; served by messages_run or messages_campaign. */
 export function unitWhere(projectId: string, u: Unit): SQL {
   if (u.runId !== null) {
     return sql`m.campaign_id = ${u.campaignId} AND m.run_id = ${u.runId} AND m.project_id = ${projectId}`;
@@ -54,20 +54,24 @@ async function dueRun(db: Db, projectId: string, before: number): Promise<Unit |
 /** Days looked at per call; a day skipped (not finished, or archived with rows kept) costs one. */
 const DAYS_PER_LOOK = 20;
 
-/** The oldest whole day of an API campaign before the cutoff that is due. */
+/**
+ * The oldest whole day of an API campaign before the cutoff that is due. Each look finds every API
+ * campaign's first message from where that campaign's passed days end (one seek of
+ * messages_campaign per campaign) and takes the oldest.
+ */
 async function dueDay(db: Db, projectId: string, before: number): Promise<Unit | null> {
   const cutoff = idAt(Math.floor(before / DAY_MS) * DAY_MS);
-  let after = idAt(0);
-  // Campaign days looked at and passed over: [campaignId, first id, end id].
-  const passed: [string, string, string][] = [];
+  // Per campaign, the end of its last day looked at and passed over (days are looked at in order).
+  const from: Record<string, string> = {};
   for (let look = 0; look < DAYS_PER_LOOK; look++) {
     const rows = await db.all<{ id: string; campaign_id: string }>(sql`
-      SELECT m.id, m.campaign_id FROM messages m
-      WHERE m.project_id = ${projectId} AND m.id >= ${after} AND m.id < ${cutoff}
-        AND m.run_id IS NULL AND m.campaign_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM json_each(${JSON.stringify(passed)}) x
-          WHERE m.campaign_id = x.value ->> '$[0]' AND m.id >= x.value ->> '$[1]' AND m.id < x.value ->> '$[2]')
-      ORDER BY m.id LIMIT 1`);
+      SELECT x.id, x.campaign_id FROM (
+        SELECT c.id AS campaign_id, (SELECT m.id FROM messages m
+          WHERE m.campaign_id = c.id AND m.run_id IS NULL AND m.project_id = ${projectId}
+            AND m.id >= coalesce(json_extract(${JSON.stringify(from)}, '$.' || json_quote(c.id)), ${idAt(0)}) AND m.id < ${cutoff}
+          ORDER BY m.id LIMIT 1) AS id
+        FROM campaigns c WHERE c.project_id = ${projectId} AND c.kind = 'api') x
+      WHERE x.id IS NOT NULL ORDER BY x.id LIMIT 1`);
     const row = rows[0];
     const day = row ? dayOfId(row.id) : null;
     if (!row || day === null) return null;
@@ -76,8 +80,7 @@ async function dueDay(db: Db, projectId: string, before: number): Promise<Unit |
       SELECT (EXISTS (SELECT 1 FROM archives a WHERE a.project_id = ${projectId} AND a.unit = ${`${unit.campaignId}:${day}`})
         OR EXISTS (SELECT 1 FROM messages m WHERE ${unitWhere(projectId, unit)} AND m.status IN ('queued', 'sending'))) AS n`);
     if (!blocked[0]?.n) return unit;
-    after = row.id;
-    passed.push([unit.campaignId, ...dayIdRange(day)]);
+    from[unit.campaignId] = dayIdRange(day)[1];
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { isoOrNull } from "../../platform/time";
 import { withArchivedRuns } from "../archive/read-through";
@@ -77,8 +77,9 @@ export interface RecipientScope {
 }
 
 /**
- * Up to `limit` recipients after `after`. The row-value comparison keeps the page a range scan of
- * messages_campaign_run (campaign_id, run_id, id), however many messages the campaign has.
+ * Up to `limit` recipients after `after`, in (run, message id) order: the rest of the run the page
+ * starts in, then the campaign's later runs from their first message. Each part is a range scan
+ * of messages_run (run_id, id), however many messages the runs hold.
  */
 export async function recipientsPage(
   db: Db,
@@ -87,21 +88,24 @@ export async function recipientsPage(
   limit: number,
   archive?: ArchiveScanner,
 ): Promise<{ recipients: Recipient[]; last: RecipientKey | null }> {
-  // Within one run the id alone orders the page; across runs the (run, id) pair does.
-  const run = scope.runId === undefined ? sql`m.run_id IS NOT NULL` : sql`m.run_id = ${scope.runId}`;
-  const from =
-    after === undefined
-      ? sql`1`
-      : scope.runId === undefined
-        ? sql`(m.run_id, m.id) > (${after.runId}, ${after.id})`
-        : sql`m.id > ${after.id}`;
-  let rows = await db.all<MessageRow>(sql`
-    SELECT m.id, m.run_id, m.number, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
-           m.error_code, m.error_title, m.error_message, m.skip_reason
-    FROM messages m
-    WHERE m.campaign_id = ${scope.campaignId} AND m.project_id = ${scope.projectId} AND ${run} AND ${from}
-    ORDER BY m.run_id, m.id
-    LIMIT ${limit}`);
+  const select = (where: SQL, take: number) =>
+    db.all<MessageRow>(sql`
+      SELECT m.id, m.run_id, m.number, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
+             m.error_code, m.error_title, m.error_message, m.skip_reason
+      FROM messages m
+      WHERE ${where} AND m.campaign_id = ${scope.campaignId} AND m.project_id = ${scope.projectId}
+      ORDER BY m.run_id, m.id
+      LIMIT ${take}`);
+  let rows: MessageRow[];
+  if (scope.runId !== undefined) {
+    rows = await select(sql`m.run_id = ${scope.runId} AND m.id > ${after?.id ?? ""}`, limit);
+  } else {
+    rows = after ? await select(sql`m.run_id = ${after.runId} AND m.id > ${after.id}`, limit) : [];
+    if (rows.length < limit) {
+      const later = sql`m.run_id IN (SELECT r.id FROM runs r WHERE r.project_id = ${scope.projectId} AND r.campaign_id = ${scope.campaignId} AND r.id > ${after?.runId ?? ""}) AND m.run_id IS NOT NULL`;
+      rows = rows.concat(await select(later, limit - rows.length));
+    }
+  }
   // Runs moved to the archive (src/features/archive) answer from there, in the same order.
   if (archive) rows = (await withArchivedRuns(db, archive, scope, after, limit, rows)) as MessageRow[];
   const last = rows.at(-1);

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { messages } from "../../platform/db/schema";
 import { sendStoredMessages } from "../../queues/producers";
@@ -23,6 +23,8 @@ export async function requeueCampaign(
       and(
         eq(messages.projectId, projectId),
         eq(messages.campaignId, campaignId),
+        // An API campaign's (a run's are requeued by its governor): messages_campaign.
+        isNull(messages.runId),
         eq(messages.status, "queued"),
         sql`${messages.id} > ${afterId}`,
       ),

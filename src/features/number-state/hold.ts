@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNotNull, lte } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, lte } from "drizzle-orm";
 import { forgetProjectCampaigns } from "../../platform/campaign-cache";
 import type { Db } from "../../platform/db/client";
 import { campaigns, messages, runs, whatsappAccounts } from "../../platform/db/schema";
@@ -90,7 +90,14 @@ async function resumeProject(deps: HoldDeps, projectId: string, reason: string) 
       const rows = await db
         .select({ id: messages.id })
         .from(messages)
-        .where(and(eq(messages.campaignId, campaign.id), eq(messages.status, "queued"), gt(messages.id, after)))
+        .where(
+          and(
+            eq(messages.campaignId, campaign.id),
+            isNull(messages.runId),
+            eq(messages.status, "queued"),
+            gt(messages.id, after),
+          ),
+        )
         .orderBy(messages.id)
         .limit(REQUEUE_PAGE)
         .all();

@@ -102,7 +102,6 @@ async function audienceFanoutPage(
 function insertRecipients(
   db: Db,
   run: RunRow,
-  templateId: string | null,
   status: "queued" | "skipped",
   rows: { recipient: Recipient; stored: StoredMessage | null }[],
   now: number,
@@ -110,11 +109,12 @@ function insertRecipients(
 ) {
   const json = JSON.stringify(rows.map(({ recipient: r, stored }) => [r.id, r.number, stored, r.skipReason]));
   const { payload, payloadBase } = storedColumns(sql`j.value`, "$[2]");
-  // Columns in the table's order; the last four are claimed_at, trail, tx and payload_base.
+  // Columns in the table's order (template_id NULL: the campaign names it); the last four are
+  // claimed_at, trail, tx and payload_base.
   return db
     .insert(messages)
     .select(
-      sql`SELECT j.value ->> '$[0]', ${run.projectId}, ${run.campaignId}, ${run.id}, ${templateId}, j.value ->> '$[1]', ${status}, ${payload}, NULL, 0, NULL, NULL, NULL, j.value ->> '$[3]', NULL, ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, ${STEP[status]}, ${tx}, ${payloadBase} FROM json_each(${json}) j WHERE true`,
+      sql`SELECT j.value ->> '$[0]', ${run.projectId}, ${run.campaignId}, ${run.id}, NULL, j.value ->> '$[1]', ${status}, ${payload}, NULL, 0, NULL, NULL, NULL, j.value ->> '$[3]', NULL, ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, ${STEP[status]}, ${tx}, ${payloadBase} FROM json_each(${json}) j WHERE true`,
     )
     .onConflictDoNothing()
     .returning({ id: messages.id });
@@ -135,7 +135,7 @@ function countInserted(db: Db, runId: string, counter: "queued" | "skipped") {
  * the run's counters, and the cursor, which moves only if no other delivery of this job moved it
  * first. Returns the ids actually inserted and whether this delivery moved the cursor.
  */
-async function recordPage(db: Db, run: RunRow, campaign: BroadcastCampaign, page: FanoutPage) {
+async function recordPage(db: Db, run: RunRow, page: FanoutPage) {
   const now = Date.now();
   const tx = newTx();
   const statements = [];
@@ -147,7 +147,7 @@ async function recordPage(db: Db, run: RunRow, campaign: BroadcastCampaign, page
     const rows = all.filter(({ recipient: r }) => (r.skipReason === null) === (status === "queued"));
     if (rows.length === 0) continue;
     inserts.push({ at: statements.length, status });
-    statements.push(insertRecipients(db, run, campaign.templateId, status, rows, now, tx));
+    statements.push(insertRecipients(db, run, status, rows, now, tx));
     statements.push(countInserted(db, run.id, status));
   }
   if (page.recipients.length > 0) {
@@ -215,7 +215,7 @@ async function loadSender(db: Db, run: RunRow, usMarketingPaused: boolean): Prom
  */
 async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sender, pageSize: number): Promise<boolean> {
   const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, sender, pageSize);
-  const { inserted, advanced, done } = await recordPage(db, run, sender.campaign, page);
+  const { inserted, advanced, done } = await recordPage(db, run, page);
 
   const created = (ids: string[], to: "queued" | "skipped"): Transition[] =>
     ids.map((messageId) => ({

@@ -1,4 +1,4 @@
-import { eq, type SQL, sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Counts } from "../../durable-objects/campaign-stats/counters";
 import type { Db } from "../../platform/db/client";
 import { ledgerLog, messages } from "../../platform/db/schema";
@@ -41,7 +41,12 @@ export async function countFromLedger(
         skipped: count(sql`status = 'skipped'`),
       })
       .from(messages)
-      .where(eq(messages.campaignId, campaignId))
+      // An API campaign's messages by campaign, a broadcast's by its runs (the messages' indexes).
+      .where(
+        sql`(${messages.campaignId} = ${campaignId} AND ${messages.runId} IS NULL)
+          OR (${messages.runId} IN (SELECT r.id FROM runs r WHERE r.project_id = (SELECT c.project_id FROM campaigns c WHERE c.id = ${campaignId}) AND r.campaign_id = ${campaignId})
+              AND ${messages.runId} IS NOT NULL)`,
+      )
       .groupBy(messages.runId),
   ]);
   const runs: Record<string, Counts> = {};

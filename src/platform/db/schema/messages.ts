@@ -11,6 +11,9 @@ export const messages = sqliteTable(
     projectId: projectRef(),
     campaignId: text("campaign_id"),
     runId: text("run_id"),
+    // NULL on a broadcast run's messages: their campaign names the template (a broadcast campaign's
+    // never changes, and campaigns are never deleted), so it is not repeated on every row.
+    // Read it through `templateOfSql()`.
     templateId: text("template_id"),
     number: text("number").notNull(),
     status: text("status", {
@@ -51,9 +54,12 @@ export const messages = sqliteTable(
   (t) => [
     // Only sent messages have a wamid: an unsent one costs the index nothing.
     uniqueIndex("messages_wamid").on(t.wamid).where(sql`wamid IS NOT NULL`),
-    // An API campaign's messages by day (the archive's units); a run's are found by run.
-    index("messages_project").on(t.projectId, t.id).where(sql`run_id IS NULL`),
-    index("messages_campaign_run").on(t.campaignId, t.runId, t.id),
+    // An API campaign's messages, and a run's, in id order. Two partial indexes where one on
+    // (campaign, run, id) held three ids per message: a run's messages are found by run (its
+    // campaign's runs through `runs`), so their entries need not repeat the campaign. Queries say
+    // `run_id IS NULL` for the first; `run_id = ?` implies the second's condition.
+    index("messages_campaign").on(t.campaignId, t.id).where(sql`run_id IS NULL`),
+    index("messages_run").on(t.runId, t.id).where(sql`run_id IS NOT NULL`),
     // Messages still on their way (the sweep's stuck ones): a message leaves it once sent, so the
     // statuses after that rewrite no entry. Queries add `inFlight()` to use it.
     index("messages_in_flight").on(t.status, t.updatedAt).where(sql`status IN ('queued', 'sending')`),
@@ -67,6 +73,13 @@ export const messages = sqliteTable(
       .where(sql`run_id IS NOT NULL AND status IN ('queued', 'sending', 'failed')`),
   ],
 );
+
+/**
+ * A message's template as SQL text (`table`: the name or alias the query gives messages): a run's
+ * message reads its campaign's.
+ */
+export const templateOfSql = (table = "messages") =>
+  `coalesce(${table}.template_id, (SELECT c.template_id FROM campaigns c WHERE c.id = ${table}.campaign_id AND ${table}.run_id IS NOT NULL))`;
 
 /**
  * The conditions of the partial indexes above, to be repeated in a query's WHERE (`table`: the
