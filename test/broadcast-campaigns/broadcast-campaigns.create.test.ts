@@ -164,14 +164,14 @@ describe("the reference document's createCampaign examples", () => {
     const template = await templateRow(body.campaign.templateId);
     expect(JSON.parse(template?.definition)).toMatchObject({
       header: { format: "IMAGE" },
-      body: { text: "My message {{1}}, welcome." },
+      body: { text: "My message {{first_name}}, welcome." },
       buttons: [{ type: "URL", text: "Vist site", url: "https://www.google.com" }],
     });
   });
 });
 
 describe("from message to template", () => {
-  it("numbers {group.field} in order of first appearance; a repeat keeps its number (checked at the Meta stand-in)", async () => {
+  it("names {group.field} after its field in order of first appearance; a repeat keeps its name (checked at the Meta stand-in)", async () => {
     const { p: q, account } = await connectedProject();
     await seedGroup(q.id, { id: "grp_users", name: "users", fields: ["first_name", "last_name"] });
     await seedGroup(q.id, { id: "offers", fields: ["code"] });
@@ -195,8 +195,14 @@ describe("from message to template", () => {
         components: [
           {
             type: "BODY",
-            text: "Hello {{1}} {{2}}, use {{3}} today. See you, {{1}}.",
-            example: { body_text: [["sample 1", "sample 2", "sample 3"]] },
+            text: "Hello {{first_name}} {{last_name}}, use {{code}} today. See you, {{first_name}}.",
+            example: {
+              body_text_named_params: [
+                { param_name: "first_name", example: "sample 1" },
+                { param_name: "last_name", example: "sample 2" },
+                { param_name: "code", example: "sample 3" },
+              ],
+            },
           },
         ],
       }),

@@ -107,7 +107,7 @@ describe("create, run, retrieve", { timeout: 60_000 }, () => {
     expect(lines.slice(1).filter((l) => l.includes(",read,read,")).length).toBe(expected.Read);
   });
 
-  it("Meta stand-in: body parameters in {{n}} order, quick-reply payloads and a url suffix per recipient", async () => {
+  it("Meta stand-in: body parameters by name, quick-reply payloads and a url suffix per recipient", async () => {
     const { p, account } = await metaProject(true);
     const [a, b] = numbers(2, 200) as [string, string];
     await audience(p.manager, "two", [a, b]);
@@ -148,8 +148,8 @@ describe("create, run, retrieve", { timeout: 60_000 }, () => {
         {
           type: "body",
           parameters: [
-            { type: "text", text: "Rao" },
-            { type: "text", text: "Asha" },
+            { type: "text", text: "Rao", parameter_name: "last_name" },
+            { type: "text", text: "Asha", parameter_name: "first_name" },
           ],
         },
         { type: "button", sub_type: "url", index: "0", parameters: [{ type: "text", text: "inv-a" }] },

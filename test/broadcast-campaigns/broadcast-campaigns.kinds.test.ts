@@ -98,6 +98,7 @@ describe("broadcast copy_code buttons", { timeout: 60_000 }, () => {
         templateStatus: "APPROVED",
         message: "Sale.",
         variables: [],
+        bodyNames: null,
         imgUrl: null,
         buttons: checked.buttons,
         createdAt: 0,

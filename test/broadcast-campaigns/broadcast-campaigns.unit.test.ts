@@ -5,21 +5,38 @@ import { numberPlaceholders, urlPlaceholder } from "../../src/features/broadcast
 import { EMPTY_RESULTS, toResults } from "../../src/features/stats/results";
 
 describe("numberPlaceholders", () => {
-  it("numbers each distinct reference once, in order of first appearance", () => {
+  it("names each distinct reference once after its field, in order of first appearance", () => {
     expect(
       numberPlaceholders("Hi {users.first_name} {users.last_name}; {offers.code} for {users.first_name}!"),
     ).toEqual({
-      text: "Hi {{1}} {{2}}; {{3}} for {{1}}!",
+      text: "Hi {{first_name}} {{last_name}}; {{code}} for {{first_name}}!",
       variables: ["users.first_name", "users.last_name", "offers.code"],
+      names: ["first_name", "last_name", "code"],
       problems: [],
     });
   });
 
   it("reads the field after the last dot (group ids may hold dots) and trims spaces", () => {
     expect(numberPlaceholders("Hi { crm.v2.users . name }.")).toMatchObject({
-      text: "Hi {{1}}.",
+      text: "Hi {{name}}.",
       variables: ["crm.v2.users.name"],
     });
+  });
+
+  it("gives fields of the same name, and fields Meta would refuse as names, names Meta accepts", () => {
+    expect(numberPlaceholders("{users.name} {orders.name} {x.name} {Crm.Prénom} {users.2nd} {users.-}.")).toMatchObject(
+      {
+        text: "{{name}} {{orders_name}} {{x_name}} {{prenom}} {{v_2nd}} {{value}}.",
+        names: ["name", "orders_name", "x_name", "prenom", "v_2nd", "value"],
+      },
+    );
+    expect(numberPlaceholders("{a.name} {a_name.x} {b.a_name} {c.name}").names).toEqual([
+      "name",
+      "x",
+      "a_name",
+      "c_name",
+    ]);
+    expect(numberPlaceholders("{a.x} {b.x} {b.X} {c.b_x}").names).toEqual(["x", "b_x", "b_x_2", "c_b_x"]);
   });
 
   it.each([
@@ -33,7 +50,7 @@ describe("numberPlaceholders", () => {
   });
 
   it("leaves a message without variables as it is", () => {
-    expect(numberPlaceholders("Just text.")).toEqual({ text: "Just text.", variables: [], problems: [] });
+    expect(numberPlaceholders("Just text.")).toEqual({ text: "Just text.", variables: [], names: [], problems: [] });
   });
 });
 
@@ -64,6 +81,7 @@ const campaign = (overrides: Partial<BroadcastCampaign> = {}): BroadcastCampaign
   templateStatus: "APPROVED",
   message: "Hi {users.first_name}, {offers.code}.",
   variables: ["users.first_name", "offers.code"],
+  bodyNames: null,
   imgUrl: null,
   buttons: [],
   createdAt: 0,
@@ -73,6 +91,16 @@ const campaign = (overrides: Partial<BroadcastCampaign> = {}): BroadcastCampaign
 describe("recipientMessage", () => {
   const values: Record<string, string> = { "users.first_name": "Asha", "offers.code": "X1", "pay.id": "inv-9" };
   const lookup = (ref: string) => values[ref];
+
+  it("names the body's values for a NAMED template, and leaves a POSITIONAL one's (a campaign made before) unnamed", () => {
+    const named = recipientMessage(campaign({ bodyNames: ["first_name", "code"] }), "+919800000001", lookup);
+    expect(named).toMatchObject({
+      ok: true,
+      message: { body: ["Asha", "X1"], names: { body: ["first_name", "code"] } },
+    });
+    const positional = recipientMessage(campaign(), "+919800000001", lookup);
+    expect(positional.ok && "names" in positional.message).toBe(false);
+  });
 
   it("fills the body in variables order, with the image header and button parameters", () => {
     const result = recipientMessage(

@@ -123,6 +123,7 @@ export function checkInput(input: CreateCampaignInput): { checked: Checked; erro
       name: "x",
       language: DEFAULT_LANGUAGE,
       category: "UTILITY",
+      ...(numbered.names.length > 0 ? { parameterFormat: "NAMED" as const } : {}),
       body: { text: numbered.text },
     });
     for (const issue of body) {

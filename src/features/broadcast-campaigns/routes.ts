@@ -36,7 +36,7 @@ const create = createRoute({
   tags: TAGS,
   summary: "Create a broadcast campaign",
   description:
-    "Turns the message into a WhatsApp template (`{group.field}` variables become `{{1}}`, `{{2}}`… in order of first appearance; `imgUrl` an image header; input and journey buttons quick replies, phone and url buttons call-to-action buttons) and submits it for review. With `runImmediately` (and `audiences`) a run starts at once, or at `timeToRun`; otherwise only the template is created, for a later `POST /v1/run/campaign`. A body with `campaignId` and no `title` is a run request, answered as `POST /v1/run/campaign` answers it.",
+    "Turns the message into a WhatsApp template (a NAMED template: `{group.field}` variables become `{{field}}`, e.g. `{users.first_name}` → `{{first_name}}`, in order of first appearance; `imgUrl` an image header; input and journey buttons quick replies, phone and url buttons call-to-action buttons) and submits it for review. With `runImmediately` (and `audiences`) a run starts at once, or at `timeToRun`; otherwise only the template is created, for a later `POST /v1/run/campaign`. A body with `campaignId` and no `title` is a run request, answered as `POST /v1/run/campaign` answers it.",
   security: ApiKeySecurity,
   middleware: managerOnly,
   request: jsonBody(CreateCampaignBody),

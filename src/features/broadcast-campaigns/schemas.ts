@@ -101,7 +101,7 @@ export const CampaignSchema = z
     message: z.string().openapi({ description: "As written, with its `{group.field}` variables" }),
     imgUrl: z.string().nullable(),
     variables: z.array(z.string()).openapi({
-      description: "The variables in template-parameter order: the first is `{{1}}`",
+      description: "The variables in template-parameter order (each named after its field in the template)",
       example: ["users.first_name"],
     }),
     buttons: z.array(StoredButton),

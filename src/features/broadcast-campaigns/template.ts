@@ -48,8 +48,10 @@ export interface TemplateSource {
   name: string;
   language: string;
   category: BroadcastCategory;
-  /** The message with `{{n}}` placeholders. */
+  /** The message with `{{name}}` placeholders (a NAMED template when it has any). */
   text: string;
+  /** Whether the text has placeholders: its template is then NAMED. */
+  named: boolean;
   imgUrl: string | null;
   buttons: TemplateButton[];
 }
@@ -59,6 +61,7 @@ export function templateDefinition(source: TemplateSource): TemplateDefinition {
     name: source.name,
     language: source.language,
     category: source.category,
+    ...(source.named ? { parameterFormat: "NAMED" as const } : {}),
     ...(source.imgUrl ? { header: { format: "IMAGE" as const } } : {}),
     body: { text: source.text },
     ...(source.buttons.length > 0 ? { buttons: source.buttons } : {}),

@@ -23,8 +23,10 @@ export interface BroadcastCampaign {
   templateStatus: TemplateStatus | null;
   /** As written, with `{group.field}` placeholders. */
   message: string;
-  /** "group.field" for `{{1}}`, `{{2}}`…, in that order. */
+  /** "group.field" of each body parameter, in order. */
   variables: string[];
+  /** The body parameters' names when the template is NAMED (each of `variables`'), else null. */
+  bodyNames: string[] | null;
   imgUrl: string | null;
   buttons: BroadcastButton[];
   /** Unix milliseconds. */
@@ -48,6 +50,7 @@ const columns = {
   tName: sql<string | null>`${templates.name}`.as("t_name"),
   tLanguage: sql<string | null>`${templates.language}`.as("t_language"),
   tStatus: sql<TemplateStatus | null>`${templates.status}`.as("t_status"),
+  tNames: sql<string | null>`${templates.params} ->> '$.names.body'`.as("t_names"),
 };
 
 /** The campaign rows joined with their template, for one project's broadcast campaigns. */
@@ -72,6 +75,7 @@ export function toBroadcastCampaign(row: BroadcastCampaignRow): BroadcastCampaig
     templateStatus: row.tStatus,
     message: row.message ?? "",
     variables: (row.variables as string[] | null) ?? [],
+    bodyNames: row.tNames ? (JSON.parse(row.tNames) as string[]) : null,
     imgUrl: row.imgUrl,
     buttons: (row.buttons as BroadcastButton[] | null) ?? [],
     createdAt: row.createdAt,
@@ -146,6 +150,7 @@ export function recipientMessage(
     to: number,
     template: { name: campaign.templateName, language: campaign.language, category: campaign.category },
     body,
+    ...(campaign.bodyNames && body.length > 0 ? { names: { body: campaign.bodyNames } } : {}),
     ...(campaign.imgUrl ? { header: { type: "image", link: campaign.imgUrl } } : {}),
     ...(buttons.length > 0 ? { buttons } : {}),
   };

@@ -1,7 +1,8 @@
 // A broadcast message names its variables as `{group.field}` (the reference document's
-// `{users.first_name}`); a WhatsApp template numbers them `{{1}}`, `{{2}}`… in order of first
-// appearance. This module turns one into the other and keeps the order, so that a send fills
-// `{{n}}` with the value of the n-th reference.
+// `{users.first_name}`); its WhatsApp template is a NAMED one, `{{first_name}}`, each reference
+// named after its field in order of first appearance. This module turns one into the other and
+// keeps the order, so that a send fills each name with the value of its reference. (Campaigns
+// made before were POSITIONAL, `{{1}}`, `{{2}}`…; their template's format says which it is.)
 
 // Any single-braced span is meant as a placeholder. Double braces are looked at separately: they
 // are the template syntax itself and would be read by WhatsApp as its own placeholders.
@@ -34,10 +35,12 @@ export function splitRefKey(key: string): VariableRef {
 }
 
 export interface NumberedText {
-  /** The text with `{{n}}` in place of each `{group.field}`. */
+  /** The text with `{{name}}` in place of each `{group.field}`. */
   text: string;
-  /** "group.field" for `{{1}}`, `{{2}}`…: each distinct reference once, in order of first appearance. */
+  /** "group.field" of each placeholder: each distinct reference once, in order of first appearance. */
   variables: string[];
+  /** The template's parameter name of each of `variables`, in the same order. */
+  names: string[];
   /** Why the text cannot become a template; empty when it can. */
   problems: string[];
 }
@@ -49,12 +52,35 @@ function bracesProblem(text: string): string | null {
   return null;
 }
 
-/** Numbers the message's `{group.field}` placeholders; the same reference twice gets one number. */
+/** Meta's parameter names: lowercase letters, digits and underscores, not starting with a digit. */
+const clean = (text: string) =>
+  text
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+
+/**
+ * The parameter name of a reference: its field (`first_name`); its group and field when another
+ * reference took the field's name (`orders_name` beside `users.name`'s `name`); then a number.
+ */
+function paramName(ref: VariableRef, taken: string[]): string {
+  const valid = (name: string) => (/^[0-9]/.test(name) ? `v_${name}` : name || "value");
+  let base = valid(clean(ref.field));
+  if (taken.includes(base)) base = valid(clean(`${ref.group}_${ref.field}`));
+  let name = base;
+  for (let n = 2; taken.includes(name); n++) name = `${base}_${n}`;
+  return name;
+}
+
+/** Names the message's `{group.field}` placeholders; the same reference twice gets one name. */
 export function numberPlaceholders(message: string): NumberedText {
   const problems: string[] = [];
   const doubled = bracesProblem(message);
-  if (doubled) return { text: message, variables: [], problems: [doubled] };
+  if (doubled) return { text: message, variables: [], names: [], problems: [doubled] };
   const variables: string[] = [];
+  const names: string[] = [];
   const invalid: string[] = [];
   const text = message.replace(SPAN, (span, inner: string) => {
     const ref = parseRef(inner);
@@ -65,7 +91,8 @@ export function numberPlaceholders(message: string): NumberedText {
     const key = refKey(ref);
     let index = variables.indexOf(key);
     if (index < 0) index = variables.push(key) - 1;
-    return `{{${index + 1}}}`;
+    names[index] ??= paramName(ref, names);
+    return `{{${names[index]}}}`;
   });
   if (invalid.length > 0) {
     problems.push(
@@ -73,10 +100,10 @@ export function numberPlaceholders(message: string): NumberedText {
     );
   }
   // A brace left over after the spans were read opens or closes nothing.
-  if (/[{}]/.test(text.replace(/\{\{\d+\}\}/g, "").replace(SPAN, ""))) {
+  if (/[{}]/.test(text.replace(/\{\{[a-z0-9_]+\}\}/g, "").replace(SPAN, ""))) {
     problems.push("has an unmatched { or }: variables are written {group.field}");
   }
-  return { text, variables, problems };
+  return { text, variables, names, problems };
 }
 
 export interface UrlWithVariable {
