@@ -5,6 +5,7 @@ import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonContent } from "../../platform/http/openapi";
 import { iso, isoOrNull } from "../../platform/time";
 import { archivedMessage } from "../archive/read-through";
+import { PreviewSchema, previewMessage } from "./preview";
 import { getMessage } from "./store";
 import { derivedHistory } from "./trail";
 
@@ -56,37 +57,62 @@ const get = createRoute({
   responses: { 200: jsonContent(MessageSchema, "The message"), ...errorResponses(401, 404) },
 });
 
-export const messageRoutes = router(requireApiKey).openapi(get, async (c) => {
-  const { projectId } = c.var.principal;
-  const { id } = c.req.valid("param");
-  // A message no longer in D1 may be in the archive (src/features/archive), answered the same way.
-  const live = await getMessage(c.var.db, projectId, id);
-  const archived = live ? null : await archivedMessage(c.var.db, c.env.FILES, projectId, id);
-  const found = live ?? (archived && { row: archived, history: derivedHistory(archived) });
-  if (!found) throw notFound("message");
-  const { row, history } = found;
-  return c.json(
-    {
-      id: row.id,
-      status: row.status,
-      number: row.number,
-      templateId: row.templateId,
-      campaignId: row.campaignId,
-      runId: row.runId,
-      wamid: row.wamid,
-      attempts: row.attempts,
-      error:
-        row.errorCode !== null || row.errorTitle !== null
-          ? { code: row.errorCode, title: row.errorTitle, message: row.errorMessage }
-          : null,
-      skipReason: row.skipReason,
-      createdAt: iso(row.createdAt),
-      sentAt: isoOrNull(row.sentAt),
-      deliveredAt: isoOrNull(row.deliveredAt),
-      readAt: isoOrNull(row.readAt),
-      failedAt: isoOrNull(row.failedAt),
-      history: history.map((h) => ({ status: h.status, at: iso(h.at), errorCode: h.errorCode, detail: h.detail })),
-    },
-    200,
-  );
+const preview = createRoute({
+  method: "get",
+  path: "/{id}/preview",
+  tags: ["Messages"],
+  summary: "A message as its recipient sees it",
+  description:
+    "The template's header, body, footer, buttons and cards filled with the message's own values (a session text message as its text), from the payload it was or will be sent with. A message moved to the archive keeps no payload: `404`.",
+  security: ApiKeySecurity,
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .max(64)
+        .openapi({ param: { name: "id", in: "path" } }),
+    }),
+  },
+  responses: { 200: jsonContent(PreviewSchema, "The message, rendered"), ...errorResponses(401, 404) },
 });
+
+export const messageRoutes = router(requireApiKey)
+  .openapi(preview, async (c) => {
+    const found = await previewMessage(c.var.db, c.var.principal.projectId, c.req.valid("param").id);
+    if (!found.ok) throw notFound(found.missing);
+    return c.json(found.preview, 200);
+  })
+  .openapi(get, async (c) => {
+    const { projectId } = c.var.principal;
+    const { id } = c.req.valid("param");
+    // A message no longer in D1 may be in the archive (src/features/archive), answered the same way.
+    const live = await getMessage(c.var.db, projectId, id);
+    const archived = live ? null : await archivedMessage(c.var.db, c.env.FILES, projectId, id);
+    const found = live ?? (archived && { row: archived, history: derivedHistory(archived) });
+    if (!found) throw notFound("message");
+    const { row, history } = found;
+    return c.json(
+      {
+        id: row.id,
+        status: row.status,
+        number: row.number,
+        templateId: row.templateId,
+        campaignId: row.campaignId,
+        runId: row.runId,
+        wamid: row.wamid,
+        attempts: row.attempts,
+        error:
+          row.errorCode !== null || row.errorTitle !== null
+            ? { code: row.errorCode, title: row.errorTitle, message: row.errorMessage }
+            : null,
+        skipReason: row.skipReason,
+        createdAt: iso(row.createdAt),
+        sentAt: isoOrNull(row.sentAt),
+        deliveredAt: isoOrNull(row.deliveredAt),
+        readAt: isoOrNull(row.readAt),
+        failedAt: isoOrNull(row.failedAt),
+        history: history.map((h) => ({ status: h.status, at: iso(h.at), errorCode: h.errorCode, detail: h.detail })),
+      },
+      200,
+    );
+  });
