@@ -9,8 +9,8 @@ import type {
 } from "./provider";
 
 // What a recipient sees of a template message: the template's texts with the message's values in
-// their placeholders, its header, footer, buttons (with what each one carries) and cards. Pure, so
-// the preview route, the sandbox and tests all read a message the same way.
+// their placeholders, its header, footer, buttons (with what each one carries) and cards. Pure and
+// provider-neutral: a sandbox message previews exactly as a Meta one.
 
 export type RenderedHeader =
   | { type: "text"; text: string }
