@@ -29,6 +29,7 @@ export const PERMANENT_CODES: ReadonlySet<number> = new Set([
   132015, // template paused for low quality
   132016, // template disabled for low quality
   131049, // per-user marketing limit ("healthy ecosystem engagement")
+  130472, // the user's number is part of Meta's marketing experiment
   131062, // this message cannot go to a business-scoped user id (e.g. an authentication template)
 ]);
 
@@ -43,6 +44,8 @@ export const ACCOUNT_CODES: ReadonlySet<number> = new Set([
 
 export const NOT_ON_WHATSAPP_CODE = 131026;
 export const MARKETING_LIMIT_CODE = 131049;
+/** Meta held a marketing message from a user in its experiment: never a delivery problem of ours, never retried. */
+export const MARKETING_EXPERIMENT_CODE = 130472;
 /** 131049 is per user and per day: Meta suggests trying that user again no sooner than a day later. */
 export const MARKETING_LIMIT_RETRY_SECONDS = 86_400;
 

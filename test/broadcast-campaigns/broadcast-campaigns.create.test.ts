@@ -35,6 +35,8 @@ const EMPTY_RESULTS = {
   SendErrors: 0,
   DeliveryErrors: 0,
   NumbersNotOnWhatsApp: 0,
+  MarketingLimited: 0,
+  MarketingExperiment: 0,
   Skipped: 0,
   ReadRate: 0,
   DeliveryRate: 0,

@@ -43,6 +43,8 @@ describe("GET and POST /v1/retrieve/campaigns", () => {
         SendErrors: 1,
         DeliveryErrors: 0,
         NumbersNotOnWhatsApp: 0,
+        MarketingLimited: 0,
+        MarketingExperiment: 0,
         Skipped: 1,
         ReadRate: 0.3333,
         DeliveryRate: 0.6,

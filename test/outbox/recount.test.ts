@@ -42,6 +42,34 @@ describe("POST /v1/admin/campaigns/{campaignId}/recount", () => {
     expect(response.body.before).toEqual(response.body.after);
   });
 
+  it("counts Meta's marketing holds (131049, 130472) in their own buckets, in the counters and from the ledger", async () => {
+    const setup = await metaCampaign();
+    const jobs = ["+917428520111", "+917428520112", "+917428520113"].map((n) =>
+      apiJob(setup.p.id, setup.campaignId, setup.templateId, n),
+    );
+    await runQueue(SENDS, jobs);
+    const fail = (i: number, code: number) =>
+      applyStatus(
+        db(),
+        { projectId: setup.p.id, messageId: jobs[i]?.messageId as string },
+        { status: "failed", at: Date.now(), error: { code, title: "failed", message: "" } },
+      );
+    await fail(0, 131049);
+    await fail(1, 130472);
+    await fail(2, 131000);
+    const response = await recount(setup.campaignId);
+    expect(response.body.differences).toEqual([]);
+    expect(response.body.after[API_RUN_ID]).toMatchObject({
+      sent: 3,
+      marketingLimited: 1,
+      marketingExperiment: 1,
+      deliveryErrors: 1,
+      sendErrors: 0,
+    });
+    const stats = await call("GET", `/v1/campaigns/${setup.campaignId}/stats`, { key: setup.p.manager });
+    expect(stats.body.total).toMatchObject({ marketingLimited: 1, marketingExperiment: 1, deliveryErrors: 1 });
+  });
+
   it("reports and repairs counters a fault moved away from the ledger", async () => {
     const { campaignId } = await campaignWithSends();
     // A fault counted three sends too many and lost the delivery.

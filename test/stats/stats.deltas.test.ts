@@ -1,12 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { Counts } from "../../src/durable-objects/campaign-stats/counters";
 import { canMove } from "../../src/features/messages/status";
-import { addDeltas, deltasOf, NOT_ON_WHATSAPP_CODE } from "../../src/features/stats/deltas";
+import {
+  addDeltas,
+  deltasOf,
+  MARKETING_EXPERIMENT_CODE,
+  MARKETING_LIMIT_CODE,
+  NOT_ON_WHATSAPP_CODE,
+} from "../../src/features/stats/deltas";
 import type { MessageStatus } from "../../src/platform/db/schema";
 
 const STATUSES: MessageStatus[] = ["queued", "sending", "sent", "delivered", "read", "failed", "skipped"];
 const notOnWhatsApp = { code: NOT_ON_WHATSAPP_CODE, title: "Message undeliverable", message: "not on WhatsApp" };
 const otherError = { code: 131000, title: "Something went wrong", message: "try again" };
+const marketingLimit = { code: MARKETING_LIMIT_CODE, title: "Message failed to send", message: "healthy ecosystem" };
+const experiment = { code: MARKETING_EXPERIMENT_CODE, title: "Experiment", message: "marketing experiment" };
 
 type Rule = [from: MessageStatus | null, to: MessageStatus, error: typeof otherError | undefined, Partial<Counts>];
 
@@ -33,6 +41,10 @@ const RULES: Rule[] = [
   ["queued", "failed", notOnWhatsApp, { notOnWhatsApp: 1 }],
   ["sending", "failed", notOnWhatsApp, { notOnWhatsApp: 1 }],
   ["sent", "failed", notOnWhatsApp, { notOnWhatsApp: 1 }],
+  ["sending", "failed", marketingLimit, { marketingLimited: 1 }],
+  ["sent", "failed", marketingLimit, { marketingLimited: 1 }],
+  ["sending", "failed", experiment, { marketingExperiment: 1 }],
+  ["sent", "failed", experiment, { marketingExperiment: 1 }],
   // A failure whose outcome was unknown, overturned by Meta's word: its send error is taken back.
   ["failed", "sent", undefined, { sent: 1, sendErrors: -1 }],
   ["failed", "delivered", undefined, { sent: 1, delivered: 1, sendErrors: -1 }],
@@ -106,7 +118,8 @@ describe("deltasOf: over a message's whole life", () => {
       expect(n("delivered"), label).toBeLessThanOrEqual(n("sent"));
       expect(n("read"), label).toBeLessThanOrEqual(n("delivered"));
       expect(n("queued") + (path[0]?.to === "skipped" ? 1 : 0), label).toBe(1);
-      expect(n("sendErrors") + n("deliveryErrors") + n("notOnWhatsApp"), label).toBeLessThanOrEqual(1);
+      const failures = n("sendErrors") + n("deliveryErrors") + n("notOnWhatsApp");
+      expect(failures + n("marketingLimited") + n("marketingExperiment"), label).toBeLessThanOrEqual(1);
       // A message that was delivered never also counts as failed.
       if (n("delivered") === 1) expect(n("sendErrors") + n("deliveryErrors"), label).toBe(0);
     }

@@ -8,6 +8,8 @@ export const ZERO: Counts = {
   sendErrors: 0,
   deliveryErrors: 0,
   notOnWhatsApp: 0,
+  marketingLimited: 0,
+  marketingExperiment: 0,
   skipped: 0,
 };
 

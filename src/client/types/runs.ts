@@ -10,6 +10,10 @@ export interface Results {
   SendErrors: number;
   DeliveryErrors: number;
   NumbersNotOnWhatsApp: number;
+  /** Marketing messages Meta held for the person's marketing limit (131049). */
+  MarketingLimited: number;
+  /** Marketing messages Meta held for its marketing experiment (130472). */
+  MarketingExperiment: number;
   Skipped: number;
   ReadRate: number;
   DeliveryRate: number;

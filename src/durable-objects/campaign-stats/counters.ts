@@ -11,6 +11,8 @@ export const COUNTERS = [
   "sendErrors",
   "deliveryErrors",
   "notOnWhatsApp",
+  "marketingLimited",
+  "marketingExperiment",
   "skipped",
 ] as const;
 export type Counter = (typeof COUNTERS)[number];

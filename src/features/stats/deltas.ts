@@ -1,8 +1,15 @@
 import type { Counts } from "../../durable-objects/campaign-stats/counters";
 import type { MessageStatus, Transition } from "../../platform/db/schema";
+import { MARKETING_EXPERIMENT_CODE, MARKETING_LIMIT_CODE, NOT_ON_WHATSAPP_CODE } from "../../whatsapp/errors";
 
-/** Meta's "message undeliverable" code, which it uses for a number that is not on WhatsApp. */
-export const NOT_ON_WHATSAPP_CODE = 131026;
+export { MARKETING_EXPERIMENT_CODE, MARKETING_LIMIT_CODE, NOT_ON_WHATSAPP_CODE };
+
+/** Failures that are not ours, counted in their own bucket instead of a send or delivery error. */
+export const OWN_BUCKET: Readonly<Record<number, "notOnWhatsApp" | "marketingLimited" | "marketingExperiment">> = {
+  [NOT_ON_WHATSAPP_CODE]: "notOnWhatsApp",
+  [MARKETING_LIMIT_CODE]: "marketingLimited",
+  [MARKETING_EXPERIMENT_CODE]: "marketingExperiment",
+};
 
 // Statuses a message can hold before WhatsApp accepted it (before `sent`), and before it reached the
 // phone (before `delivered`).
@@ -25,7 +32,9 @@ const BEFORE_DELIVERED: ReadonlySet<MessageStatus> = new Set(["queued", "sending
  * - `queued/sending → failed`: sendErrors +1 (WhatsApp did not accept the message).
  * - `sent → failed`: deliveryErrors +1 (accepted, then not delivered). It stays counted as sent.
  * - A failure with Meta's code 131026 counts as notOnWhatsApp +1 INSTEAD of a send or delivery
- *   error, whichever stage it failed at.
+ *   error, whichever stage it failed at; likewise 131049 (Meta's per-user marketing limit) as
+ *   marketingLimited and 130472 (Meta's marketing experiment) as marketingExperiment: Meta held
+ *   those messages, nothing about the number or the send was wrong.
  * - `failed → sent/delivered/read` (a failure whose outcome was unknown, overturned by Meta's word):
  *   sendErrors −1, and the counts of `sending →` the same status. The one counter that shrinks.
  * - Anything else (`queued → sending`, a `from` equal to `to`, a transition the status rules do not
@@ -66,7 +75,8 @@ export function deltasOf(transition: Pick<Transition, "from" | "to" | "error">):
     }
     case "failed": {
       if (!BEFORE_DELIVERED.has(from)) return {};
-      if (transition.error?.code === NOT_ON_WHATSAPP_CODE) return { notOnWhatsApp: 1 };
+      const bucket = OWN_BUCKET[transition.error?.code ?? 0];
+      if (bucket) return { [bucket]: 1 };
       return BEFORE_SENT.has(from) ? { sendErrors: 1 } : { deliveryErrors: 1 };
     }
     default:

@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Counts } from "../../durable-objects/campaign-stats/counters";
 import type { Db } from "../../platform/db/client";
 import { ledgerLog, messages } from "../../platform/db/schema";
-import { NOT_ON_WHATSAPP_CODE } from "./deltas";
+import { MARKETING_EXPERIMENT_CODE, MARKETING_LIMIT_CODE, NOT_ON_WHATSAPP_CODE, OWN_BUCKET } from "./deltas";
 import { API_RUN_ID } from "./record";
 
 /**
@@ -18,6 +18,11 @@ export async function countFromLedger(
   campaignId: string,
 ): Promise<{ through: number; runs: Record<string, Counts> }> {
   const count = (condition: SQL) => sql<number>`sum(${condition})`.mapWith(Number);
+  // Codes as literals: D1 names a batch's result columns by their text, and drizzle reads a batch's
+  // rows by name, so three columns differing only in a bound code would collide into one.
+  const code = (value: number) => sql.raw(String(value));
+  // A failure counted as a send or delivery error: any code but those with a bucket of their own.
+  const ours = sql.raw(`coalesce(error_code, 0) NOT IN (${Object.keys(OWN_BUCKET).join(", ")})`);
   const [watermark, rows] = await db.batch([
     // The last log row: the outbox keeps the newest, and migrations/0019 wrote the first above every
     // history row the outbox read before. (History rows written since are not the outbox's.)
@@ -33,11 +38,11 @@ export async function countFromLedger(
         sent: count(sql`sent_at IS NOT NULL`),
         delivered: count(sql`delivered_at IS NOT NULL`),
         read: count(sql`read_at IS NOT NULL`),
-        sendErrors: count(sql`status = 'failed' AND sent_at IS NULL AND error_code IS NOT ${NOT_ON_WHATSAPP_CODE}`),
-        deliveryErrors: count(
-          sql`status = 'failed' AND sent_at IS NOT NULL AND error_code IS NOT ${NOT_ON_WHATSAPP_CODE}`,
-        ),
-        notOnWhatsApp: count(sql`status = 'failed' AND error_code IS ${NOT_ON_WHATSAPP_CODE}`),
+        sendErrors: count(sql`status = 'failed' AND sent_at IS NULL AND ${ours}`),
+        deliveryErrors: count(sql`status = 'failed' AND sent_at IS NOT NULL AND ${ours}`),
+        notOnWhatsApp: count(sql`status = 'failed' AND error_code IS ${code(NOT_ON_WHATSAPP_CODE)}`),
+        marketingLimited: count(sql`status = 'failed' AND error_code IS ${code(MARKETING_LIMIT_CODE)}`),
+        marketingExperiment: count(sql`status = 'failed' AND error_code IS ${code(MARKETING_EXPERIMENT_CODE)}`),
         skipped: count(sql`status = 'skipped'`),
       })
       .from(messages)

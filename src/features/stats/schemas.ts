@@ -6,9 +6,13 @@ const COUNTER_DESCRIPTIONS: Record<Counter, string> = {
   sent: "Messages WhatsApp accepted (a delivered or read message counts as sent even if its `sent` status was lost)",
   delivered: "Messages delivered to the phone (a read message counts as delivered too)",
   read: "Messages read (only where the recipient has read receipts on)",
-  sendErrors: "Messages WhatsApp refused before sending (not counting `notOnWhatsApp`)",
-  deliveryErrors: "Messages sent, then not delivered (not counting `notOnWhatsApp`)",
+  sendErrors: "Messages WhatsApp refused before sending (not counting the three buckets below)",
+  deliveryErrors: "Messages sent, then not delivered (not counting the three buckets below)",
   notOnWhatsApp: "Messages that failed with Meta's code 131026: the number is not on WhatsApp",
+  marketingLimited:
+    "Marketing messages Meta held for the person's marketing limit (code 131049, to keep engagement healthy): not a delivery error; Meta suggests trying that person again after 24 hours",
+  marketingExperiment:
+    "Marketing messages Meta held because the person is in its marketing experiment (code 130472): never retried",
   skipped: "Messages recorded but never sent, e.g. to a contact who opted out",
 };
 
