@@ -40,20 +40,20 @@ const MessageSchema = z
   })
   .openapi("Message");
 
+const MessageIdParam = z.object({
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
 const get = createRoute({
   method: "get",
   path: "/{id}",
   tags: ["Messages"],
   summary: "A message's status and history",
   security: ApiKeySecurity,
-  request: {
-    params: z.object({
-      id: z
-        .string()
-        .max(64)
-        .openapi({ param: { name: "id", in: "path" } }),
-    }),
-  },
+  request: { params: MessageIdParam },
   responses: { 200: jsonContent(MessageSchema, "The message"), ...errorResponses(401, 404) },
 });
 
@@ -65,14 +65,7 @@ const preview = createRoute({
   description:
     "The template's header, body, footer, buttons and cards filled with the message's own values (a session text message as its text), from the payload it was or will be sent with. A message moved to the archive keeps no payload: `404`.",
   security: ApiKeySecurity,
-  request: {
-    params: z.object({
-      id: z
-        .string()
-        .max(64)
-        .openapi({ param: { name: "id", in: "path" } }),
-    }),
-  },
+  request: { params: MessageIdParam },
   responses: { 200: jsonContent(PreviewSchema, "The message, rendered"), ...errorResponses(401, 404) },
 });
 
