@@ -75,6 +75,26 @@ describe("inbound presses and replies applied in bulk by the events consumer", (
     });
   });
 
+  it("answers a press gathered twice in one batch once", async () => {
+    const { p, presses } = await pressable();
+    const [pressed] = presses(1) as [InboundMessage];
+    const bulk = new InboundBulk();
+    const actions = () => inboundActions(readConfig(env), messagesValue([pressed]), Date.now()).actions;
+    bulk.take(p.id, actions(), "first");
+    bulk.take(p.id, actions(), "again");
+    const answered: unknown[] = [];
+    const log = {
+      debug() {},
+      warn() {},
+      error() {},
+      info(msg: string, fields?: Record<string, unknown>) {
+        if (msg === "button presses answered") answered.push(fields);
+      },
+    };
+    expect([...(await bulk.apply(db(), log))]).toEqual([]);
+    expect(answered).toEqual([expect.objectContaining({ projectId: p.id, inputs: 1 })]);
+  });
+
   it("keeps an opt-out keyword on its ordered path, beside the batch's presses", async () => {
     const { p, presses } = await pressable();
     const [pressed] = presses(1) as [InboundMessage];

@@ -88,14 +88,18 @@ export class InboundBulk {
         ? []
         : (results[stored] as { projectId: string; wamid: string }[]).map((r) => `${r.projectId} ${r.wamid}`),
     );
+    if (inserted.size > 0) {
+      log?.info("inbound applied in bulk", { changes: this.items.length, responsesStored: inserted.size });
+    }
     // Only presses stored just now are answered: a replayed webhook answers nothing twice.
     const presses = new Map<string, InboundResponse[]>();
     for (const r of said) {
-      if (!inserted.has(`${r.projectId} ${r.wamid}`) || (r.kind !== "button" && r.kind !== "interactive")) continue;
+      const key = `${r.projectId} ${r.wamid}`;
+      if (!inserted.has(key) || (r.kind !== "button" && r.kind !== "interactive")) continue;
+      // The same press twice in one batch (a redelivered webhook) is answered once.
+      inserted.delete(key);
       presses.set(r.projectId, [...(presses.get(r.projectId) ?? []), r]);
     }
-    if (inserted.size > 0)
-      log?.info("inbound applied in bulk", { changes: this.items.length, responsesStored: inserted.size });
     const answered = await Promise.allSettled(
       [...presses].map(async ([projectId, list]) => answerPresses(db, projectId, list, log).then(() => projectId)),
     );
