@@ -1,5 +1,7 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { queuedPage } from "../../src/durable-objects/send-governor/feeder";
+import { runFailures } from "../../src/features/archive/failures";
 import { dueUnit } from "../../src/features/archive/units";
 import { recipientsPage } from "../../src/features/broadcast-campaigns/recipients";
 import { stuckQueued, stuckSending } from "../../src/features/delivery/sweep";
@@ -51,6 +53,11 @@ describe("queries on the ledger's partial indexes", () => {
     const requeue = await plansOf((d) =>
       requeueCampaign({ SENDS: { sendBatch: async () => {} } } as never, d, "prj_x", "cmp_x"),
     );
+    // A run's failures by code: only its failed messages, through the run's open-messages index.
+    const failed = (
+      await plansOf((d) => runFailures(d, env.FILES, "prj_x", { id: "run_x", campaignId: "cmp_x" }))
+    ).find((p) => p.includes("SEARCH m "));
+    expect(failed).toMatch(/SEARCH m USING (COVERING )?INDEX messages_run_status \(run_id=\? AND status=\?\)/);
     // The archive's next API-campaign day: one seek per campaign, never a walk of the project's messages.
     const [due] = await plansOf((d) => dueUnit(d, "prj_x", Date.now()));
     expect(due).toMatch(/SEARCH m USING INDEX messages_campaign \(campaign_id=\? AND id>\? AND id<\?\)/);

@@ -12,12 +12,14 @@ export type Outcome = (typeof OUTCOMES)[number];
 /** Messages per batch: one D1 statement (a JSON list) each for responses and for members. */
 export const RETARGET_BATCH = 500;
 
-interface Outcomeable {
+export interface Outcomeable {
   id: string;
   number: string;
   status: string;
   deliveredAt: number | null;
   readAt: number | null;
+  errorCode: number | null;
+  errorTitle: string | null;
 }
 
 interface LiveRow {
@@ -26,6 +28,8 @@ interface LiveRow {
   status: string;
   delivered_at: number | null;
   read_at: number | null;
+  error_code: number | null;
+  error_title: string | null;
 }
 
 const fromLive = (r: LiveRow): Outcomeable => ({
@@ -34,9 +38,11 @@ const fromLive = (r: LiveRow): Outcomeable => ({
   status: r.status,
   deliveredAt: r.delivered_at,
   readAt: r.read_at,
+  errorCode: r.error_code,
+  errorTitle: r.error_title,
 });
 
-const LIVE_COLUMNS = sql.raw("m.id, m.number, m.status, m.delivered_at, m.read_at");
+const LIVE_COLUMNS = sql.raw("m.id, m.number, m.status, m.delivered_at, m.read_at, m.error_code, m.error_title");
 
 /** Rows still in D1 among `ids`: they win over their archived copies. */
 async function liveAmong(db: Db, projectId: string, ids: string[]) {
@@ -47,7 +53,12 @@ async function liveAmong(db: Db, projectId: string, ids: string[]) {
 }
 
 /** The run's messages in id order, a batch at a time, wherever they are. */
-async function* runMessages(db: Db, bucket: R2Bucket, projectId: string, run: { id: string; campaignId: string }) {
+export async function* runMessages(
+  db: Db,
+  bucket: R2Bucket,
+  projectId: string,
+  run: { id: string; campaignId: string },
+) {
   const manifest = await archivedRun(db, projectId, run.id);
   if (manifest) {
     let batch: Outcomeable[] = [];
@@ -100,11 +111,12 @@ async function matching(
   batch: Outcomeable[],
   outcome: Outcome,
   button?: string,
+  errorCode?: number,
 ) {
   const read = batch.filter((m) => m.readAt !== null);
   switch (outcome) {
     case "failed":
-      return batch.filter((m) => m.status === "failed");
+      return batch.filter((m) => m.status === "failed" && (errorCode === undefined || m.errorCode === errorCode));
     case "delivered_not_read":
       return batch.filter((m) => m.deliveredAt !== null && m.readAt === null && m.status !== "failed");
     case "read":
@@ -145,12 +157,15 @@ export async function addOutcomeMembers(
   audiencePk: number,
   outcome: Outcome,
   button?: string,
+  errorCode?: number,
 ) {
   let matched = 0;
   let added = 0;
   const now = Date.now();
   for await (const batch of runMessages(db, bucket, projectId, run)) {
-    const numbers = [...new Set((await matching(db, projectId, run.id, batch, outcome, button)).map((m) => m.number))];
+    const numbers = [
+      ...new Set((await matching(db, projectId, run.id, batch, outcome, button, errorCode)).map((m) => m.number)),
+    ];
     if (numbers.length === 0) continue;
     matched += numbers.length;
     const inserted = await db.all<{ contact_id: number }>(sql`

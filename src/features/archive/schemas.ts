@@ -91,5 +91,9 @@ export const RetargetBody = z
       .max(256)
       .optional()
       .openapi({ description: "With `pressed`: the button's payload or text", example: "Interested" }),
+    errorCode: z.number().int().min(0).optional().openapi({
+      description: "With `failed`: only the failures with this Meta error code (see the run's failures)",
+      example: 131049,
+    }),
   })
   .openapi("RetargetFromRun");
