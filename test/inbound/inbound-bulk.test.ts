@@ -95,6 +95,16 @@ describe("inbound presses and replies applied in bulk by the events consumer", (
     expect(answered).toEqual([expect.objectContaining({ projectId: p.id, inputs: 1 })]);
   });
 
+  it("answers a press once when two consumer invocations apply it at the same time", async () => {
+    const { p, campaign, presses } = await pressable();
+    const batch = bodies(p.id, presses(10));
+    // Cloudflare runs many invocations at once: the same webhooks, redelivered to a second one.
+    const results = await Promise.all([runQueue(EVENTS, batch), runQueue(EVENTS, batch), runQueue(EVENTS, batch)]);
+    expect(results.every((r) => r.retryMessages.length === 0)).toBe(true);
+    expect(await responseRows(p.id)).toHaveLength(10);
+    expect(Object.keys(await inputValues(p.id, campaign.id))).toHaveLength(10);
+  });
+
   it("keeps an opt-out keyword on its ordered path, beside the batch's presses", async () => {
     const { p, presses } = await pressable();
     const [pressed] = presses(1) as [InboundMessage];
