@@ -19,6 +19,7 @@ import { deadLetterRoutes } from "./features/dead-letters/routes";
 import { importRoutes } from "./features/imports/routes";
 import { campaignResponseRoutes } from "./features/inbound/responses-routes";
 import { journeyRoutes } from "./features/journeys/routes";
+import { mediaRoutes } from "./features/media/library-routes";
 import { messageRoutes } from "./features/messages/routes";
 import { recountRoutes } from "./features/outbox/recount-route";
 import { runRoutes } from "./features/runs/routes";
@@ -131,6 +132,7 @@ export function createApp() {
   app.route("/v1", runRoutes);
   app.route("/v1", retargetRoutes);
   app.route("/v1", journeyRoutes);
+  app.route("/v1", mediaRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",

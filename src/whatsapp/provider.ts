@@ -249,6 +249,17 @@ export interface RemoteTemplate {
  */
 export type ThroughputLevel = string;
 
+/** A file to upload to WhatsApp, for sends that name it by id instead of by link. */
+export interface MediaUpload {
+  bytes: ArrayBuffer | Uint8Array;
+  /** The MIME type WhatsApp files it under (image/jpeg, video/mp4, application/pdf…). */
+  contentType: string;
+  filename: string;
+}
+
+/** How long WhatsApp keeps an uploaded file: its id may be sent for this long after the upload. */
+export const UPLOADED_MEDIA_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+
 export interface WhatsAppProvider {
   readonly kind: "meta" | "sandbox";
   sendTemplate(message: TemplateMessage): Promise<Result<{ wamid: string }>>;
@@ -266,4 +277,6 @@ export interface WhatsAppProvider {
   deleteTemplate(name: string, providerTemplateId?: string | null): Promise<Result<object>>;
   /** The phone number's throughput level (`GET /{phone-number-id}?fields=throughput`). */
   readThroughput(): Promise<Result<{ level: ThroughputLevel }>>;
+  /** Uploads a file for sends to name by id (`POST /{phone-number-id}/media`); kept 30 days. */
+  uploadMedia(file: MediaUpload): Promise<Result<{ id: string }>>;
 }

@@ -3,6 +3,7 @@ import { sendInBatches } from "../platform/queue-batches";
 import { type SendEdge, templateEdge } from "./meta/marketing-messages";
 import {
   expiredMessage,
+  type MediaUpload,
   type Result,
   type TemplateDefinition,
   type TemplateMessage,
@@ -132,5 +133,10 @@ export class SandboxProvider implements WhatsAppProvider {
 
   async readThroughput() {
     return { ok: true as const, level: this.options.throughputLevel ?? "STANDARD" };
+  }
+
+  /** Takes any file and names it, as Meta would; nothing is kept, as nothing is delivered. */
+  async uploadMedia(_file: MediaUpload) {
+    return { ok: true as const, id: `sandbox-media-${toHex(randomBytes(8))}` };
   }
 }

@@ -116,6 +116,12 @@ export async function control(store: Store, request: Request, url: URL): Promise
     return json({ data: state.sends });
   }
 
+  if (path === "media" && request.method === "GET") {
+    const state = stateFor();
+    if (!state) return controlError(404, "no account registered for that phoneNumberId");
+    return json({ data: state.media });
+  }
+
   if (path === "webhooks/drain" && request.method === "POST") {
     const state = stateFor();
     if (!state) return controlError(404, "no account registered for that phoneNumberId / wabaId");

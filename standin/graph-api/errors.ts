@@ -24,6 +24,7 @@ export const KNOWN_ERRORS: Record<number, { title: string; httpStatus: number; t
     httpStatus: 400,
   },
   131050: { title: "User has stopped marketing messages", httpStatus: 400 },
+  131053: { title: "Media upload error", httpStatus: 400 },
   131056: { title: "(Business Account, Consumer Account) pair rate limit hit", httpStatus: 400 },
   131057: { title: "Account in maintenance mode", httpStatus: 503 },
   132000: { title: "Number of parameters does not match the expected number of params", httpStatus: 400 },

@@ -13,6 +13,8 @@
 //   GET    /{version}/{waba-id}/message_templates          list, cursor paging (limit, after, fields, name)
 //   DELETE /{version}/{waba-id}/message_templates?name=    delete every language of a name
 //   GET    /{version}/{phone-number-id}?fields=throughput  the number's throughput level
+//   POST   /{version}/{phone-number-id}/media             media upload (multipart: messaging_product,
+//                                                         type, file) → {id}
 //
 // Control endpoints (JSON), never part of Meta's API:
 //   POST   /__standin/accounts            {phoneNumberId, wabaId, accessToken, appSecret, autoApprove?, displayPhoneNumber?,
@@ -24,7 +26,8 @@
 //                                         message_template_status_update webhook
 //   POST   /__standin/errors              {phoneNumberId, code, httpStatus?, mode: "always" | "next" | "every",
 //                                          count?, recipient?, endpoint? ("messages" |
-//                                          "marketing_messages" | "message_templates" | "phone_number"), retryAfter?,
+//                                          "marketing_messages" | "message_templates" | "phone_number" | "media"),
+//                                          retryAfter?,
 //                                          delivery?,
 //                                          fault?: "hang" | "truncate" | "gateway", holdMs?}
 //                                         next: the next `count` matching requests fail;
@@ -32,6 +35,7 @@
 //                                         fault (no code): the send is taken, its answer broken
 //   DELETE /__standin/errors?phoneNumberId=
 //   GET    /__standin/sends?phoneNumberId=      every send request received, in order
+//   GET    /__standin/media?phoneNumberId=      every file uploaded, in order (type, bytes, name)
 //   POST   /__standin/webhooks/drain?phoneNumberId=  (or ?wabaId=) → [{body, signature}], emptied
 //
 // Only WebCrypto and fetch-API globals are used: it runs in Node 22 and in workerd alike. Node
@@ -39,6 +43,7 @@
 // imports name the `.ts` file and type-only imports say `import type`.
 import { control } from "./control.ts";
 import { graphError, unknownObject } from "./errors.ts";
+import { uploadMedia } from "./media.ts";
 import { sendMessage } from "./messages.ts";
 import { phoneNumber } from "./phone-number.ts";
 import { createStore, type Store } from "./state.ts";
@@ -82,6 +87,7 @@ async function route(store: Store, request: Request): Promise<Response> {
     return sendMessage(store, request, url, id, edge);
   }
   if (edge === "message_templates") return messageTemplates(store, request, url, id);
+  if (edge === "media" && request.method === "POST") return uploadMedia(store, request, url, id);
   if (edge === undefined && request.method === "GET" && store.byPhone.has(id))
     return phoneNumber(store, request, url, id);
   return unknownObject(id, request.method);

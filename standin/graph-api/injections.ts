@@ -8,7 +8,7 @@ import type { AccountState, ActiveInjection, AnswerFault, ErrorInjection } from 
 /** The injection that fails this request, if any; counts the request for every matching one. */
 export function injected(
   state: AccountState,
-  endpoint: "messages" | "marketing_messages" | "message_templates" | "phone_number",
+  endpoint: "messages" | "marketing_messages" | "message_templates" | "phone_number" | "media",
   recipient?: string,
 ) {
   let hit: ActiveInjection | undefined;
@@ -83,9 +83,9 @@ export function injectionFrom(
   if (mode !== "always" && mode !== "next" && mode !== "every") return 'mode must be "always", "next" or "every"';
   const count = body.count === undefined ? (mode === "every" ? 2 : 1) : body.count;
   if (typeof count !== "number" || !Number.isInteger(count) || count < 1) return "count must be a positive integer";
-  const endpoints = ["messages", "marketing_messages", "message_templates", "phone_number"];
+  const endpoints = ["messages", "marketing_messages", "message_templates", "phone_number", "media"];
   if (body.endpoint !== undefined && !endpoints.includes(body.endpoint as string)) {
-    return 'endpoint must be "messages", "marketing_messages", "message_templates" or "phone_number"';
+    return 'endpoint must be "messages", "marketing_messages", "message_templates", "phone_number" or "media"';
   }
   if (body.delivery !== undefined && body.delivery !== "sync" && body.delivery !== "webhook") {
     return 'delivery must be "sync" or "webhook"';

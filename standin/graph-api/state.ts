@@ -30,7 +30,7 @@ export function registerAccount(store: Store, account: Account): void {
     store.byPhone.delete(previous.account.phoneNumberId);
     store.byWaba.delete(previous.account.wabaId);
   }
-  const state: AccountState = { account, injections: [], sends: [], webhooks: [] };
+  const state: AccountState = { account, injections: [], sends: [], webhooks: [], media: [] };
   store.byPhone.set(account.phoneNumberId, state);
   store.byWaba.set(account.wabaId, state);
 }

@@ -56,7 +56,7 @@ export interface ErrorInjection {
   /** Only sends to this recipient (E.164, with or without the plus). */
   recipient?: string;
   /** Only this endpoint; default: sends (both edges) and template calls of the account alike. */
-  endpoint?: "messages" | "marketing_messages" | "message_templates" | "phone_number";
+  endpoint?: "messages" | "marketing_messages" | "message_templates" | "phone_number" | "media";
   /** Adds a Retry-After header (seconds) to the error response. */
   retryAfter?: number;
   /**
@@ -138,9 +138,21 @@ export interface ActiveInjection extends ErrorInjection {
   remaining: number;
 }
 
+/** A file uploaded through POST /{phone-number-id}/media. */
+export interface UploadedMedia {
+  id: string;
+  type: string;
+  bytes: number;
+  /** The part's file name, when the upload gave one. */
+  filename: string | null;
+  /** Unix ms. */
+  uploadedAt: number;
+}
+
 export interface AccountState {
   account: Account;
   injections: ActiveInjection[];
   sends: ReceivedSend[];
   webhooks: QueuedWebhook[];
+  media: UploadedMedia[];
 }

@@ -172,13 +172,13 @@ describe("API sends of each parameter and header kind reach Meta as it accepts t
       { type: "header", parameters: [{ type: "image", image: { id: "1037543291543636" } }] },
     ]);
     expect(await refused(k, image.campaignName, { media: { filename: "a.jpg" } })).toEqual([
-      { field: "media.url", in: "body", message: "Invalid input: give url (or id)" },
+      { field: "media.url", in: "body", message: "Invalid input: give url, id or file" },
     ]);
     expect(await refused(k, image.campaignName, {})).toEqual([
       {
         field: "media",
         in: "body",
-        message: "the campaign's template has an IMAGE header: media.url (or media.id) is required",
+        message: "the campaign's template has an IMAGE header: media.url, media.id or media.file is required",
       },
     ]);
 

@@ -82,6 +82,7 @@ describe("the reference document's createCampaign examples", () => {
         title: "My Marketing Campaign",
         message: "This is an awesome broadcast campaign message.",
         imgUrl: null,
+        imgMedia: null,
         variables: [],
         buttons: [{ text: "Button 1", type: "journey", journeyId: "myJourneyId" }],
         locale: "en_US",

@@ -100,6 +100,7 @@ describe("broadcast copy_code buttons", { timeout: 60_000 }, () => {
         variables: [],
         bodyNames: null,
         imgUrl: null,
+        imgMedia: null,
         buttons: checked.buttons,
         createdAt: 0,
       },

@@ -83,6 +83,7 @@ const campaign = (overrides: Partial<BroadcastCampaign> = {}): BroadcastCampaign
   variables: ["users.first_name", "offers.code"],
   bodyNames: null,
   imgUrl: null,
+  imgMedia: null,
   buttons: [],
   createdAt: 0,
   ...overrides,

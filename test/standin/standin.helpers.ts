@@ -95,6 +95,14 @@ export async function receivedSends(account: StandInAccount): Promise<ReceivedSe
   return result.body.data;
 }
 
+/** The files uploaded through POST /{phone-number-id}/media, in order. */
+export async function uploadedMedia(account: StandInAccount) {
+  type Uploaded = { id: string; type: string; bytes: number; filename: string | null };
+  const result = await control<{ data: Uploaded[] }>("GET", `media?phoneNumberId=${account.phoneNumberId}`);
+  expect(result.status).toBe(200);
+  return result.body.data;
+}
+
 export async function drainWebhooks(account: StandInAccount): Promise<QueuedWebhook[]> {
   const result = await control<QueuedWebhook[]>("POST", `webhooks/drain?phoneNumberId=${account.phoneNumberId}`);
   expect(result.status).toBe(200);

@@ -567,3 +567,49 @@ describe("stand-in: error injection", () => {
     expect(await response.json()).toEqual({ error: 'mode must be "always", "next" or "every"' });
   });
 });
+
+describe("POST /{phone-number-id}/media", () => {
+  const upload = async (standIn: ReturnType<typeof createGraphStandIn>, form: FormData, token = "tok-media") =>
+    standIn.fetch(
+      new Request("https://graph.test/v26.0/1700/media", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: form,
+      }),
+    );
+  const form = (fields: Record<string, string | Blob>) => {
+    const f = new FormData();
+    for (const [k, v] of Object.entries(fields)) f.set(k, v);
+    return f;
+  };
+
+  it("takes a file as Meta documents, and refuses a form Meta would refuse", async () => {
+    const standIn = createGraphStandIn();
+    const account = { phoneNumberId: "1700", wabaId: "1701", accessToken: "tok-media", appSecret: "s" };
+    await standIn.fetch(
+      new Request("https://graph.test/__standin/accounts", { method: "POST", body: JSON.stringify(account) }),
+    );
+    const file = new Blob([new Uint8Array(50)], { type: "image/jpeg" });
+    const ok = await upload(standIn, form({ messaging_product: "whatsapp", type: "image/jpeg", file }));
+    expect(ok.status).toBe(200);
+    const { id } = (await ok.json()) as { id: string };
+    expect(id).toMatch(/^\d{16}$/);
+
+    const codeOf = async (response: Response) => ((await response.json()) as { error: { code: number } }).error.code;
+    expect(await codeOf(await upload(standIn, form({ type: "image/jpeg", file })))).toBe(100);
+    expect(await codeOf(await upload(standIn, form({ messaging_product: "whatsapp", file })))).toBe(100);
+    expect(await codeOf(await upload(standIn, form({ messaging_product: "whatsapp", type: "image/jpeg" })))).toBe(100);
+    const zip = form({ messaging_product: "whatsapp", type: "application/zip", file });
+    expect(await codeOf(await upload(standIn, zip))).toBe(131053);
+    const big = new Blob([new Uint8Array(5 * 1024 * 1024 + 1)], { type: "image/jpeg" });
+    expect(
+      await codeOf(await upload(standIn, form({ messaging_product: "whatsapp", type: "image/jpeg", file: big }))),
+    ).toBe(131053);
+    expect(
+      (await upload(standIn, form({ messaging_product: "whatsapp", type: "image/jpeg", file }), "wrong")).status,
+    ).toBe(401);
+
+    const listed = await standIn.fetch(new Request("https://graph.test/__standin/media?phoneNumberId=1700"));
+    expect(((await listed.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual([id]);
+  });
+});

@@ -12,6 +12,7 @@ import {
   STANDIN,
   type StandInAccount,
   seedTemplate,
+  uploadedMedia,
   VERSION,
 } from "../standin/standin.helpers";
 
@@ -608,5 +609,40 @@ describe("MetaProvider time limit", () => {
       const result = await provider.sendTemplate(message);
       if (!result.ok) expect.fail(JSON.stringify(result));
     }
+  });
+});
+
+describe("MetaProvider.uploadMedia", () => {
+  it("posts the file as Meta's multipart form and answers the media id", async () => {
+    const account = await registerAccount();
+    const bytes = new Uint8Array(321).fill(7);
+    const result = await metaProvider(account).uploadMedia({ bytes, contentType: "image/png", filename: "logo.png" });
+    expect(result).toEqual({ ok: true, id: expect.stringMatching(/^\d{16}$/) });
+    expect(await uploadedMedia(account)).toEqual([
+      {
+        id: result.ok ? result.id : "",
+        type: "image/png",
+        bytes: 321,
+        filename: "logo.png",
+        uploadedAt: expect.any(Number),
+      },
+    ]);
+  });
+
+  it("classifies Meta's refusal like any other call", async () => {
+    const account = await registerAccount();
+    await injectError(account, { code: 131053, mode: "next", endpoint: "media" });
+    const refused = await metaProvider(account).uploadMedia({
+      bytes: new Uint8Array(10),
+      contentType: "image/png",
+      filename: "a.png",
+    });
+    expect(refused).toMatchObject({ ok: false, error: { class: "permanent", code: 131053 } });
+    const wrongType = await metaProvider(account).uploadMedia({
+      bytes: new Uint8Array(10),
+      contentType: "application/zip",
+      filename: "a.zip",
+    });
+    expect(wrongType).toMatchObject({ ok: false, error: { code: 131053 } });
   });
 });

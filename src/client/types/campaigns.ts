@@ -39,6 +39,8 @@ export interface CampaignInput {
   message: string;
   /** An https URL of a JPEG or PNG (at most 5 MB): the template's image header. */
   imgUrl?: string | null;
+  /** Instead of `imgUrl`: an image of the project's media library (`med_…`, from `POST /v1/media`). */
+  imgMedia?: string | null;
   buttons?: Button[];
   /** `MARKETING` (default) or `UTILITY`. */
   templateType?: string;
@@ -66,6 +68,8 @@ export interface Campaign {
   title: string;
   message: string;
   imgUrl: string | null;
+  /** The media library image it sends, if any. */
+  imgMedia: string | null;
   /** `group.field` references, in template parameter order. */
   variables: string[];
   buttons: CampaignButton[];

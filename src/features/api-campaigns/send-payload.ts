@@ -93,7 +93,7 @@ export function buildTemplateMessage(
   if (isMedia && !headerMedia) {
     problems.add(
       "media",
-      `the campaign's template has ${format === "IMAGE" ? "an" : "a"} ${format} header: media.url (or media.id) is required`,
+      `the campaign's template has ${format === "IMAGE" ? "an" : "a"} ${format} header: media.url, media.id or media.file is required`,
     );
   }
   if (!isMedia && headerMedia) problems.add("media", "the campaign's template has no media header: leave media out");

@@ -10,6 +10,7 @@ import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../pla
 import { toE164 } from "../../platform/phone";
 import type { ApiSendJob } from "../../queues/contracts";
 import { sendSends } from "../../queues/producers";
+import type { HeaderFormat } from "../../whatsapp/provider";
 import {
   skipsUsMarketing,
   US_MARKETING_PAUSED_MESSAGE,
@@ -17,6 +18,7 @@ import {
 } from "../../whatsapp/us-marketing-pause";
 import { isOptedOut, projectSnapshot } from "../contacts/snapshot";
 import { checkMediaUrl } from "../media/check";
+import { whatsappMediaId } from "../media/whatsapp-id";
 import { newMessageId } from "../messages/store";
 import { loadApiCampaign } from "./lookup";
 import { OPTED_OUT_REASON } from "./persist";
@@ -53,6 +55,31 @@ const send = createRoute({
 });
 
 type Accepted = z.infer<typeof ApiSendResponse>;
+
+/**
+ * WhatsApp's id of a library file named as `media.file`, once the template is known to take it
+ * (otherwise the name is passed on as it is, for the payload's own "leave media out"). Cached per
+ * isolate: a send that names a file usually costs no D1 read for it.
+ */
+async function libraryFile(c: Context<AppEnv>, fileId: string, format: HeaderFormat | undefined) {
+  if (format !== "IMAGE" && format !== "VIDEO" && format !== "DOCUMENT") return fileId;
+  const { db, config, log } = c.var;
+  const deps = { db, config, log, events: c.env.EVENTS, bucket: c.env.FILES };
+  try {
+    const file = await whatsappMediaId(deps, c.var.principal.projectId, fileId);
+    if (file.kind !== format) {
+      throw fieldError(
+        "media.file",
+        `is ${file.kind === "IMAGE" ? "an" : "a"} ${file.kind}; the template's header takes ${format === "IMAGE" ? "an" : "a"} ${format}`,
+      );
+    }
+    return file.id;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "not_found")
+      throw fieldError("media.file", `no media file ${fileId} in this project`);
+    throw err;
+  }
+}
 
 async function accept(
   c: Context<AppEnv>,
@@ -91,14 +118,16 @@ async function accept(
     );
   }
 
+  const format = template.params.header?.format;
   const media = body.media?.url ? { url: body.media.url, filename: body.media.filename || undefined } : undefined;
   const payload = buildTemplateMessage(destination, template, {
     templateParams: (body.templateParams ?? []).map(String),
     media,
     location: body.location,
-    extras: body,
+    extras: body.media?.file
+      ? { ...body, media: { ...body.media, id: await libraryFile(c, body.media.file, format) } }
+      : body,
   });
-  const format = template.params.header?.format;
   if (media && (format === "IMAGE" || format === "VIDEO" || format === "DOCUMENT")) {
     const checked = await checkMediaUrl(media.url, format, { devHosts: c.get("config").DEV_MEDIA_HOSTS });
     if (!checked.ok) throw fieldError("media.url", checked.reason);

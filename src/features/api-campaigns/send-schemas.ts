@@ -38,15 +38,24 @@ export const ApiSendBody = z
           description: "Instead of `url`: the id of a file already uploaded to WhatsApp (Meta's media upload)",
           example: "1037543291543636",
         }),
+        file: z.string().trim().min(1).max(64).optional().openapi({
+          description:
+            "Instead of `url`: a file of the project's media library (`POST /v1/media`), sent by the id WhatsApp gave its upload",
+          example: "med_0197a3c2e4f1a1b2c3d4e5f6",
+        }),
         filename: z.string().max(240).optional().openapi({ example: "invoice.pdf" }),
       })
-      .refine((media) => media.url !== undefined || media.id !== undefined, {
-        message: "Invalid input: give url (or id)",
+      .refine((media) => media.url !== undefined || media.id !== undefined || media.file !== undefined, {
+        message: "Invalid input: give url, id or file",
         path: ["url"],
+      })
+      .refine((media) => media.file === undefined || (media.url === undefined && media.id === undefined), {
+        message: "Invalid input: give file alone, without url or id",
+        path: ["file"],
       })
       .optional()
       .openapi({
-        description: "Required exactly when the template has an image, video or document header: `url` or `id`",
+        description: "Required exactly when the template has an image, video or document header: `url`, `id` or `file`",
       }),
     templateParams: z
       .array(Text)

@@ -6,7 +6,8 @@ import { resolveAudiences } from "../audiences/members";
 import { type CheckedButtons, checkButtons } from "../broadcast-messages/buttons";
 import { type NumberedText, numberPlaceholders, splitRefKey } from "../broadcast-messages/placeholders";
 import { journeysByIds } from "../journeys/store";
-import { checkMediaUrl, type MediaCheckOptions } from "../media/check";
+import { checkMediaUrl, kindOfType, type MediaCheckOptions } from "../media/check";
+import { getMediaFile } from "../media/library-store";
 import { toMillis } from "../runs/time";
 import { templateIssues } from "../templates/definition-rules";
 import { groupsByRef } from "../variable-groups/store";
@@ -44,6 +45,8 @@ export interface Checked {
   message: string;
   numbered: NumberedText;
   imgUrl: string | null;
+  /** A media library file (its id) as the image header, instead of imgUrl. */
+  imgMedia: string | null;
   buttons: CheckedButtons;
   category: BroadcastCategory;
   language: string;
@@ -79,6 +82,9 @@ export function checkInput(input: CreateCampaignInput): { checked: Checked; erro
     if (!https) fail("imgUrl", "must be an https:// URL of a JPEG or PNG image");
     else if (imgUrl.length > MAX_IMAGE_URL) fail("imgUrl", `must be at most ${MAX_IMAGE_URL} characters`);
   }
+
+  const imgMedia = input.imgMedia?.trim() || null;
+  if (imgMedia !== null && imgUrl !== null) fail("imgMedia", "give imgUrl or imgMedia, not both");
 
   const buttons = checkButtons(input.buttons ?? []);
   errors.push(...buttons.errors);
@@ -131,7 +137,7 @@ export function checkInput(input: CreateCampaignInput): { checked: Checked; erro
     }
   }
 
-  return { checked: { title, message, numbered, imgUrl, buttons, category, language, run }, errors };
+  return { checked: { title, message, numbered, imgUrl, imgMedia, buttons, category, language, run }, errors };
 }
 
 // Where a template rule's path points in the campaign request.
@@ -176,7 +182,7 @@ export async function checkReferences(db: Db, projectId: string, checked: Checke
     b.type === "journey" && b.journeyId ? [{ i, id: b.journeyId }] : [],
   );
   const imageCheck = checked.imgUrl ? checkMediaUrl(checked.imgUrl, "IMAGE", media) : null;
-  const [knownJourneys, audienceCheck, image, titleTaken, inputGroupClash] = await Promise.all([
+  const [knownJourneys, audienceCheck, image, libraryImage, titleTaken, inputGroupClash] = await Promise.all([
     journeysByIds(
       db,
       projectId,
@@ -184,6 +190,7 @@ export async function checkReferences(db: Db, projectId: string, checked: Checke
     ),
     checked.run ? resolveAudiences(db, projectId, checked.run.audiences) : null,
     imageCheck,
+    checked.imgMedia ? getMediaFile(db, projectId, checked.imgMedia) : undefined,
     broadcastTitleTaken(db, projectId, checked.title),
     checked.buttons.buttons.some((b) => b.type === "input")
       ? db
@@ -200,6 +207,10 @@ export async function checkReferences(db: Db, projectId: string, checked: Checke
     fail(checked.run.audiencesField, `no audience with this id or unique name: ${audienceCheck.unknown.join(", ")}`);
   }
   if (image && !image.ok) fail("imgUrl", image.reason);
+  if (checked.imgMedia && !libraryImage) fail("imgMedia", `no media file ${checked.imgMedia} in this project`);
+  else if (libraryImage && kindOfType(libraryImage.contentType) !== "IMAGE") {
+    fail("imgMedia", `is ${libraryImage.contentType}; a campaign's image header takes a JPEG or PNG image`);
+  }
 
   const conflicts: string[] = [];
   if (titleTaken) conflicts.push(`a broadcast campaign titled "${checked.title}" already exists`);

@@ -5,13 +5,13 @@ import { campaigns, templates } from "../../platform/db/schema";
 import { ApiError, invalidFields } from "../../platform/errors";
 import type { Logger } from "../../platform/log";
 import type { TemplateDefinition } from "../../whatsapp/provider";
+import { providerFailure } from "../../whatsapp/provider-call";
 import { providerForProject } from "../../whatsapp/select";
 import { newCampaignId } from "../api-campaigns/store";
 import type { BroadcastCampaign } from "../broadcast-messages/campaign";
 import type { RunRow } from "../runs/schemas";
 import { startRun } from "../runs/start";
 import { templateIssues } from "../templates/definition-rules";
-import { providerFailure } from "../templates/provider-call";
 import { templateParams } from "../templates/send-rules";
 import { newTemplateId } from "../templates/store";
 import { insertInputGroup } from "../variable-groups/store";
@@ -58,7 +58,7 @@ export async function createBroadcastCampaign(
       category: checked.category,
       text: checked.numbered.text,
       named: checked.numbered.names.length > 0,
-      imgUrl: checked.imgUrl,
+      image: checked.imgUrl !== null || checked.imgMedia !== null,
       buttons: checked.buttons.template,
     }),
     ...(input.messageSendTtlSeconds !== undefined ? { messageSendTtlSeconds: input.messageSendTtlSeconds } : {}),
@@ -116,6 +116,7 @@ export async function createBroadcastCampaign(
       message: checked.message,
       variables,
       imgUrl: checked.imgUrl,
+      imgMedia: checked.imgMedia,
       buttons: checked.buttons.buttons,
       language: checked.language,
       category: checked.category,
@@ -152,6 +153,7 @@ export async function createBroadcastCampaign(
     variables,
     bodyNames: checked.numbered.names.length > 0 ? checked.numbered.names : null,
     imgUrl: checked.imgUrl,
+    imgMedia: checked.imgMedia,
     buttons: checked.buttons.buttons,
     createdAt: now,
   };

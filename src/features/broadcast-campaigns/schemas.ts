@@ -63,6 +63,11 @@ export const CreateCampaignBody = z
       .string()
       .nullish()
       .openapi({ description: "An https URL of a JPEG or PNG (at most 5 MB): the template's image header" }),
+    imgMedia: z.string().max(64).nullish().openapi({
+      description:
+        "Instead of `imgUrl`: an image of the project's media library (`POST /v1/media`), sent by the id WhatsApp gave its upload",
+      example: "med_0197a3c2e4f1a1b2c3d4e5f6",
+    }),
     buttons: z.array(ButtonInput).optional(),
     templateType: TemplateType.optional(),
     options: CampaignOptions.optional(),
@@ -100,6 +105,7 @@ export const CampaignSchema = z
     title: z.string(),
     message: z.string().openapi({ description: "As written, with its `{group.field}` variables" }),
     imgUrl: z.string().nullable(),
+    imgMedia: z.string().nullable().openapi({ description: "The media library image it sends, if any" }),
     variables: z.array(z.string()).openapi({
       description: "The variables in template-parameter order (each named after its field in the template)",
       example: ["users.first_name"],

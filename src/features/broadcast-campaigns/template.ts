@@ -52,7 +52,8 @@ export interface TemplateSource {
   text: string;
   /** Whether the text has placeholders: its template is then NAMED. */
   named: boolean;
-  imgUrl: string | null;
+  /** An image header (by imgUrl or imgMedia). */
+  image: boolean;
   buttons: TemplateButton[];
 }
 
@@ -62,7 +63,7 @@ export function templateDefinition(source: TemplateSource): TemplateDefinition {
     language: source.language,
     category: source.category,
     ...(source.named ? { parameterFormat: "NAMED" as const } : {}),
-    ...(source.imgUrl ? { header: { format: "IMAGE" as const } } : {}),
+    ...(source.image ? { header: { format: "IMAGE" as const } } : {}),
     body: { text: source.text },
     ...(source.buttons.length > 0 ? { buttons: source.buttons } : {}),
   };

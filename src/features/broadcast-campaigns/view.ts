@@ -19,6 +19,7 @@ export function toCampaign(campaign: BroadcastCampaign, runs: RunRow[], stats: S
     title: campaign.title,
     message: campaign.message,
     imgUrl: campaign.imgUrl,
+    imgMedia: campaign.imgMedia,
     variables: campaign.variables,
     buttons: campaign.buttons,
     locale: campaign.language,

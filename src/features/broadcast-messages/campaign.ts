@@ -28,6 +28,10 @@ export interface BroadcastCampaign {
   /** The body parameters' names when the template is NAMED (each of `variables`'), else null. */
   bodyNames: string[] | null;
   imgUrl: string | null;
+  /** A media library file as the image (instead of imgUrl). */
+  imgMedia: string | null;
+  /** WhatsApp's id of imgMedia's upload, set by the fan-out before it builds messages. */
+  imgWhatsAppId?: string;
   buttons: BroadcastButton[];
   /** Unix milliseconds. */
   createdAt: number;
@@ -45,6 +49,7 @@ const columns = {
   message: campaigns.message,
   variables: campaigns.variables,
   imgUrl: campaigns.imgUrl,
+  imgMedia: campaigns.imgMedia,
   buttons: campaigns.buttons,
   createdAt: campaigns.createdAt,
   tName: sql<string | null>`${templates.name}`.as("t_name"),
@@ -77,6 +82,7 @@ export function toBroadcastCampaign(row: BroadcastCampaignRow): BroadcastCampaig
     variables: (row.variables as string[] | null) ?? [],
     bodyNames: row.tNames ? (JSON.parse(row.tNames) as string[]) : null,
     imgUrl: row.imgUrl,
+    imgMedia: row.imgMedia,
     buttons: (row.buttons as BroadcastButton[] | null) ?? [],
     createdAt: row.createdAt,
   };
@@ -151,7 +157,11 @@ export function recipientMessage(
     template: { name: campaign.templateName, language: campaign.language, category: campaign.category },
     body,
     ...(campaign.bodyNames && body.length > 0 ? { names: { body: campaign.bodyNames } } : {}),
-    ...(campaign.imgUrl ? { header: { type: "image", link: campaign.imgUrl } } : {}),
+    ...(campaign.imgWhatsAppId
+      ? { header: { type: "image", id: campaign.imgWhatsAppId } }
+      : campaign.imgUrl
+        ? { header: { type: "image", link: campaign.imgUrl } }
+        : {}),
     ...(buttons.length > 0 ? { buttons } : {}),
   };
   return { ok: true, message };

@@ -42,7 +42,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** HEAD answered with these is retried as a ranged GET. */
 const HEAD_REFUSED_STATUSES = new Set([403, 405, 501]);
 
-function refusalReason(refusal: UrlRefusal, subject: string): string {
+export function refusalReason(refusal: UrlRefusal, subject: string): string {
   switch (refusal) {
     case "invalid":
       return `${subject} is not a valid URL`;
@@ -57,14 +57,14 @@ function refusalReason(refusal: UrlRefusal, subject: string): string {
   }
 }
 
-const fail = (reason: string): MediaCheckResult => ({ ok: false, reason });
+const fail = (reason: string) => ({ ok: false as const, reason });
 
-function describeTimeout(ms: number): string {
+export function describeTimeout(ms: number): string {
   if (ms % 1000 === 0) return ms === 1000 ? "1 second" : `${ms / 1000} seconds`;
   return `${ms} ms`;
 }
 
-function describeStatus(status: number): string {
+export function describeStatus(status: number): string {
   if (status === 401 || status === 403) {
     return `the media server refused access (HTTP ${status}); the file must be downloadable without credentials`;
   }
@@ -74,7 +74,7 @@ function describeStatus(status: number): string {
 }
 
 /** Megabytes with one decimal, rounded up so a file just over a limit never reads as equal to it. */
-const megabytes = (bytes: number) => `${(Math.ceil((bytes / MiB) * 10) / 10).toFixed(1)} MB`;
+export const megabytes = (bytes: number) => `${(Math.ceil((bytes / MiB) * 10) / 10).toFixed(1)} MB`;
 
 /** The total size a response declares: a 206's Content-Range total, else Content-Length. */
 function declaredSize(response: Response): number | null {
@@ -86,7 +86,7 @@ function declaredSize(response: Response): number | null {
   return length && /^\d+$/.test(length) ? Number(length) : null;
 }
 
-async function discard(response: Response): Promise<void> {
+export async function discard(response: Response): Promise<void> {
   try {
     await response.body?.cancel();
   } catch {
@@ -94,22 +94,79 @@ async function discard(response: Response): Promise<void> {
   }
 }
 
-function judge(kind: MediaKind, response: Response, finalUrl: string): MediaCheckResult {
-  const limit = MEDIA_LIMITS[kind];
+/** The kind whose types include `contentType`; null when WhatsApp takes it for no header. */
+export function kindOfType(contentType: string): MediaKind | null {
+  for (const [kind, limit] of Object.entries(MEDIA_LIMITS))
+    if (limit.types.includes(contentType)) return kind as MediaKind;
+  return null;
+}
+
+const ANY_KIND = "an image (JPEG, PNG), a video (MP4, 3GPP) or a document (PDF, plain text, Microsoft Office)";
+
+/** The response's type essence and declared size, judged for `kind` (or, when null, the kind its type is). */
+export function judge(
+  kind: MediaKind | null,
+  response: Response,
+  finalUrl: string,
+  maxBytes = Infinity,
+): MediaCheckResult {
   const contentType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  const needs = kind ? `${MEDIA_LIMITS[kind].header} needs ${MEDIA_LIMITS[kind].accepted}` : `it must be ${ANY_KIND}`;
   if (contentType === "") {
-    return fail(
-      `the media server did not say what type of file this is (no Content-Type); ${limit.header} needs ${limit.accepted}`,
-    );
+    return fail(`the media server did not say what type of file this is (no Content-Type); ${needs}`);
   }
-  if (!limit.types.includes(contentType))
-    return fail(`the file is ${contentType}, but ${limit.header} needs ${limit.accepted}`);
+  const judged = kind ?? kindOfType(contentType);
+  if (judged === null || !MEDIA_LIMITS[judged].types.includes(contentType)) {
+    return fail(`the file is ${contentType}, but ${needs}`);
+  }
+  const limit = MEDIA_LIMITS[judged];
   const size = declaredSize(response);
   if (size === 0) return fail("the file is empty");
   if (size !== null && size > limit.maxBytes) {
     return fail(`the file is ${megabytes(size)}, over WhatsApp's ${limit.maxLabel} limit for ${limit.header}`);
   }
+  if (size !== null && size > maxBytes)
+    return fail(`the file is ${megabytes(size)}, over the ${megabytes(maxBytes)} kept here`);
   return { ok: true, contentType, size, finalUrl };
+}
+
+type Followed = { ok: true; response: Response; url: URL } | { ok: false; reason: string };
+
+/**
+ * Requests `start` with `request`, following redirects by hand (each Location re-checked against
+ * the address rules, at most MAX_REDIRECTS), until a response that is not a redirect.
+ */
+export async function follow(
+  signal: AbortSignal,
+  start: URL,
+  timeoutMs: number,
+  devHosts: readonly HostEntry[],
+  request: (url: URL) => Promise<Response>,
+): Promise<Followed> {
+  let url = start;
+  for (let redirects = 0; ; redirects++) {
+    let response: Response;
+    try {
+      response = await request(url);
+    } catch {
+      if (signal.aborted) return fail(`the media server did not answer within ${describeTimeout(timeoutMs)}`);
+      return fail("the media server could not be reached");
+    }
+    if (!REDIRECT_STATUSES.has(response.status)) return { ok: true, response, url };
+    await discard(response);
+    if (redirects === MAX_REDIRECTS) return fail(`the URL redirects more than ${MAX_REDIRECTS} times`);
+    const location = response.headers.get("location");
+    if (!location) return fail(`the media server answered a redirect (HTTP ${response.status}) without a Location`);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      return fail(refusalReason("invalid", "the URL's redirect target"));
+    }
+    const refusal = refuseUrl(next, devHosts);
+    if (refusal) return fail(refusalReason(refusal, "the URL's redirect target"));
+    url = next;
+  }
 }
 
 const probe = (
@@ -119,56 +176,25 @@ const probe = (
   timeoutMs: number,
   devHosts: readonly HostEntry[],
 ): Promise<MediaCheckResult> =>
-  withTimeLimit(timeoutMs, (signal) => probeWithin(signal, start, kind, fetcher, timeoutMs, devHosts));
-
-async function probeWithin(
-  signal: AbortSignal,
-  start: URL,
-  kind: MediaKind,
-  fetcher: typeof fetch,
-  timeoutMs: number,
-  devHosts: readonly HostEntry[],
-): Promise<MediaCheckResult> {
-  const headers = { accept: MEDIA_LIMITS[kind].types.join(", "), "accept-encoding": "identity" };
-  let url = start;
-  for (let redirects = 0; ; redirects++) {
-    let response: Response;
-    try {
-      response = await fetcher(url.href, { method: "HEAD", headers, redirect: "manual", signal });
-      if (HEAD_REFUSED_STATUSES.has(response.status)) {
-        await discard(response);
-        response = await fetcher(url.href, {
-          method: "GET",
-          headers: { ...headers, range: "bytes=0-0" },
-          redirect: "manual",
-          signal,
-        });
-      }
-    } catch {
-      if (signal.aborted) return fail(`the media server did not answer within ${describeTimeout(timeoutMs)}`);
-      return fail("the media server could not be reached");
-    }
-    await discard(response);
-
-    if (REDIRECT_STATUSES.has(response.status)) {
-      if (redirects === MAX_REDIRECTS) return fail(`the URL redirects more than ${MAX_REDIRECTS} times`);
-      const location = response.headers.get("location");
-      if (!location) return fail(`the media server answered a redirect (HTTP ${response.status}) without a Location`);
-      let next: URL;
-      try {
-        next = new URL(location, url);
-      } catch {
-        return fail(refusalReason("invalid", "the URL's redirect target"));
-      }
-      const refusal = refuseUrl(next, devHosts);
-      if (refusal) return fail(refusalReason(refusal, "the URL's redirect target"));
-      url = next;
-      continue;
-    }
+  withTimeLimit(timeoutMs, async (signal) => {
+    const headers = { accept: MEDIA_LIMITS[kind].types.join(", "), "accept-encoding": "identity" };
+    const followed = await follow(signal, start, timeoutMs, devHosts, async (url) => {
+      const response = await fetcher(url.href, { method: "HEAD", headers, redirect: "manual", signal });
+      if (!HEAD_REFUSED_STATUSES.has(response.status)) return response;
+      await discard(response);
+      return fetcher(url.href, {
+        method: "GET",
+        headers: { ...headers, range: "bytes=0-0" },
+        redirect: "manual",
+        signal,
+      });
+    });
+    if (!followed.ok) return followed;
+    await discard(followed.response);
+    const { response, url } = followed;
     if (response.status < 200 || response.status > 299) return fail(describeStatus(response.status));
     return judge(kind, response, url.href);
-  }
-}
+  });
 
 /**
  * Checks that `url` is a public, downloadable file WhatsApp accepts for a `kind` template header.

@@ -3,6 +3,7 @@ import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
 import { messages, runs } from "../../platform/db/schema";
+import { ApiError } from "../../platform/errors";
 import type { Logger } from "../../platform/log";
 import type { RunFanoutJob } from "../../queues/contracts";
 import { skipsUsMarketing, US_MARKETING_PAUSED_REASON } from "../../whatsapp/us-marketing-pause";
@@ -14,6 +15,7 @@ import {
   recipientMessage,
 } from "../broadcast-messages/campaign";
 import { splitRefKey } from "../broadcast-messages/placeholders";
+import { whatsappMediaId } from "../media/whatsapp-id";
 import { afterTransitions } from "../messages/after-transitions";
 import { logMoves, type Move, newTx } from "../messages/log";
 import { rememberBases, type StoredMessage, sharePayloads, storedColumns } from "../messages/payload";
@@ -194,15 +196,28 @@ async function recordPage(db: Db, run: RunRow, page: FanoutPage) {
  * A broadcast campaign's template, message and buttons never change once it is created, so one
  * load serves every page of a job. Null, after failing the run, when the campaign is gone.
  */
-async function loadSender(db: Db, run: RunRow, usMarketingPaused: boolean): Promise<Sender | null> {
+async function loadSender(env: Env, db: Db, log: Logger, run: RunRow): Promise<Sender | null> {
+  const config = readConfig(env);
   const campaign = await loadBroadcastCampaign(db, run.projectId, run.campaignId);
-  if (!campaign) {
-    await moveRun(db, run.id, ["fanning_out"], "failed", {
-      statusReason: "the campaign no longer exists",
-      finishedAt: Date.now(),
-    });
+  const fail = async (statusReason: string) => {
+    await moveRun(db, run.id, ["fanning_out"], "failed", { statusReason, finishedAt: Date.now() });
     return null;
+  };
+  if (!campaign) return fail("the campaign no longer exists");
+  // A library image is named by WhatsApp's id of its upload: looked up (uploaded again when it
+  // nears its end) once per job, shared by every message of the job's pages.
+  if (campaign.imgMedia && !run.retryOf) {
+    const deps = { db, config, log, events: env.EVENTS, bucket: env.FILES };
+    try {
+      campaign.imgWhatsAppId = (await whatsappMediaId(deps, run.projectId, campaign.imgMedia)).id;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "not_found") {
+        return fail(`the campaign's image (media file ${campaign.imgMedia}) no longer exists`);
+      }
+      throw err;
+    }
   }
+  const usMarketingPaused = config.US_MARKETING_PAUSED;
   const groups = run.retryOf ? new Map() : await groupsByRef(db, campaign.projectId, groupRefsOf(campaign));
   return { campaign, groups, usMarketingPaused };
 }
@@ -247,7 +262,7 @@ export async function fanoutPage(env: Env, db: Db, log: Logger, job: RunFanoutJo
     const run = await getRun(db, job.projectId, job.runId);
     if (run?.status !== "fanning_out") return;
     if (!sender) {
-      sender = await loadSender(db, run, readConfig(env).US_MARKETING_PAUSED);
+      sender = await loadSender(env, db, log, run);
       // Fed before any page is recorded: if this fails, the job retries with nothing recorded.
       if (sender) await feedRun(env, db, run);
     }

@@ -5,8 +5,8 @@ import { ApiError, notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
 import { decodeCursor, PageQuery, page, toPage } from "../../platform/http/pagination";
+import { viaProvider } from "../../whatsapp/provider-call";
 import { providerForProject } from "../../whatsapp/select";
-import { viaProvider } from "./provider-call";
 import {
   CreateTemplateBody,
   SyncResultSchema,

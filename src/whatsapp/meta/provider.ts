@@ -2,6 +2,7 @@ import { withTimeLimit } from "../../platform/time-limit";
 import { classifyMetaError, isTimeout, networkError, timeoutError, unexpectedResponse } from "../errors";
 import {
   expiredMessage,
+  type MediaUpload,
   type ProviderError,
   type RemoteTemplate,
   type Result,
@@ -34,6 +35,8 @@ export interface MetaProviderOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** A media upload carries up to 16 MB: it may take longer than a message. */
+export const UPLOAD_TIMEOUT_MS = 60_000;
 /** Meta's page size for message_templates; listing follows `paging` until there is no next page. */
 export const TEMPLATE_PAGE_SIZE = 100;
 // rejected_reason is not among the fields Meta returns by default.
@@ -58,15 +61,26 @@ export class MetaProvider implements WhatsAppProvider {
   }
 
   /** One Graph API call: JSON in, JSON out, every failure (HTTP, network, time limit) classified. */
-  private async call(method: string, url: string, body?: unknown): Promise<Call> {
-    const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  private async call(
+    method: string,
+    url: string,
+    body?: unknown,
+    timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  ): Promise<Call> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.accessToken}` };
-    if (body !== undefined) headers["content-type"] = "application/json";
+    // A form (the media upload) sets its own multipart type and boundary.
+    const form = body instanceof FormData;
+    if (body !== undefined && !form) headers["content-type"] = "application/json";
     type Answer = { response: Response; text: string } | { error: ProviderError };
     // Called unbound on purpose: workerd's fetch throws "Illegal invocation" when called as a method.
     const injected = this.options.fetch;
     const answered = await withTimeLimit(timeoutMs, async (signal): Promise<Answer> => {
-      const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal };
+      const init = {
+        method,
+        headers,
+        body: body === undefined || form ? (body as FormData | undefined) : JSON.stringify(body),
+        signal,
+      };
       try {
         // The runtime's fetch ends the call and its body when the signal aborts. An injected fetch
         // may ignore the signal: it races it, so the time limit holds regardless. Only then, as
@@ -190,6 +204,23 @@ export class MetaProvider implements WhatsAppProvider {
     const result = await this.call("DELETE", this.url(`${this.options.wabaId}/message_templates`, query));
     if (!result.ok) return result;
     return { ok: true };
+  }
+
+  /**
+   * POST /{phone-number-id}/media, a multipart form: Meta keeps the file for 30 days and answers
+   * its id. A file takes longer to send than a message, so the call gets a longer time limit.
+   */
+  async uploadMedia(file: MediaUpload): Promise<Result<{ id: string }>> {
+    const form = new FormData();
+    form.set("messaging_product", "whatsapp");
+    form.set("type", file.contentType);
+    form.set("file", new Blob([file.bytes], { type: file.contentType }), file.filename);
+    const timeoutMs = Math.max(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, UPLOAD_TIMEOUT_MS);
+    const result = await this.call("POST", this.url(`${this.options.phoneNumberId}/media`), form, timeoutMs);
+    if (!result.ok) return result;
+    const id = (result.json as { id?: unknown }).id;
+    if (typeof id !== "string" || id === "") return fail(unexpectedResponse(result.status, "id"));
+    return { ok: true, id };
   }
 
   async readThroughput(): Promise<Result<{ level: ThroughputLevel }>> {

@@ -25,6 +25,9 @@ export const campaigns = sqliteTable(
     message: text("message"),
     variables: text("variables", { mode: "json" }),
     imgUrl: text("img_url"),
+    // Instead of imgUrl: a file of the project's media library (media_files.id), sent by the id
+    // WhatsApp gave it when it was uploaded.
+    imgMedia: text("img_media"),
     buttons: text("buttons", { mode: "json" }),
     language: text("language"),
     category: text("category"),

@@ -6,6 +6,7 @@ export * from "./contacts";
 export * from "./dead-letters";
 export * from "./imports";
 export * from "./journeys";
+export * from "./media";
 export * from "./messages";
 export * from "./projects";
 export * from "./runs";

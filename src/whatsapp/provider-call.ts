@@ -1,9 +1,10 @@
-import { ApiError } from "../../platform/errors";
-import type { Logger } from "../../platform/log";
-import type { ProviderError, Result } from "../../whatsapp/provider";
+import { ApiError } from "../platform/errors";
+import type { Logger } from "../platform/log";
+import type { ProviderError, Result } from "./provider";
 
-// Template calls that go through the provider (create, sync, delete) and campaign creation report a
-// provider's refusal the same way: the error class decides the status the client sees.
+// Calls that go through the provider from a request (template create, sync and delete, campaign
+// creation, a media upload) report a provider's refusal the same way: the error class decides the
+// status the client sees.
 
 const describeError = (error: ProviderError) =>
   `${error.title}${error.code === null ? "" : ` (code ${error.code})`}: ${error.message}`;
