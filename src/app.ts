@@ -10,6 +10,8 @@ import { archiveAdminRoutes } from "./features/archive/admin-routes";
 import { retargetRoutes } from "./features/archive/retarget-route";
 import { settingsRoutes } from "./features/archive/settings-routes";
 import { audienceRoutes } from "./features/audiences/routes";
+import { rateCardRoutes } from "./features/billing/rate-card-routes";
+import { billingRoutes } from "./features/billing/routes";
 import { broadcastCampaignRoutes } from "./features/broadcast-campaigns/routes";
 import { definitionRoutes } from "./features/contacts/definition-routes";
 import { ATTRIBUTES, TAGS } from "./features/contacts/definitions";
@@ -109,6 +111,7 @@ export function createApp() {
   app.route("/v1/admin/dead-letters", deadLetterRoutes);
   app.route("/v1/admin/webhook-fields", webhookFieldRoutes);
   app.route("/v1/admin/storage", storageRoutes);
+  app.route("/v1/admin/rate-card", rateCardRoutes);
   app.route("/v1/admin/campaigns", recountRoutes);
   app.route("/v1/project/settings", settingsRoutes);
   app.route("/v1/project", projectRoutes);
@@ -133,6 +136,7 @@ export function createApp() {
   app.route("/v1", retargetRoutes);
   app.route("/v1", journeyRoutes);
   app.route("/v1", mediaRoutes);
+  app.route("/v1", billingRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",

@@ -11,6 +11,7 @@ import type {
   AudienceFileRequest,
   AudienceResponse,
   AudiencesResponse,
+  CampaignBillingResponse,
   CampaignDetailsRequest,
   CampaignInput,
   CampaignsResponse,
@@ -33,6 +34,7 @@ import type {
   RemoveContactsResponse,
   RetrieveCampaignsRequest,
   RetrieveRunsRequest,
+  RunBillingResponse,
   RunCampaignRequest,
   RunResponse,
   RunsResponse,
@@ -145,6 +147,16 @@ export class Chat {
   /** Starts a new run of the run's retryable failures. */
   retryRun(runId: string): Promise<RunResponse> {
     return this.#runAction(runId, "retry");
+  }
+
+  /** What Meta charges for the run: delivered messages by category and market, estimated cost. */
+  retrieveRunBilling(runId: string): Promise<RunBillingResponse> {
+    return this.#call({ method: "GET", path: `/v1/runs/${segment(runId)}/billing` });
+  }
+
+  /** What Meta charges for the campaign: the sum of its runs. */
+  retrieveCampaignBilling(campaignId: string): Promise<CampaignBillingResponse> {
+    return this.#call({ method: "GET", path: `/v1/campaigns/${segment(campaignId)}/billing` });
   }
 
   #runAction(runId: string, action: string): Promise<RunResponse> {

@@ -53,24 +53,34 @@ export class SandboxProvider implements WhatsAppProvider {
     const expired = expiredMessage(message);
     if (expired) return expired;
     const edge = templateEdge(message, this.options.marketingMessagesApi === true);
-    return this.play(message.to, message.callbackData, message.template.category === "MARKETING", edge);
+    const category = (message.template.category ?? "UTILITY").toLowerCase();
+    return this.play(message.to, message.callbackData, category, edge);
   }
 
   /** Text messages play the same lifecycle; they are never marketing, so 3333 reads them. */
   async sendText(message: TextMessage): Promise<Result<{ wamid: string }>> {
-    return this.play(message.to, message.callbackData, false, "messages");
+    return this.play(message.to, message.callbackData, "service", "messages");
   }
 
   /** Schedules the statuses the recipient's test ending calls for, as Meta's webhooks would bring them. */
   private async play(
     to: string,
     callbackData: string | undefined,
-    marketing: boolean,
+    /** Meta's pricing category, lowercase; "service" for a text in the customer's window (free). */
+    category: string,
     edge: SendEdge,
   ): Promise<Result<{ wamid: string }>> {
     // The endpoint shows in the id, so a sandbox user can see where a send would have gone.
     const wamid = `wamid.sandbox${edge === "marketing_messages" ? ".mm" : ""}.${toHex(randomBytes(12))}`;
     const ending = to.slice(-4);
+    const marketing = category === "marketing";
+    // Priced as Meta prices it, on the sent and delivered statuses.
+    const pricing = {
+      billable: category !== "service",
+      pricing_model: "PMP",
+      category,
+      type: category === "service" ? "free_customer_service" : "regular",
+    };
     const now = this.options.now?.() ?? Date.now();
     const base = {
       wabaId: this.options.wabaId,
@@ -101,6 +111,7 @@ export class SandboxProvider implements WhatsAppProvider {
             status,
             at: now + delay * 1000,
             error: error ? { code: error.code, title: error.title, message: error.title } : undefined,
+            ...(status === "sent" || status === "delivered" ? { pricing } : {}),
           }),
         };
         return { body, delaySeconds: delay };

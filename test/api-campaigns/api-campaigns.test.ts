@@ -71,6 +71,7 @@ describe("POST /v1/api-campaigns", () => {
         message: null,
         variables: null,
         img_url: null,
+        img_media: null,
         buttons: null,
         language: null,
         category: null,

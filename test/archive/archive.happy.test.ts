@@ -144,6 +144,7 @@ describe("archiving a finished run", { timeout: 60_000 }, () => {
       failedAt: 9,
       claimedAt: 4,
       trail: "qcf",
+      billing: null,
     };
     const line = toLine(message);
     expect(line.endsWith("\n")).toBe(true);

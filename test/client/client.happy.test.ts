@@ -260,6 +260,14 @@ describe("client: beyond the reference", { timeout: 60_000 }, () => {
 
     const cancelled = await chat.cancelRun(scheduled.run.runId);
     expect(cancelled).toMatchObject({ status: "success", run: { runId: scheduled.run.runId, status: "cancelled" } });
+
+    // Nothing was delivered: nothing to pay.
+    const empty = { delivered: 0, charged: 0, free: 0, unpriced: 0, byCategory: [], byMarket: [] };
+    expect(await chat.retrieveRunBilling(scheduled.run.runId)).toMatchObject({ billing: empty });
+    expect(await chat.retrieveCampaignBilling(campaign.campaignId)).toMatchObject({
+      campaignId: campaign.campaignId,
+      billing: empty,
+    });
   });
 
   it("creates and lists journeys", async () => {

@@ -3,6 +3,7 @@ import { describe, expectTypeOf, it } from "vitest";
 import type * as client from "../../src/client/index";
 import type * as apiSend from "../../src/features/api-campaigns/send-schemas";
 import type * as audiences from "../../src/features/audiences/schemas";
+import type * as billing from "../../src/features/billing/schemas";
 import type * as recipients from "../../src/features/broadcast-campaigns/recipients";
 import type * as campaigns from "../../src/features/broadcast-campaigns/schemas";
 import type * as imports from "../../src/features/imports/schemas";
@@ -91,6 +92,9 @@ describe("client types follow the server's schemas", () => {
     expectTypeOf<client.RunStatus>().toEqualTypeOf<z.output<typeof runs.RunStatusSchema>>();
     expectTypeOf<client.RunResponse>().toEqualTypeOf<z.output<typeof runRequests.RunResponse>>();
     expectTypeOf<client.DryRunResponse>().toEqualTypeOf<z.output<typeof runRequests.DryRunResponse>>();
+    expectTypeOf<client.Billing>().toEqualTypeOf<z.output<typeof billing.BillingSchema>>();
+    expectTypeOf<client.RunBillingResponse>().toEqualTypeOf<z.output<typeof billing.RunBillingResponse>>();
+    expectTypeOf<client.CampaignBillingResponse>().toEqualTypeOf<z.output<typeof billing.CampaignBillingResponse>>();
   });
 
   it("imports", () => {

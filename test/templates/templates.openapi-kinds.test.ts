@@ -23,7 +23,7 @@ describe("OpenAPI document: template kinds", () => {
         "cards",
       ]),
     );
-    expect(Object.keys(schemas.ApiCampaignSend.properties.media.properties)).toEqual(["url", "id", "filename"]);
+    expect(Object.keys(schemas.ApiCampaignSend.properties.media.properties)).toEqual(["url", "id", "file", "filename"]);
     expect(Object.keys(schemas.CreateTemplate.properties)).toEqual(
       expect.arrayContaining(["parameterFormat", "authentication", "offer", "cards"]),
     );

@@ -87,3 +87,31 @@ export interface RunsResponse {
   runs: Run[];
   nextCursor: string | null;
 }
+
+/** What Meta charges for a run or a campaign (docs/billing.md). */
+export interface Billing {
+  /** Delivered messages: Meta charges on delivery. */
+  delivered: number;
+  charged: number;
+  /** In the customer service window, or a free entry point. */
+  free: number;
+  /** Delivered, but no status with Meta's pricing arrived. */
+  unpriced: number;
+  byCategory: { category: string; count: number }[];
+  /** `market`: the recipient's country, or `+<calling code>`; `estimatedCost` null without a rate. */
+  byMarket: { category: string; market: string; count: number; estimatedCost: number | null }[];
+  /** Null until an operator sets a rate card; `unrated`: charged messages without a rate. */
+  estimatedCost: { currency: string; amount: number; unrated: number } | null;
+}
+
+export interface RunBillingResponse {
+  status: "success";
+  runId: string;
+  billing: Billing;
+}
+
+export interface CampaignBillingResponse {
+  status: "success";
+  campaignId: string;
+  billing: Billing;
+}

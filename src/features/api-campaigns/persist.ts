@@ -75,13 +75,13 @@ export async function persistApiSends(db: Db, jobs: ApiSendJob[], known?: KnownD
     // Columns in the table's order (as a run's fan-out writes them): id, project_id, campaign_id,
     // run_id, template_id, number, status, payload, wamid, attempts, error_code, error_title,
     // error_message, skip_reason, error_class, created_at, updated_at, sent_at, delivered_at,
-    // read_at, failed_at, claimed_at, trail, tx, payload_base.
+    // read_at, failed_at, claimed_at, trail, tx, payload_base, billing.
     db
       .insert(messages)
       .select(
         sql`SELECT x.v ->> '$.id', ${projectId}, x.v ->> '$.campaignId', NULL, x.v ->> '$.templateId', x.v ->> '$.number',
                iif(x.reason IS NULL, 'queued', 'skipped'), ${payload}, NULL, 0, NULL, NULL, NULL, x.reason, NULL,
-               ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, iif(x.reason IS NULL, 'q', 'k'), ${tx}, ${payloadBase}
+               ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, iif(x.reason IS NULL, 'q', 'k'), ${tx}, ${payloadBase}, NULL
             FROM (
               SELECT j.value AS v, coalesce(j.value ->> '$.skip', iif(j.value ->> '$.marketing' AND EXISTS (
                 SELECT 1 FROM contacts c WHERE c.project_id = ${projectId} AND c.number = j.value ->> '$.number' AND c.opted_out = 1),

@@ -30,10 +30,12 @@ export interface ArchivedMessage {
   /** The steps of its history (src/features/messages/trail.ts); absent from older archives. */
   claimedAt: number | null;
   trail: string | null;
+  /** Meta's pricing of it (src/whatsapp/pricing.ts); absent from older archives. */
+  billing: string | null;
 }
 
 /** The columns an archive keeps, as read from D1 (snake_case, the shape `db.all` returns). */
-export const ARCHIVE_COLUMNS = `id, project_id, campaign_id, run_id, ${templateOfSql("m")} AS template_id, number, status, attempts, wamid, error_code, error_title, error_message, skip_reason, created_at, updated_at, sent_at, delivered_at, read_at, failed_at, claimed_at, trail`;
+export const ARCHIVE_COLUMNS = `id, project_id, campaign_id, run_id, ${templateOfSql("m")} AS template_id, number, status, attempts, wamid, error_code, error_title, error_message, skip_reason, created_at, updated_at, sent_at, delivered_at, read_at, failed_at, claimed_at, trail, billing`;
 
 export interface ArchiveRow {
   id: string;
@@ -57,6 +59,7 @@ export interface ArchiveRow {
   failed_at: number | null;
   claimed_at: number | null;
   trail: string | null;
+  billing: string | null;
 }
 
 export function fromRow(row: ArchiveRow): ArchivedMessage {
@@ -82,6 +85,7 @@ export function fromRow(row: ArchiveRow): ArchivedMessage {
     failedAt: row.failed_at,
     claimedAt: row.claimed_at,
     trail: row.trail,
+    billing: row.billing,
   };
 }
 
@@ -114,6 +118,7 @@ const FIELDS: (keyof ArchivedMessage)[] = [
   "failedAt",
   "claimedAt",
   "trail",
+  "billing",
 ];
 
 export function parseLine(line: string): ArchivedMessage {

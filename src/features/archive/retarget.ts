@@ -20,6 +20,8 @@ export interface Outcomeable {
   readAt: number | null;
   errorCode: number | null;
   errorTitle: string | null;
+  /** Meta's pricing of it (src/whatsapp/pricing.ts); absent from archives written before. */
+  billing: string | null;
 }
 
 interface LiveRow {
@@ -30,6 +32,7 @@ interface LiveRow {
   read_at: number | null;
   error_code: number | null;
   error_title: string | null;
+  billing: string | null;
 }
 
 const fromLive = (r: LiveRow): Outcomeable => ({
@@ -40,9 +43,12 @@ const fromLive = (r: LiveRow): Outcomeable => ({
   readAt: r.read_at,
   errorCode: r.error_code,
   errorTitle: r.error_title,
+  billing: r.billing,
 });
 
-const LIVE_COLUMNS = sql.raw("m.id, m.number, m.status, m.delivered_at, m.read_at, m.error_code, m.error_title");
+const LIVE_COLUMNS = sql.raw(
+  "m.id, m.number, m.status, m.delivered_at, m.read_at, m.error_code, m.error_title, m.billing",
+);
 
 /** Rows still in D1 among `ids`: they win over their archived copies. */
 async function liveAmong(db: Db, projectId: string, ids: string[]) {
@@ -50,6 +56,36 @@ async function liveAmong(db: Db, projectId: string, ids: string[]) {
     SELECT ${LIVE_COLUMNS} FROM messages m
     WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND m.project_id = ${projectId}`);
   return new Map(rows.map((r) => [r.id, fromLive(r)]));
+}
+
+/**
+ * An archive object's messages a batch at a time, each as D1 has it when it is still there (a row
+ * changed after its snapshot stays in D1, and D1's copy wins); with `liveToo: false`, those still in
+ * D1 are left out instead, for a caller that counts D1's rows on its own.
+ */
+export async function* archivedMessages(
+  db: Db,
+  bucket: R2Bucket,
+  projectId: string,
+  r2Key: string,
+  liveToo = true,
+): AsyncGenerator<Outcomeable[]> {
+  let batch: Outcomeable[] = [];
+  const flush = async () => {
+    const live = await liveAmong(
+      db,
+      projectId,
+      batch.map((m) => m.id),
+    );
+    const out = liveToo ? batch.map((m) => live.get(m.id) ?? m) : batch.filter((m) => !live.has(m.id));
+    batch = [];
+    return out;
+  };
+  for await (const m of readArchive(bucket, r2Key)) {
+    batch.push(m);
+    if (batch.length >= RETARGET_BATCH) yield await flush();
+  }
+  if (batch.length > 0) yield await flush();
 }
 
 /** The run's messages in id order, a batch at a time, wherever they are. */
@@ -61,22 +97,7 @@ export async function* runMessages(
 ) {
   const manifest = await archivedRun(db, projectId, run.id);
   if (manifest) {
-    let batch: Outcomeable[] = [];
-    const flush = async () => {
-      const live = await liveAmong(
-        db,
-        projectId,
-        batch.map((m) => m.id),
-      );
-      const out = batch.map((m) => live.get(m.id) ?? m);
-      batch = [];
-      return out;
-    };
-    for await (const m of readArchive(bucket, manifest.r2Key)) {
-      batch.push(m);
-      if (batch.length >= RETARGET_BATCH) yield await flush();
-    }
-    if (batch.length > 0) yield await flush();
+    yield* archivedMessages(db, bucket, projectId, manifest.r2Key);
     return;
   }
   let after = "";

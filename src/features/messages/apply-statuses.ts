@@ -10,6 +10,7 @@ import {
 } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { classOfStatusError } from "../../whatsapp/errors";
+import { billingValue } from "../../whatsapp/pricing";
 import { logMoves, type Move, newTx } from "./log";
 import { appendTrail, STEP } from "./trail";
 import { canMove, DUPLICATE_SEND } from "./transitions";
@@ -45,6 +46,8 @@ const current = {
   deliveredAt: messages.deliveredAt,
   readAt: messages.readAt,
   failedAt: messages.failedAt,
+  number: messages.number,
+  billing: messages.billing,
 };
 type Row = Pick<typeof messages.$inferSelect, keyof typeof current>;
 
@@ -60,6 +63,7 @@ type Columns = Pick<
   | "deliveredAt"
   | "readAt"
   | "failedAt"
+  | "billing"
 >;
 
 /** What one message's statuses in this batch come to: its final columns, and each step on the way. */
@@ -70,8 +74,9 @@ interface Plan {
   steps: { to: MessageStatus; from: MessageStatus; change: StatusChange }[];
 }
 
-/** Moves `columns` by one status, as a lone status would move the stored row. */
-function step(columns: Columns, change: StatusChange): void {
+/** Moves `columns` by one status, as a lone status would; the first pricing Meta gives is kept. */
+function step(columns: Columns, change: StatusChange, number: string): void {
+  if (change.pricing && columns.billing === null) columns.billing = billingValue(change.pricing, number);
   const from = columns.status;
   if (columns.errorClass === "unknown" && change.status !== "failed") {
     // Meta's word settles an unknown outcome: the message was sent after all.
@@ -117,6 +122,7 @@ function plan(row: Row, updates: StatusUpdate[], duplicates: Map<string, [string
     deliveredAt: row.deliveredAt,
     readAt: row.readAt,
     failedAt: row.failedAt,
+    billing: row.billing,
   };
   const steps: Plan["steps"] = [];
   let wamid = row.wamid;
@@ -128,7 +134,7 @@ function plan(row: Row, updates: StatusUpdate[], duplicates: Map<string, [string
     if (!canMove(columns.status, change.status, columns.errorClass)) continue;
     wamid ??= change.wamid ?? null;
     steps.push({ from: columns.status, to: change.status, change });
-    step(columns, change);
+    step(columns, change, row.number);
   }
   return { row, columns, wamid, steps };
 }
@@ -217,6 +223,7 @@ async function write(db: Db, plans: Plan[], duplicates: [string, string][], log?
       deliveredAt: sql`${field("deliveredAt")}`,
       readAt: sql`${field("readAt")}`,
       failedAt: sql`${field("failedAt")}`,
+      billing: sql`${field("billing")}`,
       trail: appendTrail(field("steps")),
       tx,
     })

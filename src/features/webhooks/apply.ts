@@ -3,6 +3,7 @@ import type { StatusChange, Transition } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { EventsBody } from "../../queues/contracts";
 import { decodeCallback } from "../../whatsapp/message-ref";
+import { pricingOf } from "../../whatsapp/pricing";
 import {
   InboundMessageSchema,
   StatusSchema,
@@ -31,7 +32,9 @@ function toChange(status: WebhookStatus): StatusChange | null {
   if (!["sent", "delivered", "read", "failed"].includes(status.status)) return null;
   const error = status.errors?.[0];
   const code = error?.code === undefined ? null : Number(error.code);
+  const pricing = pricingOf(status.pricing);
   return {
+    ...(pricing ? { pricing } : {}),
     status: status.status as StatusChange["status"],
     at: Number(status.timestamp) * 1000 || Date.now(),
     wamid: status.id,

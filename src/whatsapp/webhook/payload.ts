@@ -27,6 +27,8 @@ export const StatusSchema = z.looseObject({
   recipient_user_id: Text.optional(),
   biz_opaque_callback_data: Text.optional(),
   errors: z.array(StatusErrorSchema).optional(),
+  /** Meta's per-message pricing; read by src/whatsapp/pricing.ts, whatever its shape. */
+  pricing: z.unknown().optional(),
 });
 
 const Reply = z.looseObject({ id: Text.optional(), title: Text.optional(), description: Text.optional() });
@@ -174,6 +176,8 @@ export function statusPayload(options: {
   at: number;
   callbackData?: string;
   error?: { code: number; title: string; message: string };
+  /** Meta's `pricing` object, as it comes. */
+  pricing?: Record<string, unknown>;
 }): WebhookPayload {
   const status: WebhookStatus = {
     id: options.wamid,
@@ -181,6 +185,7 @@ export function statusPayload(options: {
     timestamp: seconds(options.at),
     recipient_id: options.recipient.replace(/^\+/, ""),
     ...(options.callbackData ? { biz_opaque_callback_data: options.callbackData } : {}),
+    ...(options.pricing ? { pricing: options.pricing } : {}),
     ...(options.error
       ? {
           errors: [

@@ -1,6 +1,7 @@
 // The D1 schema, one file per area; drizzle-kit reads this file to generate migrations.
 export * from "./archives";
 export * from "./audiences";
+export * from "./billing";
 export * from "./campaigns";
 export * from "./contacts";
 export * from "./dead-letters";

@@ -50,6 +50,9 @@ export const messages = sqliteTable(
     tx: integer("tx"),
     // The payload_bases row `payload` adds to; NULL: `payload` is the whole message.
     payloadBase: integer("payload_base"),
+    // What Meta charges for it, from the `pricing` of its statuses (src/features/billing/pricing.ts):
+    // "<category> <country>" when charged ("marketing IN"), "free" when not; NULL until Meta says.
+    billing: text("billing"),
   },
   (t) => [
     // Only sent messages have a wamid: an unsent one costs the index nothing.
@@ -169,6 +172,8 @@ export interface StatusChange {
   at: number;
   wamid?: string;
   error?: { code: number | null; title: string; message: string };
+  /** Meta's pricing of the message, when the status carries it (src/whatsapp/pricing.ts). */
+  pricing?: { category: string; charged: boolean };
 }
 
 export interface Transition {
