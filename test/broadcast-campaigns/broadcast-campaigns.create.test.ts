@@ -68,6 +68,8 @@ describe("the reference document's createCampaign examples", () => {
       audiences: ["Frequent Shoppers"],
       timeToRun: null,
       retryOf: null,
+      retryKind: null,
+      retryMarketingLimited: false,
       recipients: { queued: 0, skipped: 0 },
       results: EMPTY_RESULTS,
       createdAt: expect.stringMatching(ISO),

@@ -37,6 +37,10 @@ export interface Run {
   audiences: string[];
   timeToRun: IsoDate | null;
   retryOf: string | null;
+  /** `marketing_limited`: a retry of the recipients Meta held for their marketing limit (131049). */
+  retryKind: "marketing_limited" | null;
+  /** Its 131049 recipients are still to be retried a day after it completes. */
+  retryMarketingLimited: boolean;
   recipients: { queued: number; skipped: number };
   results: Results;
   createdAt: IsoDate;
@@ -53,6 +57,8 @@ export interface RunCampaignRequest {
   timeToRun?: TimeToRun | null;
   /** Count who would be sent and who skipped, without sending. */
   dryRun?: boolean;
+  /** Once the run completes, retry its 131049 recipients (Meta's marketing limit) a day later. */
+  retryMarketingLimited?: boolean;
 }
 
 export interface RunResponse {

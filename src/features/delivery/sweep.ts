@@ -130,7 +130,8 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
   }
   try {
     const swept = await sweepRuns(env, db, now);
-    if (swept.started + swept.restarted + swept.completed > 0) log.info("swept runs", { ...swept });
+    if (swept.started + swept.restarted + swept.completed + swept.marketingRetries > 0)
+      log.info("swept runs", { ...swept });
   } catch (err) {
     log.error("run sweep failed", { err });
   }

@@ -42,7 +42,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** HEAD answered with these is retried as a ranged GET. */
 const HEAD_REFUSED_STATUSES = new Set([403, 405, 501]);
 
-export function refusalReason(refusal: UrlRefusal, subject: string): string {
+function refusalReason(refusal: UrlRefusal, subject: string): string {
   switch (refusal) {
     case "invalid":
       return `${subject} is not a valid URL`;
@@ -196,6 +196,18 @@ const probe = (
     return judge(kind, response, url.href);
   });
 
+/** The URL, parsed, when the address rules let it be requested; else why not. */
+export function requestable(url: string, devHosts: readonly HostEntry[]): URL | { ok: false; reason: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return fail(refusalReason("invalid", "the URL"));
+  }
+  const refusal = refuseUrl(parsed, devHosts);
+  return refusal ? fail(refusalReason(refusal, "the URL")) : parsed;
+}
+
 /**
  * Checks that `url` is a public, downloadable file WhatsApp accepts for a `kind` template header.
  * A failure's `reason` is one client-facing sentence, meant to follow the field name
@@ -207,16 +219,10 @@ export async function checkMediaUrl(
   kind: MediaKind,
   options: MediaCheckOptions = {},
 ): Promise<MediaCheckResult> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return fail(refusalReason("invalid", "the URL"));
-  }
   const devHosts = options.devHosts ?? [];
-  const refusal = refuseUrl(parsed, devHosts);
+  const parsed = requestable(url, devHosts);
   // Refused without a request: nothing worth caching.
-  if (refusal) return fail(refusalReason(refusal, "the URL"));
+  if (!(parsed instanceof URL)) return parsed;
 
   const now = options.now ?? Date.now;
   const cache = options.cache ?? isolateCache;

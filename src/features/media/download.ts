@@ -2,7 +2,7 @@
 // address rules and redirect handling as the header check (./check), then the whole body, bounded.
 
 import { withTimeLimit } from "../../platform/time-limit";
-import { refuseUrl } from "./address";
+import { readAtMost } from "./bytes";
 import {
   describeStatus,
   describeTimeout,
@@ -12,7 +12,7 @@ import {
   kindOfType,
   type MediaCheckOptions,
   megabytes,
-  refusalReason,
+  requestable,
 } from "./check";
 import { MEDIA_LIMITS, type MediaKind } from "./limits";
 
@@ -34,15 +34,9 @@ export async function downloadMedia(
   maxBytes: number,
   options: MediaCheckOptions = {},
 ): Promise<MediaDownload> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return fail(refusalReason("invalid", "the URL"));
-  }
   const devHosts = options.devHosts ?? [];
-  const refusal = refuseUrl(parsed, devHosts);
-  if (refusal) return fail(refusalReason(refusal, "the URL"));
+  const parsed = requestable(url, devHosts);
+  if (!(parsed instanceof URL)) return parsed;
   const fetcher = options.fetch ?? ((input, init) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? MEDIA_DOWNLOAD_TIMEOUT_MS;
   return withTimeLimit(timeoutMs, async (signal): Promise<MediaDownload> => {
@@ -63,40 +57,15 @@ export async function downloadMedia(
     }
     const kind = kindOfType(judged.contentType) as MediaKind;
     const limit = Math.min(maxBytes, MEDIA_LIMITS[kind].maxBytes);
-    const bytes = await readAtMost(response, limit, signal);
-    if (bytes === "aborted") return fail(`the media server did not send the file within ${describeTimeout(timeoutMs)}`);
-    if (bytes === "broken") return fail("the media server broke off the download");
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await readAtMost(response.body, limit);
+    } catch {
+      if (signal.aborted) return fail(`the media server did not send the file within ${describeTimeout(timeoutMs)}`);
+      return fail("the media server broke off the download");
+    }
     if (bytes === null) return fail(`the file is larger than ${megabytes(limit)}`);
     if (bytes.byteLength === 0) return fail("the file is empty");
     return { ok: true, bytes, contentType: judged.contentType, kind, finalUrl: finalUrl.href };
   });
-}
-
-/** The body, or null once it passes `limit` bytes (the rest is not read). */
-async function readAtMost(
-  response: Response,
-  limit: number,
-  signal: AbortSignal,
-): Promise<Uint8Array | null | "aborted" | "broken"> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of response.body ?? new ReadableStream<Uint8Array>()) {
-      total += chunk.byteLength;
-      if (total > limit) {
-        await discard(response);
-        return null;
-      }
-      chunks.push(chunk);
-    }
-  } catch {
-    return signal.aborted ? "aborted" : "broken";
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return bytes;
 }

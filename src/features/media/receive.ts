@@ -3,6 +3,7 @@
 // past the limit is refused as it streams in, never buffered whole.
 
 import { ApiError, fieldError } from "../../platform/errors";
+import { readAtMost } from "./bytes";
 import { kindOfType } from "./check";
 import { MEDIA_LIMITS, type MediaKind, MiB } from "./limits";
 
@@ -24,23 +25,6 @@ export interface ReceivedFile {
 }
 
 const tooLarge = () => new ApiError("payload_too_large", `file: is larger than ${LIBRARY_MAX_BYTES / MiB} MB`);
-
-async function readBounded(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body ?? new ReadableStream<Uint8Array>()) {
-    total += chunk.byteLength;
-    if (total > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return bytes;
-}
 
 /** The type's essence, lowercase, without parameters. */
 const essence = (type: string) => type.split(";")[0]?.trim().toLowerCase() ?? "";
@@ -75,7 +59,8 @@ export async function receiveFile(request: Request): Promise<ReceivedFile> {
   const multipart = essence(type) === "multipart/form-data";
   const limit = LIBRARY_MAX_BYTES + (multipart ? MULTIPART_OVERHEAD_BYTES : 0);
   if (declared > limit) throw tooLarge();
-  const bytes = await readBounded(request.body, limit);
+  const bytes = await readAtMost(request.body, limit);
+  if (bytes === null) throw tooLarge();
   const queryName = new URL(request.url).searchParams.get("filename") ?? "";
   if (!multipart) {
     if (type === "")

@@ -28,6 +28,10 @@ export const RunRequestBody = z
       .boolean()
       .optional()
       .openapi({ description: "Only count who would be sent and skipped, and why; nothing is written or sent" }),
+    retryMarketingLimited: z.boolean().optional().openapi({
+      description:
+        "Once the run completes, send once more, a day later, to the recipients Meta held for their per-user marketing limit (error 131049): a new run with `retryOf` this run and `retryKind` marketing_limited",
+    }),
   })
   .openapi("RunCampaignRequest");
 export type RunRequestBody = z.infer<typeof RunRequestBody>;
@@ -101,7 +105,13 @@ export async function handleRunRequest(c: Context<AppEnv>, body: RunRequestBody)
   }
   const run = await startRun(
     { env: c.env, db },
-    { projectId, campaignId: body.campaignId, audiences: body.audiences, timeToRun },
+    {
+      projectId,
+      campaignId: body.campaignId,
+      audiences: body.audiences,
+      timeToRun,
+      retryMarketingLimited: body.retryMarketingLimited === true,
+    },
   );
   c.var.log.info("run started", { runId: run.id, campaignId: run.campaignId, status: run.status });
   return c.json({ status: "success" as const, run: toRun(run) }, 202);

@@ -1,11 +1,15 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { runOpen } from "../../platform/db/schema";
+import { MARKETING_LIMIT_CODE } from "../../whatsapp/errors";
 import type { TemplateMessage } from "../../whatsapp/provider";
 import { storedPayload } from "../messages/payload";
 import { newMessageId } from "../messages/store";
 import type { FanoutPage } from "./page";
 import type { RunRow } from "./schemas";
+
+/** What a retry re-sends: retryable failures (null), or the recipients Meta held for their marketing limit. */
+type RetryKind = RunRow["retryKind"];
 
 /**
  * Every run of a retry chain: the first run and all retries descending from it. A number that
@@ -29,9 +33,11 @@ async function chainOf(db: Db, runId: string): Promise<string[]> {
  * exhausted their attempts), and whose number has no message queued, sending, sent, delivered or
  * read in any run of the chain. Each NOT EXISTS is a probe of the unique (run_id, number) index.
  */
-function candidates(sourceRunId: string, chain: string[], afterId: string): SQL {
+function candidates(sourceRunId: string, chain: string[], afterId: string, kind: RetryKind): SQL {
+  const failure =
+    kind === "marketing_limited" ? sql`m.error_code = ${MARKETING_LIMIT_CODE}` : sql`m.error_class = 'retryable'`;
   return sql`FROM messages m LEFT JOIN contacts c ON c.project_id = m.project_id AND c.number = m.number
-    WHERE m.run_id = ${sourceRunId} AND m.status = 'failed' AND ${runOpen("m")} AND m.error_class = 'retryable' AND m.id > ${afterId}
+    WHERE m.run_id = ${sourceRunId} AND m.status = 'failed' AND ${runOpen("m")} AND ${failure} AND m.id > ${afterId}
       AND NOT EXISTS (
         SELECT 1 FROM messages o
         WHERE o.run_id IN (SELECT value FROM json_each(${JSON.stringify(chain)})) AND o.number = m.number
@@ -39,9 +45,11 @@ function candidates(sourceRunId: string, chain: string[], afterId: string): SQL 
 }
 
 /** Whether retrying `run` would send anything. */
-export async function hasRetryCandidates(db: Db, run: RunRow): Promise<boolean> {
+export async function hasRetryCandidates(db: Db, run: RunRow, kind: RetryKind = null): Promise<boolean> {
   const chain = await chainOf(db, run.id);
-  const row = await db.get<{ one: number } | undefined>(sql`SELECT 1 AS one ${candidates(run.id, chain, "")} LIMIT 1`);
+  const row = await db.get<{ one: number } | undefined>(
+    sql`SELECT 1 AS one ${candidates(run.id, chain, "", kind)} LIMIT 1`,
+  );
   return row !== undefined;
 }
 
@@ -55,7 +63,7 @@ export async function retryPage(db: Db, run: RunRow, limit: number): Promise<Fan
   const after = typeof cursor?.after === "string" ? cursor.after : "";
   const chain = await chainOf(db, run.id);
   const rows = await db.all<{ id: string; number: string; payload: string | null; opted_out: number | null }>(
-    sql`SELECT m.id, m.number, ${storedPayload("m")} AS payload, c.opted_out ${candidates(source, chain, after)} ORDER BY m.id LIMIT ${limit}`,
+    sql`SELECT m.id, m.number, ${storedPayload("m")} AS payload, c.opted_out ${candidates(source, chain, after, run.retryKind)} ORDER BY m.id LIMIT ${limit}`,
   );
   const recipients = rows.map((row) => {
     const payload = row.payload ? (JSON.parse(row.payload) as TemplateMessage) : null;

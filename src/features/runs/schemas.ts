@@ -26,6 +26,12 @@ export const RunSchema = z
     audiences: z.array(z.string()).openapi({ example: ["all"] }),
     timeToRun: z.string().nullable().openapi({ description: "When a scheduled run starts (ISO 8601)" }),
     retryOf: z.string().nullable().openapi({ description: "The run whose retryable failures this run re-sends" }),
+    retryKind: z.enum(["marketing_limited"]).nullable().openapi({
+      description: "marketing_limited: this retry re-sends the recipients Meta held for their marketing limit (131049)",
+    }),
+    retryMarketingLimited: z.boolean().openapi({
+      description: "Its 131049 recipients are still to be retried a day after it completes",
+    }),
     recipients: z
       .object({
         queued: z.number().int().openapi({ description: "Recipients recorded for sending" }),
@@ -54,6 +60,8 @@ export function toRun(row: RunRow, stats?: RunStats | null): Run {
     audiences: (row.audiences as string[] | null) ?? [],
     timeToRun: isoOrNull(row.timeToRun),
     retryOf: row.retryOf,
+    retryKind: row.retryKind,
+    retryMarketingLimited: row.retryMarketingLimited === 1,
     recipients: { queued: row.queued, skipped: row.skipped },
     results: stats ? toResults(stats) : EMPTY_RESULTS,
     createdAt: new Date(row.createdAt).toISOString(),

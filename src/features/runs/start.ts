@@ -17,6 +17,10 @@ export interface StartRunInput {
   /** When to start, in Unix milliseconds (the caller has read the client's form); null or past means now. */
   timeToRun?: number | null;
   retryOf?: string | null;
+  /** A retry of the recipients Meta held for their marketing limit (131049), not of retryable failures. */
+  retryKind?: "marketing_limited" | null;
+  /** Once it completes, retry its 131049 recipients a day later (src/features/runs/marketing-retry.ts). */
+  retryMarketingLimited?: boolean;
 }
 
 /**
@@ -53,6 +57,8 @@ export async function startRun(deps: { env: Env; db: Db }, input: StartRunInput)
       audiences: [...new Set(input.audiences)],
       timeToRun: at,
       retryOf: input.retryOf ?? null,
+      retryKind: input.retryKind ?? null,
+      retryMarketingLimited: input.retryMarketingLimited ? 1 : 0,
       cursor: START_CURSOR,
       createdAt: now,
       startedAt: gate?.status === "fanning_out" ? now : null,

@@ -5,6 +5,7 @@ import { campaigns, runs, templates } from "../../platform/db/schema";
 import type { RunJob } from "../../queues/contracts";
 import { sendJobs } from "../../queues/producers";
 import { completeRunsStatement } from "./complete";
+import { startMarketingRetries } from "./marketing-retry";
 
 // A scheduled run whose alarm should have fired this long ago is started by the sweep instead.
 export const OVERDUE_SCHEDULE_MS = 2 * 60_000;
@@ -57,7 +58,8 @@ export function sweepQueries(db: Db, now: number) {
  * - runs waiting for a template that is no longer PENDING (an approval the webhook hook missed,
  *   or a template approved by a sync or by the sandbox) → run-start;
  * - fan-outs that stopped moving → their next page again;
- * - runs sending with nothing queued or sending left → completed.
+ * - runs sending with nothing queued or sending left → completed;
+ * - completed runs that opted into a marketing-limit retry, a day on → that retry (./marketing-retry.ts).
  * Each step takes at most LIMIT runs, those it looked at longest ago first (`swept_at`, stamped on
  * the runs of a step that hit LIMIT): runs it could not move (a big run still sending, a job still queued) go to
  * the back, so with more than LIMIT of them every one is looked at within a few minutes, instead
@@ -85,5 +87,11 @@ export async function sweepRuns(env: Env, db: Db, now = Date.now()) {
     ),
     db.update(runs).set({ sweptAt: now }).where(inJsonList(runs.id, taken)),
   ]);
-  return { started: overdue.length + reviewed.length, restarted: stalled.length, completed: completed.length };
+  const marketingRetries = await startMarketingRetries(env, db, now);
+  return {
+    started: overdue.length + reviewed.length,
+    restarted: stalled.length,
+    completed: completed.length,
+    marketingRetries,
+  };
 }

@@ -1,4 +1,5 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, updatedAt } from "./columns";
 import { projectRef } from "./projects";
 
@@ -29,6 +30,11 @@ export const runs = sqliteTable(
     timeToRun: integer("time_to_run"),
     // A retry run re-sends the retryable failures of this run.
     retryOf: text("retry_of"),
+    // A retry run's kind: NULL re-sends retryable failures; "marketing_limited" the recipients Meta
+    // held for their marketing limit (131049), a day later (src/features/runs/marketing-retry.ts).
+    retryKind: text("retry_kind", { enum: ["marketing_limited"] }),
+    // 1 while a run that opted in still owes its 131049 recipients that retry; 0 once it started.
+    retryMarketingLimited: integer("retry_marketing_limited").notNull().default(0),
     // Fan-out progress: which audience (index) and the last contact id done in it. JSON.
     cursor: text("cursor", { mode: "json" }),
     // Recipients recorded by the fan-out: queued for sending, and skipped with a reason.
@@ -47,5 +53,11 @@ export const runs = sqliteTable(
     index("runs_project_campaign").on(t.projectId, t.campaignId, t.createdAt),
     index("runs_status_time").on(t.status, t.timeToRun),
     index("runs_status_swept").on(t.status, t.sweptAt),
+    // The sweep's read of completed runs that still owe a marketing-limit retry, oldest first.
+    index("runs_marketing_retry_due")
+      .on(t.finishedAt)
+      .where(sql`retry_marketing_limited = 1 AND status = 'completed'`),
+    // One marketing-limit retry per run, whatever sweeps overlap.
+    uniqueIndex("runs_marketing_retry_of").on(t.retryOf).where(sql`retry_kind = 'marketing_limited'`),
   ],
 );
