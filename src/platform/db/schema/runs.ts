@@ -54,9 +54,7 @@ export const runs = sqliteTable(
     index("runs_status_time").on(t.status, t.timeToRun),
     index("runs_status_swept").on(t.status, t.sweptAt),
     // The sweep's read of completed runs that still owe a marketing-limit retry, oldest first.
-    index("runs_marketing_retry_due")
-      .on(t.finishedAt)
-      .where(sql`retry_marketing_limited = 1 AND status = 'completed'`),
+    index("runs_marketing_retry_due").on(t.finishedAt).where(sql`retry_marketing_limited = 1 AND status = 'completed'`),
     // One marketing-limit retry per run, whatever sweeps overlap.
     uniqueIndex("runs_marketing_retry_of").on(t.retryOf).where(sql`retry_kind = 'marketing_limited'`),
   ],
