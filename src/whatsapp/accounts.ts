@@ -12,6 +12,8 @@ export interface ResolvedAccount {
   throughput: number;
   /** Onboarded to Meta's Marketing Messages API: marketing templates go to /marketing_messages. */
   marketingMessagesApi: boolean;
+  /** The Meta app's id, for template media examples; null when not set. */
+  appId: string | null;
   /** Ciphertexts: decrypted only where they are used. */
   accessTokenEnc: string | null;
   appSecretEnc: string | null;
@@ -45,6 +47,7 @@ async function storedAccount(db: Db, projectId: string): Promise<ResolvedAccount
         wabaId: row.wabaId,
         throughput: row.throughput,
         marketingMessagesApi: row.marketingMessagesApi,
+        appId: row.appId,
         accessTokenEnc: row.accessTokenEnc,
         appSecretEnc: row.appSecretEnc,
       }
@@ -65,6 +68,7 @@ export async function accountFor(db: Db, config: Config, projectId: string): Pro
       ...sandboxIds(projectId),
       throughput: 80,
       marketingMessagesApi: false,
+      appId: null,
       accessTokenEnc: null,
       appSecretEnc: null,
     };

@@ -279,4 +279,6 @@ export interface WhatsAppProvider {
   readThroughput(): Promise<Result<{ level: ThroughputLevel }>>;
   /** Uploads a file for sends to name by id (`POST /{phone-number-id}/media`); kept 30 days. */
   uploadMedia(file: MediaUpload): Promise<Result<{ id: string }>>;
+  /** Uploads a template's media example for Meta's review; answers its `header_handle`. */
+  uploadTemplateExample(file: MediaUpload): Promise<Result<{ handle: string }>>;
 }

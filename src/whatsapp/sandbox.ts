@@ -146,6 +146,11 @@ export class SandboxProvider implements WhatsAppProvider {
     return { ok: true as const, level: this.options.throughputLevel ?? "STANDARD" };
   }
 
+  /** A handle for a template example, as Meta's upload session answers it; the sandbox reviews nothing. */
+  async uploadTemplateExample(_file: MediaUpload) {
+    return { ok: true as const, handle: `sandbox-handle-${toHex(randomBytes(8))}` };
+  }
+
   /** Takes any file and names it, as Meta would; nothing is kept, as nothing is delivered. */
   async uploadMedia(_file: MediaUpload) {
     return { ok: true as const, id: `sandbox-media-${toHex(randomBytes(8))}` };

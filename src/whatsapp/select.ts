@@ -38,6 +38,7 @@ export async function providerFor(account: ResolvedAccount, deps: ProviderDeps):
     phoneNumberId: account.phoneNumberId,
     wabaId: account.wabaId,
     marketingMessagesApi: account.marketingMessagesApi,
+    appId: account.appId,
     accessToken: await unseal(
       deps.config.ENCRYPTION_KEY,
       account.accessTokenEnc,

@@ -43,6 +43,7 @@ export async function control(store: Store, request: Request, url: URL): Promise
       autoApprove: body.autoApprove === true,
       displayPhoneNumber: str(body.displayPhoneNumber) || "15550000000",
       throughputLevel: upper(body.throughputLevel) || "STANDARD",
+      ...(str(body.appId) ? { appId: str(body.appId) } : {}),
     });
     return json({ ok: true }, 201);
   }
@@ -119,7 +120,7 @@ export async function control(store: Store, request: Request, url: URL): Promise
   if (path === "media" && request.method === "GET") {
     const state = stateFor();
     if (!state) return controlError(404, "no account registered for that phoneNumberId");
-    return json({ data: state.media });
+    return json({ data: state.media, handles: [...state.handles] });
   }
 
   if (path === "webhooks/drain" && request.method === "POST") {

@@ -15,10 +15,12 @@
 //   GET    /{version}/{phone-number-id}?fields=throughput  the number's throughput level
 //   POST   /{version}/{phone-number-id}/media             media upload (multipart: messaging_product,
 //                                                         type, file) → {id}
+//   POST   /{version}/{app-id}/uploads?file_length=&file_type=  Resumable Upload API session → {id}
+//   POST   /{version}/upload:<session>                    its bytes (file_offset: 0) → {h: handle}
 //
 // Control endpoints (JSON), never part of Meta's API:
 //   POST   /__standin/accounts            {phoneNumberId, wabaId, accessToken, appSecret, autoApprove?, displayPhoneNumber?,
-//                                          throughputLevel? (STANDARD)}
+//                                          throughputLevel? (STANDARD), appId?}
 //   POST   /__standin/throughput          {phoneNumberId, level: "STANDARD" | "HIGH" | "NOT_APPLICABLE"}
 //   POST   /__standin/templates           {wabaId, name, language, status, category?, components?, rejectedReason?,
 //                                          messageSendTtlSeconds?}
@@ -35,7 +37,8 @@
 //                                         fault (no code): the send is taken, its answer broken
 //   DELETE /__standin/errors?phoneNumberId=
 //   GET    /__standin/sends?phoneNumberId=      every send request received, in order
-//   GET    /__standin/media?phoneNumberId=      every file uploaded, in order (type, bytes, name)
+//   GET    /__standin/media?phoneNumberId=      every file uploaded, in order (type, bytes, name), and
+//                                               the template example handles uploads answered
 //   POST   /__standin/webhooks/drain?phoneNumberId=  (or ?wabaId=) → [{body, signature}], emptied
 //
 // Only WebCrypto and fetch-API globals are used: it runs in Node 22 and in workerd alike. Node
@@ -49,6 +52,7 @@ import { phoneNumber } from "./phone-number.ts";
 import { createStore, type Store } from "./state.ts";
 import { messageTemplates } from "./templates.ts";
 import type { GraphStandIn, GraphStandInOptions } from "./types.ts";
+import { openUploadSession, uploadToSession } from "./uploads.ts";
 import { createWebhookOutbox } from "./webhooks.ts";
 
 export type {
@@ -88,6 +92,10 @@ async function route(store: Store, request: Request): Promise<Response> {
   }
   if (edge === "message_templates") return messageTemplates(store, request, url, id);
   if (edge === "media" && request.method === "POST") return uploadMedia(store, request, url, id);
+  if (edge === "uploads" && request.method === "POST") return openUploadSession(store, request, url, id);
+  if (edge === undefined && id.startsWith("upload:") && request.method === "POST") {
+    return uploadToSession(store, request, url, id);
+  }
   if (edge === undefined && request.method === "GET" && store.byPhone.has(id))
     return phoneNumber(store, request, url, id);
   return unknownObject(id, request.method);

@@ -30,7 +30,15 @@ export function registerAccount(store: Store, account: Account): void {
     store.byPhone.delete(previous.account.phoneNumberId);
     store.byWaba.delete(previous.account.wabaId);
   }
-  const state: AccountState = { account, injections: [], sends: [], webhooks: [], media: [] };
+  const state: AccountState = {
+    account,
+    injections: [],
+    sends: [],
+    webhooks: [],
+    media: [],
+    uploadSessions: new Map(),
+    handles: new Set(),
+  };
   store.byPhone.set(account.phoneNumberId, state);
   store.byWaba.set(account.wabaId, state);
 }

@@ -83,6 +83,8 @@ export interface Account {
   displayPhoneNumber: string;
   /** The number's `throughput.level`: STANDARD (80/s) unless a test sets HIGH or NOT_APPLICABLE. */
   throughputLevel?: string;
+  /** The Meta app the account's token belongs to: template examples are uploaded through it. */
+  appId?: string;
 }
 
 export interface StoredTemplate {
@@ -155,4 +157,8 @@ export interface AccountState {
   sends: ReceivedSend[];
   webhooks: QueuedWebhook[];
   media: UploadedMedia[];
+  /** Open upload sessions of the Resumable Upload API, by id, with what they announced. */
+  uploadSessions: Map<string, { fileLength: number; fileType: string }>;
+  /** The `header_handle`s this account's uploads answered. */
+  handles: Set<string>;
 }

@@ -17,6 +17,7 @@ export async function connectedProject(
       wabaId: account.wabaId,
       accessToken: account.accessToken,
       appSecret: account.appSecret,
+      appId: account.appId,
       verifyToken: `verify-${p.id}`,
       throughput: options.throughput ?? 80,
       ...(options.marketingMessagesApi !== undefined ? { marketingMessagesApi: options.marketingMessagesApi } : {}),

@@ -4,10 +4,19 @@ import { numbers } from "../audiences/audiences.helpers";
 import { call, expectError } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
 import { audience, metaProject, ok } from "../runs/runs.helpers";
-import { receivedSends, uploadedMedia } from "../standin/standin.helpers";
+import { graph, receivedSends, standInMedia, uploadedMedia } from "../standin/standin.helpers";
 import { addedImage } from "./library.helpers";
 
 // A library file goes to WhatsApp once; every send that names it carries WhatsApp's id.
+
+/** The HEADER of a template at the stand-in, as Meta lists it. */
+async function headerAt(account: Parameters<typeof graph>[0], name: string) {
+  const listed = await graph(account, "GET", `${account.wabaId}/message_templates?name=${name}`);
+  const [template] = listed.body.data as { components: { type: string; example?: { header_handle?: string[] } }[] }[];
+  const header = template?.components.find((c) => c.type === "HEADER");
+  if (!header) throw new Error(`template ${name} has no HEADER at the stand-in`);
+  return header;
+}
 
 const IMAGE_TEMPLATE = {
   name: "library_image",
@@ -98,10 +107,48 @@ describe("imgMedia on a broadcast campaign", () => {
       });
     }
     expect(await uploadedMedia(account)).toHaveLength(1);
+    // Meta reviews the template with the image itself: uploaded through the app, its handle the example.
+    const header = await headerAt(account, created.campaign.templateName);
+    expect(header).toMatchObject({ format: "IMAGE", example: { header_handle: [expect.any(String)] } });
+    expect((await standInMedia(account)).handles).toEqual(header.example?.header_handle);
 
     const kept = await call("DELETE", `/v1/media/${file.id}`, { key: p.manager });
     expectError(kept, 409, "conflict");
     expect(kept.body.error.message).toContain('"Library image"');
+  });
+
+  it("uploads an imgUrl's image as the template's example too; an account without its app id cannot", async () => {
+    const { p, account } = await metaProject(true);
+    const created = await ok(
+      call("POST", "/v1/create/campaign", {
+        key: p.manager,
+        body: { title: "Linked image", message: "Hello.", imgUrl: "https://media.example.test/image.jpg" },
+      }),
+      201,
+    );
+    const header = await headerAt(account, created.campaign.templateName);
+    expect((await standInMedia(account)).handles).toEqual(header.example?.header_handle);
+
+    const put = await call("PUT", `/v1/admin/projects/${p.id}/whatsapp`, {
+      admin: true,
+      body: {
+        provider: "meta",
+        phoneNumberId: account.phoneNumberId,
+        wabaId: account.wabaId,
+        accessToken: account.accessToken,
+        appSecret: account.appSecret,
+        verifyToken: `verify-${p.id}`,
+      },
+    });
+    expect(put.status).toBe(200);
+    const refused = await call("POST", "/v1/create/campaign", {
+      key: p.manager,
+      body: { title: "No app", message: "Hello.", imgUrl: "https://media.example.test/image.jpg" },
+    });
+    expectError(refused, 409, "not_configured");
+    expect(refused.body.error.message).toContain("appId");
+    const listed = await call("POST", "/v1/retrieve/campaigns", { key: p.manager, body: {} });
+    expect(JSON.stringify(listed.body)).not.toContain("No app");
   });
 
   it("names imgMedia when it is unknown, not an image, or given with imgUrl", async () => {

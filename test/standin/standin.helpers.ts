@@ -12,6 +12,8 @@ export interface StandInAccount {
   wabaId: string;
   accessToken: string;
   appSecret: string;
+  /** The Meta app the token belongs to (template example uploads). */
+  appId: string;
 }
 
 const random = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
@@ -34,6 +36,7 @@ export async function registerAccount(options: { autoApprove?: boolean } = {}): 
     wabaId: numericId(),
     accessToken: `EAAT${random()}${random()}`,
     appSecret: `secret-${random()}`,
+    appId: numericId(),
   };
   const result = await control("POST", "accounts", { ...account, ...options });
   expect(result.status).toBe(201);
@@ -47,6 +50,7 @@ export function metaProvider(account: StandInAccount, overrides: Partial<MetaPro
     phoneNumberId: account.phoneNumberId,
     wabaId: account.wabaId,
     accessToken: account.accessToken,
+    appId: account.appId,
     ...overrides,
   });
 }
@@ -97,10 +101,16 @@ export async function receivedSends(account: StandInAccount): Promise<ReceivedSe
 
 /** The files uploaded through POST /{phone-number-id}/media, in order. */
 export async function uploadedMedia(account: StandInAccount) {
+  return (await standInMedia(account)).data;
+}
+
+/** What the account uploaded: media files, and the template example handles its uploads answered. */
+export async function standInMedia(account: StandInAccount) {
   type Uploaded = { id: string; type: string; bytes: number; filename: string | null };
-  const result = await control<{ data: Uploaded[] }>("GET", `media?phoneNumberId=${account.phoneNumberId}`);
+  const path = `media?phoneNumberId=${account.phoneNumberId}`;
+  const result = await control<{ data: Uploaded[]; handles: string[] }>("GET", path);
   expect(result.status).toBe(200);
-  return result.body.data;
+  return result.body;
 }
 
 export async function drainWebhooks(account: StandInAccount): Promise<QueuedWebhook[]> {

@@ -613,3 +613,44 @@ describe("POST /{phone-number-id}/media", () => {
     expect(((await listed.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual([id]);
   });
 });
+
+describe("the Resumable Upload API (template examples)", () => {
+  it("opens a session on the app, takes the bytes from offset 0 and answers a handle", async () => {
+    const standIn = createGraphStandIn();
+    const account = { phoneNumberId: "1800", wabaId: "1801", accessToken: "tok-up", appSecret: "s", appId: "1802" };
+    await standIn.fetch(
+      new Request("https://graph.test/__standin/accounts", { method: "POST", body: JSON.stringify(account) }),
+    );
+    const open = (app: string, query: string, token = "tok-up") =>
+      standIn.fetch(
+        new Request(`https://graph.test/v26.0/${app}/uploads?${query}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      );
+    const send = (id: string, body: Uint8Array, headers: Record<string, string>) =>
+      standIn.fetch(new Request(`https://graph.test/v26.0/${id}`, { method: "POST", headers, body }));
+    const codeOf = async (response: Response) => ((await response.json()) as { error: { code: number } }).error.code;
+
+    const session = await open("1802", "file_name=a.jpg&file_length=5&file_type=image/jpeg");
+    expect(session.status).toBe(200);
+    const { id } = (await session.json()) as { id: string };
+    expect(id).toMatch(/^upload:/);
+    expect(await codeOf(await open("1803", "file_length=5&file_type=image/jpeg"))).toBe(100);
+    expect((await open("1802", "file_length=5&file_type=image/jpeg", "wrong")).status).toBe(401);
+    expect(await codeOf(await open("1802", "file_length=0&file_type=image/jpeg"))).toBe(100);
+    expect(await codeOf(await open("1802", "file_length=5&file_type=text/html"))).toBe(100);
+
+    const bytes = new Uint8Array(5);
+    expect((await send(id, bytes, { authorization: "OAuth wrong", file_offset: "0" })).status).toBe(401);
+    expect(await codeOf(await send(id, bytes, { authorization: "OAuth tok-up", file_offset: "3" }))).toBe(100);
+    expect(await codeOf(await send(id, new Uint8Array(4), { authorization: "OAuth tok-up", file_offset: "0" }))).toBe(
+      100,
+    );
+    const done = await send(id, bytes, { authorization: "OAuth tok-up", file_offset: "0" });
+    const { h } = (await done.json()) as { h: string };
+    expect(h).toMatch(/^4::/);
+    const listed = await standIn.fetch(new Request("https://graph.test/__standin/media?phoneNumberId=1800"));
+    expect(((await listed.json()) as { handles: string[] }).handles).toEqual([h]);
+  });
+});

@@ -12,6 +12,7 @@ import {
   STANDIN,
   type StandInAccount,
   seedTemplate,
+  standInMedia,
   uploadedMedia,
   VERSION,
 } from "../standin/standin.helpers";
@@ -644,5 +645,31 @@ describe("MetaProvider.uploadMedia", () => {
       filename: "a.zip",
     });
     expect(wrongType).toMatchObject({ ok: false, error: { code: 131053 } });
+  });
+});
+
+describe("MetaProvider.uploadTemplateExample", () => {
+  it("opens an upload session on the app, sends the bytes and answers the handle", async () => {
+    const account = await registerAccount();
+    const bytes = new Uint8Array(700).fill(3);
+    const result = await metaProvider(account).uploadTemplateExample({
+      bytes,
+      contentType: "image/jpeg",
+      filename: "banner.jpg",
+    });
+    expect(result).toEqual({ ok: true, handle: expect.stringMatching(/^4::/) });
+    const { handles } = await standInMedia(account);
+    expect(handles).toEqual([result.ok ? result.handle : ""]);
+  });
+
+  it("says the account needs its app id, and passes on Meta's refusals", async () => {
+    const account = await registerAccount();
+    const file = { bytes: new Uint8Array(10), contentType: "image/jpeg", filename: "a.jpg" };
+    const noApp = await metaProvider(account, { appId: null }).uploadTemplateExample(file);
+    expect(noApp).toMatchObject({ ok: false, error: { class: "account", title: "No Meta app id" } });
+    const otherApp = await metaProvider(account, { appId: "999" }).uploadTemplateExample(file);
+    expect(otherApp).toMatchObject({ ok: false, error: { code: 100 } });
+    const zip = await metaProvider(account).uploadTemplateExample({ ...file, contentType: "application/zip" });
+    expect(zip).toMatchObject({ ok: false, error: { code: 100 } });
   });
 });

@@ -11,6 +11,7 @@ const metaAccount = (suffix: string) => ({
   accessToken: `EAAG-token-${suffix}-abcdefgh`,
   appSecret: `app-secret-${suffix}-abcdefgh`,
   verifyToken: `verify-${suffix}-abcdefgh`,
+  appId: "1234567890123456",
 });
 
 describe("PUT/GET /v1/admin/projects/{projectId}/whatsapp", () => {
@@ -27,6 +28,7 @@ describe("PUT/GET /v1/admin/projects/{projectId}/whatsapp", () => {
       // No stand-in account answers for this number: the read fails, and Meta's default stays.
       throughputSource: "meta",
       marketingMessagesApi: false,
+      appId: "1234567890123456",
       hasAccessToken: true,
       hasAppSecret: true,
       hasVerifyToken: true,
@@ -70,10 +72,21 @@ describe("PUT/GET /v1/admin/projects/{projectId}/whatsapp", () => {
     expect(put.body).toMatchObject({
       provider: "sandbox",
       throughput: 1000,
+      appId: null,
       hasAccessToken: false,
       hasAppSecret: false,
       hasVerifyToken: false,
     });
+  });
+
+  it("names appId when it is not the Meta app's numeric id", async () => {
+    const p = await newProject();
+    const put = await api("PUT", `/v1/admin/projects/${p.id}/whatsapp`, {
+      admin: true,
+      body: { ...metaAccount("09"), appId: "my-app" },
+    });
+    expect(put.status).toBe(400);
+    expect(put.body.error.fields.map((f: { field: string }) => f.field)).toEqual(["appId"]);
   });
 
   it("requires the secrets for a Meta account, naming each missing one", async () => {

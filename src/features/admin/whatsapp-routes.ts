@@ -40,6 +40,16 @@ const AccountBody = z
       description:
         "Messages per second this number may send. Leave it out to follow the level Meta reports for the number (STANDARD: 80, HIGH: 1,000), read now and again every hour and on Meta's quality and account webhooks; a value given here is kept whatever Meta reports",
     }),
+    appId: z
+      .string()
+      .trim()
+      .regex(/^\d{1,32}$/, "must be the Meta app's numeric id")
+      .optional()
+      .openapi({
+        description:
+          "The Meta app's id: an image template's example for Meta's review is uploaded through it (Meta's Resumable Upload API). Needed to create broadcast campaigns with an image",
+        example: "1234567890123456",
+      }),
     marketingMessagesApi: z.boolean().default(false).openapi({
       description:
         "The business has onboarded to Meta's Marketing Messages API: marketing templates are sent to `/marketing_messages`, everything else to `/messages`",
@@ -73,6 +83,7 @@ const AccountSchema = z
       .optional()
       .openapi({ description: "The number's throughput level as Meta last reported it, and when it was read" }),
     marketingMessagesApi: z.boolean(),
+    appId: z.string().nullable(),
     hasAccessToken: z.boolean(),
     hasAppSecret: z.boolean(),
     hasVerifyToken: z.boolean(),
@@ -91,6 +102,7 @@ const toAccount = (row: typeof whatsappAccounts.$inferSelect) => ({
   throughput: row.throughput,
   ...throughputView(row),
   marketingMessagesApi: row.marketingMessagesApi,
+  appId: row.appId,
   hasAccessToken: row.accessTokenEnc !== null,
   hasAppSecret: row.appSecretEnc !== null,
   hasVerifyToken: row.verifyTokenHash !== null,
@@ -150,6 +162,7 @@ export const adminWhatsApp = router()
       wabaId: body.wabaId,
       throughput: body.throughput ?? capFor(kept.throughputLevel),
       marketingMessagesApi: body.marketingMessagesApi,
+      appId: body.appId ?? null,
       numberState,
       accessTokenEnc: body.accessToken
         ? await seal(key, body.accessToken, credentialContext(projectId, "access_token"))

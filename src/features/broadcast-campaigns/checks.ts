@@ -219,5 +219,5 @@ export async function checkReferences(db: Db, projectId: string, checked: Checke
       `a variable group is already named "${checked.title}": a campaign with input buttons collects presses in a group named after its title`,
     );
   }
-  return { errors, conflicts };
+  return { errors, conflicts, libraryImage: libraryImage ?? null };
 }

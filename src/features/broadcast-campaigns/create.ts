@@ -2,13 +2,16 @@ import type { Config } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
 import { isUniqueViolation } from "../../platform/db/errors";
 import { campaigns, templates } from "../../platform/db/schema";
-import { ApiError, invalidFields } from "../../platform/errors";
+import { ApiError, fieldError, invalidFields } from "../../platform/errors";
 import type { Logger } from "../../platform/log";
-import type { TemplateDefinition } from "../../whatsapp/provider";
+import type { MediaUpload, TemplateDefinition } from "../../whatsapp/provider";
 import { providerFailure } from "../../whatsapp/provider-call";
 import { providerForProject } from "../../whatsapp/select";
 import { newCampaignId } from "../api-campaigns/store";
 import type { BroadcastCampaign } from "../broadcast-messages/campaign";
+import { downloadMedia } from "../media/download";
+import type { MediaFileRow } from "../media/library-store";
+import { MEDIA_LIMITS } from "../media/limits";
 import type { RunRow } from "../runs/schemas";
 import { startRun } from "../runs/start";
 import { templateIssues } from "../templates/definition-rules";
@@ -18,6 +21,22 @@ import { insertInputGroup } from "../variable-groups/store";
 import { checkInput, checkReferences, fieldOfIssue } from "./checks";
 import type { CreateCampaignInput } from "./schemas";
 import { templateDefinition, templateNameFor } from "./template";
+
+/**
+ * The image Meta reviews the template with (`example.header_handle`, uploaded through the app):
+ * the library file from R2, or the `imgUrl` downloaded under the media rules.
+ */
+async function imageExample(deps: CreateDeps, imgUrl: string | null, file: MediaFileRow | null): Promise<MediaUpload> {
+  if (file) {
+    const object = await deps.env.FILES.get(file.r2Key);
+    if (!object) throw new ApiError("internal_error", `media file ${file.id} is missing from storage: upload it again`);
+    return { bytes: await object.arrayBuffer(), contentType: file.contentType, filename: file.filename };
+  }
+  const url = imgUrl as string;
+  const downloaded = await downloadMedia(url, MEDIA_LIMITS.IMAGE.maxBytes, { devHosts: deps.config.DEV_MEDIA_HOSTS });
+  if (!downloaded.ok) throw fieldError("imgUrl", downloaded.reason);
+  return { bytes: downloaded.bytes, contentType: downloaded.contentType, filename: "image" };
+}
 
 export interface CreateDeps {
   env: Env;
@@ -76,6 +95,12 @@ export async function createBroadcastCampaign(
   if (references.conflicts.length > 0) throw titleConflict(references.conflicts);
 
   const { provider } = await providerForProject(db, { config: deps.config, events: deps.env.EVENTS }, projectId);
+  if (checked.imgUrl !== null || references.libraryImage) {
+    const example = await imageExample(deps, checked.imgUrl, references.libraryImage);
+    const uploaded = await provider.uploadTemplateExample(example);
+    if (!uploaded.ok) throw providerFailure(uploaded.error, "take the campaign's image as the template's example");
+    definition.header = { format: "IMAGE", example: uploaded.handle };
+  }
   const action = "create the campaign's template";
   let submitted: Awaited<ReturnType<typeof provider.createTemplate>>;
   try {

@@ -96,6 +96,7 @@ export async function readThroughput(deps: ThroughputDeps, projectId: string): P
         wabaId: row.wabaId,
         throughput: row.throughput,
         marketingMessagesApi: row.marketingMessagesApi,
+        appId: row.appId,
         accessTokenEnc: row.accessTokenEnc,
         appSecretEnc: row.appSecretEnc,
       },

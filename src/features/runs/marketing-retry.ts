@@ -8,6 +8,7 @@
 
 import { and, asc, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { isUniqueViolation } from "../../platform/db/errors";
 import { runs } from "../../platform/db/schema";
 import { ApiError } from "../../platform/errors";
 import type { Logger } from "../../platform/log";
@@ -34,14 +35,6 @@ export function dueMarketingRetries(db: Db, now: number) {
     .orderBy(asc(runs.finishedAt))
     .limit(LIMIT)
     .all();
-}
-
-/** D1's refusal of a second retry of the run (drizzle wraps it: the reason is in a cause). */
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e.message.includes("UNIQUE constraint failed")) return true;
-  }
-  return false;
 }
 
 /** Starts the due retries; a run with no 131049 recipient left (or no campaign) owes nothing more. */

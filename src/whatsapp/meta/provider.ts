@@ -29,6 +29,8 @@ export interface MetaProviderOptions {
   accessToken: string;
   /** Onboarded to the Marketing Messages API: marketing templates go to /marketing_messages. */
   marketingMessagesApi?: boolean;
+  /** The Meta app's id: template media examples are uploaded through it. */
+  appId?: string | null;
   /** Injected for tests and benchmarks; defaults to the global fetch. */
   fetch?: typeof fetch;
   timeoutMs?: number;
@@ -66,10 +68,11 @@ export class MetaProvider implements WhatsAppProvider {
     url: string,
     body?: unknown,
     timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    extraHeaders: Record<string, string> = {},
   ): Promise<Call> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.options.accessToken}` };
-    // A form (the media upload) sets its own multipart type and boundary.
-    const form = body instanceof FormData;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.options.accessToken}`, ...extraHeaders };
+    // A form (the media upload) sets its own multipart type and boundary; bytes go as they are.
+    const form = body instanceof FormData || body instanceof Uint8Array;
     if (body !== undefined && !form) headers["content-type"] = "application/json";
     type Answer = { response: Response; text: string } | { error: ProviderError };
     // Called unbound on purpose: workerd's fetch throws "Illegal invocation" when called as a method.
@@ -78,7 +81,7 @@ export class MetaProvider implements WhatsAppProvider {
       const init = {
         method,
         headers,
-        body: body === undefined || form ? (body as FormData | undefined) : JSON.stringify(body),
+        body: body === undefined || form ? (body as FormData | Uint8Array | undefined) : JSON.stringify(body),
         signal,
       };
       try {
@@ -221,6 +224,42 @@ export class MetaProvider implements WhatsAppProvider {
     const id = (result.json as { id?: unknown }).id;
     if (typeof id !== "string" || id === "") return fail(unexpectedResponse(result.status, "id"));
     return { ok: true, id };
+  }
+
+  /**
+   * A file handle for a template's media example (`example.header_handle`), through Meta's
+   * Resumable Upload API: open a session on the app (`POST /{app-id}/uploads`), then send the bytes
+   * to it in one piece (`POST /{upload-session-id}`, `file_offset: 0`), which answers the handle.
+   */
+  async uploadTemplateExample(file: MediaUpload): Promise<Result<{ handle: string }>> {
+    const appId = this.options.appId;
+    if (!appId) {
+      // "account": a person must fix the account's settings; the API answers 409 not_configured.
+      return fail({
+        class: "account",
+        code: null,
+        title: "No Meta app id",
+        message:
+          "an image template needs an example uploaded through the Meta app: set the account's appId with PUT /v1/admin/projects/{projectId}/whatsapp",
+        httpStatus: null,
+      });
+    }
+    const bytes = file.bytes instanceof Uint8Array ? file.bytes : new Uint8Array(file.bytes);
+    const query = { file_name: file.filename, file_length: String(bytes.byteLength), file_type: file.contentType };
+    const timeoutMs = Math.max(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, UPLOAD_TIMEOUT_MS);
+    const session = await this.call("POST", this.url(`${appId}/uploads`, query));
+    if (!session.ok) return session;
+    const id = (session.json as { id?: unknown }).id;
+    if (typeof id !== "string" || !id.startsWith("upload:")) return fail(unexpectedResponse(session.status, "id"));
+    // Meta's reference sends this step's token as `OAuth`, not `Bearer`.
+    const sent = await this.call("POST", this.url(id), bytes, timeoutMs, {
+      authorization: `OAuth ${this.options.accessToken}`,
+      file_offset: "0",
+    });
+    if (!sent.ok) return sent;
+    const handle = (sent.json as { h?: unknown }).h;
+    if (typeof handle !== "string" || handle === "") return fail(unexpectedResponse(sent.status, "h"));
+    return { ok: true, handle };
   }
 
   async readThroughput(): Promise<Result<{ level: ThroughputLevel }>> {

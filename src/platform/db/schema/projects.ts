@@ -54,6 +54,8 @@ export const whatsappAccounts = sqliteTable(
     throughput: integer("throughput").notNull().default(80),
     // Onboarded to Meta's Marketing Messages API: marketing templates go to /marketing_messages.
     marketingMessagesApi: integer("marketing_messages_api", { mode: "boolean" }).notNull().default(false),
+    // The Meta app's id: template media examples are uploaded through it (Resumable Upload API).
+    appId: text("app_id"),
     // From Meta's webhooks (features/number-state): the number's quality and messaging limit, the
     // account's restrictions or ban (JSON), and the hold they put on the project's campaigns.
     numberState: text("number_state", { mode: "json" }),

@@ -1,0 +1,1 @@
+ALTER TABLE `whatsapp_accounts` ADD `app_id` text;
