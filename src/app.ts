@@ -23,6 +23,7 @@ import { campaignResponseRoutes } from "./features/inbound/responses-routes";
 import { journeyRoutes } from "./features/journeys/routes";
 import { mediaRoutes } from "./features/media/library-routes";
 import { messageRoutes } from "./features/messages/routes";
+import { messagingLimitRoutes } from "./features/messaging-limit/routes";
 import { recountRoutes } from "./features/outbox/recount-route";
 import { runRoutes } from "./features/runs/routes";
 import { liveRoutes } from "./features/stats/live-route";
@@ -114,6 +115,7 @@ export function createApp() {
   app.route("/v1/admin/rate-card", rateCardRoutes);
   app.route("/v1/admin/campaigns", recountRoutes);
   app.route("/v1/project/settings", settingsRoutes);
+  app.route("/v1/project", messagingLimitRoutes);
   app.route("/v1/project", projectRoutes);
   app.route("/v1/tags", definitionRoutes(TAGS));
   app.route("/v1/attributes", definitionRoutes(ATTRIBUTES));

@@ -28,6 +28,7 @@ import type {
   ImportsResponse,
   JourneyResponse,
   JourneysResponse,
+  MessagingLimit,
   Page,
   Recipient,
   RemoveContactsRequest,
@@ -157,6 +158,11 @@ export class Chat {
   /** What Meta charges for the campaign: the sum of its runs. */
   retrieveCampaignBilling(campaignId: string): Promise<CampaignBillingResponse> {
     return this.#call({ method: "GET", path: `/v1/campaigns/${segment(campaignId)}/billing` });
+  }
+
+  /** Meta's messaging limit for the number's portfolio, and how much of it the last 24 hours used. */
+  retrieveMessagingLimit(): Promise<MessagingLimit> {
+    return this.#call({ method: "GET", path: "/v1/project/messaging-limit" });
   }
 
   #runAction(runId: string, action: string): Promise<RunResponse> {

@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   conflict: 409,
   not_configured: 409,
+  over_messaging_limit: 409,
   payload_too_large: 413,
   unprocessable: 422,
   unsupported_media_type: 415,

@@ -275,8 +275,12 @@ export interface WhatsAppProvider {
    * without it Meta deletes the name in every language.
    */
   deleteTemplate(name: string, providerTemplateId?: string | null): Promise<Result<object>>;
-  /** The phone number's throughput level (`GET /{phone-number-id}?fields=throughput`). */
-  readThroughput(): Promise<Result<{ level: ThroughputLevel }>>;
+  /**
+   * The phone number's throughput level and its portfolio's messaging limit tier
+   * (`GET /{phone-number-id}?fields=throughput,whatsapp_business_manager_messaging_limit`); the tier
+   * is null when Meta does not answer it.
+   */
+  readNumber(): Promise<Result<{ level: ThroughputLevel; messagingLimit: string | null }>>;
   /** Uploads a file for sends to name by id (`POST /{phone-number-id}/media`); kept 30 days. */
   uploadMedia(file: MediaUpload): Promise<Result<{ id: string }>>;
   /** Uploads a template's media example for Meta's review; answers its `header_handle`. */

@@ -40,6 +40,8 @@ export interface SandboxOptions {
   marketingMessagesApi?: boolean;
   /** The throughput level the sandbox reports for its number; STANDARD (80/s) unless set. */
   throughputLevel?: string;
+  /** The messaging limit tier the sandbox reports; unlimited unless set, so runs never wait on it. */
+  messagingLimit?: string;
   now?: () => number;
 }
 
@@ -142,8 +144,12 @@ export class SandboxProvider implements WhatsAppProvider {
     return { ok: true as const };
   }
 
-  async readThroughput() {
-    return { ok: true as const, level: this.options.throughputLevel ?? "STANDARD" };
+  async readNumber() {
+    return {
+      ok: true as const,
+      level: this.options.throughputLevel ?? "STANDARD",
+      messagingLimit: this.options.messagingLimit ?? "TIER_UNLIMITED",
+    };
   }
 
   /** A handle for a template example, as Meta's upload session answers it; the sandbox reviews nothing. */

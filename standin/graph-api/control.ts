@@ -43,6 +43,7 @@ export async function control(store: Store, request: Request, url: URL): Promise
       autoApprove: body.autoApprove === true,
       displayPhoneNumber: str(body.displayPhoneNumber) || "15550000000",
       throughputLevel: upper(body.throughputLevel) || "STANDARD",
+      ...(str(body.messagingLimit) ? { messagingLimit: upper(body.messagingLimit) } : {}),
       ...(str(body.appId) ? { appId: str(body.appId) } : {}),
     });
     return json({ ok: true }, 201);
@@ -56,6 +57,16 @@ export async function control(store: Store, request: Request, url: URL): Promise
       return controlError(400, `level must be one of ${THROUGHPUT_LEVELS.join(", ")}`);
     state.account.throughputLevel = level;
     return json({ level });
+  }
+
+  if (path === "messaging-limit" && request.method === "POST") {
+    const state = stateFor();
+    if (!state) return controlError(404, "no account registered for that phoneNumberId");
+    const tier = upper(body.tier);
+    if (!/^TIER_(\d+K?|UNLIMITED)$/.test(tier))
+      return controlError(400, "tier must be TIER_250, TIER_2K, … or TIER_UNLIMITED");
+    state.account.messagingLimit = tier;
+    return json({ tier });
   }
 
   if (path === "templates" && request.method === "POST") {

@@ -12,7 +12,8 @@
 //   POST   /{version}/{waba-id}/message_templates          create (PENDING, or APPROVED with autoApprove)
 //   GET    /{version}/{waba-id}/message_templates          list, cursor paging (limit, after, fields, name)
 //   DELETE /{version}/{waba-id}/message_templates?name=    delete every language of a name
-//   GET    /{version}/{phone-number-id}?fields=throughput  the number's throughput level
+//   GET    /{version}/{phone-number-id}?fields=throughput,whatsapp_business_manager_messaging_limit
+//                                          the number's throughput level and messaging limit tier
 //   POST   /{version}/{phone-number-id}/media             media upload (multipart: messaging_product,
 //                                                         type, file) → {id}
 //   POST   /{version}/{app-id}/uploads?file_length=&file_type=  Resumable Upload API session → {id}
@@ -22,6 +23,7 @@
 //   POST   /__standin/accounts            {phoneNumberId, wabaId, accessToken, appSecret, autoApprove?, displayPhoneNumber?,
 //                                          throughputLevel? (STANDARD), appId?}
 //   POST   /__standin/throughput          {phoneNumberId, level: "STANDARD" | "HIGH" | "NOT_APPLICABLE"}
+//   POST   /__standin/messaging-limit     {phoneNumberId, tier: "TIER_250" … "TIER_UNLIMITED"}
 //   POST   /__standin/templates           {wabaId, name, language, status, category?, components?, rejectedReason?,
 //                                          messageSendTtlSeconds?}
 //                                         seeds a template or changes its status; queues a

@@ -1,5 +1,6 @@
 // GET /{phone-number-id}: the phone number node. Only what the product reads is answered: its id,
-// display number and, when asked with `fields=throughput`, the throughput level.
+// display number and, when asked, the throughput level (`throughput`) and the portfolio's messaging
+// limit tier (`whatsapp_business_manager_messaging_limit`).
 
 import { unauthorized, unknownObject } from "./errors.ts";
 import { json } from "./http.ts";
@@ -16,5 +17,7 @@ export function phoneNumber(store: Store, request: Request, url: URL, id: string
   const node: Record<string, unknown> = { id };
   if (fields.includes("display_phone_number")) node.display_phone_number = state.account.displayPhoneNumber;
   if (fields.includes("throughput")) node.throughput = { level: state.account.throughputLevel ?? "STANDARD" };
+  if (fields.includes("whatsapp_business_manager_messaging_limit"))
+    node.whatsapp_business_manager_messaging_limit = state.account.messagingLimit ?? "TIER_UNLIMITED";
   return json(node);
 }

@@ -83,6 +83,8 @@ export interface Account {
   displayPhoneNumber: string;
   /** The number's `throughput.level`: STANDARD (80/s) unless a test sets HIGH or NOT_APPLICABLE. */
   throughputLevel?: string;
+  /** The portfolio's messaging limit tier; TIER_UNLIMITED unless set, so no run waits on it. */
+  messagingLimit?: string;
   /** The Meta app the account's token belongs to: template examples are uploaded through it. */
   appId?: string;
 }

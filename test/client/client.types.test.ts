@@ -8,6 +8,7 @@ import type * as recipients from "../../src/features/broadcast-campaigns/recipie
 import type * as campaigns from "../../src/features/broadcast-campaigns/schemas";
 import type * as imports from "../../src/features/imports/schemas";
 import type * as journeys from "../../src/features/journeys/schemas";
+import type * as messagingLimit from "../../src/features/messaging-limit/schemas";
 import type * as runRequests from "../../src/features/runs/request";
 import type * as runs from "../../src/features/runs/schemas";
 import type * as results from "../../src/features/stats/results";
@@ -92,6 +93,8 @@ describe("client types follow the server's schemas", () => {
     expectTypeOf<client.RunStatus>().toEqualTypeOf<z.output<typeof runs.RunStatusSchema>>();
     expectTypeOf<client.RunResponse>().toEqualTypeOf<z.output<typeof runRequests.RunResponse>>();
     expectTypeOf<client.DryRunResponse>().toEqualTypeOf<z.output<typeof runRequests.DryRunResponse>>();
+    expectTypeOf<client.MessagingLimit>().toEqualTypeOf<z.output<typeof messagingLimit.MessagingLimitSchema>>();
+    expectTypeOf<client.MessagingLimitCheck>().toEqualTypeOf<z.output<typeof messagingLimit.LimitCheckSchema>>();
     expectTypeOf<client.Billing>().toEqualTypeOf<z.output<typeof billing.BillingSchema>>();
     expectTypeOf<client.RunBillingResponse>().toEqualTypeOf<z.output<typeof billing.RunBillingResponse>>();
     expectTypeOf<client.CampaignBillingResponse>().toEqualTypeOf<z.output<typeof billing.CampaignBillingResponse>>();

@@ -269,12 +269,20 @@ describe("throughput tiers", { timeout: 60_000 }, () => {
 });
 
 describe("the Meta provider's throughput read", () => {
-  it("asks GET /{phone-number-id}?fields=throughput and returns the level", async () => {
+  it("asks GET /{phone-number-id}?fields=throughput,… and returns the level and the messaging limit tier", async () => {
     const account = await registerAccount();
-    expect(await metaProvider(account).readThroughput()).toEqual({ ok: true, level: "STANDARD" });
+    expect(await metaProvider(account).readNumber()).toEqual({
+      ok: true,
+      level: "STANDARD",
+      messagingLimit: "TIER_UNLIMITED",
+    });
     await setLevel(account, "NOT_APPLICABLE");
-    expect(await metaProvider(account).readThroughput()).toEqual({ ok: true, level: "NOT_APPLICABLE" });
-    const wrongToken = await metaProvider(account, { accessToken: "EAAT-not-this-one" }).readThroughput();
+    expect(await metaProvider(account).readNumber()).toEqual({
+      ok: true,
+      level: "NOT_APPLICABLE",
+      messagingLimit: "TIER_UNLIMITED",
+    });
+    const wrongToken = await metaProvider(account, { accessToken: "EAAT-not-this-one" }).readNumber();
     expect(wrongToken).toMatchObject({ ok: false, error: { code: 190, httpStatus: 401 } });
   });
 
@@ -282,7 +290,7 @@ describe("the Meta provider's throughput read", () => {
     const account = await registerAccount();
     const answer = await metaProvider(account, {
       fetch: async () => Response.json({ id: account.phoneNumberId }),
-    }).readThroughput();
+    }).readNumber();
     expect(answer).toMatchObject({ ok: false, error: { class: "unknown" } });
   });
 

@@ -30,7 +30,9 @@ async function control<T = any>(method: string, path: string, body?: unknown): P
 }
 
 /** A fresh account with its own ids, so tests running in parallel never share stand-in state. */
-export async function registerAccount(options: { autoApprove?: boolean } = {}): Promise<StandInAccount> {
+export async function registerAccount(
+  options: { autoApprove?: boolean; messagingLimit?: string } = {},
+): Promise<StandInAccount> {
   const account = {
     phoneNumberId: numericId(),
     wabaId: numericId(),

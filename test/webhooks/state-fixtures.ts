@@ -6,6 +6,7 @@ import accountUpdateReinstated from "../fixtures/webhooks/account-update-reinsta
 import accountUpdateRestriction from "../fixtures/webhooks/account-update-restriction.json";
 import accountUpdateRestrictionLifted from "../fixtures/webhooks/account-update-restriction-lifted.json";
 import accountUpdateViolation from "../fixtures/webhooks/account-update-violation.json";
+import businessCapabilityUpdate from "../fixtures/webhooks/business-capability-update.json";
 import numberQualityFlagged from "../fixtures/webhooks/number-quality-flagged.json";
 import numberQualityUpdate from "../fixtures/webhooks/number-quality-update.json";
 import templateCategoryUpdate from "../fixtures/webhooks/template-category-update.json";
@@ -36,6 +37,7 @@ const files: Record<string, Fixture> = {
   "account-update-restriction": accountUpdateRestriction,
   "account-update-restriction-lifted": accountUpdateRestrictionLifted,
   "account-update-violation": accountUpdateViolation,
+  "business-capability-update": businessCapabilityUpdate,
   "number-quality-flagged": numberQualityFlagged,
   "number-quality-update": numberQualityUpdate,
   "template-category-update": templateCategoryUpdate,

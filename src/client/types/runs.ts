@@ -59,11 +59,35 @@ export interface RunCampaignRequest {
   dryRun?: boolean;
   /** Once the run completes, retry its 131049 recipients (Meta's marketing limit) a day later. */
   retryMarketingLimited?: boolean;
+  /**
+   * When the recipients do not fit in what is left of the messaging limit: wait (default) until
+   * they do, refuse (409 `over_messaging_limit`), or send anyway.
+   */
+  whenOverLimit?: "wait" | "refuse" | "send";
+}
+
+/** Meta's messaging limit (unique recipients per moving 24 hours) and what the last 24 hours used. */
+export interface MessagingLimit {
+  /** TIER_250, TIER_2K, TIER_10K, TIER_100K, TIER_UNLIMITED; null until Meta has said. */
+  tier: string | null;
+  /** Null when unlimited or not known. */
+  limit: number | null;
+  used: number | null;
+  remaining: number | null;
+}
+
+/** A run's recipients against what is left of the messaging limit. */
+export interface MessagingLimitCheck extends MessagingLimit {
+  recipients: number;
+  fit: number;
+  fits: boolean;
 }
 
 export interface RunResponse {
   status: "success";
   run: Run;
+  /** Present when the run was about to start under a finite messaging limit. */
+  messagingLimit?: MessagingLimitCheck;
 }
 
 export interface DryRun {
@@ -76,6 +100,8 @@ export interface DryRun {
    */
   skipped: { opted_out: number; us_marketing_paused: number; missing_variable: Record<string, number> };
   templateStatus: string | null;
+  /** Present under a finite messaging limit: how many of those it would send to fit today. */
+  messagingLimit?: MessagingLimitCheck;
 }
 
 export interface DryRunResponse {

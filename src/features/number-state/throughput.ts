@@ -5,8 +5,10 @@ import { whatsappAccounts } from "../../platform/db/schema";
 import { createLogger, type Logger, logLevel } from "../../platform/log";
 import { forgetAccount } from "../../whatsapp/accounts";
 import { providerFor } from "../../whatsapp/select";
+import { normalizeTier } from "../messaging-limit/tiers";
 
-// The number's throughput as Meta reports it (`GET /{phone-number-id}?fields=throughput`), and the
+// The number's throughput as Meta reports it (`GET /{phone-number-id}?fields=throughput`, read with the
+// portfolio's messaging limit tier, which goes to the account's `messaging_limit`), and the
 // send cap that follows: HIGH lets the number send 1,000 messages a second, anything else keeps
 // Meta's default 80 — unless an operator typed the cap, which then stays. Kept in the account row's
 // `number_state` JSON beside what the quality webhook said (flat keys, so each writer sets only its
@@ -86,7 +88,7 @@ export type ThroughputRead =
 export async function readThroughput(deps: ThroughputDeps, projectId: string): Promise<ThroughputRead> {
   const row = await deps.db.select().from(whatsappAccounts).where(eq(whatsappAccounts.projectId, projectId)).get();
   if (!row) return { ok: false, reason: "no account" };
-  let answer: Awaited<ReturnType<Awaited<ReturnType<typeof providerFor>>["readThroughput"]>>;
+  let answer: Awaited<ReturnType<Awaited<ReturnType<typeof providerFor>>["readNumber"]>>;
   try {
     const provider = await providerFor(
       {
@@ -102,7 +104,7 @@ export async function readThroughput(deps: ThroughputDeps, projectId: string): P
       },
       { config: deps.config, events: deps.events },
     );
-    answer = await provider.readThroughput();
+    answer = await provider.readNumber();
   } catch (err) {
     deps.log.warn("throughput read failed", { projectId, err });
     return { ok: false, reason: String(err) };
@@ -112,9 +114,13 @@ export async function readThroughput(deps: ThroughputDeps, projectId: string): P
     return { ok: false, reason: answer.error.message };
   }
   const cap = capFor(answer.level);
+  // The portfolio's messaging limit comes with the same read (src/features/messaging-limit); an
+  // answer without it keeps the tier the webhooks gave.
+  const tier = normalizeTier(answer.messagingLimit);
   const updated = await deps.db
     .update(whatsappAccounts)
     .set({
+      ...(tier === null ? {} : { messagingLimit: tier }),
       // The source is written down too: an account set before it was kept would otherwise read as
       // the operator's once Meta's level moved its cap off the default.
       numberState: sql`json_set(coalesce(${whatsappAccounts.numberState}, '{}'),

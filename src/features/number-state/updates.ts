@@ -1,9 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { whatsappAccounts } from "../../platform/db/schema";
+import { normalizeTier } from "../messaging-limit/tiers";
 import { applyHold, type HoldDeps } from "./hold";
 import { holdOf, mergeAccountState, mergeNumberState, type StoredAccountState, type StoredNumberState } from "./state";
 import { keptThroughput } from "./throughput";
-import { AccountUpdateValue, NumberQualityValue } from "./values";
+import { AccountUpdateValue, CapabilityValue, NumberQualityValue } from "./values";
 
 /** One change of a verified webhook, for the project whose signature verified it. */
 export interface AccountChange {
@@ -42,7 +43,33 @@ export async function onNumberQualityChange(deps: HoldDeps, change: AccountChang
   await deps.db
     .update(whatsappAccounts)
     // The throughput level shares the column (./throughput.ts): it stays as it was.
-    .set({ numberState: { ...keptThroughput(row.numberState), ...state }, messagingLimit: state.currentLimit })
+    .set({
+      numberState: { ...keptThroughput(row.numberState), ...state },
+      // The portfolio's limit when Meta gives it (`current_limit` goes in 2026), else the number's.
+      messagingLimit:
+        normalizeTier(parsed.data.max_daily_conversations_per_business) ??
+        normalizeTier(parsed.data.current_limit) ??
+        row.messagingLimit,
+    })
+    .where(eq(whatsappAccounts.projectId, row.projectId));
+  return { applied: true };
+}
+
+/**
+ * `business_capability_update`: the portfolio's messaging limit as a number of recipients (-1:
+ * unlimited), kept as its tier beside the quality webhook's and the phone number read's.
+ */
+export async function onCapabilityChange(deps: HoldDeps, change: AccountChange): Promise<AccountChangeResult> {
+  const parsed = CapabilityValue.safeParse(change.value);
+  const tier = parsed.success
+    ? normalizeTier(parsed.data.max_daily_conversations_per_business ?? parsed.data.max_daily_conversation_per_phone)
+    : null;
+  if (tier === null) return { applied: false, ignored: "unreadable" };
+  const row = await accountRow(deps, change);
+  if (!row) return { applied: false, ignored: "unknown_account" };
+  await deps.db
+    .update(whatsappAccounts)
+    .set({ messagingLimit: tier })
     .where(eq(whatsappAccounts.projectId, row.projectId));
   return { applied: true };
 }

@@ -21,6 +21,12 @@ export const NumberQualityValue = z.looseObject({
   max_daily_conversation_per_phone: text,
 });
 
+/** `business_capability_update`: the portfolio's limits, as numbers (-1: unlimited). */
+export const CapabilityValue = z.looseObject({
+  max_daily_conversations_per_business: text,
+  max_daily_conversation_per_phone: text,
+});
+
 const Restriction = z.looseObject({ restriction_type: text, expiration: text });
 
 const oneOrMany = <T extends z.ZodType>(item: T) =>

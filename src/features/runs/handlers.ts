@@ -4,10 +4,13 @@ import type { Logger } from "../../platform/log";
 import { backoffSeconds } from "../../queues/backoff";
 import type { RunCancelJob, RunJob, RunRequeueJob, RunStartJob } from "../../queues/contracts";
 import { afterTransitions } from "../messages/after-transitions";
+import { LIMIT_RECHECK_MS } from "../messaging-limit/check";
+import { campaignStats } from "../stats/record";
 import { skipCancelled } from "./cancelled";
 import { fanoutPage } from "./fanout";
 import { feedRun } from "./feed";
 import { enqueueRunJob } from "./jobs";
+import { limitGate } from "./limit-gate";
 import { getRun, moveRun, runCampaign } from "./store";
 import { templateGate } from "./template-gate";
 import { continueHeldRun } from "./wake";
@@ -23,9 +26,10 @@ export const CONTROL_PAGE_SIZE = 500;
 
 /**
  * A due scheduled run, or a waiting run whose template may have been reviewed: the template
- * decides whether it fans out now, keeps waiting, or fails.
+ * decides whether it fans out now, keeps waiting, or fails; then the messaging limit's window
+ * (./limit-gate.ts), which may keep it scheduled 15 minutes more or fail it, as its policy says.
  */
-async function start(job: RunStartJob, { env, db }: Deps) {
+async function start(job: RunStartJob, { env, db, log }: Deps) {
   const run = await getRun(db, job.projectId, job.runId);
   if (!run || (run.status !== "scheduled" && run.status !== "waiting_template")) return;
   const campaign = await runCampaign(db, run.projectId, run.campaignId);
@@ -50,6 +54,23 @@ async function start(job: RunStartJob, { env, db }: Deps) {
   }
   if (gate.status === "failed") {
     await moveRun(db, run.id, [run.status], "failed", { statusReason: gate.reason, finishedAt: now });
+    return;
+  }
+  const limit = await limitGate(
+    { env, db, log },
+    { ...run, audiences: run.audiences as string[] },
+    run.limitPolicy,
+    now,
+  );
+  if (!limit.decision.go) {
+    const { reason } = limit.decision;
+    if (!limit.decision.wait) {
+      await moveRun(db, run.id, [run.status], "failed", { statusReason: reason, finishedAt: now });
+      return;
+    }
+    const at = now + LIMIT_RECHECK_MS;
+    const waiting = await moveRun(db, run.id, [run.status], "scheduled", { statusReason: reason, timeToRun: at });
+    if (waiting) await campaignStats(env, run.campaignId).scheduleRun(run.id, run.projectId, at);
     return;
   }
   const moved = await moveRun(db, run.id, [run.status], "fanning_out", { statusReason: null, startedAt: now });

@@ -3,6 +3,8 @@ import type { Context } from "hono";
 import { fieldError, notFound } from "../../platform/errors";
 import type { AppEnv } from "../../platform/http/context";
 import { loadBroadcastCampaign } from "../broadcast-messages/campaign";
+import { fitOf, limitStanding } from "../messaging-limit/check";
+import { LimitCheckSchema, LimitPolicySchema } from "../messaging-limit/schemas";
 import { campaignStats } from "../stats/record";
 import { dryRun } from "./dry-run";
 import { type RunRow, RunSchema, toRun } from "./schemas";
@@ -28,6 +30,7 @@ export const RunRequestBody = z
       .boolean()
       .optional()
       .openapi({ description: "Only count who would be sent and skipped, and why; nothing is written or sent" }),
+    whenOverLimit: LimitPolicySchema.optional(),
     retryMarketingLimited: z.boolean().optional().openapi({
       description:
         "Once the run completes, send once more, a day later, to the recipients Meta held for their per-user marketing limit (error 131049): a new run with `retryOf` this run and `retryKind` marketing_limited",
@@ -52,10 +55,23 @@ export const DryRunSchema = z
       }),
     }),
     templateStatus: z.string().nullable().openapi({ description: "The template's WhatsApp review status" }),
+    messagingLimit: LimitCheckSchema.optional().openapi({
+      description:
+        "Present when the portfolio has a finite messaging limit: how many of the recipients it would send to fit in what is left of it",
+    }),
   })
   .openapi("DryRun");
 
-export const RunResponse = z.object({ status: z.literal("success"), run: RunSchema }).openapi("RunResponse");
+export const RunResponse = z
+  .object({
+    status: z.literal("success"),
+    run: RunSchema,
+    messagingLimit: LimitCheckSchema.optional().openapi({
+      description:
+        "Present when the run was about to start and the portfolio has a finite messaging limit: its recipients against what is left of it. A run that does not fit waits (`scheduled`, with the reason) or is refused, as `whenOverLimit` says",
+    }),
+  })
+  .openapi("RunResponse");
 export const DryRunResponse = z
   .object({ status: z.literal("success"), dryRun: DryRunSchema })
   .openapi("DryRunResponse");
@@ -93,13 +109,13 @@ export async function handleRunRequest(c: Context<AppEnv>, body: RunRequestBody)
   if (body.dryRun) {
     const campaign = await loadBroadcastCampaign(db, projectId, body.campaignId);
     if (!campaign) throw notFound("campaign");
+    const counted = await dryRun(db, campaign, body.audiences, {
+      usMarketingPaused: c.var.config.US_MARKETING_PAUSED,
+    });
+    const standing = await limitStanding(db, projectId);
+    const messagingLimit = standing.remaining === null ? undefined : fitOf(standing, counted.wouldSend);
     return c.json(
-      {
-        status: "success" as const,
-        dryRun: await dryRun(db, campaign, body.audiences, {
-          usMarketingPaused: c.var.config.US_MARKETING_PAUSED,
-        }),
-      },
+      { status: "success" as const, dryRun: { ...counted, ...(messagingLimit ? { messagingLimit } : {}) } },
       200,
     );
   }
@@ -111,8 +127,12 @@ export async function handleRunRequest(c: Context<AppEnv>, body: RunRequestBody)
       audiences: body.audiences,
       timeToRun,
       retryMarketingLimited: body.retryMarketingLimited === true,
+      whenOverLimit: body.whenOverLimit,
     },
   );
   c.var.log.info("run started", { runId: run.id, campaignId: run.campaignId, status: run.status });
-  return c.json({ status: "success" as const, run: toRun(run) }, 202);
+  return c.json(
+    { status: "success" as const, run: toRun(run), ...(run.limitCheck ? { messagingLimit: run.limitCheck } : {}) },
+    202,
+  );
 }

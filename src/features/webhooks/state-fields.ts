@@ -1,7 +1,7 @@
 import type { Db } from "../../platform/db/client";
 import type { Logger } from "../../platform/log";
 import { readAfterWebhook } from "../number-state/throughput";
-import { onAccountChange, onNumberQualityChange } from "../number-state/updates";
+import { onAccountChange, onCapabilityChange, onNumberQualityChange } from "../number-state/updates";
 import { followTemplateStatusInRuns } from "../runs/wake";
 import { onTemplateCategoryChange } from "../templates/category";
 import { onTemplateQualityChange } from "../templates/quality";
@@ -48,6 +48,7 @@ const HANDLERS: Record<string, Handler> = {
   message_template_quality_update: onTemplateQualityChange,
   phone_number_quality_update: thenThroughput(onNumberQualityChange),
   account_update: thenThroughput(onAccountChange),
+  business_capability_update: onCapabilityChange,
 };
 
 export const isStateField = (field: string) => Object.hasOwn(HANDLERS, field);

@@ -262,12 +262,25 @@ export class MetaProvider implements WhatsAppProvider {
     return { ok: true, handle };
   }
 
-  async readThroughput(): Promise<Result<{ level: ThroughputLevel }>> {
-    const result = await this.call("GET", this.url(this.options.phoneNumberId, { fields: "throughput" }));
+  async readNumber(): Promise<Result<{ level: ThroughputLevel; messagingLimit: string | null }>> {
+    const result = await this.call(
+      "GET",
+      this.url(this.options.phoneNumberId, { fields: "throughput,whatsapp_business_manager_messaging_limit" }),
+    );
     if (!result.ok) return result;
-    const level = (result.json as { throughput?: { level?: unknown } }).throughput?.level;
+    const node = result.json as {
+      throughput?: { level?: unknown };
+      whatsapp_business_manager_messaging_limit?: unknown;
+    };
+    const level = node.throughput?.level;
     if (typeof level !== "string" || level === "") return fail(unexpectedResponse(result.status, "throughput.level"));
-    return { ok: true, level: level.toUpperCase() };
+    const limit = node.whatsapp_business_manager_messaging_limit;
+    return {
+      ok: true,
+      level: level.toUpperCase(),
+      // Kept as Meta wrote it (a tier such as TIER_2K); the reader normalizes it.
+      messagingLimit: typeof limit === "string" || typeof limit === "number" ? String(limit) : null,
+    };
   }
 }
 

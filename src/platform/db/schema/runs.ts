@@ -35,6 +35,11 @@ export const runs = sqliteTable(
     retryKind: text("retry_kind", { enum: ["marketing_limited"] }),
     // 1 while a run that opted in still owes its 131049 recipients that retry; 0 once it started.
     retryMarketingLimited: integer("retry_marketing_limited").notNull().default(0),
+    // What the run does when its recipients do not fit in the messaging limit's window
+    // (src/features/messaging-limit): wait, refuse or send; checked each time it is about to start.
+    limitPolicy: text("limit_policy", { enum: ["wait", "refuse", "send"] })
+      .notNull()
+      .default("wait"),
     // Fan-out progress: which audience (index) and the last contact id done in it. JSON.
     cursor: text("cursor", { mode: "json" }),
     // Recipients recorded by the fan-out: queued for sending, and skipped with a reason.

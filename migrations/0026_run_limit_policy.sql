@@ -1,0 +1,1 @@
+ALTER TABLE `runs` ADD `limit_policy` text DEFAULT 'wait' NOT NULL;
