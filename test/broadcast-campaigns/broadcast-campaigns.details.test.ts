@@ -135,6 +135,59 @@ describe("GET and POST /v1/retrieve/campaign", () => {
     expect(result.body).toEqual([ALL[3]]);
   });
 
+  it("filters on status (comma-separated) and on the error code, in JSON, CSV and pages", async () => {
+    const failed = await call("GET", `${DETAILS}?campaignId=${campaignId}&status=failed`, { key: p.manager });
+    expect(failed.body).toEqual([ALL[1]]);
+    const some = await call("POST", DETAILS, { key: p.manager, body: { campaignId, status: "queued, read" } });
+    expect(some.body).toEqual([ALL[0], ALL[3]]);
+    const code = await call("GET", `${DETAILS}?campaignId=${campaignId}&errorCode=131026&format=csv`, {
+      key: p.manager,
+    });
+    expect(code.body).toBe(
+      `${HEADER}\r\n+919800000002,failed,failed,${id("run_1")},${id("msg_2")},,,,2001-09-09T01:46:40.000Z,131026,"Unable to deliver, ""not on WhatsApp"",\nsee docs",\r\n`,
+    );
+    const none = await call("POST", DETAILS, {
+      key: p.manager,
+      body: { campaignId, status: "read", errorCode: 131026 },
+    });
+    expect(none.body).toEqual([]);
+    const first = await call("GET", `${DETAILS}?campaignId=${campaignId}&status=skipped,queued&limit=1`, {
+      key: p.manager,
+    });
+    expect(first.body).toEqual([ALL[2]]);
+    const cursor = first.headers.get("x-next-cursor");
+    const second = await call(
+      "GET",
+      `${DETAILS}?campaignId=${campaignId}&status=skipped,queued&limit=1&cursor=${cursor}`,
+      {
+        key: p.manager,
+      },
+    );
+    expect(second.body).toEqual([ALL[3]]);
+    expect(second.headers.get("x-next-cursor")).toBeNull();
+  });
+
+  it("refuses an unknown status or a bad error code, naming the field", async () => {
+    expectError(
+      await call("POST", DETAILS, { key: p.manager, body: { campaignId, status: "failed,lost" } }),
+      400,
+      "validation_failed",
+      ["status"],
+    );
+    expectError(
+      await call("GET", `${DETAILS}?campaignId=${campaignId}&errorCode=abc`, { key: p.manager }),
+      400,
+      "validation_failed",
+      ["errorCode"],
+    );
+    expectError(
+      await call("GET", `${DETAILS}?campaignId=${campaignId}&errorCode=-1`, { key: p.manager }),
+      400,
+      "validation_failed",
+      ["errorCode"],
+    );
+  });
+
   it("pages with limit, the next cursor in X-Next-Cursor", async () => {
     const pages: unknown[][] = [];
     let cursor: string | null = null;

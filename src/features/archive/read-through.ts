@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { findInArchive } from "./reader";
 import type { ArchivedMessage } from "./record";
@@ -65,13 +66,14 @@ const byRunThenId = (a: RecipientRow, b: RecipientRow) =>
 export async function withArchivedRuns<Row extends RecipientRow>(
   db: Db,
   scanner: ArchiveScanner,
-  scope: { projectId: string; campaignId: string; runId?: string },
+  scope: { projectId: string; campaignId: string; runId?: string; filter?: ArchivedFilter },
   after: { runId: string; id: string } | undefined,
   limit: number,
   live: Row[],
 ): Promise<RecipientRow[]> {
   const manifests = await archivedRuns(db, scope.projectId, scope.campaignId, scope.runId);
   if (manifests.length === 0) return live;
+  const keep = keeps(scope.filter);
   // A full live page ends the answer at its last row: later runs cannot come before it.
   const end = live.length >= limit ? live.at(-1) : undefined;
   const archived: RecipientRow[] = [];
@@ -79,12 +81,48 @@ export async function withArchivedRuns<Row extends RecipientRow>(
     const runId = manifest.runId ?? "";
     if (after && runId < after.runId) continue;
     if (end && runId > end.run_id) break;
-    const from = after && runId === after.runId ? after.id : undefined;
-    const records = await scanner.page(manifest.r2Key, from, limit);
-    archived.push(...records.map(toRecipientRow));
+    let from = after && runId === after.runId ? after.id : undefined;
+    // A filter may leave a page short: the run's object is read on until `limit` match or it ends.
+    while (archived.length < limit) {
+      const records = await scanner.page(manifest.r2Key, from, limit);
+      archived.push(...records.filter(keep).map(toRecipientRow));
+      if (records.length < limit || !keep.filters) break;
+      from = records.at(-1)?.id;
+    }
     // Runs come in order: once `limit` archived rows are in hand, a later run's are all past them.
     if (archived.length >= limit) break;
   }
   const liveIds = new Set(live.map((r) => r.id));
+  // Filtered, the live page holds only matching rows: a row that changed after the snapshot and no
+  // longer matches is still in D1, and its archived copy must not stand in for it.
+  if (keep.filters)
+    for (const id of await liveAmong(
+      db,
+      archived.map((r) => r.id),
+    ))
+      liveIds.add(id);
   return [...live, ...archived.filter((r) => !liveIds.has(r.id))].sort(byRunThenId).slice(0, limit);
+}
+
+/** The filter of the per-recipient details, as the archive's rows are tested against it. */
+export interface ArchivedFilter {
+  statuses?: readonly string[];
+  errorCode?: number;
+}
+
+function keeps(filter: ArchivedFilter | undefined) {
+  const statuses = filter?.statuses?.length ? new Set(filter.statuses) : null;
+  const code = filter?.errorCode;
+  const keep = (m: ArchivedMessage) =>
+    (!statuses || statuses.has(m.status)) && (code === undefined || m.errorCode === code);
+  return Object.assign(keep, { filters: statuses !== null || code !== undefined });
+}
+
+/** Which of `ids` are still in D1: one statement, the ids as ONE JSON parameter. */
+async function liveAmong(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.all<{ id: string }>(
+    sql`SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
+  );
+  return rows.map((r) => r.id);
 }

@@ -8,10 +8,13 @@ import { ArchiveScanner } from "../archive/scanner";
 // A campaign's per-recipient details: one row per message of its runs, read from D1 in keyset
 // pages so that a run of any size is answered without holding it in memory.
 
+export const RECIPIENT_STATUSES = ["queued", "sending", "sent", "delivered", "read", "failed", "skipped"] as const;
+export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number];
+
 export const RecipientSchema = z
   .object({
     number: z.string().openapi({ example: "+919876543210" }),
-    status: z.enum(["queued", "sending", "sent", "delivered", "read", "failed", "skipped"]),
+    status: z.enum(RECIPIENT_STATUSES),
     action: z.string().openapi({ description: "The same as `status` (the reference document's name for it)" }),
     runId: z.string(),
     messageId: z.string(),
@@ -69,11 +72,32 @@ export function toRecipient(row: MessageRow): Recipient {
   };
 }
 
+/** Which recipients a caller asked for; every one when empty. */
+export interface RecipientFilter {
+  statuses?: RecipientStatus[];
+  errorCode?: number;
+}
+
 export interface RecipientScope {
   projectId: string;
   campaignId: string;
   /** Only this run's messages. */
   runId?: string;
+  filter?: RecipientFilter;
+}
+
+/** The filter as SQL on `messages m`: a handful of bound values at most. */
+function filterSql(filter: RecipientFilter | undefined): SQL {
+  const parts: SQL[] = [];
+  if (filter?.statuses?.length)
+    parts.push(
+      sql`m.status IN (${sql.join(
+        filter.statuses.map((s) => sql`${s}`),
+        sql`, `,
+      )})`,
+    );
+  if (filter?.errorCode !== undefined) parts.push(sql`m.error_code = ${filter.errorCode}`);
+  return parts.length === 0 ? sql`` : sql` AND ${sql.join(parts, sql` AND `)}`;
 }
 
 /**
@@ -93,7 +117,7 @@ export async function recipientsPage(
       SELECT m.id, m.run_id, m.number, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
              m.error_code, m.error_title, m.error_message, m.skip_reason
       FROM messages m
-      WHERE ${where} AND m.campaign_id = ${scope.campaignId} AND m.project_id = ${scope.projectId}
+      WHERE ${where} AND m.campaign_id = ${scope.campaignId} AND m.project_id = ${scope.projectId}${filterSql(scope.filter)}
       ORDER BY m.run_id, m.id
       LIMIT ${take}`);
   let rows: MessageRow[];

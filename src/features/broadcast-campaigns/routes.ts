@@ -95,7 +95,7 @@ function decodeRecipientCursor(cursor: string | undefined, from: InputFrom): Rec
 }
 
 const detailsDescription =
-  "One row per recipient of the campaign's runs (or of `runId`'s): number, status (also as `action`), timestamps, WhatsApp's error code and reason, and why a recipient was skipped. `format=csv` answers a CSV document with a header row; `json` (the default) an array. Without `limit` every recipient is returned, streamed as it is read; with `limit`, one page and the next page's cursor in `X-Next-Cursor`.";
+  "One row per recipient of the campaign's runs (or of `runId`'s): number, status (also as `action`), timestamps, WhatsApp's error code and reason, and why a recipient was skipped. `status` (comma-separated) and `errorCode` keep only the matching recipients. `format=csv` answers a CSV document with a header row; `json` (the default) an array. Without `limit` every recipient is returned, streamed as it is read; with `limit`, one page and the next page's cursor in `X-Next-Cursor`.";
 
 const retrieveCampaign = retrieveRoutes(
   {
@@ -133,7 +133,12 @@ const retrieveCampaign = retrieveRoutes(
       const run = await getRun(db, projectId, input.runId);
       if (!run || run.campaignId !== campaign.id) throw notFound("run");
     }
-    const scope = { projectId, campaignId: campaign.id, runId: input.runId };
+    const scope = {
+      projectId,
+      campaignId: campaign.id,
+      runId: input.runId,
+      filter: { statuses: input.status, errorCode: input.errorCode },
+    };
     const format = input.format ?? "json";
     const type = format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
     const filename = `${campaign.id}${input.runId ? `-${input.runId}` : ""}.csv`;

@@ -4,6 +4,7 @@ import { TEMPLATE_CATEGORIES, TEMPLATE_STATUSES } from "../../whatsapp/provider"
 import { BUTTON_TYPES, ButtonInput } from "../broadcast-messages/buttons";
 import { RunSchema } from "../runs/schemas";
 import { ResultsSchema } from "../stats/results";
+import { RECIPIENT_STATUSES, type RecipientStatus } from "./recipients";
 
 export const TAGS = ["Broadcast campaigns"];
 
@@ -173,6 +174,30 @@ export const RetrieveCampaignInput = z.object({
   campaignId: z.string().min(1).max(64).openapi({ example: "cmp_0192f3c4a1b2c3d4e5f6a7b8" }),
   format: z.enum(["json", "csv"]).optional().openapi({ description: "Defaults to json" }),
   runId: z.string().min(1).max(64).optional().openapi({ description: "Only this run's recipients" }),
+  // A comma-separated string (a query parameter) or, in a JSON body, a list too.
+  status: z
+    .union([z.string().max(100), z.array(z.string().max(20)).max(RECIPIENT_STATUSES.length)])
+    .transform((value, ctx) => {
+      const listed = typeof value === "string" ? value.split(",") : value;
+      const statuses = [...new Set(listed.map((s) => s.trim()))];
+      const unknown = statuses.filter((s) => !(RECIPIENT_STATUSES as readonly string[]).includes(s));
+      if (unknown.length > 0) {
+        ctx.addIssue({ code: "custom", message: `one or more of ${RECIPIENT_STATUSES.join(", ")}, comma-separated` });
+        return z.NEVER;
+      }
+      return statuses as RecipientStatus[];
+    })
+    .optional()
+    .openapi({
+      type: "string",
+      description: `Only recipients in these statuses, comma-separated (a JSON body may give a list): ${RECIPIENT_STATUSES.join(", ")}`,
+      example: "failed,skipped",
+    }),
+  errorCode: z.coerce.number().int().min(0).optional().openapi({
+    type: "integer",
+    description: "Only recipients whose message failed with this WhatsApp error code",
+    example: 131049,
+  }),
   limit: Limit(500, 0).optional().openapi({
     description:
       "Page size, 1–500. Without it every recipient is returned (streamed); with it, `X-Next-Cursor` carries the next page's cursor",
