@@ -198,7 +198,7 @@ describe("a reply that quotes nothing", () => {
     );
     // The contact's upsert and the response's insert, in one batch.
     expect(alone.cost.statements).toBe(2);
-    const insert = [...(alone.cost.bySql?.entries() ?? [])].find(([sql]) => sql.startsWith("insert into \"responses\""));
+    const insert = [...(alone.cost.bySql?.entries() ?? [])].find(([sql]) => sql.startsWith('insert into "responses"'));
     // The row, its three index entries and the id sequence; the link is one index seek finding nothing.
     expect(insert?.[1]).toMatchObject({ statements: 1, rowsWritten: 5 });
     expect(insert?.[1].rowsRead).toBeLessThan(10);
