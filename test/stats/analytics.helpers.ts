@@ -39,7 +39,12 @@ export async function repliedRun() {
     .bind(runId)
     .all<Sent>();
   const by = new Map(results.map((m) => [m.number, m]));
-  const [, failedAfterSend, unread, readQuiet, readPressed] = MEMBERS.map((n) => by.get(n) as Sent);
+  const sent = (number: string | undefined) => {
+    const m = by.get(number ?? "");
+    if (!m) throw new Error(`no message to ${number}`);
+    return m;
+  };
+  const [failedAfterSend, unread, readQuiet, readPressed] = MEMBERS.slice(1).map(sent) as [Sent, Sent, Sent, Sent];
   const deliveredAt = (m: Sent) => m.delivered_at ?? m.read_at ?? 0;
   const from = (m: Sent) => m.number.slice(1);
   const yes = buttonPayload({ campaignId, index: 0 });
