@@ -11,6 +11,7 @@ import type {
   AudienceFileRequest,
   AudienceResponse,
   AudiencesResponse,
+  CampaignAnalyticsResponse,
   CampaignBillingResponse,
   CampaignDetailsRequest,
   CampaignInput,
@@ -34,6 +35,7 @@ import type {
   RemoveContactsResponse,
   RetrieveCampaignsRequest,
   RetrieveRunsRequest,
+  RunAnalyticsResponse,
   RunBillingResponse,
   RunCampaignRequest,
   RunResponse,
@@ -113,12 +115,7 @@ export class Chat {
   retrieveCampaignDetails(request: CampaignDetailsRequest & { format?: "json" }): Promise<Recipient[]>;
   retrieveCampaignDetails(request: CampaignDetailsRequest): Promise<Recipient[] | string>;
   retrieveCampaignDetails(request: CampaignDetailsRequest): Promise<Recipient[] | string> {
-    return this.#call({
-      method: "POST",
-      path: "/v1/retrieve/campaign",
-      json: request,
-      text: request.format === "csv",
-    });
+    return this.#call({ method: "POST", path: "/v1/retrieve/campaign", json: request, text: request.format === "csv" });
   }
 
   // ----------------------------------------------------------------------------------- runs
@@ -157,6 +154,16 @@ export class Chat {
   /** What Meta charges for the campaign: the sum of its runs. */
   retrieveCampaignBilling(campaignId: string): Promise<CampaignBillingResponse> {
     return this.#call({ method: "GET", path: `/v1/campaigns/${segment(campaignId)}/billing` });
+  }
+
+  /** How the run's recipients engaged: the funnel to replied, the reply rate, clicks per quick-reply button. */
+  retrieveRunAnalytics(runId: string): Promise<RunAnalyticsResponse> {
+    return this.#call({ method: "GET", path: `/v1/runs/${segment(runId)}/analytics` });
+  }
+
+  /** The same for the whole campaign: all its runs, or an API campaign's messages. */
+  retrieveCampaignAnalytics(campaignId: string): Promise<CampaignAnalyticsResponse> {
+    return this.#call({ method: "GET", path: `/v1/campaigns/${segment(campaignId)}/analytics` });
   }
 
   #runAction(runId: string, action: string): Promise<RunResponse> {
