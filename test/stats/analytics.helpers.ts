@@ -74,6 +74,15 @@ export async function repliedRun() {
         context: readPressed.wamid ?? "",
       }),
       buttonReply("change-order", "Change", { from: from(readPressed), context: readPressed.wamid ?? "" }),
+      // A completed Flow is an interactive reply, but no button.
+      {
+        from: from(readPressed),
+        id: newWamid(),
+        timestamp: String(seconds(deliveredAt(readPressed), HOUR)),
+        type: "interactive",
+        interactive: { type: "nfm_reply", nfm_reply: { response_json: '{"size":"M"}', body: "Sent", name: "flow" } },
+        context: { from: "15550000000", id: readPressed.wamid ?? "" },
+      },
       // The unread recipient pressed too, quoting the message.
       press(yes, "Yes", {
         from: from(unread),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buttonClicks } from "../../src/features/analytics/buttons";
 import { buttonPayload } from "../../src/features/broadcast-messages/payload";
-import { countRepliedLive } from "../../src/features/replies/replied";
+import { countRepliedLive, repliedAmong } from "../../src/features/replies/replied";
 import { archiveAll, count, retarget } from "../archive/archive.helpers";
 import { call, db, expectError, newProject } from "../helpers";
 import { expectIndexed, statementsOf } from "../query-plan";
@@ -96,6 +96,10 @@ describe("GET /v1/runs/{runId}/analytics and /v1/campaigns/{campaignId}/analytic
       plan.join("\n"),
     ).toBe(true);
     expect(await countRepliedLive(db(), p.id, { runId })).toBe(2);
+    // An archived run's batch (and a retargeting batch) asks the same, by the same index.
+    const batch = [{ id: "msg_x", number: "+919812342222", deliveredAt: 1, readAt: null }];
+    const [among] = await statementsOf((database) => repliedAmong(database, p.id, runId, batch));
+    await expectIndexed(among as Statement, "r", "responses_project_number");
     const [presses, ...again] = await statementsOf((database) =>
       buttonClicks(database, p.id, { id: campaignId, buttons: [] }, runId),
     );

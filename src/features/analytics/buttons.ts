@@ -41,7 +41,8 @@ function pressGroups(db: Db, projectId: string, campaignId: string, runId?: stri
     SELECT r.payload AS payload, max(r.text) AS text, count(*) AS presses, count(DISTINCT r.number) AS people
     FROM responses r
     WHERE r.project_id = ${projectId} AND r.campaign_id = ${campaignId} AND ${ofRun}
-      AND r.kind IN ('button', 'interactive') AND coalesce(substr(r.payload, 1, 1), '') <> '{'
+      AND r.kind IN ('button', 'interactive')
+      AND NOT (r.kind = 'interactive' AND coalesce(substr(r.payload, 1, 1), '') = '{')
     GROUP BY r.payload, CASE WHEN r.payload IS NULL THEN r.text END`);
 }
 

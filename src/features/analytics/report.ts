@@ -6,21 +6,18 @@ import { archivedMessages } from "../archive/retarget";
 import { archivedRuns, READABLE_STATES } from "../archive/store";
 import { countRepliedLive, repliedAmong } from "../replies/replied";
 import { campaignStats } from "../stats/record";
-import { buttonClicks } from "./buttons";
+import { type ButtonClicks, buttonClicks } from "./buttons";
 
 // A run's or a campaign's engagement: the stats object's funnel up to `read`, then `replied`
-// counted from D1 (./replied in inbound) — a run in D1 by one grouped read through its index, an
-// archived run or API campaign day read through once — and the clicks per quick-reply button.
+// counted from the responses (src/features/replies/replied.ts) — a run in D1 by one grouped read
+// through its index, an archived run or API campaign day read through once — and the clicks per
+// quick-reply button (./buttons.ts).
 
 type Funnel = Pick<Counts, "queued" | "sent" | "delivered" | "read"> & { replied: number };
 
 const ZERO = { queued: 0, sent: 0, delivered: 0, read: 0 };
 
-function report(
-  counts: Partial<Counts> | undefined,
-  replied: number,
-  buttons: Awaited<ReturnType<typeof buttonClicks>>,
-) {
+function report(counts: Partial<Counts> | undefined, replied: number, buttons: ButtonClicks[]) {
   const { queued, sent, delivered, read } = { ...ZERO, ...counts };
   const funnel: Funnel = { queued, sent, delivered, read, replied };
   return { funnel, replyRate: rate(replied, delivered), buttons };
