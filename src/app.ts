@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { projectRoutes } from "./features/admin/project-route";
 import { adminRoutes } from "./features/admin/routes";
+import { analyticsRoutes } from "./features/analytics/routes";
 import { apiCampaignRoutes } from "./features/api-campaigns/routes";
 import { apiSendRoutes } from "./features/api-campaigns/send-route";
 import { archiveAdminRoutes } from "./features/archive/admin-routes";
@@ -139,6 +140,7 @@ export function createApp() {
   app.route("/v1", journeyRoutes);
   app.route("/v1", mediaRoutes);
   app.route("/v1", billingRoutes);
+  app.route("/v1", analyticsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",

@@ -11,6 +11,7 @@ import type {
   AudienceFileRequest,
   AudienceResponse,
   AudiencesResponse,
+  CampaignAnalyticsResponse,
   CampaignBillingResponse,
   CampaignDetailsRequest,
   CampaignInput,
@@ -35,6 +36,7 @@ import type {
   RemoveContactsResponse,
   RetrieveCampaignsRequest,
   RetrieveRunsRequest,
+  RunAnalyticsResponse,
   RunBillingResponse,
   RunCampaignRequest,
   RunResponse,
@@ -114,12 +116,7 @@ export class Chat {
   retrieveCampaignDetails(request: CampaignDetailsRequest & { format?: "json" }): Promise<Recipient[]>;
   retrieveCampaignDetails(request: CampaignDetailsRequest): Promise<Recipient[] | string>;
   retrieveCampaignDetails(request: CampaignDetailsRequest): Promise<Recipient[] | string> {
-    return this.#call({
-      method: "POST",
-      path: "/v1/retrieve/campaign",
-      json: request,
-      text: request.format === "csv",
-    });
+    return this.#call({ method: "POST", path: "/v1/retrieve/campaign", json: request, text: request.format === "csv" });
   }
 
   // ----------------------------------------------------------------------------------- runs
@@ -163,6 +160,16 @@ export class Chat {
   /** Meta's messaging limit for the number's portfolio, and how much of it the last 24 hours used. */
   retrieveMessagingLimit(): Promise<MessagingLimit> {
     return this.#call({ method: "GET", path: "/v1/project/messaging-limit" });
+  }
+
+  /** How the run's recipients engaged: the funnel to replied, the reply rate, clicks per quick-reply button. */
+  retrieveRunAnalytics(runId: string): Promise<RunAnalyticsResponse> {
+    return this.#call({ method: "GET", path: `/v1/runs/${segment(runId)}/analytics` });
+  }
+
+  /** The same for the whole campaign: all its runs, or an API campaign's messages. */
+  retrieveCampaignAnalytics(campaignId: string): Promise<CampaignAnalyticsResponse> {
+    return this.#call({ method: "GET", path: `/v1/campaigns/${segment(campaignId)}/analytics` });
   }
 
   #runAction(runId: string, action: string): Promise<RunResponse> {

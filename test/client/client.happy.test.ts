@@ -268,6 +268,19 @@ describe("client: beyond the reference", { timeout: 60_000 }, () => {
       campaignId: campaign.campaignId,
       billing: empty,
     });
+    // Nothing was sent: nobody to reply, no button pressed.
+    const quiet = { queued: 0, sent: 0, delivered: 0, read: 0, replied: 0 };
+    expect(await chat.retrieveRunAnalytics(scheduled.run.runId)).toEqual({
+      status: "success",
+      runId: scheduled.run.runId,
+      campaignId: campaign.campaignId,
+      analytics: { funnel: quiet, replyRate: 0, buttons: [] },
+    });
+    expect(await chat.retrieveCampaignAnalytics(campaign.campaignId)).toEqual({
+      status: "success",
+      campaignId: campaign.campaignId,
+      analytics: { funnel: quiet, replyRate: 0, buttons: [] },
+    });
   });
 
   it("creates and lists journeys", async () => {

@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { describe, expectTypeOf, it } from "vitest";
 import type * as client from "../../src/client/index";
+import type * as analytics from "../../src/features/analytics/schemas";
 import type * as apiSend from "../../src/features/api-campaigns/send-schemas";
 import type * as audiences from "../../src/features/audiences/schemas";
 import type * as billing from "../../src/features/billing/schemas";
@@ -98,6 +99,11 @@ describe("client types follow the server's schemas", () => {
     expectTypeOf<client.Billing>().toEqualTypeOf<z.output<typeof billing.BillingSchema>>();
     expectTypeOf<client.RunBillingResponse>().toEqualTypeOf<z.output<typeof billing.RunBillingResponse>>();
     expectTypeOf<client.CampaignBillingResponse>().toEqualTypeOf<z.output<typeof billing.CampaignBillingResponse>>();
+    expectTypeOf<client.Analytics>().toEqualTypeOf<z.output<typeof analytics.AnalyticsSchema>>();
+    expectTypeOf<client.RunAnalyticsResponse>().toEqualTypeOf<z.output<typeof analytics.RunAnalyticsResponse>>();
+    expectTypeOf<client.CampaignAnalyticsResponse>().toEqualTypeOf<
+      z.output<typeof analytics.CampaignAnalyticsResponse>
+    >();
   });
 
   it("imports", () => {

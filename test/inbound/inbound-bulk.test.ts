@@ -9,7 +9,7 @@ import { measureD1 } from "../d1-cost";
 import { runQueue } from "../delivery/pipeline.helpers";
 import { db, newProject } from "../helpers";
 import { broadcastCampaign, buttonPress, inputValues } from "../journeys/journeys.helpers";
-import { contactRow, messagesValue, payloadOf, responseRows, text } from "./inbound.helpers";
+import { contactRow, inbound, messagesValue, payloadOf, responseRows, text } from "./inbound.helpers";
 
 // The events consumer applies its whole batch's plain presses and replies (a person known by
 // number, what they said) together: two statements whatever their number, with every press
@@ -111,7 +111,8 @@ describe("inbound presses and replies applied in bulk by the events consumer", (
     const stop = text("STOP", { from: numberOf(0).slice(1), at: 1_700_000_200 });
     await runQueue(EVENTS, bodies(p.id, [pressed, stop]));
     expect((await contactRow(p.id, numberOf(0)))?.opted_out).toBe(1);
-    expect((await responseRows(p.id)).map((r) => r.kind)).toEqual(["button"]);
+    // The STOP is kept too (every inbound message is), unlinked, beside the press.
+    expect((await responseRows(p.id)).map((r) => r.kind).sort()).toEqual(["button", "text"]);
     const seen = await env.DB.prepare("SELECT last_message_at FROM contacts WHERE project_id = ? AND number = ?")
       .bind(p.id, numberOf(0))
       .first();
@@ -147,5 +148,59 @@ describe("inbound presses and replies applied in bulk by the events consumer", (
     expect([...failed]).toEqual(["doomed"]);
     expect(await responseRows(p.id)).toHaveLength(1);
     expect(Object.keys(await inputValues(p.id, campaign.id))).toEqual([numberOf(0)]);
+  });
+});
+
+describe("a reply that quotes nothing", () => {
+  const unlinked = (number: string, body: string, wamid: string) => ({
+    number,
+    message_id: null,
+    campaign_id: null,
+    run_id: null,
+    wamid,
+    kind: "text",
+    payload: null,
+    text: body,
+    received_at: 1_700_000_300_000,
+  });
+
+  it("is stored once, in bulk as change by change, however often its webhook is delivered", async () => {
+    const p = await newProject();
+    const bulked = text("Hi there", { from: numberOf(1).slice(1), at: 1_700_000_300 });
+    await runQueue(EVENTS, bodies(p.id, [bulked, bulked]));
+    await runQueue(EVENTS, bodies(p.id, [bulked]));
+    const single = text("Hello", { from: numberOf(2).slice(1), at: 1_700_000_300 });
+    expect((await inbound(p.id, messagesValue([single]))).responsesStored).toBe(1);
+    expect((await inbound(p.id, messagesValue([single]))).responsesStored).toBe(0);
+    // The same webhook on the other path stores nothing either: the row is keyed by its wamid.
+    await runQueue(EVENTS, bodies(p.id, [single]));
+    expect((await inbound(p.id, messagesValue([bulked]))).responsesStored).toBe(0);
+    expect(await responseRows(p.id)).toEqual([
+      unlinked(numberOf(1), "Hi there", bulked.id),
+      unlinked(numberOf(2), "Hello", single.id),
+    ]);
+  });
+
+  it("costs one response row: no statement more in bulk, one in the change's own batch", async () => {
+    const p = await newProject();
+    const replies = Array.from({ length: 20 }, (_, i) =>
+      text(`reply ${i}`, { from: numberOf(100 + i).slice(1), at: 1_700_000_300 }),
+    );
+    const bulk = await measureD1(env.DB, () => runQueue(EVENTS, bodies(p.id, replies)));
+    expect(bulk.result.retryMessages).toEqual([]);
+    // The contacts statement and the responses statement, whatever the number of replies.
+    expect(bulk.cost.statements).toBe(2);
+    expect(await responseRows(p.id)).toHaveLength(20);
+    const alone = await measureD1(
+      env.DB,
+      () => inbound(p.id, messagesValue([text("one more", { from: numberOf(200).slice(1) })])),
+      { bySql: true },
+    );
+    // The contact's upsert and the response's insert, in one batch.
+    expect(alone.cost.statements).toBe(2);
+    const insert = [...(alone.cost.bySql?.entries() ?? [])].find(([sql]) => sql.startsWith('insert into "responses"'));
+    // The row, its three index entries and the id sequence; the link is one index seek finding nothing.
+    expect(insert?.[1]).toMatchObject({ statements: 1, rowsWritten: 5 });
+    expect(insert?.[1].rowsRead).toBeLessThan(10);
   });
 });

@@ -66,9 +66,11 @@ describe("handleInbound: opt-out keywords", () => {
     "%j from an unknown number creates the contact, opted out",
     async (body) => {
       const p = await newProject();
+      // The keyword is kept as a response too: every inbound message is (a reply within a day of
+      // a delivery counts as the campaign's reply, quoting it or not).
       expect(await inbound(p.id, messagesValue([text(body)]))).toEqual({
         optChanges: 1,
-        responsesStored: 0,
+        responsesStored: 1,
         unreadable: 0,
       });
       const contact = await call("GET", `/v1/contacts/${encodeURIComponent(NUMBER)}`, { key: p.manager });
@@ -81,8 +83,10 @@ describe("handleInbound: opt-out keywords", () => {
         attributes: {},
         optedOut: true,
       });
-      // Nothing is stored as a campaign response: the text quotes no message of ours.
-      expect(await responseRows(p.id)).toEqual([]);
+      // It quotes no message of ours: kept unlinked, no campaign's response.
+      expect((await responseRows(p.id)).map((r) => [r.kind, r.text, r.message_id, r.campaign_id, r.run_id])).toEqual([
+        ["text", body, null, null, null],
+      ]);
     },
   );
 
@@ -106,7 +110,7 @@ describe("handleInbound: opt-out keywords", () => {
     const later = Math.floor(Date.now() / 1000) + 1;
     expect(await inbound(p.id, messagesValue([text("start", { at: later })]))).toEqual({
       optChanges: 1,
-      responsesStored: 0,
+      responsesStored: 1,
       unreadable: 0,
     });
     expect(await optedOut(p.id)).toBe(false);
@@ -126,7 +130,8 @@ describe("handleInbound: opt-out keywords", () => {
       const before = await contactRow(p.id);
       const other = "+14155550123";
       const outcome = await inbound(p.id, messagesValue([text(body), text(body, { from: other.slice(1) })]));
-      expect(outcome).toEqual({ optChanges: 0, responsesStored: 0, unreadable: 0 });
+      // Both texts are kept, unlinked: every inbound message is, to tell who replied.
+      expect(outcome).toEqual({ optChanges: 0, responsesStored: 2, unreadable: 0 });
       // Issue 16: every sender becomes or updates a contact with the time of its last message
       // (WhatsApp's 24-hour window runs from it); before, nothing was recorded.
       expect(await contactRow(p.id)).toEqual({
@@ -192,7 +197,7 @@ describe("handleInbound: opt-out keywords", () => {
   it("skips a sender whose number cannot be read, and applies the rest", async () => {
     const p = await newProject();
     const outcome = await inbound(p.id, messagesValue([text("STOP", { from: "not-a-number" }), text("STOP")]));
-    expect(outcome).toEqual({ optChanges: 1, responsesStored: 0, unreadable: 1 });
+    expect(outcome).toEqual({ optChanges: 1, responsesStored: 1, unreadable: 1 });
     expect(await optedOut(p.id)).toBe(true);
   });
 
@@ -325,7 +330,7 @@ describe("handleInbound: campaign responses", () => {
     ]);
   });
 
-  it("stores a text reply only when it quotes one of our messages", async () => {
+  it("stores a text reply linked when it quotes one of our messages, unlinked otherwise", async () => {
     const p = await newProject();
     const ours = await sentMessage(p.id, { campaignId: "cmp_text" });
     const reply = newWamid();
@@ -337,7 +342,10 @@ describe("handleInbound: campaign responses", () => {
         text("Anyone there?"),
       ]),
     );
-    expect(outcome).toEqual({ optChanges: 0, responsesStored: 1, unreadable: 0 });
+    // Before, the two unlinked texts were dropped; now they are kept (without a message, campaign
+    // or run) so that a reply within a day of a delivery counts, quoting it or not.
+    expect(outcome).toEqual({ optChanges: 0, responsesStored: 3, unreadable: 0 });
+    const unlinked = { number: NUMBER, message_id: null, campaign_id: null, run_id: null, kind: "text", payload: null };
     expect(await responseRows(p.id)).toEqual([
       {
         number: NUMBER,
@@ -350,6 +358,8 @@ describe("handleInbound: campaign responses", () => {
         text: "Which sizes do you have?",
         received_at: 1_700_000_000_000,
       },
+      { ...unlinked, wamid: expect.any(String), text: "Hello?", received_at: 1_700_000_000_000 },
+      { ...unlinked, wamid: expect.any(String), text: "Anyone there?", received_at: 1_700_000_000_000 },
     ]);
   });
 
@@ -399,7 +409,7 @@ describe("handleInbound: campaign responses", () => {
     ]);
   });
 
-  it("keeps no response for a message that answers nothing of ours, but still records the sender", async () => {
+  it("keeps a message that answers nothing of ours unlinked, and records the sender", async () => {
     const p = await newProject();
     const base = { from: NUMBER.slice(1), timestamp: "1700000000" };
     const outcome = await inbound(
@@ -410,8 +420,13 @@ describe("handleInbound: campaign responses", () => {
         { ...base, id: newWamid(), type: "unsupported", errors: [{ code: 131051, title: "Message type unknown" }] },
       ]),
     );
-    expect(outcome).toEqual({ optChanges: 0, responsesStored: 0, unreadable: 0 });
-    expect(await responseRows(p.id)).toEqual([]);
+    // Before, none was kept; now the image and the reaction are (no campaign's response, but they
+    // tell that the person wrote). An unsupported message has nothing to keep.
+    expect(outcome).toEqual({ optChanges: 0, responsesStored: 2, unreadable: 0 });
+    expect((await responseRows(p.id)).map((r) => [r.kind, r.payload, r.text, r.message_id, r.campaign_id])).toEqual([
+      ["media", "media-1", null, null, null],
+      ["reaction", null, "👍", null, null],
+    ]);
     expect(await contactRow(p.id)).toMatchObject({ opted_out: 0, last_message_at: 1_700_000_000_000 });
   });
 });

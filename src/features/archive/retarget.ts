@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { repliedAmong } from "../replies/replied";
 import { readArchive } from "./reader";
 import { archivedRun } from "./store";
 
@@ -112,16 +113,13 @@ export async function* runMessages(
   }
 }
 
-/** Numbers among `numbers` that answered the run (pressed `button`, when given). */
-async function responders(db: Db, projectId: string, runId: string, numbers: string[], button?: string) {
-  const pressed =
-    button === undefined
-      ? sql`1`
-      : sql`r.kind IN ('button', 'interactive') AND (r.payload = ${button} OR r.text = ${button})`;
+/** Numbers among `numbers` that pressed `button` (any, when not given) on the run's messages. */
+async function pressers(db: Db, projectId: string, runId: string, numbers: string[], button?: string) {
+  const which = button === undefined ? sql`1` : sql`(r.payload = ${button} OR r.text = ${button})`;
   const rows = await db.all<{ number: string }>(sql`
     SELECT DISTINCT r.number FROM responses r
     WHERE r.project_id = ${projectId} AND r.number IN (SELECT value FROM json_each(${JSON.stringify(numbers)}))
-      AND r.run_id = ${runId} AND ${pressed}`);
+      AND r.run_id = ${runId} AND r.kind IN ('button', 'interactive') AND ${which}`);
   return new Set(rows.map((r) => r.number));
 }
 
@@ -142,23 +140,22 @@ async function matching(
       return batch.filter((m) => m.deliveredAt !== null && m.readAt === null && m.status !== "failed");
     case "read":
       return read;
+    // As the run's analytics count replies (src/features/replies/replied.ts): the same people.
     case "read_not_replied": {
-      const answered = await responders(
-        db,
-        projectId,
-        runId,
-        read.map((m) => m.number),
-      );
-      return read.filter((m) => !answered.has(m.number));
+      const replied = await repliedAmong(db, projectId, runId, read);
+      return read.filter((m) => !replied.has(m.id));
     }
-    case "replied":
+    case "replied": {
+      const replied = await repliedAmong(db, projectId, runId, batch);
+      return batch.filter((m) => replied.has(m.id));
+    }
     case "pressed": {
-      const answered = await responders(
+      const answered = await pressers(
         db,
         projectId,
         runId,
         batch.map((m) => m.number),
-        outcome === "pressed" ? button : undefined,
+        button,
       );
       return batch.filter((m) => answered.has(m.number));
     }

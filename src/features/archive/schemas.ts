@@ -83,7 +83,7 @@ export const RetargetBody = z
     description: z.string().max(1000).nullable().optional(),
     outcome: z.enum(OUTCOMES).openapi({
       description:
-        "`failed`; `delivered_not_read`; `read`; `read_not_replied` (read, and no reply or button press in the run); `replied` (any reply or press); `pressed` (the quick-reply `button`)",
+        "`failed`; `delivered_not_read`; `read`; `read_not_replied` (read, and not replied); `replied` (wrote to us within 24 hours of delivery, quoting the message or not, or answered the message itself: the run's analytics count the same people); `pressed` (the quick-reply `button`)",
     }),
     button: z
       .string()

@@ -73,8 +73,7 @@ export class InboundBulk {
     for (const { projectId, actions } of this.items) {
       for (const a of actions) {
         if (a.type === "seen") seen.push([projectId, a.who.number as string, a.at]);
-        // Nothing of ours quoted and nothing that counts without it: no row could come of it.
-        else if (!(a.onlyIfLinked && a.contextId === null)) said.push({ ...a, projectId });
+        else said.push({ ...a, projectId });
       }
     }
     const statements = [];
@@ -135,7 +134,8 @@ function seenStatement(db: Db, seen: [string, string, number | null][], now: num
 
 /**
  * The responses, each linked to the message it answers (and that message's campaign and run) when
- * its `context.id` is one of its project's wamids — as handle.ts stores one, for many at once.
+ * its `context.id` is one of its project's wamids, and kept unlinked otherwise — as handle.ts
+ * stores one, for many at once.
  */
 function responsesStatement(db: Db, said: (InboundResponse & { projectId: string })[]) {
   const rows = said.map((r) => ({
@@ -147,7 +147,6 @@ function responsesStatement(db: Db, said: (InboundResponse & { projectId: string
     t: r.text,
     x: r.contextId,
     c: r.campaignId,
-    o: r.onlyIfLinked ? 1 : 0,
     at: r.receivedAt,
   }));
   // Column order of responses: id, project_id, number, message_id, campaign_id, run_id, wamid,
@@ -160,8 +159,7 @@ function responsesStatement(db: Db, said: (InboundResponse & { projectId: string
             coalesce(m.campaign_id, (SELECT c.id FROM campaigns c WHERE c.project_id = r.value ->> '$.p' AND c.id = r.value ->> '$.c')),
             m.run_id, r.value ->> '$.w', r.value ->> '$.k', r.value ->> '$.y', r.value ->> '$.t', r.value ->> '$.at'
           FROM json_each(${JSON.stringify(rows)}) r
-          LEFT JOIN messages m ON m.wamid = r.value ->> '$.x' AND m.project_id = r.value ->> '$.p'
-          WHERE r.value ->> '$.o' = 0 OR m.id IS NOT NULL`,
+          LEFT JOIN messages m ON m.wamid = r.value ->> '$.x' AND m.project_id = r.value ->> '$.p' WHERE true`,
     )
     .onConflictDoNothing()
     .returning({ projectId: responses.projectId, wamid: responses.wamid });

@@ -31,7 +31,8 @@ export interface InboundOutcome {
 /**
  * Stores a response, linked to the message it answers (and that message's campaign and run) when
  * `context.id` is one of this project's wamids. One statement, no read first: the link is a join.
- * Presses are kept unlinked when the quoted message is unknown; anything else only when it is ours.
+ * A message that answers nothing of ours is kept too, unlinked: whether a recipient replied within
+ * a day of delivery is read from it (src/features/replies/replied.ts), quoted or not.
  * `WHERE true` is SQLite's required disambiguation for INSERT … SELECT … ON CONFLICT.
  */
 function responseStatement(db: Db, projectId: string, r: InboundResponse) {
@@ -41,9 +42,7 @@ function responseStatement(db: Db, projectId: string, r: InboundResponse) {
   // button's `bcb:<campaignId>:<index>`): it counts for that campaign if the project has it.
   const named = sql`(SELECT c.id FROM campaigns c WHERE c.project_id = ${projectId} AND c.id = ${r.campaignId})`;
   const values = sql`SELECT NULL, ${projectId}, ${r.number}, m.id, coalesce(m.campaign_id, ${named}), m.run_id, ${r.wamid}, ${r.kind}, ${r.payload}, ${r.text}, ${r.receivedAt}`;
-  const source = r.onlyIfLinked
-    ? sql`FROM messages m WHERE m.project_id = ${projectId} AND m.wamid = ${r.contextId}`
-    : sql`FROM (SELECT 1) LEFT JOIN messages m ON m.project_id = ${projectId} AND m.wamid = ${r.contextId} WHERE true`;
+  const source = sql`FROM (SELECT 1) LEFT JOIN messages m ON m.project_id = ${projectId} AND m.wamid = ${r.contextId} WHERE true`;
   return db.insert(responses).select(sql`${values} ${source}`).onConflictDoNothing().returning({ id: responses.id });
 }
 
@@ -96,8 +95,6 @@ export async function applyInboundActions(
         statements.push(optStatement(db, projectId, action.who, action.optedOut, action.at, now));
         break;
       case "response":
-        // Nothing of ours quoted and nothing that counts without it: no row could come of it.
-        if (action.onlyIfLinked && action.contextId === null) break;
         counted.push({ index: statements.length, action });
         statements.push(responseStatement(db, projectId, action));
         break;

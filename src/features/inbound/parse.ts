@@ -68,8 +68,6 @@ export interface InboundResponse {
   contextId: string | null;
   /** A campaign the message names by itself (a broadcast button's payload), when it quotes none of ours. */
   campaignId: string | null;
-  /** Only presses are kept when they quote nothing of ours; everything else only when it does. */
-  onlyIfLinked: boolean;
   receivedAt: number;
 }
 
@@ -165,7 +163,7 @@ function messageActions(config: InboundConfig, message: InboundMessage, who: Per
     kind: ResponseKind,
     payload: string | null,
     text: string | null,
-    options: { onlyIfLinked?: boolean; contextId?: string | null } = {},
+    options: { contextId?: string | null } = {},
   ): InboundResponse => ({
     type: "response",
     number: who.key,
@@ -175,7 +173,6 @@ function messageActions(config: InboundConfig, message: InboundMessage, who: Per
     text,
     contextId: options.contextId === undefined ? contextId : options.contextId,
     campaignId: parseButtonPayload(payload)?.campaignId ?? null,
-    onlyIfLinked: options.onlyIfLinked ?? true,
     receivedAt,
   });
   const media = message.image ?? message.video ?? message.audio ?? message.document ?? message.sticker;
@@ -188,15 +185,13 @@ function messageActions(config: InboundConfig, message: InboundMessage, who: Per
       break;
     }
     case "button":
-      actions.push(
-        response("button", message.button?.payload ?? null, message.button?.text ?? null, { onlyIfLinked: false }),
-      );
+      actions.push(response("button", message.button?.payload ?? null, message.button?.text ?? null));
       break;
     case "interactive": {
       const reply = message.interactive?.button_reply ?? message.interactive?.list_reply;
       const flow = message.interactive?.nfm_reply;
       if (reply) {
-        actions.push(response("interactive", reply.id ?? null, reply.title ?? null, { onlyIfLinked: false }));
+        actions.push(response("interactive", reply.id ?? null, reply.title ?? null));
       } else if (flow) {
         // A completed Flow: its answers (`response_json`, a JSON string) are the payload.
         actions.push(response("interactive", flow.response_json ?? null, flow.body ?? flow.name ?? null));

@@ -130,9 +130,10 @@ export const messageEvents = sqliteTable(
 );
 
 /**
- * What people answered to campaign messages: quick-reply presses (template `button` messages and
- * interactive replies) and text replies quoting one of our messages. Linked to the message it
- * answers, and through it to the campaign and run, when the quoted wamid is one of ours.
+ * Every inbound message people send: quick-reply presses (template `button` messages and
+ * interactive replies), texts, media, reactions… Linked to the message it answers, and through it
+ * to the campaign and run, when the quoted wamid is one of ours; unlinked otherwise, kept to tell
+ * whether a recipient wrote back within a day of a delivery (src/features/replies/replied.ts).
  */
 export const responses = sqliteTable(
   "responses",
