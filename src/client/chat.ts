@@ -28,6 +28,8 @@ import type {
   ImportsResponse,
   JourneyResponse,
   JourneysResponse,
+  LinkClicksOf,
+  LinkClicksResponseOf,
   Page,
   Recipient,
   RemoveContactsRequest,
@@ -157,6 +159,12 @@ export class Chat {
   /** What Meta charges for the campaign: the sum of its runs. */
   retrieveCampaignBilling(campaignId: string): Promise<CampaignBillingResponse> {
     return this.#call({ method: "GET", path: `/v1/campaigns/${segment(campaignId)}/billing` });
+  }
+
+  /** Clicks per url button of a campaign made with `trackClicks` (`{ campaignId }`), or of one run (`{ runId }`). */
+  retrieveLinkClicks<T extends LinkClicksOf>(of: T): Promise<LinkClicksResponseOf<T>> {
+    const path = "runId" in of ? `/v1/runs/${segment(of.runId)}` : `/v1/campaigns/${segment(of.campaignId)}`;
+    return this.#call({ method: "GET", path: `${path}/link-clicks` });
   }
 
   #runAction(runId: string, action: string): Promise<RunResponse> {

@@ -8,6 +8,7 @@ import type * as recipients from "../../src/features/broadcast-campaigns/recipie
 import type * as campaigns from "../../src/features/broadcast-campaigns/schemas";
 import type * as imports from "../../src/features/imports/schemas";
 import type * as journeys from "../../src/features/journeys/schemas";
+import type * as linkClicks from "../../src/features/link-clicks/schemas";
 import type * as runRequests from "../../src/features/runs/request";
 import type * as runs from "../../src/features/runs/schemas";
 import type * as results from "../../src/features/stats/results";
@@ -95,6 +96,14 @@ describe("client types follow the server's schemas", () => {
     expectTypeOf<client.Billing>().toEqualTypeOf<z.output<typeof billing.BillingSchema>>();
     expectTypeOf<client.RunBillingResponse>().toEqualTypeOf<z.output<typeof billing.RunBillingResponse>>();
     expectTypeOf<client.CampaignBillingResponse>().toEqualTypeOf<z.output<typeof billing.CampaignBillingResponse>>();
+  });
+
+  it("link clicks", () => {
+    expectTypeOf<client.ButtonClicks>().toEqualTypeOf<z.output<typeof linkClicks.ButtonClicksSchema>>();
+    expectTypeOf<client.CampaignLinkClicksResponse>().toEqualTypeOf<
+      z.output<typeof linkClicks.CampaignLinkClicksResponse>
+    >();
+    expectTypeOf<client.RunLinkClicksResponse>().toEqualTypeOf<z.output<typeof linkClicks.RunLinkClicksResponse>>();
   });
 
   it("imports", () => {
