@@ -51,8 +51,8 @@ type Send = Awaited<ReturnType<typeof receivedSends>>[number];
 /** The `button` components of the send to `number`, as Meta received them. */
 export function buttonComponents(sends: Send[], number: string) {
   const send = sends.find((s) => `+${(s.body as { to: string }).to}` === number);
-  expect(send, `no send to ${number}`).toBeDefined();
-  const components = (send?.body as { template: { components: { type: string }[] } }).template.components;
+  if (!send) throw new Error(`no send to ${number}`);
+  const components = (send.body as { template: { components: { type: string }[] } }).template.components;
   return components.filter((c) => c.type === "button");
 }
 

@@ -1,11 +1,14 @@
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import Chat from "../../src/client/index";
+import { linkKey, signLink } from "../../src/features/broadcast-messages/links";
 import { CREATE, fieldsOf } from "../broadcast-campaigns/broadcast.helpers";
 import { BASE, rejection, worker } from "../client/client.helpers";
 import { metaCampaign } from "../delivery/pipeline.helpers";
 import { call, expectError, MISSING_KEY, newProject } from "../helpers";
+import { eventually } from "../messages/messages.helpers";
 import { audience, group } from "../runs/runs.helpers";
-import { BUTTONS } from "./link-clicks.helpers";
+import { BUTTONS, follow } from "./link-clicks.helpers";
 
 // The counting routes' contract: either role, the project's own campaigns and runs only, ids
 // checked, and `trackClicks` refused where there is nothing to track.
@@ -96,5 +99,28 @@ describe("link-click counts", () => {
       },
     });
     expect(fieldsOf(result)).toEqual([["trackClicks", "counts the clicks on url buttons; the campaign has none"]]);
+  });
+
+  it("percent-encodes a suffix the Location header cannot carry, and counts no HEAD", async () => {
+    const { p, campaignId, runId } = await trackedCampaign();
+    const key = await linkKey(env.ENCRYPTION_KEY);
+    const messageId = "msg_019a0000000000aabbccddee";
+    const token = await signLink(key, { messageId, runId, button: 0, suffix: "ü ber" });
+    const head = await exports.default.fetch(
+      new Request(`https://api.test/l/${token}`, { method: "HEAD", redirect: "manual" }),
+    );
+    expect(head.status).toBe(302);
+    const opened = await follow(token);
+    expect(opened.status).toBe(302);
+    expect(opened.headers.get("location")).toBe("https://pay.example.com/i/%C3%BC%20ber");
+    const clicked = [{ ...zero[0], clicks: 1, people: 1 }, zero[1]];
+    const counts = await eventually(
+      () => call("GET", `/v1/campaigns/${campaignId}/link-clicks`, { key: p.manager }),
+      (r) => r.body.buttons?.[0]?.clicks > 0,
+    );
+    expect(counts.body.buttons).toEqual(clicked);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const later = await call("GET", `/v1/runs/${runId}/link-clicks`, { key: p.manager });
+    expect(later.body.buttons).toEqual(clicked);
   });
 });

@@ -31,6 +31,16 @@ const follow = createRoute({
   },
 });
 
+/** The url as a Location header can carry it: a suffix's non-ASCII characters percent-encoded. */
+function location(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    return new URL(url).href;
+  } catch {
+    return null;
+  }
+}
+
 const page = (c: Context<AppEnv>, status: 404 | 503, text: string) => {
   c.header("Cache-Control", "no-store");
   return c.html(
@@ -66,10 +76,13 @@ export const linkRedirectRoutes = router().openapi(follow, async (c) => {
     c.var.log.error("link target not read", { runId: ref.runId, err });
     return page(c, 503, "This link cannot be opened right now; try again in a moment.");
   }
-  const url = target ? destination(target.buttons[ref.button], ref.suffix) : null;
+  const url = target ? location(destination(target.buttons[ref.button], ref.suffix)) : null;
   if (!target || !url) return page(c, 404, "This link is not valid.");
-  const { projectId, campaignId } = target;
-  count(c, { projectId, campaignId, runId: ref.runId, messageId: ref.messageId, button: ref.button, at: Date.now() });
+  // A HEAD asks about the link without opening it: no click.
+  if (c.req.method !== "HEAD") {
+    const { projectId, campaignId } = target;
+    count(c, { projectId, campaignId, runId: ref.runId, messageId: ref.messageId, button: ref.button, at: Date.now() });
+  }
   // The token stays out of the Referer the destination would see, and every click reaches us.
   c.header("Cache-Control", "no-store");
   c.header("Referrer-Policy", "no-referrer");
