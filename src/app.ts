@@ -22,6 +22,8 @@ import { deadLetterRoutes } from "./features/dead-letters/routes";
 import { importRoutes } from "./features/imports/routes";
 import { campaignResponseRoutes } from "./features/inbound/responses-routes";
 import { journeyRoutes } from "./features/journeys/routes";
+import { linkRedirectRoutes } from "./features/link-clicks/redirect-route";
+import { linkClickRoutes } from "./features/link-clicks/routes";
 import { mediaRoutes } from "./features/media/library-routes";
 import { messageRoutes } from "./features/messages/routes";
 import { messagingLimitRoutes } from "./features/messaging-limit/routes";
@@ -141,6 +143,9 @@ export function createApp() {
   app.route("/v1", mediaRoutes);
   app.route("/v1", billingRoutes);
   app.route("/v1", analyticsRoutes);
+  app.route("/v1", linkClickRoutes);
+  // A tracked url button's link: short, as it is part of every message's URL.
+  app.route("/l", linkRedirectRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",

@@ -1,18 +1,13 @@
+import { segment } from "./base.js";
 import { csvForm } from "./form.js";
-import { type Call, send, type Transport } from "./http.js";
-import { type ChatOptions, transportOf } from "./options.js";
+import { ChatResults } from "./results.js";
 import type {
   AddContactsRequest,
-  ApiCampaignSend,
-  ApiCampaignSendOptions,
-  ApiCampaignSendResponse,
   AudienceContactsRequest,
   AudienceContactsResponse,
   AudienceFileRequest,
   AudienceResponse,
   AudiencesResponse,
-  CampaignAnalyticsResponse,
-  CampaignBillingResponse,
   CampaignDetailsRequest,
   CampaignInput,
   CampaignsResponse,
@@ -29,15 +24,12 @@ import type {
   ImportsResponse,
   JourneyResponse,
   JourneysResponse,
-  MessagingLimit,
   Page,
   Recipient,
   RemoveContactsRequest,
   RemoveContactsResponse,
   RetrieveCampaignsRequest,
   RetrieveRunsRequest,
-  RunAnalyticsResponse,
-  RunBillingResponse,
   RunCampaignRequest,
   RunResponse,
   RunsResponse,
@@ -52,49 +44,20 @@ import type {
 // Largest page the API serves; fewer round trips when the client walks a whole listing.
 const WALK_PAGE_SIZE = 500;
 
-const segment = (value: string) => encodeURIComponent(value);
 const timeOf = (time: TimeToRun | null | undefined) => (time instanceof Date ? time.toISOString() : time);
 
 /**
  * The broadcast API and the API-campaign send, one promise per call. Every rejection is a
- * `ChatApiError`. The API key lives in a private field: it is not in `JSON.stringify(chat)`,
- * `String(chat)` or any error.
+ * `ChatApiError`. The API key lives in a private field of ./base.ts: it is not in
+ * `JSON.stringify(chat)`, `String(chat)` or any error.
  */
-export class Chat {
-  readonly #transport: Transport;
-  readonly #apiKey: string;
-
-  constructor(apiKey: string, options: ChatOptions) {
-    this.#transport = transportOf(apiKey, options);
-    this.#apiKey = this.#transport.authorization;
-  }
-
-  get baseUrl(): string {
-    return this.#transport.baseUrl;
-  }
-
-  toString(): string {
-    return `Chat(${this.baseUrl})`;
-  }
-
-  toJSON() {
-    return { baseUrl: this.baseUrl };
-  }
-
-  [Symbol.for("nodejs.util.inspect.custom")]() {
-    return this.toString();
-  }
-
-  async #call<T>(call: Call): Promise<T> {
-    return (await send<T>(this.#transport, call)).body;
-  }
-
+export class Chat extends ChatResults {
   // ------------------------------------------------------------------------------ campaigns
 
   /** Creates a campaign (and its WhatsApp template); `options.runImmediately` also starts a run. */
   createCampaign(campaign: CampaignInput, options?: CreateCampaignOptions): Promise<CreateCampaignResponse> {
     const json = options ? { ...campaign, options: { ...options, timeToRun: timeOf(options.timeToRun) } } : campaign;
-    return this.#call({ method: "POST", path: "/v1/create/campaign", json });
+    return this.call({ method: "POST", path: "/v1/create/campaign", json });
   }
 
   /** Starts a new run of a campaign; `dryRun: true` only counts who would be sent and skipped. */
@@ -103,12 +66,12 @@ export class Chat {
   runCampaign(request: RunCampaignRequest): Promise<RunResponse | DryRunResponse>;
   runCampaign(request: RunCampaignRequest): Promise<RunResponse | DryRunResponse> {
     const json = { ...request, timeToRun: timeOf(request.timeToRun) };
-    return this.#call({ method: "POST", path: "/v1/run/campaign", json });
+    return this.call({ method: "POST", path: "/v1/run/campaign", json });
   }
 
   /** One page of campaigns, newest first; `active: true` for active ones only. */
   retrieveCampaigns(request: RetrieveCampaignsRequest = {}): Promise<CampaignsResponse> {
-    return this.#call({ method: "POST", path: "/v1/retrieve/campaigns", json: request });
+    return this.call({ method: "POST", path: "/v1/retrieve/campaigns", json: request });
   }
 
   /** Every recipient of the campaign (or of one run): an array, or the CSV text with `format: "csv"`. */
@@ -116,17 +79,17 @@ export class Chat {
   retrieveCampaignDetails(request: CampaignDetailsRequest & { format?: "json" }): Promise<Recipient[]>;
   retrieveCampaignDetails(request: CampaignDetailsRequest): Promise<Recipient[] | string>;
   retrieveCampaignDetails(request: CampaignDetailsRequest): Promise<Recipient[] | string> {
-    return this.#call({ method: "POST", path: "/v1/retrieve/campaign", json: request, text: request.format === "csv" });
+    return this.call({ method: "POST", path: "/v1/retrieve/campaign", json: request, text: request.format === "csv" });
   }
 
   // ----------------------------------------------------------------------------------- runs
 
   retrieveRuns(request: RetrieveRunsRequest = {}): Promise<RunsResponse> {
-    return this.#call({ method: "GET", path: "/v1/runs", query: { ...request } });
+    return this.call({ method: "GET", path: "/v1/runs", query: { ...request } });
   }
 
   retrieveRun(runId: string): Promise<RunResponse> {
-    return this.#call({ method: "GET", path: `/v1/runs/${segment(runId)}` });
+    return this.call({ method: "GET", path: `/v1/runs/${segment(runId)}` });
   }
 
   pauseRun(runId: string): Promise<RunResponse> {
@@ -147,63 +110,38 @@ export class Chat {
     return this.#runAction(runId, "retry");
   }
 
-  /** What Meta charges for the run: delivered messages by category and market, estimated cost. */
-  retrieveRunBilling(runId: string): Promise<RunBillingResponse> {
-    return this.#call({ method: "GET", path: `/v1/runs/${segment(runId)}/billing` });
-  }
-
-  /** What Meta charges for the campaign: the sum of its runs. */
-  retrieveCampaignBilling(campaignId: string): Promise<CampaignBillingResponse> {
-    return this.#call({ method: "GET", path: `/v1/campaigns/${segment(campaignId)}/billing` });
-  }
-
-  /** Meta's messaging limit for the number's portfolio, and how much of it the last 24 hours used. */
-  retrieveMessagingLimit(): Promise<MessagingLimit> {
-    return this.#call({ method: "GET", path: "/v1/project/messaging-limit" });
-  }
-
-  /** How the run's recipients engaged: the funnel to replied, the reply rate, clicks per quick-reply button. */
-  retrieveRunAnalytics(runId: string): Promise<RunAnalyticsResponse> {
-    return this.#call({ method: "GET", path: `/v1/runs/${segment(runId)}/analytics` });
-  }
-
-  /** The same for the whole campaign: all its runs, or an API campaign's messages. */
-  retrieveCampaignAnalytics(campaignId: string): Promise<CampaignAnalyticsResponse> {
-    return this.#call({ method: "GET", path: `/v1/campaigns/${segment(campaignId)}/analytics` });
-  }
-
   #runAction(runId: string, action: string): Promise<RunResponse> {
-    return this.#call({ method: "POST", path: `/v1/runs/${segment(runId)}/${action}` });
+    return this.call({ method: "POST", path: `/v1/runs/${segment(runId)}/${action}` });
   }
 
   // ------------------------------------------------------------------------------ audiences
 
   /** Creates an audience, or adds contacts to (and renames) an existing one. */
   createAudience(audience: CreateAudienceRequest): Promise<AudienceResponse> {
-    return this.#call({ method: "POST", path: "/v1/create/audience", json: audience });
+    return this.call({ method: "POST", path: "/v1/create/audience", json: audience });
   }
 
   /** The reference posts this to the create path too; an existing id gains the contacts. */
   addContactsToAudience(request: AddContactsRequest): Promise<AudienceResponse> {
-    return this.#call({ method: "POST", path: "/v1/create/audience", json: request });
+    return this.call({ method: "POST", path: "/v1/create/audience", json: request });
   }
 
   /** Takes numbers out of a list audience; they stay contacts. */
   removeContactsFromAudience(request: RemoveContactsRequest): Promise<RemoveContactsResponse> {
-    return this.#call({ method: "POST", path: "/v1/remove/audience/contacts", json: request });
+    return this.call({ method: "POST", path: "/v1/remove/audience/contacts", json: request });
   }
 
   /** Deletes the audience and its memberships; its members stay contacts. */
   deleteAudience(id: string): Promise<DeletedAudienceResponse> {
-    return this.#call({ method: "DELETE", path: `/v1/audiences/${segment(id)}` });
+    return this.call({ method: "DELETE", path: `/v1/audiences/${segment(id)}` });
   }
 
   retrieveAudiences(page: Page = {}): Promise<AudiencesResponse> {
-    return this.#call({ method: "GET", path: "/v1/retrieve/audiences", query: { ...page } });
+    return this.call({ method: "GET", path: "/v1/retrieve/audiences", query: { ...page } });
   }
 
   retrieveAudienceContacts(request: AudienceContactsRequest): Promise<AudienceContactsResponse> {
-    return this.#call({ method: "POST", path: "/v1/retrieve/audience/contacts", json: request });
+    return this.call({ method: "POST", path: "/v1/retrieve/audience/contacts", json: request });
   }
 
   /** The reference document's spelling of `retrieveAudienceContacts`. */
@@ -214,14 +152,14 @@ export class Chat {
   /** Starts a CSV import into an audience; follow it with `retrieveImport`. */
   async createAudienceFromFile(request: AudienceFileRequest): Promise<ImportResponse> {
     const form = await csvForm(request.file, request.filename, { id: request.id, name: request.name });
-    return this.#call({ method: "POST", path: "/v1/create/audience/from/file", form });
+    return this.call({ method: "POST", path: "/v1/create/audience/from/file", form });
   }
 
   // ------------------------------------------------------------------------ variable groups
 
   /** Creates a variable group, or adds fields and merges values into an existing one. */
   createVariableGroup(group: CreateVariableGroupRequest): Promise<VariableGroupResponse> {
-    return this.#call({ method: "POST", path: "/v1/create/variable/group", json: group });
+    return this.call({ method: "POST", path: "/v1/create/variable/group", json: group });
   }
 
   /** Every variable group, input groups included (all pages, as the reference's array). */
@@ -229,7 +167,7 @@ export class Chat {
     const groups: VariableGroup[] = [];
     let cursor: string | undefined;
     do {
-      const { body, headers } = await send<VariableGroup[]>(this.#transport, {
+      const { body, headers } = await this.exchange<VariableGroup[]>({
         method: "GET",
         path: "/v1/retrieve/variable/groups",
         query: { limit: WALK_PAGE_SIZE, cursor },
@@ -241,7 +179,7 @@ export class Chat {
   }
 
   retrieveVariableGroupValues(request: VariableGroupValuesRequest): Promise<VariableGroupValuesResponse> {
-    return this.#call({ method: "POST", path: "/v1/retrieve/variable/group/values", json: request });
+    return this.call({ method: "POST", path: "/v1/retrieve/variable/group/values", json: request });
   }
 
   /** Starts a CSV import into a variable group (and, with `audienceId`, an audience). */
@@ -251,55 +189,42 @@ export class Chat {
       name: request.name,
       audienceId: request.audienceId,
     });
-    return this.#call({ method: "POST", path: "/v1/create/variable/group/from/file", form });
+    return this.call({ method: "POST", path: "/v1/create/variable/group/from/file", form });
   }
 
   // -------------------------------------------------------------------------------- imports
 
   /** An import's status and progress, with its first rejected rows. */
   retrieveImport(importId: string): Promise<ImportDetailResponse> {
-    return this.#call({ method: "GET", path: `/v1/imports/${segment(importId)}` });
+    return this.call({ method: "GET", path: `/v1/imports/${segment(importId)}` });
   }
 
   /** One page of the project's imports, oldest first. */
   retrieveImports(page: Page = {}): Promise<ImportsResponse> {
-    return this.#call({ method: "GET", path: "/v1/imports", query: { ...page } });
+    return this.call({ method: "GET", path: "/v1/imports", query: { ...page } });
   }
 
   /** The rows an import rejected, with their line numbers and reasons. */
   retrieveImportRejects(importId: string, page: Page = {}): Promise<ImportRejectsResponse> {
-    return this.#call({ method: "GET", path: `/v1/imports/${segment(importId)}/rejects`, query: { ...page } });
+    return this.call({ method: "GET", path: `/v1/imports/${segment(importId)}/rejects`, query: { ...page } });
   }
 
   // ------------------------------------------------------------------------------- journeys
 
   createJourney(journey: CreateJourneyRequest): Promise<JourneyResponse> {
-    return this.#call({ method: "POST", path: "/v1/create/journey", json: journey });
+    return this.call({ method: "POST", path: "/v1/create/journey", json: journey });
   }
 
   retrieveJourneys(page: Page = {}): Promise<JourneysResponse> {
-    return this.#call({ method: "GET", path: "/v1/retrieve/journeys", query: { ...page } });
+    return this.call({ method: "GET", path: "/v1/retrieve/journeys", query: { ...page } });
   }
 
   retrieveJourney(id: string): Promise<JourneyResponse> {
-    return this.#call({ method: "GET", path: `/v1/journeys/${segment(id)}` });
+    return this.call({ method: "GET", path: `/v1/journeys/${segment(id)}` });
   }
 
   /** Buttons naming the journey stay; a later press sends nothing. */
   deleteJourney(id: string): Promise<JourneyResponse> {
-    return this.#call({ method: "DELETE", path: `/v1/journeys/${segment(id)}` });
-  }
-
-  // -------------------------------------------------------------------------- API campaigns
-
-  /** Sends an API campaign's template to one person; the key goes in the body, as that call expects. */
-  sendApiCampaign(body: ApiCampaignSend, options: ApiCampaignSendOptions = {}): Promise<ApiCampaignSendResponse> {
-    return this.#call({
-      method: "POST",
-      path: "/campaign/t1/api/v2",
-      json: { ...body, apiKey: this.#apiKey },
-      headers: options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : undefined,
-      anonymous: true,
-    });
+    return this.call({ method: "DELETE", path: `/v1/journeys/${segment(id)}` });
   }
 }

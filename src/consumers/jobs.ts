@@ -1,6 +1,7 @@
 import { handleArchiveMessage } from "../features/archive/job";
 import { handleCallbackMessage } from "../features/customer-callbacks/consume";
 import { handleImportMessage } from "../features/imports/job";
+import { handleLinkClickMessage } from "../features/link-clicks/job";
 import { handleRunJob } from "../features/runs/handlers";
 import { readConfig } from "../platform/config";
 import { createDb, type Db } from "../platform/db/client";
@@ -29,6 +30,7 @@ const HANDLERS = {
   "run-cancel": handleRunJob,
   import: handleImportMessage,
   archive: handleArchiveMessage,
+  "link-click": handleLinkClickMessage,
 } satisfies { [K in JobsBody["kind"]]: JobHandler<Extract<JobsBody, { kind: K }>> };
 
 const kindOf = (body: unknown) =>

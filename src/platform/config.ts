@@ -105,6 +105,16 @@ const ConfigSchema = z.object({
   // Local development only (.dev.vars): hosts the media check may request although they are
   // local or private, so a media template can be tried against a file server on this machine.
   DEV_MEDIA_HOSTS: hostList,
+  // The origin (https://campaigns.example.com) a tracked url button leads through (`/l/{token}`),
+  // when the Worker answers at a name other than the one its API is called at. Unset or empty: the
+  // origin of the request that creates the campaign.
+  PUBLIC_URL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .url({ protocol: /^https?$/ })
+      .transform((url) => new URL(url).origin)
+      .optional(),
+  ),
   ADMIN_TOKEN: z.string().min(16, "must be set (wrangler secret put ADMIN_TOKEN) and at least 16 characters"),
   ENCRYPTION_KEY: z
     .string()

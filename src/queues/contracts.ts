@@ -139,7 +139,23 @@ export interface ArchiveJob {
  * What the `jobs` queue carries: background work of several kinds, told apart by `kind`. No
  * callback is queued here any more; the kind stays for bodies queued before the callbacks queue.
  */
-export type JobsBody = CallbackJob | RunJob | ImportJob | ArchiveJob;
+export type JobsBody = CallbackJob | RunJob | ImportJob | ArchiveJob | LinkClickJob;
+
+/**
+ * A click on a tracked link that could not be written as it was answered: written here instead,
+ * with the queue's retries, so no click is lost to a moment of D1 trouble.
+ */
+export interface LinkClickJob {
+  kind: "link-click";
+  projectId: string;
+  campaignId: string;
+  runId: string;
+  messageId: string;
+  /** The button's index in the campaign's `buttons`. */
+  button: number;
+  /** When it was clicked (Unix ms). */
+  at: number;
+}
 
 // ---- callbacks ------------------------------------------------------------------------------
 

@@ -87,6 +87,7 @@ describe("the reference document's createCampaign examples", () => {
         imgMedia: null,
         variables: [],
         buttons: [{ text: "Button 1", type: "journey", journeyId: "myJourneyId" }],
+        trackClicks: false,
         locale: "en_US",
         templateType: "MARKETING",
         templateId: expect.stringMatching(TEMPLATE_ID),

@@ -102,6 +102,7 @@ describe("broadcast copy_code buttons", { timeout: 60_000 }, () => {
         imgUrl: null,
         imgMedia: null,
         buttons: checked.buttons,
+        trackClicks: false,
         createdAt: 0,
       },
       "+919800000001",

@@ -85,6 +85,7 @@ const campaign = (overrides: Partial<BroadcastCampaign> = {}): BroadcastCampaign
   imgUrl: null,
   imgMedia: null,
   buttons: [],
+  trackClicks: false,
   createdAt: 0,
   ...overrides,
 });

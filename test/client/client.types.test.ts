@@ -9,6 +9,7 @@ import type * as recipients from "../../src/features/broadcast-campaigns/recipie
 import type * as campaigns from "../../src/features/broadcast-campaigns/schemas";
 import type * as imports from "../../src/features/imports/schemas";
 import type * as journeys from "../../src/features/journeys/schemas";
+import type * as linkClicks from "../../src/features/link-clicks/schemas";
 import type * as messagingLimit from "../../src/features/messaging-limit/schemas";
 import type * as runRequests from "../../src/features/runs/request";
 import type * as runs from "../../src/features/runs/schemas";
@@ -104,6 +105,14 @@ describe("client types follow the server's schemas", () => {
     expectTypeOf<client.CampaignAnalyticsResponse>().toEqualTypeOf<
       z.output<typeof analytics.CampaignAnalyticsResponse>
     >();
+  });
+
+  it("link clicks", () => {
+    expectTypeOf<client.LinkButtonClicks>().toEqualTypeOf<z.output<typeof linkClicks.LinkButtonClicksSchema>>();
+    expectTypeOf<client.CampaignLinkClicksResponse>().toEqualTypeOf<
+      z.output<typeof linkClicks.CampaignLinkClicksResponse>
+    >();
+    expectTypeOf<client.RunLinkClicksResponse>().toEqualTypeOf<z.output<typeof linkClicks.RunLinkClicksResponse>>();
   });
 
   it("imports", () => {

@@ -49,6 +49,11 @@ export interface CampaignInput {
    * (honoured through the Marketing Messages API), UTILITY 30–43200 or -1 (30 days).
    */
   messageSendTtlSeconds?: number;
+  /**
+   * Count the clicks on the url buttons: each leads through the service's `/l/{token}`, which
+   * counts the click and redirects to the button's url (`linkClicks`). Needs a url button.
+   */
+  trackClicks?: boolean;
 }
 
 export interface CreateCampaignOptions {
@@ -73,6 +78,8 @@ export interface Campaign {
   /** `group.field` references, in template parameter order. */
   variables: string[];
   buttons: CampaignButton[];
+  /** Whether its url buttons count clicks before leading to their urls. */
+  trackClicks: boolean;
   locale: string;
   templateType: TemplateCategory;
   templateId: string | null;

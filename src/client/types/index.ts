@@ -8,5 +8,6 @@ export type * from "./campaigns.js";
 export type * from "./common.js";
 export type * from "./imports.js";
 export type * from "./journeys.js";
+export type * from "./link-clicks.js";
 export type * from "./runs.js";
 export type * from "./variable-groups.js";

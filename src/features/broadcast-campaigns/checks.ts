@@ -48,6 +48,7 @@ export interface Checked {
   /** A media library file (its id) as the image header, instead of imgUrl. */
   imgMedia: string | null;
   buttons: CheckedButtons;
+  trackClicks: boolean;
   category: BroadcastCategory;
   language: string;
   run: { audiences: string[]; audiencesField: string; timeToRun: number | null } | null;
@@ -88,6 +89,10 @@ export function checkInput(input: CreateCampaignInput): { checked: Checked; erro
 
   const buttons = checkButtons(input.buttons ?? []);
   errors.push(...buttons.errors);
+  const trackClicks = input.trackClicks ?? false;
+  if (trackClicks && !buttons.buttons.some((b) => b.type === "url")) {
+    fail("trackClicks", "counts the clicks on url buttons; the campaign has none");
+  }
 
   const type =
     option(input, "whatsAppTemplateType") ??
@@ -137,7 +142,10 @@ export function checkInput(input: CreateCampaignInput): { checked: Checked; erro
     }
   }
 
-  return { checked: { title, message, numbered, imgUrl, imgMedia, buttons, category, language, run }, errors };
+  return {
+    checked: { title, message, numbered, imgUrl, imgMedia, buttons, trackClicks, category, language, run },
+    errors,
+  };
 }
 
 // Where a template rule's path points in the campaign request.

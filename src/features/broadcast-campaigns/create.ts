@@ -9,6 +9,7 @@ import { providerFailure } from "../../whatsapp/provider-call";
 import { providerForProject } from "../../whatsapp/select";
 import { newCampaignId } from "../api-campaigns/store";
 import type { BroadcastCampaign } from "../broadcast-messages/campaign";
+import { trackedTemplateButtons } from "../broadcast-messages/links";
 import { downloadMedia } from "../media/download";
 import type { MediaFileRow } from "../media/library-store";
 import { MEDIA_LIMITS } from "../media/limits";
@@ -43,6 +44,8 @@ export interface CreateDeps {
   db: Db;
   config: Config;
   log: Logger;
+  /** The origin the request came to: tracked links lead there unless PUBLIC_URL says otherwise. */
+  origin: string;
 }
 
 const titleConflict = (messages: string[]) =>
@@ -78,7 +81,9 @@ export async function createBroadcastCampaign(
       text: checked.numbered.text,
       named: checked.numbered.names.length > 0,
       image: checked.imgUrl !== null || checked.imgMedia !== null,
-      buttons: checked.buttons.template,
+      buttons: checked.trackClicks
+        ? trackedTemplateButtons(checked.buttons.template, deps.config.PUBLIC_URL ?? deps.origin)
+        : checked.buttons.template,
     }),
     ...(input.messageSendTtlSeconds !== undefined ? { messageSendTtlSeconds: input.messageSendTtlSeconds } : {}),
   };
@@ -143,6 +148,7 @@ export async function createBroadcastCampaign(
       imgUrl: checked.imgUrl,
       imgMedia: checked.imgMedia,
       buttons: checked.buttons.buttons,
+      trackClicks: checked.trackClicks,
       language: checked.language,
       category: checked.category,
       createdAt: now,
@@ -180,6 +186,7 @@ export async function createBroadcastCampaign(
     imgUrl: checked.imgUrl,
     imgMedia: checked.imgMedia,
     buttons: checked.buttons.buttons,
+    trackClicks: checked.trackClicks,
     createdAt: now,
   };
   if (!checked.run) return { campaign, run: null };

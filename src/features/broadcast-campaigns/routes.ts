@@ -173,7 +173,7 @@ export const broadcastCampaignRoutes = router()
     const body = c.req.valid("json");
     if (body.campaignId !== undefined && body.title === undefined) return runCampaignRequest(c, body);
     const { campaign, run } = await createBroadcastCampaign(
-      { env: c.env, db: c.var.db, config: c.var.config, log: c.var.log },
+      { env: c.env, db: c.var.db, config: c.var.config, log: c.var.log, origin: new URL(c.req.url).origin },
       c.var.principal.projectId,
       body,
     );

@@ -78,6 +78,11 @@ export const CreateCampaignBody = z
         "The message validity period of the campaign's template: how long WhatsApp keeps trying to deliver each message. MARKETING: 43200–2592000 (12 hours to 30 days), honoured when the account sends through the Marketing Messages API; UTILITY: 30–43200 or -1 (30 days). Omitted: WhatsApp's default (30 days)",
       example: 86400,
     }),
+    trackClicks: Flag.optional().openapi({
+      description:
+        "Count the clicks on the url buttons: each leads through this service's `/l/{token}`, which counts the click and redirects to the button's url (`GET /v1/campaigns/{campaignId}/link-clicks`). Needs a url button. Defaults to false: the buttons link straight to their urls.",
+      example: true,
+    }),
     campaignId: z.string().max(64).optional().openapi({
       description:
         "Only in a run request: the reference document's run example posts `{ campaignId }` to this path; it is handled as `POST /v1/run/campaign`",
@@ -112,6 +117,9 @@ export const CampaignSchema = z
       example: ["users.first_name"],
     }),
     buttons: z.array(StoredButton),
+    trackClicks: z.boolean().openapi({
+      description: "Whether its url buttons count clicks (through `/l/{token}`) before leading to their urls",
+    }),
     locale: z.string().openapi({ example: "en_US" }),
     templateType: z.enum(TEMPLATE_CATEGORIES),
     templateId: z.string().nullable(),

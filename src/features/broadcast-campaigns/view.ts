@@ -22,6 +22,7 @@ export function toCampaign(campaign: BroadcastCampaign, runs: RunRow[], stats: S
     imgMedia: campaign.imgMedia,
     variables: campaign.variables,
     buttons: campaign.buttons,
+    trackClicks: campaign.trackClicks,
     locale: campaign.language,
     templateType: campaign.category,
     templateId: campaign.templateId,

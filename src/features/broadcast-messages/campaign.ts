@@ -33,6 +33,8 @@ export interface BroadcastCampaign {
   /** WhatsApp's id of imgMedia's upload, set by the fan-out before it builds messages. */
   imgWhatsAppId?: string;
   buttons: BroadcastButton[];
+  /** Its url buttons lead through GET /l/{token}, which counts the clicks (./links.ts). */
+  trackClicks: boolean;
   /** Unix milliseconds. */
   createdAt: number;
 }
@@ -51,6 +53,7 @@ const columns = {
   imgUrl: campaigns.imgUrl,
   imgMedia: campaigns.imgMedia,
   buttons: campaigns.buttons,
+  trackClicks: campaigns.trackClicks,
   createdAt: campaigns.createdAt,
   tName: sql<string | null>`${templates.name}`.as("t_name"),
   tLanguage: sql<string | null>`${templates.language}`.as("t_language"),
@@ -84,6 +87,7 @@ export function toBroadcastCampaign(row: BroadcastCampaignRow): BroadcastCampaig
     imgUrl: row.imgUrl,
     imgMedia: row.imgMedia,
     buttons: (row.buttons as BroadcastButton[] | null) ?? [],
+    trackClicks: row.trackClicks,
     createdAt: row.createdAt,
   };
 }

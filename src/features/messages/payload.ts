@@ -20,6 +20,11 @@ import type { OutboundMessage } from "../../whatsapp/provider";
 /** Fields that differ from one recipient to the next, kept on the row rather than in the base. */
 const OWN_FIELDS = new Set(["to", "body"]);
 
+// A url button's parameter (a per-recipient suffix, a tracked link's token) differs from one message
+// to the next: such a message keeps its buttons on its row, else every message would get its own base.
+const ownButtons = (message: JsonObject) =>
+  Array.isArray(message.buttons) && message.buttons.some((b) => isObject(b) && b.subType === "url");
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
@@ -87,7 +92,10 @@ export async function sharePayloads(
     // A JSON round trip drops undefined members, as storing the message always did.
     const message = JSON.parse(JSON.stringify(payload)) as JsonObject;
     const shared: JsonObject = {};
-    for (const [key, value] of Object.entries(message)) if (!OWN_FIELDS.has(key)) shared[key] = value;
+    const own = ownButtons(message);
+    for (const [key, value] of Object.entries(message)) {
+      if (!OWN_FIELDS.has(key) && !(own && key === "buttons")) shared[key] = value;
+    }
     const body = JSON.stringify(shared);
     let key = keyOf.get(body);
     if (key === undefined) {

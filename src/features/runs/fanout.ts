@@ -14,6 +14,7 @@ import {
   loadBroadcastCampaign,
   recipientMessage,
 } from "../broadcast-messages/campaign";
+import { linkKey as linkKeyOf, stampLinks } from "../broadcast-messages/links";
 import { splitRefKey } from "../broadcast-messages/placeholders";
 import { whatsappMediaId } from "../media/whatsapp-id";
 import { afterTransitions } from "../messages/after-transitions";
@@ -46,6 +47,8 @@ interface Sender {
   groups: Map<string, GroupRef>;
   /** Meta's pause of marketing templates to US numbers holds (US_MARKETING_PAUSED). */
   usMarketingPaused: boolean;
+  /** The key signing the tokens of a campaign that tracks clicks. */
+  linkKey: CryptoKey | null;
 }
 
 /** The value of `group.field` for each number, from the campaign's variable groups. */
@@ -219,7 +222,8 @@ async function loadSender(env: Env, db: Db, log: Logger, run: RunRow): Promise<S
   }
   const usMarketingPaused = config.US_MARKETING_PAUSED;
   const groups = run.retryOf ? new Map() : await groupsByRef(db, campaign.projectId, groupRefsOf(campaign));
-  return { campaign, groups, usMarketingPaused };
+  const linkKey = campaign.trackClicks ? await linkKeyOf(config.ENCRYPTION_KEY) : null;
+  return { campaign, groups, usMarketingPaused, linkKey };
 }
 
 /**
@@ -230,6 +234,16 @@ async function loadSender(env: Env, db: Db, log: Logger, run: RunRow): Promise<S
  */
 async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sender, pageSize: number): Promise<boolean> {
   const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, sender, pageSize);
+  if (sender.linkKey) {
+    // Named after the message ids just drawn; a retry carries each suffix over from the message it re-sends.
+    await stampLinks(
+      sender.linkKey,
+      sender.campaign.buttons,
+      run.id,
+      page.recipients,
+      run.retryOf ? "token" : "suffix",
+    );
+  }
   const { inserted, advanced, done } = await recordPage(db, run, page);
 
   const created = (ids: string[], to: "queued" | "skipped"): Transition[] =>

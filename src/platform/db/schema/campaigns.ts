@@ -1,4 +1,4 @@
-import { index, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, updatedAt } from "./columns";
 import { projectRef } from "./projects";
 
@@ -31,6 +31,9 @@ export const campaigns = sqliteTable(
     buttons: text("buttons", { mode: "json" }),
     language: text("language"),
     category: text("category"),
+    // Broadcast campaigns only: its url buttons lead through GET /l/{token}, which counts each click
+    // (src/features/link-clicks) before redirecting to the url in `buttons`.
+    trackClicks: integer("track_clicks", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -7,6 +7,7 @@ export * from "./contacts";
 export * from "./dead-letters";
 export * from "./imports";
 export * from "./journeys";
+export * from "./link-clicks";
 export * from "./media";
 export * from "./messages";
 export * from "./projects";
