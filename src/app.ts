@@ -27,6 +27,7 @@ import { recountRoutes } from "./features/outbox/recount-route";
 import { runRoutes } from "./features/runs/routes";
 import { liveRoutes } from "./features/stats/live-route";
 import { statsRoutes } from "./features/stats/routes";
+import { timelineRoutes } from "./features/stats/timeline-routes";
 import { storageRoutes } from "./features/storage/routes";
 import { templateRoutes } from "./features/templates/routes";
 import { variableGroupRoutes } from "./features/variable-groups/routes";
@@ -137,6 +138,7 @@ export function createApp() {
   app.route("/v1", journeyRoutes);
   app.route("/v1", mediaRoutes);
   app.route("/v1", billingRoutes);
+  app.route("/v1", timelineRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",
