@@ -1,5 +1,5 @@
 import { csvForm } from "./form.js";
-import { type Call, send, type Transport } from "./http.js";
+import { type Call, segment, send, type Transport, timeOf } from "./http.js";
 import { type ChatOptions, transportOf } from "./options.js";
 import type {
   AddContactsRequest,
@@ -38,7 +38,8 @@ import type {
   RunCampaignRequest,
   RunResponse,
   RunsResponse,
-  TimeToRun,
+  Timeline,
+  TimelineRequest,
   VariableGroup,
   VariableGroupFileRequest,
   VariableGroupResponse,
@@ -48,9 +49,6 @@ import type {
 
 // Largest page the API serves; fewer round trips when the client walks a whole listing.
 const WALK_PAGE_SIZE = 500;
-
-const segment = (value: string) => encodeURIComponent(value);
-const timeOf = (time: TimeToRun | null | undefined) => (time instanceof Date ? time.toISOString() : time);
 
 /**
  * The broadcast API and the API-campaign send, one promise per call. Every rejection is a
@@ -157,6 +155,14 @@ export class Chat {
   /** What Meta charges for the campaign: the sum of its runs. */
   retrieveCampaignBilling(campaignId: string): Promise<CampaignBillingResponse> {
     return this.#call({ method: "GET", path: `/v1/campaigns/${segment(campaignId)}/billing` });
+  }
+
+  retrieveRunTimeline(runId: string, request: TimelineRequest = {}): Promise<Timeline> {
+    return this.#call({ method: "GET", path: `/v1/runs/${segment(runId)}/timeline`, query: { ...request } });
+  }
+
+  retrieveCampaignTimeline(campaignId: string, request: TimelineRequest = {}): Promise<Timeline> {
+    return this.#call({ method: "GET", path: `/v1/campaigns/${segment(campaignId)}/timeline`, query: { ...request } });
   }
 
   #runAction(runId: string, action: string): Promise<RunResponse> {

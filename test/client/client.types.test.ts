@@ -11,6 +11,7 @@ import type * as journeys from "../../src/features/journeys/schemas";
 import type * as runRequests from "../../src/features/runs/request";
 import type * as runs from "../../src/features/runs/schemas";
 import type * as results from "../../src/features/stats/results";
+import type * as timelines from "../../src/features/stats/timeline-schemas";
 import type * as groups from "../../src/features/variable-groups/schemas";
 
 // The client's hand-written types against the server's zod schemas. These assertions are checked
@@ -95,6 +96,14 @@ describe("client types follow the server's schemas", () => {
     expectTypeOf<client.Billing>().toEqualTypeOf<z.output<typeof billing.BillingSchema>>();
     expectTypeOf<client.RunBillingResponse>().toEqualTypeOf<z.output<typeof billing.RunBillingResponse>>();
     expectTypeOf<client.CampaignBillingResponse>().toEqualTypeOf<z.output<typeof billing.CampaignBillingResponse>>();
+  });
+
+  it("timelines", () => {
+    expectTypeOf<client.Timeline>().toEqualTypeOf<z.output<typeof timelines.TimelineSchema>>();
+    expectTypeOf<client.TimelinePoint>().toEqualTypeOf<z.output<typeof timelines.TimelinePointSchema>>();
+    type Query = z.input<typeof timelines.TimelineQuerySchema>;
+    expectTypeOf<keyof client.TimelineRequest>().toEqualTypeOf<keyof Query>();
+    expectTypeOf<client.TimelineRequest["resolution"]>().toEqualTypeOf<Query["resolution"]>();
   });
 
   it("imports", () => {

@@ -8,4 +8,5 @@ export type * from "./common.js";
 export type * from "./imports.js";
 export type * from "./journeys.js";
 export type * from "./runs.js";
+export type * from "./timelines.js";
 export type * from "./variable-groups.js";
