@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { HOUR } from "../../durable-objects/campaign-stats/series";
 import { requireApiKey } from "../../platform/auth/api-key";
 import { notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
@@ -51,8 +52,13 @@ const asQuery = (q: z.infer<typeof TimelineQuerySchema>): TimelineQuery => ({
   ...(q.to === undefined ? {} : { to: Date.parse(q.to) }),
 });
 
-// The object reads its whole series (bounded: minutes for 48 hours, hours after) or the asked range.
-const range = (q: TimelineQuery) => [q.from ?? 0, q.to ?? Number.MAX_SAFE_INTEGER] as const;
+// The object reads its whole series (bounded: minutes for 48 hours, hours after) or the asked range,
+// widened to whole hours: an hour's point sums its minutes.
+const range = (q: TimelineQuery) =>
+  [
+    q.from === undefined ? 0 : q.from - (q.from % HOUR),
+    q.to === undefined ? Number.MAX_SAFE_INTEGER : q.to - (q.to % HOUR) + HOUR - 1,
+  ] as const;
 
 export const timelineRoutes = router()
   .openapi(runTimeline, async (c) => {
