@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import Chat from "../../src/client/index";
 import { HOUR, MINUTE } from "../../src/durable-objects/campaign-stats";
 import { campaignStats } from "../../src/features/stats/record";
 import { insertCampaignRow } from "../api-campaigns/api-campaigns.helpers";
 import { finishedRun } from "../archive/archive.helpers";
+import { BASE, worker } from "../client/client.helpers";
 import { call, expectError, MISSING_KEY, newProject } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
 
@@ -85,6 +87,11 @@ describe("a sandbox run's timeline", { timeout: 60_000 }, () => {
     };
     expect((await get(`/v1/runs/${runId}/timeline${minutes}`, p.sender)).body).toEqual(expected);
     expect((await get(`/v1/campaigns/${campaignId}/timeline${minutes}`, p.sender)).body).toEqual(expected);
+    // The JS client sends `Date`s as ISO strings.
+    const chat = new Chat(p.sender, { baseUrl: BASE, fetch: worker });
+    const window = { from: new Date(hour + 10 * MINUTE), to: new Date(hour + 12 * MINUTE) };
+    expect(await chat.retrieveRunTimeline(runId, { resolution: "minute", ...window })).toEqual(expected);
+    expect(await chat.retrieveCampaignTimeline(campaignId, { resolution: "minute", ...window })).toEqual(expected);
 
     const hours = query({ resolution: "hour", from: hour + 59 * MINUTE, to: hour + HOUR });
     expect((await get(`/v1/runs/${runId}/timeline${hours}`, p.sender)).body).toEqual({
