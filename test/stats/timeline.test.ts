@@ -15,9 +15,11 @@ import {
 import { applyStatus } from "../../src/features/messages/status";
 import { outbox } from "../../src/features/outbox";
 import { API_RUN_ID, campaignStats } from "../../src/features/stats/record";
+import { seriesFromLedger } from "../../src/features/stats/recount";
 import { insertCampaignRow } from "../api-campaigns/api-campaigns.helpers";
 import { call, db, newProject } from "../helpers";
 import { insertQueuedMessage, templateMessage } from "../messages/messages.helpers";
+import { queryPlan } from "../query-plan";
 import { openLive } from "./live.helpers";
 
 // The time series a campaign's CampaignStats object keeps beside its counters: per run and minute
@@ -221,6 +223,15 @@ describe("the recount", () => {
     });
     const { series, counters } = sums(stored, await stats.read());
     expect(series).toEqual(counters);
+  });
+});
+
+describe("the recount's series query", () => {
+  it("reads each of the campaign's messages once, through their indexes (the four kinds are the inner loop)", async () => {
+    const plan = await queryPlan(seriesFromLedger(db(), "cmp_plan", Date.now()));
+    expect(plan).toContain("SEARCH messages USING INDEX messages_campaign (campaign_id=?)");
+    expect(plan).toContain("SEARCH messages USING INDEX messages_run (run_id=?)");
+    expect(plan.filter((step) => step.startsWith("SCAN ") && step !== "SCAN CONSTANT ROW")).toEqual(["SCAN k"]);
   });
 });
 

@@ -52,7 +52,7 @@ export async function countFromLedger(
       // An API campaign's messages by campaign, a broadcast's by its runs (the messages' indexes).
       .where(ofCampaign(campaignId))
       .groupBy(messages.runId),
-    seriesOf(db, campaignId, foldBefore(now)),
+    seriesFromLedger(db, campaignId, foldBefore(now)),
   ]);
   const runs: Record<string, Counts> = {};
   for (const { runId, ...counts } of rows) runs[runId ?? API_RUN_ID] = counts;
@@ -72,7 +72,7 @@ const ofCampaign = (campaignId: string) =>
  * read by `read_at`, failed (a message failed now) by `failed_at`. Each message is read once: the
  * four kinds are a constant table it is joined with (CROSS JOIN keeps messages the outer loop).
  */
-function seriesOf(db: Db, campaignId: string, hoursBefore: number) {
+export function seriesFromLedger(db: Db, campaignId: string, hoursBefore: number) {
   const bucket = sql.raw(`CASE WHEN t < ${hoursBefore} THEN t - t % ${HOUR} ELSE t - t % ${MINUTE} END`);
   const kind = (n: number, name: string) => sql<number>`sum(kind = ${sql.raw(String(n))})`.mapWith(Number).as(name);
   // A subquery as SQL: drizzle cannot put a raw query with parameters in a D1 batch.
