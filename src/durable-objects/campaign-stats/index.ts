@@ -142,8 +142,9 @@ export class CampaignStats extends DurableObject<Env> {
   }
 
   /**
-   * Folds minute rows past their retention into hours, once per hour boundary in this instance:
-   * a read or an add then never finds a minute row older than the boundary. Returns the time used.
+   * Folds minute rows past their retention into hours before a read or an add, so neither finds a
+   * minute row older than the boundary; an instance asks its storage once per hour boundary.
+   * Returns the time used.
    */
   private fold(): number {
     const now = Date.now();

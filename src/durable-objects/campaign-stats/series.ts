@@ -48,6 +48,8 @@ export function createSeriesTables(sql: SqlStorage): void {
       `CREATE TABLE IF NOT EXISTS ${table} (run_id TEXT NOT NULL, at INTEGER NOT NULL, sent INTEGER NOT NULL, delivered INTEGER NOT NULL, read INTEGER NOT NULL, failed INTEGER NOT NULL, PRIMARY KEY (run_id, at)) WITHOUT ROWID`,
     );
   }
+  // The hour boundary minute rows were last folded to: one row.
+  sql.exec("CREATE TABLE IF NOT EXISTS series_folded (before INTEGER NOT NULL)");
 }
 
 /** Sums of series deltas per run and minute, built while a call's entries are read. */
@@ -97,9 +99,15 @@ export function addSeries(sql: SqlStorage, points: RunPoint[], now: number): Run
   return moved;
 }
 
-/** Folds the minute rows older than the retention into hour rows. Returns the boundary folded to. */
+/**
+ * Folds the minute rows older than the retention into hour rows, at most once per hour boundary:
+ * the boundary last folded to is kept, so an object woken again does not read its minutes to find
+ * nothing to fold. Returns the boundary folded to.
+ */
 export function foldSeries(storage: DurableObjectStorage, now: number): number {
   const before = foldBefore(now);
+  const [done] = storage.sql.exec<{ before: number }>("SELECT before FROM series_folded").toArray();
+  if (done && done.before >= before) return done.before;
   storage.transactionSync(() => {
     storage.sql.exec(
       `INSERT INTO series_hours (run_id, at, sent, delivered, read, failed)
@@ -108,6 +116,8 @@ export function foldSeries(storage: DurableObjectStorage, now: number): number {
       before,
     );
     storage.sql.exec("DELETE FROM series_minutes WHERE at < ?", before);
+    storage.sql.exec("DELETE FROM series_folded");
+    storage.sql.exec("INSERT INTO series_folded (before) VALUES (?)", before);
   });
   return before;
 }
