@@ -81,7 +81,7 @@ export function timeline(stored: StoredSeries, query: TimelineQuery, live: boole
     if ((to - from) / size + 1 > MAX_POINTS) {
       throw fieldError(
         "from",
-        `the range holds more than ${MAX_POINTS} ${resolution} points: narrow it, or ask resolution=hour`,
+        `the range holds more than ${MAX_POINTS} ${resolution} points: narrow it${resolution === "minute" ? ", or ask resolution=hour" : ""}`,
         "query",
       );
     }
