@@ -31,6 +31,7 @@ import { recountRoutes } from "./features/outbox/recount-route";
 import { runRoutes } from "./features/runs/routes";
 import { liveRoutes } from "./features/stats/live-route";
 import { statsRoutes } from "./features/stats/routes";
+import { timelineRoutes } from "./features/stats/timeline-routes";
 import { storageRoutes } from "./features/storage/routes";
 import { templateRoutes } from "./features/templates/routes";
 import { variableGroupRoutes } from "./features/variable-groups/routes";
@@ -146,6 +147,7 @@ export function createApp() {
   app.route("/v1", linkClickRoutes);
   // A tracked url button's link: short, as it is part of every message's URL.
   app.route("/l", linkRedirectRoutes);
+  app.route("/v1", timelineRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",

@@ -2,8 +2,6 @@ import { type Call, send, type Transport } from "./http.js";
 import { type ChatOptions, transportOf } from "./options.js";
 import type { ApiCampaignSend, ApiCampaignSendOptions, ApiCampaignSendResponse } from "./types/index.js";
 
-export const segment = (value: string) => encodeURIComponent(value);
-
 /**
  * What every part of the client shares: the transport, and the API key in a private field (not in
  * `JSON.stringify(chat)`, `String(chat)` or any error). The one call that carries the key in its

@@ -1,5 +1,5 @@
-import { segment } from "./base.js";
 import { csvForm } from "./form.js";
+import { segment, timeOf } from "./http.js";
 import { ChatResults } from "./results.js";
 import type {
   AddContactsRequest,
@@ -33,7 +33,6 @@ import type {
   RunCampaignRequest,
   RunResponse,
   RunsResponse,
-  TimeToRun,
   VariableGroup,
   VariableGroupFileRequest,
   VariableGroupResponse,
@@ -43,8 +42,6 @@ import type {
 
 // Largest page the API serves; fewer round trips when the client walks a whole listing.
 const WALK_PAGE_SIZE = 500;
-
-const timeOf = (time: TimeToRun | null | undefined) => (time instanceof Date ? time.toISOString() : time);
 
 /**
  * The broadcast API and the API-campaign send, one promise per call. Every rejection is a

@@ -1,4 +1,10 @@
 import { ChatApiError, errorFromResponse } from "./errors.js";
+import type { TimeToRun } from "./types/index.js";
+
+/** A path segment as the URL carries it. */
+export const segment = (value: string) => encodeURIComponent(value);
+/** A time as the JSON body carries it: a `Date` as its ISO string, anything else as it is. */
+export const timeOf = (time: TimeToRun | null | undefined) => (time instanceof Date ? time.toISOString() : time);
 
 /** The subset of `fetch` the client uses; any runtime's global fetch fits. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -21,7 +27,8 @@ const BOOKMARK_HEADER = "x-d1-bookmark";
 export interface Call {
   method: "GET" | "POST" | "DELETE";
   path: string;
-  query?: Record<string, string | number | boolean | undefined>;
+  /** A `Date` is sent as its ISO string. */
+  query?: Record<string, string | number | boolean | Date | undefined>;
   json?: unknown;
   form?: FormData;
   headers?: Record<string, string>;
@@ -113,7 +120,7 @@ async function exchange<T>(transport: Transport, call: Call, signal: AbortSignal
 function urlOf(baseUrl: string, call: Call): string {
   const url = new URL(`${baseUrl}${call.path}`);
   for (const [name, value] of Object.entries(call.query ?? {})) {
-    if (value !== undefined) url.searchParams.set(name, String(value));
+    if (value !== undefined) url.searchParams.set(name, value instanceof Date ? value.toISOString() : String(value));
   }
   return url.toString();
 }

@@ -1,4 +1,5 @@
-import { ChatBase, segment } from "./base.js";
+import { ChatBase } from "./base.js";
+import { segment } from "./http.js";
 import type {
   CampaignAnalyticsResponse,
   CampaignBillingResponse,
@@ -7,6 +8,8 @@ import type {
   MessagingLimit,
   RunAnalyticsResponse,
   RunBillingResponse,
+  Timeline,
+  TimelineRequest,
 } from "./types/index.js";
 
 /** What runs and campaigns came to: cost, engagement, and the messaging limit they must fit in. */
@@ -40,5 +43,15 @@ export class ChatResults extends ChatBase {
   retrieveLinkClicks<T extends LinkClicksOf>(of: T): Promise<LinkClicksResponseOf<T>> {
     const path = "runId" in of ? `/v1/runs/${segment(of.runId)}` : `/v1/campaigns/${segment(of.campaignId)}`;
     return this.call({ method: "GET", path: `${path}/link-clicks` });
+  }
+
+  /** Sent, delivered, read and failed per minute or hour, for a chart of the run. */
+  retrieveRunTimeline(runId: string, request: TimelineRequest = {}): Promise<Timeline> {
+    return this.call({ method: "GET", path: `/v1/runs/${segment(runId)}/timeline`, query: { ...request } });
+  }
+
+  /** The same for the whole campaign. */
+  retrieveCampaignTimeline(campaignId: string, request: TimelineRequest = {}): Promise<Timeline> {
+    return this.call({ method: "GET", path: `/v1/campaigns/${segment(campaignId)}/timeline`, query: { ...request } });
   }
 }

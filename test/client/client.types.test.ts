@@ -14,6 +14,7 @@ import type * as messagingLimit from "../../src/features/messaging-limit/schemas
 import type * as runRequests from "../../src/features/runs/request";
 import type * as runs from "../../src/features/runs/schemas";
 import type * as results from "../../src/features/stats/results";
+import type * as timelines from "../../src/features/stats/timeline-schemas";
 import type * as groups from "../../src/features/variable-groups/schemas";
 
 // The client's hand-written types against the server's zod schemas. These assertions are checked
@@ -113,6 +114,14 @@ describe("client types follow the server's schemas", () => {
       z.output<typeof linkClicks.CampaignLinkClicksResponse>
     >();
     expectTypeOf<client.RunLinkClicksResponse>().toEqualTypeOf<z.output<typeof linkClicks.RunLinkClicksResponse>>();
+  });
+
+  it("timelines", () => {
+    expectTypeOf<client.Timeline>().toEqualTypeOf<z.output<typeof timelines.TimelineSchema>>();
+    expectTypeOf<client.TimelinePoint>().toEqualTypeOf<z.output<typeof timelines.TimelinePointSchema>>();
+    type Query = z.input<typeof timelines.TimelineQuerySchema>;
+    expectTypeOf<keyof client.TimelineRequest>().toEqualTypeOf<keyof Query>();
+    expectTypeOf<client.TimelineRequest["resolution"]>().toEqualTypeOf<Query["resolution"]>();
   });
 
   it("imports", () => {

@@ -238,21 +238,28 @@ describe("CampaignStats live updates", () => {
       total: counts({ queued: 1 }),
       runs: { "run-1": counts({ queued: 1 }) },
     });
+    // The minute the moves happened in: each update carries the minutes it moved.
+    const minute = Date.now() - (Date.now() % 60_000);
+    const at = new Date(minute).toISOString();
     await stub.addMany([
-      { runId: "run-1", deltas: { sent: 1 } },
-      { runId: "run-2", deltas: { queued: 1 } },
+      { runId: "run-1", deltas: { sent: 1 }, at: minute + 1 },
+      { runId: "run-2", deltas: { queued: 1 }, at: minute + 2 },
     ]);
     await stub.add("run-1", {}); // moves nothing: no message
-    await stub.add("run-2", { sent: 1 });
+    await stub.addMany([{ runId: "run-2", deltas: { sent: 1 }, at: minute + 3 }]);
+    const point = (sent: number) => ({ at, sent, delivered: 0, read: 0, failed: 0 });
     expect(await socket.nextJson()).toEqual({
       type: "stats",
       total: counts({ queued: 2, sent: 1 }),
       runs: { "run-1": counts({ queued: 1, sent: 1 }), "run-2": counts({ queued: 1 }) },
+      series: { total: [point(1)], runs: { "run-1": [point(1)] } },
     });
     expect(await socket.nextJson()).toEqual({
       type: "stats",
       total: counts({ queued: 2, sent: 2 }),
       runs: { "run-1": counts({ queued: 1, sent: 1 }), "run-2": counts({ queued: 1, sent: 1 }) },
+      // The whole minute: every run's point in it, not only the run that moved.
+      series: { total: [point(2)], runs: { "run-1": [point(1)], "run-2": [point(1)] } },
     });
     socket.ws.send("ping");
     expect(await socket.next()).toBe("pong");
@@ -265,10 +272,13 @@ describe("CampaignStats live updates", () => {
     expect(await socket.nextJson()).toEqual({ type: "stats", total: counts({}), runs: {} });
     await evictDurableObject(stub);
     await stub.add("run-1", { read: 1 });
+    // Without a time, the move counts in the minute the object received it.
+    const point = { at: expect.stringMatching(/:00\.000Z$/), sent: 0, delivered: 0, read: 1, failed: 0 };
     expect(await socket.nextJson()).toEqual({
       type: "stats",
       total: counts({ read: 1 }),
       runs: { "run-1": counts({ read: 1 }) },
+      series: { total: [point], runs: { "run-1": [point] } },
     });
     socket.ws.close(1000, "done");
   });

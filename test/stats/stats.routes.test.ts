@@ -1,9 +1,11 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { LiveMessage } from "../../src/durable-objects/campaign-stats";
 import { recordStats } from "../../src/features/stats/record";
 import type { Transition } from "../../src/platform/db/schema";
 import { insertCampaignRow } from "../api-campaigns/api-campaigns.helpers";
 import { api, expectError, newProject, type Project } from "../helpers";
+import { openLive } from "./live.helpers";
 import { stats, ZERO } from "./stats.helpers";
 
 let n = 0;
@@ -104,38 +106,6 @@ describe("GET /v1/campaigns/{campaignId}/stats", () => {
   });
 });
 
-/** The text messages a socket receives, in order; `next` waits for the following one. */
-function inbox(ws: WebSocket) {
-  const pending: string[] = [];
-  const waiting: ((message: string) => void)[] = [];
-  ws.addEventListener("message", (event) => {
-    const text = typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data);
-    const waiter = waiting.shift();
-    if (waiter) waiter(text);
-    else pending.push(text);
-  });
-  const next = (): Promise<string> => {
-    const ready = pending.shift();
-    return ready !== undefined ? Promise.resolve(ready) : new Promise((resolve) => waiting.push(resolve));
-  };
-  return { next, nextJson: async () => JSON.parse(await next()) as unknown, pending };
-}
-
-const live = (path: string, headers: Record<string, string> = {}) =>
-  exports.default.fetch(new Request(`https://api.test${path}`, { headers }));
-
-/** Opens the live socket and accepts it, returning its inbox. */
-async function openLive(path: string, headers: Record<string, string>) {
-  const response = await live(path, { Upgrade: "websocket", ...headers });
-  if (response.status !== 101) throw new Error(`expected 101, got ${response.status}: ${await response.text()}`);
-  const ws = response.webSocket;
-  expect(ws).toBeTruthy();
-  if (!ws) throw new Error("no WebSocket on a 101 response");
-  const messages = inbox(ws);
-  ws.accept();
-  return { ws, ...messages };
-}
-
 describe("GET /v1/campaigns/{campaignId}/live", () => {
   it("sends the current counters at once, then every change", async () => {
     const p = await newProject();
@@ -149,18 +119,23 @@ describe("GET /v1/campaigns/{campaignId}/live", () => {
     });
 
     await recordStats(env, [t(campaignId, null, "queued", "sent"), t(campaignId, "run_2", null, "queued")]);
-    expect(await socket.nextJson()).toEqual({
+    // The minutes of the series that moved come along (test/stats/timeline.test.ts has their values).
+    const { series: sent, ...afterSent } = (await socket.nextJson()) as LiveMessage;
+    expect(afterSent).toEqual({
       type: "stats",
       total: stats({ queued: 2, sent: 1 }),
       runs: { api: stats({ queued: 1, sent: 1 }), run_2: stats({ queued: 1 }) },
     });
+    expect(sent?.total.at(-1)).toMatchObject({ sent: 1 });
 
     await recordStats(env, [t(campaignId, null, "sent", "read")]);
-    expect(await socket.nextJson()).toEqual({
+    const { series: read, ...afterRead } = (await socket.nextJson()) as LiveMessage;
+    expect(afterRead).toEqual({
       type: "stats",
       total: stats({ queued: 2, sent: 1, delivered: 1, read: 1 }),
       runs: { api: stats({ queued: 1, sent: 1, delivered: 1, read: 1 }), run_2: stats({ queued: 1 }) },
     });
+    expect(read?.runs.api?.at(-1)).toMatchObject({ delivered: 1, read: 1 });
     socket.ws.close(1000, "done");
   });
 

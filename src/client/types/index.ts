@@ -10,4 +10,5 @@ export type * from "./imports.js";
 export type * from "./journeys.js";
 export type * from "./link-clicks.js";
 export type * from "./runs.js";
+export type * from "./timelines.js";
 export type * from "./variable-groups.js";

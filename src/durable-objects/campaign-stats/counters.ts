@@ -1,6 +1,7 @@
 // A campaign's counters, per run and in total, kept in its CampaignStats object's SQLite: one row
 // per (run, counter) actually moved, so a result read is one small query whatever the number of
 // recipients.
+import { addSeries, clearSeries, type RunPoint, SERIES, SeriesSums } from "./series";
 
 /** Counters a campaign keeps, per run and in total. */
 export const COUNTERS = [
@@ -47,6 +48,8 @@ export interface StatsEntry {
   runId: string;
   deltas: Partial<Counts>;
   eventId?: number;
+  /** When the moves happened (Unix ms): the minute they count in, in the series; none: when received. */
+  at?: number;
 }
 
 export const zeroCounts = (): Counts => Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Counts;
@@ -69,6 +72,12 @@ export function withRates(counts: Counts): RunStats {
 
 const isCounter = (name: string): name is Counter => (COUNTERS as readonly string[]).includes(name);
 
+const isPoint = (p: RunPoint) =>
+  typeof p?.runId === "string" &&
+  p.runId !== "" &&
+  Number.isSafeInteger(p.at) &&
+  SERIES.every((name) => Number.isInteger(p[name]));
+
 export function createCountersTable(sql: SqlStorage): void {
   sql.exec(
     "CREATE TABLE IF NOT EXISTS counters (run_id TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (run_id, name))",
@@ -89,12 +98,21 @@ function saveWatermark(sql: SqlStorage, id: number) {
 }
 
 /**
- * Replaces every counter with a recount from the ledger that saw history rows up to `through`
- * (one transaction): rows after it are still counted when they arrive, rows before it never again.
+ * Replaces every counter and the whole series with a recount from the ledger that saw history rows
+ * up to `through` (one transaction): rows after it are still counted when they arrive, rows before
+ * it never again.
  */
-export function replaceCounts(storage: DurableObjectStorage, runs: Record<string, Partial<Counts>>, through: number) {
+export function replaceCounts(
+  storage: DurableObjectStorage,
+  runs: Record<string, Partial<Counts>>,
+  through: number,
+  series: RunPoint[],
+  now: number,
+) {
   storage.transactionSync(() => {
     storage.sql.exec("DELETE FROM counters");
+    clearSeries(storage.sql);
+    addSeries(storage.sql, series.filter(isPoint), now);
     for (const [runId, counts] of Object.entries(runs)) {
       for (const [name, value] of Object.entries(counts)) {
         if (!isCounter(name) || !Number.isInteger(value) || value === 0) continue;
@@ -106,12 +124,18 @@ export function replaceCounts(storage: DurableObjectStorage, runs: Record<string
 }
 
 /**
- * Adds each entry's deltas to its run's counters, all in one storage transaction (all or none).
- * Unknown counter names and deltas that are not non-zero integers are ignored; so is an entry whose
- * runId is not a non-empty string. Returns whether any counter moved.
+ * Adds each entry's deltas to its run's counters and to its run's minute of the series (`at`, or
+ * `now` without one), all in one storage transaction (all or none). Unknown counter names and deltas
+ * that are not non-zero integers are ignored; so is an entry whose runId is not a non-empty string.
+ * Returns whether any counter moved, and the minutes of the series that moved.
  */
-export function addCounts(storage: DurableObjectStorage, entries: StatsEntry[]): boolean {
+export function addCounts(
+  storage: DurableObjectStorage,
+  entries: StatsEntry[],
+  now: number,
+): { changed: boolean; minutes: number[] } {
   let changed = false;
+  let minutes: number[] = [];
   storage.transactionSync(() => {
     // Entries from the ledger at or below the watermark were counted already (a drain repeated
     // after a crash, or rows a recount saw): skipped, so each history row counts once.
@@ -120,14 +144,17 @@ export function addCounts(storage: DurableObjectStorage, entries: StatsEntry[]):
     // Summed per run and counter first: a drain brings one entry per history row (two or three per
     // send), and one statement per distinct counter costs the object a fraction of one per entry.
     const sums = new Map<string, { runId: string; name: Counter; delta: number }>();
-    for (const { runId, deltas, eventId } of entries) {
+    const series = new SeriesSums();
+    for (const { runId, deltas, eventId, at } of entries) {
       if (eventId !== undefined) {
         if (!Number.isInteger(eventId) || eventId <= watermark) continue;
         highest = Math.max(highest, eventId);
       }
       if (typeof runId !== "string" || runId === "" || deltas === null || typeof deltas !== "object") continue;
+      const time = Number.isSafeInteger(at) && (at as number) > 0 ? (at as number) : now;
       for (const [name, delta] of Object.entries(deltas)) {
         if (!isCounter(name) || !Number.isInteger(delta) || delta === 0) continue;
+        series.add(runId, time, name, delta);
         const key = `${runId}\u0000${name}`;
         const sum = sums.get(key);
         if (sum) sum.delta += delta;
@@ -145,9 +172,10 @@ export function addCounts(storage: DurableObjectStorage, entries: StatsEntry[]):
       );
       changed = true;
     }
+    minutes = [...new Set(addSeries(storage.sql, series.points(), now).map((p) => p.at))];
     if (highest > watermark) saveWatermark(storage.sql, highest);
   });
-  return changed;
+  return { changed, minutes };
 }
 
 /** Counters and rates per run and summed over all runs. */

@@ -15,7 +15,7 @@ import {
   type StatsEntry,
   type StatsSnapshot,
 } from "./counters";
-import { acceptLiveSocket, answerLiveMessage, broadcast, closeLiveSocket } from "./live";
+import { acceptLiveSocket, answerLiveMessage, broadcast, closeLiveSocket, type LiveState } from "./live";
 import {
   createScheduleTable,
   type ScheduledRun,
@@ -24,6 +24,16 @@ import {
   startDueRuns,
   unscheduleRun,
 } from "./run-schedule";
+import {
+  createSeriesTables,
+  foldBefore,
+  foldSeries,
+  latestMinute,
+  minuteRows,
+  type RunPoint,
+  readSeries,
+  type StoredSeries,
+} from "./series";
 
 export {
   COUNTERS,
@@ -36,17 +46,23 @@ export {
   withRates,
   zeroCounts,
 } from "./counters";
-export type { LiveMessage } from "./live";
+export type { LiveMessage, LivePoint, LiveSeries } from "./live";
 export type { ScheduledRun } from "./run-schedule";
+export { HOUR, MINUTE, MINUTE_RETENTION, type RunPoint, type SeriesPoint, type StoredSeries } from "./series";
 
 /**
- * A campaign's counters (per run and in total) in the object's own SQLite, live updates of them
- * over hibernating WebSockets, and the schedule of the campaign's runs on the object's alarm.
+ * A campaign's counters (per run and in total) and their time series in the object's own SQLite,
+ * live updates of them over hibernating WebSockets, and the schedule of the campaign's runs on the
+ * object's alarm.
  */
 export class CampaignStats extends DurableObject<Env> {
+  /** The boundary minute rows were last folded to, in this instance (0: not yet). */
+  private folded = 0;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     createCountersTable(ctx.storage.sql);
+    createSeriesTables(ctx.storage.sql);
     createScheduleTable(ctx.storage.sql);
   }
 
@@ -78,15 +94,29 @@ export class CampaignStats extends DurableObject<Env> {
     this.addMany([{ runId, deltas }]);
   }
 
-  /** Adds every entry's deltas in one transaction, then sends the new counters to every live socket. */
+  /**
+   * Adds every entry's deltas to the counters and the series in one transaction, then sends the new
+   * counters and the minutes that moved to every live socket.
+   */
   addMany(entries: StatsEntry[]): void {
-    if (addCounts(this.ctx.storage, entries)) broadcast(this.ctx, () => this.read());
+    const now = this.fold();
+    const { changed, minutes } = addCounts(this.ctx.storage, entries, now);
+    if (changed) broadcast(this.ctx, () => this.liveState(minutes));
   }
 
-  /** Replaces the counters with a recount from the ledger that saw its history up to `through`. */
-  rebuild(runs: Record<string, Partial<Counts>>, through: number): void {
-    replaceCounts(this.ctx.storage, runs, through);
-    broadcast(this.ctx, () => this.read());
+  /**
+   * Replaces the counters and the series with a recount from the ledger that saw its history up
+   * to `through`.
+   */
+  rebuild(runs: Record<string, Partial<Counts>>, through: number, series: RunPoint[] = []): void {
+    replaceCounts(this.ctx.storage, runs, through, series, Date.now());
+    broadcast(this.ctx, () => this.liveState());
+  }
+
+  /** The series of one run (or of all: null) from `from` to `to` (Unix ms, inclusive). */
+  series(runId: string | null, from: number, to: number): StoredSeries {
+    const now = this.fold();
+    return readSeries(this.ctx.storage.sql, runId, from, to, now);
   }
 
   /** The last ledger history row counted here. */
@@ -101,7 +131,25 @@ export class CampaignStats extends DurableObject<Env> {
 
   /** A WebSocket upgrade for live counters; anything else gets 426. */
   override async fetch(request: Request): Promise<Response> {
-    return acceptLiveSocket(this.ctx, request, () => this.read());
+    return acceptLiveSocket(this.ctx, request, () => this.liveState());
+  }
+
+  /** The counters, with the given minutes of the series (none given: the latest one). */
+  private liveState(minutes?: number[]): LiveState {
+    const sql = this.ctx.storage.sql;
+    const latest = minutes ? null : latestMinute(sql);
+    return { snapshot: this.read(), minutes: minuteRows(sql, minutes ?? (latest === null ? [] : [latest])) };
+  }
+
+  /**
+   * Folds minute rows past their retention into hours before a read or an add, so neither finds a
+   * minute row older than the boundary; an instance asks its storage once per hour boundary.
+   * Returns the time used.
+   */
+  private fold(): number {
+    const now = Date.now();
+    if (foldBefore(now) > this.folded) this.folded = foldSeries(this.ctx.storage, now);
+    return now;
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {

@@ -2,14 +2,61 @@
 // connects and again after every change. While nothing changes, the object can be evicted from
 // memory without closing the sockets.
 import type { StatsSnapshot } from "./counters";
+import { type RunPoint, SERIES, type SeriesCounts } from "./series";
+
+/** A minute of the series as the live stream and the timeline routes show it. */
+export type LivePoint = SeriesCounts & { at: string };
+
+/**
+ * Minutes of the time series, in total and per run, oldest first: the minutes an update moved (or,
+ * on connect and after a recount, the latest minute with moves). Each point is the minute's whole
+ * value, so a chart replaces its point of the same `at`.
+ */
+export interface LiveSeries {
+  total: LivePoint[];
+  runs: Record<string, LivePoint[]>;
+}
 
 /** The JSON text of each WebSocket message: the snapshot, tagged so that clients can grow with it. */
 export interface LiveMessage extends StatsSnapshot {
   type: "stats";
+  /** Present when the message carries minutes of the series. */
+  series?: LiveSeries;
 }
 
-function liveMessage(snapshot: StatsSnapshot): string {
-  const message: LiveMessage = { type: "stats", ...snapshot };
+/** What a live message is made of, read only when a socket is connected. */
+export interface LiveState {
+  snapshot: StatsSnapshot;
+  minutes: RunPoint[];
+}
+
+const point = (p: RunPoint | (SeriesCounts & { at: number })): LivePoint => ({
+  at: new Date(p.at).toISOString(),
+  sent: p.sent,
+  delivered: p.delivered,
+  read: p.read,
+  failed: p.failed,
+});
+
+/** Minute rows of runs as the live stream's `series`: per run, and summed per minute. */
+export function liveSeries(rows: RunPoint[]): LiveSeries | undefined {
+  if (rows.length === 0) return undefined;
+  const total = new Map<number, SeriesCounts & { at: number }>();
+  const runs: Record<string, LivePoint[]> = {};
+  for (const row of rows) {
+    const sum = total.get(row.at) ?? { at: row.at, sent: 0, delivered: 0, read: 0, failed: 0 };
+    for (const name of SERIES) sum[name] += row[name];
+    total.set(row.at, sum);
+    const run = runs[row.runId] ?? [];
+    run.push(point(row));
+    runs[row.runId] = run;
+  }
+  return { total: [...total.values()].sort((a, b) => a.at - b.at).map(point), runs };
+}
+
+function liveMessage({ snapshot, minutes }: LiveState): string {
+  const series = liveSeries(minutes);
+  const message: LiveMessage = { type: "stats", ...snapshot, ...(series ? { series } : {}) };
   return JSON.stringify(message);
 }
 
@@ -18,13 +65,13 @@ function liveMessage(snapshot: StatsSnapshot): string {
  * once. Anything else gets 426. Authentication and the campaign's ownership are checked by the
  * Worker route before it forwards the request to the object.
  */
-export function acceptLiveSocket(ctx: DurableObjectState, request: Request, snapshot: () => StatsSnapshot): Response {
+export function acceptLiveSocket(ctx: DurableObjectState, request: Request, state: () => LiveState): Response {
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     return new Response("expected a WebSocket upgrade", { status: 426, headers: { Upgrade: "websocket" } });
   }
   const { 0: client, 1: server } = new WebSocketPair();
   ctx.acceptWebSocket(server);
-  server.send(liveMessage(snapshot()));
+  server.send(liveMessage(state()));
   return new Response(null, { status: 101, webSocket: client });
 }
 
@@ -44,10 +91,10 @@ export function closeLiveSocket(ws: WebSocket, code: number, reason: string): vo
 }
 
 /** Sends the counters to every connected socket; they are read only when a socket is connected. */
-export function broadcast(ctx: DurableObjectState, snapshot: () => StatsSnapshot): void {
+export function broadcast(ctx: DurableObjectState, state: () => LiveState): void {
   const sockets = ctx.getWebSockets();
   if (sockets.length === 0) return;
-  const message = liveMessage(snapshot());
+  const message = liveMessage(state());
   for (const ws of sockets) {
     try {
       ws.send(message);

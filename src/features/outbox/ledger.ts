@@ -16,11 +16,15 @@ import type { MessageStatus, Transition } from "../../platform/db/schema";
 const RESTING: MessageStatus[] = ["queued", "sent", "delivered", "read", "failed", "skipped"];
 const resting = sql.raw(RESTING.map((s) => `'${s}'`).join(", "));
 
-/** One real transition read from the ledger, with the id of the history row that recorded it. */
-export type LedgerTransition = Transition & { eventId: number };
+/**
+ * One real transition read from the ledger, with the id of the history row that recorded it and,
+ * when the row has one, its time (Unix ms).
+ */
+export type LedgerTransition = Transition & { eventId: number; at?: number };
 
 interface Row {
   id: number;
+  at: number;
   status: MessageStatus;
   error_code: number | null;
   detail: string | null;
@@ -46,7 +50,7 @@ export async function readLegacy(
   through: number,
 ): Promise<{ last: number | null; read: number; transitions: LedgerTransition[] }> {
   const rows = await db.all<Row>(sql`
-    SELECT e.id, e.status, e.error_code, e.detail, m.id AS message_id, m.project_id, m.campaign_id, m.run_id,
+    SELECT e.id, e.at, e.status, e.error_code, e.detail, m.id AS message_id, m.project_id, m.campaign_id, m.run_id,
            CASE WHEN m.status = 'failed' THEN m.error_message END AS error_message,
            p.status AS prev,
            CASE WHEN p.status = 'queued' THEN EXISTS (SELECT 1 FROM message_events s
@@ -69,6 +73,7 @@ export async function readLegacy(
     return [
       {
         eventId: row.id,
+        at: row.at,
         messageId: row.message_id,
         projectId: row.project_id,
         campaignId: row.campaign_id,
@@ -92,6 +97,7 @@ export async function readLegacy(
 
 interface LogRow {
   id: number;
+  at: number | null;
   entry: string | null;
   project_id: string | null;
   campaign_id: string | null;
@@ -112,8 +118,8 @@ export async function readLog(
   limit: number,
 ): Promise<{ last: number | null; read: number; transitions: LedgerTransition[] }> {
   const rows = await db.all<LogRow>(sql`
-    SELECT l.id, j.value AS entry, m.project_id, m.campaign_id, m.run_id, m.error_title, m.error_message
-    FROM (SELECT id, entries FROM ledger_log WHERE id > ${after} ORDER BY id LIMIT ${limit}) l
+    SELECT l.id, l.at, j.value AS entry, m.project_id, m.campaign_id, m.run_id, m.error_title, m.error_message
+    FROM (SELECT id, entries, at FROM ledger_log WHERE id > ${after} ORDER BY id LIMIT ${limit}) l
     LEFT JOIN json_each(l.entries) j
     LEFT JOIN messages m ON m.id = j.value ->> '$[0]'
     ORDER BY l.id, j.key`);
@@ -125,6 +131,7 @@ export async function readLog(
     const [messageId, from, to, code] = JSON.parse(row.entry) as [string, MessageStatus | null, MessageStatus, number?];
     transitions.push({
       eventId: row.id,
+      ...(row.at === null ? {} : { at: row.at }),
       messageId,
       projectId: row.project_id,
       campaignId: row.campaign_id,

@@ -52,8 +52,8 @@ export class Outbox extends DurableObject<Env> {
       await this.drainPages();
       const stats = campaignStats(this.env, campaignId);
       const before = await stats.read();
-      const { through, runs } = await countFromLedger(createDb(this.env.DB), campaignId);
-      await stats.rebuild(runs, through);
+      const { through, runs, series } = await countFromLedger(createDb(this.env.DB), campaignId);
+      await stats.rebuild(runs, through, series);
       return { before, after: await stats.read(), through };
     });
   }

@@ -22,12 +22,15 @@ export function campaignStats(env: Pick<Env, "CAMPAIGN_STATS">, campaignId: stri
  * Callers pass real transitions only (what applyStatus and the inserts return); a replayed webhook
  * already yields no transition there, so nothing is deduplicated here.
  *
+ * A transition from the ledger carries its batch's time (`at`), the minute it counts in, in the
+ * series; the others count when the object receives them.
+ *
  * Every campaign is attempted even when another's call fails; the failures are then thrown
  * together as one AggregateError.
  */
 export async function recordStats(
   env: Pick<Env, "CAMPAIGN_STATS">,
-  transitions: (Transition & { eventId?: number })[],
+  transitions: (Transition & { eventId?: number; at?: number })[],
 ): Promise<void> {
   const byCampaign = new Map<string, Map<string, Partial<Counts>>>();
   const fromLedger = new Map<string, StatsEntry[]>();
@@ -38,7 +41,13 @@ export async function recordStats(
     if (transition.eventId !== undefined) {
       // Kept one entry per history row, so the object can skip the rows it counted already.
       const entries = fromLedger.get(transition.campaignId) ?? [];
-      entries.push({ runId: transition.runId ?? API_RUN_ID, deltas, eventId: transition.eventId });
+      // Its time too: the series counts the move in the minute its batch ran.
+      entries.push({
+        runId: transition.runId ?? API_RUN_ID,
+        deltas,
+        eventId: transition.eventId,
+        ...(transition.at === undefined ? {} : { at: transition.at }),
+      });
       fromLedger.set(transition.campaignId, entries);
       continue;
     }

@@ -209,4 +209,7 @@ export const ledgerOutbox = sqliteTable("ledger_outbox", {
 export const ledgerLog = sqliteTable("ledger_log", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   entries: text("entries").notNull(),
+  // When the batch ran (Unix ms): the minute its moves count in, in the campaigns' time series.
+  // NULL on rows written before it existed; those count at the time they are handed over.
+  at: integer("at"),
 });
