@@ -56,6 +56,7 @@ export async function consumeSends(batch: MessageBatch, env: Env, ctx?: Executio
         const ctx: SliceContext = {
           db,
           log,
+          env,
           account,
           provider,
           governor: governorFor(env, account.phoneNumberId),

@@ -33,6 +33,13 @@ export const PERMANENT_CODES: ReadonlySet<number> = new Set([
   131062, // this message cannot go to a business-scoped user id (e.g. an authentication template)
 ]);
 
+/**
+ * A send refused because its template is paused or disabled: nothing of the template goes through
+ * until Meta reinstates it, so the message waits and the template's campaigns and runs are held.
+ * Only a send's answer: the same codes on a status webhook fail a message Meta had accepted.
+ */
+export const TEMPLATE_HOLD_CODES: ReadonlySet<number> = new Set([132015, 132016]);
+
 /** Nothing goes through for this number until a person fixes the account: pause, don't fail. */
 export const ACCOUNT_CODES: ReadonlySet<number> = new Set([
   190, // access token expired or invalid
@@ -127,7 +134,13 @@ export function classifyMetaError(httpStatus: number | null, body: unknown, retr
   const title = details ?? text(error?.title) ?? text(error?.type) ?? `Graph API error (${status})`;
   const message = text(error?.message) ?? details ?? `The Graph API answered ${status} without an error body`;
 
-  const result: ProviderError = { class: classOf(code, httpStatus), code, title, message, httpStatus };
+  const result: ProviderError = {
+    class: code !== null && TEMPLATE_HOLD_CODES.has(code) ? "template" : classOf(code, httpStatus),
+    code,
+    title,
+    message,
+    httpStatus,
+  };
   const wait = parseRetryAfter(retryAfter);
   if (code === MARKETING_LIMIT_CODE) result.retryAfterSeconds = wait ?? MARKETING_LIMIT_RETRY_SECONDS;
   else if (result.class === "retryable" && wait !== undefined) result.retryAfterSeconds = wait;

@@ -200,9 +200,21 @@ export const isTextMessage = (message: OutboundMessage): message is TextMessage 
  * through. `account`: nothing will go through for this number until a person fixes the account;
  * pause instead of failing. `unknown`: the request may have reached Meta (a time-out, a broken
  * connection, an answer Meta never documents), so a send is never made again on a guess: it waits
- * for Meta's status webhook.
+ * for Meta's status webhook. `template`: refused as the template is paused or disabled (132015 /
+ * 132016): the message waits, queued, and what sends the template is held until Meta reinstates it.
  */
-export type ErrorClass = "retryable" | "permanent" | "account" | "unknown";
+export type ErrorClass = "retryable" | "permanent" | "account" | "unknown" | "template";
+
+/**
+ * Meta's `message_status` on an accepted send when not plain `accepted`: `paused` (the template
+ * is), `held_for_quality_assessment` (Meta paces the template, then sends or fails it).
+ */
+export type AcceptedStatus = string;
+
+export interface Accepted {
+  wamid: string;
+  messageStatus?: AcceptedStatus;
+}
 
 export interface ProviderError {
   class: ErrorClass;
@@ -262,7 +274,7 @@ export const UPLOADED_MEDIA_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 
 export interface WhatsAppProvider {
   readonly kind: "meta" | "sandbox";
-  sendTemplate(message: TemplateMessage): Promise<Result<{ wamid: string }>>;
+  sendTemplate(message: TemplateMessage): Promise<Result<Accepted>>;
   /** A session text message (inside the person's 24-hour customer service window). */
   sendText(message: TextMessage): Promise<Result<{ wamid: string }>>;
   createTemplate(

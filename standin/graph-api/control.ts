@@ -102,6 +102,8 @@ export async function control(store: Store, request: Request, url: URL): Promise
     }
     template.rejectedReason = status === "REJECTED" ? str(body.rejectedReason) || "INVALID_FORMAT" : "NONE";
     if (typeof body.messageSendTtlSeconds === "number") template.ttlSeconds = body.messageSendTtlSeconds;
+    // What an accepted send of it answers as `message_status` (template pacing): accepted unless set.
+    if (body.messageStatus !== undefined) template.messageStatus = str(body.messageStatus) || undefined;
     await store.queueWebhook(state, templateStatusWebhook(state.account, template));
     return json({ id: template.id, name, language, status, category: template.category });
   }

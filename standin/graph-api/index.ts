@@ -25,7 +25,7 @@
 //   POST   /__standin/throughput          {phoneNumberId, level: "STANDARD" | "HIGH" | "NOT_APPLICABLE"}
 //   POST   /__standin/messaging-limit     {phoneNumberId, tier: "TIER_250" … "TIER_UNLIMITED"}
 //   POST   /__standin/templates           {wabaId, name, language, status, category?, components?, rejectedReason?,
-//                                          messageSendTtlSeconds?}
+//                                          messageSendTtlSeconds?, messageStatus?}
 //                                         seeds a template or changes its status; queues a
 //                                         message_template_status_update webhook
 //   POST   /__standin/errors              {phoneNumberId, code, httpStatus?, mode: "always" | "next" | "every",

@@ -134,6 +134,7 @@ export async function sendMessage(
     input: typeof body.to === "string" ? body.to : bsuid,
     category: stored.category.toLowerCase(),
     callbackData,
+    messageStatus: stored.messageStatus,
   });
 }
 
@@ -143,7 +144,13 @@ async function acceptSend(
   state: AccountState,
   record: ReceivedSend,
   injection: ActiveInjection | undefined,
-  send: { recipient: string; input: string; category: string; callbackData: string | undefined },
+  send: {
+    recipient: string;
+    input: string;
+    category: string;
+    callbackData: string | undefined;
+    messageStatus?: string;
+  },
 ): Promise<Response> {
   const wamid = `wamid.${randomToken(36)}`;
   record.wamid = wamid;
@@ -174,7 +181,7 @@ async function acceptSend(
         ? { input: send.input, user_id: send.recipient }
         : { input: send.input, wa_id: send.recipient },
     ],
-    messages: [{ id: wamid, message_status: "accepted" }],
+    messages: [{ id: wamid, message_status: send.messageStatus ?? "accepted" }],
   });
 }
 

@@ -101,6 +101,11 @@ export interface StoredTemplate {
   parameterFormat: "POSITIONAL" | "NAMED";
   /** `message_send_ttl_seconds` as the template was created with it; undefined for Meta's default. */
   ttlSeconds?: number;
+  /**
+   * The `message_status` an accepted send answers: `accepted` unless a test sets
+   * `held_for_quality_assessment` (Meta pacing the template) or `paused`.
+   */
+  messageStatus?: string;
 }
 
 export interface Component {

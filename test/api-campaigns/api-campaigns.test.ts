@@ -77,6 +77,7 @@ describe("POST /v1/api-campaigns", () => {
         category: null,
         created_at: Date.parse(created.createdAt),
         updated_at: Date.parse(created.createdAt),
+        track_clicks: 0,
       },
     ]);
   });

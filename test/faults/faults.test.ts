@@ -42,7 +42,7 @@ import {
 // and every job finished, and (4) where a STOP came, it was kept.
 
 // The outbox's log read (src/features/outbox/ledger.ts).
-const LEDGER_READ = /SELECT l\.id, j\.value AS entry/;
+const LEDGER_READ = /SELECT l\.id, l\.at, j\.value AS entry/;
 // The send claim, queued → sending, counting the provider call (src/features/delivery/send-batch.ts).
 const SEND_CLAIM = /^update "messages" set "status" = \?, "attempts" = "messages"\."attempts" \+ 1/;
 // The first statement of a batch's outcome round trip: every success's wamid and sent step.

@@ -68,6 +68,8 @@ export interface SeedTemplate {
   rejectedReason?: string;
   /** The template's `message_send_ttl_seconds`. */
   messageSendTtlSeconds?: number;
+  /** What an accepted send of it answers as `message_status`: held_for_quality_assessment, paused. */
+  messageStatus?: string;
 }
 
 /** Seeds a template (or changes its status) directly in the stand-in, in Meta's component shape. */

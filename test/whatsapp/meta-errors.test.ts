@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ACCOUNT_CODES,
   classifyMetaError,
+  classOfStatusError,
   networkError,
   PERMANENT_CODES,
   parseRetryAfter,
@@ -39,7 +40,7 @@ describe("classifyMetaError", () => {
     });
   });
 
-  it.each([131050, 131047, 132000, 132001, 132012, 132015, 132016])("classifies %i as permanent", (code) => {
+  it.each([131050, 131047, 132000, 132001, 132012])("classifies %i as permanent", (code) => {
     expect(classifyMetaError(400, metaBody(code))).toEqual({
       class: "permanent",
       code,
@@ -47,6 +48,18 @@ describe("classifyMetaError", () => {
       message: `(#${code}) Something`,
       httpStatus: 400,
     });
+  });
+
+  it.each([132015, 132016])("classifies %i, a send of a paused or disabled template, as a template hold", (code) => {
+    expect(classifyMetaError(400, metaBody(code))).toEqual({
+      class: "template",
+      code,
+      title: `details of ${code}`,
+      message: `(#${code}) Something`,
+      httpStatus: 400,
+    });
+    // On a status webhook the same code fails a message Meta had accepted.
+    expect(classOfStatusError(code)).toBe("permanent");
   });
 
   it("marks 131026 as not on WhatsApp", () => {

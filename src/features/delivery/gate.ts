@@ -12,7 +12,10 @@ export const runIdOf = (job: SendsBody) => (job.kind === "send" ? job.runId : un
  * Read once per batch; an account-level error pauses more as the batch goes on.
  */
 export interface Gate {
-  /** Campaigns and runs whose messages are held (their `cmp_` and `run_` ids never collide). */
+  /**
+   * Campaigns and runs whose messages are held, and templates held during this batch
+   * (./template-hold.ts): their `cmp_`, `run_` and `tpl_` ids never collide.
+   */
   held: Set<string>;
   cancelled: Set<string>;
 }

@@ -3,20 +3,23 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
 import { messages } from "../../platform/db/schema";
-import type { ProviderError } from "../../whatsapp/provider";
+import type { AcceptedStatus, ProviderError } from "../../whatsapp/provider";
 import { logMoves, type Move, newTx } from "../messages/log";
 import { historyIfChanged } from "../messages/status";
 import { appendTrail, EVENT_STEP, STEP } from "../messages/trail";
+import { acceptedNotes } from "./accepted-notes";
 import type { Claimed, Result } from "./send-batch";
 
 export type SendOutcome =
-  | { kind: "sent"; wamid: string; transition: Transition | null }
+  | { kind: "sent"; wamid: string; transition: Transition | null; messageStatus?: AcceptedStatus }
   | { kind: "failed"; error: ProviderError; transition: Transition | null }
   | { kind: "retry"; error: ProviderError }
   /** Meta may have the message: it stays `sending` until Meta's status webhook (or the sweep) settles it. */
   | { kind: "unknown"; error: ProviderError }
   /** The account cannot send (token, restriction, payment, spam limit): the message waits, queued. */
-  | { kind: "account"; error: ProviderError };
+  | { kind: "account"; error: ProviderError }
+  /** The template is paused or disabled at WhatsApp (132015 / 132016): the message waits, queued. */
+  | { kind: "template"; error: ProviderError };
 
 /** Tries to record a slice's outcomes this often before the invocation gives up. */
 const RECORD_ATTEMPTS = 3;
@@ -89,6 +92,10 @@ export async function recordOutcomes(
         .returning({ id: messages.id, tx: messages.tx }),
     );
     for (const r of sent) moves.push([r.id, "sending", "sent"]);
+    // Accepted but not plainly (held while Meta paces the template, or the template paused): a note
+    // in the history of the messages this batch moved, for whoever reads why one is slow to arrive.
+    const noted = sent.flatMap((r) => (r.messageStatus ? [[r.id, `WhatsApp answered ${r.messageStatus}`]] : []));
+    if (noted.length > 0) statements.push(...acceptedNotes(db, noted, tx, now));
   }
   for (const r of results) {
     if (r.ok) continue;
@@ -131,7 +138,12 @@ export async function recordOutcomes(
     if (to === "failed") moves.push([r.id, "sending", "failed", error.code]);
     else {
       if (to === "queued") statements.push(historyIfChanged(db, r.id, "sending", claimed.get(r.id)?.claimedAt ?? now));
-      const detail = to === "queued" ? `retry: ${error.title}` : `outcome unknown: ${error.title}`;
+      const detail =
+        to === "sending"
+          ? `outcome unknown: ${error.title}`
+          : error.class === "template"
+            ? `held: ${error.title}`
+            : `retry: ${error.title}`;
       statements.push(historyIfChanged(db, r.id, to, now, error.code, detail));
     }
   }
@@ -160,7 +172,12 @@ export async function recordOutcomes(
           }
         : null;
     if (transition) transitions.push(transition);
-    outcomes.set(r.id, { kind: "sent", wamid: r.wamid, transition });
+    outcomes.set(r.id, {
+      kind: "sent",
+      wamid: r.wamid,
+      transition,
+      ...(r.messageStatus ? { messageStatus: r.messageStatus } : {}),
+    });
   }
   for (const plan of plans) {
     const changed = (written[plan.casIndex] as { id: string }[]).length === 1;
@@ -181,10 +198,8 @@ export async function recordOutcomes(
     if (plan.to === "failed") outcomes.set(plan.id, { kind: "failed", error: plan.error, transition });
     else if (plan.to === "sending") outcomes.set(plan.id, { kind: "unknown", error: plan.error });
     else {
-      outcomes.set(
-        plan.id,
-        plan.error.class === "account" ? { kind: "account", error: plan.error } : { kind: "retry", error: plan.error },
-      );
+      const kind = plan.error.class === "account" || plan.error.class === "template" ? plan.error.class : "retry";
+      outcomes.set(plan.id, { kind, error: plan.error });
     }
   }
   return { outcomes, transitions };

@@ -4,6 +4,7 @@ import { filterOnly, inJsonList } from "../../platform/db/json-list";
 import { messages } from "../../platform/db/schema";
 import { encodeCallback } from "../../whatsapp/message-ref";
 import {
+  type AcceptedStatus,
   isTextMessage,
   type OutboundMessage,
   type ProviderError,
@@ -123,7 +124,9 @@ export const pairRecipient = (m: Claimed): string | null => {
   return !payload || isTextMessage(payload) ? null : payload.to;
 };
 
-export type Result = { id: string; ok: true; wamid: string } | { id: string; ok: false; error: ProviderError };
+export type Result =
+  | { id: string; ok: true; wamid: string; messageStatus?: AcceptedStatus }
+  | { id: string; ok: false; error: ProviderError };
 
 /**
  * The "error" of a send that was never made: its window kept waking late and gave its slot up. No
@@ -153,10 +156,13 @@ export async function sendClaimed(
     // claimMessages reads the payload as a template; the column holds either kind.
     const payload = m.payload as OutboundMessage;
     const callbackData = encodeCallback({ messageId: m.id, campaignId: m.campaignId, runId: m.runId });
-    const result = isTextMessage(payload)
+    const result: Awaited<ReturnType<WhatsAppProvider["sendTemplate"]>> = isTextMessage(payload)
       ? await provider.sendText({ type: "text", to: payload.to, text: payload.text, callbackData })
       : await provider.sendTemplate({ ...payload, callbackData });
-    return result.ok ? { id: m.id, ok: true, wamid: result.wamid } : { id: m.id, ok: false, error: result.error };
+    if (!result.ok) return { id: m.id, ok: false, error: result.error };
+    return result.messageStatus
+      ? { id: m.id, ok: true, wamid: result.wamid, messageStatus: result.messageStatus }
+      : { id: m.id, ok: true, wamid: result.wamid };
   };
   const templates: Claimed[] = [];
   const textsByRecipient = new Map<string, Claimed[]>();

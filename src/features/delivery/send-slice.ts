@@ -3,6 +3,7 @@ import type { Transition } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { ACCOUNT_ERROR_RETRY_SECONDS } from "../../queues/backoff";
 import type { ApiSendJob, SendJob, SendsBody } from "../../queues/contracts";
+import { failureLabel } from "../../whatsapp/error-labels";
 import type { WhatsAppProvider } from "../../whatsapp/provider";
 import type { ResolvedAccount } from "../../whatsapp/select";
 import { persistApiSends } from "../api-campaigns/persist";
@@ -12,11 +13,14 @@ import { type Gate, runIdOf, verdict } from "./gate";
 import { type Governor, type Lane, laneOf, retryDelayFor, type Slot } from "./pacing";
 import { recordOutcomesPatiently, type SendOutcome } from "./record-outcomes";
 import { type Claimed, claimMessages, NO_SLOT, pairRecipient, sendClaimed, unclaimMessages } from "./send-batch";
+import { heldStatusOf, holdTemplateOf, type TemplateHoldDeps } from "./template-hold";
 
 /** What sending one project's slices needs; `transitions` collects what they changed. */
 export interface SliceContext {
   db: Db;
   log: Logger;
+  /** Queues a template hold's followers use (./template-hold.ts). */
+  env: Pick<Env, "JOBS" | "SENDS">;
   account: ResolvedAccount;
   provider: WhatsAppProvider;
   governor: Governor;
@@ -25,12 +29,35 @@ export interface SliceContext {
   transitions: (Transition | null)[];
 }
 
+const templateHold = (ctx: SliceContext): TemplateHoldDeps => ({
+  db: ctx.db,
+  log: ctx.log,
+  env: ctx.env,
+  gate: ctx.gate,
+  projectId: ctx.account.projectId,
+  wabaId: ctx.account.wabaId,
+});
+
 /** Acks or retries one queue message according to its send outcome. */
 async function settle(ctx: SliceContext, message: Message<SendsBody>, outcome: SendOutcome | undefined) {
   const campaignId = message.body.campaignId ?? null;
+  // Sent, but Meta says the template is paused: what sends it next is held (the message itself is
+  // Meta's now, settled by its status webhooks).
+  if (outcome?.kind === "sent" && outcome.messageStatus === "paused") {
+    const reason = "WhatsApp answered a send of this template as paused";
+    await holdTemplateOf(templateHold(ctx), message.body.messageId, "PAUSED", reason);
+  }
   // No outcome: another delivery had already claimed the message.
   // An unknown outcome is Meta's to settle (a status webhook): never sent again from the queue.
   if (!outcome || outcome.kind === "sent" || outcome.kind === "failed" || outcome.kind === "unknown") {
+    message.ack();
+    return;
+  }
+  if (outcome.kind === "template") {
+    // Not sent, and queued again: the hold keeps it so until Meta reinstates the template.
+    const { code, title } = outcome.error;
+    const reason = `WhatsApp refused a send: ${failureLabel(code, title)} (${code})`;
+    await holdTemplateOf(templateHold(ctx), message.body.messageId, heldStatusOf(outcome.error), reason);
     message.ack();
     return;
   }

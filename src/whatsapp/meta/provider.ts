@@ -1,6 +1,7 @@
 import { withTimeLimit } from "../../platform/time-limit";
 import { classifyMetaError, isTimeout, networkError, timeoutError, unexpectedResponse } from "../errors";
 import {
+  type Accepted,
   expiredMessage,
   type MediaUpload,
   type ProviderError,
@@ -117,7 +118,7 @@ export class MetaProvider implements WhatsAppProvider {
     return { ok: true, status: response.status, json };
   }
 
-  async sendTemplate(message: TemplateMessage): Promise<Result<{ wamid: string }>> {
+  async sendTemplate(message: TemplateMessage): Promise<Result<Accepted>> {
     const expired = expiredMessage(message);
     if (expired) return expired;
     const edge = templateEdge(message, this.options.marketingMessagesApi === true);
@@ -133,12 +134,17 @@ export class MetaProvider implements WhatsAppProvider {
    * POST /{phone-number-id}/messages (or /marketing_messages), whatever the message type: Meta
    * answers every type and both endpoints alike, and its errors are classified the same way.
    */
-  private async sendMessage(body: unknown, edge: SendEdge = "messages"): Promise<Result<{ wamid: string }>> {
+  private async sendMessage(body: unknown, edge: SendEdge = "messages"): Promise<Result<Accepted>> {
     const result = await this.call("POST", this.url(`${this.options.phoneNumberId}/${edge}`), body);
     if (!result.ok) return result;
-    const wamid = (result.json as { messages?: { id?: unknown }[] }).messages?.[0]?.id;
+    const answered = (result.json as { messages?: { id?: unknown; message_status?: unknown }[] }).messages?.[0];
+    const wamid = answered?.id;
     if (typeof wamid !== "string" || wamid === "") return fail(unexpectedResponse(result.status, "messages[0].id"));
-    return { ok: true, wamid };
+    const status = answered?.message_status;
+    // Only what is not a plain acceptance is kept: it changes what follows (src/features/delivery).
+    return typeof status === "string" && status !== "" && status.toLowerCase() !== "accepted"
+      ? { ok: true, wamid, messageStatus: status.toLowerCase() }
+      : { ok: true, wamid };
   }
 
   async createTemplate(

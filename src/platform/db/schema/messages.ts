@@ -32,7 +32,7 @@ export const messages = sqliteTable(
     // How the last provider error was classified (retryable, permanent, account, unknown): a run's
     // retry re-sends only the failures that were retryable; `unknown` (Meta may have the message)
     // waits for Meta's word, and is the one failure a later status webhook may still overturn.
-    errorClass: text("error_class", { enum: ["retryable", "permanent", "account", "unknown"] }),
+    errorClass: text("error_class", { enum: ["retryable", "permanent", "account", "unknown", "template"] }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     sentAt: integer("sent_at"),
