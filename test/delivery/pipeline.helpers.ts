@@ -5,9 +5,12 @@ import { drainWebhooks, registerAccount, type StandInAccount } from "../standin/
 
 /** A new project connected to a fresh Meta account at the stand-in. */
 export async function connectedProject(
-  options: { autoApprove?: boolean; throughput?: number; marketingMessagesApi?: boolean } = {},
+  options: { autoApprove?: boolean; throughput?: number; marketingMessagesApi?: boolean; messagingLimit?: string } = {},
 ) {
-  const account = await registerAccount({ autoApprove: options.autoApprove ?? false });
+  const account = await registerAccount({
+    autoApprove: options.autoApprove ?? false,
+    ...(options.messagingLimit ? { messagingLimit: options.messagingLimit } : {}),
+  });
   const p = await newProject();
   const put = await call("PUT", `/v1/admin/projects/${p.id}/whatsapp`, {
     admin: true,

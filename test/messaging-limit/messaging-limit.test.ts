@@ -7,7 +7,7 @@ import { connectedProject } from "../delivery/pipeline.helpers";
 import { call, MISSING_KEY, newProject } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
 import { queryPlan } from "../query-plan";
-import { injectError, registerAccount } from "../standin/standin.helpers";
+import { injectError } from "../standin/standin.helpers";
 import { postFixture } from "../webhooks/state-fixtures";
 import { seedSent, setTier } from "./messaging-limit.helpers";
 
@@ -37,20 +37,7 @@ describe("messaging limit tiers", () => {
 
 describe("GET /v1/project/messaging-limit", { timeout: 30_000 }, () => {
   it("shows the tier Meta's phone number answered on connect, and what the last 24 hours used", async () => {
-    const account = await registerAccount({ autoApprove: true, messagingLimit: "TIER_250" });
-    const p = await newProject("limit");
-    const put = await call("PUT", `/v1/admin/projects/${p.id}/whatsapp`, {
-      admin: true,
-      body: {
-        provider: "meta",
-        phoneNumberId: account.phoneNumberId,
-        wabaId: account.wabaId,
-        accessToken: account.accessToken,
-        appSecret: account.appSecret,
-        verifyToken: `verify-${p.id}`,
-      },
-    });
-    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const { p } = await connectedProject({ autoApprove: true, messagingLimit: "TIER_250" });
     const fresh = await limitOf(p.sender);
     expect(fresh.status).toBe(200);
     expect(fresh.body).toEqual({ tier: "TIER_250", limit: 250, used: 0, remaining: 250 });

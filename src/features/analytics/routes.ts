@@ -2,17 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireApiKey } from "../../platform/auth/api-key";
 import { notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
-import { ApiKeySecurity, errorResponses, jsonContent } from "../../platform/http/openapi";
+import { ApiKeySecurity, errorResponses, jsonContent, pathId } from "../../platform/http/openapi";
 import { projectRun } from "../archive/store";
 import { campaignAnalytics, projectCampaign, runAnalytics } from "./report";
 import { CampaignAnalyticsResponse, RunAnalyticsResponse } from "./schemas";
-
-const pathId = (name: string, example: string) =>
-  z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name, in: "path" }, example });
 
 const WHAT =
   "The funnel from queued to replied, the reply rate (replied / delivered) and the presses of each quick-reply button with the people who pressed it. `queued` to `read` are the campaign's counters; `replied` counts the messages whose recipient wrote to us within 24 hours of delivery (quoting the message or not) or answered the message itself. The same whether the messages are in D1 or moved to the archive.";

@@ -4,18 +4,11 @@ import { requireApiKey } from "../../platform/auth/api-key";
 import { archives, campaigns, runs } from "../../platform/db/schema";
 import { notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
-import { ApiKeySecurity, errorResponses, jsonContent } from "../../platform/http/openapi";
+import { ApiKeySecurity, errorResponses, jsonContent, pathId } from "../../platform/http/openapi";
 import { projectRun, READABLE_STATES } from "../archive/store";
 import { RateCard, readRateCard } from "./rate-card";
 import { BillingTally, tallyApiCampaign, tallyRun } from "./report";
 import { CampaignBillingResponse, RunBillingResponse } from "./schemas";
-
-const pathId = (name: string) =>
-  z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name, in: "path" } });
 
 const WHAT =
   "Meta's per-message pricing, as its status webhooks reported it: delivered messages counted as charged (by category and by the recipient's market), free or not yet priced, and an estimated cost from the operator's rate card (`PUT /v1/admin/rate-card`) at the rate in effect on the day each was delivered. The same whether the messages are in D1 or moved to the archive.";

@@ -2,16 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireApiKey } from "../../platform/auth/api-key";
 import { notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
-import { ApiKeySecurity, errorResponses, jsonContent } from "../../platform/http/openapi";
+import { ApiKeySecurity, errorResponses, jsonContent, pathId } from "../../platform/http/openapi";
 import { CampaignLinkClicksResponse, RunLinkClicksResponse } from "./schemas";
 import { type LinkClicks, linkClickCounts } from "./store";
-
-const pathId = (name: string) =>
-  z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name, in: "path" } });
 
 const WHAT =
   "The clicks on each url button of a broadcast campaign created with `trackClicks`: every click (`clicks`) and the recipients who clicked (`people`). Counted by `/l/{token}` as each click is redirected.";

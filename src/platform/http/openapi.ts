@@ -52,5 +52,13 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
   content: { "application/json": { schema } },
 });
 
+/** A resource id in the path (`/runs/{runId}/…`): up to 64 characters, a 400 naming it beyond. */
+export const pathId = (name: string, example?: string) =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name, in: "path" }, ...(example ? { example } : {}) });
+
 export const ApiKeySecurity = [{ ApiKey: [] }];
 export const AdminSecurity = [{ AdminToken: [] }];
