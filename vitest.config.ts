@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { type Request as MiniflareRequest, Response as MiniflareResponse } from "miniflare";
 import { defineConfig } from "vitest/config";
+import { buildDashboard } from "./scripts/build-dashboard.mjs";
 import { createGraphStandIn } from "./standin/graph-api/index.ts";
 import { createHooksReceiver, HOOKS_HOST } from "./standin/hooks-receiver.ts";
 import { MEDIA_HOSTS, mediaHostFetch } from "./standin/media-host.ts";
@@ -59,6 +60,9 @@ async function outboundService(request: MiniflareRequest): Promise<MiniflareResp
 }
 
 export default defineConfig(async () => {
+  // The Worker serves the dashboard from dist/dashboard (wrangler.toml [assets]): built first, so a
+  // fresh clone's tests find it.
+  await buildDashboard({ quiet: true });
   // The same files `wrangler d1 migrations apply` reads, applied by test/setup.ts to each test
   // file's fresh D1 — as ONE batch: one round trip per file instead of one per migration, which
   // cost every file seconds. Each migration's statements keep their order; a batch is one

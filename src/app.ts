@@ -18,6 +18,7 @@ import { definitionRoutes } from "./features/contacts/definition-routes";
 import { ATTRIBUTES, TAGS } from "./features/contacts/definitions";
 import { contactRoutes } from "./features/contacts/routes";
 import { callbackRoutes } from "./features/customer-callbacks/routes";
+import { dashboardRoutes } from "./features/dashboard/routes";
 import { deadLetterRoutes } from "./features/dead-letters/routes";
 import { importRoutes } from "./features/imports/routes";
 import { campaignResponseRoutes } from "./features/inbound/responses-routes";
@@ -29,6 +30,7 @@ import { messageRoutes } from "./features/messages/routes";
 import { messagingLimitRoutes } from "./features/messaging-limit/routes";
 import { recountRoutes } from "./features/outbox/recount-route";
 import { runRoutes } from "./features/runs/routes";
+import { sessionRoutes } from "./features/sessions/routes";
 import { liveRoutes } from "./features/stats/live-route";
 import { statsRoutes } from "./features/stats/routes";
 import { timelineRoutes } from "./features/stats/timeline-routes";
@@ -118,6 +120,7 @@ export function createApp() {
   app.route("/v1/admin/storage", storageRoutes);
   app.route("/v1/admin/rate-card", rateCardRoutes);
   app.route("/v1/admin/campaigns", recountRoutes);
+  app.route("/v1/session", sessionRoutes);
   app.route("/v1/project/settings", settingsRoutes);
   app.route("/v1/project", messagingLimitRoutes);
   app.route("/v1/project", projectRoutes);
@@ -172,6 +175,7 @@ export function createApp() {
   });
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "WhatsApp Campaign API" }));
   app.get("/health", (c) => c.json({ ok: true }));
+  app.route("/", dashboardRoutes);
 
   // Reached only if the router disagrees with routeExists; a 404 is then the honest answer.
   app.notFound((c) => errorResponse(c, noRoute(c.req.method, c.req.path)));
@@ -211,11 +215,16 @@ function routeTable(registered: { method: string; path: string }[]): RouteTable 
   for (const { method, path } of registered) {
     if (method === "ALL" || seen.has(`${method} ${path}`)) continue;
     seen.add(`${method} ${path}`);
-    const source = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+");
+    // A trailing `/*` (the dashboard's addresses) matches anything below it.
+    const source = path
+      .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+      .replace(/:[^/]+/g, "[^/]+")
+      .replace(/\/\\\*$/, "/.*");
     table.routes.push({ method, pattern: new RegExp(`^${source}$`) });
   }
   for (const { method, path } of registered) {
-    if (method !== "ALL" && !path.includes(":")) table.literal.set(path, allowedMethods(table, path));
+    if (method !== "ALL" && !path.includes(":") && !path.endsWith("*"))
+      table.literal.set(path, allowedMethods(table, path));
   }
   return table;
 }

@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { and, asc, eq, gt } from "drizzle-orm";
 import { forgetKeyHash } from "../../platform/auth/api-key";
+import { forgetSessionsOfKey } from "../../platform/auth/session";
 import { sha256Hex } from "../../platform/crypto";
 import type { Db } from "../../platform/db/client";
-import { apiKeys, projects } from "../../platform/db/schema";
+import { apiKeys, projects, sessions } from "../../platform/db/schema";
 import { notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { AdminSecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
@@ -111,6 +112,9 @@ export const adminKeys = router()
         ? await c.var.db.update(apiKeys).set({ revokedAt: Date.now() }).where(where).returning().get()
         : existing;
     forgetKeyHash(row.hash);
+    // Its dashboard sessions end with it (a session also re-checks its key when read).
+    await c.var.db.delete(sessions).where(eq(sessions.keyId, keyId)).run();
+    forgetSessionsOfKey(keyId);
     c.var.log.info("api key revoked", { projectId, keyId });
     return c.json(toApiKey(row), 200);
   });

@@ -5,6 +5,7 @@ import { createDb, type Db } from "../db/client";
 import { apiKeys } from "../db/schema";
 import { ApiError, malformedJson } from "../errors";
 import type { AppEnv, Principal, Role } from "../http/context";
+import { presentedSession } from "./session";
 
 interface CachedKey {
   hash: string;
@@ -97,6 +98,12 @@ const apiKeyMiddleware = (allowQuery: boolean) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const key = await presentedKey(c, allowQuery);
     if (!key) {
+      // The dashboard's pages call the same API signed in by their session cookie: same rights as the key.
+      const session = await presentedSession(c);
+      if (session?.kind === "key") {
+        c.set("principal", session.principal);
+        return next();
+      }
       throw new ApiError(
         "unauthorized",
         "an API key is required: send it as `Authorization: Bearer <key>` or as `apiKey` in the JSON body",

@@ -12,6 +12,7 @@ export * from "./media";
 export * from "./messages";
 export * from "./projects";
 export * from "./runs";
+export * from "./sessions";
 export * from "./storage";
 export * from "./templates";
 export * from "./variable-groups";

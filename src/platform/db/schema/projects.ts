@@ -63,6 +63,9 @@ export const whatsappAccounts = sqliteTable(
     accountState: text("account_state", { mode: "json" }),
     holdReason: text("hold_reason"),
     holdUntil: integer("hold_until"),
+    // When Meta's webhook (its verification or a delivery for this number) last reached the Worker,
+    // written at most once a minute: the dashboard's "is Meta connected?" check.
+    webhookAt: integer("webhook_at"),
     updatedAt: updatedAt(),
   },
   (t) => [
