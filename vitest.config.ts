@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { type Request as MiniflareRequest, Response as MiniflareResponse } from "miniflare";
 import { defineConfig } from "vitest/config";
 import { buildDashboard } from "./scripts/build-dashboard.mjs";
+import { ACCESS_AUD, ACCESS_HOST, createAccessStandIn } from "./standin/access.ts";
 import { createGraphStandIn } from "./standin/graph-api/index.ts";
 import { createHooksReceiver, HOOKS_HOST } from "./standin/hooks-receiver.ts";
 import { MEDIA_HOSTS, mediaHostFetch } from "./standin/media-host.ts";
@@ -16,6 +17,7 @@ export const GRAPH_STANDIN_HOST = "graph.standin.test";
 // running in parallel each register their own account and never see each other's.
 const graphStandIn = createGraphStandIn();
 const hooksReceiver = createHooksReceiver();
+const accessStandIn = createAccessStandIn();
 
 /** Copies a request made inside workerd into a plain fetch-API one for an in-process handler. */
 async function toFetchRequest(request: MiniflareRequest): Promise<Request> {
@@ -46,6 +48,9 @@ async function outboundService(request: MiniflareRequest): Promise<MiniflareResp
   const hostname = new URL(request.url).hostname;
   if (hostname === GRAPH_STANDIN_HOST) {
     return toMiniflareResponse(request, await graphStandIn.fetch(await toFetchRequest(request)));
+  }
+  if (hostname === ACCESS_HOST) {
+    return toMiniflareResponse(request, await accessStandIn.fetch(await toFetchRequest(request)));
   }
   if (hostname === HOOKS_HOST) {
     return toMiniflareResponse(request, await hooksReceiver.fetch(await toFetchRequest(request)));
@@ -84,6 +89,9 @@ export default defineConfig(async () => {
             LOG_LEVEL: "warn",
             ENCRYPTION_KEY: "dEr4xKDPoOu4Odfj2XDC0VOMDidsQKLFEHQXcY+eRsQ=",
             GRAPH_API_BASE_URL: `https://${GRAPH_STANDIN_HOST}`,
+            // Cloudflare Access in front of the operator routes, played by standin/access.ts.
+            ACCESS_TEAM_DOMAIN: `https://${ACCESS_HOST}`,
+            ACCESS_AUD,
             // Half of production's 10 s, so a test of a send whose answer never comes takes seconds.
             GRAPH_API_TIMEOUT_MS: "5000",
             // A developer's .dev.vars (written by `npm run dev`) also reaches the tests; local media

@@ -3,6 +3,7 @@
 import { run as api } from "./api.mjs";
 import { run as apiSend } from "./api-send.mjs";
 import { run as callbacks } from "./callbacks.mjs";
+import { run as dashboard } from "./dashboard.mjs";
 import { run as events } from "./events.mjs";
 import { run as fanout } from "./fanout.mjs";
 import { run as faults } from "./faults.mjs";
@@ -26,6 +27,7 @@ const benches = {
   callbacks,
   pacing,
   faults,
+  dashboard,
 };
 const only = process.argv.slice(2);
 

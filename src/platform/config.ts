@@ -115,6 +115,17 @@ const ConfigSchema = z.object({
       .transform((url) => new URL(url).origin)
       .optional(),
   ),
+  // Cloudflare Access in front of the operator's pages (docs/dashboard.md#cloudflare-access): the
+  // team's domain (https://<team>.cloudflareaccess.com) and the Access application's audience tag.
+  // Both or neither; unset, only the operator token signs in.
+  ACCESS_TEAM_DOMAIN: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .url({ protocol: /^https$/ })
+      .transform((url) => new URL(url).origin)
+      .optional(),
+  ),
+  ACCESS_AUD: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).max(200).optional()),
   ADMIN_TOKEN: z.string().min(16, "must be set (wrangler secret put ADMIN_TOKEN) and at least 16 characters"),
   ENCRYPTION_KEY: z
     .string()
@@ -122,6 +133,17 @@ const ConfigSchema = z.object({
       isValidEncryptionKey,
       "must be 32 random bytes in base64 (openssl rand -base64 32 | wrangler secret put ENCRYPTION_KEY)",
     ),
+});
+
+// Access needs both its team and its audience: one without the other would quietly never match.
+const CheckedConfig = ConfigSchema.superRefine((config, ctx) => {
+  if ((config.ACCESS_TEAM_DOMAIN === undefined) !== (config.ACCESS_AUD === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ACCESS_AUD"],
+      message: "set both ACCESS_TEAM_DOMAIN and ACCESS_AUD, or neither",
+    });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -133,7 +155,7 @@ const cache = new WeakMap<object, Config>();
 export function readConfig(env: Env): Config {
   const cached = cache.get(env);
   if (cached) return cached;
-  const parsed = ConfigSchema.safeParse(env);
+  const parsed = CheckedConfig.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new ConfigError(`invalid Worker configuration: ${problems}`);

@@ -4,7 +4,7 @@ import type { LiveMessage } from "../../src/durable-objects/campaign-stats";
 import { recordStats } from "../../src/features/stats/record";
 import type { Transition } from "../../src/platform/db/schema";
 import { insertCampaignRow } from "../api-campaigns/api-campaigns.helpers";
-import { api, expectError, newProject, type Project } from "../helpers";
+import { api, call, expectError, newProject, type Project } from "../helpers";
 import { openLive } from "./live.helpers";
 import { stats, ZERO } from "./stats.helpers";
 
@@ -176,23 +176,21 @@ describe("GET /v1/campaigns/{campaignId}/live", () => {
     for (const socket of [first, second, bystander]) socket.ws.close(1000, "done");
   });
 
-  it("accepts the key as ?apiKey= for browsers; a key in the header wins over one in the query", async () => {
+  it("refuses a key in the URL with 400 naming it, valid or not; a browser's session cookie opens the socket", async () => {
     const p = await newProject();
     const campaignId = await newCampaign(p);
-    const viaQuery = await openLive(`/v1/campaigns/${campaignId}/live?apiKey=${encodeURIComponent(p.sender)}`, {});
-    expect(await viaQuery.nextJson()).toEqual({ type: "stats", total: stats({}), runs: {} });
-    viaQuery.ws.close(1000, "done");
-
-    const headerWins = await openLive(`/v1/campaigns/${campaignId}/live?apiKey=wak_wrong`, {
-      Authorization: `Bearer ${p.sender}`,
-    });
-    expect(await headerWins.nextJson()).toEqual({ type: "stats", total: stats({}), runs: {} });
-    headerWins.ws.close(1000, "done");
-
-    const wrongHeader = await api("GET", `/v1/campaigns/${campaignId}/live?apiKey=${p.sender}`, {
-      headers: { Upgrade: "websocket", Authorization: "Bearer wak_wrong" },
-    });
-    expectError(wrongHeader, 401, "unauthorized");
+    const path = `/v1/campaigns/${campaignId}/live`;
+    for (const key of [p.sender, "wak_unknown", ""]) {
+      const refused = await api("GET", `${path}?apiKey=${encodeURIComponent(key)}`, {
+        headers: { Upgrade: "websocket", Authorization: `Bearer ${p.sender}` },
+      });
+      expectError(refused, 400, "validation_failed", ["apiKey"]);
+    }
+    const signIn = await call("POST", "/v1/session", { body: { apiKey: p.sender } });
+    const cookie = signIn.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const viaCookie = await openLive(path, { Cookie: cookie });
+    expect(await viaCookie.nextJson()).toEqual({ type: "stats", total: stats({}), runs: {} });
+    viaCookie.ws.close(1000, "done");
   });
 
   it("401s an upgrade without a key or with an unknown one", async () => {
@@ -201,11 +199,10 @@ describe("GET /v1/campaigns/{campaignId}/live", () => {
     const path = `/v1/campaigns/${campaignId}/live`;
     expectError(await api("GET", path, { headers: { Upgrade: "websocket" } }), 401, "unauthorized");
     expectError(
-      await api("GET", `${path}?apiKey=wak_unknown`, { headers: { Upgrade: "websocket" } }),
+      await api("GET", path, { headers: { Upgrade: "websocket", Authorization: "Bearer wak_unknown" } }),
       401,
       "unauthorized",
     );
-    expectError(await api("GET", `${path}?apiKey=`, { headers: { Upgrade: "websocket" } }), 401, "unauthorized");
   });
 
   it("404s another project's campaign and a missing one, without opening a socket", async () => {
@@ -233,14 +230,13 @@ describe("GET /v1/campaigns/{campaignId}/live", () => {
     }
   });
 
-  it("is in the OpenAPI document with its 101, 401, 404 and 426, and the stats route with its schema", async () => {
+  it("is in the OpenAPI document with its 101, 400, 401, 404 and 426, and the stats route with its schema", async () => {
     const doc = await api("GET", "/openapi.json");
     const liveOp = doc.body.paths["/v1/campaigns/{campaignId}/live"].get;
-    expect(Object.keys(liveOp.responses).sort()).toEqual(["101", "401", "404", "426"]);
+    expect(Object.keys(liveOp.responses).sort()).toEqual(["101", "400", "401", "404", "426"]);
     expect(liveOp.security).toEqual([{ ApiKey: [] }]);
     expect(liveOp.parameters.map((param: { name: string; in: string }) => `${param.in}:${param.name}`).sort()).toEqual([
       "path:campaignId",
-      "query:apiKey",
     ]);
     const statsOp = doc.body.paths["/v1/campaigns/{campaignId}/stats"].get;
     expect(statsOp.responses["200"].content["application/json"].schema).toEqual({

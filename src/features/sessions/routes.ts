@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { ACCESS_HEADER, accessExpiry } from "../../platform/auth/access";
 import { forgetSession, presentedSession, SESSION_COOKIE } from "../../platform/auth/session";
 import { ApiError } from "../../platform/errors";
 import { type AppEnv, router } from "../../platform/http/context";
@@ -30,6 +31,8 @@ const current = createRoute({
   path: "/",
   tags: SESSION_TAGS,
   summary: "The dashboard session behind the cookie",
+  description:
+    "The session behind the `wa_session` cookie; when Cloudflare Access is configured (`ACCESS_TEAM_DOMAIN`, `ACCESS_AUD`) and the request carries Access's valid JWT, an operator session that lasts as long as the JWT.",
   responses: { 200: jsonContent(SessionSchema, "The session"), ...errorResponses(401) },
 });
 
@@ -96,7 +99,12 @@ export const sessionRoutes = router()
   })
   .openapi(current, async (c) => {
     const session = await presentedSession(c);
-    if (!session) throw noSession();
+    if (!session) {
+      // Behind Cloudflare Access the operator is signed in by Access itself, for as long as its token lasts.
+      const until = await accessExpiry(c.var.config, c.req.header(ACCESS_HEADER));
+      if (until !== null) return c.json({ kind: "admin" as const, expiresAt: iso(until) }, 200);
+      throw noSession();
+    }
     return c.json(await viewOf(c, session.kind, session.principal?.keyId ?? null, session.expiresAt), 200);
   })
   .openapi(signOut, async (c) => {

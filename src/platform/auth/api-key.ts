@@ -64,13 +64,9 @@ async function lookup(key: string, db: Db, now: number, primary: Db | null): Pro
 }
 
 /** The key from `Authorization` (raw or `Bearer <key>`), else the `apiKey` field of a JSON body. */
-async function presentedKey(
-  c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0],
-  allowQuery: boolean,
-): Promise<string | null> {
+async function presentedKey(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0]): Promise<string | null> {
   const header = c.req.header("authorization")?.trim();
   if (header) return header.replace(/^Bearer\s+/i, "").trim() || null;
-  if (allowQuery) return c.req.query("apiKey") || null;
   const contentType = c.req.header("content-type") ?? "";
   if (c.req.method !== "GET" && /json/i.test(contentType)) {
     const text = await c.req.text();
@@ -90,55 +86,48 @@ async function presentedKey(
   return null;
 }
 
-/**
- * `allowQuery`: also accept `?apiKey=`, for WebSocket routes (browsers cannot set headers there).
- * A key in a URL may end up in logs, so only routes that need it allow it, and the header wins.
- */
-const apiKeyMiddleware = (allowQuery: boolean) =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    const key = await presentedKey(c, allowQuery);
-    if (!key) {
-      // The dashboard's pages call the same API signed in by their session cookie: same rights as the key.
-      const session = await presentedSession(c);
-      if (session?.kind === "key") {
-        c.set("principal", session.principal);
-        return next();
-      }
-      throw new ApiError(
-        "unauthorized",
-        "an API key is required: send it as `Authorization: Bearer <key>` or as `apiKey` in the JSON body",
-        {
-          headers: { "WWW-Authenticate": 'Bearer realm="api"' },
-        },
-      );
+/** A key never comes in a URL (logs and proxies keep URLs): a browser signs in for a session cookie instead. */
+export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
+  const key = await presentedKey(c);
+  if (!key) {
+    // The dashboard's pages call the same API signed in by their session cookie: same rights as the key.
+    const session = await presentedSession(c);
+    if (session?.kind === "key") {
+      c.set("principal", session.principal);
+      return next();
     }
-    const now = Date.now();
-    let entry = keyCache.get(key);
-    if (entry === undefined || entry.expiresAt <= now) {
-      const mayLag = c.req.method === "GET" || c.req.method === "HEAD";
-      entry = await lookup(key, c.get("db"), now, mayLag ? createDb(c.env.DB) : null);
-    }
-    if (!entry.principal) throw new ApiError("unauthorized", "the API key is unknown or has been revoked");
-    if (entry.lastUsedAt === null || now - entry.lastUsedAt > LAST_USED_RESOLUTION_MS) {
-      entry.lastUsedAt = now;
-      const keyId = entry.principal.keyId;
-      // A fresh client on the raw binding: this write happens after the answer and is not one the
-      // request waits on (the benchmark counts those).
-      c.executionCtx.waitUntil(
-        createDb(c.env.DB)
-          .update(apiKeys)
-          .set({ lastUsedAt: now })
-          .where(eq(apiKeys.id, keyId))
-          .run()
-          .catch((err: unknown) => c.get("log").warn("last_used_at update failed", { err })),
-      );
-    }
-    c.set("principal", entry.principal);
-    await next();
-  });
-
-export const requireApiKey = apiKeyMiddleware(false);
-export const requireApiKeyOrQuery = apiKeyMiddleware(true);
+    throw new ApiError(
+      "unauthorized",
+      "an API key is required: send it as `Authorization: Bearer <key>` or as `apiKey` in the JSON body",
+      {
+        headers: { "WWW-Authenticate": 'Bearer realm="api"' },
+      },
+    );
+  }
+  const now = Date.now();
+  let entry = keyCache.get(key);
+  if (entry === undefined || entry.expiresAt <= now) {
+    const mayLag = c.req.method === "GET" || c.req.method === "HEAD";
+    entry = await lookup(key, c.get("db"), now, mayLag ? createDb(c.env.DB) : null);
+  }
+  if (!entry.principal) throw new ApiError("unauthorized", "the API key is unknown or has been revoked");
+  if (entry.lastUsedAt === null || now - entry.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+    entry.lastUsedAt = now;
+    const keyId = entry.principal.keyId;
+    // A fresh client on the raw binding: this write happens after the answer and is not one the
+    // request waits on (the benchmark counts those).
+    c.executionCtx.waitUntil(
+      createDb(c.env.DB)
+        .update(apiKeys)
+        .set({ lastUsedAt: now })
+        .where(eq(apiKeys.id, keyId))
+        .run()
+        .catch((err: unknown) => c.get("log").warn("last_used_at update failed", { err })),
+    );
+  }
+  c.set("principal", entry.principal);
+  await next();
+});
 
 const RANK: Record<Role, number> = { sender: 1, manager: 2 };
 
