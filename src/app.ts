@@ -157,12 +157,20 @@ export function createApp() {
     in: "header",
     name: "Authorization",
     description:
-      "The project API key, raw or as `Bearer <key>`. The API-campaign endpoint also takes it as `apiKey` in the body.",
+      "The project API key, raw or as `Bearer <key>`. The API-campaign endpoint also takes it as `apiKey` in the body. From the dashboard's own pages, its session cookie stands in for the key it was signed in with.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "SessionCookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: "wa_session",
+    description:
+      "The dashboard's session, from `POST /v1/session`: HttpOnly, SameSite=Strict; a change must come from the same origin.",
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "AdminToken", {
     type: "http",
     scheme: "bearer",
-    description: "The operator token (the `ADMIN_TOKEN` secret).",
+    description:
+      "The operator token (the `ADMIN_TOKEN` secret). The dashboard's operator session cookie, and Cloudflare Access's JWT when configured, stand in for it.",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -30,7 +30,8 @@ describe("conventions: routing", () => {
   });
 
   it("404s unknown paths under authenticated prefixes before asking for credentials", async () => {
-    for (const path of ["/v1/tags/a/b", "/v1/admin/projects/x/keys/y/z", "/v1/project/extra", "/"]) {
+    // (`/` leads to the dashboard: test/dashboard/shell.test.ts.)
+    for (const path of ["/v1/tags/a/b", "/v1/admin/projects/x/keys/y/z", "/v1/project/extra"]) {
       const result = await api("GET", path);
       expect(result.status, path).toBe(404);
       expect(result.body.error).toEqual({ code: "not_found", message: `no route for GET ${path}` });
@@ -275,11 +276,12 @@ describe("conventions: OpenAPI and docs", () => {
     });
   });
 
-  it("declares the ApiKey and AdminToken security schemes", async () => {
+  it("declares the ApiKey, AdminToken and SessionCookie security schemes", async () => {
     const doc = await api("GET", "/openapi.json");
     expect(doc.body.components.securitySchemes).toEqual({
       ApiKey: { type: "apiKey", in: "header", name: "Authorization", description: expect.any(String) },
       AdminToken: { type: "http", scheme: "bearer", description: expect.any(String) },
+      SessionCookie: { type: "apiKey", in: "cookie", name: "wa_session", description: expect.any(String) },
     });
   });
 
@@ -307,8 +309,9 @@ describe("conventions: OpenAPI and docs", () => {
         "GET /v1/contacts",
       ]),
     );
-    // And exactly the routes the router serves, apart from the document, the docs page and /health.
-    const undocumented = new Set(["/openapi.json", "/docs", "/health"]);
+    // And exactly the routes the router serves, apart from the document, the docs page, /health and
+    // the dashboard's page (HTML, not API).
+    const undocumented = new Set(["/openapi.json", "/docs", "/health", "/", "/app", "/app/*"]);
     const served = new Set(
       createApp()
         .routes.filter((r) => r.method !== "ALL" && !undocumented.has(r.path))
@@ -332,6 +335,12 @@ describe("conventions: OpenAPI and docs", () => {
           // A tracked link, opened by a recipient's phone: no key; the token's signature is the check.
           expect(op.security, label).toBeUndefined();
           expect(Object.keys(op.responses).sort(), label).toEqual(["302", "404", "503"]);
+          continue;
+        }
+        if (path === "/v1/session") {
+          // Signing in presents the key or token in the body; the session then is the cookie.
+          expect(op.security, label).toEqual(method === "post" ? undefined : [{ SessionCookie: [] }]);
+          expect(op.responses[method === "delete" ? "403" : "401"], label).toBeDefined();
           continue;
         }
         const scheme = path.startsWith("/v1/admin/") ? "AdminToken" : "ApiKey";

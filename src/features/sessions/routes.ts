@@ -5,7 +5,7 @@ import { ACCESS_HEADER, accessExpiry } from "../../platform/auth/access";
 import { forgetSession, presentedSession, SESSION_COOKIE } from "../../platform/auth/session";
 import { ApiError } from "../../platform/errors";
 import { type AppEnv, router } from "../../platform/http/context";
-import { errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
+import { errorResponses, jsonBody, jsonContent, SessionCookieSecurity } from "../../platform/http/openapi";
 import { iso } from "../../platform/time";
 import { SESSION_TAGS, SessionSchema, SignInBody } from "./schemas";
 import { adminTokenMatches, closeSession, keyOwner, openSession, sessionOwner } from "./store";
@@ -31,6 +31,7 @@ const current = createRoute({
   path: "/",
   tags: SESSION_TAGS,
   summary: "The dashboard session behind the cookie",
+  security: SessionCookieSecurity,
   description:
     "The session behind the `wa_session` cookie; when Cloudflare Access is configured (`ACCESS_TEAM_DOMAIN`, `ACCESS_AUD`) and the request carries Access's valid JWT, an operator session that lasts as long as the JWT.",
   responses: { 200: jsonContent(SessionSchema, "The session"), ...errorResponses(401) },
@@ -41,6 +42,7 @@ const signOut = createRoute({
   path: "/",
   tags: SESSION_TAGS,
   summary: "Sign out of the dashboard",
+  security: SessionCookieSecurity,
   description: "Ends the session behind the cookie, if any, and clears the cookie. Always 204.",
   responses: { 204: { description: "Signed out" }, ...errorResponses(403) },
 });

@@ -62,3 +62,4 @@ export const pathId = (name: string, example?: string) =>
 
 export const ApiKeySecurity = [{ ApiKey: [] }];
 export const AdminSecurity = [{ AdminToken: [] }];
+export const SessionCookieSecurity = [{ SessionCookie: [] }];
