@@ -92,9 +92,7 @@ function CampaignTable({
           <tbody>
             {campaigns.map((c) => (
               <tr key={c.id}>
-                <td>
-                  <a href={`/app/campaigns/${encodeURIComponent(c.id)}`}>{c.name}</a>
-                </td>
+                <td>{c.name}</td>
                 <td>
                   {c.template ? `${c.template.name} (${c.template.language})` : <span class="muted">deleted</span>}
                 </td>
