@@ -11,6 +11,9 @@ import { Preview } from "./new-broadcast/preview";
 import { RunChoice, type RunMode, scheduledIso } from "./new-broadcast/run-choice";
 import type { CreateCampaignResponse, DraftButton, VariableGroup } from "./new-broadcast/types";
 
+// One empty list for every render while the groups load: the preview re-renders when the list changes.
+const NO_GROUPS: VariableGroup[] = [];
+
 const describedBy = (error: Error | undefined, name: string) =>
   error instanceof ApiFailure && error.fieldMessage(name) ? `f-${name}-error` : undefined;
 
@@ -30,7 +33,7 @@ export function NewBroadcast() {
   const [busy, setBusy] = useState(false);
   // The listing answers every group in one array (up to 500), as the reference document shows it.
   const groups = useApi(() => get<VariableGroup[]>("/v1/retrieve/variable/groups"), []);
-  const allGroups = groups.data ?? [];
+  const allGroups = groups.data ?? NO_GROUPS;
   const chosenGroups = allGroups.filter((g) => groupIds.includes(g.id));
 
   if (!isManager(session)) {
