@@ -51,6 +51,10 @@ test("a template is created on the Templates page, then a broadcast on the New b
   await page.getByRole("link", { name: "Templates" }).click();
   await page.getByRole("heading", { name: "Templates", level: 1 }).waitFor();
   await page.getByText("No templates yet.").waitFor();
+  await page.getByLabel("Name", { exact: true }).fill("Spring Offer");
+  await page.getByLabel("Body", { exact: true }).fill("Hi {{1}}, the spring sale starts today.");
+  await page.getByRole("button", { name: "Create template" }).click();
+  await page.locator('[id="f-name-error"]').waitFor();
   await page.getByLabel("Name", { exact: true }).fill("spring_offer");
   await page.getByLabel("Body", { exact: true }).fill("Hi {{1}}, the spring sale starts today.");
   await page.getByLabel("Example for {{1}}").fill("Asha");
@@ -113,8 +117,8 @@ test("a template is created on the Templates page, then a broadcast on the New b
   assert.equal(campaigns[0]?.runs.length, 1, "run now started a run");
   assert.deepEqual(campaigns[0]?.buttons, [{ text: "Call us", type: "phone", phoneNumber: "+15550051310" }]);
   // The browser logs every failed request: the session check before signing in (401) and the
-  // deliberately bad button (400) are the only ones.
-  assert.deepEqual(expectedOnly(problems), ["400"]);
+  // deliberately bad name and button (400) are the only ones.
+  assert.deepEqual(expectedOnly(problems), ["400", "400"]);
 });
 
 test("the New broadcast page reads at 375 px wide", async () => {
@@ -125,9 +129,38 @@ test("the New broadcast page reads at 375 px wide", async () => {
   await page.getByRole("heading", { name: "New broadcast", level: 1 }).waitFor();
   await page.getByText("No audiences yet").waitFor();
   await page.getByRole("button", { name: "Add a button" }).click();
+  await page.getByRole("button", { name: "Create and send now" }).click();
+  await page.locator('[id="f-title-error"]').waitFor();
+  await page.locator('[id="f-audiences-error"]').getByText("is required to run the campaign").waitFor();
+  await page.locator('[id="f-buttons.0.text-error"]').waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no sideways scrolling (${overflow}px too wide)`);
   assert.deepEqual(await seriousViolations(page), []);
   await screenshot(page, "new-broadcast-375");
+  assert.deepEqual(expectedOnly(problems), ["400"]);
+});
+
+test("a broadcast scheduled for a later time", async () => {
+  const { key } = await newProject("Broadcast schedule test");
+  await call(key, "/v1/create/audience", { id: "late", name: "Late", contacts: [{ number: "+919876500003" }] });
+  const { page, problems } = await openPage(browser);
+  await signIn(page, key);
+  await page.goto(`${BASE_URL}/app/broadcasts/new`);
+  await page.getByLabel("Title", { exact: true }).fill("Later");
+  await page.getByRole("checkbox", { name: /^Late/ }).check();
+  await page.getByLabel("Message", { exact: true }).fill("The winter sale starts next week.");
+  await page.getByLabel("Preview for").waitFor();
+  await page.getByLabel("At a time").check();
+  await page.getByRole("button", { name: "Create and schedule" }).click();
+  await page.locator('[id="f-options.timeToRun-error"]').getByText("choose a date and time").waitFor();
+  await page.getByLabel("Send at (your local time)").fill("2030-01-15T09:30");
+  const expected = await page.evaluate(() => new Date("2030-01-15T09:30").toISOString());
+  await page.getByRole("button", { name: "Create and schedule" }).click();
+  await page.waitForURL(/\/app\/campaigns\/cmp_[\w-]+$/);
+  const res = await fetch(`${BASE_URL}/v1/runs`, { headers: { authorization: `Bearer ${key}` } });
+  const runs = await res.json();
+  const run = runs.runs[0];
+  assert.equal(run?.status, "scheduled");
+  assert.equal(new Date(run?.timeToRun).toISOString(), expected);
   assert.deepEqual(expectedOnly(problems), []);
 });
