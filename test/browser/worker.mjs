@@ -11,6 +11,12 @@ const wrangler = join(root, "node_modules/.bin/wrangler");
 
 /** Starts the Worker on `port`; `stop()` ends it and deletes its state. */
 export async function startWorker(port) {
+  // A server left on the port would be tested instead of this one.
+  const leftover = await fetch(`http://localhost:${port}/health`).then(
+    () => true,
+    () => false,
+  );
+  if (leftover) throw new Error(`port ${port} is already in use: stop what listens there, or set BROWSER_TEST_PORT`);
   const state = mkdtempSync(join(tmpdir(), "wa-dashboard-"));
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
   const common = ["--persist-to", state, "--env-file", ".dev.vars.example"];
@@ -44,9 +50,11 @@ export async function startWorker(port) {
   child.stderr.on("data", (d) => {
     log += d;
   });
+  // The whole process group, at once: wrangler's own children (workerd, the asset server) outlive a
+  // SIGTERM to it, and the state is thrown away anyway. Synchronous, so it also works on exit.
   const stop = () => {
     try {
-      process.kill(-child.pid, "SIGTERM");
+      process.kill(-child.pid, "SIGKILL");
     } catch {}
     rmSync(state, { recursive: true, force: true });
   };
