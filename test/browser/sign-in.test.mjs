@@ -42,3 +42,31 @@ test("a key signs in to an HttpOnly cookie, never kept by the page, and signs ou
   );
   await context.close();
 });
+
+test("works from the keyboard alone, and an ended session shows the sign-in form again", async () => {
+  const { key } = await newProject("Keyboard test");
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(`${BASE_URL}/app/`);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  // Tab to the key's input (past the two choices), type, Enter.
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.getByLabel("API key", { exact: true }).evaluate((el) => el === document.activeElement)) break;
+  }
+  await page.keyboard.type(key);
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  // The first Tab reaches the skip link, which moves focus past the navigation.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
+
+  // The session ends (expired, or signed out elsewhere): the next call's 401 brings the form back.
+  await context.clearCookies();
+  await page.getByRole("link", { name: "Templates" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.deepEqual(
+    problems.filter((p) => !p.includes("401")),
+    [],
+  );
+  await context.close();
+});
