@@ -86,4 +86,5 @@ const tests = spawnSync(process.execPath, ["--test", "--test-concurrency=1", ...
   env: { ...process.env, BASE_URL, ADMIN_TOKEN: "dev-admin-token-change-me" },
 });
 if (tests.status !== 0) console.error(`\nwrangler dev's output:\n${workerLog.slice(-5000)}`);
-process.exitCode = tests.status ?? 1;
+// The worker's output pipes keep the event loop alive: exit explicitly (the exit handler stops wrangler).
+process.exit(tests.status ?? 1);
