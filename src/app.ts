@@ -29,6 +29,7 @@ import { mediaRoutes } from "./features/media/library-routes";
 import { messageRoutes } from "./features/messages/routes";
 import { messagingLimitRoutes } from "./features/messaging-limit/routes";
 import { recountRoutes } from "./features/outbox/recount-route";
+import { overviewRoutes } from "./features/overview/routes";
 import { runRoutes } from "./features/runs/routes";
 import { sessionRoutes } from "./features/sessions/routes";
 import { liveRoutes } from "./features/stats/live-route";
@@ -123,6 +124,7 @@ export function createApp() {
   app.route("/v1/session", sessionRoutes);
   app.route("/v1/project/settings", settingsRoutes);
   app.route("/v1/project", messagingLimitRoutes);
+  app.route("/v1/project", overviewRoutes);
   app.route("/v1/project", projectRoutes);
   app.route("/v1/tags", definitionRoutes(TAGS));
   app.route("/v1/attributes", definitionRoutes(ATTRIBUTES));

@@ -32,6 +32,7 @@ describe("PUT/GET /v1/admin/projects/{projectId}/whatsapp", () => {
       hasAccessToken: true,
       hasAppSecret: true,
       hasVerifyToken: true,
+      lastWebhookAt: null,
       updatedAt: expect.any(String),
     });
     const get = await api("GET", `/v1/admin/projects/${p.id}/whatsapp`, { admin: true });

@@ -1,8 +1,96 @@
-import { Page } from "../components/ui";
+import { useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { get, post, query } from "../api";
+import { ErrorNote, Field, Loading, Page, Pager, when } from "../components/ui";
+import { useApi } from "../components/use-api";
 
-// Placeholder until this page is built (issue 14).
-export const Operator = () => (
-  <Page title="Operator">
-    <p>Not built yet.</p>
-  </Page>
-);
+export interface Project {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+function NewProject() {
+  const { route } = useLocation();
+  const [name, setName] = useState("");
+  const [error, setError] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const project = await post<Project>("/v1/admin/projects", { name });
+      route(`/app/operator/projects/${project.id}`);
+    } catch (err) {
+      setError(err as Error);
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} aria-labelledby="new-project-title">
+      <h2 id="new-project-title">New project</h2>
+      <p class="muted">One project per WhatsApp Business number: its keys, contacts, templates and campaigns.</p>
+      <Field label="Project name" name="name" error={error}>
+        <input id="f-name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </Field>
+      <ErrorNote error={error} />
+      <button type="submit" class="primary" disabled={busy}>
+        Create project
+      </button>
+    </form>
+  );
+}
+
+export function Operator() {
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors[cursors.length - 1];
+  const projects = useApi(
+    () => get<{ data: Project[]; nextCursor: string | null }>(`/v1/admin/projects${query({ limit: 50, cursor })}`),
+    [cursor],
+  );
+  return (
+    <Page title="Projects">
+      <ErrorNote error={projects.error} />
+      {projects.data ? (
+        projects.data.data.length === 0 && cursors.length === 0 ? (
+          <p class="muted">No projects yet: create the first one below.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Project</th>
+                  <th scope="col">Id</th>
+                  <th scope="col">Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {projects.data.data.map((p) => (
+                  <tr key={p.id}>
+                    <td>
+                      <a href={`/app/operator/projects/${p.id}`}>{p.name}</a>
+                    </td>
+                    <td>
+                      <code>{p.id}</code>
+                    </td>
+                    <td>{when(p.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )
+      ) : projects.loading ? (
+        <Loading />
+      ) : null}
+      <Pager
+        next={projects.data?.nextCursor}
+        atFirst={cursors.length === 0}
+        onNext={(c) => setCursors([...cursors, c])}
+        onFirst={() => setCursors([])}
+      />
+      <NewProject />
+    </Page>
+  );
+}

@@ -6,7 +6,7 @@ import { ApiError, notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { AdminSecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
 import { seal } from "../../platform/sealed-secrets";
-import { iso } from "../../platform/time";
+import { iso, isoOrNull } from "../../platform/time";
 import { forgetAccount } from "../../whatsapp/accounts";
 import { credentialContext } from "../../whatsapp/select";
 import { capFor, keptThroughput, readThroughput, throughputView } from "../number-state/throughput";
@@ -91,6 +91,10 @@ const AccountSchema = z
     numberState: NumberStateSchema.optional(),
     accountState: AccountStateSchema.optional(),
     hold: HoldSchema.optional(),
+    lastWebhookAt: z.iso.datetime().nullable().openapi({
+      description:
+        "When Meta's webhook last reached this Worker for this account (its verification with this verify token, or a delivery naming this phone number id), to the minute; null: not yet",
+    }),
     updatedAt: z.iso.datetime(),
   })
   .openapi("WhatsAppAccount", { description: "Secrets are never returned, only whether they are set." });
@@ -107,6 +111,7 @@ const toAccount = (row: typeof whatsappAccounts.$inferSelect) => ({
   hasAppSecret: row.appSecretEnc !== null,
   hasVerifyToken: row.verifyTokenHash !== null,
   ...accountStateView(row),
+  lastWebhookAt: isoOrNull(row.webhookAt),
   updatedAt: iso(row.updatedAt),
 });
 

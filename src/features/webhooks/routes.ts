@@ -11,6 +11,7 @@ import { sendEvents } from "../../queues/producers";
 import { phoneNumberIdOf, splitForQueue } from "../../whatsapp/webhook/split";
 import { recordWebhookDeadLetters, type WebhookDeadLetter } from "../dead-letters/store";
 import { unroutedLetter } from "../dead-letters/unrouted-webhooks";
+import { noteWebhookReached } from "./reached";
 import { projectsFor, signingApp } from "./verifiers";
 
 // Meta batches statuses into one POST; its documented ceiling is 3 MB.
@@ -73,7 +74,10 @@ whatsappWebhooks.openapi(verify, async (c) => {
       .from(whatsappAccounts)
       .where(eq(whatsappAccounts.verifyTokenHash, await sha256Hex(token)))
       .get();
-    if (match) return c.text(query["hub.challenge"], 200);
+    if (match) {
+      noteWebhookReached(c, [match.projectId]);
+      return c.text(query["hub.challenge"], 200);
+    }
   }
   throw new ApiError("forbidden", "verification failed: unknown verify token or hub.mode is not subscribe");
 });
@@ -103,6 +107,7 @@ whatsappWebhooks.post(
     const receivedAt = Date.now();
     const letters: WebhookDeadLetter[] = [];
     const events: EventsBody[] = [];
+    const reached = new Set<string>();
     const text = new TextDecoder().decode(raw);
     let body: unknown;
     try {
@@ -132,12 +137,15 @@ whatsappWebhooks.post(
           );
           continue;
         }
+        // Only a change naming the number says Meta's webhook is set up for that account.
+        if (phoneNumberId) for (const projectId of projects) reached.add(projectId);
         for (const projectId of projects) {
           events.push({ kind: "whatsapp-webhook", source: "meta", projectId, receivedAt, payload: part });
         }
       }
     }
     await Promise.all([sendEvents(c.env, events), recordWebhookDeadLetters(db, letters, receivedAt)]);
+    noteWebhookReached(c, reached, receivedAt);
     if (letters.length > 0) log.warn("webhook pieces kept as dead letters", { deadLettered: letters.length });
     return c.json({ received: events.length, ...(letters.length > 0 ? { deadLettered: letters.length } : {}) }, 200);
   },
