@@ -168,6 +168,12 @@ test("a campaign's page reads at 375 px", async () => {
   await page.getByRole("button", { name: "Dry run" }).waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+  await page.getByRole("button", { name: "Schedule", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Schedule" });
+  await dialog.getByRole("button", { name: "Schedule", exact: true }).click();
+  await dialog.getByRole("alert").getByText("choose the time to run at", { exact: true }).waitFor();
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await page.locator("#f-timeToRun-error").getByText("choose the time to run at").waitFor();
   await confirm(page, "Dry run");
   await page
     .getByRole("status")
@@ -175,6 +181,27 @@ test("a campaign's page reads at 375 px", async () => {
     .waitFor();
   assert.deepEqual(await seriousViolations(page), []);
   await screenshot(page, "campaign-375");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("an API campaign's page shows what applies, and pauses it", async () => {
+  const { key } = await setUp();
+  const { context, page, problems } = await openPage(browser);
+  await signIn(page, key);
+  problems.length = 0;
+  await page.getByRole("navigation").getByRole("link", { name: "Campaigns", exact: true }).click();
+  await page.getByRole("link", { name: "Order updates" }).click();
+  await page.getByRole("heading", { name: "Order updates", level: 1 }).waitFor();
+  await page.getByText("API campaign", { exact: true }).waitFor();
+  await page.locator(".chart canvas").first().waitFor();
+  assert.equal(await counter(page, "queued").textContent(), "0");
+  assert.equal(await page.getByRole("heading", { name: "Recipients" }).count(), 0);
+  await confirm(page, "Pause");
+  await page.getByRole("status").getByText("The campaign is paused.").waitFor();
+  await page.getByRole("button", { name: "Resume" }).waitFor();
+  assert.deepEqual(await seriousViolations(page), []);
+  await screenshot(page, "campaign-api");
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { post } from "../../api";
+import { ApiFailure, post } from "../../api";
 import { ConfirmButton, ErrorNote, Field, StatusBadge } from "../../components/ui";
 import type { DryRun, Run } from "./types";
 
@@ -48,7 +48,12 @@ export function RunActions({ campaignId, runs, onChange }: { campaignId: string;
     return `Run ${run.runId} started: ${run.status}.`;
   });
   const schedule = act(async () => {
-    const { run } = await start({ timeToRun: timeToRun ? new Date(timeToRun).toISOString() : "" });
+    // Without a time the API would run it now: that is "Run now", not a schedule.
+    if (!timeToRun) {
+      const message = "choose the time to run at";
+      throw new ApiFailure(400, "invalid_request", message, [{ field: "timeToRun", in: "body", message }]);
+    }
+    const { run } = await start({ timeToRun: new Date(timeToRun).toISOString() });
     setRunId(run.runId);
     return `Run ${run.runId} ${run.status}${run.timeToRun ? ` for ${new Date(run.timeToRun).toLocaleString()}` : ""}.`;
   });
