@@ -159,6 +159,17 @@ test("a campaign runs, moves live, pauses and resumes, and exports its recipient
 test("a campaign's page reads at 375 px", async () => {
   const { key, campaignId } = await setUp();
   const { context, page, problems } = await openPage(browser, { width: 375, height: 800 });
+  // Keeps the page's sockets within reach, to close one as a network would.
+  await page.addInitScript(() => {
+    const Native = globalThis.WebSocket;
+    globalThis.sockets = [];
+    globalThis.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        globalThis.sockets.push(this);
+      }
+    };
+  });
   await signIn(page, key);
   // The sign-in page's first look at the session is a 401 before signing in.
   problems.length = 0;
@@ -166,6 +177,12 @@ test("a campaign's page reads at 375 px", async () => {
   await page.getByRole("heading", { name: "Spring sale", level: 1 }).waitFor();
   await page.locator(".chart canvas").first().waitFor();
   await page.getByRole("button", { name: "Dry run" }).waitFor();
+  // A socket that closes is opened again.
+  await page.getByText("Updates: live").waitFor();
+  await page.evaluate(() => globalThis.sockets.at(-1).close());
+  await page.getByText("Updates: reconnecting…").waitFor();
+  await page.getByText("Updates: live").waitFor();
+  assert.equal(await page.evaluate(() => globalThis.sockets.length), 2);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
   await page.getByRole("button", { name: "Schedule", exact: true }).click();

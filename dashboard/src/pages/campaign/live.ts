@@ -60,7 +60,9 @@ export function useLive(campaignId: string, onMessage: (message: LiveMessage) =>
       stopped = true;
       clearTimeout(retry);
       clearInterval(keepAlive);
-      socket?.close();
+      // Closing a socket still connecting logs an error in the console: it closes once open instead.
+      if (socket?.readyState === WebSocket.CONNECTING) socket.onopen = () => socket?.close();
+      else socket?.close();
     };
   }, [campaignId]);
   return state;
