@@ -38,9 +38,24 @@ export async function buildDashboard({ quiet = false } = {}) {
   const css = outputs.find(([f]) => f.endsWith(".css"))?.[0];
   if (!entry || !css) throw new Error("the dashboard build produced no script or stylesheet");
   const js = entry;
+  // What the sign-in page loads: the entry and the chunks it imports statically.
+  const firstLoad = new Set();
+  const visit = (file) => {
+    if (firstLoad.has(file)) return;
+    firstLoad.add(file);
+    for (const i of result.metafile.outputs[file]?.imports ?? []) if (i.kind === "import-statement") visit(i.path);
+  };
+  visit(js);
+  // The chunks the entry imports are announced with the page, so the browser fetches them
+  // alongside the entry instead of after parsing it: one round trip fewer before the first render.
+  const preloads = [...firstLoad]
+    .filter((file) => file !== js)
+    .map((file) => `<link rel="modulepreload" href="/app/assets/${basename(file)}" />`)
+    .join("\n    ");
   const html = (await readFile(join(root, "dashboard/index.html"), "utf8"))
     .replace("%JS%", `/app/assets/${basename(js)}`)
-    .replace("%CSS%", `/app/assets/${basename(css)}`);
+    .replace("%CSS%", `/app/assets/${basename(css)}`)
+    .replace("%PRELOADS%", preloads);
   await mkdir(join(out, "app"), { recursive: true });
   await writeFile(join(out, "app/index.html"), html);
   // Hashed names never change content: browsers may keep them for a year. The page itself is
@@ -63,14 +78,6 @@ export async function buildDashboard({ quiet = false } = {}) {
     jsBytes += bytes.length;
     gzip += gzipSync(bytes, { level: 9 }).length;
   }
-  // What the sign-in page loads: the entry and the chunks it imports statically.
-  const firstLoad = new Set();
-  const visit = (file) => {
-    if (firstLoad.has(file)) return;
-    firstLoad.add(file);
-    for (const i of result.metafile.outputs[file]?.imports ?? []) if (i.kind === "import-statement") visit(i.path);
-  };
-  visit(js);
   let entryGzip = 0;
   for (const file of firstLoad) entryGzip += gzipSync(await readFile(join(root, file)), { level: 9 }).length;
   const cssGzip = gzipSync(await readFile(join(root, css)), { level: 9 }).length;

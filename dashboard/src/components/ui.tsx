@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { ApiFailure } from "../api";
+import { useSubmit } from "./use-submit";
 
 export function Page({
   title,
@@ -97,20 +98,14 @@ export function ConfirmButton({
   onConfirm: () => Promise<unknown> | unknown;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-  const confirm = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onConfirm();
-      dialog.current?.close();
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const {
+    submit: confirm,
+    busy,
+    error,
+  } = useSubmit(async () => {
+    await onConfirm();
+    dialog.current?.close();
+  });
   return (
     <>
       <button type="button" class={danger ? "danger" : undefined} onClick={() => dialog.current?.showModal()}>
@@ -129,30 +124,6 @@ export function ConfirmButton({
         </div>
       </dialog>
     </>
-  );
-}
-
-/** Forward-only paging over the API's cursors, with a way back to the first page. */
-export function Pager({
-  next,
-  onNext,
-  onFirst,
-  atFirst,
-}: {
-  next: string | null | undefined;
-  onNext: (cursor: string) => void;
-  onFirst: () => void;
-  atFirst: boolean;
-}) {
-  return (
-    <nav class="pager" aria-label="Pages">
-      <button type="button" disabled={atFirst} onClick={onFirst}>
-        First page
-      </button>
-      <button type="button" disabled={!next} onClick={() => next && onNext(next)}>
-        Next page
-      </button>
-    </nav>
   );
 }
 

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { get, post, query } from "../api";
-import { ErrorNote, Loading, Page, Pager, StatusBadge, when } from "../components/ui";
+import { EmptyRow, Pager, useCursor } from "../components/paging";
+import { ErrorNote, Loading, Page, StatusBadge, when } from "../components/ui";
 import { useApi } from "../components/use-api";
 import { isManager, useSession } from "../session";
 import { CreateApiCampaign } from "./api-campaigns/create-form";
@@ -10,7 +11,8 @@ import type { ApiCampaign, Paged } from "./api-campaigns/types";
 export function ApiCampaigns() {
   const { session } = useSession();
   const manager = isManager(session);
-  const [cursor, setCursor] = useState<string>();
+  const paging = useCursor();
+  const { cursor } = paging;
   const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState("");
   const list = useApi(() => get<Paged<ApiCampaign>>(`/v1/api-campaigns${query({ limit: 100, cursor })}`), [cursor]);
@@ -44,12 +46,7 @@ export function ApiCampaigns() {
       <ErrorNote error={list.error} />
       {list.loading && !list.data ? <Loading /> : null}
       {list.data ? <CampaignTable campaigns={campaigns} manager={manager} onChanged={list.reload} /> : null}
-      <Pager
-        next={list.data?.nextCursor}
-        onNext={setCursor}
-        onFirst={() => setCursor(undefined)}
-        atFirst={cursor === undefined}
-      />
+      <Pager next={list.data?.nextCursor} paging={paging} />
       <h2>Send one message</h2>
       {list.data ? <SendForm campaigns={campaigns} /> : null}
     </Page>
@@ -114,13 +111,7 @@ function CampaignTable({
                 ) : null}
               </tr>
             ))}
-            {campaigns.length === 0 ? (
-              <tr>
-                <td colSpan={manager ? 5 : 4} class="muted">
-                  No API campaigns yet.
-                </td>
-              </tr>
-            ) : null}
+            {campaigns.length === 0 ? <EmptyRow columns={manager ? 5 : 4}>No API campaigns yet.</EmptyRow> : null}
           </tbody>
         </table>
       </div>

@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import type { Audience, AudiencesResponse } from "../../../src/client/types";
 import { get, query } from "../api";
-import { ErrorNote, Loading, Page, Pager, StatusBadge, when } from "../components/ui";
+import { EmptyRow, Pager, useCursor } from "../components/paging";
+import { ErrorNote, Loading, Page, StatusBadge, when } from "../components/ui";
 import { useApi } from "../components/use-api";
 import { isManager, useSession } from "../session";
 import { CreateAudience } from "./audiences/create-form";
@@ -20,7 +21,8 @@ export function Audiences() {
 }
 
 function AudienceList() {
-  const [cursor, setCursor] = useState<string>();
+  const paging = useCursor();
+  const { cursor } = paging;
   const [open, setOpen] = useState<Audience>();
   const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState("");
@@ -84,23 +86,12 @@ function AudienceList() {
                   </td>
                 </tr>
               ))}
-              {audiences.length === 0 ? (
-                <tr>
-                  <td colSpan={6} class="muted">
-                    No audiences yet.
-                  </td>
-                </tr>
-              ) : null}
+              {audiences.length === 0 ? <EmptyRow columns={6}>No audiences yet.</EmptyRow> : null}
             </tbody>
           </table>
         </div>
       ) : null}
-      <Pager
-        next={list.data?.nextCursor}
-        onNext={setCursor}
-        onFirst={() => setCursor(undefined)}
-        atFirst={cursor === undefined}
-      />
+      <Pager next={list.data?.nextCursor} paging={paging} />
       {open ? <Members key={open.id} audience={open} /> : null}
     </Page>
   );

@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import type { Import, ImportsResponse } from "../../../src/client/types";
 import { get, query } from "../api";
-import { ErrorNote, Loading, Page, Pager, StatusBadge, when } from "../components/ui";
+import { EmptyRow, Pager, useCursor } from "../components/paging";
+import { ErrorNote, Loading, Page, StatusBadge, when } from "../components/ui";
 import { useApi } from "../components/use-api";
 import { isManager, useSession } from "../session";
 import { ImportStatus } from "./imports/import-status";
@@ -20,7 +21,8 @@ export function Imports() {
 }
 
 function ImportsPage() {
-  const [cursor, setCursor] = useState<string>();
+  const paging = useCursor();
+  const { cursor } = paging;
   const [shown, setShown] = useState<string>();
   const list = useApi(() => get<ImportsResponse>(`/v1/imports${query({ limit: 50, cursor })}`), [cursor]);
   return (
@@ -40,12 +42,7 @@ function ImportsPage() {
       <ErrorNote error={list.error} />
       {list.loading && !list.data ? <Loading /> : null}
       {list.data ? <ImportTable imports={list.data.imports} onShow={setShown} /> : null}
-      <Pager
-        next={list.data?.nextCursor}
-        onNext={setCursor}
-        onFirst={() => setCursor(undefined)}
-        atFirst={cursor === undefined}
-      />
+      <Pager next={list.data?.nextCursor} paging={paging} />
     </Page>
   );
 }
@@ -88,13 +85,7 @@ function ImportTable({ imports, onShow }: { imports: Import[]; onShow: (id: stri
               </td>
             </tr>
           ))}
-          {imports.length === 0 ? (
-            <tr>
-              <td colSpan={6} class="muted">
-                No imports yet.
-              </td>
-            </tr>
-          ) : null}
+          {imports.length === 0 ? <EmptyRow columns={6}>No imports yet.</EmptyRow> : null}
         </tbody>
       </table>
     </div>

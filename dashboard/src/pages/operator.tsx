@@ -1,8 +1,10 @@
 import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { get, post, query } from "../api";
-import { ErrorNote, Field, Loading, Page, Pager, when } from "../components/ui";
+import { Pager, useCursor } from "../components/paging";
+import { ErrorNote, Field, Loading, Page, when } from "../components/ui";
 import { useApi } from "../components/use-api";
+import { useSubmit } from "../components/use-submit";
 
 export interface Project {
   id: string;
@@ -13,20 +15,10 @@ export interface Project {
 function NewProject() {
   const { route } = useLocation();
   const [name, setName] = useState("");
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const project = await post<Project>("/v1/admin/projects", { name });
-      route(`/app/operator/projects/${project.id}`);
-    } catch (err) {
-      setError(err as Error);
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const project = await post<Project>("/v1/admin/projects", { name });
+    route(`/app/operator/projects/${project.id}`);
+  });
   return (
     <form onSubmit={submit} aria-labelledby="new-project-title">
       <h2 id="new-project-title">New project</h2>
@@ -43,8 +35,8 @@ function NewProject() {
 }
 
 export function Operator() {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const paging = useCursor();
+  const { cursor } = paging;
   const projects = useApi(
     () => get<{ data: Project[]; nextCursor: string | null }>(`/v1/admin/projects${query({ limit: 50, cursor })}`),
     [cursor],
@@ -53,7 +45,7 @@ export function Operator() {
     <Page title="Projects">
       <ErrorNote error={projects.error} />
       {projects.data ? (
-        projects.data.data.length === 0 && cursors.length === 0 ? (
+        projects.data.data.length === 0 && cursor === undefined ? (
           <p class="muted">No projects yet: create the first one below.</p>
         ) : (
           <div class="table-wrap">
@@ -84,12 +76,7 @@ export function Operator() {
       ) : projects.loading ? (
         <Loading />
       ) : null}
-      <Pager
-        next={projects.data?.nextCursor}
-        atFirst={cursors.length === 0}
-        onNext={(c) => setCursors([...cursors, c])}
-        onFirst={() => setCursors([])}
-      />
+      <Pager next={projects.data?.nextCursor} paging={paging} />
       <NewProject />
     </Page>
   );

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { post } from "../api";
 import { ErrorNote, Field } from "../components/ui";
+import { useSubmit } from "../components/use-submit";
 import type { Session } from "../session";
 
 /**
@@ -10,22 +11,11 @@ import type { Session } from "../session";
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [kind, setKind] = useState<"key" | "admin">("key");
   const [secret, setSecret] = useState("");
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const session = await post<Session>("/v1/session", kind === "key" ? { apiKey: secret } : { adminToken: secret });
-      setSecret("");
-      onSignedIn(session);
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const session = await post<Session>("/v1/session", kind === "key" ? { apiKey: secret } : { adminToken: secret });
+    setSecret("");
+    onSignedIn(session);
+  });
   const name = kind === "key" ? "apiKey" : "adminToken";
   return (
     <main id="main" class="sign-in">

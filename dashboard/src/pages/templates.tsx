@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { get, query } from "../api";
-import { ErrorNote, Loading, Page, Pager } from "../components/ui";
+import { Pager, useCursor } from "../components/paging";
+import { ErrorNote, Loading, Page } from "../components/ui";
 import { useApi } from "../components/use-api";
 import { isManager, useSession } from "../session";
 import { CreateTemplate } from "./templates/create-template";
@@ -11,7 +12,8 @@ const PAGE_SIZE = 25;
 
 export function Templates() {
   const { session } = useSession();
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const paging = useCursor();
+  const { cursor } = paging;
   const [created, setCreated] = useState<Template>();
   const list = useApi(() => get<TemplatePage>(`/v1/templates${query({ limit: PAGE_SIZE, cursor })}`), [cursor]);
   const onCreated = (template: Template) => {
@@ -27,12 +29,7 @@ export function Templates() {
       <ErrorNote error={list.error} />
       {list.loading && !list.data ? <Loading what="Loading templates" /> : null}
       {list.data ? <TemplateTable templates={list.data.data} /> : null}
-      <Pager
-        next={list.data?.nextCursor}
-        atFirst={cursor === undefined}
-        onFirst={() => setCursor(undefined)}
-        onNext={setCursor}
-      />
+      <Pager next={list.data?.nextCursor} paging={paging} />
       {created ? (
         <p class="notice" role="status">
           Template <code>{created.name}</code> created: {created.status.toLowerCase()}.

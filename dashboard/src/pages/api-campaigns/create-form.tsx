@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { get, post, query } from "../../api";
 import { ErrorNote, Field, Loading } from "../../components/ui";
 import { useApi } from "../../components/use-api";
+import { useSubmit } from "../../components/use-submit";
 import type { ApiCampaign, Paged, TemplateSummary } from "./types";
 
 /** A new API campaign: a unique name for one approved template. */
@@ -12,25 +13,14 @@ export function CreateApiCampaign({ onCreated }: { onCreated: (c: ApiCampaign) =
   );
   const [name, setName] = useState("");
   const [templateId, setTemplateId] = useState("");
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
   const approved = templates.data?.data ?? [];
   const chosen = templateId || approved[0]?.id || "";
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const created = await post<ApiCampaign>("/v1/api-campaigns", { name: name.trim(), templateId: chosen });
-      setName("");
-      onCreated(created);
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const created = await post<ApiCampaign>("/v1/api-campaigns", { name: name.trim(), templateId: chosen });
+    setName("");
+    onCreated(created);
+  });
 
   if (templates.loading && !templates.data) return <Loading what="Loading the approved templates" />;
   return (

@@ -3,6 +3,7 @@ import type { ApiCampaignSendResponse } from "../../../../src/client/types";
 import { post } from "../../api";
 import { GroupField, messagesUnder } from "../../components/group-field";
 import { ErrorNote, Field } from "../../components/ui";
+import { useSubmit } from "../../components/use-submit";
 import { SEND_PATH } from "./curl";
 import { CurlBox } from "./curl-box";
 import { paramSlots, takesLocation, takesMedia } from "./params";
@@ -14,8 +15,6 @@ export function SendForm({ campaigns }: { campaigns: ApiCampaign[] }) {
   const live = campaigns.filter((c) => c.status === "live" && c.template);
   const [draft, setDraft] = useState<SendDraft>(EMPTY_SEND);
   const [answer, setAnswer] = useState<ApiCampaignSendResponse>();
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
   const campaignName = draft.campaignName || live[0]?.name || "";
   const template = live.find((c) => c.name === campaignName)?.template ?? undefined;
   const slots = template ? paramSlots(template.params) : [];
@@ -28,19 +27,10 @@ export function SendForm({ campaigns }: { campaigns: ApiCampaign[] }) {
     params[i] = value;
     setDraft({ ...draft, params });
   };
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
+  const { submit, busy, error } = useSubmit(async () => {
     setAnswer(undefined);
-    try {
-      setAnswer(await post<ApiCampaignSendResponse>(SEND_PATH, body));
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
+    setAnswer(await post<ApiCampaignSendResponse>(SEND_PATH, body));
+  });
 
   if (live.length === 0) return <p class="muted">No live API campaign with a template to send from.</p>;
   return (

@@ -1,14 +1,15 @@
-import { useState } from "preact/hooks";
 import type { Audience, AudienceContactsResponse } from "../../../../src/client/types";
 import { get, query } from "../../api";
-import { ErrorNote, Loading, Pager } from "../../components/ui";
+import { Pager, useCursor } from "../../components/paging";
+import { ErrorNote, Loading } from "../../components/ui";
 import { useApi } from "../../components/use-api";
 
 const PAGE_SIZE = 50;
 
 /** One audience's members, a page at a time (a segment is evaluated as the pages are asked for). */
 export function Members({ audience }: { audience: Audience }) {
-  const [cursor, setCursor] = useState<string>();
+  const paging = useCursor();
+  const { cursor } = paging;
   const members = useApi(
     () =>
       get<AudienceContactsResponse>(
@@ -57,12 +58,7 @@ export function Members({ audience }: { audience: Audience }) {
           </table>
         </div>
       ) : null}
-      <Pager
-        next={members.data?.nextCursor}
-        onNext={setCursor}
-        onFirst={() => setCursor(undefined)}
-        atFirst={cursor === undefined}
-      />
+      <Pager next={members.data?.nextCursor} paging={paging} />
     </section>
   );
 }

@@ -1,6 +1,6 @@
-import { useState } from "preact/hooks";
 import { get, query } from "../../api";
-import { ErrorNote, Loading, Pager, StatusBadge, when } from "../../components/ui";
+import { EmptyRow, Pager, useCursor } from "../../components/paging";
+import { ErrorNote, Loading, StatusBadge, when } from "../../components/ui";
 import { useApi } from "../../components/use-api";
 import { failedOf } from "./progress";
 import { TableScroll } from "./table-scroll";
@@ -8,11 +8,16 @@ import type { ApiCampaign, Campaign, RunStats, Stats } from "./types";
 
 const PAGE_SIZE = 20;
 
-/** Forward cursor paging; no cursor is the first page. */
-function useCursor() {
-  const [cursor, setCursor] = useState<string>();
-  return { cursor, atFirst: cursor === undefined, onNext: setCursor, onFirst: () => setCursor(undefined) };
-}
+/** The counters both lists show, in the funnel's order. */
+const CountHeaders = () => (
+  <>
+    {["Queued", "Sent", "Delivered", "Read", "Failed"].map((label) => (
+      <th key={label} scope="col" class="num">
+        {label}
+      </th>
+    ))}
+  </>
+);
 
 const campaignState = (c: Campaign) => c.runs.at(-1)?.status ?? (c.active ? "live" : "not run");
 
@@ -39,32 +44,12 @@ export function BroadcastList() {
                   <th scope="col">Title</th>
                   <th scope="col">Latest run</th>
                   <th scope="col">Template</th>
-                  <th scope="col" class="num">
-                    Queued
-                  </th>
-                  <th scope="col" class="num">
-                    Sent
-                  </th>
-                  <th scope="col" class="num">
-                    Delivered
-                  </th>
-                  <th scope="col" class="num">
-                    Read
-                  </th>
-                  <th scope="col" class="num">
-                    Failed
-                  </th>
+                  <CountHeaders />
                   <th scope="col">Created</th>
                 </tr>
               </thead>
               <tbody>
-                {page.data.campaigns.length === 0 ? (
-                  <tr>
-                    <td colSpan={9} class="muted">
-                      No broadcast campaigns yet.
-                    </td>
-                  </tr>
-                ) : null}
+                {page.data.campaigns.length === 0 ? <EmptyRow columns={9}>No broadcast campaigns yet.</EmptyRow> : null}
                 {page.data.campaigns.map((c) => {
                   const r = c.results;
                   const failed =
@@ -94,7 +79,7 @@ export function BroadcastList() {
               </tbody>
             </table>
           </TableScroll>
-          <Pager next={page.data.nextCursor} {...paging} />
+          <Pager next={page.data.nextCursor} paging={paging} />
         </>
       ) : null}
     </section>
@@ -136,32 +121,12 @@ export function ApiList() {
                   <th scope="col">Name</th>
                   <th scope="col">Status</th>
                   <th scope="col">Template</th>
-                  <th scope="col" class="num">
-                    Queued
-                  </th>
-                  <th scope="col" class="num">
-                    Sent
-                  </th>
-                  <th scope="col" class="num">
-                    Delivered
-                  </th>
-                  <th scope="col" class="num">
-                    Read
-                  </th>
-                  <th scope="col" class="num">
-                    Failed
-                  </th>
+                  <CountHeaders />
                   <th scope="col">Created</th>
                 </tr>
               </thead>
               <tbody>
-                {page.data.rows.length === 0 ? (
-                  <tr>
-                    <td colSpan={9} class="muted">
-                      No API campaigns yet.
-                    </td>
-                  </tr>
-                ) : null}
+                {page.data.rows.length === 0 ? <EmptyRow columns={9}>No API campaigns yet.</EmptyRow> : null}
                 {page.data.rows.map(({ campaign: c, total }) => (
                   <tr key={c.id}>
                     <td>
@@ -182,7 +147,7 @@ export function ApiList() {
               </tbody>
             </table>
           </TableScroll>
-          <Pager next={page.data.nextCursor} {...paging} />
+          <Pager next={page.data.nextCursor} paging={paging} />
         </>
       ) : null}
     </section>

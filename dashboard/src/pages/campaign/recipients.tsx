@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, query } from "../../api";
-import { ErrorNote, Field, Loading, Pager, StatusBadge, when } from "../../components/ui";
+import { Pager, useCursor } from "../../components/paging";
+import { ErrorNote, Field, Loading, StatusBadge, when } from "../../components/ui";
 import { TableScroll } from "./table-scroll";
 import type { Recipient } from "./types";
 
@@ -38,12 +39,12 @@ export function Recipients({
   setFilter: (f: RecipientFilter) => void;
   tick: number;
 }) {
-  const [cursors, setCursors] = useState<string[]>([]);
+  const paging = useCursor();
   const [page, setPage] = useState<{ rows: Recipient[]; next: string | null }>();
   const [error, setError] = useState<Error>();
   const [draft, setDraft] = useState(filter);
   useEffect(() => setDraft(filter), [filter]);
-  const cursor = cursors.at(-1);
+  const { cursor } = paging;
   useEffect(() => {
     let current = true;
     recipientsPage(campaignId, filter, cursor).then(
@@ -66,7 +67,7 @@ export function Recipients({
         class="filters"
         onSubmit={(e) => {
           e.preventDefault();
-          setCursors([]);
+          paging.reset();
           setFilter(draft);
         }}
       >
@@ -138,12 +139,7 @@ export function Recipients({
               </tbody>
             </table>
           </TableScroll>
-          <Pager
-            next={page.next}
-            atFirst={cursors.length === 0}
-            onFirst={() => setCursors([])}
-            onNext={(c) => setCursors([...cursors, c])}
-          />
+          <Pager next={page.next} paging={paging} />
         </>
       ) : null}
     </section>

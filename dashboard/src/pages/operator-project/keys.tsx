@@ -1,8 +1,10 @@
 import { useState } from "preact/hooks";
 import { del, get, post, query } from "../../api";
 import { CopyButton } from "../../components/copy-button";
-import { ConfirmButton, ErrorNote, Field, Loading, Pager, when } from "../../components/ui";
+import { Pager, useCursor } from "../../components/paging";
+import { ConfirmButton, ErrorNote, Field, Loading, when } from "../../components/ui";
 import { useApi } from "../../components/use-api";
+import { useSubmit } from "../../components/use-submit";
 
 interface ApiKey {
   id: string;
@@ -38,21 +40,10 @@ function NewKey({ created, onDone }: { created: ApiKey & { key: string }; onDone
 function CreateKey({ projectId, onCreated }: { projectId: string; onCreated: (k: ApiKey & { key: string }) => void }) {
   const [name, setName] = useState("");
   const [role, setRole] = useState<"manager" | "sender">("manager");
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      onCreated(await post<ApiKey & { key: string }>(`/v1/admin/projects/${projectId}/keys`, { name, role }));
-      setName("");
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    onCreated(await post<ApiKey & { key: string }>(`/v1/admin/projects/${projectId}/keys`, { name, role }));
+    setName("");
+  });
   return (
     <form onSubmit={submit} aria-labelledby="new-key-title">
       <h3 id="new-key-title">New API key</h3>
@@ -74,9 +65,9 @@ function CreateKey({ projectId, onCreated }: { projectId: string; onCreated: (k:
 }
 
 export function Keys({ projectId }: { projectId: string }) {
-  const [cursors, setCursors] = useState<string[]>([]);
+  const paging = useCursor();
   const [created, setCreated] = useState<(ApiKey & { key: string }) | null>(null);
-  const cursor = cursors[cursors.length - 1];
+  const { cursor } = paging;
   const keys = useApi(
     () =>
       get<{ data: ApiKey[]; nextCursor: string | null }>(
@@ -90,7 +81,7 @@ export function Keys({ projectId }: { projectId: string }) {
       {created ? <NewKey created={created} onDone={() => setCreated(null)} /> : null}
       <ErrorNote error={keys.error} />
       {keys.data ? (
-        keys.data.data.length === 0 && cursors.length === 0 ? (
+        keys.data.data.length === 0 && cursor === undefined ? (
           <p class="muted">No keys yet.</p>
         ) : (
           <div class="table-wrap">
@@ -140,12 +131,7 @@ export function Keys({ projectId }: { projectId: string }) {
       ) : keys.loading ? (
         <Loading />
       ) : null}
-      <Pager
-        next={keys.data?.nextCursor}
-        atFirst={cursors.length === 0}
-        onNext={(c) => setCursors([...cursors, c])}
-        onFirst={() => setCursors([])}
-      />
+      <Pager next={keys.data?.nextCursor} paging={paging} />
       <CreateKey
         projectId={projectId}
         onCreated={(k) => {

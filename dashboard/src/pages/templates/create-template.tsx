@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { ApiFailure, post } from "../../api";
 import { ErrorNote, Field } from "../../components/ui";
+import { useSubmit } from "../../components/use-submit";
 import { placeholdersOf } from "./params";
 import type { Template } from "./types";
 
@@ -15,34 +16,23 @@ export function CreateTemplate({ onCreated }: { onCreated: (template: Template) 
   const [text, setText] = useState("");
   const [examples, setExamples] = useState<string[]>([]);
   const [footer, setFooter] = useState("");
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
   const params = placeholdersOf(text);
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const given = params.map((_, i) => examples[i] ?? "");
-      const created = await post<Template>("/v1/templates", {
-        name,
-        language,
-        category,
-        body: { text, ...(params.length > 0 ? { examples: given } : {}) },
-        ...(footer.trim() ? { footer: { text: footer } } : {}),
-      });
-      setName("");
-      setText("");
-      setExamples([]);
-      setFooter("");
-      onCreated(created);
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const given = params.map((_, i) => examples[i] ?? "");
+    const created = await post<Template>("/v1/templates", {
+      name,
+      language,
+      category,
+      body: { text, ...(params.length > 0 ? { examples: given } : {}) },
+      ...(footer.trim() ? { footer: { text: footer } } : {}),
+    });
+    setName("");
+    setText("");
+    setExamples([]);
+    setFooter("");
+    onCreated(created);
+  });
 
   return (
     <form onSubmit={submit} noValidate aria-labelledby="create-template-title">
