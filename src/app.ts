@@ -13,6 +13,7 @@ import { settingsRoutes } from "./features/archive/settings-routes";
 import { audienceRoutes } from "./features/audiences/routes";
 import { rateCardRoutes } from "./features/billing/rate-card-routes";
 import { billingRoutes } from "./features/billing/routes";
+import { broadcastCampaignRoute } from "./features/broadcast-campaigns/one-route";
 import { broadcastCampaignRoutes } from "./features/broadcast-campaigns/routes";
 import { definitionRoutes } from "./features/contacts/definition-routes";
 import { ATTRIBUTES, TAGS } from "./features/contacts/definitions";
@@ -131,6 +132,7 @@ export function createApp() {
   app.route("/v1/contacts", contactRoutes);
   app.route("/v1/templates", templateRoutes);
   app.route("/v1/api-campaigns", apiCampaignRoutes);
+  app.route("/v1/broadcast-campaigns", broadcastCampaignRoute);
   app.route("/v1/messages", messageRoutes);
   app.route("/v1/campaigns", campaignResponseRoutes);
   app.route("/v1/callback", callbackRoutes);

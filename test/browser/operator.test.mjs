@@ -130,7 +130,7 @@ test("an operator creates a project, its keys and its WhatsApp connection, and t
   await page.getByText("Unlimited", { exact: true }).waitFor();
   await page.getByText(phone).waitFor();
   const link = page.getByRole("link", { name: "orders" });
-  assert.equal(await link.getAttribute("href"), `/app/campaigns/${campaign.id}`);
+  assert.equal(await link.getAttribute("href"), `/app/campaigns/${campaign.id}?kind=api`);
   assert.deepEqual(await seriousViolations(page), []);
   await screenshot(page, "overview");
   assert.deepEqual(unexpected(problems), []);

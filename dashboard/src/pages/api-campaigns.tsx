@@ -7,6 +7,7 @@ import { isManager, useSession } from "../session";
 import { CreateApiCampaign } from "./api-campaigns/create-form";
 import { SendForm } from "./api-campaigns/send-form";
 import type { ApiCampaign, Paged } from "./api-campaigns/types";
+import { campaignHref } from "./campaign/load";
 
 export function ApiCampaigns() {
   const { session } = useSession();
@@ -89,7 +90,9 @@ function CampaignTable({
           <tbody>
             {campaigns.map((c) => (
               <tr key={c.id}>
-                <td>{c.name}</td>
+                <td>
+                  <a href={campaignHref(c.id, "api")}>{c.name}</a>
+                </td>
                 <td>
                   {c.template ? `${c.template.name} (${c.template.language})` : <span class="muted">deleted</span>}
                 </td>

@@ -34,12 +34,14 @@ function useThrottledTick(ms: number) {
 }
 
 export function CampaignPage() {
-  const id = useRoute().params.id ?? "";
+  const { params, query } = useRoute();
+  const id = params.id ?? "";
+  const kind = query.kind === "api" ? "api" : "broadcast";
   const { session } = useSession();
   const [tick, bump] = useThrottledTick(FOLLOW_MS);
   const [reloads, setReloads] = useState(0);
   const reload = useCallback(() => setReloads((n) => n + 1), []);
-  const campaign = useApi(() => loadCampaign(id), [id, tick, reloads]);
+  const campaign = useApi(() => loadCampaign(id, kind), [id, kind, tick, reloads]);
   const stats = useApi(() => get<Stats>(`/v1/campaigns/${encodeURIComponent(id)}/stats`), [id]);
   const analytics = useApi(
     () => get<{ analytics: Analytics }>(`/v1/campaigns/${encodeURIComponent(id)}/analytics`),

@@ -2,6 +2,7 @@ import { get, query } from "../../api";
 import { EmptyRow, Pager, useCursor } from "../../components/paging";
 import { ErrorNote, Loading, StatusBadge, when } from "../../components/ui";
 import { useApi } from "../../components/use-api";
+import { campaignHref } from "./load";
 import { failedOf } from "./progress";
 import { TableScroll } from "./table-scroll";
 import type { ApiCampaign, Campaign, RunStats, Stats } from "./types";
@@ -130,7 +131,7 @@ export function ApiList() {
                 {page.data.rows.map(({ campaign: c, total }) => (
                   <tr key={c.id}>
                     <td>
-                      <a href={`/app/campaigns/${c.id}`}>{c.name}</a>
+                      <a href={campaignHref(c.id, "api")}>{c.name}</a>
                     </td>
                     <td>
                       <StatusBadge status={c.status} />

@@ -1,26 +1,30 @@
-import { ApiFailure, get, query } from "../../api";
+import { ApiFailure, get } from "../../api";
 import type { AnyCampaign, ApiCampaign, Campaign } from "./types";
 
+/** Where a campaign's page is: an API campaign's address says so, so that its page asks the right route first. */
+export const campaignHref = (id: string, kind: "api" | "broadcast") =>
+  `/app/campaigns/${id}${kind === "api" ? "?kind=api" : ""}`;
+
 /**
- * A campaign of either kind by id. There is no route for one broadcast campaign: its pages are read
- * (100 at a time) until it is found. The API campaign's own route is asked only then, so opening a
- * broadcast campaign never answers 404.
+ * A campaign by id and the kind its address names. Should the kind be wrong (a hand-typed address),
+ * the other kind's route is asked after the 404; a sender may not read broadcasts (403) and is
+ * asked for an API campaign too.
  */
-export async function loadCampaign(id: string): Promise<AnyCampaign> {
-  let cursor: string | null | undefined;
+export async function loadCampaign(id: string, kind: "api" | "broadcast"): Promise<AnyCampaign> {
+  const path = encodeURIComponent(id);
+  const broadcast = async (): Promise<AnyCampaign> => {
+    const found = await get<Campaign>(`/v1/broadcast-campaigns/${path}`);
+    return { kind: "broadcast", id, name: found.title, broadcast: found };
+  };
+  const api = async (): Promise<AnyCampaign> => {
+    const found = await get<ApiCampaign>(`/v1/api-campaigns/${path}`);
+    return { kind: "api", id, name: found.name, api: found };
+  };
+  const [first, second] = kind === "api" ? [api, broadcast] : [broadcast, api];
   try {
-    do {
-      const page = await get<{ campaigns: Campaign[]; nextCursor: string | null }>(
-        `/v1/retrieve/campaigns${query({ limit: 100, cursor })}`,
-      );
-      const found = page.campaigns.find((c) => c.campaignId === id);
-      if (found) return { kind: "broadcast", id, name: found.title, broadcast: found };
-      cursor = page.nextCursor;
-    } while (cursor);
+    return await first();
   } catch (e) {
-    // A sender key cannot list broadcast campaigns; it can still read an API campaign.
-    if (!(e instanceof ApiFailure && e.status === 403)) throw e;
+    if (!(e instanceof ApiFailure && (e.status === 404 || e.status === 403))) throw e;
+    return second();
   }
-  const api = await get<ApiCampaign>(`/v1/api-campaigns/${encodeURIComponent(id)}`);
-  return { kind: "api", id, name: api.name, api };
 }

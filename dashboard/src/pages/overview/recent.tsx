@@ -1,4 +1,5 @@
 import { StatusBadge, when } from "../../components/ui";
+import { campaignHref } from "../campaign/load";
 
 export interface RecentCampaign {
   id: string;
@@ -32,7 +33,7 @@ export function RecentCampaigns({ campaigns }: { campaigns: RecentCampaign[] }) 
           {campaigns.map((c) => (
             <tr key={c.id}>
               <td>
-                <a href={`/app/campaigns/${c.id}`}>{c.name}</a>
+                <a href={campaignHref(c.id, c.kind === "api" ? "api" : "broadcast")}>{c.name}</a>
               </td>
               <td>{c.kind === "api" ? "API" : "Broadcast"}</td>
               <td>
