@@ -13,9 +13,9 @@ export interface KeyOwner {
   projectName: string;
 }
 
-/** The live key behind `apiKey` with its project, or null when it is unknown or revoked. */
-export async function keyOwner(db: Db, apiKey: string): Promise<KeyOwner | null> {
-  const row = await db
+/** A key with its project: the sign-in's and the session's view of who is signed in. */
+const owners = (db: Db) =>
+  db
     .select({
       keyId: apiKeys.id,
       keyName: apiKeys.name,
@@ -24,7 +24,11 @@ export async function keyOwner(db: Db, apiKey: string): Promise<KeyOwner | null>
       projectName: projects.name,
     })
     .from(apiKeys)
-    .innerJoin(projects, eq(projects.id, apiKeys.projectId))
+    .innerJoin(projects, eq(projects.id, apiKeys.projectId));
+
+/** The live key behind `apiKey` with its project, or null when it is unknown or revoked. */
+export async function keyOwner(db: Db, apiKey: string): Promise<KeyOwner | null> {
+  const row = await owners(db)
     .where(and(eq(apiKeys.hash, await sha256Hex(apiKey)), isNull(apiKeys.revokedAt)))
     .get();
   return row ?? null;
@@ -52,17 +56,4 @@ export async function closeSession(db: Db, token: string) {
 }
 
 /** What a key session shows of itself. */
-export async function sessionOwner(db: Db, keyId: string) {
-  return db
-    .select({
-      keyId: apiKeys.id,
-      keyName: apiKeys.name,
-      role: apiKeys.role,
-      projectId: projects.id,
-      projectName: projects.name,
-    })
-    .from(apiKeys)
-    .innerJoin(projects, eq(projects.id, apiKeys.projectId))
-    .where(eq(apiKeys.id, keyId))
-    .get();
-}
+export const sessionOwner = (db: Db, keyId: string) => owners(db).where(eq(apiKeys.id, keyId)).get();
