@@ -18,7 +18,9 @@ export async function startWorker(port) {
   );
   if (leftover) throw new Error(`port ${port} is already in use: stop what listens there, or set BROWSER_TEST_PORT`);
   const state = mkdtempSync(join(tmpdir(), "wa-dashboard-"));
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+  // No traffic off this machine: no metrics, and no fetch of Cloudflare's sample `request.cf`
+  // (Miniflare then uses its built-in placeholder, which is what it falls back to offline anyway).
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" };
   const common = ["--persist-to", state, "--env-file", ".dev.vars.example"];
   const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", ...common], {
     cwd: root,
