@@ -1,5 +1,8 @@
 import { env, exports } from "cloudflare:workers";
+import type { Context } from "hono";
 import { describe, expect, it } from "vitest";
+import { noteWebhookReached } from "../../src/features/webhooks/reached";
+import type { AppEnv } from "../../src/platform/http/context";
 import { statusPayload } from "../../src/whatsapp/webhook/payload";
 import { call, newProject } from "../helpers";
 import { attachMetaAccount, postSigned } from "../inbound/inbound.helpers";
@@ -100,5 +103,25 @@ describe("lastWebhookAt", { timeout: 30_000 }, () => {
     expect(response.status).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
     expect(await webhookAt(p.id)).toBeNull();
+  });
+
+  it("notes a payload naming more projects than D1 binds parameters, in one statement", async () => {
+    // D1 refuses a statement's 101st bound value (test/d1-limits.ts plays it): the project list
+    // travels as one JSON value.
+    const first = await metaProject();
+    const last = await metaProject();
+    const ids = [first.id, ...Array.from({ length: 120 }, (_, i) => `prj_none${i}`), last.id];
+    const deferred: Promise<unknown>[] = [];
+    const warnings: unknown[] = [];
+    const c = {
+      env,
+      executionCtx: { waitUntil: (work: Promise<unknown>) => deferred.push(work) },
+      var: { log: { warn: (...args: unknown[]) => warnings.push(args) } },
+    } as unknown as Context<AppEnv>;
+    noteWebhookReached(c, ids, 1_234);
+    await Promise.all(deferred);
+    expect(warnings).toEqual([]);
+    expect(await webhookAt(first.id)).toBe(1_234);
+    expect(await webhookAt(last.id)).toBe(1_234);
   });
 });

@@ -1,6 +1,6 @@
-import { inArray } from "drizzle-orm";
 import type { Context } from "hono";
 import { createDb } from "../../platform/db/client";
+import { inJsonList } from "../../platform/db/json-list";
 import { whatsappAccounts } from "../../platform/db/schema";
 import type { AppEnv } from "../../platform/http/context";
 
@@ -20,12 +20,13 @@ export function noteWebhookReached(c: Context<AppEnv>, projectIds: Iterable<stri
   if (due.length === 0) return;
   if (lastWritten.size + due.length > MAX_REMEMBERED) lastWritten.clear();
   for (const id of due) lastWritten.set(id, now);
-  // A fresh client on the raw binding: the answer does not wait on this write.
+  // A fresh client on the raw binding: the answer does not wait on this write. The ids go as one JSON
+  // value, so a payload naming many numbers never meets D1's 100 bound parameters.
   c.executionCtx.waitUntil(
     createDb(c.env.DB)
       .update(whatsappAccounts)
       .set({ webhookAt: now })
-      .where(inArray(whatsappAccounts.projectId, due))
+      .where(inJsonList(whatsappAccounts.projectId, due))
       .run()
       .catch((err: unknown) => {
         for (const id of due) lastWritten.delete(id);
