@@ -1,9 +1,9 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { type Counts, rate } from "../../durable-objects/campaign-stats/counters";
 import type { Db } from "../../platform/db/client";
-import { archives, campaigns, runs } from "../../platform/db/schema";
+import { campaigns, runs } from "../../platform/db/schema";
 import { archivedMessages } from "../archive/retarget";
-import { archivedRuns, READABLE_STATES } from "../archive/store";
+import { archivedApiDays, archivedRuns } from "../archive/store";
 import { countRepliedLive, repliedAmong } from "../replies/replied";
 import { campaignStats } from "../stats/record";
 import { type ButtonClicks, buttonClicks } from "./buttons";
@@ -97,20 +97,9 @@ async function countRepliedCampaign(
     for (const run of ids) replied += await countRepliedRun(db, bucket, projectId, run.id, keys.get(run.id));
     return replied;
   }
-  const days = await db
-    .select({ r2Key: archives.r2Key })
-    .from(archives)
-    .where(
-      and(
-        eq(archives.projectId, projectId),
-        eq(archives.campaignId, campaign.id),
-        isNull(archives.runId),
-        inArray(archives.state, [...READABLE_STATES]),
-      ),
-    )
-    .all();
+  const days = await archivedApiDays(db, projectId, campaign.id);
   let replied = await countRepliedLive(db, projectId, { campaignId: campaign.id });
-  for (const day of days) replied += await countRepliedArchived(db, bucket, projectId, null, day.r2Key, false);
+  for (const r2Key of days) replied += await countRepliedArchived(db, bucket, projectId, null, r2Key, false);
   return replied;
 }
 

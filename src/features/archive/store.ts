@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { archiveJobs, archives, projects, runs } from "../../platform/db/schema";
 
@@ -60,6 +60,23 @@ export async function archivedRuns(db: Db, projectId: string, campaignId: string
     )
     .orderBy(asc(archives.runId))
     .all();
+}
+
+/** The R2 keys of an API campaign's readable archived days. */
+export async function archivedApiDays(db: Db, projectId: string, campaignId: string): Promise<string[]> {
+  const days = await db
+    .select({ r2Key: archives.r2Key })
+    .from(archives)
+    .where(
+      and(
+        eq(archives.projectId, projectId),
+        eq(archives.campaignId, campaignId),
+        isNull(archives.runId),
+        inArray(archives.state, [...READABLE_STATES]),
+      ),
+    )
+    .all();
+  return days.map((d) => d.r2Key);
 }
 
 export async function archivedRun(db: Db, projectId: string, runId: string) {

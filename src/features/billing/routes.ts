@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { requireApiKey } from "../../platform/auth/api-key";
-import { archives, campaigns, runs } from "../../platform/db/schema";
+import { campaigns, runs } from "../../platform/db/schema";
 import { notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonContent, pathId } from "../../platform/http/openapi";
-import { projectRun, READABLE_STATES } from "../archive/store";
+import { archivedApiDays, projectRun } from "../archive/store";
 import { RateCard, readRateCard } from "./rate-card";
 import { BillingTally, tallyApiCampaign, tallyRun } from "./report";
 import { CampaignBillingResponse, RunBillingResponse } from "./schemas";
@@ -66,26 +66,8 @@ export const billingRoutes = router()
         .all();
       for (const run of ids) await tallyRun(tally, db, c.env.FILES, projectId, run.id);
     } else {
-      const days = await db
-        .select({ r2Key: archives.r2Key })
-        .from(archives)
-        .where(
-          and(
-            eq(archives.projectId, projectId),
-            eq(archives.campaignId, campaignId),
-            isNull(archives.runId),
-            inArray(archives.state, [...READABLE_STATES]),
-          ),
-        )
-        .all();
-      await tallyApiCampaign(
-        tally,
-        db,
-        c.env.FILES,
-        projectId,
-        campaignId,
-        days.map((d) => d.r2Key),
-      );
+      const days = await archivedApiDays(db, projectId, campaignId);
+      await tallyApiCampaign(tally, db, c.env.FILES, projectId, campaignId, days);
     }
     const card = new RateCard(await readRateCard(db));
     return c.json({ status: "success" as const, campaignId, billing: tally.report(card) }, 200);
