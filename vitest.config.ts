@@ -89,6 +89,9 @@ const BUNDLED_DEPENDENCIES = [
   "zod",
 ];
 
+// Test files whose assertions hold a rate against the wall clock (sends a second at a number's cap).
+const PACED_TESTS = ["test/delivery/pacing.concurrency.test.ts"];
+
 export default defineConfig(async () => {
   // The Worker serves the dashboard from dist/dashboard (wrangler.toml [assets]): built first, so a
   // fresh clone's tests find it.
@@ -153,13 +156,28 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ["test/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
       deps: { optimizer: { ssr: { enabled: true, include: BUNDLED_DEPENDENCIES } } },
-      // One file per CPU. Vitest's default leaves one CPU free, which on a two-core machine runs
-      // the files one at a time; a file spends much of its start waiting on module requests, so
-      // two at a time on two cores take about a third less time in all.
-      maxWorkers: "100%",
+      projects: [
+        {
+          extends: true as const,
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: PACED_TESTS,
+            // One file per CPU. Vitest's default leaves one CPU free, which on a two-core machine
+            // runs the files one at a time; a file spends much of its start waiting on module
+            // requests, so two at a time on two cores take about a third less time in all.
+            maxWorkers: "100%",
+          },
+        },
+        {
+          extends: true as const,
+          // After the others, one file at a time: these assert a send rate against the wall clock,
+          // which a second file on the same cores would take a share of.
+          test: { name: "paced", include: PACED_TESTS, maxWorkers: 1, sequence: { groupOrder: 1 } },
+        },
+      ],
     },
   };
 });

@@ -28,7 +28,11 @@ export async function run() {
     })),
     extra: {
       title: "rows D1 reads per message claimed: one sends-consumer batch of 100 out of a queued backlog",
-      rows: f.claims.map((c) => ({ "queued backlog": c.backlog, "rows read/claimed message": c.rowsReadPerClaim })),
+      rows: f.claims.map((c) => ({
+        "queued backlog": c.backlog,
+        "rows read/claimed message": c.rowsReadPerClaim,
+        "of which the claim's own statements": c.claimStatementsRowsRead,
+      })),
     },
     conditions: conditions({
       "messages per shape": f.messages,
