@@ -12,6 +12,9 @@ import base from "../vitest.config.ts";
 export function runtimeBenchConfig(include: string, provide: Partial<ProvidedContext>, testTimeoutMs: number) {
   return defineConfig(async (configEnv) => {
     const config = await base(configEnv);
-    return { ...config, test: { ...config.test, include: [include], provide, testTimeout: testTimeoutMs } };
+    // The suite's projects (the test files in parallel, the paced ones after) are not the
+    // benchmark's: it runs its own files, one at a time.
+    const { projects: _suite, ...test } = config.test ?? {};
+    return { ...config, test: { ...test, include: [include], provide, testTimeout: testTimeoutMs, maxWorkers: 1 } };
   });
 }
