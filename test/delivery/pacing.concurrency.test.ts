@@ -52,7 +52,7 @@ describe("pacing under concurrent consumer invocations", { timeout: 90_000 }, ()
       expect(await statuses(backlog.projectId)).toEqual({ sent: RECIPIENTS });
       expect(Math.max(...sendsPerSecond(sends, report.startedAt))).toBeLessThanOrEqual(RATE);
       expect(busiestSecond(sends)).toBeLessThanOrEqual(RATE + 1);
-      // And it keeps up: the whole run at 0.9 of the rate or better, start-up included.
+      // And it keeps up: the whole run at 0.8 of the rate or better, start-up included.
       expect(RECIPIENTS / ((report.endedAt - report.startedAt) / 1000)).toBeGreaterThan(RATE * 0.8);
     });
   }
