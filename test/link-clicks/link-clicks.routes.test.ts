@@ -123,4 +123,36 @@ describe("link-click counts", () => {
     const later = await call("GET", `/v1/runs/${runId}/link-clicks`, { key: p.manager });
     expect(later.body.buttons).toEqual(clicked);
   });
+
+  it("redirects link previews and prefetches without counting them as clicks", async () => {
+    const { p, runId } = await trackedCampaign();
+    const token = await signLink(await linkKey(env.ENCRYPTION_KEY), {
+      messageId: "msg_019a0000000000aabbccddef",
+      runId,
+      button: 1,
+      suffix: "",
+    });
+    const open = (headers: Record<string, string>) =>
+      exports.default.fetch(new Request(`https://api.test/l/${token}`, { headers, redirect: "manual" }));
+    for (const headers of <Record<string, string>[]>[
+      { "user-agent": "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)" },
+      { "user-agent": "WhatsApp/2.24.6.77 A" },
+      { "user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" },
+      { "user-agent": "Mozilla/5.0 Chrome/120.0", "sec-purpose": "prefetch;prerender" },
+      { "user-agent": "Mozilla/5.0 Firefox/120.0", purpose: "prefetch" },
+    ]) {
+      const previewed = await open(headers);
+      expect(previewed.status, JSON.stringify(headers)).toBe(302);
+      expect(previewed.headers.get("location")).toBe("https://shop.example.com/sale");
+    }
+    expect((await open({ "user-agent": "Mozilla/5.0 (Linux; Android 14) Chrome/120.0 Mobile" })).status).toBe(302);
+    const clicked = [zero[0], { ...zero[1], clicks: 1, people: 1 }];
+    const counts = await eventually(
+      () => call("GET", `/v1/runs/${runId}/link-clicks`, { key: p.manager }),
+      (r) => r.body.buttons?.[1]?.clicks > 0,
+    );
+    expect(counts.body.buttons).toEqual(clicked);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await call("GET", `/v1/runs/${runId}/link-clicks`, { key: p.manager })).body.buttons).toEqual(clicked);
+  });
 });

@@ -4,6 +4,7 @@ import type { AppEnv } from "../../platform/http/context";
 import { router } from "../../platform/http/context";
 import { sendJobs } from "../../queues/producers";
 import { destination, EXAMPLE_TOKEN, linkKey, verifyLink } from "../broadcast-messages/links";
+import { isPreviewOrPrefetch } from "./previews";
 import { type Click, linkTarget, recordClick } from "./store";
 
 // The link a tracked url button opens. Public: the recipient's phone follows it with no key, so the
@@ -15,7 +16,7 @@ const follow = createRoute({
   tags: ["Link clicks"],
   summary: "Follow a tracked link",
   description:
-    "Where a url button of a campaign created with `trackClicks` leads: counts the click for the message and button the signed token names, then redirects to the button's url (with the recipient's own suffix when the url ends in a variable). A token that is garbled, forged or names nothing known answers a small 404 page.",
+    "Where a url button of a campaign created with `trackClicks` leads: counts the click for the message and button the signed token names, then redirects to the button's url (with the recipient's own suffix when the url ends in a variable). Link previews, crawlers and browser prefetches (by their user agent or `Sec-Purpose` header) and HEAD requests are redirected without being counted. A token that is garbled, forged or names nothing known answers a small 404 page.",
   request: {
     params: z.object({
       token: z.string().openapi({ param: { name: "token", in: "path" }, example: EXAMPLE_TOKEN }),
@@ -78,8 +79,8 @@ export const linkRedirectRoutes = router().openapi(follow, async (c) => {
   }
   const url = target ? location(destination(target.buttons[ref.button], ref.suffix)) : null;
   if (!target || !url) return page(c, 404, "This link is not valid.");
-  // A HEAD asks about the link without opening it: no click.
-  if (c.req.method !== "HEAD") {
+  // A HEAD asks about the link without opening it, and a preview or prefetch is not a person: no click.
+  if (c.req.method !== "HEAD" && !isPreviewOrPrefetch(c.req.raw.headers)) {
     const { projectId, campaignId } = target;
     count(c, { projectId, campaignId, runId: ref.runId, messageId: ref.messageId, button: ref.button, at: Date.now() });
   }
