@@ -1,4 +1,3 @@
-import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { guardD1Limits } from "./d1-limits";
 
@@ -8,5 +7,19 @@ import { guardD1Limits } from "./d1-limits";
 // guard makes a test fail where production would.
 guardD1Limits(env.DB);
 
-// Runs before each test file; already-applied migrations are skipped.
-await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+// Runs before each test file; already-applied migrations are skipped. Applied here rather than by
+// `applyD1Migrations` of `cloudflare:test`: importing that module imports the whole Worker into the
+// file's runtime (about 3.5 s a file), which a file of unit tests never needs. Same table and rules.
+await env.DB.prepare(
+  "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)",
+).run();
+const applied = new Set(
+  (await env.DB.prepare("SELECT name FROM d1_migrations").all<{ name: string }>()).results.map((r) => r.name),
+);
+for (const migration of env.TEST_MIGRATIONS) {
+  if (applied.has(migration.name)) continue;
+  await env.DB.batch([
+    ...migration.queries.map((query) => env.DB.prepare(query)),
+    env.DB.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(migration.name),
+  ]);
+}
