@@ -64,6 +64,42 @@ describe("persisting a slice's API sends", () => {
     expect(contact).toEqual({ opted_out: 1 });
   });
 
+  it("rewrites a known contact only when the send changes its name or source", async () => {
+    const p = await newProject();
+    await persistApiSends(db(), jobs(p.id, 20));
+    const before = await env.DB.prepare("SELECT number, updated_at FROM contacts WHERE project_id = ? ORDER BY number")
+      .bind(p.id)
+      .all();
+    // The same 20 people again, with the same name: their contacts cost D1 no row written but the
+    // statement's one (the AUTOINCREMENT sequence), where each rewrite cost the row and its source
+    // index entry: two rows a send.
+    const { cost } = await measureD1(env.DB, () => persistApiSends(db(), jobs(p.id, 20)), { bySql: true });
+    const contactWrites = [...(cost.bySql?.entries() ?? [])]
+      .filter(([text]) => text.startsWith('insert into "contacts"'))
+      .reduce((sum, [, c]) => sum + c.rowsWritten, 0);
+    expect(contactWrites).toBeLessThanOrEqual(1);
+    const after = await env.DB.prepare("SELECT number, updated_at FROM contacts WHERE project_id = ? ORDER BY number")
+      .bind(p.id)
+      .all();
+    expect(after.results).toEqual(before.results);
+
+    // A new name or a source is still applied, and only to the contacts it changes.
+    const [renamed, sourced] = jobs(p.id, 2) as [ApiSendJob, ApiSendJob];
+    await persistApiSends(db(), [
+      { ...renamed, contact: { ...renamed.contact, name: "Asha R" } },
+      { ...sourced, messageId: `${sourced.messageId}s`, contact: { ...sourced.contact, source: "crm" } },
+    ]);
+    const changed = await env.DB.prepare(
+      "SELECT number, name, source FROM contacts WHERE project_id = ? AND (name <> 'Asha' OR source IS NOT NULL) ORDER BY number",
+    )
+      .bind(p.id)
+      .all();
+    expect(changed.results).toEqual([
+      { number: numberOf(0), name: "Asha R", source: null },
+      { number: numberOf(1), name: "Asha", source: "crm" },
+    ]);
+  });
+
   it("applies the tags and attributes the project defines, and leaves out the ones it does not", async () => {
     const p = await newProject();
     await call("POST", "/v1/tags", { key: p.manager, body: { name: "vip" } });

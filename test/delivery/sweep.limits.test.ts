@@ -26,7 +26,7 @@ describe("sweep at scale", () => {
     const p = await newProject();
     const sending = await stuckMessages(p.id, "sending", 150, "sending", STUCK_SENDING_MS + 1000);
     const queued = await stuckMessages(p.id, "queued", 150, "queued", STUCK_QUEUED_MS + 1000);
-    expect(await sweepStuckMessages(env)).toEqual({ failed: 150, requeued: 150, fedRuns: 0 });
+    expect(await sweepStuckMessages(env)).toEqual({ failed: 150, requeued: 150, fedRuns: 0, cancelledRuns: 0 });
     const statuses = await env.DB.prepare(
       "SELECT status, count(*) AS n FROM messages WHERE project_id = ? AND id LIKE 'msg_sending%' GROUP BY status",
     )

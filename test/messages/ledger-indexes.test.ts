@@ -4,7 +4,7 @@ import { queuedPage } from "../../src/durable-objects/send-governor/feeder";
 import { runFailures } from "../../src/features/archive/failures";
 import { dueUnit } from "../../src/features/archive/units";
 import { recipientsPage } from "../../src/features/broadcast-campaigns/recipients";
-import { stuckQueued, stuckSending } from "../../src/features/delivery/sweep";
+import { stuckQueued, stuckRuns, stuckSending } from "../../src/features/delivery/sweep";
 import { requeueCampaign } from "../../src/features/messages/requeue";
 import { completeRunsStatement } from "../../src/features/runs/complete";
 import { countFromLedger } from "../../src/features/stats/recount";
@@ -23,9 +23,19 @@ const plansOf = async (work: Parameters<typeof statementsOf>[0]) =>
   Promise.all((await statementsOf(work)).filter((s) => /\bmessages\b/.test(s.sql)).map(plan));
 
 describe("queries on the ledger's partial indexes", () => {
-  it("the sweep finds stuck messages through the in-flight index", async () => {
-    expect(await plan(stuckSending(db(), Date.now()))).toMatch(/SEARCH messages USING INDEX messages_in_flight/);
+  it("the sweep finds stuck messages through the in-flight index, or a run's through its open runs", async () => {
+    const [api, ofRuns] = stuckSending(db(), Date.now());
+    expect(await plan(api)).toMatch(/SEARCH messages USING INDEX messages_in_flight/);
     expect(await plan(stuckQueued(db(), Date.now()))).toMatch(/SEARCH messages USING INDEX messages_in_flight/);
+    // A run's messages are not in the in-flight index: its watched runs are read by status, then
+    // each one's sending messages through the run's open-messages index, never a walk of either.
+    const runs = await plan(ofRuns);
+    expect(runs).toMatch(/SEARCH runs USING INDEX runs_status_(time|swept) \(status=\?\)/);
+    expect(runs).toMatch(/SEARCH messages USING INDEX messages_run_status \(run_id=\? AND status=\?\)/);
+    expect(runs).not.toMatch(/SCAN (runs|messages)\b/);
+    const stalled = await plan(stuckRuns(db(), Date.now()));
+    expect(stalled).toMatch(/SEARCH m USING (COVERING )?INDEX messages_run_status \(run_id=\? AND status=\?\)/);
+    expect(stalled).not.toMatch(/SCAN (runs|m)\b/);
   });
 
   it("a run's governor pages its queued messages, and completion looks for open ones, through the run's index", async () => {

@@ -53,6 +53,10 @@ export function upsertContactsStatements(db: Db, projectId: string, list: Contac
           source: sql`coalesce(excluded.source, ${contacts.source})`,
           updatedAt: sql`excluded.updated_at`,
         },
+        // A CRM names the same person the same way on every send: an unchanged contact is not
+        // rewritten, which saves D1 the row and its source index entry (two rows written a send),
+        // and its `updated_at` keeps saying when it last changed.
+        setWhere: sql`${contacts.name} IS NOT excluded.name OR (excluded.source IS NOT NULL AND ${contacts.source} IS NOT excluded.source)`,
       }),
     ...(tagged.length === 0
       ? []

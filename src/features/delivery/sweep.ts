@@ -1,8 +1,8 @@
-import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { createDb, type Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
-import { campaigns, inFlight, messages, runs } from "../../platform/db/schema";
+import { campaigns, inFlight, messages, runOpen, runs } from "../../platform/db/schema";
 import { createLogger, logLevel } from "../../platform/log";
 import { sendStoredMessages } from "../../queues/producers";
 import { afterTransitions } from "../messages/after-transitions";
@@ -10,6 +10,7 @@ import { applyStatus } from "../messages/status";
 import { liftExpiredHolds } from "../number-state/hold";
 import { drainOutbox } from "../outbox";
 import { feedRun } from "../runs/feed";
+import { enqueueRunJob } from "../runs/jobs";
 import { sweepRuns } from "../runs/sweep";
 
 // A send claims its message and calls the provider within seconds, and Meta's `sent` webhook
@@ -24,19 +25,38 @@ export const STUCK_SENDING_MS = 10 * 60_000;
 export const STUCK_QUEUED_MS = 15 * 60_000;
 const SWEEP_LIMIT = 500;
 
-/** Messages still `sending` long after their claim, read through the in-flight index. */
-export const stuckSending = (db: Db, now: number) =>
-  db
-    .select({ id: messages.id, projectId: messages.projectId })
-    .from(messages)
-    .where(and(eq(messages.status, "sending"), inFlight(), lt(messages.updatedAt, now - STUCK_SENDING_MS)))
-    .limit(SWEEP_LIMIT);
+// A run that ended (cancelled, or failed mid-way) may still have a message mid-send, or queued
+// ones its cancel jobs have not skipped yet: the sweep keeps looking at it for this long after.
+export const ENDED_RUN_WATCH_MS = 24 * 60 * 60_000;
+
+/** Runs whose messages may still be on their way: under way, or ended within ENDED_RUN_WATCH_MS. */
+const watchedRun = (now: number) =>
+  or(
+    inArray(runs.status, ["waiting_template", "fanning_out", "sending", "paused"]),
+    and(inArray(runs.status, ["cancelled", "failed"]), gt(runs.finishedAt, now - ENDED_RUN_WATCH_MS)),
+  );
 
 /**
- * Messages queued long ago, through the in-flight index: only those whose campaign is live (or that
- * have none) go back on the queue, and of a broadcast run only while it sends (a cancelled run's
- * messages are then skipped by the consumer).
+ * Messages still `sending` long after their claim: those without a run through the in-flight
+ * index, a run's through its watched runs and the run's open-messages index (runs_status_time,
+ * then messages_run_status), so neither reads a message that is not in flight. Two reads, one batch.
  */
+export const stuckSending = (db: Db, now: number) =>
+  [
+    db
+      .select({ id: messages.id, projectId: messages.projectId })
+      .from(messages)
+      .where(and(eq(messages.status, "sending"), inFlight(), lt(messages.updatedAt, now - STUCK_SENDING_MS)))
+      .limit(SWEEP_LIMIT),
+    db
+      .select({ id: messages.id, projectId: messages.projectId })
+      .from(runs)
+      .innerJoin(messages, and(eq(messages.runId, runs.id), eq(messages.status, "sending"), runOpen()))
+      .where(and(watchedRun(now), lt(messages.updatedAt, now - STUCK_SENDING_MS)))
+      .limit(SWEEP_LIMIT),
+  ] as const;
+
+/** Messages without a run queued long ago whose campaign is live (or that have none), through the in-flight index. */
 export const stuckQueued = (db: Db, now: number) =>
   db
     .select({
@@ -44,18 +64,36 @@ export const stuckQueued = (db: Db, now: number) =>
       projectId: messages.projectId,
       campaignId: messages.campaignId,
       runId: messages.runId,
-      runStatus: runs.status,
     })
     .from(messages)
     .leftJoin(campaigns, eq(campaigns.id, messages.campaignId))
-    .leftJoin(runs, eq(runs.id, messages.runId))
     .where(
       and(
         eq(messages.status, "queued"),
         inFlight(),
         lt(messages.updatedAt, now - STUCK_QUEUED_MS),
         or(isNull(messages.campaignId), eq(campaigns.status, "live")),
-        or(isNull(messages.runId), inArray(runs.status, ["fanning_out", "sending", "cancelled"])),
+      ),
+    )
+    .limit(SWEEP_LIMIT);
+
+/**
+ * Runs whose first queued message (in id order: the oldest a governor has not sent) has been still
+ * for STUCK_QUEUED_MS: a sending or fanning-out run nobody feeds, or a cancelled run whose cancel
+ * jobs stopped. One index entry read per watched run, whatever its size.
+ */
+export const stuckRuns = (db: Db, now: number) =>
+  db
+    .select({ id: runs.id, projectId: runs.projectId, campaignId: runs.campaignId, status: runs.status })
+    .from(runs)
+    .where(
+      and(
+        or(
+          inArray(runs.status, ["fanning_out", "sending"]),
+          and(eq(runs.status, "cancelled"), gt(runs.finishedAt, now - ENDED_RUN_WATCH_MS)),
+        ),
+        sql`(SELECT m.updated_at FROM messages m WHERE m.run_id = ${runs.id} AND m.status = 'queued' AND ${runOpen("m")}
+             ORDER BY m.id LIMIT 1) < ${now - STUCK_QUEUED_MS}`,
       ),
     )
     .limit(SWEEP_LIMIT);
@@ -64,7 +102,12 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
   const db = createDb(env.DB);
   const log = createLogger({ task: "sweep" }, logLevel(env));
 
-  const sending = await stuckSending(db, now).all();
+  const [sendingApi, sendingRuns, queued, stalled] = await db.batch([
+    ...stuckSending(db, now),
+    stuckQueued(db, now),
+    stuckRuns(db, now),
+  ]);
+  const sending = [...sendingApi, ...sendingRuns];
   const transitions: (Transition | null)[] = [];
   for (const row of sending) {
     transitions.push(
@@ -85,23 +128,25 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
     );
   }
 
-  const queued = await stuckQueued(db, now).all();
   // A sending run's queued messages are its governor's to release, at the number's pace: the run
-  // is handed to it again (a no-op while it is being fed), never poured into the queue.
-  const fedRuns = new Map<string, { id: string; projectId: string; campaignId: string }>();
-  for (const m of queued) {
-    if (m.runId && m.campaignId && m.runStatus !== "cancelled")
-      fedRuns.set(m.runId, { id: m.runId, projectId: m.projectId, campaignId: m.campaignId });
-  }
-  for (const run of fedRuns.values()) {
+  // is handed to it again (a no-op while it is being fed), never poured into the queue. A
+  // cancelled run's get its cancel job again, which skips them a page at a time.
+  let fedRuns = 0;
+  let cancelledRuns = 0;
+  for (const run of stalled) {
     try {
-      await feedRun(env, db, run);
+      if (run.status === "cancelled") {
+        await enqueueRunJob(env, { kind: "run-cancel", runId: run.id, projectId: run.projectId });
+        cancelledRuns++;
+      } else {
+        await feedRun(env, db, run);
+        fedRuns++;
+      }
     } catch (err) {
-      log.error("cannot hand a run to its governor", { runId: run.id, err });
+      log.error("cannot hand a stalled run on", { runId: run.id, err });
     }
   }
-  const requeue = queued.filter((m) => !m.runId || m.runStatus === "cancelled");
-  if (requeue.length > 0) {
+  if (queued.length > 0) {
     await db
       .update(messages)
       .set({ updatedAt: now })
@@ -109,10 +154,10 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
       .where(
         inJsonList(
           messages.id,
-          requeue.map((m) => m.id),
+          queued.map((m) => m.id),
         ),
       );
-    await sendStoredMessages(env, requeue);
+    await sendStoredMessages(env, queued);
   }
   await afterTransitions(env, transitions, log);
   // The outbox's backstop: rows whose writer could not ask it to drain (a crash after the commit)
@@ -135,7 +180,7 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
   } catch (err) {
     log.error("run sweep failed", { err });
   }
-  if (sending.length + queued.length > 0)
-    log.warn("swept stuck messages", { failed: sending.length, requeued: requeue.length, fedRuns: fedRuns.size });
-  return { failed: sending.length, requeued: requeue.length, fedRuns: fedRuns.size };
+  if (sending.length + queued.length + stalled.length > 0)
+    log.warn("swept stuck messages", { failed: sending.length, requeued: queued.length, fedRuns, cancelledRuns });
+  return { failed: sending.length, requeued: queued.length, fedRuns, cancelledRuns };
 }

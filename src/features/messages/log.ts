@@ -40,12 +40,15 @@ export function logMoves(db: Db, tx: number, moves: Move[]) {
 
 /**
  * The ledger_log row for the messages among `ids` this batch stamped with `tx` and moved to `to`,
- * when which of them moved is decided in SQL (an opt-out found at the claim).
+ * when which of them moved is decided in SQL (an opt-out found at the claim). It must follow the
+ * statement that moved them, directly: when that one changed no row (`changes()`, the same
+ * connection in a D1 batch), the list is read as empty, so the common claim in which nobody
+ * opted out reads nothing here, where it read the id list and every message (two rows each).
  */
 export function logStamped(db: Db, tx: number, ids: string[], from: MessageStatus, to: MessageStatus) {
   return insertLog(
     db,
-    sql`SELECT json_array(m.id, ${from}, ${to}) AS v FROM json_each(${JSON.stringify(ids)}) j
+    sql`SELECT json_array(m.id, ${from}, ${to}) AS v FROM json_each(iif(changes() > 0, ${JSON.stringify(ids)}, '[]')) j
         JOIN messages m ON m.id = j.value WHERE m.tx = ${tx} AND +m.status = ${to}`,
   );
 }

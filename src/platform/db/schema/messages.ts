@@ -63,9 +63,13 @@ export const messages = sqliteTable(
     // `run_id IS NULL` for the first; `run_id = ?` implies the second's condition.
     index("messages_campaign").on(t.campaignId, t.id).where(sql`run_id IS NULL`),
     index("messages_run").on(t.runId, t.id).where(sql`run_id IS NOT NULL`),
-    // Messages still on their way (the sweep's stuck ones): a message leaves it once sent, so the
-    // statuses after that rewrite no entry. Queries add `inFlight()` to use it.
-    index("messages_in_flight").on(t.status, t.updatedAt).where(sql`status IN ('queued', 'sending')`),
+    // Messages without a run still on their way (the sweep's stuck ones): a message leaves it once
+    // sent, so the statuses after that rewrite no entry. A run's messages are not in it: the sweep
+    // finds them through their open runs and `messages_run_status`, which saves each broadcast
+    // message an entry written at its insert and another at its claim. Queries add `inFlight()`.
+    index("messages_in_flight")
+      .on(t.status, t.updatedAt)
+      .where(sql`run_id IS NULL AND status IN ('queued', 'sending')`),
     // A broadcast run sends at most one message per number, however many of its audiences hold it.
     uniqueIndex("messages_run_number").on(t.runId, t.number).where(sql`run_id IS NOT NULL`),
     // A run's messages by status, in id order: whether any are still queued or sending (completion),
@@ -89,7 +93,8 @@ export const templateOfSql = (table = "messages") =>
  * name or alias the query gives messages): SQLite uses a partial index only when the query's own
  * terms contain its condition.
  */
-export const inFlight = (table = "messages") => sql.raw(`${table}.status IN ('queued', 'sending')`);
+export const inFlight = (table = "messages") =>
+  sql.raw(`${table}.run_id IS NULL AND ${table}.status IN ('queued', 'sending')`);
 export const runOpen = (table = "messages") =>
   sql.raw(`${table}.run_id IS NOT NULL AND ${table}.status IN ('queued', 'sending', 'failed')`);
 

@@ -1,0 +1,90 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import {
+  ENDED_RUN_WATCH_MS,
+  STUCK_QUEUED_MS,
+  STUCK_SENDING_MS,
+  sweepStuckMessages,
+} from "../../src/features/delivery/sweep";
+import { newProject } from "../helpers";
+import { eventually } from "../messages/messages.helpers";
+import { queueRows } from "./queue-rows";
+
+// A run's messages are not in the in-flight index (it would cost each broadcast message two index
+// entries): the sweep finds them through the runs it watches, those under way and those that
+// ended within a day. These are the cases the index used to catch.
+
+const statuses = async (runId: string) =>
+  (
+    await env.DB.prepare("SELECT status, count(*) AS n FROM messages WHERE run_id = ? GROUP BY status ORDER BY status")
+      .bind(runId)
+      .all<{ status: string; n: number }>()
+  ).results;
+
+async function aRun(status: string, finishedAgoMs: number | null, recipients = 4) {
+  const p = await newProject();
+  const rows = await queueRows(p.id, recipients, { broadcast: true });
+  const runId = rows.runId as string;
+  await env.DB.prepare("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?")
+    .bind(status, finishedAgoMs === null ? null : Date.now() - finishedAgoMs, runId)
+    .run();
+  return { projectId: p.id, runId, ids: rows.jobs.map((j) => j.messageId) };
+}
+
+const age = (ids: string[], status: string, ageMs: number) =>
+  env.DB.prepare("UPDATE messages SET status = ?, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))")
+    .bind(status, Date.now() - ageMs, JSON.stringify(ids))
+    .run();
+
+describe("sweep: a run's stuck messages", { timeout: 30_000 }, () => {
+  it("fails a run's message stuck in sending, under way or cancelled within the day", async () => {
+    const paused = await aRun("paused", null);
+    const cancelled = await aRun("cancelled", 60_000);
+    await age(paused.ids.slice(0, 2), "sending", STUCK_SENDING_MS + 1000);
+    await age(cancelled.ids.slice(0, 1), "sending", STUCK_SENDING_MS + 1000);
+    // One claimed a minute ago is still on its way: left alone.
+    await age(paused.ids.slice(2, 3), "sending", 60_000);
+
+    const swept = await sweepStuckMessages(env);
+    expect(swept.failed).toBeGreaterThanOrEqual(3);
+    expect(await statuses(paused.runId)).toEqual([
+      { status: "failed", n: 2 },
+      { status: "queued", n: 1 },
+      { status: "sending", n: 1 },
+    ]);
+    const failed = await env.DB.prepare("SELECT error_class, error_title FROM messages WHERE id = ?")
+      .bind(cancelled.ids[0])
+      .first();
+    expect(failed).toEqual({ error_class: "unknown", error_title: "Send outcome unknown" });
+  });
+
+  it("leaves a run that ended more than a day ago out of the read", async () => {
+    const old = await aRun("cancelled", ENDED_RUN_WATCH_MS + 60_000);
+    await age(old.ids.slice(0, 1), "sending", STUCK_SENDING_MS + 1000);
+    await sweepStuckMessages(env);
+    expect(await statuses(old.runId)).toContainEqual({ status: "sending", n: 1 });
+  });
+
+  it("gives a cancelled run whose queued messages stood still its cancel job again, which skips them", async () => {
+    const run = await aRun("cancelled", 60_000, 6);
+    await age(run.ids, "queued", STUCK_QUEUED_MS + 1000);
+    const swept = await sweepStuckMessages(env);
+    expect(swept).toMatchObject({ requeued: 0, fedRuns: 0, cancelledRuns: 1 });
+    await eventually(
+      () => statuses(run.runId),
+      (rows) => rows.length === 1 && rows[0]?.status === "skipped",
+    );
+    expect(await statuses(run.runId)).toEqual([{ status: "skipped", n: 6 }]);
+    const reasons = await env.DB.prepare("SELECT DISTINCT skip_reason FROM messages WHERE run_id = ?")
+      .bind(run.runId)
+      .all();
+    expect(reasons.results).toEqual([{ skip_reason: "cancelled" }]);
+  });
+
+  it("does not look at a run whose first queued message is recent", async () => {
+    const run = await aRun("sending", null);
+    const swept = await sweepStuckMessages(env);
+    expect(swept).toMatchObject({ fedRuns: 0, cancelledRuns: 0 });
+    expect(await statuses(run.runId)).toEqual([{ status: "queued", n: 4 }]);
+  });
+});
