@@ -31,7 +31,9 @@ export interface Claimed {
  * Claims many queued messages (queued → sending) in one round trip. Only rows still queued are
  * returned, so a message another delivery already claimed is left out: at most one provider call
  * per message however often the queue delivers it. The claim and the opt-out re-check go in ONE D1 batch: a claim that
- * fails claims nothing, so no message is left `sending` without ever being sent.
+ * fails claims nothing, so no message is left `sending` without ever being sent. With the
+ * re-check, the claim leaves a run's message whose contact opted out queued, and the skip after it
+ * moves those to skipped.
  */
 export async function claimMessages(
   db: Db,
@@ -42,6 +44,7 @@ export async function claimMessages(
   const claimed = new Map<string, Claimed>();
   if (ids.length === 0) return claimed;
   const now = Date.now();
+  const recheck = options.recheckOptOuts !== false;
   // The ids travel as ONE JSON parameter (D1 binds at most 100): one statement for any batch, and no
   // per-id parameter for drizzle to build and D1 to serialise, on the path every send takes.
   const statements = [
@@ -55,7 +58,12 @@ export async function claimMessages(
         trail: appendTrail(STEP.sending),
       })
       .where(
-        and(eq(messages.projectId, projectId), inJsonList(messages.id, ids), filterOnly(messages.status, "queued")),
+        and(
+          eq(messages.projectId, projectId),
+          inJsonList(messages.id, ids),
+          filterOnly(messages.status, "queued"),
+          recheck ? sql`NOT (${optedOutRunMessage(projectId)})` : undefined,
+        ),
       )
       .returning({
         id: messages.id,
@@ -66,9 +74,9 @@ export async function claimMessages(
         attempts: messages.attempts,
       }),
   ];
-  const skips = options.recheckOptOuts === false ? [] : skipOptedOutStatements(db, projectId, ids, now, newTx());
-  const batch = await db.batch([...skips, ...statements] as unknown as Parameters<typeof db.batch>[0]);
-  const results = batch.slice(skips.length) as Awaited<(typeof statements)[number]>[];
+  const skips = recheck ? skipOptedOutStatements(db, projectId, ids, now, newTx()) : [];
+  const batch = await db.batch([...statements, ...skips] as unknown as Parameters<typeof db.batch>[0]);
+  const results = batch.slice(0, statements.length) as Awaited<(typeof statements)[number]>[];
   for (const rows of results) {
     for (const row of rows)
       claimed.set(row.id, { ...row, payload: JSON.parse(row.payload) as TemplateMessage, claimedAt: now });
@@ -76,26 +84,34 @@ export async function claimMessages(
   return claimed;
 }
 
+/** A run's message whose contact is opted out now (one indexed contact lookup). */
+const optedOutRunMessage = (projectId: string) =>
+  sql`${messages.runId} IS NOT NULL
+      AND EXISTS (SELECT 1 FROM contacts c WHERE c.project_id = ${projectId} AND c.number = ${messages.number} AND c.opted_out = 1)`;
+
 /**
  * A broadcast run's messages were checked against opt-outs when the run fanned out; a contact who
- * sent STOP since must still get nothing. Before the claim, in its batch, the run messages among
- * `ids` whose contact is opted out now are skipped (`opted_out`) and logged, so the claim after
- * them finds them no longer queued. API sends re-check the contact as they are persisted
- * (features/api-campaigns/persist.ts). Cost, only for a batch holding a run's message: two
- * statements in the claim's round trip, one indexed contact lookup per message.
+ * sent STOP since must still get nothing. The claim leaves such messages queued; right after it,
+ * in its batch, the run messages among `ids` whose contact is opted out now are skipped
+ * (`opted_out`) and logged. API sends re-check the contact as they are persisted
+ * (features/api-campaigns/persist.ts). The skip reads the id list only when the claim took fewer
+ * messages than it was given (`changes()`, the same connection in a D1 batch): in the common
+ * batch, where nobody opted out and every message was still queued, it reads no row, where it
+ * read the list, each message and its contact.
  */
 function skipOptedOutStatements(db: Db, projectId: string, ids: string[], now: number, tx: number) {
-  const list = JSON.stringify(ids);
+  const unique = [...new Set(ids)];
+  const list = JSON.stringify(unique);
   return [
     db
       .update(messages)
       .set({ status: "skipped", skipReason: OPTED_OUT, updatedAt: now, trail: appendTrail(STEP.skipped), tx })
       .where(
-        sql`${messages.id} IN (SELECT value FROM json_each(${list})) AND ${messages.projectId} = ${projectId}
-            AND ${filterOnly(messages.status, "queued")} AND ${messages.runId} IS NOT NULL
-            AND EXISTS (SELECT 1 FROM contacts c WHERE c.project_id = ${projectId} AND c.number = ${messages.number} AND c.opted_out = 1)`,
+        sql`${messages.id} IN (SELECT value FROM json_each(iif(changes() < ${unique.length}, ${list}, '[]')))
+            AND ${messages.projectId} = ${projectId} AND ${filterOnly(messages.status, "queued")}
+            AND ${optedOutRunMessage(projectId)}`,
       ),
-    logStamped(db, tx, ids, "queued", "skipped"),
+    logStamped(db, tx, unique, "queued", "skipped"),
   ] as const;
 }
 
