@@ -137,10 +137,32 @@ export default defineConfig(async () => {
             EVENTS_1: { queueName: "wa-campaigns-events-1" },
             SENDS_1: { queueName: "wa-campaigns-sends-1" },
           },
+          // Queues hand over what they have at once: a batch timeout is a latency setting, not a
+          // limit, and production's (a second for events and callbacks, five for dead letters)
+          // made every test that waits for a webhook or a dead letter wait for it. Batch sizes,
+          // retries and dead-letter queues stay production's.
           queueConsumers: {
+            "wa-campaigns-callbacks": {
+              maxBatchSize: 100,
+              maxBatchTimeout: 0,
+              maxRetries: 10,
+              deadLetterQueue: "wa-campaigns-callbacks-dlq",
+            },
+            ...Object.fromEntries(
+              ["events", "sends", "jobs", "callbacks"].map((q) => [
+                `wa-campaigns-${q}-dlq`,
+                { maxBatchSize: q === "jobs" ? 10 : 100, maxBatchTimeout: 0, maxRetries: 100 },
+              ]),
+            ),
+            "wa-campaigns-events": {
+              maxBatchSize: 100,
+              maxBatchTimeout: 0,
+              maxRetries: 10,
+              deadLetterQueue: "wa-campaigns-events-dlq",
+            },
             "wa-campaigns-events-1": {
               maxBatchSize: 100,
-              maxBatchTimeout: 1,
+              maxBatchTimeout: 0,
               maxRetries: 10,
               deadLetterQueue: "wa-campaigns-events-dlq",
             },

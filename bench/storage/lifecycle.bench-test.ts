@@ -283,10 +283,11 @@ async function broadcastShape(messages: number, bySql: boolean): Promise<ShapeFi
  * answers recorded, the ledger's log), and the claim's own statements (the opt-out re-check and
  * its log row, then the compare-and-set claim), on a second backlog of the same size.
  */
-async function claimReads(backlog: number) {
+async function claimReads(backlog: number, bySql: boolean) {
   const { jobs } = await sendBacklog(backlog, 1000, { broadcast: true, firstNumber: backlog });
   const batch = jobs.slice(0, 100).map((body, i) => ({ id: `c${i}`, timestamp: new Date(), attempts: 1, body }));
-  const { cost } = await measureD1(env.DB, () => runQueueBatch("wa-campaigns-sends", batch));
+  const { cost } = await measureD1(env.DB, () => runQueueBatch("wa-campaigns-sends", batch), { bySql });
+  if (bySql) printStatements(`claim batch (${backlog} queued)`, cost, batch.length);
   const other = await sendBacklog(backlog, 1000, { broadcast: true, firstNumber: 2 * backlog });
   const ids = other.jobs.slice(0, 100).map((j) => j.messageId);
   const { cost: claimOnly } = await measureD1(env.DB, () =>
@@ -307,7 +308,7 @@ it("measures what a message costs the database over its lifecycle", async () => 
     await broadcastShape(scenario.messages, scenario.bySql),
   ];
   const claims = [];
-  for (const backlog of scenario.claimBacklogs) claims.push(await claimReads(backlog));
+  for (const backlog of scenario.claimBacklogs) claims.push(await claimReads(backlog, scenario.bySql));
   const worst = shapes.reduce((a, b) => (a.bytesPerMessage > b.bytesPerMessage ? a : b));
   const figures = {
     messages: scenario.messages,
