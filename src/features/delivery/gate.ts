@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import { campaigns, runs } from "../../platform/db/schema";
@@ -25,15 +26,19 @@ export async function readGate(db: Db, jobs: SendsBody[]): Promise<Gate> {
   const runIds = [...new Set(jobs.flatMap((job) => runIdOf(job) ?? []))];
   const gate: Gate = { held: new Set(), cancelled: new Set() };
   if (campaignIds.length + runIds.length === 0) return gate;
-  // A batch of 100 messages may name 100 campaigns and 100 runs: one JSON parameter each.
-  const [campaignRows, runRows] = await db.batch([
-    db
-      .select({ id: campaigns.id, status: campaigns.status })
-      .from(campaigns)
-      .where(inJsonList(campaigns.id, campaignIds)),
-    db.select({ id: runs.id, status: runs.status }).from(runs).where(inJsonList(runs.id, runIds)),
-  ]);
-  for (const row of [...campaignRows, ...runRows]) {
+  // A batch of 100 messages may name 100 campaigns and 100 runs: one JSON parameter each, and one
+  // statement for both (their `cmp_` and `run_` ids never collide).
+  const rows = await db
+    .select({ id: campaigns.id, status: sql<string>`${campaigns.status}` })
+    .from(campaigns)
+    .where(inJsonList(campaigns.id, campaignIds))
+    .unionAll(
+      db
+        .select({ id: runs.id, status: sql<string>`${runs.status}` })
+        .from(runs)
+        .where(inJsonList(runs.id, runIds)),
+    );
+  for (const row of rows) {
     // A run waits for its template only before it starts, or when WhatsApp paused or disabled the
     // template mid-run (features/runs/wake.ts): then its queued messages wait with it.
     if (row.status === "paused" || row.status === "waiting_template") gate.held.add(row.id);

@@ -142,16 +142,21 @@ function plan(row: Row, updates: StatusUpdate[], duplicates: Map<string, [string
 const LIFECYCLE = ["sent", "delivered", "read", "failed"];
 const rank = (change: StatusChange) => LIFECYCLE.indexOf(change.status);
 
-/** Each update's message, read in one round trip; updates naming another project's message find nothing. */
+/**
+ * Each update's message, read in one round trip; updates naming another project's message find
+ * nothing. By our id (the callback data Meta returns with the statuses of our sends) and by wamid
+ * (statuses without it), each a statement only when some update needs it: nearly every batch
+ * needs one.
+ */
 async function readRows(db: Db, updates: StatusUpdate[]) {
   const ids = updates.flatMap((u) => u.messageId ?? []);
   const wamids = updates.flatMap((u) => (u.messageId ? [] : (u.wamid ?? [])));
-  const [byId, byWamid] = await db.batch([
-    db.select(current).from(messages).where(inJsonList(messages.id, ids)),
-    db.select(current).from(messages).where(inJsonList(messages.wamid, wamids)),
-  ]);
+  const byId = db.select(current).from(messages).where(inJsonList(messages.id, ids));
+  const byWamid = db.select(current).from(messages).where(inJsonList(messages.wamid, wamids));
+  const read =
+    ids.length === 0 ? [await byWamid] : wamids.length === 0 ? [await byId] : await db.batch([byId, byWamid]);
   const rows = new Map<string, Row>();
-  for (const row of [...byId, ...byWamid]) {
+  for (const row of read.flat()) {
     rows.set(`id ${row.id}`, row);
     if (row.wamid) rows.set(`wamid ${row.wamid}`, row);
   }
