@@ -2,9 +2,12 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { governorFor, LEAD_MS, type SendGovernor } from "../../src/durable-objects/send-governor";
+import { readSource } from "../../src/durable-objects/send-governor/feeder";
 import { book, freshPace, PACE_MARGIN, slowDown } from "../../src/durable-objects/send-governor/pace";
 import { GovernorStore } from "../../src/durable-objects/send-governor/store";
+import { createDb } from "../../src/platform/db/client";
 import type { SendJob } from "../../src/queues/contracts";
+import { measureD1 } from "../d1-cost";
 import { newProject } from "../helpers";
 import { queueRows } from "./backlog.helpers";
 
@@ -167,5 +170,29 @@ describe("send governor", () => {
     await env.DB.prepare("UPDATE runs SET status = 'paused' WHERE id = ?").bind(a.runId).run();
     await stub.tick(now + 10_000);
     expect((await stub.snapshot()).sources.map((s) => s.runId)).toEqual([b.runId]);
+  });
+});
+
+describe("a run's source as the governor reads it", () => {
+  it("costs two statements, reads the page after the cursor, and stops at a paused campaign", async () => {
+    const p = await newProject();
+    const rows = await queueRows(p.id, 5, { broadcast: true });
+    const source = {
+      runId: rows.runId as string,
+      projectId: p.id,
+      campaignId: rows.campaignId as string,
+      after: "",
+      rescanBefore: null,
+    };
+    const { result, cost } = await measureD1(env.DB, () => readSource(createDb(env.DB), source, 3));
+    const inIdOrder = rows.jobs.map((j) => j.messageId).sort();
+    expect(result).toEqual({ kind: "release", ids: inIdOrder.slice(0, 3) });
+    // The run's and the campaign's status in one statement, then the page.
+    expect(cost.statements).toBe(2);
+    await env.DB.prepare("UPDATE campaigns SET status = 'paused' WHERE id = ?").bind(source.campaignId).run();
+    expect(await readSource(createDb(env.DB), source, 3)).toEqual({ kind: "done", why: "paused" });
+    await env.DB.prepare("UPDATE campaigns SET status = 'live' WHERE id = ?").bind(source.campaignId).run();
+    await env.DB.prepare("UPDATE runs SET status = 'cancelled' WHERE id = ?").bind(source.runId).run();
+    expect(await readSource(createDb(env.DB), source, 3)).toEqual({ kind: "done", why: "finished" });
   });
 });

@@ -1,4 +1,4 @@
-import { and, eq, gt, lt } from "drizzle-orm";
+import { and, eq, gt, lt, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { campaigns, messages, runOpen, runs } from "../../platform/db/schema";
 import type { Source } from "./store";
@@ -33,21 +33,31 @@ export const queuedPage = (db: Db, source: Source, limit: number) =>
 
 /**
  * The next queued messages of one run, after its cursor, in id order: one D1 batch of two reads
- * (the run's and the campaign's status, then the page). The (run_id, status, id) index serves the page
- * whatever the run's size.
+ * (the run's and the campaign's status in one, then the page). The (run_id, status, id) index
+ * serves the page whatever the run's size.
  */
 export async function readSource(db: Db, source: Source, limit: number): Promise<SourceRead> {
-  // Two reads of a `status` column each: D1 names result columns, so they are not joined into one.
-  const [run, campaign, rows] = await db.batch([
-    db.select({ status: runs.status }).from(runs).where(eq(runs.id, source.runId)),
-    db.select({ status: campaigns.status }).from(campaigns).where(eq(campaigns.id, source.campaignId)),
+  // Both statuses in one statement, each row named by its id (a `run_` and a `cmp_` id never
+  // collide): D1 names result columns, so a join would return one `status` for both.
+  const [statuses, rows] = await db.batch([
+    db
+      .select({ id: runs.id, status: sql<string>`${runs.status}` })
+      .from(runs)
+      .where(eq(runs.id, source.runId))
+      .unionAll(
+        db
+          .select({ id: campaigns.id, status: sql<string>`${campaigns.status}` })
+          .from(campaigns)
+          .where(eq(campaigns.id, source.campaignId)),
+      ),
     queuedPage(db, source, limit),
   ]);
-  const status = run[0]?.status;
+  const statusOf = (id: string) => statuses.find((r) => r.id === id)?.status;
+  const status = statusOf(source.runId);
   if (status !== "fanning_out" && status !== "sending") {
     return { kind: "done", why: status === "paused" ? "paused" : "finished" };
   }
-  if (campaign[0]?.status === "paused") return { kind: "done", why: "paused" };
+  if (statusOf(source.campaignId) === "paused") return { kind: "done", why: "paused" };
   if (rows.length > 0) return { kind: "release", ids: rows.map((r) => r.id) };
   return status === "fanning_out" ? { kind: "waiting" } : { kind: "done", why: "released" };
 }
