@@ -52,19 +52,7 @@ const current = {
 type Row = Pick<typeof messages.$inferSelect, keyof typeof current>;
 
 /** The columns a message's statuses decide, as they will be written. */
-type Columns = Pick<
-  Row,
-  | "status"
-  | "errorClass"
-  | "errorCode"
-  | "errorTitle"
-  | "errorMessage"
-  | "sentAt"
-  | "deliveredAt"
-  | "readAt"
-  | "failedAt"
-  | "billing"
->;
+type Columns = Omit<Row, "id" | "projectId" | "campaignId" | "runId" | "wamid" | "number">;
 
 /** What one message's statuses in this batch come to: its final columns, and each step on the way. */
 interface Plan {
@@ -143,10 +131,8 @@ const LIFECYCLE = ["sent", "delivered", "read", "failed"];
 const rank = (change: StatusChange) => LIFECYCLE.indexOf(change.status);
 
 /**
- * Each update's message, read in one round trip; updates naming another project's message find
- * nothing. By our id (the callback data Meta returns with the statuses of our sends) and by wamid
- * (statuses without it), each a statement only when some update needs it: nearly every batch
- * needs one.
+ * Each update's message, read in one round trip, by our id (the callback data of our sends) and by
+ * wamid, each a statement only when an update needs it; another project's message is not found.
  */
 async function readRows(db: Db, updates: StatusUpdate[]) {
   const ids = updates.flatMap((u) => u.messageId ?? []);
@@ -245,9 +231,8 @@ async function write(db: Db, plans: Plan[], duplicates: [string, string][], log?
   ];
   const [first, ...rest] = statements;
   if (!first) return new Set();
-  const results = (await db.batch([first, ...rest] as unknown as Parameters<
-    typeof db.batch
-  >[0])) as unknown as unknown[];
+  type Batch = Parameters<typeof db.batch>[0];
+  const results = (await db.batch([first, ...rest] as unknown as Batch)) as unknown as unknown[];
   const recorded = duplicates.length > 0 ? (results[0] as { messageId: string; wamid: string | null }[]) : [];
   const moved = moving.length > 0 ? (results[duplicates.length > 0 ? 1 : 0] as { id: string }[]) : [];
   for (const { messageId, wamid } of recorded) {

@@ -58,6 +58,9 @@ export const runs = sqliteTable(
     index("runs_project_campaign").on(t.projectId, t.campaignId, t.createdAt),
     index("runs_status_time").on(t.status, t.timeToRun),
     index("runs_status_swept").on(t.status, t.sweptAt),
+    // Runs by status and end: the sweep watches the runs cancelled or failed in the last day
+    // (src/features/delivery/sweep.ts), a range however many ended before.
+    index("runs_ended").on(t.status, t.finishedAt),
     // The sweep's read of completed runs that still owe a marketing-limit retry, oldest first.
     index("runs_marketing_retry_due").on(t.finishedAt).where(sql`retry_marketing_limited = 1 AND status = 'completed'`),
     // One marketing-limit retry per run, whatever sweeps overlap.
