@@ -18,7 +18,7 @@ export const NUMBER = "+917428526285";
 export const WA_ID = NUMBER.slice(1);
 
 let sequence = 0;
-/** A wamid no other test uses (messages.wamid is unique across projects). */
+/** A wamid no other test uses, unlike any other in its last 16 characters too (its index key). */
 export const newWamid = (label = "in") => {
   sequence += 1;
   return `wamid.${label}.${Date.now().toString(36)}.${sequence}.${crypto.randomUUID()}`;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { contacts, responses } from "../../platform/db/schema";
+import { contacts, responses, wamidIs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { applyInboundActions } from "./handle";
 import type { InboundAction, InboundResponse, Seen } from "./parse";
@@ -159,7 +159,7 @@ function responsesStatement(db: Db, said: (InboundResponse & { projectId: string
             coalesce(m.campaign_id, (SELECT c.id FROM campaigns c WHERE c.project_id = r.value ->> '$.p' AND c.id = r.value ->> '$.c')),
             m.run_id, r.value ->> '$.w', r.value ->> '$.k', r.value ->> '$.y', r.value ->> '$.t', r.value ->> '$.at'
           FROM json_each(${JSON.stringify(rows)}) r
-          LEFT JOIN messages m ON m.wamid = r.value ->> '$.x' AND m.project_id = r.value ->> '$.p' WHERE true`,
+          LEFT JOIN messages m ON ${wamidIs("m.wamid", sql`r.value ->> '$.x'`)} AND m.project_id = r.value ->> '$.p' WHERE true`,
     )
     .onConflictDoNothing()
     .returning({ projectId: responses.projectId, wamid: responses.wamid });

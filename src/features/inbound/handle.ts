@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
-import { responses } from "../../platform/db/schema";
+import { responses, wamidIs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { WebhookChangeValue } from "../../whatsapp/webhook/payload";
 import { forgetSnapshot } from "../contacts/snapshot";
@@ -42,7 +42,7 @@ function responseStatement(db: Db, projectId: string, r: InboundResponse) {
   // button's `bcb:<campaignId>:<index>`): it counts for that campaign if the project has it.
   const named = sql`(SELECT c.id FROM campaigns c WHERE c.project_id = ${projectId} AND c.id = ${r.campaignId})`;
   const values = sql`SELECT NULL, ${projectId}, ${r.number}, m.id, coalesce(m.campaign_id, ${named}), m.run_id, ${r.wamid}, ${r.kind}, ${r.payload}, ${r.text}, ${r.receivedAt}`;
-  const source = sql`FROM (SELECT 1) LEFT JOIN messages m ON m.project_id = ${projectId} AND m.wamid = ${r.contextId} WHERE true`;
+  const source = sql`FROM (SELECT 1) LEFT JOIN messages m ON m.project_id = ${projectId} AND ${wamidIs("m.wamid", sql`${r.contextId}`)} WHERE true`;
   return db.insert(responses).select(sql`${values} ${source}`).onConflictDoNothing().returning({ id: responses.id });
 }
 

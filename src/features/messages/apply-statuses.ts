@@ -7,6 +7,7 @@ import {
   messages,
   type StatusChange,
   type Transition,
+  wamidIn,
 } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { classOfStatusError } from "../../whatsapp/errors";
@@ -138,7 +139,7 @@ async function readRows(db: Db, updates: StatusUpdate[]) {
   const ids = updates.flatMap((u) => u.messageId ?? []);
   const wamids = updates.flatMap((u) => (u.messageId ? [] : (u.wamid ?? [])));
   const byId = db.select(current).from(messages).where(inJsonList(messages.id, ids));
-  const byWamid = db.select(current).from(messages).where(inJsonList(messages.wamid, wamids));
+  const byWamid = db.select(current).from(messages).where(wamidIn("messages.wamid", wamids));
   const read =
     ids.length === 0 ? [await byWamid] : wamids.length === 0 ? [await byId] : await db.batch([byId, byWamid]);
   const rows = new Map<string, Row>();
