@@ -46,6 +46,25 @@ describe("a message found by its wamid", () => {
     expect([await statusOf(first.id), await statusOf(second.id)]).toEqual(["sent", "delivered"]);
   });
 
+  it("applies a status by wamid to its own project's message when another project's has the same wamid", async () => {
+    const [a, b] = [await newProject(), await newProject()];
+    const wamid = newWamid("shared");
+    const ours = [await sentMessage(a.id), await sentMessage(b.id)];
+    for (const m of ours) {
+      await env.DB.prepare("UPDATE messages SET wamid = ? WHERE id = ?").bind(wamid, m.id).run();
+    }
+    expect(await applyStatus(db(), { projectId: a.id, wamid }, { status: "delivered", at: 1 })).toMatchObject({
+      messageId: ours[0]?.id,
+    });
+    expect(await applyStatus(db(), { projectId: b.id, wamid }, { status: "read", at: 2 })).toMatchObject({
+      messageId: ours[1]?.id,
+    });
+    expect([await statusOf(ours[0]?.id as string), await statusOf(ours[1]?.id as string)]).toEqual([
+      "delivered",
+      "read",
+    ]);
+  });
+
   it("links a reply to the message it quotes, one at a time and in a consumer's bulk", async () => {
     const { p, first, second } = await lookalikes();
     await inbound(p.id, messagesValue([text("one", { context: first.wamid, at: 1_700_000_001 })]));

@@ -145,11 +145,12 @@ async function readRows(db: Db, updates: StatusUpdate[]) {
   const rows = new Map<string, Row>();
   for (const row of read.flat()) {
     rows.set(`id ${row.id}`, row);
-    if (row.wamid) rows.set(`wamid ${row.wamid}`, row);
+    // Keyed by project too: a wamid is Meta's and unique, but the index no longer enforces it.
+    if (row.wamid) rows.set(`wamid ${row.projectId} ${row.wamid}`, row);
   }
   const grouped = new Map<string, { row: Row; updates: StatusUpdate[] }>();
   for (const update of updates) {
-    const row = rows.get(update.messageId ? `id ${update.messageId}` : `wamid ${update.wamid}`);
+    const row = rows.get(update.messageId ? `id ${update.messageId}` : `wamid ${update.projectId} ${update.wamid}`);
     if (!row || row.projectId !== update.projectId) continue;
     const group = grouped.get(row.id) ?? { row, updates: [] };
     group.updates.push(update);
