@@ -8,6 +8,7 @@ import { run as events } from "./events.mjs";
 import { run as fanout } from "./fanout.mjs";
 import { run as faults } from "./faults.mjs";
 import { run as importCsv } from "./import.mjs";
+import { run as layout } from "./layout.mjs";
 import { run as pacing } from "./pacing.mjs";
 import { run as results } from "./results.mjs";
 import { run as sends } from "./sends.mjs";
@@ -24,6 +25,7 @@ const benches = {
   import: importCsv,
   results,
   storage,
+  layout,
   callbacks,
   pacing,
   faults,
