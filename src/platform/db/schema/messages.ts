@@ -3,6 +3,12 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 import { createdAt, updatedAt } from "./columns";
 import { projectRef } from "./projects";
 
+/**
+ * A wamid's index key as SQL (`wamid`: SQL of a wamid): its last 16 characters, the expression of
+ * `messages_wamid_key` below, which SQLite matches only when a query repeats it exactly.
+ */
+const wamidKey = (wamid: SQL) => sql`substr(${wamid}, -16)`;
+
 /** One WhatsApp message to one recipient, from acceptance to its final state. */
 export const messages = sqliteTable(
   "messages",
@@ -56,11 +62,13 @@ export const messages = sqliteTable(
   },
   (t) => [
     // A message by its wamid (a status without our callback data, a reply quoting it), through the
-    // wamid's last WAMID_KEY_CHARS characters: the index holds 16 of its ~60 (the random end of
+    // wamid's last characters (`wamidKey`): the index holds 16 of its ~50 (the random end of
     // Meta's id), 40 bytes a sent message fewer than the whole. Two wamids that share them only
     // cost a second row read: queries compare the whole wamid too (`wamidIs`, `wamidIn`). Only sent messages
     // have a wamid: an unsent one costs the index nothing.
-    index("messages_wamid_key").on(sql`substr(${t.wamid}, -16)`).where(sql`wamid IS NOT NULL`),
+    index("messages_wamid_key")
+      .on(wamidKey(sql`${t.wamid}`))
+      .where(sql`wamid IS NOT NULL`),
     // An API campaign's messages, and a run's, in id order. Two partial indexes where one on
     // (campaign, run, id) held three ids per message: a run's messages are found by run (its
     // campaign's runs through `runs`), so their entries need not repeat the campaign. Queries say
@@ -92,21 +100,18 @@ export const messages = sqliteTable(
 export const templateOfSql = (table = "messages") =>
   `coalesce(${table}.template_id, (SELECT c.template_id FROM campaigns c WHERE c.id = ${table}.campaign_id AND ${table}.run_id IS NOT NULL))`;
 
-/** How many of a wamid's last characters its index holds (the `-16` of `messages_wamid_key`). */
-export const WAMID_KEY_CHARS = 16;
-
 /**
  * `<wamid column> = <value>` through the wamid's index (`column`: the messages' wamid as SQL text,
- * e.g. "m.wamid"; `value`: SQL of the wamid sought). SQLite uses an index on an expression only
- * when the query repeats the expression, so the key is compared first and the whole wamid after.
+ * e.g. "m.wamid"; `value`: SQL of the wamid sought): the key is compared first, then the whole
+ * wamid, since two wamids may end alike.
  */
 export const wamidIs = (column: string, value: SQL) =>
-  sql`substr(${sql.raw(column)}, -16) = substr(${value}, -16) AND ${sql.raw(column)} = ${value}`;
+  sql`${wamidKey(sql.raw(column))} = ${wamidKey(value)} AND ${sql.raw(column)} = ${value}`;
 
 /** `<wamid column> IN (<wamids>)` through the wamid's index, the list bound as one JSON parameter. */
 export const wamidIn = (column: string, wamids: readonly string[]) => {
   const list = JSON.stringify([...new Set(wamids)]);
-  return sql`substr(${sql.raw(column)}, -16) IN (SELECT substr(value, -16) FROM json_each(${list})) AND ${sql.raw(column)} IN (SELECT value FROM json_each(${list}))`;
+  return sql`${wamidKey(sql.raw(column))} IN (SELECT ${wamidKey(sql.raw("value"))} FROM json_each(${list})) AND ${sql.raw(column)} IN (SELECT value FROM json_each(${list}))`;
 };
 
 /**
