@@ -64,8 +64,8 @@ export const messages = sqliteTable(
     // A message by its wamid (a status without our callback data, a reply quoting it), through the
     // wamid's last characters (`wamidKey`): the index holds 16 of its ~50 (the random end of
     // Meta's id), 40 bytes a sent message fewer than the whole. Two wamids that share them only
-    // cost a second row read: queries compare the whole wamid too (`wamidIs`, `wamidIn`). Only sent messages
-    // have a wamid: an unsent one costs the index nothing.
+    // cost a second row read: queries compare the whole wamid too (`wamidIs`, `wamidIn`). Only
+    // sent messages have a wamid: an unsent one costs the index nothing.
     index("messages_wamid_key")
       .on(wamidKey(sql`${t.wamid}`))
       .where(sql`wamid IS NOT NULL`),
