@@ -4,8 +4,10 @@ import { sweepStuckMessages } from "../../src/features/delivery/sweep";
 import { applyStatus } from "../../src/features/messages/status";
 import { outbox } from "../../src/features/outbox";
 import { drainPage } from "../../src/features/outbox/drain";
+import { readLog } from "../../src/features/outbox/ledger";
 import { skipCancelled } from "../../src/features/runs/cancelled";
 import { campaignStats } from "../../src/features/stats/record";
+import { measureD1 } from "../d1-cost";
 import { failD1 } from "../d1-faults";
 import { db, newProject } from "../helpers";
 import { historyStatuses, insertQueuedMessage, messageRow, templateMessage } from "../messages/messages.helpers";
@@ -108,6 +110,61 @@ describe("the ledger's outbox", () => {
     await sent(projectId, id, "read");
     await outbox(env).drain();
     expect((await read(campaignId)).total).toEqual(stats({ queued: 1, sent: 1, delivered: 1, read: 1 }));
+  });
+});
+
+describe("the outbox's reads", () => {
+  it("reads a page of log rows without reading the messages they list", async () => {
+    const campaignId = newCampaignId();
+    const before = await outbox(env).watermark();
+    const { projectId, ids } = await queued(20, campaignId, "run_page_reads");
+    for (const id of ids) await sent(projectId, id);
+    // Each log row carries what the counters and callbacks need (project, campaign, run, error), so
+    // handing 40 moves over reads each log row and each of its entries (D1 counts json_each's rows),
+    // where it also read each message's index entry and row, and sorted the entries.
+    const { cost } = await measureD1(env.DB, () => drainPage(env, db(), before, 10_000), { bySql: true });
+    const reads = [...(cost.bySql?.entries() ?? [])].filter(([text]) => /\bl\.id\b|ledger_log/.test(text));
+    const logRows = (await env.DB.prepare("SELECT count(*) AS n FROM ledger_log WHERE id > ?")
+      .bind(before)
+      .first<{ n: number }>()) ?? { n: 0 };
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.reduce((sum, [, c]) => sum + c.rowsRead, 0)).toBeLessThanOrEqual(logRows.n + 40 + 1);
+    expect((await read(campaignId)).runs).toEqual({ run_page_reads: stats({ queued: 20, sent: 20 }) });
+  });
+
+  it("counts a failure with the error its message had when it failed", async () => {
+    const campaignId = newCampaignId();
+    const { projectId, ids } = await queued(1, campaignId);
+    await applyStatus(
+      db(),
+      { projectId, messageId: ids[0] as string },
+      { status: "failed", at: Date.now(), error: { code: 131026, title: "Undeliverable", message: "not on WhatsApp" } },
+    );
+    const before = (await env.DB.prepare("SELECT max(id) - 1 AS id FROM ledger_log").first<{ id: number }>())?.id ?? 0;
+    const page = await readLog(db(), before, 10);
+    expect(page.transitions.map((t) => [t.messageId, t.from, t.to, t.error])).toEqual([
+      [ids[0], "queued", "failed", { code: 131026, title: "Undeliverable", message: "not on WhatsApp" }],
+    ]);
+    expect(page.transitions[0]).toMatchObject({ projectId, campaignId, runId: null });
+  });
+  it("reads a log row written before entries carried their message's project, from the message", async () => {
+    const campaignId = newCampaignId();
+    const { projectId, ids } = await queued(1, campaignId);
+    const before = (await env.DB.prepare("SELECT max(id) AS id FROM ledger_log").first<{ id: number }>())?.id ?? 0;
+    const gone = "msg_gone_000000000000000000";
+    await env.DB.prepare("INSERT INTO ledger_log (entries) VALUES (?)")
+      .bind(
+        JSON.stringify([
+          [ids[0], "queued", "sent"],
+          [gone, "queued", "sent"],
+        ]),
+      )
+      .run();
+    const page = await readLog(db(), before, 10);
+    // The message that is gone (deleted with its project) is dropped, as before.
+    expect(page.transitions.map((t) => [t.messageId, t.projectId, t.campaignId, t.from, t.to])).toEqual([
+      [ids[0], projectId, campaignId, "queued", "sent"],
+    ]);
   });
 });
 

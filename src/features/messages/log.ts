@@ -12,6 +12,11 @@ import { ledgerLog, type MessageStatus } from "../../platform/db/schema";
 /** One move: [message id, from (null: just recorded), to, Meta's error code for a failure]. */
 export type Move = [string, MessageStatus | null, MessageStatus, (number | null)?];
 
+/** A log entry (`LogEntry`, src/platform/db/schema/messages.ts) as SQL (`id`, `from`, `to`, `code`: SQL of the move's fields; `m`: the message). */
+const entry = (id: SQL, from: SQL, to: SQL, code: SQL) =>
+  sql`json_array(${id}, ${from}, ${to}, ${code}, m.project_id, m.campaign_id, m.run_id,
+      iif(${to} = 'failed', m.error_title, NULL), iif(${to} = 'failed', m.error_message, NULL))`;
+
 /** A batch's token: random, so a row stamped by an earlier batch never passes for this one's. */
 export function newTx(): number {
   const [high, low] = crypto.getRandomValues(new Uint32Array(2)) as unknown as [number, number];
@@ -33,7 +38,8 @@ const insertLog = (db: Db, entries: SQL) =>
 export function logMoves(db: Db, tx: number, moves: Move[]) {
   return insertLog(
     db,
-    sql`SELECT j.value AS v FROM json_each(${JSON.stringify(moves)}) j
+    sql`SELECT ${entry(sql`m.id`, sql`j.value ->> '$[1]'`, sql`j.value ->> '$[2]'`, sql`j.value ->> '$[3]'`)} AS v
+        FROM json_each(${JSON.stringify(moves)}) j
         JOIN messages m ON m.id = j.value ->> '$[0]' WHERE m.tx = ${tx}`,
   );
 }
@@ -48,7 +54,7 @@ export function logMoves(db: Db, tx: number, moves: Move[]) {
 export function logStamped(db: Db, tx: number, ids: string[], from: MessageStatus, to: MessageStatus) {
   return insertLog(
     db,
-    sql`SELECT json_array(m.id, ${from}, ${to}) AS v FROM json_each(iif(changes() > 0, ${JSON.stringify(ids)}, '[]')) j
+    sql`SELECT ${entry(sql`m.id`, sql`${from}`, sql`${to}`, sql`NULL`)} AS v FROM json_each(iif(changes() > 0, ${JSON.stringify(ids)}, '[]')) j
         JOIN messages m ON m.id = j.value WHERE m.tx = ${tx} AND +m.status = ${to}`,
   );
 }
@@ -57,7 +63,7 @@ export function logStamped(db: Db, tx: number, ids: string[], from: MessageStatu
 export function logRecorded(db: Db, tx: number, ids: string[]) {
   return insertLog(
     db,
-    sql`SELECT json_array(m.id, NULL, m.status) AS v FROM json_each(${JSON.stringify(ids)}) j
+    sql`SELECT ${entry(sql`m.id`, sql`NULL`, sql`m.status`, sql`NULL`)} AS v FROM json_each(${JSON.stringify(ids)}) j
         JOIN messages m ON m.id = j.value WHERE m.tx = ${tx}`,
   );
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import type { MessageStatus, Transition } from "../../platform/db/schema";
+import type { LogEntry, MessageStatus, Transition } from "../../platform/db/schema";
 
 // The ledger's outbox: every D1 batch that moves messages writes one ledger_log row listing its
 // moves, committed with them (src/features/messages/log.ts), so reading the rows after a watermark
@@ -107,43 +107,49 @@ interface LogRow {
 }
 
 /**
- * Up to `limit` ledger_log rows after `after`, as their transitions in order. A failure carries
- * Meta's code from its log entry (what it counts as) and the title and message the row holds now.
- * A move whose message is gone (deleted with its project) is dropped. `last` is the id of the last
- * log row read (null when there was none).
+ * Up to `limit` ledger_log rows after `after`, as their transitions in order. Each entry carries
+ * its message's project, campaign and run, and a failure Meta's code (what it counts as), title
+ * and message (src/features/messages/log.ts), so the page reads the log rows alone. Entries
+ * written before they carried them (three or four fields) read the message as it is now, and are
+ * dropped when it is gone. `last` is the id of the last log row read (null when there was none).
  */
 export async function readLog(
   db: Db,
   after: number,
   limit: number,
 ): Promise<{ last: number | null; read: number; transitions: LedgerTransition[] }> {
+  // No ORDER BY: the rows come out in the loops' order, the page's rows by id and each row's
+  // entries in order, where sorting them cost D1 a row read per entry. The message is sought only
+  // for an older entry: a NULL key seeks nothing.
   const rows = await db.all<LogRow>(sql`
     SELECT l.id, l.at, j.value AS entry, m.project_id, m.campaign_id, m.run_id, m.error_title, m.error_message
     FROM (SELECT id, entries, at FROM ledger_log WHERE id > ${after} ORDER BY id LIMIT ${limit}) l
     LEFT JOIN json_each(l.entries) j
-    LEFT JOIN messages m ON m.id = j.value ->> '$[0]'
-    ORDER BY l.id, j.key`);
+    LEFT JOIN messages m ON m.id = iif(json_array_length(j.value) < 5, j.value ->> '$[0]', NULL)`);
   const transitions: LedgerTransition[] = [];
   const ids = new Set<number>();
   for (const row of rows) {
     ids.add(row.id);
-    if (row.entry === null || row.project_id === null) continue;
-    const [messageId, from, to, code] = JSON.parse(row.entry) as [string, MessageStatus | null, MessageStatus, number?];
+    if (row.entry === null) continue;
+    const [messageId, from, to, code, ...refs] = JSON.parse(row.entry) as LogEntry;
+    const [projectId, campaignId, runId, errorTitle, errorMessage] =
+      refs.length > 0 ? refs : [row.project_id, row.campaign_id, row.run_id, row.error_title, row.error_message];
+    if (projectId === null || projectId === undefined) continue;
     transitions.push({
       eventId: row.id,
       ...(row.at === null ? {} : { at: row.at }),
       messageId,
-      projectId: row.project_id,
-      campaignId: row.campaign_id,
-      runId: row.run_id,
+      projectId,
+      campaignId: campaignId ?? null,
+      runId: runId ?? null,
       from,
       to,
       ...(to === "failed"
         ? {
             error: {
               code: code ?? null,
-              title: row.error_title ?? "error",
-              message: row.error_message ?? row.error_title ?? "",
+              title: errorTitle ?? "error",
+              message: errorMessage ?? errorTitle ?? "",
             },
           }
         : {}),

@@ -220,6 +220,26 @@ export interface Transition {
 }
 
 /**
+ * One entry of a ledger_log row: a move ([message id, from (null: just recorded), to, Meta's error
+ * code for a failure]), then what its message says that the outbox hands on (project, campaign,
+ * run; a failure's title and message, as the batch wrote them). The statement that writes the row
+ * already reads each message to check its batch's token (src/features/messages/log.ts), so these
+ * cost no read there, and the outbox reads the log rows alone. Entries written before they carried
+ * the message's fields end after the code.
+ */
+export type LogEntry = [
+  messageId: string,
+  from: MessageStatus | null,
+  to: MessageStatus,
+  code: number | null,
+  projectId: string,
+  campaignId: string | null,
+  runId: string | null,
+  errorTitle: string | null,
+  errorMessage: string | null,
+];
+
+/**
  * Where the ledger's outbox (src/features/outbox) starts on a database that already had history
  * when it came in: rows up to `start` were counted before, by the code of that time. One row.
  */
