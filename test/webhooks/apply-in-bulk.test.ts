@@ -22,15 +22,24 @@ async function sentBacklog(n: number) {
   const backlog = await sendBacklog(n, 1000, { broadcast: true });
   await runQueue("wa-campaigns-sends", backlog.jobs);
   // On a loaded machine a window of sends can wake too late for its slots: those are parked, not
-  // sent, and the number's governor releases them through the sends queue moments later.
+  // sent, and the number's governor releases them through the sends queue moments later. Their
+  // outcomes are waited for too, and handed over, so that no straggler's statements fall into a
+  // test's measurement.
   const sends = await vi.waitFor(
     async () => {
       const accepted = (await receivedSends(backlog.account)).filter((s) => s.accepted);
       expect(accepted).toHaveLength(n);
+      const { sent } = (await env.DB.prepare(
+        "SELECT count(*) AS sent FROM messages WHERE run_id = ? AND status = 'sent'",
+      )
+        .bind(backlog.runId)
+        .first<{ sent: number }>()) ?? { sent: 0 };
+      expect(sent).toBe(n);
       return accepted;
     },
     { timeout: 20_000, interval: 100 },
   );
+  await outbox(env).drain();
   return { ...backlog, sends };
 }
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { inJsonList } from "../../platform/db/json-list";
+import { jsonList } from "../../platform/db/json-list";
 import { messages, type Transition } from "../../platform/db/schema";
 import type { ApiSendJob } from "../../queues/contracts";
 import { type KnownDefinitions, resolveKnown } from "../contacts/store";
@@ -99,8 +99,9 @@ export async function persistApiSends(db: Db, jobs: ApiSendJob[], known?: KnownD
         skipReason: messages.skipReason,
         tx: messages.tx,
       })
-      .from(messages)
-      .where(inJsonList(messages.id, ids)),
+      .from(jsonList(ids, "j"))
+      .crossJoin(messages)
+      .where(sql`${messages.id} = j.value`),
   ] as unknown as Parameters<typeof db.batch>[0]);
   rememberBases(stored);
   const written = new Map((results.at(-1) as StoredRow[]).map((r) => [r.id, r]));

@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { filterOnly, inJsonList } from "../../platform/db/json-list";
+import { filterOnly, inJsonList, jsonList } from "../../platform/db/json-list";
 import { messages } from "../../platform/db/schema";
 import { encodeCallback } from "../../whatsapp/message-ref";
 import {
@@ -46,7 +46,8 @@ export async function claimMessages(
   const now = Date.now();
   const recheck = options.recheckOptOuts !== false;
   // The ids travel as ONE JSON parameter (D1 binds at most 100): one statement for any batch, and no
-  // per-id parameter for drizzle to build and D1 to serialise, on the path every send takes.
+  // per-id parameter for drizzle to build and D1 to serialise, on the path every send takes. The
+  // list is joined to the rows (UPDATE … FROM, `jsonList`), each row sought by its key.
   const statements = [
     db
       .update(messages)
@@ -57,10 +58,11 @@ export async function claimMessages(
         claimedAt: now,
         trail: appendTrail(STEP.sending),
       })
+      .from(jsonList(ids, "j"))
       .where(
         and(
+          sql`${messages.id} = j.value`,
           eq(messages.projectId, projectId),
-          inJsonList(messages.id, ids),
           filterOnly(messages.status, "queued"),
           recheck ? sql`NOT (${optedOutRunMessage(projectId)})` : undefined,
         ),

@@ -1,6 +1,6 @@
-import { and, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { inJsonList } from "../../platform/db/json-list";
+import { jsonList } from "../../platform/db/json-list";
 import {
   type MessageStatus,
   messageEvents,
@@ -138,7 +138,8 @@ const rank = (change: StatusChange) => LIFECYCLE.indexOf(change.status);
 async function readRows(db: Db, updates: StatusUpdate[]) {
   const ids = updates.flatMap((u) => u.messageId ?? []);
   const wamids = updates.flatMap((u) => (u.messageId ? [] : (u.wamid ?? [])));
-  const byId = db.select(current).from(messages).where(inJsonList(messages.id, ids));
+  // The ids' list is joined to the rows, each sought by its key (`jsonList`).
+  const byId = db.select(current).from(jsonList(ids, "j")).crossJoin(messages).where(sql`${messages.id} = j.value`);
   const byWamid = db.select(current).from(messages).where(wamidIn("messages.wamid", wamids));
   const read =
     ids.length === 0 ? [await byWamid] : wamids.length === 0 ? [await byId] : await db.batch([byId, byWamid]);
@@ -187,8 +188,10 @@ async function write(db: Db, plans: Plan[], duplicates: [string, string][], log?
   const moves: Move[] = moving.flatMap((p) =>
     p.steps.map((s): Move => [p.row.id, s.from, s.to, s.change.error?.code ?? null]),
   );
-  const ids = moving.map((p) => p.row.id);
-  const field = (name: string) => sql`json_extract(${byId}, '$.' || json_quote(${messages.id}) || '.' || ${name})`;
+  // The plans are joined to their rows (UPDATE … FROM json_each of the object: its keys are the
+  // ids), each row sought by its key and its plan read from the row of the join.
+  // In parentheses: `->>` binds no tighter than `||`, which the trail's append puts before it.
+  const field = (name: string) => sql`(j.value ->> ${`$.${name}`})`;
   // A wamid is written only where the row has none: naming the column otherwise would rewrite its
   // index entry on every status (D1 counts each one as a row written).
   const newWamid = moving.some((p) => p.row.wamid === null && p.wamid !== null);
@@ -220,11 +223,9 @@ async function write(db: Db, plans: Plan[], duplicates: [string, string][], log?
       trail: appendTrail(field("steps")),
       tx,
     })
+    .from(sql`json_each(${byId}) j`)
     .where(
-      and(
-        inJsonList(messages.id, ids),
-        sql`+${messages.status} = ${field("from")} AND coalesce(${messages.errorClass}, '') = ${field("fromClass")}`,
-      ),
+      sql`${messages.id} = j.key AND +${messages.status} = ${field("from")} AND coalesce(${messages.errorClass}, '') = ${field("fromClass")}`,
     )
     .returning({ id: messages.id });
   const statements = [
