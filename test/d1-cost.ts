@@ -15,9 +15,16 @@ export interface D1Cost {
 
 const meters = new Set<D1Cost>();
 
+/**
+ * Starts a statement a measurement must leave out: the harness's own reads while it waits for the
+ * Worker (a benchmark polling until every message is sent), which no deployment runs.
+ */
+export const UNMETERED = "/* unmetered */ ";
+
 function count(results: unknown, sqls: (string | undefined)[]) {
   const list = Array.isArray(results) ? results : [results];
   list.forEach((result, i) => {
+    if (sqls[i]?.startsWith(UNMETERED)) return;
     const meta = (result as { meta?: { rows_read?: number; rows_written?: number } } | null)?.meta;
     if (!meta) return;
     for (const meter of meters) {

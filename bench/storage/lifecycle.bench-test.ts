@@ -5,7 +5,7 @@ import { outbox } from "../../src/features/outbox";
 import { createDb } from "../../src/platform/db/client";
 import { databaseBytes } from "../../src/platform/db/size";
 import { statusWebhook } from "../../standin/graph-api/webhooks";
-import { type D1Cost, measureD1 } from "../../test/d1-cost";
+import { type D1Cost, measureD1, UNMETERED } from "../../test/d1-cost";
 import { sendBacklog } from "../../test/delivery/backlog.helpers";
 import { connectedProject, metaCampaign } from "../../test/delivery/pipeline.helpers";
 import { call, runQueueBatch } from "../../test/helpers";
@@ -62,7 +62,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 1_
 
 const countWhere = async (sql: string, ...binds: unknown[]) =>
   (
-    await env.DB.prepare(`SELECT count(*) AS n FROM ${sql}`)
+    await env.DB.prepare(`${UNMETERED}SELECT count(*) AS n FROM ${sql}`)
       .bind(...binds)
       .first<{ n: number }>()
   )?.n ?? 0;
@@ -83,7 +83,9 @@ type Account = Awaited<ReturnType<typeof connectedProject>>["account"];
 
 /** Meta's statuses for every message of the project that has a wamid, then the presses; waits until applied. */
 async function playMeta(projectId: string, account: Account, messages: number, category: string) {
-  const sent = await env.DB.prepare("SELECT id, number, wamid FROM messages WHERE project_id = ? AND wamid IS NOT NULL")
+  const sent = await env.DB.prepare(
+    `${UNMETERED}SELECT id, number, wamid FROM messages WHERE project_id = ? AND wamid IS NOT NULL`,
+  )
     .bind(projectId)
     .all<{ id: string; number: string; wamid: string }>();
   const rows = sent.results;

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/platform/db/client";
 import { projects } from "../../src/platform/db/schema";
-import { measureD1 } from "../d1-cost";
+import { measureD1, UNMETERED } from "../d1-cost";
 
 // The meter behind every cost test and the storage benchmark: a statement it missed would make a
 // figure look better than D1's bill. Each way the binding runs a statement is counted once.
@@ -25,6 +25,14 @@ describe("the D1 cost meter", () => {
     );
     expect(cost.statements).toBe(8);
     expect(cost.bySql?.get("SELECT 1")?.statements).toBe(5);
+  });
+
+  it("leaves out the harness's own statements, marked as unmetered", async () => {
+    const { cost } = await measureD1(env.DB, async () => {
+      await env.DB.prepare(`${UNMETERED}SELECT 1`).first();
+      await env.DB.prepare("SELECT 1").first();
+    });
+    expect(cost.statements).toBe(1);
   });
 
   it("counts the rows a statement reads, as D1 reports them", async () => {
