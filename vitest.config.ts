@@ -179,6 +179,14 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/setup.ts"],
+      // A file's runtime closes while work the Worker left running (a queue batch, an outbox
+      // drain) may still ask the module runner for a module, which the closing runner refuses:
+      // EnvironmentTeardownError, "Closing rpc while … was pending", after every test of the
+      // file passed. That is the test runtime ending under the Worker; in production no runtime
+      // closes mid-batch, and a batch that stops is redelivered and the outbox catches up. Those
+      // errors alone are let pass; any other unhandled error still fails the run.
+      onUnhandledError: (error: { name?: string; message?: string }) =>
+        !(error.name === "EnvironmentTeardownError" && /Closing rpc while/.test(error.message ?? "")),
       deps: { optimizer: { ssr: { enabled: true, include: BUNDLED_DEPENDENCIES } } },
       projects: [
         {
