@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { type Request as MiniflareRequest, Response as MiniflareResponse } from "miniflare";
 import { defineConfig } from "vitest/config";
 import { buildDashboard } from "./scripts/build-dashboard.mjs";
+import { testFilesCalling } from "./scripts/test-files.mjs";
 import { ACCESS_AUD, ACCESS_HOST, createAccessStandIn } from "./standin/access.ts";
 import { createGraphStandIn } from "./standin/graph-api/index.ts";
 import { createHooksReceiver, HOOKS_HOST } from "./standin/hooks-receiver.ts";
@@ -91,6 +92,41 @@ const BUNDLED_DEPENDENCIES = [
 
 // Test files whose assertions hold a rate against the wall clock (sends a second at a number's cap).
 const PACED_TESTS = ["test/delivery/pacing.concurrency.test.ts"];
+
+// Most test files share their runtime with the files run before them in the same worker: its
+// modules (loading the Worker module by module took about 3.5 s a file, two thirds of the suite's
+// time) and its D1, R2, queues and Durable Objects. That is closer to production, where a tenant's
+// requests meet every other tenant's rows, and each file's fixtures (projects, numbers, ids) are
+// its own. These files get a fresh runtime each, because what they assert is deployment-wide:
+// - sweeps, crons and operator listings act on every project in the database;
+// - cost tests count every statement D1 runs while they measure, so work another file left running
+//   (a queue batch, an outbox drain, an alarm) would be counted as theirs;
+// - fault injection arms D1 failures for whatever statement matches next, whoever runs it.
+const OWN_RUNTIME_TESTS = [
+  // deployment-wide: sweeps, crons, operator listings
+  "test/acceptance/whatsapp-today.test.ts",
+  "test/admin/admin.error.test.ts",
+  "test/admin/admin.happy.test.ts",
+  "test/archive/archive.sweep.test.ts",
+  "test/delivery/pipeline.test.ts",
+  "test/delivery/sweep.feed.test.ts",
+  "test/delivery/sweep.limits.test.ts",
+  "test/delivery/sweep.runs.test.ts",
+  "test/delivery/unknown-outcome.test.ts",
+  "test/faults/faults.test.ts",
+  "test/imports/imports.exactly-once.test.ts",
+  "test/imports/imports.sweep.test.ts",
+  "test/messages/ledger-indexes.test.ts",
+  "test/platform/conventions.test.ts",
+  "test/runs/runs.marketing-retry.test.ts",
+  "test/runs/runs.sweep.test.ts",
+  "test/sessions/access.test.ts",
+  "test/sessions/session.routes.test.ts",
+  "test/webhooks/account-state.test.ts",
+  // and, found by what they call, whatever file meters D1 (test/d1-cost.ts) or injects its faults
+  // (test/d1-faults.ts), so a new one cannot land in the shared runtime by mistake
+  ...testFilesCalling("measureD1", "failD1"),
+];
 
 export default defineConfig(async () => {
   // The Worker serves the dashboard from dist/dashboard (wrangler.toml [assets]): built first, so a
@@ -194,7 +230,8 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: PACED_TESTS,
+            exclude: [...PACED_TESTS, ...OWN_RUNTIME_TESTS],
+            isolate: false,
             // One file per CPU. Vitest's default leaves one CPU free, which on a two-core machine
             // runs the files one at a time; a file spends much of its start waiting on module
             // requests, so two at a time on two cores take about a third less time in all. Three
@@ -204,6 +241,10 @@ export default defineConfig(async () => {
             // a red CI run for a minute and a half.
             maxWorkers: "100%",
           },
+        },
+        {
+          extends: true as const,
+          test: { name: "own-runtime", include: OWN_RUNTIME_TESTS, maxWorkers: "100%" },
         },
         {
           extends: true as const,

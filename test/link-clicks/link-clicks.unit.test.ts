@@ -135,8 +135,10 @@ describe("a click the redirect could not write", () => {
     const batch = (id: string) => [{ id, timestamp: new Date(), attempts: 1, body: click }];
     expect((await runQueueBatch("wa-campaigns-jobs", batch("a"))).result.explicitAcks).toEqual(["a"]);
     await runQueueBatch("wa-campaigns-jobs", batch("b"));
-    const row = await env.DB.prepare("SELECT number, clicks, first_at, last_at FROM link_clicks WHERE message_id = ?")
-      .bind(MSG)
+    const row = await env.DB.prepare(
+      "SELECT number, clicks, first_at, last_at FROM link_clicks WHERE message_id = ? AND project_id = ?",
+    )
+      .bind(MSG, p.id)
       .first();
     expect(row).toEqual({ number: null, clicks: 2, first_at: 1_800_000_000_000, last_at: 1_800_000_000_000 });
   });

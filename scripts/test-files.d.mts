@@ -1,0 +1,1 @@
+export function testFilesCalling(...calls: string[]): string[];
