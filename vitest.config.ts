@@ -131,7 +131,11 @@ const OWN_RUNTIME_TESTS = [
 export default defineConfig(async () => {
   // The Worker serves the dashboard from dist/dashboard (wrangler.toml [assets]): built first, so a
   // fresh clone's tests find it.
-  await buildDashboard({ quiet: true });
+  // Vitest loads this file once per project, in one process: one build, however many projects
+  // ask (three builds writing dist/dashboard at once read each other's half-written files).
+  const builds = globalThis as { dashboardBuild?: Promise<unknown> };
+  builds.dashboardBuild ??= buildDashboard({ quiet: true });
+  await builds.dashboardBuild;
   // The same files `wrangler d1 migrations apply` reads, applied by test/setup.ts to each test
   // file's fresh D1 — as ONE batch: one round trip per file instead of one per migration, which
   // cost every file seconds. Each migration's statements keep their order; a batch is one

@@ -133,15 +133,16 @@ const PART_NAMES = { messages: "row", sqlite_autoindex_messages_1: "id (primary 
 function measure(layout, shape) {
   const db = LAYOUTS[layout]();
   const at = T0 - 1000;
+  // A broadcast run's messages name neither campaign nor template: the run names both.
   const text = {
     project: newId("prj", at),
-    campaign: newId("cmp", at),
+    campaign: shape === "broadcast" ? null : newId("cmp", at),
     run: shape === "broadcast" ? newId("run", at) : null,
     template: shape === "broadcast" ? null : newId("tpl", at),
   };
   const integer = {
     project: 7,
-    campaign: 1234,
+    campaign: shape === "broadcast" ? null : 1234,
     run: shape === "broadcast" ? 56789 : null,
     template: shape === "broadcast" ? null : 321,
   };

@@ -105,7 +105,7 @@ export async function* runMessages(
   for (;;) {
     const rows = await db.all<LiveRow>(sql`
       SELECT ${LIVE_COLUMNS} FROM messages m
-      WHERE m.campaign_id = ${run.campaignId} AND m.run_id = ${run.id} AND m.project_id = ${projectId} AND m.id > ${after}
+      WHERE m.run_id = ${run.id} AND m.project_id = ${projectId} AND m.id > ${after}
       ORDER BY m.id LIMIT ${RETARGET_BATCH}`);
     if (rows.length > 0) yield rows.map(fromLive);
     if (rows.length < RETARGET_BATCH) return;

@@ -27,10 +27,13 @@ export function dayOfId(id: string): string | null {
   return hex ? new Date(Number.parseInt(hex, 16)).toISOString().slice(0, 10) : null;
 }
 
-/** The unit's messages, as a condition on `messages m`; served by messages_run or messages_campaign. */
+/**
+ * The unit's messages, as a condition on `messages m`; served by messages_run or messages_campaign.
+ * A run's by run alone: the messages its fan-out recorded leave their campaign to the run.
+ */
 export function unitWhere(projectId: string, u: Unit): SQL {
   if (u.runId !== null) {
-    return sql`m.campaign_id = ${u.campaignId} AND m.run_id = ${u.runId} AND m.project_id = ${projectId}`;
+    return sql`m.run_id = ${u.runId} AND m.project_id = ${projectId}`;
   }
   const [from, to] = dayIdRange(u.day ?? "");
   return sql`m.campaign_id = ${u.campaignId} AND m.run_id IS NULL AND m.id >= ${from} AND m.id < ${to} AND m.project_id = ${projectId}`;

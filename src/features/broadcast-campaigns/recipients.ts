@@ -117,14 +117,18 @@ export async function recipientsPage(
       SELECT m.id, m.run_id, m.number, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
              m.error_code, m.error_title, m.error_message, m.skip_reason
       FROM messages m
-      WHERE ${where} AND m.campaign_id = ${scope.campaignId} AND m.project_id = ${scope.projectId}${filterSql(scope.filter)}
+      WHERE ${where} AND m.project_id = ${scope.projectId}${filterSql(scope.filter)}
       ORDER BY m.run_id, m.id
       LIMIT ${take}`);
+  // A run named by the scope or the cursor counts only if it is the campaign's: checked once, not
+  // on each message, whose row may leave its campaign to the run (src/platform/db/schema/messages.ts).
+  const ofRun = (runId: string) =>
+    sql`m.run_id = ${runId} AND EXISTS (SELECT 1 FROM runs r WHERE r.id = ${runId} AND r.project_id = ${scope.projectId} AND r.campaign_id = ${scope.campaignId})`;
   let rows: MessageRow[];
   if (scope.runId !== undefined) {
-    rows = await select(sql`m.run_id = ${scope.runId} AND m.id > ${after?.id ?? ""}`, limit);
+    rows = await select(sql`${ofRun(scope.runId)} AND m.id > ${after?.id ?? ""}`, limit);
   } else {
-    rows = after ? await select(sql`m.run_id = ${after.runId} AND m.id > ${after.id}`, limit) : [];
+    rows = after ? await select(sql`${ofRun(after.runId)} AND m.id > ${after.id}`, limit) : [];
     if (rows.length < limit) {
       const later = sql`m.run_id IN (SELECT r.id FROM runs r WHERE r.project_id = ${scope.projectId} AND r.campaign_id = ${scope.campaignId} AND r.id > ${after?.runId ?? ""}) AND m.run_id IS NOT NULL`;
       rows = rows.concat(await select(later, limit - rows.length));

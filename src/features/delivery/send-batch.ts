@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { filterOnly, inJsonList, jsonList } from "../../platform/db/json-list";
-import { messages } from "../../platform/db/schema";
+import { campaignOf, messages } from "../../platform/db/schema";
 import { encodeCallback } from "../../whatsapp/message-ref";
 import {
   type AcceptedStatus,
@@ -71,7 +71,7 @@ export async function claimMessages(
         id: messages.id,
         // Decoded in the claim's own statement: the base costs an index lookup, not a round trip.
         payload: sql<string>`${storedPayload()}`,
-        campaignId: messages.campaignId,
+        campaignId: campaignOf(),
         runId: messages.runId,
         attempts: messages.attempts,
       }),

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { templateOfSql } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { ProviderError } from "../../whatsapp/provider";
 import { followTemplateStatusInRuns } from "../runs/wake";
@@ -45,8 +46,7 @@ export async function holdTemplateOf(
     language: string;
   }>(sql`
     SELECT t.id, t.provider_template_id, t.name, t.language FROM messages m
-    LEFT JOIN campaigns c ON c.id = m.campaign_id
-    JOIN templates t ON t.id = coalesce(m.template_id, c.template_id)
+    JOIN templates t ON t.id = ${sql.raw(templateOfSql("m"))}
     WHERE m.id = ${messageId} AND m.project_id = ${deps.projectId}`);
   if (!template || gate.held.has(template.id)) return;
   gate.held.add(template.id);

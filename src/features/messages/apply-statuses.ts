@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { jsonList } from "../../platform/db/json-list";
 import {
+  campaignOf,
   type MessageStatus,
   messageEvents,
   messages,
@@ -36,7 +37,7 @@ const current = {
   id: messages.id,
   projectId: messages.projectId,
   status: messages.status,
-  campaignId: messages.campaignId,
+  campaignId: campaignOf(),
   runId: messages.runId,
   wamid: messages.wamid,
   errorClass: messages.errorClass,

@@ -1,7 +1,7 @@
 import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
-import { ledgerOutbox, messageEvents, messages, templateOfSql } from "../../platform/db/schema";
+import { campaignOf, ledgerOutbox, messageEvents, messages, templateOfSql } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
 import type { TemplateMessage } from "../../whatsapp/provider";
 import { logMoves, newTx } from "./log";
@@ -66,7 +66,11 @@ export async function insertMessageOnce(
 export async function getMessage(db: Db, projectId: string, id: string) {
   const [rows, events, outbox] = await db.batch([
     db
-      .select({ ...getTableColumns(messages), templateId: sql<string | null>`${sql.raw(templateOfSql())}` })
+      .select({
+        ...getTableColumns(messages),
+        campaignId: campaignOf(),
+        templateId: sql<string | null>`${sql.raw(templateOfSql())}`,
+      })
       .from(messages)
       .where(and(eq(messages.id, id), eq(messages.projectId, projectId))),
     db

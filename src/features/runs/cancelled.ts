@@ -2,7 +2,7 @@ import { and, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
-import { messages, runOpen } from "../../platform/db/schema";
+import { campaignOf, messages, runOpen } from "../../platform/db/schema";
 import { logStamped, newTx } from "../messages/log";
 import { appendTrail, STEP } from "../messages/trail";
 
@@ -38,7 +38,7 @@ export async function skipCancelled(
       .returning({
         id: messages.id,
         project_id: messages.projectId,
-        campaign_id: messages.campaignId,
+        campaign_id: campaignOf(),
         run_id: messages.runId,
       }),
     logStamped(db, tx, ids, "queued", "skipped"),

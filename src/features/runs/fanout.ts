@@ -114,12 +114,13 @@ function insertRecipients(
 ) {
   const json = JSON.stringify(rows.map(({ recipient: r, stored }) => [r.id, r.number, stored, r.skipReason]));
   const { payload, payloadBase } = storedColumns(sql`j.value`, "$[2]");
-  // Columns in the table's order (template_id NULL: the campaign names it); the last five are
-  // claimed_at, trail, tx, payload_base and billing.
+  // Columns in the table's order (campaign_id and template_id NULL: the run names its campaign,
+  // and the campaign its template); the last five are claimed_at, trail, tx, payload_base and
+  // billing.
   return db
     .insert(messages)
     .select(
-      sql`SELECT j.value ->> '$[0]', ${run.projectId}, ${run.campaignId}, ${run.id}, NULL, j.value ->> '$[1]', ${status}, ${payload}, NULL, 0, NULL, NULL, NULL, j.value ->> '$[3]', NULL, ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, ${STEP[status]}, ${tx}, ${payloadBase}, NULL FROM json_each(${json}) j WHERE true`,
+      sql`SELECT j.value ->> '$[0]', ${run.projectId}, NULL, ${run.id}, NULL, j.value ->> '$[1]', ${status}, ${payload}, NULL, 0, NULL, NULL, NULL, j.value ->> '$[3]', NULL, ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, ${STEP[status]}, ${tx}, ${payloadBase}, NULL FROM json_each(${json}) j WHERE true`,
     )
     .onConflictDoNothing()
     .returning({ id: messages.id });

@@ -15,6 +15,10 @@ export const messages = sqliteTable(
   {
     id: text("id").primaryKey(),
     projectId: projectRef(),
+    // NULL on the messages a broadcast run's fan-out records: their run names the campaign (a
+    // run's never changes), so its 28 bytes are not repeated on every row. Run messages recorded
+    // by earlier versions keep theirs. Read it through `campaignOfSql()`, and find a run's
+    // messages by run, never by campaign.
     campaignId: text("campaign_id"),
     runId: text("run_id"),
     // NULL on a broadcast run's messages: their campaign names the template (a broadcast campaign's
@@ -95,10 +99,20 @@ export const messages = sqliteTable(
 
 /**
  * A message's template as SQL text (`table`: the name or alias the query gives messages): a run's
- * message reads its campaign's.
+ * message reads its campaign's, through its run.
  */
 export const templateOfSql = (table = "messages") =>
-  `coalesce(${table}.template_id, (SELECT c.template_id FROM campaigns c WHERE c.id = ${table}.campaign_id AND ${table}.run_id IS NOT NULL))`;
+  `coalesce(${table}.template_id, (SELECT c.template_id FROM runs r JOIN campaigns c ON c.id = r.campaign_id WHERE r.id = ${table}.run_id))`;
+
+/**
+ * A message's campaign as SQL text (`table`: the name or alias the query gives messages): a run's
+ * message recorded without one reads its run's (one lookup by the run's key).
+ */
+export const campaignOfSql = (table = "messages") =>
+  `coalesce(${table}.campaign_id, (SELECT r.campaign_id FROM runs r WHERE r.id = ${table}.run_id))`;
+
+/** `campaignOfSql()` for drizzle's selects and RETURNING clauses on `messages`. */
+export const campaignOf = () => sql<string | null>`${sql.raw(campaignOfSql())}`;
 
 /**
  * `<wamid column> = <value>` through the wamid's index (`column`: the messages' wamid as SQL text,
