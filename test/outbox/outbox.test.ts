@@ -136,6 +136,34 @@ describe("the outbox's reads", () => {
     expect((await read(campaignId)).runs).toEqual({ run_page_reads: stats({ queued: 20, sent: 20 }) });
   });
 
+  it("names a run's campaign from the run when its messages leave it out, one read per run", async () => {
+    const campaignId = newCampaignId();
+    const runId = `run_outbox_${crypto.randomUUID().replaceAll("-", "")}`;
+    const p = await newProject();
+    await env.DB.prepare(
+      "INSERT INTO runs (id, project_id, campaign_id, status, audiences, created_at, updated_at) VALUES (?, ?, ?, 'sending', '[]', 0, 0)",
+    )
+      .bind(runId, p.id, campaignId)
+      .run();
+    // As a run's fan-out records them: campaign_id NULL, the run names the campaign.
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const number = `+91980000${String(i).padStart(4, "0")}`;
+      const message = { projectId: p.id, number, templateId: null, campaignId: null, runId };
+      ids.push(await insertQueuedMessage(db(), { ...message, payload: templateMessage(number) }));
+    }
+    const before = await outbox(env).watermark();
+    for (const id of ids) await sent(p.id, id);
+    const { cost } = await measureD1(env.DB, () => drainPage(env, db(), before, 10_000), { bySql: true });
+    const runReads = [...(cost.bySql?.entries() ?? [])].filter(([text]) => /\bruns r\b/.test(text));
+    // Twelve moves of one run: at most one statement (none when this isolate knows the run from the
+    // drain of its queued moves), reading the list's value and the run's row.
+    expect(runReads.length).toBeLessThanOrEqual(1);
+    for (const [, c] of runReads) expect([c.statements, c.rowsRead]).toEqual([1, 2]);
+    await outbox(env).drain();
+    expect((await read(campaignId)).runs).toEqual({ [runId]: stats({ queued: 12, sent: 12 }) });
+  });
+
   it("counts a failure with the error its message had when it failed", async () => {
     const campaignId = newCampaignId();
     const { projectId, ids } = await queued(1, campaignId);

@@ -2,7 +2,6 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { jsonList } from "../../platform/db/json-list";
 import {
-  campaignOf,
   type MessageStatus,
   messageEvents,
   messages,
@@ -37,7 +36,9 @@ const current = {
   id: messages.id,
   projectId: messages.projectId,
   status: messages.status,
-  campaignId: campaignOf(),
+  // The row's own: NULL on a run's message that leaves it to its run. The counters and callbacks
+  // name the campaign from the log (src/features/outbox/run-campaigns.ts), not from these.
+  campaignId: messages.campaignId,
   runId: messages.runId,
   wamid: messages.wamid,
   errorClass: messages.errorClass,

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { campaignOfSql, ledgerLog, type MessageStatus } from "../../platform/db/schema";
+import { ledgerLog, type MessageStatus } from "../../platform/db/schema";
 
 // How a D1 batch that moves messages records its moves for the outbox (src/features/outbox): each
 // statement that moves rows stamps them with the batch's token (`tx`), and the batch's last
@@ -14,7 +14,7 @@ export type Move = [string, MessageStatus | null, MessageStatus, (number | null)
 
 /** A log entry (`LogEntry`, src/platform/db/schema/messages.ts) as SQL (`id`, `from`, `to`, `code`: SQL of the move's fields; `m`: the message). */
 const entry = (id: SQL, from: SQL, to: SQL, code: SQL) =>
-  sql`json_array(${id}, ${from}, ${to}, ${code}, m.project_id, ${sql.raw(campaignOfSql("m"))}, m.run_id,
+  sql`json_array(${id}, ${from}, ${to}, ${code}, m.project_id, m.campaign_id, m.run_id,
       iif(${to} = 'failed', m.error_title, NULL), iif(${to} = 'failed', m.error_message, NULL))`;
 
 /** A batch's token: random, so a row stamped by an earlier batch never passes for this one's. */

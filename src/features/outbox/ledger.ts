@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { campaignOfSql, type LogEntry, type MessageStatus, type Transition } from "../../platform/db/schema";
+import type { LogEntry, MessageStatus, Transition } from "../../platform/db/schema";
 
 // The ledger's outbox: every D1 batch that moves messages writes one ledger_log row listing its
 // moves, committed with them (src/features/messages/log.ts), so reading the rows after a watermark
@@ -50,7 +50,7 @@ export async function readLegacy(
   through: number,
 ): Promise<{ last: number | null; read: number; transitions: LedgerTransition[] }> {
   const rows = await db.all<Row>(sql`
-    SELECT e.id, e.at, e.status, e.error_code, e.detail, m.id AS message_id, m.project_id, ${sql.raw(campaignOfSql("m"))} AS campaign_id, m.run_id,
+    SELECT e.id, e.at, e.status, e.error_code, e.detail, m.id AS message_id, m.project_id, m.campaign_id, m.run_id,
            CASE WHEN m.status = 'failed' THEN m.error_message END AS error_message,
            p.status AS prev,
            CASE WHEN p.status = 'queued' THEN EXISTS (SELECT 1 FROM message_events s
@@ -122,7 +122,7 @@ export async function readLog(
   // entries in order, where sorting them cost D1 a row read per entry. The message is sought only
   // for an older entry: a NULL key seeks nothing.
   const rows = await db.all<LogRow>(sql`
-    SELECT l.id, l.at, j.value AS entry, m.project_id, ${sql.raw(campaignOfSql("m"))} AS campaign_id, m.run_id, m.error_title, m.error_message
+    SELECT l.id, l.at, j.value AS entry, m.project_id, m.campaign_id, m.run_id, m.error_title, m.error_message
     FROM (SELECT id, entries, at FROM ledger_log WHERE id > ${after} ORDER BY id LIMIT ${limit}) l
     LEFT JOIN json_each(l.entries) j
     LEFT JOIN messages m ON m.id = iif(json_array_length(j.value) < 5, j.value ->> '$[0]', NULL)`);

@@ -225,6 +225,10 @@ export interface StatusChange {
 export interface Transition {
   messageId: string;
   projectId: string;
+  /**
+   * null: an API send without one, or a run's message whose row leaves it to the run (a status
+   * batch reads the row's own); the outbox names every run's campaign before counting.
+   */
   campaignId: string | null;
   runId: string | null;
   /** null: the message was just recorded (as queued or skipped). */
@@ -238,8 +242,10 @@ export interface Transition {
  * code for a failure]), then what its message says that the outbox hands on (project, campaign,
  * run; a failure's title and message, as the batch wrote them). The statement that writes the row
  * already reads each message to check its batch's token (src/features/messages/log.ts), so these
- * cost no read there, and the outbox reads the log rows alone. Entries written before they carried
- * the message's fields end after the code.
+ * cost no read there, and the outbox reads the log rows alone. A run's message that leaves its
+ * campaign to the run logs none either: the outbox names it from the run
+ * (src/features/outbox/run-campaigns.ts). Entries written before they carried the message's fields
+ * end after the code.
  */
 export type LogEntry = [
   messageId: string,
