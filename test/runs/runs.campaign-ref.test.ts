@@ -1,25 +1,16 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { numbers } from "../audiences/audiences.helpers";
 import { call } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
-import { audience, campaign, group, ok, runCampaign, runReaches, sandboxProject } from "./runs.helpers";
+import { campaign, club, ok, runCampaign, runReaches, sandboxProject } from "./runs.helpers";
 
 // A run's messages leave their campaign to the run (src/platform/db/schema/messages.ts): 28 bytes a
 // message not stored. Everything that reads a message's campaign still finds it.
 describe("a run's messages and their campaign", { timeout: 60_000 }, () => {
   it("stores no campaign on a run's messages, and every read still names the run's", async () => {
     const p = await sandboxProject();
-    const members = numbers(3, 41);
-    await audience(p.manager, "ref", members);
-    await group(
-      p.manager,
-      "users",
-      ["first_name", "code"],
-      members.map((number, i) => ({ number, first_name: `N${i}`, code: `C${i}` })),
-    );
-    const c = await campaign(p.manager);
-    const started = await ok(runCampaign(p.manager, { campaignId: c.campaignId, audiences: ["ref"] }), 202);
+    const { members, c } = await club(p, 3, 41);
+    const started = await ok(runCampaign(p.manager, { campaignId: c.campaignId, audiences: ["club"] }), 202);
     const runId = started.run.runId as string;
     await runReaches(p.manager, runId, ["completed"]);
 

@@ -112,6 +112,11 @@ export function tally(rows: MessageRowLite[]) {
  */
 export async function clubCampaign(autoApprove: boolean, count: number, firstNumber: number) {
   const { p, account } = await metaProject(autoApprove);
+  return { p, account, ...(await club(p, count, firstNumber)) };
+}
+
+/** `count` numbers from `firstNumber` in audience "club" of `p`, with their variables, and a campaign not yet run. */
+export async function club(p: Project, count: number, firstNumber: number) {
   const members = numbers(count, firstNumber);
   await audience(p.manager, "club", members);
   await group(
@@ -120,5 +125,5 @@ export async function clubCampaign(autoApprove: boolean, count: number, firstNum
     ["first_name", "code"],
     members.map((number, i) => ({ number, first_name: `N${i}`, code: `C${i}` })),
   );
-  return { p, account, members, c: await campaign(p.manager) };
+  return { members, c: await campaign(p.manager) };
 }
