@@ -123,12 +123,14 @@ describe("link tokens", () => {
 describe("a click the redirect could not write", () => {
   it("is written from the jobs queue, each delivery one click", async () => {
     const p = await newProject();
+    // A message id of its own: clicks are keyed by message, and other files share this database.
+    const messageId = `msg_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
     const click = {
       kind: "link-click",
       projectId: p.id,
       campaignId: "cmp_019a0000000000000000aaaa",
       runId: RUN,
-      messageId: MSG,
+      messageId,
       button: 0,
       at: 1_800_000_000_000,
     };
@@ -138,7 +140,7 @@ describe("a click the redirect could not write", () => {
     const row = await env.DB.prepare(
       "SELECT number, clicks, first_at, last_at FROM link_clicks WHERE message_id = ? AND project_id = ?",
     )
-      .bind(MSG, p.id)
+      .bind(messageId, p.id)
       .first();
     expect(row).toEqual({ number: null, clicks: 2, first_at: 1_800_000_000_000, last_at: 1_800_000_000_000 });
   });
