@@ -65,10 +65,11 @@ async function outboundService(request: MiniflareRequest): Promise<MiniflareResp
   });
 }
 
-// Every test file runs in a fresh runtime that imports the Worker module by module through Vite's
-// module runner, one request per module: about 700 modules, over half of them from node_modules
-// (libphonenumber-js, drizzle-orm and zod alone are ~320 files). Pre-bundled, each package below is
-// one or a few modules, which takes about a second off every test file's start. A package or
+// A fresh runtime (each worker's first file, and every file of OWN_RUNTIME_TESTS below) imports the
+// Worker module by module through Vite's module runner, one request per module: about 700 modules,
+// over half of them from node_modules (libphonenumber-js, drizzle-orm and zod alone are ~320 files).
+// Pre-bundled, each package below is one or a few modules, which takes about a second off every
+// such start. A package or
 // subpath missing here still works, unbundled; list the bare imports of src/ and test/ here.
 const BUNDLED_DEPENDENCIES = [
   "@hono/zod-openapi",
