@@ -77,7 +77,7 @@ export async function run() {
     const provider = await standIn.providerCalls(account.phoneNumberId);
     const rows = await db
       .prepare(
-        "SELECT count(*) AS n, count(DISTINCT number) AS d, count(*) FILTER (WHERE status NOT IN ('queued', 'sending')) AS done FROM messages WHERE run_id = ?",
+        "SELECT count(*) AS n, count(DISTINCT number) AS d, count(*) FILTER (WHERE status NOT IN ('queued', 'sending')) AS done FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
       )
       .bind(created.runId)
       .first();

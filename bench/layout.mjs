@@ -5,9 +5,10 @@
 // takes BENCH_LAYOUT_MESSAGES messages of each shape through the writes of their lifecycle, in the
 // batches the Worker uses: recorded (fan-out pages of 500, API slices of 50), claimed and sent
 // (batches of 100), delivered, read. The values are the real ones' sizes (ids, numbers, wamids,
-// payload patches, billing). Beside the current layout, two others of the same rows: the one before
-// migration 0032 (the whole wamid in a unique index), and a candidate that keys the project,
-// campaign, run and template by integers instead of their 28-character text ids.
+// payload patches, billing). Beside the current layout, three others of the same rows: the one before
+// migration 0033 (a run's messages named it by its 28-character id, not its short ref), the one
+// before migration 0032 (the whole wamid in a unique index), and a candidate that keys the project,
+// campaign, run and template by integers instead of their text ids.
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
@@ -62,7 +63,7 @@ function wholeWamid() {
   return db;
 }
 
-const LAYOUTS = { current: migrated, "whole wamid": wholeWamid, "integer keys": integerKeyed };
+const LAYOUTS = { current: migrated, "run ids": migrated, "whole wamid": wholeWamid, "integer keys": integerKeyed };
 
 /** A shape's messages taken through their lifecycle, in the Worker's batch sizes. */
 function live(db, shape, keys) {
@@ -137,7 +138,8 @@ function measure(layout, shape) {
   const text = {
     project: newId("prj", at),
     campaign: shape === "broadcast" ? null : newId("cmp", at),
-    run: shape === "broadcast" ? newId("run", at) : null,
+    // A run's ref (src/platform/db/schema/runs.ts): a deployment's few-thousandth run.
+    run: shape === "broadcast" ? (layout === "run ids" ? newId("run", at) : "4321") : null,
     template: shape === "broadcast" ? null : newId("tpl", at),
   };
   const integer = {
@@ -175,6 +177,7 @@ export async function run() {
   };
   const current = summary("current");
   const whole = summary("whole wamid");
+  const runIds = summary("run ids");
   const integer = summary("integer keys");
   return {
     title: "layout: where a message's bytes sit in the ledger (its row and its index entries), modeled in SQLite",
@@ -190,15 +193,18 @@ export async function run() {
       lifecycle:
         "recorded (pages of 500 / slices of 50), claimed, sent, delivered, read: one transaction per batch of 100",
       scope: "the messages table and its indexes only (not contacts, responses, the log or payload bases)",
+      "run ids": "the layout before migration 0033: a run's messages name it by its 28-character id",
       "whole wamid": "the layout before migration 0032: the whole wamid in a unique index",
       "integer keys": "project, campaign, run and template as integers in the row and in every index",
     }),
     result: {
       messages: MESSAGES,
       current: { api: current.api, broadcast: current.broadcast },
+      runIds: { api: runIds.api, broadcast: runIds.broadcast },
       wholeWamid: { api: whole.api, broadcast: whole.broadcast },
       integerKeys: { api: integer.api, broadcast: integer.broadcast },
       byPart: { api: current.apiParts, broadcast: current.broadcastParts },
+      currentToRunIds: { api: ratio(current.api, runIds.api), broadcast: ratio(current.broadcast, runIds.broadcast) },
       currentToWholeWamid: { api: ratio(current.api, whole.api), broadcast: ratio(current.broadcast, whole.broadcast) },
       integerToCurrent: {
         api: ratio(integer.api, current.api),

@@ -54,7 +54,7 @@ async function measure(scenario: EventsScenario): Promise<EventsFigures> {
   // As the sends left them: claimed (steps `queued`, `sending`), Meta's answer not yet applied.
   await env.DB.batch([
     env.DB.prepare(
-      "UPDATE messages SET status = 'sending', attempts = 1, claimed_at = ?2, wamid = 'wamid.' || id WHERE run_id = ?1",
+      "UPDATE messages SET status = 'sending', attempts = 1, claimed_at = ?2, wamid = 'wamid.' || id WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?1)",
     ).bind(runId, now),
     ...loggedAsQueued(runId, "qc"),
   ]);

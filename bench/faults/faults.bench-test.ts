@@ -76,7 +76,10 @@ async function runOnce(scenario: FaultsScenario, faulty: boolean) {
     concurrency: scenario.concurrency,
     durationMs: 600_000,
     until: async () =>
-      (await countWhere("SELECT count(*) AS n FROM messages WHERE run_id = ? AND status = 'queued'", runId)) === 0,
+      (await countWhere(
+        "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND status = 'queued'",
+        runId,
+      )) === 0,
   });
   let duplicated = 0;
   const stub = governorFor(env, backlog.account.phoneNumberId);
@@ -133,13 +136,13 @@ async function runOnce(scenario: FaultsScenario, faulty: boolean) {
     refused: sends.filter((s) => !s.accepted).length,
     duplicateCalls,
     unknownOutcomes: await countWhere(
-      "SELECT count(DISTINCT e.message_id) AS n FROM message_events e JOIN messages m ON m.id = e.message_id WHERE m.run_id = ? AND e.status = 'sending' AND e.detail LIKE 'outcome unknown:%'",
+      "SELECT count(DISTINCT e.message_id) AS n FROM message_events e JOIN messages m ON m.id = e.message_id WHERE m.run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND e.status = 'sending' AND e.detail LIKE 'outcome unknown:%'",
       runId,
     ),
     settledByWebhook: reported,
     sweptUnknown: swept,
     stuck: await countWhere(
-      "SELECT count(*) AS n FROM messages WHERE run_id = ? AND status IN ('queued', 'sending')",
+      "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND status IN ('queued', 'sending')",
       runId,
     ),
     countersExact: differences.length === 0,

@@ -38,7 +38,7 @@ export const countWhere = async (sql: string, ...binds: unknown[]) =>
  */
 export async function reportUnknownOutcomes(account: StandInAccount, runId: string, sends: ReceivedSend[]) {
   const { results } = await env.DB.prepare(
-    "SELECT id, number, campaign_id FROM messages WHERE run_id = ? AND status = 'sending'",
+    "SELECT id, number, campaign_id FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND status = 'sending'",
   )
     .bind(runId)
     .all<{ id: string; number: string; campaign_id: string }>();
@@ -85,7 +85,10 @@ export async function reportUnknownOutcomes(account: StandInAccount, runId: stri
 export async function recover(account: StandInAccount, runId: string, sends: ReceivedSend[]) {
   const reported = await reportUnknownOutcomes(account, runId, sends);
   const sendingLeft = () =>
-    countWhere("SELECT count(*) AS n FROM messages WHERE run_id = ? AND status = 'sending'", runId);
+    countWhere(
+      "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND status = 'sending'",
+      runId,
+    );
   // The events consumer applies the statuses one batch at a time here: wait while it makes progress.
   let left = await sendingLeft();
   let movedAt = Date.now();

@@ -64,7 +64,10 @@ export async function measureStorage() {
         .first()
         .then((r) => r.n);
     const allRead = await until(
-      async () => (await count("SELECT count(*) AS n FROM messages WHERE run_id = ? AND status = 'read'")) === MESSAGES,
+      async () =>
+        (await count(
+          "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND status = 'read'",
+        )) === MESSAGES,
       { everyMs: 500, timeoutMs: 20 * 60_000 },
     );
     if (!allRead) throw new Error(`not every message of the storage run was read after ${Date.now() - startedAt} ms`);
@@ -74,13 +77,18 @@ export async function measureStorage() {
     });
     const after = await databaseBytes(db);
     const history = await count(
-      "SELECT count(*) AS n FROM message_events WHERE message_id IN (SELECT id FROM messages WHERE run_id = ?)",
+      "SELECT count(*) AS n FROM message_events WHERE message_id IN (SELECT id FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?))",
     );
-    const rowBytes = await tableBytes(db, "messages", "run_id = ?", run.runId);
+    const rowBytes = await tableBytes(
+      db,
+      "messages",
+      "run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
+      run.runId,
+    );
     const historyBytes = await tableBytes(
       db,
       "message_events",
-      "message_id IN (SELECT id FROM messages WHERE run_id = ?)",
+      "message_id IN (SELECT id FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?))",
       run.runId,
     );
     const perMessage = (after - before) / MESSAGES;

@@ -35,11 +35,19 @@ describe("a crash anywhere in archiving loses nothing and doubles nothing", { ti
   it("converges after failures at every step, each followed by a re-run", async () => {
     const { p, campaignId, runId } = await finishedRun();
     const ids = (
-      await env.DB.prepare("SELECT id FROM messages WHERE run_id = ? ORDER BY id").bind(runId).all<{ id: string }>()
+      await env.DB.prepare(
+        "SELECT id FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) ORDER BY id",
+      )
+        .bind(runId)
+        .all<{ id: string }>()
     ).results.map((r) => r.id);
     const messageId = ids[2] as string;
     const before = await readEverything(p, campaignId, runId, messageId);
-    const stillLive = async () => count("SELECT count(*) AS n FROM messages WHERE run_id = ?", runId);
+    const stillLive = async () =>
+      count(
+        "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
+        runId,
+      );
 
     // 1. The R2 write fails: the manifest stays `writing`, every row stays in D1, reads are live.
     await expect(slice(p.id, failingBucket("put"))).rejects.toThrow(/injected R2 put/);

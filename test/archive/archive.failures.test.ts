@@ -35,7 +35,12 @@ describe("GET /v1/runs/{runId}/failures", { timeout: 60_000 }, () => {
     expect(JSON.stringify(members.body)).not.toContain(MEMBERS[1]);
 
     await archiveAll(p.id);
-    expect(await count("SELECT count(*) AS n FROM messages WHERE run_id = ?", runId)).toBe(0);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
+        runId,
+      ),
+    ).toBe(0);
     const archived = await failures(p.manager, runId);
     expect(archived.body).toEqual({ ...EXPECTED, runId });
   });

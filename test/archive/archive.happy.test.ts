@@ -18,10 +18,16 @@ describe("archiving a finished run", { timeout: 60_000 }, () => {
   it("moves its rows to R2, deletes them from D1, and every read answers as before", async () => {
     const { p, campaignId, runId } = await finishedRun();
     const ids = (
-      await env.DB.prepare("SELECT id FROM messages WHERE run_id = ? ORDER BY id").bind(runId).all<{ id: string }>()
+      await env.DB.prepare(
+        "SELECT id FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) ORDER BY id",
+      )
+        .bind(runId)
+        .all<{ id: string }>()
     ).results.map((r) => r.id);
     const readId = (
-      await env.DB.prepare("SELECT id FROM messages WHERE run_id = ? AND number = ?")
+      await env.DB.prepare(
+        "SELECT id FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND number = ?",
+      )
         .bind(runId, MEMBERS[3])
         .first<{ id: string }>()
     )?.id as string;
@@ -32,7 +38,10 @@ describe("archiving a finished run", { timeout: 60_000 }, () => {
       .bind(p.id, MEMBERS[4], null, campaignId, runId, `wamid.in.${runId}`)
       .run();
     // Every message carries its steps (queued, claimed, sent, …) on its row.
-    const withSteps = await count("SELECT count(*) AS n FROM messages WHERE run_id = ? AND length(trail) >= 3", runId);
+    const withSteps = await count(
+      "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND length(trail) >= 3",
+      runId,
+    );
     expect(withSteps).toBe(ids.length);
 
     const before = await readEverything(p, campaignId, runId, readId);
@@ -53,7 +62,12 @@ describe("archiving a finished run", { timeout: 60_000 }, () => {
     await archiveAll(p.id);
 
     // D1 no longer holds the run's messages, nor (by the foreign key's cascade) any history row of theirs.
-    expect(await count("SELECT count(*) AS n FROM messages WHERE run_id = ?", runId)).toBe(0);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
+        runId,
+      ),
+    ).toBe(0);
     expect(
       await count(
         "SELECT count(*) AS n FROM message_events WHERE message_id IN (SELECT value FROM json_each(?))",

@@ -29,7 +29,9 @@ export async function finishedRun() {
   // Statuses arrive by webhook after the run completes: wait for every final one.
   await eventually(
     () =>
-      env.DB.prepare("SELECT status FROM messages WHERE run_id = ? ORDER BY number")
+      env.DB.prepare(
+        "SELECT status FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) ORDER BY number",
+      )
         .bind(runId)
         .all<{ status: string }>(),
     (r) => r.results.map((x) => x.status).join() === "failed,failed,delivered,read,read",

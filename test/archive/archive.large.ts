@@ -74,7 +74,11 @@ export async function archiveRun(size: number, partBytes?: number) {
     parts: parts.length,
     perMessage: (manifest?.bytes ?? 0) / (manifest?.messages ?? 1),
     left: (
-      await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE run_id = ?").bind(runId).first<{ n: number }>()
+      await env.DB.prepare(
+        "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
+      )
+        .bind(runId)
+        .first<{ n: number }>()
     )?.n,
   };
 }

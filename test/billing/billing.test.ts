@@ -131,7 +131,12 @@ describe("GET /v1/runs/{runId}/billing and /v1/campaigns/{campaignId}/billing", 
     expect(ofCampaign.body).toEqual({ status: "success", campaignId, billing: priced });
 
     await archiveAll(p.id);
-    expect(await count("SELECT count(*) AS n FROM messages WHERE run_id = ?", runId)).toBe(0);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
+        runId,
+      ),
+    ).toBe(0);
     expect((await billing(p.sender, `/v1/runs/${runId}/billing`)).body.billing).toEqual(priced);
     expect((await billing(p.sender, `/v1/campaigns/${campaignId}/billing`)).body.billing).toEqual(priced);
     expect((await setCard({ currency: "USD", rates: [] })).body).toEqual({ currency: null, rates: [] });

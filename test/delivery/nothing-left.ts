@@ -21,7 +21,7 @@ export const nothingLeft = (projectId: string) => async () => {
 /** True once none of the run's messages is queued or sending. */
 export const nothingLeftOfRun = (runId: string) => async () => {
   const row = await env.DB.prepare(
-    "SELECT EXISTS (SELECT 1 FROM messages WHERE run_id = ? AND status IN ('queued', 'sending')) AS left",
+    "SELECT EXISTS (SELECT 1 FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND status IN ('queued', 'sending')) AS left",
   )
     .bind(runId)
     .first<{ left: number }>();

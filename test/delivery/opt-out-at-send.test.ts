@@ -24,7 +24,9 @@ describe("a broadcast's queued message to a contact who opted out since", () => 
     // The rows as a fan-out records them, their queued step and its log row, so the counters see them queued.
     await env.DB.batch(loggedAsQueued(backlog.runId as string));
     await runQueue(SENDS, backlog.jobs);
-    const row = await env.DB.prepare("SELECT status, skip_reason FROM messages WHERE run_id = ? AND number = ?")
+    const row = await env.DB.prepare(
+      "SELECT status, skip_reason FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND number = ?",
+    )
       .bind(backlog.runId, stopped)
       .first();
     expect(row).toEqual({ status: "skipped", skip_reason: "opted_out" });

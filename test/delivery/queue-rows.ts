@@ -70,9 +70,11 @@ export async function queueRows(projectId: string, recipients: number, options: 
  */
 export function loggedAsQueued(runId: string, trail = "q") {
   return [
-    env.DB.prepare("UPDATE messages SET trail = ?2 WHERE run_id = ?1").bind(runId, trail),
     env.DB.prepare(
-      "INSERT INTO ledger_log (entries) SELECT json_group_array(json_array(id, NULL, 'queued')) FROM messages WHERE run_id = ?",
+      "UPDATE messages SET trail = ?2 WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?1)",
+    ).bind(runId, trail),
+    env.DB.prepare(
+      "INSERT INTO ledger_log (entries) SELECT json_group_array(json_array(id, NULL, 'queued')) FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
     ).bind(runId),
   ];
 }

@@ -24,7 +24,9 @@ describe("sweep: a sending run nobody feeds", { timeout: 30_000 }, () => {
     await eventually(
       async () =>
         (
-          await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE run_id = ? AND status = 'sent'")
+          await env.DB.prepare(
+            "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND status = 'sent'",
+          )
             .bind(backlog.runId)
             .first<{ n: number }>()
         )?.n,

@@ -16,7 +16,9 @@ import { queueRows } from "./queue-rows";
 
 const statuses = async (runId: string) =>
   (
-    await env.DB.prepare("SELECT status, count(*) AS n FROM messages WHERE run_id = ? GROUP BY status ORDER BY status")
+    await env.DB.prepare(
+      "SELECT status, count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) GROUP BY status ORDER BY status",
+    )
       .bind(runId)
       .all<{ status: string; n: number }>()
   ).results;
@@ -75,7 +77,9 @@ describe("sweep: a run's stuck messages", { timeout: 30_000 }, () => {
       (rows) => rows.length === 1 && rows[0]?.status === "skipped",
     );
     expect(await statuses(run.runId)).toEqual([{ status: "skipped", n: 6 }]);
-    const reasons = await env.DB.prepare("SELECT DISTINCT skip_reason FROM messages WHERE run_id = ?")
+    const reasons = await env.DB.prepare(
+      "SELECT DISTINCT skip_reason FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
+    )
       .bind(run.runId)
       .all();
     expect(reasons.results).toEqual([{ skip_reason: "cancelled" }]);

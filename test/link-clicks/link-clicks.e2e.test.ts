@@ -89,8 +89,13 @@ describe("link-click tracking", { timeout: 90_000 }, () => {
     const { p, members, campaign, runId, sends } = await sentCampaign(true, 711);
     const token = tokenOf(sends, members[0] ?? "", 1);
     const altered = `${token.slice(0, 10)}${token[10] === "A" ? "B" : "A"}${token.slice(11)}`;
-    const messageId = (await env.DB.prepare("SELECT id FROM messages WHERE run_id = ? LIMIT 1").bind(runId).first())
-      ?.id as string;
+    const messageId = (
+      await env.DB.prepare(
+        "SELECT id FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) LIMIT 1",
+      )
+        .bind(runId)
+        .first()
+    )?.id as string;
     const forged = await signLink(await linkKey("some other secret"), { messageId, runId, button: 1, suffix: "" });
     // Signed with the deployment's key, but naming a run that does not exist.
     const unknownRun = await signLink(await linkKey(env.ENCRYPTION_KEY), {

@@ -13,7 +13,9 @@ const N = 100;
 
 async function sentMessages() {
   const backlog = await sendBacklog(N, 80, { broadcast: true });
-  await env.DB.prepare("UPDATE messages SET status = 'sent', wamid = 'wamid.' || id, sent_at = ? WHERE run_id = ?")
+  await env.DB.prepare(
+    "UPDATE messages SET status = 'sent', wamid = 'wamid.' || id, sent_at = ? WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
+  )
     .bind(Date.now(), backlog.runId)
     .run();
   return backlog;
@@ -38,7 +40,9 @@ describe("the D1 cost of a batch of statuses", () => {
     expect(read[0]?.[1].rowsRead).toBeLessThanOrEqual(2 * N);
     // The list's value, the key's entry, the row as found and as written, the row it returns.
     expect(move[0]?.[1].rowsRead).toBeLessThanOrEqual(5 * N);
-    const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE run_id = ? AND status = 'delivered'")
+    const { n } = (await env.DB.prepare(
+      "SELECT count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND status = 'delivered'",
+    )
       .bind(backlog.runId)
       .first<{ n: number }>()) ?? { n: 0 };
     expect(n).toBe(N);

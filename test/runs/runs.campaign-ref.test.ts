@@ -15,7 +15,7 @@ describe("a run's messages and their campaign", { timeout: 60_000 }, () => {
     await runReaches(p.manager, runId, ["completed"]);
 
     const { results: rows } = await env.DB.prepare(
-      "SELECT id, campaign_id, template_id FROM messages WHERE run_id = ? ORDER BY id",
+      "SELECT id, campaign_id, template_id FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) ORDER BY id",
     )
       .bind(runId)
       .all<{ id: string; campaign_id: string | null; template_id: string | null }>();
@@ -49,5 +49,45 @@ describe("a run's messages and their campaign", { timeout: 60_000 }, () => {
     });
     expect(page.status).toBe(200);
     expect(page.body).toEqual([]);
+  });
+
+  it("names the run on its messages by a short ref, and every read by the run's id, run after run", async () => {
+    const p = await sandboxProject();
+    const { members, c } = await club(p, 3, 47);
+    const runIds: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const started = await ok(runCampaign(p.manager, { campaignId: c.campaignId, audiences: ["club"] }), 202);
+      runIds.push(started.run.runId as string);
+      await runReaches(p.manager, started.run.runId, ["completed"]);
+    }
+    for (const runId of runIds) {
+      const { results } = await env.DB.prepare(
+        "SELECT m.run_id, r.ref FROM runs r JOIN messages m ON m.run_id = r.ref WHERE r.id = ?",
+      )
+        .bind(runId)
+        .all<{ run_id: string; ref: string }>();
+      // 3 to 7 bytes where the run's id took 28, on the row and in each of its run indexes.
+      expect(results).toHaveLength(3);
+      for (const row of results) expect(row.run_id).toMatch(/^[1-9]\d{0,6}$/);
+    }
+    const recipients = await ok(
+      call("POST", "/v1/retrieve/campaign", { key: p.manager, body: { campaignId: c.campaignId } }),
+      200,
+    );
+    // In (run, message) order, each named by its run's id.
+    expect(recipients.map((r: { runId: string }) => r.runId)).toEqual([...runIds.map((id) => [id, id, id])].flat());
+    expect(
+      recipients
+        .slice(3)
+        .map((r: { number: string }) => r.number)
+        .sort(),
+    ).toEqual([...members].sort());
+    const message = await ok(call("GET", `/v1/messages/${recipients[4].messageId}`, { key: p.manager }), 200);
+    expect(message).toMatchObject({ campaignId: c.campaignId, runId: runIds[1] });
+    const run = await eventually(
+      () => call("GET", `/v1/runs/${runIds[1]}`, { key: p.manager }),
+      (r) => r.body?.run?.results?.Sent === 3,
+    );
+    expect(run.body.run.results).toMatchObject({ Queued: 3, Sent: 3 });
   });
 });

@@ -110,7 +110,7 @@ describe("runCampaign, end to end on the sandbox", { timeout: 60_000 }, () => {
          sum(status = 'failed' AND error_code = 131026) AS not_on_whatsapp,
          sum(status = 'failed' AND sent_at IS NOT NULL AND error_code != 131026) AS delivery_errors,
          sum(status = 'failed' AND sent_at IS NULL AND error_code != 131026) AS send_errors
-       FROM messages WHERE run_id = ?`,
+       FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)`,
     )
       .bind(runId)
       .all<Record<string, number>>();

@@ -61,7 +61,7 @@ export interface MessageRowLite {
 
 export async function runMessages(runId: string): Promise<MessageRowLite[]> {
   const { results } = await env.DB.prepare(
-    "SELECT id, number, status, skip_reason, error_code, error_class FROM messages WHERE run_id = ? ORDER BY number",
+    "SELECT id, number, status, skip_reason, error_code, error_class FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) ORDER BY number",
   )
     .bind(runId)
     .all<MessageRowLite>();

@@ -34,7 +34,7 @@ export async function repliedRun() {
   ];
   await env.DB.prepare("UPDATE campaigns SET buttons = ? WHERE id = ?").bind(JSON.stringify(buttons), campaignId).run();
   const { results } = await env.DB.prepare(
-    "SELECT id, number, wamid, delivered_at, read_at FROM messages WHERE run_id = ? ORDER BY number",
+    "SELECT id, number, wamid, delivered_at, read_at FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) ORDER BY number",
   )
     .bind(runId)
     .all<Sent>();

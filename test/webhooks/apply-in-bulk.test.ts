@@ -30,7 +30,7 @@ async function sentBacklog(n: number) {
       const accepted = (await receivedSends(backlog.account)).filter((s) => s.accepted);
       expect(accepted).toHaveLength(n);
       const { sent } = (await env.DB.prepare(
-        "SELECT count(*) AS sent FROM messages WHERE run_id = ? AND status = 'sent'",
+        "SELECT count(*) AS sent FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) AND status = 'sent'",
       )
         .bind(backlog.runId)
         .first<{ sent: number }>()) ?? { sent: 0 };
@@ -60,7 +60,9 @@ function events(backlog: Backlog, statuses: Status[]) {
 
 /** How many times each status appears in the histories of the run's messages. */
 async function historyOf(runId: string) {
-  const { results } = await env.DB.prepare("SELECT id FROM messages WHERE run_id = ?")
+  const { results } = await env.DB.prepare(
+    "SELECT id FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
+  )
     .bind(runId)
     .all<{ id: string }>();
   const counts: Record<string, number> = {};
@@ -72,7 +74,7 @@ async function historyOf(runId: string) {
 
 async function statusesOf(runId: string) {
   const { results } = await env.DB.prepare(
-    "SELECT status, count(*) AS n FROM messages WHERE run_id = ? GROUP BY status",
+    "SELECT status, count(*) AS n FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) GROUP BY status",
   )
     .bind(runId)
     .all<{ status: string; n: number }>();

@@ -1,6 +1,6 @@
 import { and, eq, gt, lt, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { campaigns, messages, runOpen, runs } from "../../platform/db/schema";
+import { campaigns, messages, refOfRun, runOpen, runs } from "../../platform/db/schema";
 import type { Source } from "./store";
 
 /** A released message that was not sent is looked for again once it has been still this long. */
@@ -21,7 +21,7 @@ export const queuedPage = (db: Db, source: Source, limit: number) =>
     .from(messages)
     .where(
       and(
-        eq(messages.runId, source.runId),
+        sql`${messages.runId} = ${refOfRun(source.runId)}`,
         eq(messages.status, "queued"),
         runOpen(),
         gt(messages.id, source.after),

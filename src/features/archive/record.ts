@@ -1,4 +1,4 @@
-import { campaignOfSql, type messages, templateOfSql } from "../../platform/db/schema";
+import { campaignOfSql, type messages, runIdOfSql, templateOfSql } from "../../platform/db/schema";
 
 // One line of an archive object: a message in its final state, as NDJSON. Null fields are left
 // out (gzip would shrink them, but leaving them out also keeps the reader's job to `?? null`).
@@ -35,7 +35,7 @@ export interface ArchivedMessage {
 }
 
 /** The columns an archive keeps, as read from D1 (snake_case, the shape `db.all` returns). */
-export const ARCHIVE_COLUMNS = `id, project_id, ${campaignOfSql("m")} AS campaign_id, run_id, ${templateOfSql("m")} AS template_id, number, status, attempts, wamid, error_code, error_title, error_message, skip_reason, created_at, updated_at, sent_at, delivered_at, read_at, failed_at, claimed_at, trail, billing`;
+export const ARCHIVE_COLUMNS = `id, project_id, ${campaignOfSql("m")} AS campaign_id, ${runIdOfSql("m")} AS run_id, ${templateOfSql("m")} AS template_id, number, status, attempts, wamid, error_code, error_title, error_message, skip_reason, created_at, updated_at, sent_at, delivered_at, read_at, failed_at, claimed_at, trail, billing`;
 
 export interface ArchiveRow {
   id: string;

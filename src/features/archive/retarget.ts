@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { refOfRun } from "../../platform/db/schema";
 import { repliedAmong } from "../replies/replied";
 import { readArchive } from "./reader";
 import { archivedRun } from "./store";
@@ -105,7 +106,7 @@ export async function* runMessages(
   for (;;) {
     const rows = await db.all<LiveRow>(sql`
       SELECT ${LIVE_COLUMNS} FROM messages m
-      WHERE m.run_id = ${run.id} AND m.project_id = ${projectId} AND m.id > ${after}
+      WHERE m.run_id = ${refOfRun(run.id)} AND m.project_id = ${projectId} AND m.id > ${after}
       ORDER BY m.id LIMIT ${RETARGET_BATCH}`);
     if (rows.length > 0) yield rows.map(fromLive);
     if (rows.length < RETARGET_BATCH) return;

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { refOfRun } from "../../platform/db/schema";
 import type { Unit } from "./store";
 
 // Which messages make up a unit, and which unit is due next. A run is due once it finished (its
@@ -33,7 +34,7 @@ export function dayOfId(id: string): string | null {
  */
 export function unitWhere(projectId: string, u: Unit): SQL {
   if (u.runId !== null) {
-    return sql`m.run_id = ${u.runId} AND m.project_id = ${projectId}`;
+    return sql`m.run_id = ${refOfRun(u.runId)} AND m.project_id = ${projectId}`;
   }
   const [from, to] = dayIdRange(u.day ?? "");
   return sql`m.campaign_id = ${u.campaignId} AND m.run_id IS NULL AND m.id >= ${from} AND m.id < ${to} AND m.project_id = ${projectId}`;

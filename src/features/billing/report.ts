@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { refOfRun } from "../../platform/db/schema";
 import { FREE } from "../../whatsapp/pricing";
 import { archivedMessages } from "../archive/retarget";
 import { archivedRun } from "../archive/store";
@@ -101,7 +102,7 @@ export async function tallyRun(
 ): Promise<void> {
   const manifest = await archivedRun(db, projectId, runId);
   if (!manifest) {
-    const rows = await grouped(db, sql`m.run_id = ${runId} AND m.project_id = ${projectId}`);
+    const rows = await grouped(db, sql`m.run_id = ${refOfRun(runId)} AND m.project_id = ${projectId}`);
     for (const g of rows) tally.add(g.billing, g.day, g.count);
     return;
   }

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { runRefSql } from "../../platform/db/schema";
 import { isoOrNull } from "../../platform/time";
 import { withArchivedRuns } from "../archive/read-through";
 import { ArchiveScanner } from "../archive/scanner";
@@ -100,10 +101,16 @@ function filterSql(filter: RecipientFilter | undefined): SQL {
   return parts.length === 0 ? sql`` : sql` AND ${sql.join(parts, sql` AND `)}`;
 }
 
+// Runs read per statement while a page looks for its next runs: most pages need one or two.
+const RUNS_PER_READ = 50;
+
 /**
  * Up to `limit` recipients after `after`, in (run, message id) order: the rest of the run the page
- * starts in, then the campaign's later runs from their first message. Each part is a range scan
- * of messages_run (run_id, id), however many messages the runs hold.
+ * starts in, then the campaign's later runs from their first message. The campaign's runs are
+ * read in id order from runs_project_campaign, then each run's messages as a range scan of
+ * messages_run (run_id, id), however many messages the runs hold. The messages name their run by
+ * its ref (src/platform/db/schema/runs.ts), whose order is not the runs' order, so each run is a
+ * statement of its own.
  */
 export async function recipientsPage(
   db: Db,
@@ -112,27 +119,35 @@ export async function recipientsPage(
   limit: number,
   archive?: ArchiveScanner,
 ): Promise<{ recipients: Recipient[]; last: RecipientKey | null }> {
-  const select = (where: SQL, take: number) =>
+  const select = (run: { id: string; ref: string }, afterId: string, take: number) =>
     db.all<MessageRow>(sql`
-      SELECT m.id, m.run_id, m.number, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
+      SELECT m.id, ${run.id} AS run_id, m.number, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
              m.error_code, m.error_title, m.error_message, m.skip_reason
       FROM messages m
-      WHERE ${where} AND m.project_id = ${scope.projectId}${filterSql(scope.filter)}
-      ORDER BY m.run_id, m.id
+      WHERE m.run_id = ${run.ref} AND m.id > ${afterId} AND m.project_id = ${scope.projectId}${filterSql(scope.filter)}
+      ORDER BY m.id
       LIMIT ${take}`);
-  // A run named by the scope or the cursor counts only if it is the campaign's: checked once, not
-  // on each message, whose row may leave its campaign to the run (src/platform/db/schema/messages.ts).
-  const ofRun = (runId: string) =>
-    sql`m.run_id = ${runId} AND EXISTS (SELECT 1 FROM runs r WHERE r.id = ${runId} AND r.project_id = ${scope.projectId} AND r.campaign_id = ${scope.campaignId})`;
-  let rows: MessageRow[];
-  if (scope.runId !== undefined) {
-    rows = await select(sql`${ofRun(scope.runId)} AND m.id > ${after?.id ?? ""}`, limit);
-  } else {
-    rows = after ? await select(sql`${ofRun(after.runId)} AND m.id > ${after.id}`, limit) : [];
-    if (rows.length < limit) {
-      const later = sql`m.run_id IN (SELECT r.id FROM runs r WHERE r.project_id = ${scope.projectId} AND r.campaign_id = ${scope.campaignId} AND r.id > ${after?.runId ?? ""}) AND m.run_id IS NOT NULL`;
-      rows = rows.concat(await select(later, limit - rows.length));
+  // The campaign's runs from `from` on (the scope's run alone when it names one), in id order: a
+  // run counts only if it is the campaign's. Checked here, once, not on each message, whose row
+  // leaves its campaign to the run (src/platform/db/schema/messages.ts).
+  const runsFrom = (from: SQL) =>
+    db.all<{ id: string; ref: string }>(sql`
+      SELECT r.id, ${sql.raw(runRefSql("r"))} AS ref FROM runs r
+      WHERE r.project_id = ${scope.projectId} AND r.campaign_id = ${scope.campaignId} AND ${from}
+        ${scope.runId === undefined ? sql`` : sql`AND r.id = ${scope.runId}`}
+      ORDER BY r.id LIMIT ${RUNS_PER_READ}`);
+  let rows: MessageRow[] = [];
+  let from = sql`r.id >= ${after?.runId ?? ""}`;
+  for (;;) {
+    const runs = await runsFrom(from);
+    for (const run of runs) {
+      if (rows.length >= limit) break;
+      const afterId = after && run.id === after.runId ? after.id : "";
+      rows = rows.concat(await select(run, afterId, limit - rows.length));
     }
+    const lastRun = runs.at(-1);
+    if (rows.length >= limit || runs.length < RUNS_PER_READ || !lastRun) break;
+    from = sql`r.id > ${lastRun.id}`;
   }
   // Runs moved to the archive (src/features/archive) answer from there, in the same order.
   if (archive) rows = (await withArchivedRuns(db, archive, scope, after, limit, rows)) as MessageRow[];

@@ -1,7 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { filterOnly, inJsonList, jsonList } from "../../platform/db/json-list";
-import { campaignOf, messages } from "../../platform/db/schema";
+import { namedRuns } from "../../platform/db/run-refs";
+import { messages } from "../../platform/db/schema";
 import { encodeCallback } from "../../whatsapp/message-ref";
 import {
   type AcceptedStatus,
@@ -71,7 +72,9 @@ export async function claimMessages(
         id: messages.id,
         // Decoded in the claim's own statement: the base costs an index lookup, not a round trip.
         payload: sql<string>`${storedPayload()}`,
-        campaignId: campaignOf(),
+        // As the row holds them: a run's message names its run by its ref and leaves the
+        // campaign to it; both are named below, per run, not with a lookup per message.
+        campaignId: messages.campaignId,
         runId: messages.runId,
         attempts: messages.attempts,
       }),
@@ -79,9 +82,20 @@ export async function claimMessages(
   const skips = recheck ? skipOptedOutStatements(db, projectId, ids, now, newTx()) : [];
   const batch = await db.batch([...statements, ...skips] as unknown as Parameters<typeof db.batch>[0]);
   const results = batch.slice(0, statements.length) as Awaited<(typeof statements)[number]>[];
-  for (const rows of results) {
-    for (const row of rows)
-      claimed.set(row.id, { ...row, payload: JSON.parse(row.payload) as TemplateMessage, claimedAt: now });
+  const rows = results.flat();
+  const runs = await namedRuns(
+    db,
+    rows.flatMap((row) => row.runId ?? []),
+  );
+  for (const row of rows) {
+    const run = row.runId === null ? undefined : runs.get(row.runId);
+    claimed.set(row.id, {
+      ...row,
+      campaignId: row.campaignId ?? run?.campaignId ?? null,
+      runId: run?.id ?? row.runId,
+      payload: JSON.parse(row.payload) as TemplateMessage,
+      claimedAt: now,
+    });
   }
   return claimed;
 }

@@ -2,7 +2,7 @@ import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { createDb, type Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
-import { campaigns, inFlight, messages, runOpen, runs } from "../../platform/db/schema";
+import { campaigns, inFlight, messages, runOpen, runRefSql, runs } from "../../platform/db/schema";
 import { createLogger, logLevel } from "../../platform/log";
 import { sendStoredMessages } from "../../queues/producers";
 import { afterTransitions } from "../messages/after-transitions";
@@ -51,7 +51,10 @@ export const stuckSending = (db: Db, now: number) =>
     db
       .select({ id: messages.id, projectId: messages.projectId })
       .from(runs)
-      .innerJoin(messages, and(eq(messages.runId, runs.id), eq(messages.status, "sending"), runOpen()))
+      .innerJoin(
+        messages,
+        and(sql`${messages.runId} = ${sql.raw(runRefSql())}`, eq(messages.status, "sending"), runOpen()),
+      )
       .where(and(watchedRun(now), lt(messages.updatedAt, now - STUCK_SENDING_MS)))
       .limit(SWEEP_LIMIT),
   ] as const;
@@ -92,7 +95,7 @@ export const stuckRuns = (db: Db, now: number) =>
           inArray(runs.status, ["fanning_out", "sending"]),
           and(eq(runs.status, "cancelled"), gt(runs.finishedAt, now - ENDED_RUN_WATCH_MS)),
         ),
-        sql`(SELECT m.updated_at FROM messages m WHERE m.run_id = ${runs.id} AND m.status = 'queued' AND ${runOpen("m")}
+        sql`(SELECT m.updated_at FROM messages m WHERE m.run_id = ${sql.raw(runRefSql())} AND m.status = 'queued' AND ${runOpen("m")}
              ORDER BY m.id LIMIT 1) < ${now - STUCK_QUEUED_MS}`,
       ),
     )

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { campaignOfSql, contacts, responses, wamidIs } from "../../platform/db/schema";
+import { campaignOfSql, contacts, responses, runIdOfSql, wamidIs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { applyInboundActions } from "./handle";
 import type { InboundAction, InboundResponse, Seen } from "./parse";
@@ -157,7 +157,7 @@ function responsesStatement(db: Db, said: (InboundResponse & { projectId: string
     .select(
       sql`SELECT NULL, r.value ->> '$.p', r.value ->> '$.n', m.id,
             coalesce(${sql.raw(campaignOfSql("m"))}, (SELECT c.id FROM campaigns c WHERE c.project_id = r.value ->> '$.p' AND c.id = r.value ->> '$.c')),
-            m.run_id, r.value ->> '$.w', r.value ->> '$.k', r.value ->> '$.y', r.value ->> '$.t', r.value ->> '$.at'
+            ${sql.raw(runIdOfSql("m"))}, r.value ->> '$.w', r.value ->> '$.k', r.value ->> '$.y', r.value ->> '$.t', r.value ->> '$.at'
           FROM json_each(${JSON.stringify(rows)}) r
           LEFT JOIN messages m ON ${wamidIs("m.wamid", sql`r.value ->> '$.x'`)} AND m.project_id = r.value ->> '$.p' WHERE true`,
     )

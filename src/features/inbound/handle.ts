@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
-import { campaignOfSql, responses, wamidIs } from "../../platform/db/schema";
+import { campaignOfSql, responses, runIdOfSql, wamidIs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { WebhookChangeValue } from "../../whatsapp/webhook/payload";
 import { forgetSnapshot } from "../contacts/snapshot";
@@ -41,7 +41,7 @@ function responseStatement(db: Db, projectId: string, r: InboundResponse) {
   // A press that quotes nothing of ours may still name its campaign in its payload (a broadcast
   // button's `bcb:<campaignId>:<index>`): it counts for that campaign if the project has it.
   const named = sql`(SELECT c.id FROM campaigns c WHERE c.project_id = ${projectId} AND c.id = ${r.campaignId})`;
-  const values = sql`SELECT NULL, ${projectId}, ${r.number}, m.id, coalesce(${sql.raw(campaignOfSql("m"))}, ${named}), m.run_id, ${r.wamid}, ${r.kind}, ${r.payload}, ${r.text}, ${r.receivedAt}`;
+  const values = sql`SELECT NULL, ${projectId}, ${r.number}, m.id, coalesce(${sql.raw(campaignOfSql("m"))}, ${named}), ${sql.raw(runIdOfSql("m"))}, ${r.wamid}, ${r.kind}, ${r.payload}, ${r.text}, ${r.receivedAt}`;
   const source = sql`FROM (SELECT 1) LEFT JOIN messages m ON m.project_id = ${projectId} AND ${wamidIs("m.wamid", sql`${r.contextId}`)} WHERE true`;
   return db.insert(responses).select(sql`${values} ${source}`).onConflictDoNothing().returning({ id: responses.id });
 }

@@ -1,7 +1,7 @@
 import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
-import { campaignOf, ledgerOutbox, messageEvents, messages, templateOfSql } from "../../platform/db/schema";
+import { campaignOf, ledgerOutbox, messageEvents, messages, runIdOf, templateOfSql } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
 import type { TemplateMessage } from "../../whatsapp/provider";
 import { logMoves, newTx } from "./log";
@@ -69,6 +69,7 @@ export async function getMessage(db: Db, projectId: string, id: string) {
       .select({
         ...getTableColumns(messages),
         campaignId: campaignOf(),
+        runId: runIdOf(),
         templateId: sql<string | null>`${sql.raw(templateOfSql())}`,
       })
       .from(messages)

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { runRefSql } from "../../platform/db/schema";
 
 export const WINDOW_MS = 24 * 60 * 60_000;
 
@@ -24,7 +25,7 @@ export function recipientsInWindowQuery(projectId: string, now: number) {
       UNION SELECT a.project_id FROM whatsapp_accounts a
         WHERE a.waba_id = (SELECT w.waba_id FROM whatsapp_accounts w WHERE w.project_id = ${projectId}))
     SELECT count(*) AS recipients FROM (
-      SELECT m.number FROM runs r JOIN messages m ON m.run_id = r.id
+      SELECT m.number FROM runs r JOIN messages m ON m.run_id = ${sql.raw(runRefSql("r"))}
         WHERE r.project_id IN (SELECT project_id FROM portfolio) AND r.started_at IS NOT NULL
           AND (r.finished_at IS NULL OR r.finished_at >= ${since}) AND m.sent_at >= ${since}
       UNION

@@ -1,6 +1,6 @@
 import { eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { whatsappAccounts } from "../../platform/db/schema";
+import { runRefSql, whatsappAccounts } from "../../platform/db/schema";
 import { iso } from "../../platform/time";
 import type { StoredNumberState } from "../number-state/state";
 
@@ -28,7 +28,7 @@ export async function readOverview(db: Db, projectId: string, since: number) {
         pending: total(sql`t.status IN ('queued', 'sending')`),
       })
       .from(sql`(
-        SELECT m.status, m.sent_at, m.delivered_at, m.read_at FROM runs r JOIN messages m ON m.run_id = r.id
+        SELECT m.status, m.sent_at, m.delivered_at, m.read_at FROM runs r JOIN messages m ON m.run_id = ${sql.raw(runRefSql("r"))}
           WHERE r.project_id = ${projectId} AND r.started_at IS NOT NULL
             AND (r.finished_at IS NULL OR r.finished_at >= ${since}) AND m.id >= ${idSince}
         UNION ALL

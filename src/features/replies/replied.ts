@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { refOfRun } from "../../platform/db/schema";
 
 // Whether a recipient replied to a campaign's message: they wrote to us (any inbound message,
 // quoting ours or not) within a day of its delivery, or answered that very message. Every inbound
@@ -31,12 +32,13 @@ export function repliedSql(projectId: string, m: Replyable): SQL {
         OR (r.received_at >= ${m.at} AND r.received_at <= ${m.at} + ${REPLY_WINDOW_MS})))`;
 }
 
-const LIVE: Replyable = {
+/** A message of `messages m` in the scope's run (`runId`, its public id as responses keep it), or of no run. */
+const live = (runId: string | null): Replyable => ({
   id: sql.raw("m.id"),
   number: sql.raw("m.number"),
-  runId: sql.raw("m.run_id"),
+  runId: sql`${runId}`,
   at: sql.raw("coalesce(m.delivered_at, m.read_at)"),
-};
+});
 
 /** How many of a run's messages in D1 were replied to: one read through the run's index. */
 export async function countRepliedLive(
@@ -45,10 +47,12 @@ export async function countRepliedLive(
   scope: { runId: string } | { campaignId: string },
 ): Promise<number> {
   const where =
-    "runId" in scope ? sql`m.run_id = ${scope.runId}` : sql`m.campaign_id = ${scope.campaignId} AND m.run_id IS NULL`;
+    "runId" in scope
+      ? sql`m.run_id = ${refOfRun(scope.runId)}`
+      : sql`m.campaign_id = ${scope.campaignId} AND m.run_id IS NULL`;
   const row = await db.get<{ replied: number }>(sql`
     SELECT count(*) AS replied FROM messages m
-    WHERE ${where} AND m.project_id = ${projectId} AND ${repliedSql(projectId, LIVE)}`);
+    WHERE ${where} AND m.project_id = ${projectId} AND ${repliedSql(projectId, live("runId" in scope ? scope.runId : null))}`);
   return row?.replied ?? 0;
 }
 

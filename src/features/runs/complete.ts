@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { runOpen, runs } from "../../platform/db/schema";
+import { runOpen, runRefSql, runs } from "../../platform/db/schema";
 
 /**
  * Marks runs completed that have fanned out (`sending`) and have no message left queued or
@@ -25,7 +25,7 @@ export function completeRunsStatement(db: Db, runIds: string[], now = Date.now()
       and(
         sql`${runs.id} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(runIds)])}))`,
         eq(runs.status, "sending"),
-        sql`NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = ${runs.id} AND m.status IN ('queued', 'sending') AND ${runOpen("m")})`,
+        sql`NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = ${sql.raw(runRefSql())} AND m.status IN ('queued', 'sending') AND ${runOpen("m")})`,
       ),
     )
     .returning({ id: runs.id });

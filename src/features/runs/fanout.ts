@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
-import { messages, runs } from "../../platform/db/schema";
+import { messages, runRef, runs } from "../../platform/db/schema";
 import { ApiError } from "../../platform/errors";
 import type { Logger } from "../../platform/log";
 import type { RunFanoutJob } from "../../queues/contracts";
@@ -115,12 +115,12 @@ function insertRecipients(
   const json = JSON.stringify(rows.map(({ recipient: r, stored }) => [r.id, r.number, stored, r.skipReason]));
   const { payload, payloadBase } = storedColumns(sql`j.value`, "$[2]");
   // Columns in the table's order (campaign_id and template_id NULL: the run names its campaign,
-  // and the campaign its template); the last five are claimed_at, trail, tx, payload_base and
+  // and the campaign its template; run_id the run's short ref); the last five are claimed_at, trail, tx, payload_base and
   // billing.
   return db
     .insert(messages)
     .select(
-      sql`SELECT j.value ->> '$[0]', ${run.projectId}, NULL, ${run.id}, NULL, j.value ->> '$[1]', ${status}, ${payload}, NULL, 0, NULL, NULL, NULL, j.value ->> '$[3]', NULL, ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, ${STEP[status]}, ${tx}, ${payloadBase}, NULL FROM json_each(${json}) j WHERE true`,
+      sql`SELECT j.value ->> '$[0]', ${run.projectId}, NULL, ${runRef(run)}, NULL, j.value ->> '$[1]', ${status}, ${payload}, NULL, 0, NULL, NULL, NULL, j.value ->> '$[3]', NULL, ${now}, ${now}, NULL, NULL, NULL, NULL, NULL, ${STEP[status]}, ${tx}, ${payloadBase}, NULL FROM json_each(${json}) j WHERE true`,
     )
     .onConflictDoNothing()
     .returning({ id: messages.id });

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { runOpen } from "../../platform/db/schema";
+import { refOfRun, runOpen, runRefSql } from "../../platform/db/schema";
 import { MARKETING_LIMIT_CODE } from "../../whatsapp/errors";
 import type { TemplateMessage } from "../../whatsapp/provider";
 import { storedPayload } from "../messages/payload";
@@ -12,20 +12,21 @@ import type { RunRow } from "./schemas";
 type RetryKind = RunRow["retryKind"];
 
 /**
- * Every run of a retry chain: the first run and all retries descending from it. A number that
- * succeeded (or is still on its way) in any of them is never sent again by a retry.
+ * Every run of a retry chain, as its messages name it (`runs.ref`): the first run and all retries
+ * descending from it. A number that succeeded (or is still on its way) in any of them is never
+ * sent again by a retry.
  */
 async function chainOf(db: Db, runId: string): Promise<string[]> {
-  const rows = await db.all<{ id: string }>(
+  const rows = await db.all<{ ref: string }>(
     sql`WITH RECURSIVE up(id, retry_of) AS (
           SELECT id, retry_of FROM runs WHERE id = ${runId}
           UNION SELECT r.id, r.retry_of FROM runs r JOIN up ON r.id = up.retry_of),
-        down(id) AS (
-          SELECT id FROM up WHERE retry_of IS NULL
-          UNION SELECT r.id FROM runs r JOIN down ON r.retry_of = down.id)
-        SELECT id FROM down`,
+        down(id, ref) AS (
+          SELECT r.id, ${sql.raw(runRefSql("r"))} FROM up JOIN runs r ON r.id = up.id WHERE up.retry_of IS NULL
+          UNION SELECT r.id, ${sql.raw(runRefSql("r"))} FROM runs r JOIN down ON r.retry_of = down.id)
+        SELECT ref FROM down`,
   );
-  return rows.map((r) => r.id);
+  return rows.map((r) => r.ref);
 }
 
 /**
@@ -37,7 +38,7 @@ function candidates(sourceRunId: string, chain: string[], afterId: string, kind:
   const failure =
     kind === "marketing_limited" ? sql`m.error_code = ${MARKETING_LIMIT_CODE}` : sql`m.error_class = 'retryable'`;
   return sql`FROM messages m LEFT JOIN contacts c ON c.project_id = m.project_id AND c.number = m.number
-    WHERE m.run_id = ${sourceRunId} AND m.status = 'failed' AND ${runOpen("m")} AND ${failure} AND m.id > ${afterId}
+    WHERE m.run_id = ${refOfRun(sourceRunId)} AND m.status = 'failed' AND ${runOpen("m")} AND ${failure} AND m.id > ${afterId}
       AND NOT EXISTS (
         SELECT 1 FROM messages o
         WHERE o.run_id IN (SELECT value FROM json_each(${JSON.stringify(chain)})) AND o.number = m.number

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { runs } from "../../platform/db/schema";
 import { ApiError, fieldError, notFound } from "../../platform/errors";
@@ -80,6 +81,9 @@ export async function startRun(deps: { env: Env; db: Db }, input: StartRunInput)
     .insert(runs)
     .values({
       id: newId("run"),
+      // One more than the highest row number: unique while runs are never deleted, and the
+      // unique index turns any clash into a failed insert, never two runs sharing messages.
+      ref: sql`CAST((SELECT coalesce(max(rowid), 0) + 1 FROM runs) AS TEXT)`,
       projectId: input.projectId,
       campaignId: input.campaignId,
       status: gate?.status ?? "scheduled",

@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Counts } from "../../durable-objects/campaign-stats/counters";
 import { foldBefore, HOUR, MINUTE, type RunPoint } from "../../durable-objects/campaign-stats/series";
 import type { Db } from "../../platform/db/client";
-import { ledgerLog, messages } from "../../platform/db/schema";
+import { ledgerLog, messages, publicRunIdSql, runRefSql } from "../../platform/db/schema";
 import { MARKETING_EXPERIMENT_CODE, MARKETING_LIMIT_CODE, NOT_ON_WHATSAPP_CODE, OWN_BUCKET } from "./deltas";
 import { API_RUN_ID } from "./record";
 
@@ -32,7 +32,8 @@ export async function countFromLedger(
     db.select({ id: sql<number | null>`max(${ledgerLog.id})` }).from(ledgerLog),
     db
       .select({
-        runId: messages.runId,
+        // Grouped by what the messages carry, named by its run's public id once per group.
+        runId: sql<string | null>`${sql.raw(publicRunIdSql('"messages"."run_id"'))}`.as("counts_run"),
         // Queued at some point: its trail starts so, or its history rows say so (a message may be
         // skipped before or after; src/features/messages/trail.ts).
         queued: count(
@@ -63,7 +64,7 @@ export async function countFromLedger(
 // An API campaign's messages by campaign, a broadcast's by its runs (the messages' indexes).
 const ofCampaign = (campaignId: string) =>
   sql`(${messages.campaignId} = ${campaignId} AND ${messages.runId} IS NULL)
-    OR (${messages.runId} IN (SELECT r.id FROM runs r WHERE r.project_id = (SELECT c.project_id FROM campaigns c WHERE c.id = ${campaignId}) AND r.campaign_id = ${campaignId})
+    OR (${messages.runId} IN (SELECT ${sql.raw(runRefSql("r"))} FROM runs r WHERE r.project_id = (SELECT c.project_id FROM campaigns c WHERE c.id = ${campaignId}) AND r.campaign_id = ${campaignId})
         AND ${messages.runId} IS NOT NULL)`;
 
 /**
@@ -84,7 +85,8 @@ export function seriesFromLedger(db: Db, campaignId: string, hoursBefore: number
     WHERE ${ofCampaign(campaignId)}) moves`;
   return db
     .select({
-      runId: sql<string | null>`run_id`.as("series_run"),
+      // Grouped by what the messages carry, named by its run's public id once per group.
+      runId: sql<string | null>`${sql.raw(publicRunIdSql("moves.run_id"))}`.as("series_run"),
       at: sql<number>`${bucket}`.mapWith(Number).as("series_at"),
       sent: kind(0, "series_sent"),
       delivered: kind(1, "series_delivered"),

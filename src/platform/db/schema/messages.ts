@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, updatedAt } from "./columns";
 import { projectRef } from "./projects";
+import { runNamedSql } from "./runs";
 
 /**
  * A wamid's index key as SQL (`wamid`: SQL of a wamid): its last 16 characters, the expression of
@@ -20,6 +21,8 @@ export const messages = sqliteTable(
     // by earlier versions keep theirs. Read it through `campaignOfSql()`, and find a run's
     // messages by run, never by campaign.
     campaignId: text("campaign_id"),
+    // The run's `ref` (a short number) for runs that have one, else its id: read the public id
+    // through `runIdOfSql()`, and find a run's messages by `refOfRun()` (src/platform/db/schema/runs.ts).
     runId: text("run_id"),
     // NULL on a broadcast run's messages: their campaign names the template (a broadcast campaign's
     // never changes, and campaigns are never deleted), so it is not repeated on every row.
@@ -102,14 +105,14 @@ export const messages = sqliteTable(
  * message reads its campaign's, through its run.
  */
 export const templateOfSql = (table = "messages") =>
-  `coalesce(${table}.template_id, (SELECT c.template_id FROM runs r JOIN campaigns c ON c.id = r.campaign_id WHERE r.id = ${table}.run_id))`;
+  `coalesce(${table}.template_id, (SELECT c.template_id FROM runs r JOIN campaigns c ON c.id = r.campaign_id WHERE ${runNamedSql("r", `${table}.run_id`)}))`;
 
 /**
  * A message's campaign as SQL text (`table`: the name or alias the query gives messages): a run's
  * message recorded without one reads its run's (one lookup by the run's key).
  */
 export const campaignOfSql = (table = "messages") =>
-  `coalesce(${table}.campaign_id, (SELECT r.campaign_id FROM runs r WHERE r.id = ${table}.run_id))`;
+  `coalesce(${table}.campaign_id, (SELECT r.campaign_id FROM runs r WHERE ${runNamedSql("r", `${table}.run_id`)}))`;
 
 /** `campaignOfSql()` for drizzle's selects and RETURNING clauses on `messages`. */
 export const campaignOf = () => sql<string | null>`${sql.raw(campaignOfSql())}`;
@@ -230,6 +233,10 @@ export interface Transition {
    * batch reads the row's own); the outbox names every run's campaign before counting.
    */
   campaignId: string | null;
+  /**
+   * A status batch's and a log entry's: the row's `run_id` (a run's ref); the others': the run's
+   * public id. The outbox names every run by its public id before counting.
+   */
   runId: string | null;
   /** null: the message was just recorded (as queued or skipped). */
   from: MessageStatus | null;
@@ -244,7 +251,7 @@ export interface Transition {
  * already reads each message to check its batch's token (src/features/messages/log.ts), so these
  * cost no read there, and the outbox reads the log rows alone. A run's message that leaves its
  * campaign to the run logs none either: the outbox names it from the run
- * (src/features/outbox/run-campaigns.ts). Entries written before they carried the message's fields
+ * (src/features/outbox/name-runs.ts). Entries written before they carried the message's fields
  * end after the code.
  */
 export type LogEntry = [

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, updatedAt } from "./columns";
 import { projectRef } from "./projects";
@@ -19,6 +19,11 @@ export const runs = sqliteTable(
   "runs",
   {
     id: text("id").primaryKey(),
+    // What the run's messages carry in their `run_id` instead of its 28-character id: the decimal
+    // text of a number no other run has (its row's number when it was created), 3 to 7 bytes on
+    // each message row and in each of its run indexes. NULL on runs created before it existed,
+    // whose messages carry the id: read it through `runRefSql()` / `runRef()`, never raw.
+    ref: text("ref"),
     projectId: projectRef(),
     campaignId: text("campaign_id").notNull(),
     status: text("status", { enum: RUN_STATUSES }).notNull(),
@@ -55,6 +60,9 @@ export const runs = sqliteTable(
     sweptAt: integer("swept_at"),
   },
   (t) => [
+    // A run by what its messages carry (a message's public run id, a claim's run); unique, so two
+    // runs can never share their messages.
+    uniqueIndex("runs_ref").on(sql`coalesce(${t.ref}, ${t.id})`),
     index("runs_project_campaign").on(t.projectId, t.campaignId, t.createdAt),
     index("runs_status_time").on(t.status, t.timeToRun),
     index("runs_status_swept").on(t.status, t.sweptAt),
@@ -67,3 +75,37 @@ export const runs = sqliteTable(
     uniqueIndex("runs_marketing_retry_of").on(t.retryOf).where(sql`retry_kind = 'marketing_limited'`),
   ],
 );
+
+/** What a run's messages carry in their `run_id`, as SQL text (`table`: the name or alias the query gives runs). */
+export const runRefSql = (table = "runs") => `coalesce(${table}.ref, ${table}.id)`;
+
+/** What a run's messages carry in their `run_id`, from the run's row. */
+export const runRef = (run: { id: string; ref: string | null }) => run.ref ?? run.id;
+
+/**
+ * What the messages of the run with public id `runId` carry in their `run_id`, as a scalar
+ * subquery (one lookup by the run's key): `m.run_id = ${refOfRun(id)}` still searches the
+ * messages' run indexes. NULL for an unknown run, which matches no message.
+ */
+export const refOfRun = (runId: SQL | string) => sql`(SELECT coalesce(ref, id) FROM runs WHERE id = ${runId})`;
+
+/**
+ * `runs <runs>` is the run a message's `run_id` names (`runId`: SQL text of that value, e.g.
+ * "m.run_id"), through `runs_ref`. The `+` strips the column's text affinity, without which SQLite
+ * would not use an index on an expression.
+ */
+export const runNamedSql = (runs: string, runId: string) => `${runRefSql(runs)} = +${runId}`;
+
+/**
+ * The public run id a message's `run_id` stands for, as SQL text (`runId`: SQL text of that value,
+ * e.g. "m.run_id"): the value itself when it is an id (a run created before `runs.ref`), else its
+ * run's, looked up.
+ */
+export const publicRunIdSql = (runId: string) =>
+  `CASE WHEN ${runId} IS NULL OR ${runId} GLOB 'run_*' THEN ${runId} ELSE (SELECT rr.id FROM runs rr WHERE ${runNamedSql("rr", runId)}) END`;
+
+/** `publicRunIdSql()` of a message (`table`: the name or alias the query gives messages). */
+export const runIdOfSql = (table = "messages") => publicRunIdSql(`${table}.run_id`);
+
+/** `runIdOfSql()` for drizzle's selects and RETURNING clauses on `messages`. */
+export const runIdOf = () => sql<string | null>`${sql.raw(runIdOfSql())}`;
