@@ -113,8 +113,6 @@ const OWN_RUNTIME_TESTS = [
   "test/delivery/sweep.feed.test.ts",
   "test/delivery/sweep.limits.test.ts",
   "test/delivery/sweep.runs.test.ts",
-  // a template's hold is the number's gate's, shared by every file's sends in a runtime
-  "test/delivery/template-holds.test.ts",
   "test/delivery/unknown-outcome.test.ts",
   "test/faults/faults.test.ts",
   "test/imports/imports.exactly-once.test.ts",

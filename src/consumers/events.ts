@@ -2,6 +2,7 @@ import { InboundBulk } from "../features/inbound/bulk";
 import { afterTransitions } from "../features/messages/after-transitions";
 import { applyStatuses, type StatusUpdate } from "../features/messages/apply-statuses";
 import { handleAllButStatuses } from "../features/webhooks/apply";
+import { isStateField } from "../features/webhooks/state-fields";
 import { createDb } from "../platform/db/client";
 import type { Transition } from "../platform/db/schema";
 import { createLogger, logLevel } from "../platform/log";
@@ -28,21 +29,31 @@ export async function consumeEvents(batch: MessageBatch, env: Env, ctx?: Executi
   let handled: { message: Message; statuses: StatusUpdate[] }[] = [];
   // Plain presses and replies of the whole batch, applied together after (features/inbound/bulk.ts).
   const inbound = new InboundBulk();
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      try {
-        const body = message.body as EventsBody;
-        handled.push({
-          message,
-          statuses: await handleAllButStatuses(db, body, log, env, message.id, {
-            take: (projectId, actions) => inbound.take(projectId, actions, message.id),
-          }),
-        });
-      } catch (err) {
-        retry(message, err);
-      }
-    }),
-  );
+  const handle = async (message: Message) => {
+    try {
+      const body = message.body as EventsBody;
+      handled.push({
+        message,
+        statuses: await handleAllButStatuses(db, body, log, env, message.id, {
+          take: (projectId, actions) => inbound.take(projectId, actions, message.id),
+        }),
+      });
+    } catch (err) {
+      retry(message, err);
+    }
+  };
+  // A change of a template's, number's or account's state reads the row it changes and what
+  // follows from it: two at once would each read the state before the other, so DISABLED then
+  // REINSTATED ended held. They are applied one after another, in the batch's (Meta's) order, and
+  // everything else at once beside them.
+  const ordered = batch.messages.filter((m) => changesState(m.body as EventsBody));
+  const rest = batch.messages.filter((m) => !changesState(m.body as EventsBody));
+  await Promise.all([
+    (async () => {
+      for (const message of ordered) await handle(message);
+    })(),
+    ...rest.map(handle),
+  ]);
   const unapplied = await inbound.apply(db, log);
   if (unapplied.size > 0) {
     for (const { message } of handled) if (unapplied.has(message.id)) retry(message, "inbound not applied");
@@ -70,3 +81,7 @@ export async function consumeEvents(batch: MessageBatch, env: Env, ctx?: Executi
   }
   await afterTransitions(env, transitions, log, ctx);
 }
+
+/** Whether a payload carries a change of a template's, number's or account's state. */
+const changesState = (body: EventsBody) =>
+  (body.payload?.entry ?? []).some((entry) => (entry.changes ?? []).some((change) => isStateField(change.field)));

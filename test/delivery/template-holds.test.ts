@@ -69,6 +69,11 @@ describe("a send answered 132015 or 132016", { timeout: 90_000 }, () => {
 
     await seedTemplate(account, { name: "order_update", category: "UTILITY", status: "APPROVED" });
     await deliverWebhooks(account);
+    // Meta's webhooks, in order (approved at creation, disabled, reinstated), leave it live.
+    expect((await call("GET", `/v1/api-campaigns/${campaignId}`, { key: p.manager })).body).toMatchObject({
+      status: "live",
+      pausedReason: null,
+    });
     await eventually(
       () => messageRow(job.messageId),
       (row) => row?.status === "sent" || row?.status === "delivered",

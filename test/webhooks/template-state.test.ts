@@ -210,6 +210,35 @@ describe("message_template_status_update", { timeout: 60_000 }, () => {
       (r) => r.status === 404,
     );
   });
+
+  it("DISABLED then REINSTATED in one events batch ends with the campaign live, and either order of two batches agrees with the template", async () => {
+    const { p, account, campaignId, templateId } = await metaCampaign();
+    const vars = await templateVars(templateId, account.wabaId);
+    const body = (name: string) => ({
+      kind: "whatsapp-webhook",
+      source: "meta",
+      projectId: p.id,
+      receivedAt: Date.now(),
+      payload: fill(name, vars),
+    });
+    // Meta's order within one batch: disabled, then reinstated. Each reads the template and
+    // writes it; applied at once, both read it approved and the campaign stayed held.
+    await runQueue("wa-campaigns-events", [body("template-status-disabled"), body("template-status-reinstated")]);
+    expect((await getTemplate(p.sender, templateId)).body).toMatchObject({ status: "APPROVED" });
+    expect((await getApiCampaign(p.sender, campaignId)).body).toMatchObject({ status: "live", pausedReason: null });
+
+    // Two invocations at once (Cloudflare runs up to 250): whichever lands last, the campaign
+    // follows the template's final status, never held under an approved template.
+    for (let round = 0; round < 4; round++) {
+      await Promise.all([
+        runQueue("wa-campaigns-events", [body("template-status-disabled")]),
+        runQueue("wa-campaigns-events", [body("template-status-reinstated")]),
+      ]);
+      const template = (await getTemplate(p.sender, templateId)).body;
+      const campaign = (await getApiCampaign(p.sender, campaignId)).body;
+      expect(campaign.status, `round ${round}`).toBe(template.status === "APPROVED" ? "live" : "paused");
+    }
+  });
 });
 
 describe("template_category_update", { timeout: 60_000 }, () => {

@@ -39,7 +39,10 @@ export async function wakeRunsForTemplates(env: Pick<Env, "JOBS">, db: Db, templ
  * already wait for this template take the new reason (paused, then disabled). Returns the runs moved.
  */
 export async function holdRunsForTemplate(db: Db, projectId: string, templateId: string, reason: string) {
-  const ofTemplate = sql`${runs.campaignId} IN (SELECT id FROM campaigns WHERE project_id = ${projectId} AND template_id = ${templateId})`;
+  // Only while the template is still held as the statement runs: a later status event (another
+  // invocation's) that reinstated it first wakes the runs itself, and must not find them held after.
+  const ofTemplate = sql`${runs.campaignId} IN (SELECT id FROM campaigns WHERE project_id = ${projectId} AND template_id = ${templateId})
+    AND EXISTS (SELECT 1 FROM templates t WHERE t.id = ${templateId} AND t.status IN ('PAUSED', 'DISABLED'))`;
   const [moved] = await db.batch([
     db
       .update(runs)

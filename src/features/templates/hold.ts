@@ -26,6 +26,17 @@ export function templateHoldReason(name: string, status: "PAUSED" | "DISABLED", 
 const pausedForTemplate = (name: string) =>
   sql`${campaigns.status} = 'paused' AND substr(coalesce(${campaigns.pausedReason}, ''), 1, ${holdPrefix(name).length}) = ${holdPrefix(name)}`;
 
+/**
+ * The template's status is one of `statuses` as the statement runs: a hold or release that lost
+ * a race to a later status event (another invocation's) leaves the campaigns to that event's own
+ * hold or release, so they always end as the template's last status says.
+ */
+const templateIs = (templateId: string, statuses: string[]) =>
+  sql`EXISTS (SELECT 1 FROM templates t WHERE t.id = ${templateId} AND t.status IN (${sql.join(
+    statuses.map((s) => sql`${s}`),
+    sql`, `,
+  )}))`;
+
 async function holdApiCampaigns(db: Db, change: TemplateStatusChange, reason: string) {
   const held = await db
     .update(campaigns)
@@ -36,6 +47,7 @@ async function holdApiCampaigns(db: Db, change: TemplateStatusChange, reason: st
         eq(campaigns.kind, "api"),
         eq(campaigns.templateId, change.id),
         sql`(${campaigns.status} = 'live' OR (${pausedForTemplate(change.name)}))`,
+        templateIs(change.id, ["PAUSED", "DISABLED"]),
       ),
     )
     .returning({ id: campaigns.id });
@@ -70,6 +82,7 @@ async function releaseApiCampaigns(env: Pick<Env, "SENDS"> | undefined, db: Db, 
         eq(campaigns.kind, "api"),
         eq(campaigns.templateId, change.id),
         pausedForTemplate(change.name),
+        templateIs(change.id, ["APPROVED"]),
       ),
     )
     .returning({ id: campaigns.id });

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { templates, whatsappAccounts } from "../../platform/db/schema";
 import { sandboxIds } from "../../whatsapp/accounts";
@@ -207,13 +207,41 @@ export async function applyTemplateStatusUpdate(db: Db, update: TemplateStatusUp
       }
       continue;
     }
+    const change = await writeStatus(db, row, effect, event, update, now);
+    if (change) changes.push(change);
+  }
+  return { event, matched: rows.length, changes };
+}
+
+type TemplateRow = Awaited<ReturnType<typeof findTemplatesForUpdate>>["rows"][number];
+
+// Re-reads before a status write gives up: each lost race means another event moved the row.
+const MAX_STATUS_WRITES = 5;
+
+/**
+ * Writes one status event to one template, compare-and-set on the status and reason it read:
+ * two events applied at once (a batch's, or two invocations') never write over each other's
+ * status unseen, so each change's `before` is what it really replaced, and what follows it
+ * (holds, releases) agrees with the template's last status. A lost race re-reads the row.
+ */
+async function writeStatus(
+  db: Db,
+  read: TemplateRow,
+  effect: Extract<Effect, { kind: "status" }>,
+  event: string,
+  update: TemplateStatusUpdate,
+  now: number,
+): Promise<TemplateStatusChange | null> {
+  let row: TemplateRow | undefined = read;
+  for (let attempt = 0; row && attempt < MAX_STATUS_WRITES; attempt++) {
+    const before = { status: row.status, rejectedReason: row.rejectedReason };
     const reason = cleanReason(update.reason);
     const after = {
       status: effect.status,
       rejectedReason: effect.keepReason ? (reason ?? (event === "IN_APPEAL" ? row.rejectedReason : null)) : null,
     };
     const unchanged = after.status === before.status && after.rejectedReason === before.rejectedReason;
-    if (unchanged && !update.detail) continue;
+    if (unchanged && !update.detail) return null;
     const detail = update.detail
       ? {
           statusEvent: update.detail.statusEvent,
@@ -224,13 +252,23 @@ export async function applyTemplateStatusUpdate(db: Db, update: TemplateStatusUp
           ),
         }
       : {};
-    await db
+    const written = await db
       .update(templates)
       .set({ ...after, ...detail, updatedAt: now })
-      .where(eq(templates.id, row.id))
-      .run();
-    if (unchanged) continue;
-    changes.push({ id: row.id, projectId: row.projectId, name: row.name, language: row.language, before, after });
+      .where(
+        and(
+          eq(templates.id, row.id),
+          eq(templates.status, before.status),
+          sql`${templates.rejectedReason} IS ${before.rejectedReason}`,
+        ),
+      )
+      .returning({ id: templates.id });
+    if (written.length === 1) {
+      if (unchanged) return null;
+      return { id: row.id, projectId: row.projectId, name: row.name, language: row.language, before, after };
+    }
+    row = await db.select().from(templates).where(eq(templates.id, row.id)).get();
   }
-  return { event, matched: rows.length, changes };
+  if (row) throw new Error(`template ${row.id}: its status kept changing under ${MAX_STATUS_WRITES} writes`);
+  return null;
 }
