@@ -58,13 +58,21 @@ describe("queries on the ledger's partial indexes", () => {
       env.DB.prepare(
         "INSERT OR IGNORE INTO runs (id, ref, project_id, campaign_id, status, audiences, created_at, updated_at) VALUES ('run_a', '7', 'prj_x', 'cmp_x', 'sending', '[]', 0, 0)",
       ),
+      env.DB.prepare(
+        "INSERT OR IGNORE INTO messages (id, project_id, run_id, number, status, created_at, updated_at) VALUES ('msg_b', 'prj_x', '7', '+15550000001', 'queued', 0, 0)",
+      ),
     ]);
     const pages = [
       ...(await plansOf((d) => recipientsPage(d, scope, { runId: "run_a", id: "msg_a" }, 10))),
       ...(await plansOf((d) => recipientsPage(d, { ...scope, runId: "run_a" }, { runId: "run_a", id: "msg_a" }, 10))),
     ];
-    expect(pages).toHaveLength(2);
-    for (const p of pages) {
+    // Per page: the campaign's runs that hold messages (an index probe each), then each run's page.
+    const [runsOfCampaign, firstPage, , onePage] = pages;
+    expect(pages).toHaveLength(4);
+    expect(runsOfCampaign).toMatch(/SEARCH r USING INDEX runs_project_campaign \(project_id=\? AND campaign_id=\?\)/);
+    expect(runsOfCampaign).toMatch(/SEARCH m (EXISTS )?USING (COVERING )?INDEX messages_run\w* \(run_id=\?\)/);
+    expect(runsOfCampaign).not.toMatch(/SCAN (r|m)\b/);
+    for (const p of [firstPage, onePage]) {
       expect(p).toMatch(/SEARCH m USING INDEX messages_run \(run_id=\?/);
       expect(p).not.toMatch(/TEMP B-TREE|SCAN m/);
     }
