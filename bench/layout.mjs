@@ -6,7 +6,8 @@
 // batches the Worker uses: recorded (fan-out pages of 500, API slices of 50), claimed and sent
 // (batches of 100), delivered, read. The values are the real ones' sizes (ids, numbers, wamids,
 // payload patches, billing). Beside the current layout, three others of the same rows: the one before
-// migration 0033 (a run's messages named it by its 28-character id, not its short ref), the one
+// migrations 0033 and 0034 (a run's and an API campaign's messages named them by their 28-character
+// ids, not their short refs), the one
 // before migration 0032 (the whole wamid in a unique index), and a candidate that keys the project,
 // campaign, run and template by integers instead of their text ids.
 import { randomBytes } from "node:crypto";
@@ -63,7 +64,7 @@ function wholeWamid() {
   return db;
 }
 
-const LAYOUTS = { current: migrated, "run ids": migrated, "whole wamid": wholeWamid, "integer keys": integerKeyed };
+const LAYOUTS = { current: migrated, "text ids": migrated, "whole wamid": wholeWamid, "integer keys": integerKeyed };
 
 /** A shape's messages taken through their lifecycle, in the Worker's batch sizes. */
 function live(db, shape, keys) {
@@ -137,9 +138,10 @@ function measure(layout, shape) {
   // A broadcast run's messages name neither campaign nor template: the run names both.
   const text = {
     project: newId("prj", at),
-    campaign: shape === "broadcast" ? null : newId("cmp", at),
-    // A run's ref (src/platform/db/schema/runs.ts): a deployment's few-thousandth run.
-    run: shape === "broadcast" ? (layout === "run ids" ? newId("run", at) : "4321") : null,
+    // A campaign's or run's ref (src/platform/db/schema/campaigns.ts, runs.ts): a deployment's
+    // few-thousandth.
+    campaign: shape === "broadcast" ? null : layout === "text ids" ? newId("cmp", at) : "1234",
+    run: shape === "broadcast" ? (layout === "text ids" ? newId("run", at) : "4321") : null,
     template: shape === "broadcast" ? null : newId("tpl", at),
   };
   const integer = {
@@ -177,7 +179,7 @@ export async function run() {
   };
   const current = summary("current");
   const whole = summary("whole wamid");
-  const runIds = summary("run ids");
+  const textIds = summary("text ids");
   const integer = summary("integer keys");
   return {
     title: "layout: where a message's bytes sit in the ledger (its row and its index entries), modeled in SQLite",
@@ -193,18 +195,19 @@ export async function run() {
       lifecycle:
         "recorded (pages of 500 / slices of 50), claimed, sent, delivered, read: one transaction per batch of 100",
       scope: "the messages table and its indexes only (not contacts, responses, the log or payload bases)",
-      "run ids": "the layout before migration 0033: a run's messages name it by its 28-character id",
+      "text ids":
+        "the layout before migrations 0033 and 0034: a run's and an API campaign's messages name them by their 28-character ids",
       "whole wamid": "the layout before migration 0032: the whole wamid in a unique index",
       "integer keys": "project, campaign, run and template as integers in the row and in every index",
     }),
     result: {
       messages: MESSAGES,
       current: { api: current.api, broadcast: current.broadcast },
-      runIds: { api: runIds.api, broadcast: runIds.broadcast },
+      textIds: { api: textIds.api, broadcast: textIds.broadcast },
       wholeWamid: { api: whole.api, broadcast: whole.broadcast },
       integerKeys: { api: integer.api, broadcast: integer.broadcast },
       byPart: { api: current.apiParts, broadcast: current.broadcastParts },
-      currentToRunIds: { api: ratio(current.api, runIds.api), broadcast: ratio(current.broadcast, runIds.broadcast) },
+      currentToTextIds: { api: ratio(current.api, textIds.api), broadcast: ratio(current.broadcast, textIds.broadcast) },
       currentToWholeWamid: { api: ratio(current.api, whole.api), broadcast: ratio(current.broadcast, whole.broadcast) },
       integerToCurrent: {
         api: ratio(integer.api, current.api),

@@ -61,6 +61,8 @@ describe("POST /v1/api-campaigns", () => {
     expect(await campaignRows(p.id)).toEqual([
       {
         id: created.id,
+        // What its messages carry instead of the id: the next row number, as text.
+        ref: expect.stringMatching(/^[1-9]\d*$/),
         project_id: p.id,
         kind: "api",
         name: "Order shipped",

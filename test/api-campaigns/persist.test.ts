@@ -26,7 +26,9 @@ describe("persisting a slice's API sends", () => {
     const p2 = await newProject();
     const many = jobs(p2.id, 50);
     const { result, cost } = await measureD1(env.DB, () => persistApiSends(db(), many));
-    expect(cost.statements).toBe(few.cost.statements);
+    // The first persist also names the campaign by its ref, once per campaign and isolate.
+    expect(few.cost.statements).toBeLessThanOrEqual(6);
+    expect(cost.statements).toBeLessThanOrEqual(few.cost.statements);
     expect(cost.statements).toBeLessThanOrEqual(5);
     expect(result.every((r) => r.created?.to === "queued" && r.skipReason === undefined)).toBe(true);
     const counts = await env.DB.prepare(

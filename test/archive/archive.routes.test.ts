@@ -152,7 +152,7 @@ describe("an API campaign's days", { timeout: 60_000 }, () => {
     const today = `${idAt(Date.now())}000000000009`;
     for (const [i, id] of [...ids, today].entries()) {
       await env.DB.prepare(
-        "INSERT INTO messages (id, project_id, campaign_id, template_id, number, status, attempts, wamid, created_at, updated_at, sent_at, delivered_at) VALUES (?, ?, ?, ?, ?, 'delivered', 1, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (id, project_id, campaign_id, template_id, number, status, attempts, wamid, created_at, updated_at, sent_at, delivered_at) VALUES (?, ?, (SELECT coalesce(ref, id) FROM campaigns WHERE id = ?), ?, ?, 'delivered', 1, ?, ?, ?, ?, ?)",
       )
         .bind(
           id,

@@ -243,7 +243,7 @@ describe("billing of an API campaign's archived days", { timeout: 60_000 }, () =
     for (const [i, [time, billed, status]] of rows.entries()) {
       const id = `${idAt(time)}00000000000${i}`;
       await env.DB.prepare(
-        "INSERT INTO messages (id, project_id, campaign_id, template_id, number, status, attempts, wamid, created_at, updated_at, sent_at, delivered_at, billing) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (id, project_id, campaign_id, template_id, number, status, attempts, wamid, created_at, updated_at, sent_at, delivered_at, billing) VALUES (?, ?, (SELECT coalesce(ref, id) FROM campaigns WHERE id = ?), ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
       )
         .bind(
           id,
@@ -274,7 +274,12 @@ describe("billing of an API campaign's archived days", { timeout: 60_000 }, () =
       ],
     });
     await archiveAll(p.id);
-    expect(await count("SELECT count(*) AS n FROM messages WHERE campaign_id = ?", campaign.body.id)).toBe(1);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM messages WHERE campaign_id = (SELECT coalesce(ref, id) FROM campaigns WHERE id = ?)",
+        campaign.body.id,
+      ),
+    ).toBe(1);
     expect((await billing(p.manager, path)).body).toEqual(before.body);
   });
 });

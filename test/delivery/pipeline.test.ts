@@ -149,7 +149,7 @@ describe("sends consumer", { timeout: 30_000 }, () => {
     // Both recorded as queued; the second was then claimed (sending) when its invocation died.
     for (const job of [neverSent, unknown]) {
       await env.DB.prepare(
-        "INSERT INTO messages (id, project_id, campaign_id, number, status, payload, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+        "INSERT INTO messages (id, project_id, campaign_id, number, status, payload, created_at, updated_at) VALUES (?, ?, (SELECT coalesce(ref, id) FROM campaigns WHERE id = ?), ?, 'queued', ?, ?, ?)",
       )
         .bind(job.messageId, p.id, campaignId, job.contact.number, JSON.stringify(job.payload), Date.now(), Date.now())
         .run();
@@ -178,7 +178,7 @@ describe("sweep", () => {
       [stuckQueued, "queued", STUCK_QUEUED_MS + 1000],
     ] as const) {
       await env.DB.prepare(
-        "INSERT INTO messages (id, project_id, campaign_id, number, status, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (id, project_id, campaign_id, number, status, payload, created_at, updated_at) VALUES (?, ?, (SELECT coalesce(ref, id) FROM campaigns WHERE id = ?), ?, ?, ?, ?, ?)",
       )
         .bind(
           job.messageId,

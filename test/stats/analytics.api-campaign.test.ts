@@ -39,7 +39,7 @@ describe("GET /v1/campaigns/{campaignId}/analytics of an API campaign", { timeou
       const id = `${idAt(at)}00000000000${i}`;
       const number = `+9198765433${i}0`;
       await env.DB.prepare(
-        "INSERT INTO messages (id, project_id, campaign_id, template_id, number, status, attempts, wamid, created_at, updated_at, sent_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (id, project_id, campaign_id, template_id, number, status, attempts, wamid, created_at, updated_at, sent_at, delivered_at) VALUES (?, ?, (SELECT coalesce(ref, id) FROM campaigns WHERE id = ?), ?, ?, ?, 1, ?, ?, ?, ?, ?)",
       )
         .bind(
           id,
@@ -89,7 +89,12 @@ describe("GET /v1/campaigns/{campaignId}/analytics of an API campaign", { timeou
     expect(before.status, JSON.stringify(before.body)).toBe(200);
     expect(before.body).toEqual(expected);
     await archiveAll(p.id);
-    expect(await count("SELECT count(*) AS n FROM messages WHERE campaign_id = ?", campaignId)).toBe(1);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM messages WHERE campaign_id = (SELECT coalesce(ref, id) FROM campaigns WHERE id = ?)",
+        campaignId,
+      ),
+    ).toBe(1);
     expect((await analytics(p.sender, path)).body).toEqual(expected);
   });
 });

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { jsonList } from "../../platform/db/json-list";
+import { campaignRefs } from "../../platform/db/refs";
 import { messages, type Transition } from "../../platform/db/schema";
 import type { ApiSendJob } from "../../queues/contracts";
 import { type KnownDefinitions, resolveKnown } from "../contacts/store";
@@ -12,7 +13,6 @@ export const OPTED_OUT_REASON = "opted_out";
 
 interface StoredRow {
   id: string;
-  campaignId: string | null;
   status: string;
   skipReason: string | null;
   tx: number | null;
@@ -52,11 +52,17 @@ export async function persistApiSends(db: Db, jobs: ApiSendJob[], known?: KnownD
     projectId,
     jobs.map((j) => ({ number: j.contact.number, payload: j.payload })),
   );
+  // The messages carry their campaign's short ref (src/platform/db/schema/campaigns.ts), named once
+  // per campaign and isolate.
+  const refs = await campaignRefs(
+    db,
+    jobs.map((j) => j.campaignId),
+  );
   const rows = JSON.stringify(
     jobs.map((j, i) => ({
       id: j.messageId,
       number: j.contact.number,
-      campaignId: j.campaignId,
+      campaignId: refs.get(j.campaignId) ?? j.campaignId,
       templateId: j.templateId,
       payload: stored[i] ?? null,
       skip: j.skipReason ?? null,
@@ -94,7 +100,6 @@ export async function persistApiSends(db: Db, jobs: ApiSendJob[], known?: KnownD
     db
       .select({
         id: messages.id,
-        campaignId: messages.campaignId,
         status: messages.status,
         skipReason: messages.skipReason,
         tx: messages.tx,
@@ -113,7 +118,7 @@ export async function persistApiSends(db: Db, jobs: ApiSendJob[], known?: KnownD
         ? {
             messageId: row.id,
             projectId,
-            campaignId: row.campaignId,
+            campaignId: job.campaignId,
             runId: null,
             from: null,
             to: row.status === "skipped" ? "skipped" : "queued",

@@ -168,6 +168,10 @@ export async function insertApiCampaign(
       .insert(campaigns)
       .values({
         id,
+        // Its messages carry this instead of the id (src/platform/db/schema/campaigns.ts): the
+        // next row number, unique since campaigns are never deleted and D1 runs one statement at
+        // a time; the unique index `campaigns_ref` would refuse a duplicate anyway.
+        ref: sql`CAST((SELECT coalesce(max(rowid), 0) + 1 FROM campaigns) AS TEXT)`,
         projectId,
         kind: "api",
         name: input.name,

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { refOfRun } from "../../platform/db/schema";
+import { campaignRefSql, refOfCampaign, refOfRun } from "../../platform/db/schema";
 import type { Unit } from "./store";
 
 // Which messages make up a unit, and which unit is due next. A run is due once it finished (its
@@ -37,7 +37,7 @@ export function unitWhere(projectId: string, u: Unit): SQL {
     return sql`m.run_id = ${refOfRun(u.runId)} AND m.project_id = ${projectId}`;
   }
   const [from, to] = dayIdRange(u.day ?? "");
-  return sql`m.campaign_id = ${u.campaignId} AND m.run_id IS NULL AND m.id >= ${from} AND m.id < ${to} AND m.project_id = ${projectId}`;
+  return sql`m.campaign_id = ${refOfCampaign(u.campaignId)} AND m.run_id IS NULL AND m.id >= ${from} AND m.id < ${to} AND m.project_id = ${projectId}`;
 }
 
 /**
@@ -71,7 +71,7 @@ async function dueDay(db: Db, projectId: string, before: number): Promise<Unit |
     const rows = await db.all<{ id: string; campaign_id: string }>(sql`
       SELECT x.id, x.campaign_id FROM (
         SELECT c.id AS campaign_id, (SELECT m.id FROM messages m
-          WHERE m.campaign_id = c.id AND m.run_id IS NULL AND m.project_id = ${projectId}
+          WHERE m.campaign_id = ${sql.raw(campaignRefSql("c"))} AND m.run_id IS NULL AND m.project_id = ${projectId}
             AND m.id >= coalesce(json_extract(${JSON.stringify(from)}, '$.' || json_quote(c.id)), ${idAt(0)}) AND m.id < ${cutoff}
           ORDER BY m.id LIMIT 1) AS id
         FROM campaigns c WHERE c.project_id = ${projectId} AND c.kind = 'api') x

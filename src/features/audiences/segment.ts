@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
-import { runRefSql } from "../../platform/db/schema";
+import { refOfCampaign, runRefSql } from "../../platform/db/schema";
 import { DefinitionName } from "../contacts/definitions";
 
 // Bounds keep every segment's SQL under D1's 100 bound parameters per statement (lists travel as
@@ -122,7 +122,7 @@ function messaged(b: BehaviourCondition, statuses: SQL): SQL {
   const inRuns = sql`EXISTS (SELECT 1 FROM runs r JOIN messages m ON m.run_id = ${sql.raw(runRefSql("r"))} WHERE r.project_id = c.project_id AND r.campaign_id = ${b.campaignId}${b.runId === undefined ? sql`` : sql` AND r.id = ${b.runId}`} AND m.number = c.number AND m.status IN ${statuses})`;
   if (b.runId !== undefined) return inRuns;
   // The unary `+` keeps SQLite from driving the outer scan (or this one) by those columns' indexes.
-  return sql`(${inRuns} OR +c.number IN (SELECT m.number FROM messages m WHERE m.campaign_id = ${b.campaignId} AND m.run_id IS NULL AND +m.status IN ${statuses}))`;
+  return sql`(${inRuns} OR +c.number IN (SELECT m.number FROM messages m WHERE m.campaign_id = ${refOfCampaign(b.campaignId)} AND m.run_id IS NULL AND +m.status IN ${statuses}))`;
 }
 
 /** The contact answered the campaign (or run): responses_project_number finds its answers. */

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { refOfRun } from "../../platform/db/schema";
+import { refOfCampaign, refOfRun } from "../../platform/db/schema";
 import { FREE } from "../../whatsapp/pricing";
 import { archivedMessages } from "../archive/retarget";
 import { archivedRun } from "../archive/store";
@@ -123,7 +123,7 @@ export async function tallyApiCampaign(
 ): Promise<void> {
   const rows = await grouped(
     db,
-    sql`m.campaign_id = ${campaignId} AND m.run_id IS NULL AND m.project_id = ${projectId}`,
+    sql`m.campaign_id = ${refOfCampaign(campaignId)} AND m.run_id IS NULL AND m.project_id = ${projectId}`,
   );
   for (const g of rows) tally.add(g.billing, g.day, g.count);
   for (const key of dayKeys) {

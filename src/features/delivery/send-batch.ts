@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { filterOnly, inJsonList, jsonList } from "../../platform/db/json-list";
-import { namedRuns } from "../../platform/db/run-refs";
+import { namedCampaigns, namedRuns } from "../../platform/db/refs";
 import { messages } from "../../platform/db/schema";
 import { encodeCallback } from "../../whatsapp/message-ref";
 import {
@@ -73,7 +73,8 @@ export async function claimMessages(
         // Decoded in the claim's own statement: the base costs an index lookup, not a round trip.
         payload: sql<string>`${storedPayload()}`,
         // As the row holds them: a run's message names its run by its ref and leaves the
-        // campaign to it; both are named below, per run, not with a lookup per message.
+        // campaign to it, an API campaign's names its campaign by its ref; they are named below,
+        // per run and campaign, not with a lookup per message.
         campaignId: messages.campaignId,
         runId: messages.runId,
         attempts: messages.attempts,
@@ -87,11 +88,15 @@ export async function claimMessages(
     db,
     rows.flatMap((row) => row.runId ?? []),
   );
+  const campaigns = await namedCampaigns(
+    db,
+    rows.flatMap((row) => row.campaignId ?? []),
+  );
   for (const row of rows) {
     const run = row.runId === null ? undefined : runs.get(row.runId);
     claimed.set(row.id, {
       ...row,
-      campaignId: row.campaignId ?? run?.campaignId ?? null,
+      campaignId: (row.campaignId === null ? undefined : campaigns.get(row.campaignId)) ?? run?.campaignId ?? null,
       runId: run?.id ?? row.runId,
       payload: JSON.parse(row.payload) as TemplateMessage,
       claimedAt: now,

@@ -2,7 +2,7 @@ import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { createDb, type Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
-import { campaigns, inFlight, messages, runOpen, runRefSql, runs } from "../../platform/db/schema";
+import { campaignRefSql, campaigns, inFlight, messages, runOpen, runRefSql, runs } from "../../platform/db/schema";
 import { createLogger, logLevel } from "../../platform/log";
 import { sendStoredMessages } from "../../queues/producers";
 import { afterTransitions } from "../messages/after-transitions";
@@ -65,11 +65,13 @@ export const stuckQueued = (db: Db, now: number) =>
     .select({
       id: messages.id,
       projectId: messages.projectId,
-      campaignId: messages.campaignId,
+      // The public id: the row holds its campaign's short ref (src/platform/db/schema/campaigns.ts).
+      // Aliased: a batch answers rows keyed by column name, where `id` would collide.
+      campaignId: sql<string | null>`coalesce(${campaigns.id}, ${messages.campaignId})`.as("campaign_public_id"),
       runId: messages.runId,
     })
     .from(messages)
-    .leftJoin(campaigns, eq(campaigns.id, messages.campaignId))
+    .leftJoin(campaigns, sql.raw(`${campaignRefSql()} = +messages.campaign_id`))
     .where(
       and(
         eq(messages.status, "queued"),

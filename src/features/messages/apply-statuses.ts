@@ -37,7 +37,7 @@ const current = {
   projectId: messages.projectId,
   status: messages.status,
   // The row's own: NULL on a run's message that leaves it to its run. The counters and callbacks
-  // name the campaign from the log (src/features/outbox/name-runs.ts), not from these.
+  // name the campaign from the log (src/features/outbox/name-refs.ts), not from these.
   campaignId: messages.campaignId,
   runId: messages.runId,
   wamid: messages.wamid,

@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { messages } from "../../platform/db/schema";
+import { messages, refOfCampaign } from "../../platform/db/schema";
 import { sendStoredMessages } from "../../queues/producers";
 
 // A paused or held campaign's messages stay queued (the sends consumer acks them without sending);
@@ -22,7 +22,7 @@ export async function requeueCampaign(
     .where(
       and(
         eq(messages.projectId, projectId),
-        eq(messages.campaignId, campaignId),
+        sql`${messages.campaignId} = ${refOfCampaign(campaignId)}`,
         // An API campaign's (a run's are requeued by its governor): messages_campaign.
         isNull(messages.runId),
         eq(messages.status, "queued"),

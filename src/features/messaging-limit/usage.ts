@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { runRefSql } from "../../platform/db/schema";
+import { campaignRefSql, runRefSql } from "../../platform/db/schema";
 
 export const WINDOW_MS = 24 * 60 * 60_000;
 
@@ -29,7 +29,7 @@ export function recipientsInWindowQuery(projectId: string, now: number) {
         WHERE r.project_id IN (SELECT project_id FROM portfolio) AND r.started_at IS NOT NULL
           AND (r.finished_at IS NULL OR r.finished_at >= ${since}) AND m.sent_at >= ${since}
       UNION
-      SELECT m.number FROM campaigns c JOIN messages m ON m.campaign_id = c.id AND m.run_id IS NULL
+      SELECT m.number FROM campaigns c JOIN messages m ON m.campaign_id = ${sql.raw(campaignRefSql("c"))} AND m.run_id IS NULL
         WHERE c.project_id IN (SELECT project_id FROM portfolio) AND c.kind = 'api'
           AND m.id >= ${idSince} AND m.sent_at >= ${since})`;
 }

@@ -1,7 +1,7 @@
-import { and, eq, gt, inArray, isNotNull, isNull, lte } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
 import { forgetProjectCampaigns } from "../../platform/campaign-cache";
 import type { Db } from "../../platform/db/client";
-import { campaigns, messages, runs, whatsappAccounts } from "../../platform/db/schema";
+import { campaigns, messages, refOfCampaign, runs, whatsappAccounts } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { sendJobs, sendStoredMessages } from "../../queues/producers";
 import { continueJobs } from "../runs/wake";
@@ -92,7 +92,7 @@ async function resumeProject(deps: HoldDeps, projectId: string, reason: string) 
         .from(messages)
         .where(
           and(
-            eq(messages.campaignId, campaign.id),
+            sql`${messages.campaignId} = ${refOfCampaign(campaign.id)}`,
             isNull(messages.runId),
             eq(messages.status, "queued"),
             gt(messages.id, after),

@@ -2,7 +2,7 @@ import type { Db } from "../../platform/db/client";
 import { enqueueCallbacks } from "../customer-callbacks/enqueue";
 import { recordStats } from "../stats/record";
 import { readLegacy, readLog } from "./ledger";
-import { nameRuns } from "./name-runs";
+import { nameRefs } from "./name-refs";
 
 /** History rows read per page: one D1 read, and at most one stats call per campaign in it. */
 export const OUTBOX_PAGE = 500;
@@ -28,7 +28,7 @@ export async function drainPage(env: Env, db: Db, after: number, pageSize?: numb
   // The last legacy rows may be claims or marks the reader skips: the log starts after the boundary.
   if (last === null && after < legacyThrough) return { next: legacyThrough, more: true, transitions: 0 };
   if (last === null) return { next: after, more: false, transitions: 0 };
-  await nameRuns(db, transitions);
+  await nameRefs(db, transitions);
   await Promise.all([recordStats(env, transitions), enqueueCallbacks(env, db, transitions)]);
   // A page that was not full read everything committed before its query: nothing more to fetch now.
   return { next: last, more: read === limit, transitions: transitions.length };

@@ -1,6 +1,6 @@
 import { eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { runRefSql, whatsappAccounts } from "../../platform/db/schema";
+import { campaignRefSql, runRefSql, whatsappAccounts } from "../../platform/db/schema";
 import { iso } from "../../platform/time";
 import type { StoredNumberState } from "../number-state/state";
 
@@ -33,7 +33,7 @@ export async function readOverview(db: Db, projectId: string, since: number) {
             AND (r.finished_at IS NULL OR r.finished_at >= ${since}) AND m.id >= ${idSince}
         UNION ALL
         SELECT m.status, m.sent_at, m.delivered_at, m.read_at FROM campaigns c
-          JOIN messages m ON m.campaign_id = c.id AND m.run_id IS NULL
+          JOIN messages m ON m.campaign_id = ${sql.raw(campaignRefSql("c"))} AND m.run_id IS NULL
           WHERE c.project_id = ${projectId} AND c.kind = 'api' AND m.id >= ${idSince}) AS t`),
     db
       .select({

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { refOfRun } from "../../platform/db/schema";
+import { refOfCampaign, refOfRun } from "../../platform/db/schema";
 
 // Whether a recipient replied to a campaign's message: they wrote to us (any inbound message,
 // quoting ours or not) within a day of its delivery, or answered that very message. Every inbound
@@ -49,7 +49,7 @@ export async function countRepliedLive(
   const where =
     "runId" in scope
       ? sql`m.run_id = ${refOfRun(scope.runId)}`
-      : sql`m.campaign_id = ${scope.campaignId} AND m.run_id IS NULL`;
+      : sql`m.campaign_id = ${refOfCampaign(scope.campaignId)} AND m.run_id IS NULL`;
   const row = await db.get<{ replied: number }>(sql`
     SELECT count(*) AS replied FROM messages m
     WHERE ${where} AND m.project_id = ${projectId} AND ${repliedSql(projectId, live("runId" in scope ? scope.runId : null))}`);

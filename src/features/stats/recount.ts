@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Counts } from "../../durable-objects/campaign-stats/counters";
 import { foldBefore, HOUR, MINUTE, type RunPoint } from "../../durable-objects/campaign-stats/series";
 import type { Db } from "../../platform/db/client";
-import { ledgerLog, messages, publicRunIdSql, runRefSql } from "../../platform/db/schema";
+import { ledgerLog, messages, publicRunIdSql, refOfCampaign, runRefSql } from "../../platform/db/schema";
 import { MARKETING_EXPERIMENT_CODE, MARKETING_LIMIT_CODE, NOT_ON_WHATSAPP_CODE, OWN_BUCKET } from "./deltas";
 import { API_RUN_ID } from "./record";
 
@@ -63,7 +63,7 @@ export async function countFromLedger(
 
 // An API campaign's messages by campaign, a broadcast's by its runs (the messages' indexes).
 const ofCampaign = (campaignId: string) =>
-  sql`(${messages.campaignId} = ${campaignId} AND ${messages.runId} IS NULL)
+  sql`(${messages.campaignId} = ${refOfCampaign(campaignId)} AND ${messages.runId} IS NULL)
     OR (${messages.runId} IN (SELECT ${sql.raw(runRefSql("r"))} FROM runs r WHERE r.project_id = (SELECT c.project_id FROM campaigns c WHERE c.id = ${campaignId}) AND r.campaign_id = ${campaignId})
         AND ${messages.runId} IS NOT NULL)`;
 

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { publicCampaignIdSql } from "./campaigns";
 import { createdAt, updatedAt } from "./columns";
 import { projectRef } from "./projects";
 import { runNamedSql } from "./runs";
@@ -16,10 +17,12 @@ export const messages = sqliteTable(
   {
     id: text("id").primaryKey(),
     projectId: projectRef(),
-    // NULL on the messages a broadcast run's fan-out records: their run names the campaign (a
-    // run's never changes), so its 28 bytes are not repeated on every row. Run messages recorded
-    // by earlier versions keep theirs. Read it through `campaignOfSql()`, and find a run's
-    // messages by run, never by campaign.
+    // An API campaign's `ref` (a short number) for campaigns that have one, else its id; find its
+    // messages by `refOfCampaign()` (src/platform/db/schema/campaigns.ts). NULL on the messages a
+    // broadcast run's fan-out records: their run names the campaign (a run's never changes), so
+    // its 28 bytes are not repeated on every row. Run messages recorded by earlier versions keep
+    // theirs. Read the public id through `campaignOfSql()`, and find a run's messages by run,
+    // never by campaign.
     campaignId: text("campaign_id"),
     // The run's `ref` (a short number) for runs that have one, else its id: read the public id
     // through `runIdOfSql()`, and find a run's messages by `refOfRun()` (src/platform/db/schema/runs.ts).
@@ -108,11 +111,12 @@ export const templateOfSql = (table = "messages") =>
   `coalesce(${table}.template_id, (SELECT c.template_id FROM runs r JOIN campaigns c ON c.id = r.campaign_id WHERE ${runNamedSql("r", `${table}.run_id`)}))`;
 
 /**
- * A message's campaign as SQL text (`table`: the name or alias the query gives messages): a run's
- * message recorded without one reads its run's (one lookup by the run's key).
+ * A message's public campaign id as SQL text (`table`: the name or alias the query gives messages):
+ * an API campaign's message names it by its ref (one lookup by `campaigns_ref`), a run's message
+ * recorded without one reads its run's (one lookup by the run's key).
  */
 export const campaignOfSql = (table = "messages") =>
-  `coalesce(${table}.campaign_id, (SELECT r.campaign_id FROM runs r WHERE ${runNamedSql("r", `${table}.run_id`)}))`;
+  `coalesce(${publicCampaignIdSql(`${table}.campaign_id`)}, (SELECT r.campaign_id FROM runs r WHERE ${runNamedSql("r", `${table}.run_id`)}))`;
 
 /** `campaignOfSql()` for drizzle's selects and RETURNING clauses on `messages`. */
 export const campaignOf = () => sql<string | null>`${sql.raw(campaignOfSql())}`;
@@ -251,7 +255,7 @@ export interface Transition {
  * already reads each message to check its batch's token (src/features/messages/log.ts), so these
  * cost no read there, and the outbox reads the log rows alone. A run's message that leaves its
  * campaign to the run logs none either: the outbox names it from the run
- * (src/features/outbox/name-runs.ts). Entries written before they carried the message's fields
+ * (src/features/outbox/name-refs.ts). Entries written before they carried the message's fields
  * end after the code.
  */
 export type LogEntry = [
