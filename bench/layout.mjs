@@ -6,8 +6,8 @@
 // batches the Worker uses: recorded (fan-out pages of 500, API slices of 50), claimed and sent
 // (batches of 100), delivered, read. The values are the real ones' sizes (ids, numbers, wamids,
 // payload patches, billing). Beside the current layout, three others of the same rows: the one before
-// migrations 0033 and 0034 (a run's and an API campaign's messages named them by their 28-character
-// ids, not their short refs), the one
+// migrations 0033 to 0035 (a run's messages named it, and an API campaign's its campaign and
+// template, by their 28-character ids, not their short refs), the one
 // before migration 0032 (the whole wamid in a unique index), and a candidate that keys the project,
 // campaign, run and template by integers instead of their text ids.
 import { randomBytes } from "node:crypto";
@@ -142,7 +142,8 @@ function measure(layout, shape) {
     // few-thousandth.
     campaign: shape === "broadcast" ? null : layout === "text ids" ? newId("cmp", at) : "1234",
     run: shape === "broadcast" ? (layout === "text ids" ? newId("run", at) : "4321") : null,
-    template: shape === "broadcast" ? null : newId("tpl", at),
+    // A template's number in template_refs (src/platform/db/schema/templates.ts).
+    template: shape === "broadcast" ? null : layout === "text ids" ? newId("tpl", at) : "321",
   };
   const integer = {
     project: 7,
@@ -196,7 +197,7 @@ export async function run() {
         "recorded (pages of 500 / slices of 50), claimed, sent, delivered, read: one transaction per batch of 100",
       scope: "the messages table and its indexes only (not contacts, responses, the log or payload bases)",
       "text ids":
-        "the layout before migrations 0033 and 0034: a run's and an API campaign's messages name them by their 28-character ids",
+        "the layout before migrations 0033 to 0035: run, campaign and template named by their 28-character ids",
       "whole wamid": "the layout before migration 0032: the whole wamid in a unique index",
       "integer keys": "project, campaign, run and template as integers in the row and in every index",
     }),
@@ -207,7 +208,10 @@ export async function run() {
       wholeWamid: { api: whole.api, broadcast: whole.broadcast },
       integerKeys: { api: integer.api, broadcast: integer.broadcast },
       byPart: { api: current.apiParts, broadcast: current.broadcastParts },
-      currentToTextIds: { api: ratio(current.api, textIds.api), broadcast: ratio(current.broadcast, textIds.broadcast) },
+      currentToTextIds: {
+        api: ratio(current.api, textIds.api),
+        broadcast: ratio(current.broadcast, textIds.broadcast),
+      },
       currentToWholeWamid: { api: ratio(current.api, whole.api), broadcast: ratio(current.broadcast, whole.broadcast) },
       integerToCurrent: {
         api: ratio(integer.api, current.api),

@@ -26,8 +26,9 @@ describe("persisting a slice's API sends", () => {
     const p2 = await newProject();
     const many = jobs(p2.id, 50);
     const { result, cost } = await measureD1(env.DB, () => persistApiSends(db(), many));
-    // The first persist also names the campaign by its ref, once per campaign and isolate.
-    expect(few.cost.statements).toBeLessThanOrEqual(6);
+    // The first persist also names the campaign and the template by their refs, once per
+    // campaign, template and isolate.
+    expect(few.cost.statements).toBeLessThanOrEqual(7);
     expect(cost.statements).toBeLessThanOrEqual(few.cost.statements);
     expect(cost.statements).toBeLessThanOrEqual(5);
     expect(result.every((r) => r.created?.to === "queued" && r.skipReason === undefined)).toBe(true);

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { jsonList } from "../../platform/db/json-list";
-import { campaignRefs } from "../../platform/db/refs";
+import { campaignRefs, templateRefs } from "../../platform/db/refs";
 import { messages, type Transition } from "../../platform/db/schema";
 import type { ApiSendJob } from "../../queues/contracts";
 import { type KnownDefinitions, resolveKnown } from "../contacts/store";
@@ -52,18 +52,24 @@ export async function persistApiSends(db: Db, jobs: ApiSendJob[], known?: KnownD
     projectId,
     jobs.map((j) => ({ number: j.contact.number, payload: j.payload })),
   );
-  // The messages carry their campaign's short ref (src/platform/db/schema/campaigns.ts), named once
-  // per campaign and isolate.
-  const refs = await campaignRefs(
-    db,
-    jobs.map((j) => j.campaignId),
-  );
+  // The messages carry their campaign's and template's short refs (src/platform/db/schema/
+  // campaigns.ts, templates.ts), named once per campaign, template and isolate.
+  const [refs, templateRefsOf] = await Promise.all([
+    campaignRefs(
+      db,
+      jobs.map((j) => j.campaignId),
+    ),
+    templateRefs(
+      db,
+      jobs.map((j) => j.templateId),
+    ),
+  ]);
   const rows = JSON.stringify(
     jobs.map((j, i) => ({
       id: j.messageId,
       number: j.contact.number,
       campaignId: refs.get(j.campaignId) ?? j.campaignId,
-      templateId: j.templateId,
+      templateId: templateRefsOf.get(j.templateId) ?? j.templateId,
       payload: stored[i] ?? null,
       skip: j.skipReason ?? null,
       marketing: j.category === "MARKETING",

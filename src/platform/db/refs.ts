@@ -1,14 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { jsonList } from "./json-list";
-import { campaignRefSql, runRefSql } from "./schema";
+import { campaignRefSql, runRefSql, templateRefs as templateRefsTable } from "./schema";
 
 // A broadcast run's messages name their run by its short `ref` and leave their campaign to it; an
-// API campaign's messages name their campaign by its short `ref` (src/platform/db/schema/runs.ts,
-// campaigns.ts, messages.ts). Code that reads many messages at once (a claim, an outbox page, a
+// API campaign's messages name their campaign by its short `ref`, and their template by its row in
+// `template_refs` (src/platform/db/schema/runs.ts, campaigns.ts, templates.ts, messages.ts). Code that reads many messages at once (a claim, an outbox page, a
 // persist) names their runs and campaigns here instead of with a lookup per message: a run or
-// campaign never changes its ref or id, a run never changes its campaign, and neither is ever
-// deleted, so what an isolate remembers never goes stale, and a run's or campaign's pages cost
+// campaign never changes its ref or id, a run never changes its campaign, and none of them (nor a
+// template's ref) is ever deleted, so what an isolate remembers never goes stale, and a run's or campaign's pages cost
 // one read of its row per isolate, whatever their size.
 
 /** A run as its messages name it. */
@@ -22,6 +22,7 @@ const knownRuns = new Map<string, NamedRun>();
 // Both directions of campaigns' refs: ref → public id and public id → ref.
 const campaignIds = new Map<string, string>();
 const campaignRefsById = new Map<string, string>();
+const templateRefsById = new Map<string, string>();
 
 function remember<V>(known: Map<string, V>, entries: [string, V][]): void {
   if (known.size + entries.length > REMEMBERED) known.clear();
@@ -96,4 +97,27 @@ export async function campaignRefs(db: Db, ids: Iterable<string>): Promise<Map<s
     );
   }
   return new Map([...wanted].map((id) => [id, campaignRefsById.get(id) ?? id]));
+}
+
+/**
+ * What the messages of the templates with ids `ids` carry in their `template_id`: each template's
+ * number in `template_refs`, made the first time it is asked for. One statement for the ids not
+ * remembered (an upsert that answers with the numbers old and new), none for the rest.
+ */
+export async function templateRefs(db: Db, ids: Iterable<string>): Promise<Map<string, string>> {
+  const wanted = new Set(ids);
+  const missing = [...wanted].filter((id) => !templateRefsById.has(id));
+  if (missing.length > 0) {
+    // The no-op update makes RETURNING answer for the templates that already had a number too.
+    const rows = await db
+      .insert(templateRefsTable)
+      .select(sql`SELECT NULL, value FROM json_each(${JSON.stringify(missing)}) WHERE true`)
+      .onConflictDoUpdate({ target: templateRefsTable.templateId, set: { templateId: sql`excluded.template_id` } })
+      .returning({ templateId: templateRefsTable.templateId, ref: templateRefsTable.ref });
+    remember(
+      templateRefsById,
+      rows.map((r): [string, string] => [r.templateId, String(r.ref)]),
+    );
+  }
+  return new Map([...wanted].map((id) => [id, templateRefsById.get(id) ?? id]));
 }

@@ -4,6 +4,7 @@ import { publicCampaignIdSql } from "./campaigns";
 import { createdAt, updatedAt } from "./columns";
 import { projectRef } from "./projects";
 import { runNamedSql } from "./runs";
+import { publicTemplateIdSql } from "./templates";
 
 /**
  * A wamid's index key as SQL (`wamid`: SQL of a wamid): its last 16 characters, the expression of
@@ -27,9 +28,10 @@ export const messages = sqliteTable(
     // The run's `ref` (a short number) for runs that have one, else its id: read the public id
     // through `runIdOfSql()`, and find a run's messages by `refOfRun()` (src/platform/db/schema/runs.ts).
     runId: text("run_id"),
-    // NULL on a broadcast run's messages: their campaign names the template (a broadcast campaign's
-    // never changes, and campaigns are never deleted), so it is not repeated on every row.
-    // Read it through `templateOfSql()`.
+    // An API campaign's message names its template by its ref in `template_refs` (a short
+    // number), or by its id when recorded before refs. NULL on a broadcast run's messages: their
+    // campaign names the template (a broadcast campaign's never changes, and campaigns are never
+    // deleted), so it is not repeated on every row. Read it through `templateOfSql()`.
     templateId: text("template_id"),
     number: text("number").notNull(),
     status: text("status", {
@@ -104,11 +106,12 @@ export const messages = sqliteTable(
 );
 
 /**
- * A message's template as SQL text (`table`: the name or alias the query gives messages): a run's
- * message reads its campaign's, through its run.
+ * A message's public template id as SQL text (`table`: the name or alias the query gives
+ * messages): an API campaign's message names it by its ref (one lookup by `template_refs`' key), a
+ * run's message reads its campaign's, through its run.
  */
 export const templateOfSql = (table = "messages") =>
-  `coalesce(${table}.template_id, (SELECT c.template_id FROM runs r JOIN campaigns c ON c.id = r.campaign_id WHERE ${runNamedSql("r", `${table}.run_id`)}))`;
+  `coalesce(${publicTemplateIdSql(`${table}.template_id`)}, (SELECT c.template_id FROM runs r JOIN campaigns c ON c.id = r.campaign_id WHERE ${runNamedSql("r", `${table}.run_id`)}))`;
 
 /**
  * A message's public campaign id as SQL text (`table`: the name or alias the query gives messages):

@@ -1,4 +1,4 @@
-import { index, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, updatedAt } from "./columns";
 import { projectRef } from "./projects";
 
@@ -33,3 +33,25 @@ export const templates = sqliteTable(
     index("templates_provider_id").on(t.providerTemplateId),
   ],
 );
+
+/**
+ * A short number for each template an API campaign's messages name: they carry its decimal text in
+ * `template_id` instead of the template's 28-character id (src/features/api-campaigns/persist.ts,
+ * `templateRefs` in src/platform/db/refs.ts). A table of its own, never deleted, where a column of
+ * `templates` would not do: a template may be deleted while its messages still name it, and a
+ * number taken from the templates' rows could then be given again. Made the first time a
+ * template is sent, not when it is created.
+ */
+export const templateRefs = sqliteTable("template_refs", {
+  ref: integer("ref").primaryKey(),
+  templateId: text("template_id").notNull().unique(),
+});
+
+/**
+ * The public template id a message's `template_id` stands for, as SQL text (`value`: SQL text of
+ * that value, e.g. "m.template_id"): the value itself when it is an id (a message recorded before
+ * `template_refs`), else the id its ref stands for, looked up by the ref's key. The column's text
+ * meets the key's integer affinity, so `'17'` finds ref 17.
+ */
+export const publicTemplateIdSql = (value: string) =>
+  `CASE WHEN ${value} IS NULL OR ${value} GLOB 'tpl_*' THEN ${value} ELSE coalesce((SELECT tr.template_id FROM template_refs tr WHERE tr.ref = ${value}), ${value}) END`;
