@@ -5,11 +5,11 @@
 // takes BENCH_LAYOUT_MESSAGES messages of each shape through the writes of their lifecycle, in the
 // batches the Worker uses: recorded (fan-out pages of 500, API slices of 50), claimed and sent
 // (batches of 100), delivered, read. The values are the real ones' sizes (ids, numbers, wamids,
-// payload patches, billing). Beside the current layout, three others of the same rows: the one before
+// payload patches, billing). Beside the current layout, four others of the same rows: the one before
 // migrations 0033 to 0035 (a run's messages named it, and an API campaign's its campaign and
-// template, by their 28-character ids, not their short refs), the one
-// before migration 0032 (the whole wamid in a unique index), and a candidate that keys the project,
-// campaign, run and template by integers instead of their text ids.
+// template, by their 28-character ids, not their short refs), the one before migration 0032 (the
+// whole wamid in a unique index), and two candidates: the project named by a short ref as well,
+// and the project, campaign, run and template keyed by integers instead of text.
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
@@ -64,7 +64,13 @@ function wholeWamid() {
   return db;
 }
 
-const LAYOUTS = { current: migrated, "text ids": migrated, "whole wamid": wholeWamid, "integer keys": integerKeyed };
+const LAYOUTS = {
+  current: migrated,
+  "text ids": migrated,
+  "whole wamid": wholeWamid,
+  "project ref": migrated,
+  "integer keys": integerKeyed,
+};
 
 /** A shape's messages taken through their lifecycle, in the Worker's batch sizes. */
 function live(db, shape, keys) {
@@ -137,7 +143,8 @@ function measure(layout, shape) {
   const at = T0 - 1000;
   // A broadcast run's messages name neither campaign nor template: the run names both.
   const text = {
-    project: newId("prj", at),
+    // A candidate: the project named by a short ref too, as runs and campaigns are.
+    project: layout === "project ref" ? "42" : newId("prj", at),
     // A campaign's or run's ref (src/platform/db/schema/campaigns.ts, runs.ts): a deployment's
     // few-thousandth.
     campaign: shape === "broadcast" ? null : layout === "text ids" ? newId("cmp", at) : "1234",
@@ -181,6 +188,7 @@ export async function run() {
   const current = summary("current");
   const whole = summary("whole wamid");
   const textIds = summary("text ids");
+  const projectRef = summary("project ref");
   const integer = summary("integer keys");
   return {
     title: "layout: where a message's bytes sit in the ledger (its row and its index entries), modeled in SQLite",
@@ -199,6 +207,7 @@ export async function run() {
       "text ids":
         "the layout before migrations 0033 to 0035: run, campaign and template named by their 28-character ids",
       "whole wamid": "the layout before migration 0032: the whole wamid in a unique index",
+      "project ref": "a candidate: the current layout with the project named by a short ref as well",
       "integer keys": "project, campaign, run and template as integers in the row and in every index",
     }),
     result: {
@@ -206,6 +215,7 @@ export async function run() {
       current: { api: current.api, broadcast: current.broadcast },
       textIds: { api: textIds.api, broadcast: textIds.broadcast },
       wholeWamid: { api: whole.api, broadcast: whole.broadcast },
+      projectRef: { api: projectRef.api, broadcast: projectRef.broadcast },
       integerKeys: { api: integer.api, broadcast: integer.broadcast },
       byPart: { api: current.apiParts, broadcast: current.broadcastParts },
       currentToTextIds: {
@@ -213,6 +223,10 @@ export async function run() {
         broadcast: ratio(current.broadcast, textIds.broadcast),
       },
       currentToWholeWamid: { api: ratio(current.api, whole.api), broadcast: ratio(current.broadcast, whole.broadcast) },
+      projectRefToCurrent: {
+        api: ratio(projectRef.api, current.api),
+        broadcast: ratio(projectRef.broadcast, current.broadcast),
+      },
       integerToCurrent: {
         api: ratio(integer.api, current.api),
         broadcast: ratio(integer.broadcast, current.broadcast),

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { API_RUN_ID } from "../../src/features/stats/record";
 import { call } from "../helpers";
 import { eventually, getMessage } from "../messages/messages.helpers";
 import { base, send, setup } from "./api-send.helpers";
@@ -52,6 +53,7 @@ describe("an API campaign's messages, their campaign and their template", { time
     // Counted again from D1, by the ref: the same.
     const recount = await call("POST", `/v1/admin/campaigns/${campaignId}/recount`, { admin: true });
     expect(recount.status).toBe(200);
+    expect(recount.body.after).toMatchObject({ [API_RUN_ID]: { sent: 2, read: 2 } });
     expect(recount.body.differences).toEqual([]);
 
     // A template deleted while its messages name it: they still name it by its id, and a template
@@ -72,5 +74,32 @@ describe("an API campaign's messages, their campaign and their template", { time
       .all<{ template_id: string }>();
     expect(refs.map((r) => r.template_id)).toEqual([s.templateId, next.templateId]);
     expect((await getMessage(next.sender, sent.body.messageId)).body).toMatchObject({ templateId: next.templateId });
+  });
+
+  it("still finds the messages of a campaign created before refs, which carry its id", async () => {
+    const s = await setup({}, { campaignName: "older" });
+    const campaigns = await call("GET", "/v1/api-campaigns", { key: s.manager });
+    const campaignId = campaigns.body.data[0].id as string;
+    // As migration 0034 left the campaigns created before it.
+    await env.DB.prepare("UPDATE campaigns SET ref = NULL WHERE id = ?").bind(campaignId).run();
+    const accepted = await send({ ...base(s), destination: "+917428520003" });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    await eventually(
+      () => getMessage(s.sender, accepted.body.messageId),
+      (r) => r.body.status === "read",
+    );
+    const row = await env.DB.prepare("SELECT campaign_id FROM messages WHERE id = ?")
+      .bind(accepted.body.messageId)
+      .first<{ campaign_id: string }>();
+    expect(row?.campaign_id).toBe(campaignId);
+    expect((await getMessage(s.sender, accepted.body.messageId)).body).toMatchObject({ campaignId });
+    const stats = await eventually(
+      () => call("GET", `/v1/campaigns/${campaignId}/stats`, { key: s.sender }),
+      (r) => r.body?.total?.read === 1,
+    );
+    expect(stats.body.total).toMatchObject({ sent: 1, delivered: 1, read: 1 });
+    const recount = await call("POST", `/v1/admin/campaigns/${campaignId}/recount`, { admin: true });
+    expect(recount.body.after).toMatchObject({ [API_RUN_ID]: { sent: 1, read: 1 } });
+    expect(recount.body.differences).toEqual([]);
   });
 });
