@@ -135,6 +135,38 @@ function bytesOf(db) {
   return Object.fromEntries(rows.map((r) => [r.name, Math.round(r.bytes / MESSAGES)]));
 }
 
+/**
+ * Bytes per response of a quick-reply press, its row and its three indexes: responses stay in D1
+ * past the retention (docs/archive.md), so a deployment's size grows by them for good. Presses of a
+ * broadcast run's messages, one each, received in batches of 100 as the events consumer stores them.
+ */
+function responseBytes() {
+  const db = migrated();
+  const insert = db.prepare(
+    `INSERT INTO responses (project_id, number, message_id, campaign_id, run_id, wamid, kind, payload, text, received_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'button', ?, 'Yes', ?)`,
+  );
+  const project = newId("prj", T0);
+  const campaign = newId("cmp", T0);
+  const run = newId("run", T0);
+  for (let i = 0; i < MESSAGES; i += 100) {
+    db.exec("BEGIN");
+    for (let j = i; j < Math.min(MESSAGES, i + 100); j++) {
+      const number = `+91972${String(j).padStart(7, "0")}`;
+      insert.run(project, number, newId("msg", T0 + j), campaign, run, newWamid(), `bcb:${campaign}:0`, T0 + j);
+    }
+    db.exec("COMMIT");
+  }
+  const { bytes } = db
+    .prepare(
+      `SELECT sum(pgsize) AS bytes FROM dbstat
+       WHERE name = 'responses' OR name IN (SELECT name FROM sqlite_master WHERE tbl_name = 'responses')`,
+    )
+    .get();
+  db.close();
+  return Math.round(bytes / MESSAGES);
+}
+
 /** Column titles: the table's own pages are its rows; SQLite's index of the text primary key is the id's. */
 const PART_NAMES = { messages: "row", sqlite_autoindex_messages_1: "id (primary key)" };
 
@@ -190,6 +222,7 @@ export async function run() {
   const textIds = summary("text ids");
   const projectRef = summary("project ref");
   const integer = summary("integer keys");
+  const perResponse = responseBytes();
   return {
     title: "layout: where a message's bytes sit in the ledger (its row and its index entries), modeled in SQLite",
     rows: measured.map((m) => ({
@@ -209,6 +242,7 @@ export async function run() {
       "whole wamid": "the layout before migration 0032: the whole wamid in a unique index",
       "project ref": "a candidate: the current layout with the project named by a short ref as well",
       "integer keys": "project, campaign, run and template as integers in the row and in every index",
+      responses: `${MESSAGES} quick-reply presses (responses and their indexes), kept past the retention`,
     }),
     result: {
       messages: MESSAGES,
@@ -218,6 +252,7 @@ export async function run() {
       projectRef: { api: projectRef.api, broadcast: projectRef.broadcast },
       integerKeys: { api: integer.api, broadcast: integer.broadcast },
       byPart: { api: current.apiParts, broadcast: current.broadcastParts },
+      bytesPerResponse: perResponse,
       currentToTextIds: {
         api: ratio(current.api, textIds.api),
         broadcast: ratio(current.broadcast, textIds.broadcast),
