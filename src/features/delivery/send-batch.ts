@@ -31,10 +31,10 @@ export interface Claimed {
 /**
  * Claims many queued messages (queued → sending) in one round trip. Only rows still queued are
  * returned, so a message another delivery already claimed is left out: at most one provider call
- * per message however often the queue delivers it. The claim and the opt-out re-check go in ONE D1 batch: a claim that
- * fails claims nothing, so no message is left `sending` without ever being sent. With the
- * re-check, the claim leaves a run's message whose contact opted out queued, and the skip after it
- * moves those to skipped.
+ * per message however often the queue delivers it. The claim is ONE statement: a claim that fails
+ * claims nothing, so no message is left `sending` without ever being sent. With the re-check, the
+ * claim leaves a run's message whose contact opted out queued, and the skip after it moves those
+ * to skipped.
  */
 export async function claimMessages(
   db: Db,
@@ -49,41 +49,40 @@ export async function claimMessages(
   // The ids travel as ONE JSON parameter (D1 binds at most 100): one statement for any batch, and no
   // per-id parameter for drizzle to build and D1 to serialise, on the path every send takes. The
   // list is joined to the rows (UPDATE … FROM, `jsonList`), each row sought by its key.
-  const statements = [
-    db
-      .update(messages)
-      .set({
-        status: "sending",
-        attempts: sql`${messages.attempts} + 1`,
-        updatedAt: now,
-        claimedAt: now,
-        trail: appendTrail(STEP.sending),
-      })
-      .from(jsonList(ids, "j"))
-      .where(
-        and(
-          sql`${messages.id} = j.value`,
-          eq(messages.projectId, projectId),
-          filterOnly(messages.status, "queued"),
-          recheck ? sql`NOT (${optedOutRunMessage(projectId)})` : undefined,
-        ),
-      )
-      .returning({
-        id: messages.id,
-        // Decoded in the claim's own statement: the base costs an index lookup, not a round trip.
-        payload: sql<string>`${storedPayload()}`,
-        // As the row holds them: a run's message names its run by its ref and leaves the
-        // campaign to it, an API campaign's names its campaign by its ref; they are named below,
-        // per run and campaign, not with a lookup per message.
-        campaignId: messages.campaignId,
-        runId: messages.runId,
-        attempts: messages.attempts,
-      }),
-  ];
-  const skips = recheck ? skipOptedOutStatements(db, projectId, ids, now, newTx()) : [];
-  const batch = await db.batch([...statements, ...skips] as unknown as Parameters<typeof db.batch>[0]);
-  const results = batch.slice(0, statements.length) as Awaited<(typeof statements)[number]>[];
-  const rows = results.flat();
+  const rows = await db
+    .update(messages)
+    .set({
+      status: "sending",
+      attempts: sql`${messages.attempts} + 1`,
+      updatedAt: now,
+      claimedAt: now,
+      trail: appendTrail(STEP.sending),
+    })
+    .from(jsonList(ids, "j"))
+    .where(
+      and(
+        sql`${messages.id} = j.value`,
+        eq(messages.projectId, projectId),
+        filterOnly(messages.status, "queued"),
+        recheck ? sql`NOT (${optedOutRunMessage(projectId)})` : undefined,
+      ),
+    )
+    .returning({
+      id: messages.id,
+      // Decoded in the claim's own statement: the base costs an index lookup, not a round trip.
+      payload: sql<string>`${storedPayload()}`,
+      // As the row holds them: a run's message names its run by its ref and leaves the
+      // campaign to it, an API campaign's names its campaign by its ref; they are named below,
+      // per run and campaign, not with a lookup per message.
+      campaignId: messages.campaignId,
+      runId: messages.runId,
+      attempts: messages.attempts,
+    });
+  if (recheck) {
+    const taken = new Set(rows.map((row) => row.id));
+    const left = [...new Set(ids)].filter((id) => !taken.has(id));
+    if (left.length > 0) await db.batch(skipOptedOutStatements(db, projectId, left, now, newTx()));
+  }
   const runs = await namedRuns(
     db,
     rows.flatMap((row) => row.runId ?? []),
@@ -113,26 +112,24 @@ const optedOutRunMessage = (projectId: string) =>
 /**
  * A broadcast run's messages were checked against opt-outs when the run fanned out; a contact who
  * sent STOP since must still get nothing. The claim leaves such messages queued; right after it,
- * in its batch, the run messages among `ids` whose contact is opted out now are skipped
- * (`opted_out`) and logged. API sends re-check the contact as they are persisted
- * (features/api-campaigns/persist.ts). The skip reads the id list only when the claim took fewer
- * messages than it was given (`changes()`, the same connection in a D1 batch): in the common
- * batch, where nobody opted out and every message was still queued, it reads no row, where it
- * read the list, each message and its contact.
+ * the run messages among `ids` (those the claim did not take) whose contact is opted out now are
+ * skipped (`opted_out`) and logged, in one batch. API sends re-check the contact as they are
+ * persisted (features/api-campaigns/persist.ts). The caller runs it only when the claim took fewer
+ * messages than it was given: the common batch, where nobody opted out and every message was still
+ * queued, pays no statement for it, where it paid two. A crash between the claim and the skip
+ * leaves those messages queued, and the next delivery or the sweep skips them then.
  */
 function skipOptedOutStatements(db: Db, projectId: string, ids: string[], now: number, tx: number) {
-  const unique = [...new Set(ids)];
-  const list = JSON.stringify(unique);
   return [
     db
       .update(messages)
       .set({ status: "skipped", skipReason: OPTED_OUT, updatedAt: now, trail: appendTrail(STEP.skipped), tx })
+      .from(jsonList(ids, "j"))
       .where(
-        sql`${messages.id} IN (SELECT value FROM json_each(iif(changes() < ${unique.length}, ${list}, '[]')))
-            AND ${messages.projectId} = ${projectId} AND ${filterOnly(messages.status, "queued")}
+        sql`${messages.id} = j.value AND ${messages.projectId} = ${projectId} AND ${filterOnly(messages.status, "queued")}
             AND ${optedOutRunMessage(projectId)}`,
       ),
-    logStamped(db, tx, unique, "queued", "skipped"),
+    logStamped(db, tx, ids, "queued", "skipped"),
   ] as const;
 }
 
