@@ -22,6 +22,8 @@ const T0 = 1_796_193_920_082;
 
 const hex = (bytes) => randomBytes(bytes).toString("hex");
 const newId = (prefix, at) => `${prefix}_${at.toString(16).padStart(12, "0")}${hex(6)}`;
+// A message's id ends in base64url, not hex (src/platform/ids.ts newMessageId).
+const newMessageId = (at) => `msg_${at.toString(16).padStart(12, "0")}${randomBytes(6).toString("base64url")}`;
 // Meta's wamids are "wamid." and about 44 to 52 characters of base64.
 const newWamid = () => `wamid.${randomBytes(33).toString("base64url")}`;
 
@@ -84,16 +86,17 @@ function live(db, shape, keys) {
   const sent = step("status = 'sent', wamid = ?, sent_at = ?, updated_at = ?, trail = trail || 's'");
   const delivered = step("status = 'delivered', delivered_at = ?, updated_at = ?, billing = ?, trail = trail || 'd'");
   const read = step("status = 'read', read_at = ?, updated_at = ?, trail = trail || 'r'");
-  const tx = () => Math.floor(Math.random() * 2 ** 52);
+  const tx = () => Math.floor(Math.random() * 2 ** 47);
   const ids = [];
   const recordBatch = shape === "broadcast" ? 500 : 50;
   for (let i = 0; i < MESSAGES; i += recordBatch) {
     db.exec("BEGIN");
     const at = T0 + i;
     for (let j = i; j < Math.min(MESSAGES, i + recordBatch); j++) {
-      const id = newId("msg", at);
+      const id = newMessageId(at);
       ids.push(id);
-      const payload = shape === "broadcast" ? '{"body":[]}' : '{"body":["Asha","#1"]}';
+      // A broadcast template without body variables keeps its empty body in the shared base.
+      const payload = shape === "broadcast" ? "{}" : '{"body":["Asha","#1"]}';
       insert.run(
         id,
         keys.project,
@@ -153,7 +156,7 @@ function responseBytes() {
     db.exec("BEGIN");
     for (let j = i; j < Math.min(MESSAGES, i + 100); j++) {
       const number = `+91972${String(j).padStart(7, "0")}`;
-      insert.run(project, number, newId("msg", T0 + j), campaign, run, newWamid(), `bcb:${campaign}:0`, T0 + j);
+      insert.run(project, number, newMessageId(T0 + j), campaign, run, newWamid(), `bcb:${campaign}:0`, T0 + j);
     }
     db.exec("COMMIT");
   }

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { newId } from "../platform/ids";
+import { newMessageId } from "../platform/ids";
 
 /** How long a key is remembered: a retry within this window replays the first answer. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -42,7 +42,7 @@ export class IdempotencyKeys extends DurableObject<Env> {
   }
 
   private hold(entry: Entry, now: number): Begin {
-    const held: Entry = { ...entry, messageId: entry.messageId ?? newId("msg"), startedAt: now };
+    const held: Entry = { ...entry, messageId: entry.messageId ?? newMessageId(), startedAt: now };
     this.ctx.storage.kv.put("entry", held);
     return { kind: "first", messageId: held.messageId as string };
   }

@@ -4,8 +4,22 @@ import { randomBytes, toBase64Url, toHex } from "./crypto";
  * Public ids carry a prefix naming what they identify, so a misplaced id is obvious, and start
  * with the creation time in hex, so ordering by id lists things oldest first.
  */
-export const newId = (prefix: "prj" | "key" | "tpl" | "msg" | "cmp" | "run" | "imp" | "dlq" | "med") =>
-  `${prefix}_${Date.now().toString(16).padStart(12, "0")}${toHex(randomBytes(6))}`;
+export const newId = (prefix: "prj" | "key" | "tpl" | "cmp" | "run" | "imp" | "dlq" | "med") =>
+  `${prefix}_${timeHex()}${toHex(randomBytes(6))}`;
+
+const timeHex = () => Date.now().toString(16).padStart(12, "0");
+
+/**
+ * A message's id: the prefix and the creation time in hex like every id, then its 48 random bits in
+ * base64url, 8 characters where hex takes 12. Messages are the rows there are millions of, and the
+ * id is stored three times (the row, its key's index, its campaign's or run's index), so the four
+ * characters are 12 bytes a message. Ids made before (`msg_` and 24 hex digits) stay valid: both
+ * start with the time, so ordering by id is still oldest first.
+ */
+export const newMessageId = () => `msg_${timeHex()}${toBase64Url(randomBytes(6))}`;
+
+/** The two shapes of a message id: 12 hex digits of time, then 12 hex digits or 8 base64url characters. */
+export const MESSAGE_ID = /^msg_([0-9a-f]{12})([0-9a-f]{12}|[A-Za-z0-9_-]{8})$/;
 
 /** A new API key: 256 random bits. Only its hash is stored. */
 export const newApiKey = () => `wak_${toBase64Url(randomBytes(32))}`;

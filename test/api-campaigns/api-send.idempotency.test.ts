@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { type IdempotencyKeys, IN_PROGRESS_TAKEOVER_MS } from "../../src/durable-objects/idempotency";
+import { MESSAGE_ID } from "../../src/platform/ids";
 import { call, expectError } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
 import { base, SEND_PATH, send, setup } from "./api-send.helpers";
@@ -77,7 +78,7 @@ describe("Idempotency-Key: a retry after a failure", { timeout: 30_000 }, () => 
     await runInDurableObject(stub, async (keys: IdempotencyKeys) => {
       const t0 = Date.now();
       const first = await keys.begin("fingerprint", t0);
-      expect(first).toEqual({ kind: "first", messageId: expect.stringMatching(/^msg_[0-9a-f]{24}$/) });
+      expect(first).toEqual({ kind: "first", messageId: expect.stringMatching(MESSAGE_ID) });
       // The request that began the key never completed nor abandoned it (its Worker was stopped).
       const takeover = await keys.begin("fingerprint", t0 + IN_PROGRESS_TAKEOVER_MS + 1);
       expect(takeover).toEqual(first);

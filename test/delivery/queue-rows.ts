@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { newMessageId } from "../../src/features/messages/store";
+import { newMessageId } from "../../src/platform/ids";
 import type { SendJob } from "../../src/queues/contracts";
 
 // Queued message rows written straight into D1, as a run's fan-out leaves them. Apart from the

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { InboundBulk } from "../../src/features/inbound/bulk";
+import { handleInbound } from "../../src/features/inbound/handle";
 import { inboundActions } from "../../src/features/inbound/parse";
 import { readConfig } from "../../src/platform/config";
 import type { Db } from "../../src/platform/db/client";
@@ -9,6 +10,7 @@ import { measureD1 } from "../d1-cost";
 import { runQueue } from "../delivery/pipeline.helpers";
 import { db, newProject } from "../helpers";
 import { broadcastCampaign, buttonPress, inputValues } from "../journeys/journeys.helpers";
+import { queryPlan, statementsOf } from "../query-plan";
 import { contactRow, inbound, messagesValue, payloadOf, responseRows, text } from "./inbound.helpers";
 
 // The events consumer applies its whole batch's plain presses and replies (a person known by
@@ -203,5 +205,38 @@ describe("a reply that quotes nothing", () => {
     // The row, its three index entries and the id sequence; the link is one index seek finding nothing.
     expect(insert?.[1]).toMatchObject({ statements: 1, rowsWritten: 5 });
     expect(insert?.[1].rowsRead).toBeLessThan(10);
+  });
+});
+
+describe("a response's wamid", () => {
+  it("is looked up through the key of its last characters, in bulk and change by change", async () => {
+    const p = await newProject();
+    const config = readConfig(env);
+    const reply = text("Hi", { from: numberOf(300).slice(1) });
+    const statements = await statementsOf(async (d) => {
+      const bulk = new InboundBulk();
+      bulk.take(p.id, inboundActions(config, messagesValue([reply]), Date.now()).actions, "a");
+      await bulk.apply(d);
+      await handleInbound(d, config, p.id, messagesValue([text("Hello", { from: numberOf(301).slice(1) })]));
+    });
+    const inserts = statements.filter((s) => /^insert into "responses"/.test(s.sql));
+    expect(inserts).toHaveLength(2);
+    for (const insert of inserts) {
+      expect((await queryPlan(insert)).join("\n")).toMatch(/SEARCH x USING INDEX responses_wamid_key/);
+    }
+  });
+
+  it("is stored once though the key is shared: two wamids that end alike are two responses", async () => {
+    const p = await newProject();
+    const end = "ZZZZzzzzYYYYyyyy";
+    const first = text("one", { id: `wamid.HBgLOTE5NTAwMDAwMzAy${end}`, from: numberOf(302).slice(1) });
+    const second = text("two", { id: `wamid.HBgLOTE5NTAwMDAwMzAz${end}`, from: numberOf(303).slice(1) });
+    await runQueue(EVENTS, bodies(p.id, [first, second, first]));
+    expect((await inbound(p.id, messagesValue([second]))).responsesStored).toBe(0);
+    const rows = await responseRows(p.id);
+    expect(rows.map((r) => [r.text, r.wamid])).toEqual([
+      ["one", first.id],
+      ["two", second.id],
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import {
 } from "../../src/features/broadcast-messages/links";
 import { sharePayloads } from "../../src/features/messages/payload";
 import { readConfig } from "../../src/platform/config";
+import { newMessageId } from "../../src/platform/ids";
 import type { TemplateMessage } from "../../src/whatsapp/provider";
 import { db, newProject, runQueueBatch } from "../helpers";
 
@@ -46,6 +47,24 @@ describe("link tokens", () => {
         .replace(/=+$/, "");
       expect(await verifyLink(key, text), `byte ${at}`).toBeNull();
     }
+  });
+
+  it("name a message by either shape of its id: all hex (version 1) or with a base64url end (version 2)", async () => {
+    const key = await linkKey(env.ENCRYPTION_KEY);
+    const fresh = newMessageId();
+    for (const [messageId, version] of [
+      [MSG, 1],
+      [fresh, 2],
+      ["msg_019a00000000A-_z09aQ", 2],
+    ] as const) {
+      const token = await signLink(key, { messageId, runId: RUN, button: 0, suffix: "" });
+      expect(token, messageId).toHaveLength(51);
+      expect(atob(token.slice(0, 4).replaceAll("-", "+").replaceAll("_", "/")).charCodeAt(0)).toBe(version);
+      expect(await verifyLink(key, token)).toEqual({ messageId, runId: RUN, button: 0, suffix: "" });
+    }
+    await expect(
+      signLink(key, { messageId: "msg_019a00000000A-_z09a", runId: RUN, button: 0, suffix: "" }),
+    ).rejects.toThrow("not a message id");
   });
 
   it("fill a page's url buttons from their suffixes, and a retry's from the tokens it re-sends", async () => {

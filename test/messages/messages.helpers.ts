@@ -2,12 +2,8 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { expect } from "vitest";
 import { storedPayload } from "../../src/features/messages/payload";
-import {
-  insertMessageOnce,
-  type NewMessage,
-  newMessageId,
-  getMessage as readMessage,
-} from "../../src/features/messages/store";
+import { insertMessageOnce, type NewMessage, getMessage as readMessage } from "../../src/features/messages/store";
+import { newMessageId } from "../../src/platform/ids";
 import type { TemplateMessage } from "../../src/whatsapp/provider";
 import { SandboxProvider } from "../../src/whatsapp/sandbox";
 import type { WebhookEventMessage } from "../../src/whatsapp/webhook/payload";

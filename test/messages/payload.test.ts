@@ -61,6 +61,24 @@ describe("a message's payload stored once per campaign", () => {
     expect((await rowOf(jobs[2]?.messageId as string))?.payload_base).toBe(same?.payload_base);
   });
 
+  it("keeps an empty body (a template without body variables) in the shared part, not on every row", async () => {
+    const p = await newProject();
+    const header = { type: "image" as const, link: "https://media.example.test/a.jpg" };
+    const jobs = [0, 1].map((i) => job(p.id, i, { header, body: [] }));
+    const withValues = job(p.id, 2, { header, body: ["Ravi"] });
+    await persistApiSends(db(), [...jobs, withValues]);
+    for (const j of [...jobs, withValues]) {
+      expect(await storedMessage(j.messageId)).toEqual(JSON.parse(JSON.stringify(j.payload)));
+    }
+    const [a, b] = await Promise.all(jobs.map((j) => rowOf(j.messageId)));
+    expect(a?.payload).toBe("{}");
+    expect(b?.payload_base).toBe(a?.payload_base);
+    // A message with body values points at another base, and keeps its values.
+    const other = await rowOf(withValues.messageId);
+    expect(JSON.parse(other?.payload ?? "null")).toEqual({ body: ["Ravi"] });
+    expect(other?.payload_base).not.toBe(a?.payload_base);
+  });
+
   it("writes a campaign's shared part once: a later slice names it without inserting it again", async () => {
     const p = await newProject();
     const first = await measureD1(env.DB, () => persistApiSends(db(), [job(p.id, 0), job(p.id, 1)]));

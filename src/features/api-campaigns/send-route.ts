@@ -7,6 +7,7 @@ import type { AppEnv } from "../../platform/http/context";
 import { router } from "../../platform/http/context";
 import { jsonRequest } from "../../platform/http/json-request";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
+import { newMessageId } from "../../platform/ids";
 import { toE164 } from "../../platform/phone";
 import type { ApiSendJob } from "../../queues/contracts";
 import { sendSends } from "../../queues/producers";
@@ -19,7 +20,6 @@ import {
 import { isOptedOut, projectSnapshot } from "../contacts/snapshot";
 import { checkMediaUrl } from "../media/check";
 import { whatsappMediaId } from "../media/whatsapp-id";
-import { newMessageId } from "../messages/store";
 import { loadApiCampaign } from "./lookup";
 import { OPTED_OUT_REASON } from "./persist";
 import { buildTemplateMessage } from "./send-payload";

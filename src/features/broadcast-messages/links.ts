@@ -1,4 +1,5 @@
 import { toBase64Url } from "../../platform/crypto";
+import { MESSAGE_ID } from "../../platform/ids";
 import type { ButtonParameter, TemplateButton, TemplateMessage } from "../../whatsapp/provider";
 import type { BroadcastButton } from "./buttons";
 
@@ -9,7 +10,9 @@ import type { BroadcastButton } from "./buttons";
 // be forged, nor a token altered to count for another message, run or project. It carries no
 // secret and nothing of the recipient but the suffix their untracked link would have shown.
 
-const VERSION = 1;
+// Version 1 tokens name a message whose id is all hex; version 2, one whose random part is
+// base64url (src/platform/ids.ts newMessageId). Both are 12 bytes: 6 of time, 6 random.
+const VERSIONS = [1, 2] as const;
 const ID_BYTES = 12;
 const MAC_BYTES = 12;
 // version, message id, run id, button index, then the MAC; the suffix, if any, after it.
@@ -23,7 +26,7 @@ export const LINK_PATH = "/l/";
 /** A token-shaped example for Meta's review of the template (it opens the "not valid" page). */
 export const EXAMPLE_TOKEN = "AQ".padEnd(Math.ceil((FIXED * 4) / 3), "A");
 
-const ID = /^(?:msg|run)_([0-9a-f]{24})$/;
+const RUN_ID = /^run_([0-9a-f]{24})$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -57,14 +60,28 @@ export interface LinkRef {
   suffix: string;
 }
 
-function idBytes(id: string): Uint8Array {
-  const hex = ID.exec(id)?.[1];
-  if (!hex) throw new Error(`not a message or run id: ${id}`);
-  return Uint8Array.from(hex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
+const hexBytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
+const hexOf = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+function runBytes(id: string): Uint8Array {
+  const hex = RUN_ID.exec(id)?.[1];
+  if (!hex) throw new Error(`not a run id: ${id}`);
+  return hexBytes(hex);
 }
 
-const idOf = (prefix: "msg" | "run", bytes: Uint8Array) =>
-  `${prefix}_${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+/** A message id's 12 bytes and the token version that reads them back. */
+function messageBytes(id: string): { version: (typeof VERSIONS)[number]; bytes: Uint8Array } {
+  const [, time, random] = MESSAGE_ID.exec(id) ?? [];
+  if (!time || !random) throw new Error(`not a message id: ${id}`);
+  if (random.length === 12) return { version: 1, bytes: hexBytes(time + random) };
+  const bytes = new Uint8Array(ID_BYTES);
+  bytes.set(hexBytes(time));
+  bytes.set(fromBase64Url(random) ?? [], 6);
+  return { version: 2, bytes };
+}
+
+const messageIdOf = (version: number, bytes: Uint8Array) =>
+  version === 1 ? `msg_${hexOf(bytes)}` : `msg_${hexOf(bytes.slice(0, 6))}${toBase64Url(bytes.slice(6))}`;
 
 async function mac(key: CryptoKey, head: Uint8Array, suffix: Uint8Array) {
   const signed = new Uint8Array(head.length + suffix.length);
@@ -75,9 +92,10 @@ async function mac(key: CryptoKey, head: Uint8Array, suffix: Uint8Array) {
 
 export async function signLink(key: CryptoKey, ref: LinkRef): Promise<string> {
   const head = new Uint8Array(HEAD);
-  head[0] = VERSION;
-  head.set(idBytes(ref.messageId), 1);
-  head.set(idBytes(ref.runId), 1 + ID_BYTES);
+  const message = messageBytes(ref.messageId);
+  head[0] = message.version;
+  head.set(message.bytes, 1);
+  head.set(runBytes(ref.runId), 1 + ID_BYTES);
   head[HEAD - 1] = ref.button;
   const suffix = encoder.encode(ref.suffix);
   const token = new Uint8Array(FIXED + suffix.length);
@@ -96,7 +114,8 @@ function fromBase64Url(text: string): Uint8Array | null {
 /** What a token names, or null when it is garbled, of another version, or its MAC does not match. */
 export async function verifyLink(key: CryptoKey, token: string): Promise<LinkRef | null> {
   const bytes = token.length <= 4000 ? fromBase64Url(token) : null;
-  if (!bytes || bytes.length < FIXED || bytes[0] !== VERSION) return null;
+  const version = bytes?.[0];
+  if (!bytes || bytes.length < FIXED || !VERSIONS.some((v) => v === version)) return null;
   const head = bytes.slice(0, HEAD);
   const suffix = bytes.slice(FIXED);
   const expected = await mac(key, head, suffix);
@@ -108,8 +127,8 @@ export async function verifyLink(key: CryptoKey, token: string): Promise<LinkRef
     return null;
   }
   return {
-    messageId: idOf("msg", head.slice(1, 1 + ID_BYTES)),
-    runId: idOf("run", head.slice(1 + ID_BYTES, HEAD - 1)),
+    messageId: messageIdOf(bytes[0] as number, head.slice(1, 1 + ID_BYTES)),
+    runId: `run_${hexOf(head.slice(1 + ID_BYTES, HEAD - 1))}`,
     button: head[HEAD - 1] ?? 0,
     suffix: text,
   };

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { campaignOfSql, contacts, responses, runIdOfSql, wamidIs } from "../../platform/db/schema";
+import { campaignOfSql, contacts, responseIsNew, responses, runIdOfSql, wamidIs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { applyInboundActions } from "./handle";
 import type { InboundAction, InboundResponse, Seen } from "./parse";
@@ -138,7 +138,10 @@ function seenStatement(db: Db, seen: [string, string, number | null][], now: num
  * stores one, for many at once.
  */
 function responsesStatement(db: Db, said: (InboundResponse & { projectId: string })[]) {
-  const rows = said.map((r) => ({
+  // Each wamid once (a webhook redelivered into the same batch): the statement checks the table,
+  // not its own list (`responseIsNew`).
+  const once = new Map(said.map((r) => [`${r.projectId} ${r.wamid}`, r]));
+  const rows = [...once.values()].map((r) => ({
     p: r.projectId,
     n: r.number,
     w: r.wamid,
@@ -159,8 +162,8 @@ function responsesStatement(db: Db, said: (InboundResponse & { projectId: string
             coalesce(${sql.raw(campaignOfSql("m"))}, (SELECT c.id FROM campaigns c WHERE c.project_id = r.value ->> '$.p' AND c.id = r.value ->> '$.c')),
             ${sql.raw(runIdOfSql("m"))}, r.value ->> '$.w', r.value ->> '$.k', r.value ->> '$.y', r.value ->> '$.t', r.value ->> '$.at'
           FROM json_each(${JSON.stringify(rows)}) r
-          LEFT JOIN messages m ON ${wamidIs("m.wamid", sql`r.value ->> '$.x'`)} AND m.project_id = r.value ->> '$.p' WHERE true`,
+          LEFT JOIN messages m ON ${wamidIs("m.wamid", sql`r.value ->> '$.x'`)} AND m.project_id = r.value ->> '$.p'
+          WHERE ${responseIsNew(sql`r.value ->> '$.p'`, sql`r.value ->> '$.w'`)}`,
     )
-    .onConflictDoNothing()
     .returning({ projectId: responses.projectId, wamid: responses.wamid });
 }

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
-import { campaignOfSql, responses, runIdOfSql, wamidIs } from "../../platform/db/schema";
+import { campaignOfSql, responseIsNew, responses, runIdOfSql, wamidIs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { WebhookChangeValue } from "../../whatsapp/webhook/payload";
 import { forgetSnapshot } from "../contacts/snapshot";
@@ -32,8 +32,8 @@ export interface InboundOutcome {
  * Stores a response, linked to the message it answers (and that message's campaign and run) when
  * `context.id` is one of this project's wamids. One statement, no read first: the link is a join.
  * A message that answers nothing of ours is kept too, unlinked: whether a recipient replied within
- * a day of delivery is read from it (src/features/replies/replied.ts), quoted or not.
- * `WHERE true` is SQLite's required disambiguation for INSERT … SELECT … ON CONFLICT.
+ * a day of delivery is read from it (src/features/replies/replied.ts), quoted or not. A wamid the
+ * project already stored is not stored again (`responseIsNew`).
  */
 function responseStatement(db: Db, projectId: string, r: InboundResponse) {
   // Column order of responses: id, project_id, number, message_id, campaign_id, run_id, wamid,
@@ -42,8 +42,9 @@ function responseStatement(db: Db, projectId: string, r: InboundResponse) {
   // button's `bcb:<campaignId>:<index>`): it counts for that campaign if the project has it.
   const named = sql`(SELECT c.id FROM campaigns c WHERE c.project_id = ${projectId} AND c.id = ${r.campaignId})`;
   const values = sql`SELECT NULL, ${projectId}, ${r.number}, m.id, coalesce(${sql.raw(campaignOfSql("m"))}, ${named}), ${sql.raw(runIdOfSql("m"))}, ${r.wamid}, ${r.kind}, ${r.payload}, ${r.text}, ${r.receivedAt}`;
-  const source = sql`FROM (SELECT 1) LEFT JOIN messages m ON m.project_id = ${projectId} AND ${wamidIs("m.wamid", sql`${r.contextId}`)} WHERE true`;
-  return db.insert(responses).select(sql`${values} ${source}`).onConflictDoNothing().returning({ id: responses.id });
+  const source = sql`FROM (SELECT 1) LEFT JOIN messages m ON m.project_id = ${projectId} AND ${wamidIs("m.wamid", sql`${r.contextId}`)}
+    WHERE ${responseIsNew(sql`${projectId}`, sql`${r.wamid}`)}`;
+  return db.insert(responses).select(sql`${values} ${source}`).returning({ id: responses.id });
 }
 
 /**

@@ -4,7 +4,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
-import { campaigns, responses } from "../../platform/db/schema";
+import { campaigns, responses, wamidIn } from "../../platform/db/schema";
 import { createLogger, type Logger } from "../../platform/log";
 import { sendSends } from "../../queues/producers";
 import { parseButtonPayload } from "../broadcast-messages/payload";
@@ -183,8 +183,8 @@ export async function answerPresses(db: Db, projectId: string, presses: InboundR
       .where(
         and(
           eq(responses.projectId, projectId),
-          inJsonList(
-            responses.wamid,
+          wamidIn(
+            "responses.wamid",
             presses.map((p) => p.wamid),
           ),
         ),

@@ -20,6 +20,11 @@ import type { OutboundMessage } from "../../whatsapp/provider";
 /** Fields that differ from one recipient to the next, kept on the row rather than in the base. */
 const OWN_FIELDS = new Set(["to", "body"]);
 
+// A template without body variables gives every message the same empty body: it goes in the base,
+// so such a message's own part is `{}`, where `{"body":[]}` cost 9 bytes more on every row.
+const sharedField = (key: string, value: unknown) =>
+  !OWN_FIELDS.has(key) || (key === "body" && Array.isArray(value) && value.length === 0);
+
 // A url button's parameter (a per-recipient suffix, a tracked link's token) differs from one message
 // to the next: such a message keeps its buttons on its row, else every message would get its own base.
 const ownButtons = (message: JsonObject) =>
@@ -94,7 +99,7 @@ export async function sharePayloads(
     const shared: JsonObject = {};
     const own = ownButtons(message);
     for (const [key, value] of Object.entries(message)) {
-      if (!OWN_FIELDS.has(key) && !(own && key === "buttons")) shared[key] = value;
+      if (sharedField(key, value) && !(own && key === "buttons")) shared[key] = value;
     }
     const body = JSON.stringify(shared);
     let key = keyOf.get(body);

@@ -2,12 +2,9 @@ import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
 import { campaignOf, ledgerOutbox, messageEvents, messages, runIdOf, templateOfSql } from "../../platform/db/schema";
-import { newId } from "../../platform/ids";
 import type { TemplateMessage } from "../../whatsapp/provider";
 import { logMoves, newTx } from "./log";
 import { historyOf, STEP } from "./trail";
-
-export const newMessageId = () => newId("msg");
 
 export interface NewMessage {
   id?: string;

@@ -1,10 +1,10 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { refOfRun, runOpen, runRefSql } from "../../platform/db/schema";
+import { newMessageId } from "../../platform/ids";
 import { MARKETING_LIMIT_CODE } from "../../whatsapp/errors";
 import type { TemplateMessage } from "../../whatsapp/provider";
 import { storedPayload } from "../messages/payload";
-import { newMessageId } from "../messages/store";
 import type { FanoutPage } from "./page";
 import type { RunRow } from "./schemas";
 

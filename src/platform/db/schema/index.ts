@@ -11,6 +11,7 @@ export * from "./link-clicks";
 export * from "./media";
 export * from "./messages";
 export * from "./projects";
+export * from "./responses";
 export * from "./runs";
 export * from "./sessions";
 export * from "./storage";

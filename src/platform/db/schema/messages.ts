@@ -10,7 +10,7 @@ import { publicTemplateIdSql } from "./templates";
  * A wamid's index key as SQL (`wamid`: SQL of a wamid): its last 16 characters, the expression of
  * `messages_wamid_key` below, which SQLite matches only when a query repeats it exactly.
  */
-const wamidKey = (wamid: SQL) => sql`substr(${wamid}, -16)`;
+export const wamidKey = (wamid: SQL) => sql`substr(${wamid}, -16)`;
 
 /** One WhatsApp message to one recipient, from acceptance to its final state. */
 export const messages = sqliteTable(
@@ -182,39 +182,6 @@ export const messageEvents = sqliteTable(
     detail: text("detail"),
   },
   (t) => [index("message_events_message").on(t.messageId, t.id)],
-);
-
-/**
- * Every inbound message people send: quick-reply presses (template `button` messages and
- * interactive replies), texts, media, reactions… Linked to the message it answers, and through it
- * to the campaign and run, when the quoted wamid is one of ours; unlinked otherwise, kept to tell
- * whether a recipient wrote back within a day of a delivery (src/features/replies/replied.ts).
- */
-export const responses = sqliteTable(
-  "responses",
-  {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    projectId: projectRef(),
-    // E.164, like contacts.number.
-    number: text("number").notNull(),
-    // No foreign keys: a response outlives the message or campaign it answered.
-    messageId: text("message_id"),
-    campaignId: text("campaign_id"),
-    runId: text("run_id"),
-    // The inbound message's own wamid: a replayed webhook stores nothing twice.
-    wamid: text("wamid").notNull(),
-    kind: text("kind", {
-      enum: ["button", "text", "interactive", "reaction", "media", "location", "contacts", "order"],
-    }).notNull(),
-    payload: text("payload"),
-    text: text("text"),
-    receivedAt: integer("received_at").notNull(),
-  },
-  (t) => [
-    uniqueIndex("responses_project_wamid").on(t.projectId, t.wamid),
-    index("responses_project_campaign").on(t.projectId, t.campaignId, t.id),
-    index("responses_project_number").on(t.projectId, t.number),
-  ],
 );
 
 // The ledger's vocabulary, typed next to its table: a status a message row can hold, a status a
