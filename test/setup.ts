@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { afterEach, expect } from "vitest";
 import { guardD1Limits } from "./d1-limits";
 
 // Local D1 is SQLite, which binds thousands of parameters and takes statements of any length; D1
@@ -23,3 +24,16 @@ for (const migration of env.TEST_MIGRATIONS) {
     env.DB.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(migration.name),
   ]);
 }
+
+// The run's open-messages index (messages_run_open, src/platform/db/schema/messages.ts) finds a
+// run's queued and sending messages by columns only a settling move sets, never by status: a
+// queued or sending run message with one of them set would be invisible to the run's completion,
+// its governor and the sweep. After every test, whatever it did, none may exist.
+afterEach(async () => {
+  const hidden = await env.DB.prepare(
+    `SELECT id, status, sent_at, failed_at, skip_reason FROM messages
+     WHERE run_id IS NOT NULL AND status IN ('queued', 'sending')
+       AND (sent_at IS NOT NULL OR failed_at IS NOT NULL OR skip_reason IS NOT NULL) LIMIT 5`,
+  ).all();
+  expect(hidden.results, "queued or sending run messages outside messages_run_open").toEqual([]);
+});

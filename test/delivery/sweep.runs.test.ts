@@ -6,6 +6,7 @@ import {
   STUCK_SENDING_MS,
   sweepStuckMessages,
 } from "../../src/features/delivery/sweep";
+import { measureD1 } from "../d1-cost";
 import { newProject } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
 import { queueRows } from "./queue-rows";
@@ -58,6 +59,31 @@ describe("sweep: a run's stuck messages", { timeout: 30_000 }, () => {
       .bind(cancelled.ids[0])
       .first();
     expect(failed).toEqual({ error_class: "unknown", error_title: "Send outcome unknown" });
+  });
+
+  it("looks at the front of a big run's unsettled messages, where a run's stuck ones are", async () => {
+    // Sent in id order: the oldest unsettled messages are the ones still sending, then the queued.
+    const run = await aRun("sending", null, 1_300);
+    run.ids.sort();
+    await age(run.ids.slice(0, 3), "sending", STUCK_SENDING_MS + 1000);
+    // One claimed long ago behind more than SENDING_FRONT older messages still queued (put back by
+    // an account pause): out of the read until they go.
+    const hidden = run.ids[1_200] as string;
+    await age([hidden], "sending", STUCK_SENDING_MS + 1000);
+    const { cost } = await measureD1(env.DB, () => sweepStuckMessages(env));
+    expect(await statuses(run.runId)).toEqual([
+      { status: "failed", n: 3 },
+      { status: "queued", n: 1_296 },
+      { status: "sending", n: 1 },
+    ]);
+    // The read stops at the front: nowhere near the run's 1,300 rows twice over.
+    expect(cost.rowsRead).toBeLessThan(3_500);
+    // Once the older ones are sent, it is found.
+    await env.DB.prepare("UPDATE messages SET status = 'sent', sent_at = ? WHERE id IN (SELECT value FROM json_each(?))")
+      .bind(Date.now(), JSON.stringify(run.ids.slice(3, 1_200)))
+      .run();
+    await sweepStuckMessages(env);
+    expect(await statuses(run.runId)).toContainEqual({ status: "failed", n: 4 });
   });
 
   it("leaves a run that ended more than a day ago out of the read", async () => {

@@ -11,10 +11,10 @@ import { countFromLedger } from "../../src/features/stats/recount";
 import { db } from "../helpers";
 import { queryPlan, statementsOf } from "../query-plan";
 
-// The ledger's partial indexes hold only the statuses their queries ask for, so that delivered and
-// read rewrite no index entry (src/platform/db/schema/messages.ts). SQLite uses a partial index
-// only when the query repeats its condition: a query that forgets it scans the messages instead,
-// which D1 bills row by row. Each query that needs one is checked against SQLite's own plan.
+// The ledger's partial indexes hold only the messages their queries ask for, so that a claim,
+// delivered and read rewrite no index entry (src/platform/db/schema/messages.ts). SQLite uses a
+// partial index only when the query repeats its condition: a query that forgets it scans the
+// messages instead, which D1 bills row by row. Each query that needs one is checked against SQLite's own plan.
 
 const plan = async (query: Parameters<typeof queryPlan>[0]) => (await queryPlan(query)).join(" | ");
 
@@ -28,26 +28,27 @@ describe("queries on the ledger's partial indexes", () => {
     expect(await plan(api)).toMatch(/SEARCH messages USING INDEX messages_in_flight/);
     expect(await plan(stuckQueued(db(), Date.now()))).toMatch(/SEARCH messages USING INDEX messages_in_flight/);
     // A run's messages are not in the in-flight index: its watched runs are read by status, then
-    // each one's sending messages through the run's open-messages index, never a walk of either.
+    // the front of each one's open-messages index (a bounded list), each message by its key,
+    // never a walk of either.
     const runs = await plan(ofRuns);
     // Runs under way by status; those that ended by their end time, a range however many ended before.
     expect(runs).toMatch(/SEARCH runs USING INDEX runs_\w+ \(status=\?\)/);
     expect(runs).toMatch(/SEARCH runs USING INDEX runs_ended \(status=\? AND finished_at>\?\)/);
-    expect(runs).toMatch(/SEARCH messages USING INDEX messages_run_status \(run_id=\? AND status=\?\)/);
-    expect(runs).not.toMatch(/SCAN (runs|messages)\b/);
+    expect(runs).toMatch(/CORRELATED LIST SUBQUERY \d+ \| SEARCH o USING INDEX messages_run_open \(run_id=\?\)/);
+    expect(runs).toMatch(/SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id=\?\)/);
+    expect(runs).not.toMatch(/SCAN (runs|messages|o)\b/);
     const stalled = await plan(stuckRuns(db(), Date.now()));
     expect(stalled).toMatch(/SEARCH runs USING INDEX runs_ended \(status=\? AND finished_at>\?\)/);
-    expect(stalled).toMatch(/SEARCH m USING (COVERING )?INDEX messages_run_status \(run_id=\? AND status=\?\)/);
+    expect(stalled).toMatch(/SEARCH m USING INDEX messages_run_open \(run_id=\?\)/);
     expect(stalled).not.toMatch(/SCAN (runs|m)\b/);
   });
 
   it("a run's governor pages its queued messages, and completion looks for open ones, through the run's index", async () => {
     const source = { runId: "run_x", projectId: "prj_x", campaignId: "cmp_x", after: "", rescanBefore: null };
-    expect(await plan(queuedPage(db(), source, 100))).toMatch(/messages_run_status/);
-    expect(await plan(queuedPage(db(), { ...source, rescanBefore: Date.now() }, 100))).toMatch(/messages_run_status/);
-    expect(await plan(completeRunsStatement(db(), ["run_x"]))).toMatch(
-      /SEARCH m USING COVERING INDEX messages_run_status/,
-    );
+    const page = /SEARCH messages USING INDEX messages_run_open \(run_id=\? AND id>\?\)/;
+    expect(await plan(queuedPage(db(), source, 100))).toMatch(page);
+    expect(await plan(queuedPage(db(), { ...source, rescanBefore: Date.now() }, 100))).toMatch(page);
+    expect(await plan(completeRunsStatement(db(), ["run_x"]))).toMatch(/SEARCH m USING INDEX messages_run_open/);
   });
 
   it("a campaign's recipients, recount and requeue find messages by run or, for API campaigns, by campaign", async () => {
@@ -81,11 +82,11 @@ describe("queries on the ledger's partial indexes", () => {
     const requeue = await plansOf((d) =>
       requeueCampaign({ SENDS: { sendBatch: async () => {} } } as never, d, "prj_x", "cmp_x"),
     );
-    // A run's failures by code: only its failed messages, through the run's open-messages index.
+    // A run's failures by code: only its failed messages, through the run's failed-messages index.
     const failed = (
       await plansOf((d) => runFailures(d, env.FILES, "prj_x", { id: "run_x", campaignId: "cmp_x" }))
     ).find((p) => p.includes("SEARCH m "));
-    expect(failed).toMatch(/SEARCH m USING (COVERING )?INDEX messages_run_status \(run_id=\? AND status=\?\)/);
+    expect(failed).toMatch(/SEARCH m USING (COVERING )?INDEX messages_run_failed \(run_id=\?\)/);
     // The archive's next API-campaign day: one seek per campaign, never a walk of the project's messages.
     const [due] = await plansOf((d) => dueUnit(d, "prj_x", Date.now()));
     expect(due).toMatch(/SEARCH m USING INDEX messages_campaign \(campaign_id=\? AND id>\? AND id<\?\)/);

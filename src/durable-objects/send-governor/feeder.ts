@@ -1,6 +1,6 @@
 import { and, eq, gt, lt, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { campaigns, messages, refOfRun, runOpen, runs } from "../../platform/db/schema";
+import { campaigns, messages, refOfRun, runs, runUnsettled } from "../../platform/db/schema";
 import type { Source } from "./store";
 
 /** A released message that was not sent is looked for again once it has been still this long. */
@@ -23,7 +23,7 @@ export const queuedPage = (db: Db, source: Source, limit: number) =>
       and(
         sql`${messages.runId} = ${refOfRun(source.runId)}`,
         eq(messages.status, "queued"),
-        runOpen(),
+        runUnsettled(),
         gt(messages.id, source.after),
         source.rescanBefore === null ? undefined : lt(messages.updatedAt, source.rescanBefore),
       ),

@@ -93,7 +93,7 @@ export const ApiSendResponse = z
     success: z.literal(true),
     message: z.string().openapi({ example: "Message accepted" }),
     submitted_message_id: z.string().openapi({ description: "Same as messageId, under the name CRMs look for" }),
-    messageId: z.string().openapi({ example: "msg_01a1fc6462283199bbc15fb0" }),
+    messageId: z.string().openapi({ example: "msg_01a1fc646228mZ3b_Q7x" }),
     status: z.enum(["queued", "skipped"]),
     skipReason: z.string().nullable().openapi({
       description:

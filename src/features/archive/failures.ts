@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { refOfRun, runOpen } from "../../platform/db/schema";
+import { refOfRun, runFailed } from "../../platform/db/schema";
 import { failureLabel } from "../../whatsapp/error-labels";
 import { runMessages } from "./retarget";
 import { archivedRun } from "./store";
@@ -32,7 +32,7 @@ export async function runFailures(
   if (!(await archivedRun(db, projectId, run.id))) {
     const rows = await db.all<{ code: number | null; title: string | null; count: number }>(sql`
       SELECT m.error_code AS code, max(m.error_title) AS title, count(*) AS count FROM messages m
-      WHERE m.run_id = ${refOfRun(run.id)} AND m.status = 'failed' AND ${runOpen("m")} AND m.project_id = ${projectId}
+      WHERE m.run_id = ${refOfRun(run.id)} AND ${runFailed("m")} AND m.project_id = ${projectId}
       GROUP BY m.error_code`);
     return grouped(rows);
   }

@@ -2,7 +2,7 @@ import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { createDb, type Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
-import { campaignRefSql, campaigns, inFlight, messages, runOpen, runRefSql, runs } from "../../platform/db/schema";
+import { campaignRefSql, campaigns, inFlight, messages, runRefSql, runs, runUnsettled } from "../../platform/db/schema";
 import { createLogger, logLevel } from "../../platform/log";
 import { sendStoredMessages } from "../../queues/producers";
 import { afterTransitions } from "../messages/after-transitions";
@@ -36,10 +36,18 @@ const watchedRun = (now: number) =>
     and(inArray(runs.status, ["cancelled", "failed"]), gt(runs.finishedAt, now - ENDED_RUN_WATCH_MS)),
   );
 
+// A run's messages go out in id order (its governor releases them so), so the ones still sending
+// long after their claim are the oldest of its unsettled messages: the sweep looks among the first
+// this many of each watched run's, a bounded read however big the run. Only older messages still
+// queued (put back by an account pause or a number's hold, more than this many) can hide one,
+// and only until they are sent.
+const SENDING_FRONT = 1000;
+
 /**
  * Messages still `sending` long after their claim: those without a run through the in-flight
- * index, a run's through its watched runs and the run's open-messages index (runs_status_time,
- * then messages_run_status), so neither reads a message that is not in flight. Two reads, one batch.
+ * index, a run's through its watched runs and the front of the run's open-messages index
+ * (runs_status_time, then messages_run_open), so neither reads a message that is not in flight.
+ * Two reads, one batch.
  */
 export const stuckSending = (db: Db, now: number) =>
   [
@@ -53,7 +61,11 @@ export const stuckSending = (db: Db, now: number) =>
       .from(runs)
       .innerJoin(
         messages,
-        and(sql`${messages.runId} = ${sql.raw(runRefSql())}`, eq(messages.status, "sending"), runOpen()),
+        and(
+          sql`${messages.id} IN (SELECT o.id FROM messages o WHERE o.run_id = ${sql.raw(runRefSql())} AND ${runUnsettled("o")}
+              ORDER BY o.id LIMIT ${SENDING_FRONT})`,
+          eq(messages.status, "sending"),
+        ),
       )
       .where(and(watchedRun(now), lt(messages.updatedAt, now - STUCK_SENDING_MS)))
       .limit(SWEEP_LIMIT),
@@ -85,7 +97,8 @@ export const stuckQueued = (db: Db, now: number) =>
 /**
  * Runs whose first queued message (in id order: the oldest a governor has not sent) has been still
  * for STUCK_QUEUED_MS: a sending or fanning-out run nobody feeds, or a cancelled run whose cancel
- * jobs stopped. One index entry read per watched run, whatever its size.
+ * jobs stopped. Per watched run, its open-messages index read from the start up to the first
+ * queued message: past the few still sending ahead of it, whatever the run's size.
  */
 export const stuckRuns = (db: Db, now: number) =>
   db
@@ -97,7 +110,7 @@ export const stuckRuns = (db: Db, now: number) =>
           inArray(runs.status, ["fanning_out", "sending"]),
           and(eq(runs.status, "cancelled"), gt(runs.finishedAt, now - ENDED_RUN_WATCH_MS)),
         ),
-        sql`(SELECT m.updated_at FROM messages m WHERE m.run_id = ${sql.raw(runRefSql())} AND m.status = 'queued' AND ${runOpen("m")}
+        sql`(SELECT m.updated_at FROM messages m WHERE m.run_id = ${sql.raw(runRefSql())} AND m.status = 'queued' AND ${runUnsettled("m")}
              ORDER BY m.id LIMIT 1) < ${now - STUCK_QUEUED_MS}`,
       ),
     )

@@ -11,7 +11,7 @@ import { derivedHistory } from "./trail";
 
 const MessageSchema = z
   .object({
-    id: z.string().openapi({ example: "msg_01a1fc6462283199bbc15fb0" }),
+    id: z.string().openapi({ example: "msg_01a1fc646228mZ3b_Q7x" }),
     status: z.enum(["queued", "sending", "sent", "delivered", "read", "failed", "skipped"]),
     number: z.string().openapi({ example: "+917428526285" }),
     templateId: z.string().nullable(),

@@ -2,7 +2,7 @@ import { and, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import type { Transition } from "../../platform/db/schema";
-import { campaignOf, messages, refOfRun, runIdOf, runOpen } from "../../platform/db/schema";
+import { campaignOf, messages, refOfRun, runIdOf, runUnsettled } from "../../platform/db/schema";
 import { logStamped, newTx } from "../messages/log";
 import { appendTrail, STEP } from "../messages/trail";
 
@@ -24,7 +24,7 @@ export async function skipCancelled(
       ? which.ids
       : (
           await db.all<{ id: string }>(
-            sql`SELECT id FROM messages WHERE run_id = ${refOfRun(which.runId)} AND status = 'queued' AND ${runOpen()} ORDER BY id LIMIT ${which.limit}`,
+            sql`SELECT id FROM messages WHERE run_id = ${refOfRun(which.runId)} AND status = 'queued' AND ${runUnsettled()} ORDER BY id LIMIT ${which.limit}`,
           )
         ).map((r) => r.id);
   if (ids.length === 0) return [];

@@ -1,12 +1,12 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { runOpen, runRefSql, runs } from "../../platform/db/schema";
+import { runRefSql, runs, runUnsettled } from "../../platform/db/schema";
 
 /**
  * Marks runs completed that have fanned out (`sending`) and have no message left queued or
- * sending. One statement for any number of runs: the NOT EXISTS probes the (run_id, status, id)
- * index twice per run (queued, sending), whatever the run's size, so it is cheap enough to run
- * with every sends slice's outcomes and from the sweep. The run's CampaignStats counters could say
+ * sending. One statement for any number of runs: the NOT EXISTS reads the run's first entry in
+ * messages_run_open, which holds only queued and sending messages, so one entry decides whatever
+ * the run's size, cheap enough to run with every sends slice's outcomes and from the sweep. The run's CampaignStats counters could say
  * the same without D1, but they are recorded after D1 and outside its transaction (a failed RPC is
  * logged, not retried), so D1, which holds the messages themselves, decides.
  */
@@ -25,7 +25,7 @@ export function completeRunsStatement(db: Db, runIds: string[], now = Date.now()
       and(
         sql`${runs.id} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(runIds)])}))`,
         eq(runs.status, "sending"),
-        sql`NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = ${sql.raw(runRefSql())} AND m.status IN ('queued', 'sending') AND ${runOpen("m")})`,
+        sql`NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = ${sql.raw(runRefSql())} AND m.status IN ('queued', 'sending') AND ${runUnsettled("m")})`,
       ),
     )
     .returning({ id: runs.id });

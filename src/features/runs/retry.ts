@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { refOfRun, runOpen, runRefSql } from "../../platform/db/schema";
+import { refOfRun, runFailed, runRefSql } from "../../platform/db/schema";
 import { newMessageId } from "../../platform/ids";
 import { MARKETING_LIMIT_CODE } from "../../whatsapp/errors";
 import type { TemplateMessage } from "../../whatsapp/provider";
@@ -38,7 +38,7 @@ function candidates(sourceRunId: string, chain: string[], afterId: string, kind:
   const failure =
     kind === "marketing_limited" ? sql`m.error_code = ${MARKETING_LIMIT_CODE}` : sql`m.error_class = 'retryable'`;
   return sql`FROM messages m LEFT JOIN contacts c ON c.project_id = m.project_id AND c.number = m.number
-    WHERE m.run_id = ${refOfRun(sourceRunId)} AND m.status = 'failed' AND ${runOpen("m")} AND ${failure} AND m.id > ${afterId}
+    WHERE m.run_id = ${refOfRun(sourceRunId)} AND ${runFailed("m")} AND ${failure} AND m.id > ${afterId}
       AND NOT EXISTS (
         SELECT 1 FROM messages o
         WHERE o.run_id IN (SELECT value FROM json_each(${JSON.stringify(chain)})) AND o.number = m.number

@@ -89,19 +89,26 @@ export const messages = sqliteTable(
     index("messages_run").on(t.runId, t.id).where(sql`run_id IS NOT NULL`),
     // Messages without a run still on their way (the sweep's stuck ones): a message leaves it once
     // sent, so the statuses after that rewrite no entry. A run's messages are not in it: the sweep
-    // finds them through their open runs and `messages_run_status`, which saves each broadcast
+    // finds them through their open runs and `messages_run_open`, which saves each broadcast
     // message an entry written at its insert and another at its claim. Queries add `inFlight()`.
     index("messages_in_flight")
       .on(t.status, t.updatedAt)
       .where(sql`run_id IS NULL AND status IN ('queued', 'sending')`),
     // A broadcast run sends at most one message per number, however many of its audiences hold it.
     uniqueIndex("messages_run_number").on(t.runId, t.number).where(sql`run_id IS NOT NULL`),
-    // A run's messages by status, in id order: whether any are still queued or sending (completion),
-    // and keyset pages of its queued (resume, cancel) or failed (retry) ones, without a scan.
-    // Only the statuses those queries ask for are in it (`runOpen()`), so delivered and read rewrite nothing.
-    index("messages_run_status")
-      .on(t.runId, t.status, t.id)
-      .where(sql`run_id IS NOT NULL AND status IN ('queued', 'sending', 'failed')`),
+    // A run's messages not settled yet (queued or sending), in id order: whether any are left
+    // (completion), keyset pages of its queued ones (the governor, cancel), the oldest still
+    // sending (the sweep). Named by columns only a settling move sets (`runUnsettled()`), not by
+    // status: SQLite rewrites a partial index's entry whenever a column of its condition is
+    // assigned, and D1 counts the new entry as a row written, so a condition on status cost every
+    // claim (queued → sending) an entry. A message leaves it when sent, failed or skipped, for free
+    // (D1 counts no removed entry), and delivered and read touch it no more.
+    index("messages_run_open")
+      .on(t.runId, t.id)
+      .where(sql`run_id IS NOT NULL AND sent_at IS NULL AND failed_at IS NULL AND skip_reason IS NULL`),
+    // A run's failed messages in id order (a retry's and the archive's pages): an entry is written
+    // only when a message fails, since only then does the condition hold after the assignment.
+    index("messages_run_failed").on(t.runId, t.id).where(sql`run_id IS NOT NULL AND status = 'failed'`),
   ],
 );
 
@@ -145,8 +152,16 @@ export const wamidIn = (column: string, wamids: readonly string[]) => {
  */
 export const inFlight = (table = "messages") =>
   sql.raw(`${table}.run_id IS NULL AND ${table}.status IN ('queued', 'sending')`);
-export const runOpen = (table = "messages") =>
-  sql.raw(`${table}.run_id IS NOT NULL AND ${table}.status IN ('queued', 'sending', 'failed')`);
+/**
+ * A run's message that is queued or sending, in `messages_run_open`'s terms: nothing has settled it
+ * (sent, failed or skipped). Queries still say which of the two statuses they want.
+ */
+export const runUnsettled = (table = "messages") =>
+  sql.raw(
+    `${table}.run_id IS NOT NULL AND ${table}.sent_at IS NULL AND ${table}.failed_at IS NULL AND ${table}.skip_reason IS NULL`,
+  );
+/** A run's failed message, through `messages_run_failed`. */
+export const runFailed = (table = "messages") => sql.raw(`${table}.run_id IS NOT NULL AND ${table}.status = 'failed'`);
 
 /**
  * What many messages' payloads share (template, header, buttons: everything but the recipient and
