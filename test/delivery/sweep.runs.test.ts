@@ -79,7 +79,9 @@ describe("sweep: a run's stuck messages", { timeout: 30_000 }, () => {
     // The read stops at the front: nowhere near the run's 1,300 rows twice over.
     expect(cost.rowsRead).toBeLessThan(3_500);
     // Once the older ones are sent, it is found.
-    await env.DB.prepare("UPDATE messages SET status = 'sent', sent_at = ? WHERE id IN (SELECT value FROM json_each(?))")
+    await env.DB.prepare(
+      "UPDATE messages SET status = 'sent', sent_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+    )
       .bind(Date.now(), JSON.stringify(run.ids.slice(3, 1_200)))
       .run();
     await sweepStuckMessages(env);
