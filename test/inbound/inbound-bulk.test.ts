@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { InboundBulk } from "../../src/features/inbound/bulk";
 import { handleInbound } from "../../src/features/inbound/handle";
 import { inboundActions } from "../../src/features/inbound/parse";
+import { listCampaignResponses } from "../../src/features/inbound/store";
 import { readConfig } from "../../src/platform/config";
 import type { Db } from "../../src/platform/db/client";
 import type { InboundMessage } from "../../src/whatsapp/webhook/payload";
@@ -202,13 +203,14 @@ describe("a reply that quotes nothing", () => {
     // The contact's upsert and the response's insert, in one batch.
     expect(alone.cost.statements).toBe(2);
     const insert = [...(alone.cost.bySql?.entries() ?? [])].find(([sql]) => sql.startsWith('insert into "responses"'));
-    // The row, its three index entries and the id sequence; the link is one index seek finding nothing.
-    expect(insert?.[1]).toMatchObject({ statements: 1, rowsWritten: 5 });
+    // The row, its two index entries (its wamid's key and its number: an unlinked reply has no
+    // campaign's) and the id sequence; the link is one index seek finding nothing.
+    expect(insert?.[1]).toMatchObject({ statements: 1, rowsWritten: 4 });
     expect(insert?.[1].rowsRead).toBeLessThan(10);
   });
 });
 
-describe("a response's wamid", () => {
+describe("a response's indexes", () => {
   it("is looked up through the key of its last characters, in bulk and change by change", async () => {
     const p = await newProject();
     const config = readConfig(env);
@@ -224,6 +226,18 @@ describe("a response's wamid", () => {
     for (const insert of inserts) {
       expect((await queryPlan(insert)).join("\n")).toMatch(/SEARCH x USING INDEX responses_wamid_key/);
     }
+  });
+
+  it("list a campaign's responses by campaign alone, the project checked on the row", async () => {
+    const pages = await statementsOf(async (d) => {
+      await listCampaignResponses(d, "prj_x", "cmp_x", undefined, 10);
+      await listCampaignResponses(d, "prj_x", "cmp_x", 5, 10);
+    });
+    const plans = await Promise.all(pages.filter((s) => /from "responses"/.test(s.sql)).map(queryPlan));
+    expect(plans.map((p) => p.join(" | "))).toEqual([
+      "SEARCH responses USING INDEX responses_campaign (campaign_id=?)",
+      "SEARCH responses USING INDEX responses_campaign (campaign_id=? AND id>?)",
+    ]);
   });
 
   it("is stored once though the key is shared: two wamids that end alike are two responses", async () => {

@@ -109,6 +109,6 @@ describe("GET /v1/runs/{runId}/analytics and /v1/campaigns/{campaignId}/analytic
       buttonClicks(database, p.id, { id: campaignId, buttons: [] }, runId),
     );
     expect(again).toEqual([]);
-    await expectIndexed(presses as Statement, "r", "responses_project_campaign");
+    await expectIndexed(presses as Statement, "r", "responses_campaign");
   });
 });

@@ -36,7 +36,10 @@ export const responses = sqliteTable(
     // Nothing enforces a wamid once: the insert that stores a response checks, in the same
     // statement, that the project has none with the whole wamid (D1 runs one statement at a time).
     index("responses_wamid_key").on(wamidKey(sql`${t.wamid}`)),
-    index("responses_project_campaign").on(t.projectId, t.campaignId, t.id),
+    // A campaign's responses in id order (its listing, its presses' analytics): by campaign alone,
+    // since a campaign id is one project's (queries still check the project on the row), and only
+    // responses linked to a campaign, so an unlinked reply writes no entry here.
+    index("responses_campaign").on(t.campaignId, t.id).where(sql`campaign_id IS NOT NULL`),
     index("responses_project_number").on(t.projectId, t.number),
   ],
 );
