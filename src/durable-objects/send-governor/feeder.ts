@@ -33,8 +33,8 @@ export const queuedPage = (db: Db, source: Source, limit: number) =>
 
 /**
  * The next queued messages of one run, after its cursor, in id order: one D1 batch of two reads
- * (the run's and the campaign's status in one, then the page). The (run_id, status, id) index
- * serves the page whatever the run's size.
+ * (the run's and the campaign's status in one, then the page). The run's open-messages index
+ * (run_id, id) serves the page from the cursor on, whatever the run's size.
  */
 export async function readSource(db: Db, source: Source, limit: number): Promise<SourceRead> {
   // Both statuses in one statement, each row named by its id (a `run_` and a `cmp_` id never

@@ -8,7 +8,7 @@ import { archivedRun } from "./store";
 // A run's failures grouped by Meta's error code, each with a plain label: what went wrong, and for
 // how many recipients. The recipients behind a code are an audience away (retargeting with
 // `outcome: failed` and `errorCode`) or in the details. A run still in D1 is counted by one
-// grouped read of its failed messages (the run's open-messages index holds only those); a run in
+// grouped read of its failed messages (the run's failed-messages index holds only those); a run in
 // the archive is read through once.
 
 export interface FailureGroup {
