@@ -94,17 +94,17 @@ describe("GET /v1/runs/{runId}/analytics and /v1/campaigns/{campaignId}/analytic
     const { p, campaignId, runId } = await repliedRun();
     const [replies, ...more] = await statementsOf((database) => countRepliedLive(database, p.id, { runId }));
     expect(more).toEqual([]);
-    // The run's messages by its index, each one's responses by (project, number): a person's own few.
+    // The run's messages by its index, each one's responses by number: a person's own few.
     const plan = await expectIndexed(replies as Statement, "m", "messages_run");
     expect(
-      plan.some((step) => /^SEARCH r EXISTS USING INDEX responses_project_number\b/.test(step)),
+      plan.some((step) => /^SEARCH r EXISTS USING INDEX responses_number\b/.test(step)),
       plan.join("\n"),
     ).toBe(true);
     expect(await countRepliedLive(db(), p.id, { runId })).toBe(2);
     // An archived run's batch (and a retargeting batch) asks the same, by the same index.
     const batch = [{ id: "msg_x", number: "+919812342222", deliveredAt: 1, readAt: null }];
     const [among] = await statementsOf((database) => repliedAmong(database, p.id, runId, batch));
-    await expectIndexed(among as Statement, "r", "responses_project_number");
+    await expectIndexed(among as Statement, "r", "responses_number");
     const [presses, ...again] = await statementsOf((database) =>
       buttonClicks(database, p.id, { id: campaignId, buttons: [] }, runId),
     );

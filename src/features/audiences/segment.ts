@@ -125,7 +125,7 @@ function messaged(b: BehaviourCondition, statuses: SQL): SQL {
   return sql`(${inRuns} OR +c.number IN (SELECT m.number FROM messages m WHERE m.campaign_id = ${refOfCampaign(b.campaignId)} AND m.run_id IS NULL AND +m.status IN ${statuses}))`;
 }
 
-/** The contact answered the campaign (or run): responses_project_number finds its answers. */
+/** The contact answered the campaign (or run): responses_number finds its answers. */
 function answered(b: BehaviourCondition, kinds: SQL, button?: string): SQL {
   return sql`EXISTS (SELECT 1 FROM responses r WHERE r.project_id = c.project_id AND r.number = c.number AND r.campaign_id = ${b.campaignId}${b.runId === undefined ? sql`` : sql` AND r.run_id = ${b.runId}`} AND r.kind IN ${kinds}${button === undefined ? sql`` : sql` AND r.text = ${button}`})`;
 }
