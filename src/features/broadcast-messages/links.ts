@@ -1,4 +1,4 @@
-import { toBase64Url } from "../../platform/crypto";
+import { toBase64Url, toHex } from "../../platform/crypto";
 import { MESSAGE_ID } from "../../platform/ids";
 import type { ButtonParameter, TemplateButton, TemplateMessage } from "../../whatsapp/provider";
 import type { BroadcastButton } from "./buttons";
@@ -61,7 +61,6 @@ export interface LinkRef {
 }
 
 const hexBytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
-const hexOf = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 function runBytes(id: string): Uint8Array {
   const hex = RUN_ID.exec(id)?.[1];
@@ -81,7 +80,7 @@ function messageBytes(id: string): { version: (typeof VERSIONS)[number]; bytes: 
 }
 
 const messageIdOf = (version: number, bytes: Uint8Array) =>
-  version === 1 ? `msg_${hexOf(bytes)}` : `msg_${hexOf(bytes.slice(0, 6))}${toBase64Url(bytes.slice(6))}`;
+  version === 1 ? `msg_${toHex(bytes)}` : `msg_${toHex(bytes.slice(0, 6))}${toBase64Url(bytes.slice(6))}`;
 
 async function mac(key: CryptoKey, head: Uint8Array, suffix: Uint8Array) {
   const signed = new Uint8Array(head.length + suffix.length);
@@ -128,7 +127,7 @@ export async function verifyLink(key: CryptoKey, token: string): Promise<LinkRef
   }
   return {
     messageId: messageIdOf(bytes[0] as number, head.slice(1, 1 + ID_BYTES)),
-    runId: `run_${hexOf(head.slice(1 + ID_BYTES, HEAD - 1))}`,
+    runId: `run_${toHex(head.slice(1 + ID_BYTES, HEAD - 1))}`,
     button: head[HEAD - 1] ?? 0,
     suffix: text,
   };
