@@ -12,6 +12,7 @@ import { run as layout } from "./layout.mjs";
 import { run as pacing } from "./pacing.mjs";
 import { run as results } from "./results.mjs";
 import { run as sends } from "./sends.mjs";
+import { run as shard } from "./shard.mjs";
 import { run as storage } from "./storage.mjs";
 import { run as webhooks } from "./webhooks.mjs";
 
@@ -26,6 +27,7 @@ const benches = {
   results,
   storage,
   layout,
+  shard,
   callbacks,
   pacing,
   faults,
