@@ -11,7 +11,10 @@ const PROJECT_PAGES = [
   { href: "/app/imports", label: "Imports" },
   { href: "/app/api-campaigns", label: "API campaigns" },
 ];
-const OPERATOR_PAGES = [{ href: "/app/operator", label: "Projects" }];
+const OPERATOR_PAGES = [
+  { href: "/app/operator", label: "Projects" },
+  { href: "/app/operator/database", label: "Database" },
+];
 
 export function Layout({ children }: { children: ComponentChildren }) {
   const { session, signOut } = useSession();

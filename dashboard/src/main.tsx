@@ -19,6 +19,7 @@ const Audiences = lazy(() => import("./pages/audiences").then((m) => m.Audiences
 const Imports = lazy(() => import("./pages/imports").then((m) => m.Imports));
 const ApiCampaigns = lazy(() => import("./pages/api-campaigns").then((m) => m.ApiCampaigns));
 const Operator = lazy(() => import("./pages/operator").then((m) => m.Operator));
+const Database = lazy(() => import("./pages/database").then((m) => m.Database));
 const OperatorProject = lazy(() => import("./pages/operator-project").then((m) => m.OperatorProject));
 
 function App() {
@@ -49,6 +50,7 @@ function App() {
             <Route path="/app/api-campaigns" component={ApiCampaigns} />
             <Route path="/app/operator" component={Operator} />
             <Route path="/app/operator/projects/:id" component={OperatorProject} />
+            <Route path="/app/operator/database" component={Database} />
             <Route default component={NotFound} />
           </Router>
         </ErrorBoundary>

@@ -3,6 +3,7 @@ import { get } from "../api";
 import { ErrorNote, Loading, Page } from "../components/ui";
 import { useApi } from "../components/use-api";
 import type { Project } from "./operator";
+import { Archive } from "./operator-project/archive";
 import { Keys } from "./operator-project/keys";
 import { WhatsApp } from "./operator-project/whatsapp";
 
@@ -26,6 +27,7 @@ export function OperatorProject() {
       </p>
       <Keys projectId={id} />
       <WhatsApp projectId={id} />
+      <Archive projectId={id} />
     </Page>
   );
 }
