@@ -1,15 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
 
 // A run's ledger as the per-run shard design of docs/scaling.md ("Past one database") would keep
-// it: one SQLite-backed Durable Object per broadcast run, holding that run's messages, its
-// counters and its log. It exists to measure that design with the same meter as today's ledger
+// it: one SQLite-backed Durable Object per broadcast run (or per API campaign's day), holding its
+// messages, its counters and its log. It exists to measure that design with the same meter as today's ledger
 // (rows read and written as SQLite counts them, bytes as the database's size), not to serve
 // traffic: nothing in src/ uses it.
 //
 // What the design takes from being one run's own database, run one call at a time:
-// - A message is keyed by its contact's row number in D1 (INTEGER PRIMARY KEY: the row is its
-//   own key, with no index beside it). A run sends a person one message however many of its
-//   audiences hold them, and a replayed fan-out page writes nothing twice, with no index for it.
+// - A message is keyed by its slot (INTEGER PRIMARY KEY: the row is its own key, with no index
+//   beside it): in a run, its contact's row number in D1, so a run sends a person one message
+//   however many of its audiences hold them, and a replayed fan-out page writes nothing twice,
+//   with no index for it; in an API campaign's day, its order of arrival, given by SQLite.
 // - A claim moves a cursor, not the rows: the sender takes the next queued messages in key order,
 //   and one `claims` row says that every key up to its own was handed out at its time. A message
 //   at or below the cursor without an outcome is `sending`; it is never handed out again (at most
@@ -19,8 +20,8 @@ import { DurableObject } from "cloudflare:workers";
 // - Counters move in the same transaction as the rows (exact, no outbox needed for them); the log
 //   row per batch is what status callbacks to the customer are handed over from.
 // - No wamid index here: a reply quoting a message is routed by D1's `wamid_routes`, which names
-//   the run and the contact (bench/shard/worker.ts); statuses and presses carry the run and the
-//   contact in the callback data and the button's payload.
+//   the shard and the slot (bench/shard/worker.ts); statuses and presses carry the shard and the
+//   slot in the callback data and the button's payload.
 
 export type State = 0 | 1 | 2 | 3 | 4;
 /** On the row: not sent yet. Queued above the claims' cursor, sending at or below it. */
@@ -40,7 +41,7 @@ export interface ObjectCost {
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS messages (
-    contact INTEGER PRIMARY KEY,
+    slot INTEGER PRIMARY KEY,
     number TEXT NOT NULL,
     vars TEXT,
     state INTEGER NOT NULL DEFAULT 0,
@@ -59,7 +60,7 @@ const SCHEMA = [
   )`,
   "INSERT INTO run (id) VALUES (1) ON CONFLICT DO NOTHING",
   "CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY, moves TEXT NOT NULL)",
-  "CREATE TABLE IF NOT EXISTS responses (id INTEGER PRIMARY KEY, contact INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT, at INTEGER NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS responses (id INTEGER PRIMARY KEY, slot INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT, at INTEGER NOT NULL)",
 ];
 
 const STATUS_COLUMN = { [DELIVERED]: "delivered", [READ]: "read" } as const;
@@ -114,15 +115,18 @@ export class RunLedger extends DurableObject {
     return this.ctx.storage.sql.databaseSize;
   }
 
-  /** A fan-out page: [contact, number, vars] rows, recorded once each. */
-  record(page: [number, string, string | null][]) {
+  /**
+   * A fan-out page, or an API slice: [slot, number, vars] rows, recorded once each (a null slot:
+   * the next one); answers the slots recorded, in order.
+   */
+  record(page: [number | null, string, string | null][]) {
     return this.measured(() => {
-      const added = this.exec<{ contact: number }>(
-        "INSERT INTO messages (contact, number, vars) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING RETURNING contact",
+      const added = this.exec<{ slot: number }>(
+        "INSERT INTO messages (slot, number, vars) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING RETURNING slot",
         JSON.stringify(page),
       );
       this.count([[QUEUED, added.length]]);
-      return added.length;
+      return added.map((a) => a.slot);
     });
   }
 
@@ -132,31 +136,31 @@ export class RunLedger extends DurableObject {
    */
   claim(limit: number, at: number) {
     const claimed = this.measured(() => {
-      const taken = this.exec<{ contact: number; number: string; vars: string | null }>(
-        "SELECT contact, number, vars FROM messages WHERE contact > ? AND state = 0 ORDER BY contact LIMIT ?",
+      const taken = this.exec<{ slot: number; number: string; vars: string | null }>(
+        "SELECT slot, number, vars FROM messages WHERE slot > ? AND state = 0 ORDER BY slot LIMIT ?",
         this.claimedThrough,
         limit,
       );
-      const last = taken.at(-1)?.contact;
+      const last = taken.at(-1)?.slot;
       if (last === undefined) return taken;
       this.exec("INSERT INTO claims (through, at) VALUES (?, ?)", last, at);
       this.count([
         [QUEUED, -taken.length],
         [SENDING, taken.length],
       ]);
-      this.log(taken.map((t) => [t.contact, SENDING]));
+      this.log(taken.map((t) => [t.slot, SENDING]));
       return taken;
     });
     // Kept in memory only once its transaction committed.
-    this.claimedThrough = claimed.result.at(-1)?.contact ?? this.claimedThrough;
+    this.claimedThrough = claimed.result.at(-1)?.slot ?? this.claimedThrough;
     return claimed;
   }
 
-  /** Meta's answers to a claimed batch: [contact, wamid] pairs. */
+  /** Meta's answers to a claimed batch: [slot, wamid] pairs. */
   sent(outcomes: [number, string][], at: number) {
     return this.measured(() => {
-      const moved = this.exec<{ contact: number }>(
-        "UPDATE messages SET state = 2, wamid = j.value ->> 1, sent = ? FROM json_each(?) j WHERE messages.contact = j.value ->> 0 AND messages.state = 0 AND messages.contact <= ? RETURNING messages.contact",
+      const moved = this.exec<{ slot: number }>(
+        "UPDATE messages SET state = 2, wamid = j.value ->> 1, sent = ? FROM json_each(?) j WHERE messages.slot = j.value ->> 0 AND messages.state = 0 AND messages.slot <= ? RETURNING messages.slot",
         at,
         JSON.stringify(outcomes),
         this.claimedThrough,
@@ -165,24 +169,24 @@ export class RunLedger extends DurableObject {
         [SENDING, -moved.length],
         [SENT, moved.length],
       ]);
-      this.log(moved.map((m) => [m.contact, SENT]));
+      this.log(moved.map((m) => [m.slot, SENT]));
       return moved.length;
     });
   }
 
   /**
-   * A batch of one status (delivered or read) for contacts, applied forward only: a message
+   * A batch of one status (delivered or read) for slots, applied forward only: a message
    * already past it is left as it is.
    */
-  status(state: typeof DELIVERED | typeof READ, contacts: number[], at: number) {
+  status(state: typeof DELIVERED | typeof READ, slots: number[], at: number) {
     return this.measured(() => {
       const column = STATUS_COLUMN[state];
       // RETURNING sees the row as written: a read whose message has no delivery time came from sent.
-      const moved = this.exec<{ contact: number; was: State }>(
-        `UPDATE messages SET state = ?, ${column} = ? FROM (SELECT value AS contact FROM json_each(?)) j WHERE messages.contact = j.contact AND messages.state >= 2 AND messages.state < ? RETURNING messages.contact, iif(messages.delivered IS NULL OR ? = 3, 2, 3) AS was`,
+      const moved = this.exec<{ slot: number; was: State }>(
+        `UPDATE messages SET state = ?, ${column} = ? FROM (SELECT value AS slot FROM json_each(?)) j WHERE messages.slot = j.slot AND messages.state >= 2 AND messages.state < ? RETURNING messages.slot, iif(messages.delivered IS NULL OR ? = 3, 2, 3) AS was`,
         state,
         at,
-        JSON.stringify(contacts),
+        JSON.stringify(slots),
         state,
         state,
       );
@@ -192,17 +196,17 @@ export class RunLedger extends DurableObject {
         [DELIVERED, (state === DELIVERED ? moved.length : 0) - (moved.length - fromSent)],
         [READ, state === READ ? moved.length : 0],
       ]);
-      this.log(moved.map((m) => [m.contact, state]));
+      this.log(moved.map((m) => [m.slot, state]));
       return moved.length;
     });
   }
 
-  /** Button presses: [contact, payload] pairs, one response row each. */
+  /** Button presses: [slot, payload] pairs, one response row each. */
   press(presses: [number, string][], at: number) {
     return this.measured(
       () =>
         this.exec(
-          "INSERT INTO responses (contact, kind, payload, at) SELECT value ->> 0, 'button', value ->> 1, ? FROM json_each(?)",
+          "INSERT INTO responses (slot, kind, payload, at) SELECT value ->> 0, 'button', value ->> 1, ? FROM json_each(?)",
           at,
           JSON.stringify(presses),
         ).length,

@@ -1,12 +1,14 @@
 import { DELIVERED, type ObjectCost, READ, RunLedger } from "./ledger";
 
-// The shard benchmark's Worker (bench/shard.mjs): one broadcast run's messages taken through their
-// lifecycle in the per-run shard design — the run's Durable Object (./ledger.ts) holds its
-// messages; D1 keeps the contacts the fan-out reads and one route per sent message (a reply that
-// quotes only a wamid finds its run and contact through it). The same steps and batch sizes as the
-// product's pipeline: fan-out pages of 500, sends batches of 100 (claim, then Meta's answers),
-// status batches of 100, a press by 1 in 10 with its contact's last-message time. Every D1
-// statement's `meta` and every object statement's cursor are counted.
+// The shard benchmark's Worker (bench/shard.mjs): messages taken through their lifecycle in the
+// per-run shard design, in both of the storage benchmark's shapes — a broadcast run (its fan-out
+// reads the audience's contacts from D1 in pages of 500; a message is keyed by its contact) and an
+// API campaign's day (requests recorded in slices of 50, each with its two body values; a message
+// is keyed by its arrival). The shard's Durable Object (./ledger.ts) holds the messages; D1 keeps
+// the contacts and one route per sent message (a reply that quotes only a wamid finds its shard and
+// slot through it). Then the pipeline's batches: sends of 100 (a claim, then Meta's answers) from
+// 25 senders at once, statuses of 100, a press by 1 in 10 with its contact's last-message time.
+// Every D1 statement's `meta` and every object statement's cursor are counted.
 
 // wrangler.toml's own objects, which `wrangler deploy --dry-run` wants exported from any entry it
 // bundles; this Worker binds none of them.
@@ -19,6 +21,7 @@ interface Env {
 }
 
 const FANOUT_PAGE = 500;
+const API_SLICE = 50;
 const SEND_BATCH = 100;
 const STATUS_BATCH = 100;
 // Consumer invocations sending at once (Cloudflare runs up to 250 of one queue's).
@@ -26,8 +29,10 @@ const SENDERS = 25;
 
 const D1_SCHEMA = [
   "CREATE TABLE IF NOT EXISTS contacts (id INTEGER PRIMARY KEY, number TEXT NOT NULL, last_message_at INTEGER)",
-  // A sent message's wamid, by its last 16 characters (its random end), to its run and contact.
-  "CREATE TABLE IF NOT EXISTS wamid_routes (key TEXT PRIMARY KEY, run INTEGER NOT NULL, contact INTEGER NOT NULL) WITHOUT ROWID",
+  "CREATE UNIQUE INDEX IF NOT EXISTS contacts_number ON contacts (number)",
+  // A sent message's wamid, by its last 16 characters (its random end), to its shard (a run's or an
+  // API campaign day's ref) and its slot there.
+  "CREATE TABLE IF NOT EXISTS wamid_routes (key TEXT PRIMARY KEY, shard INTEGER NOT NULL, slot INTEGER NOT NULL) WITHOUT ROWID",
 ];
 
 interface Meter {
@@ -63,15 +68,12 @@ const wamid = () => {
     .replace(/=+$/, "")}`;
 };
 
+const numberOf = (i: number) => `+91972${String(i).padStart(7, "0")}`;
+
 async function seed(db: D1Database, messages: number) {
   for (const statement of D1_SCHEMA) await db.prepare(statement).run();
-  await db.prepare("DELETE FROM contacts").run();
-  await db.prepare("DELETE FROM wamid_routes").run();
   for (let from = 0; from < messages; from += 1000) {
-    const rows = Array.from({ length: Math.min(1000, messages - from) }, (_, i) => [
-      from + i + 1,
-      `+91972${String(from + i).padStart(7, "0")}`,
-    ]);
+    const rows = Array.from({ length: Math.min(1000, messages - from) }, (_, i) => [from + i + 1, numberOf(from + i)]);
     await db
       .prepare("INSERT INTO contacts (id, number) SELECT value ->> 0, value ->> 1 FROM json_each(?)")
       .bind(JSON.stringify(rows))
@@ -79,10 +81,12 @@ async function seed(db: D1Database, messages: number) {
   }
 }
 
-/** One run of `messages` recipients through fan-out, sending, sent, delivered, read and presses. */
-async function lifecycle(env: Env, messages: number, runName: string) {
+export type Shape = "broadcast" | "api";
+
+/** `messages` recipients of one shard through recording, sending, sent, delivered, read and presses. */
+async function lifecycle(env: Env, messages: number, shape: Shape) {
   const meter: Meter = { d1: zero(), object: zero(), rpcs: 0 };
-  const ledger = env.LEDGER.get(env.LEDGER.idFromName(runName));
+  const ledger = env.LEDGER.get(env.LEDGER.idFromName(`${shape}-${crypto.randomUUID()}`));
   const call = async <T>(work: Promise<{ result: T; cost: ObjectCost }>, also?: (cost: ObjectCost) => void) => {
     const { result, cost } = await work;
     also?.(cost);
@@ -96,21 +100,42 @@ async function lifecycle(env: Env, messages: number, runName: string) {
   const d1Before = await d1Bytes(env.DB);
   const start = Date.now();
   const at = () => Date.now() - start;
+  // A slot's contact, for the press's last-message time.
+  const contactOf = new Map<number, number>();
 
-  // Fan-out: a keyset page of the audience's contacts from D1, recorded in the run's object.
   let cursor = 0;
   for (;;) {
-    const page = await d1(
-      meter,
-      env.DB,
-      "SELECT id, number FROM contacts WHERE id > ? ORDER BY id LIMIT ?",
-      cursor,
-      FANOUT_PAGE,
-    );
-    const rows = page.results as { id: number; number: string }[];
-    if (rows.length === 0) break;
-    cursor = rows[rows.length - 1]?.id ?? cursor;
-    await call(ledger.record(rows.map((r) => [r.id, r.number, null])));
+    if (shape === "broadcast") {
+      // Fan-out: a keyset page of the audience's contacts from D1, recorded under their own ids.
+      const page = await d1(
+        meter,
+        env.DB,
+        "SELECT id, number FROM contacts WHERE id > ? ORDER BY id LIMIT ?",
+        cursor,
+        FANOUT_PAGE,
+      );
+      const rows = page.results as { id: number; number: string }[];
+      if (rows.length === 0) break;
+      cursor = rows.at(-1)?.id ?? cursor;
+      for (const r of rows) contactOf.set(r.id, r.id);
+      await call(ledger.record(rows.map((r) => [r.id, r.number, null])));
+    } else {
+      // An API slice: the requests' contacts made sure of in D1 (the seeded ones write nothing),
+      // the messages recorded in arrival order with their own body values.
+      if (cursor >= messages) break;
+      const numbers = Array.from({ length: Math.min(API_SLICE, messages - cursor) }, (_, i) => numberOf(cursor + i));
+      await d1(
+        meter,
+        env.DB,
+        "INSERT INTO contacts (number) SELECT value FROM json_each(?) WHERE true ON CONFLICT (number) DO NOTHING",
+        JSON.stringify(numbers),
+      );
+      const slots = await call(ledger.record(numbers.map((n) => [null, n, JSON.stringify(["Asha", "#1"])])));
+      slots.forEach((slot, i) => {
+        contactOf.set(slot, cursor + i + 1);
+      });
+      cursor += numbers.length;
+    }
   }
 
   // Sending: SENDERS consumer invocations at once, each claiming a batch, answering it with Meta's
@@ -124,13 +149,13 @@ async function lifecycle(env: Env, messages: number, runName: string) {
         claimReads += cost.rowsRead;
       });
       if (batch.length === 0) return;
-      sent.push(...batch.map((m) => m.contact));
-      const outcomes = batch.map((m) => [m.contact, wamid()] as [number, string]);
+      sent.push(...batch.map((m) => m.slot));
+      const outcomes = batch.map((m) => [m.slot, wamid()] as [number, string]);
       await call(ledger.sent(outcomes, at()));
       await d1(
         meter,
         env.DB,
-        "INSERT INTO wamid_routes (key, run, contact) SELECT substr(value ->> 1, -16), ?, value ->> 0 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+        "INSERT INTO wamid_routes (key, shard, slot) SELECT substr(value ->> 1, -16), ?, value ->> 0 FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
         1,
         JSON.stringify(outcomes),
       );
@@ -171,13 +196,24 @@ async function lifecycle(env: Env, messages: number, runName: string) {
   const d1Bytes_ = (await d1Bytes(env.DB)) - d1Before;
 
   // What the design promises, checked (unmetered): every recipient handed out exactly once, a
-  // replayed fan-out page and a claim after the last record and hand out nothing, the counters
-  // add up to the rows.
+  // replayed fan-out page and a claim after the last hand out nothing, the counters add up to the
+  // rows.
   const distinct = new Set(sent).size;
-  const first = await d1(null, env.DB, "SELECT id, number FROM contacts ORDER BY id LIMIT ?", FANOUT_PAGE);
-  const replayed = (
-    await ledger.record((first.results as { id: number; number: string }[]).map((r) => [r.id, r.number, null]))
-  ).result;
+  const replayed =
+    shape === "broadcast"
+      ? (
+          await ledger.record(
+            (
+              (
+                await d1(null, env.DB, "SELECT id, number FROM contacts ORDER BY id LIMIT ?", FANOUT_PAGE)
+              ).results as {
+                id: number;
+                number: string;
+              }[]
+            ).map((r) => [r.id, r.number, null]),
+          )
+        ).result.length
+      : 0;
   const reclaimed = (await ledger.claim(SEND_BATCH, at())).result.length;
   return {
     messages,
@@ -199,8 +235,10 @@ export default {
     const url = new URL(request.url);
     if (url.pathname !== "/__shard/run") return new Response("not found", { status: 404 });
     const messages = Number(url.searchParams.get("messages"));
+    const shape = url.searchParams.get("shape");
     if (!Number.isInteger(messages) || messages <= 0) return new Response("messages?", { status: 400 });
+    if (shape !== "broadcast" && shape !== "api") return new Response("shape?", { status: 400 });
     await seed(env.DB, messages);
-    return Response.json(await lifecycle(env, messages, url.searchParams.get("run") ?? "run-1"));
+    return Response.json({ shape, ...(await lifecycle(env, messages, shape)) });
   },
 };
