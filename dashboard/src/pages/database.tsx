@@ -7,6 +7,7 @@ import { type Sample, SizeChart } from "./database/size-chart";
 // grows and when it would be full (GET /v1/admin/storage). When the report warns, the Worker is
 // already archiving early (docs/scaling.md); the page says so and what is left to decide.
 
+/** GET /v1/admin/storage's answer as JSON (StorageReportSchema, src/features/storage/schemas.ts). */
 interface StorageReport {
   bytes: number;
   limitBytes: number;
