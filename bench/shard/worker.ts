@@ -68,6 +68,18 @@ const wamid = () => {
     .replace(/=+$/, "")}`;
 };
 
+/** A fan-out page after contact `after`, as the rows the run's object records. */
+async function fanoutPage(meter: Meter | null, db: D1Database, after: number) {
+  const page = await d1(
+    meter,
+    db,
+    "SELECT id, number FROM contacts WHERE id > ? ORDER BY id LIMIT ?",
+    after,
+    FANOUT_PAGE,
+  );
+  return (page.results as { id: number; number: string }[]).map((r): [number, string, null] => [r.id, r.number, null]);
+}
+
 const numberOf = (i: number) => `+91972${String(i).padStart(7, "0")}`;
 
 async function seed(db: D1Database, messages: number) {
@@ -107,18 +119,11 @@ async function lifecycle(env: Env, messages: number, shape: Shape) {
   for (;;) {
     if (shape === "broadcast") {
       // Fan-out: a keyset page of the audience's contacts from D1, recorded under their own ids.
-      const page = await d1(
-        meter,
-        env.DB,
-        "SELECT id, number FROM contacts WHERE id > ? ORDER BY id LIMIT ?",
-        cursor,
-        FANOUT_PAGE,
-      );
-      const rows = page.results as { id: number; number: string }[];
+      const rows = await fanoutPage(meter, env.DB, cursor);
       if (rows.length === 0) break;
-      cursor = rows.at(-1)?.id ?? cursor;
-      for (const r of rows) contactOf.set(r.id, r.id);
-      await call(ledger.record(rows.map((r) => [r.id, r.number, null])));
+      cursor = rows.at(-1)?.[0] ?? cursor;
+      for (const [id] of rows) contactOf.set(id, id);
+      await call(ledger.record(rows));
     } else {
       // An API slice: the requests' contacts made sure of in D1 (the seeded ones write nothing),
       // the messages recorded in arrival order with their own body values.
@@ -199,21 +204,7 @@ async function lifecycle(env: Env, messages: number, shape: Shape) {
   // replayed fan-out page and a claim after the last hand out nothing, the counters add up to the
   // rows.
   const distinct = new Set(sent).size;
-  const replayed =
-    shape === "broadcast"
-      ? (
-          await ledger.record(
-            (
-              (
-                await d1(null, env.DB, "SELECT id, number FROM contacts ORDER BY id LIMIT ?", FANOUT_PAGE)
-              ).results as {
-                id: number;
-                number: string;
-              }[]
-            ).map((r) => [r.id, r.number, null]),
-          )
-        ).result.length
-      : 0;
+  const replayed = shape === "broadcast" ? (await ledger.record(await fanoutPage(null, env.DB, 0))).result.length : 0;
   const reclaimed = (await ledger.claim(SEND_BATCH, at())).result.length;
   return {
     messages,
