@@ -6,9 +6,10 @@ import { runRefSql, runs, runUnsettled } from "../../platform/db/schema";
  * Marks runs completed that have fanned out (`sending`) and have no message left queued or
  * sending. One statement for any number of runs: the NOT EXISTS reads the run's first entry in
  * messages_run_open, which holds only queued and sending messages, so one entry decides whatever
- * the run's size, cheap enough to run with every sends slice's outcomes and from the sweep. The run's CampaignStats counters could say
- * the same without D1, but they are recorded after D1 and outside its transaction (a failed RPC is
- * logged, not retried), so D1, which holds the messages themselves, decides.
+ * the run's size, cheap enough to run with every sends slice's outcomes and from the sweep. The
+ * run's CampaignStats counters could say the same without D1, but they are recorded after D1 and
+ * outside its transaction (a failed RPC is logged, not retried), so D1, which holds the messages
+ * themselves, decides.
  */
 export async function completeRuns(db: Db, runIds: string[], now = Date.now()): Promise<string[]> {
   if (runIds.length === 0) return [];
