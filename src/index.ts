@@ -15,6 +15,7 @@ export { CampaignStats } from "./durable-objects/campaign-stats";
 export { IdempotencyKeys } from "./durable-objects/idempotency";
 export { SendGovernor } from "./durable-objects/send-governor";
 export { Outbox } from "./features/outbox";
+export { RunLedger } from "./features/run-ledger";
 
 const app = createApp();
 

@@ -9,7 +9,7 @@ import type { Transition } from "../../src/platform/db/schema";
 // outbox does for a run's transitions, without sending 100,000 messages first. Sends are not
 // played: each number's governor releases into nothing, so a run's fan-out is measured alone.
 
-export { CampaignStats, IdempotencyKeys, Outbox } from "../../src/index";
+export { CampaignStats, IdempotencyKeys, Outbox, RunLedger } from "../../src/index";
 
 export class SendGovernor extends ProjectGovernor {
   override async deliver(): Promise<void> {}

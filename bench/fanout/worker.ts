@@ -12,7 +12,7 @@ import { createQueueBroker, type QueueBroker } from "../../test/delivery/queue-b
 // consumer takes one batch at a time, which caps the sending rate at what one invocation does
 // (docs/benchmarks.md, fanout). The governor is the project's own; it releases into the broker.
 
-export { CampaignStats, IdempotencyKeys, Outbox } from "../../src/index";
+export { CampaignStats, IdempotencyKeys, Outbox, RunLedger } from "../../src/index";
 
 let broker: QueueBroker | null = null;
 

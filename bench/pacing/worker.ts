@@ -14,7 +14,7 @@ import { queueRows } from "../../test/delivery/queue-rows";
 // runtime, the isolate carries none of the test runner's load: its module runner's sources, its
 // patched timers, its wrappers around every Durable Object call (docs/benchmarks.md, pacing).
 
-export { CampaignStats, IdempotencyKeys, Outbox } from "../../src/index";
+export { CampaignStats, IdempotencyKeys, Outbox, RunLedger } from "../../src/index";
 
 /** The broker of the scenario under way; the governor and the route run in the same local isolate. */
 let broker: QueueBroker | null = null;

@@ -48,6 +48,12 @@ export interface StatsEntry {
   runId: string;
   deltas: Partial<Counts>;
   eventId?: number;
+  /**
+   * Whose log `eventId` numbers: none for D1's ledger (the object's one watermark), else a run's
+   * own ledger (`run:<ref>`, src/features/run-ledger), whose log ids count from 1 and have a
+   * watermark of their own.
+   */
+  source?: string;
   /** When the moves happened (Unix ms): the minute they count in, in the series; none: when received. */
   at?: number;
 }
@@ -84,6 +90,19 @@ export function createCountersTable(sql: SqlStorage): void {
   );
   // The last ledger history row (message_events.id) counted here: the object's own watermark.
   sql.exec("CREATE TABLE IF NOT EXISTS watermark (id INTEGER NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS source_watermarks (source TEXT PRIMARY KEY, id INTEGER NOT NULL)");
+}
+
+/** The last log row of each run ledger in `sources` this object counted. */
+function readSourceWatermarks(sql: SqlStorage, sources: string[]): Map<string, number> {
+  if (sources.length === 0) return new Map();
+  const rows = sql
+    .exec<{ source: string; id: number }>(
+      "SELECT source, id FROM source_watermarks WHERE source IN (SELECT value FROM json_each(?))",
+      JSON.stringify(sources),
+    )
+    .toArray();
+  return new Map(rows.map((r) => [r.source, r.id]));
 }
 
 /** The id of the last ledger history row this object counted (0: none). */
@@ -141,12 +160,18 @@ export function addCounts(
     // after a crash, or rows a recount saw): skipped, so each history row counts once.
     const watermark = readWatermark(storage.sql);
     let highest = watermark;
+    const sources = [...new Set(entries.flatMap((e) => (typeof e.source === "string" ? [e.source] : [])))];
+    const seen = readSourceWatermarks(storage.sql, sources);
+    const highestOf = new Map(seen);
     // Summed per run and counter first: a drain brings one entry per history row (two or three per
     // send), and one statement per distinct counter costs the object a fraction of one per entry.
     const sums = new Map<string, { runId: string; name: Counter; delta: number }>();
     const series = new SeriesSums();
-    for (const { runId, deltas, eventId, at } of entries) {
-      if (eventId !== undefined) {
+    for (const { runId, deltas, eventId, at, source } of entries) {
+      if (eventId !== undefined && typeof source === "string") {
+        if (!Number.isInteger(eventId) || eventId <= (seen.get(source) ?? 0)) continue;
+        highestOf.set(source, Math.max(highestOf.get(source) ?? 0, eventId));
+      } else if (eventId !== undefined) {
         if (!Number.isInteger(eventId) || eventId <= watermark) continue;
         highest = Math.max(highest, eventId);
       }
@@ -174,6 +199,14 @@ export function addCounts(
     }
     minutes = [...new Set(addSeries(storage.sql, series.points(), now).map((p) => p.at))];
     if (highest > watermark) saveWatermark(storage.sql, highest);
+    for (const [source, id] of highestOf) {
+      if (id === seen.get(source)) continue;
+      storage.sql.exec(
+        "INSERT INTO source_watermarks (source, id) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET id = excluded.id",
+        source,
+        id,
+      );
+    }
   });
   return { changed, minutes };
 }

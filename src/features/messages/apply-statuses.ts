@@ -1,20 +1,12 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { jsonList } from "../../platform/db/json-list";
-import {
-  type MessageStatus,
-  messageEvents,
-  messages,
-  type StatusChange,
-  type Transition,
-  wamidIn,
-} from "../../platform/db/schema";
+import { messageEvents, messages, type StatusChange, type Transition, wamidIn } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
-import { classOfStatusError } from "../../whatsapp/errors";
-import { billingValue } from "../../whatsapp/pricing";
 import { logMoves, type Move, newTx } from "./log";
+import { type Plan, plan } from "./status-plan";
 import { appendTrail, STEP } from "./trail";
-import { canMove, DUPLICATE_SEND } from "./transitions";
+import { DUPLICATE_SEND } from "./transitions";
 
 // Provider statuses applied as a set: a queue batch of webhooks (hundreds of statuses) costs one
 // read and one write round trip, whatever its size, instead of two round trips per status. The
@@ -54,85 +46,6 @@ const current = {
 };
 type Row = Pick<typeof messages.$inferSelect, keyof typeof current>;
 
-/** The columns a message's statuses decide, as they will be written. */
-type Columns = Omit<Row, "id" | "projectId" | "campaignId" | "runId" | "wamid" | "number">;
-
-/** What one message's statuses in this batch come to: its final columns, and each step on the way. */
-interface Plan {
-  row: Row;
-  columns: Columns;
-  wamid: string | null;
-  steps: { to: MessageStatus; from: MessageStatus; change: StatusChange }[];
-}
-
-/** Moves `columns` by one status, as a lone status would; the first pricing Meta gives is kept. */
-function step(columns: Columns, change: StatusChange, number: string): void {
-  if (change.pricing && columns.billing === null) columns.billing = billingValue(change.pricing, number);
-  const from = columns.status;
-  if (columns.errorClass === "unknown" && change.status !== "failed") {
-    // Meta's word settles an unknown outcome: the message was sent after all.
-    Object.assign(columns, { errorClass: null, errorCode: null, errorTitle: null, errorMessage: null, failedAt: null });
-  }
-  columns.status = change.status;
-  if (change.status === "sent") columns.sentAt = change.at;
-  if (change.status === "delivered" || change.status === "read") {
-    columns.deliveredAt ??= change.at;
-    columns.sentAt ??= change.at;
-  }
-  if (change.status === "read") columns.readAt = change.at;
-  if (change.status === "failed") {
-    const code = change.error?.code ?? null;
-    columns.failedAt = change.at;
-    columns.errorCode = code;
-    columns.errorTitle = change.error?.title ?? null;
-    columns.errorMessage = change.error?.message ?? null;
-    // A failure without Meta's code is ours (dead-lettered, swept). One that came while the
-    // message was still queued never reached Meta, so a run's retry may send it; from `sending`
-    // the outcome is unknown: never re-sent on a guess, and Meta's later word still applies.
-    columns.errorClass =
-      code === null && from === "queued"
-        ? "retryable"
-        : code === null && from === "sending"
-          ? "unknown"
-          : classOfStatusError(code);
-  }
-}
-
-/**
- * Decides each message's statuses in time order (at equal times, in the order of the lifecycle),
- * from the row as read; the wamids that differ from the one the message keeps are collected.
- */
-function plan(row: Row, updates: StatusUpdate[], duplicates: Map<string, [string, string]>): Plan {
-  const columns: Columns = {
-    status: row.status,
-    errorClass: row.errorClass,
-    errorCode: row.errorCode,
-    errorTitle: row.errorTitle,
-    errorMessage: row.errorMessage,
-    sentAt: row.sentAt,
-    deliveredAt: row.deliveredAt,
-    readAt: row.readAt,
-    failedAt: row.failedAt,
-    billing: row.billing,
-  };
-  const steps: Plan["steps"] = [];
-  let wamid = row.wamid;
-  const ordered = [...updates].sort((a, b) => a.change.at - b.change.at || rank(a.change) - rank(b.change));
-  for (const { change } of ordered) {
-    if (change.wamid && wamid && change.wamid !== wamid) {
-      duplicates.set(`${row.id} ${change.wamid}`, [row.id, change.wamid]);
-    }
-    if (!canMove(columns.status, change.status, columns.errorClass)) continue;
-    wamid ??= change.wamid ?? null;
-    steps.push({ from: columns.status, to: change.status, change });
-    step(columns, change, row.number);
-  }
-  return { row, columns, wamid, steps };
-}
-
-const LIFECYCLE = ["sent", "delivered", "read", "failed"];
-const rank = (change: StatusChange) => LIFECYCLE.indexOf(change.status);
-
 /**
  * Each update's message, read in one round trip, by our id (the callback data of our sends) and by
  * wamid, each a statement only when an update needs it; another project's message is not found.
@@ -168,7 +81,7 @@ async function readRows(db: Db, updates: StatusUpdate[]) {
  * then lists the steps of the messages that moved. D1 runs a batch as one transaction, so a message's
  * moves are logged exactly when it moves. Returns the ids that moved.
  */
-async function write(db: Db, plans: Plan[], duplicates: [string, string][], log?: Logger): Promise<Set<string>> {
+async function write(db: Db, plans: Plan<Row>[], duplicates: [string, string][], log?: Logger): Promise<Set<string>> {
   const now = Date.now();
   const tx = newTx();
   const moving = plans.filter((p) => p.steps.length > 0);

@@ -30,7 +30,7 @@ export function campaignStats(env: Pick<Env, "CAMPAIGN_STATS">, campaignId: stri
  */
 export async function recordStats(
   env: Pick<Env, "CAMPAIGN_STATS">,
-  transitions: (Transition & { eventId?: number; at?: number })[],
+  transitions: (Transition & { eventId?: number; at?: number; source?: string })[],
 ): Promise<void> {
   const byCampaign = new Map<string, Map<string, Partial<Counts>>>();
   const fromLedger = new Map<string, StatsEntry[]>();
@@ -46,6 +46,7 @@ export async function recordStats(
         runId: transition.runId ?? API_RUN_ID,
         deltas,
         eventId: transition.eventId,
+        ...(transition.source === undefined ? {} : { source: transition.source }),
         ...(transition.at === undefined ? {} : { at: transition.at }),
       });
       fromLedger.set(transition.campaignId, entries);

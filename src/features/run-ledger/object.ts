@@ -1,0 +1,133 @@
+import { DurableObject } from "cloudflare:workers";
+import { createLogger, logLevel } from "../../platform/log";
+import { claim, skip, unclaim } from "./claims";
+import { handOver } from "./hand-over";
+import { outcomes, type SlotResult } from "./outcomes";
+import { page } from "./reads";
+import { type RecordedRecipient, record } from "./record";
+import type { LedgerMeta } from "./schema";
+import { type SlotStatus, statuses } from "./statuses";
+import { LedgerStore } from "./store";
+
+/** After a failed hand-over, the alarm tries again this much later. */
+const RETRY_MS = 5_000;
+
+/**
+ * One broadcast run's messages (./schema.ts), named `run:<ref>`. Every call that moves messages
+ * runs as one transaction with its counters and its log row, and sets the alarm that hands the
+ * log over, so the campaign's statistics and the customer's callbacks follow every move exactly
+ * once, whatever crashes in between.
+ */
+export class RunLedger extends DurableObject<Env> {
+  private readonly store: LedgerStore;
+  private meta: LedgerMeta | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new LedgerStore(ctx.storage.sql);
+  }
+
+  /** Runs `work` as one transaction; what memory holds of the storage is dropped if it fails. */
+  private transaction<T>(work: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(work);
+    } catch (err) {
+      this.store.reset();
+      throw err;
+    }
+  }
+
+  /** Runs a call that may log moves, then makes sure the alarm will hand them over. */
+  private async moving<T>(work: () => T): Promise<T> {
+    const result = this.transaction(work);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+    return result;
+  }
+
+  private readMeta(): LedgerMeta | null {
+    if (this.meta) return this.meta;
+    const [row] = this.store.exec<{ project_id: string; campaign_id: string; run_id: string; run_ref: string }>(
+      "SELECT project_id, campaign_id, run_id, run_ref FROM meta",
+    );
+    this.meta = row
+      ? { projectId: row.project_id, campaignId: row.campaign_id, runId: row.run_id, runRef: row.run_ref }
+      : null;
+    return this.meta;
+  }
+
+  /** Records a fan-out page of the run `meta` names (the first page writes it). */
+  record(meta: LedgerMeta, recipients: RecordedRecipient[], at = Date.now()) {
+    return this.moving(() => {
+      if (!this.readMeta()) {
+        this.store.exec(
+          "INSERT INTO meta (id, project_id, campaign_id, run_id, run_ref) VALUES (1, ?, ?, ?, ?)",
+          meta.projectId,
+          meta.campaignId,
+          meta.runId,
+          meta.runRef,
+        );
+        this.meta = meta;
+      }
+      return record(this.store, recipients, at);
+    });
+  }
+
+  /** Hands out up to `limit` queued messages to be sent (./claims.ts). */
+  claim(limit: number, at = Date.now()) {
+    return this.transaction(() => claim(this.store, limit, at));
+  }
+
+  /** Gives back claimed messages that were not sent. */
+  unclaim(slots: number[]) {
+    return this.transaction(() => unclaim(this.store, slots));
+  }
+
+  /** Skips unsettled messages that must not be sent (an opt-out since the fan-out). */
+  skip(slots: number[], reason: string, at = Date.now()) {
+    return this.moving(() => skip(this.store, slots, reason, at));
+  }
+
+  /** Records Meta's answers to claimed messages (./outcomes.ts). */
+  outcomes(results: SlotResult[], maxAttempts: number, at = Date.now()) {
+    return this.moving(() => outcomes(this.store, results, maxAttempts, at));
+  }
+
+  /** Applies Meta's status webhooks (./statuses.ts). */
+  statuses(updates: SlotStatus[], at = Date.now()) {
+    return this.moving(() => statuses(this.store, updates, at));
+  }
+
+  /** Messages after `after` in key order, with their state (./reads.ts). */
+  page(after: number, limit: number, states?: Parameters<typeof page>[3]) {
+    return page(this.store, after, limit, states);
+  }
+
+  /** The run's counters, exact; `queued` counts those being sent too. */
+  counts() {
+    return this.store.counts();
+  }
+
+  /** Log rows not handed over yet. */
+  pendingLog() {
+    return this.store.exec<{ n: number }>("SELECT count(*) AS n FROM log")[0]?.n ?? 0;
+  }
+
+  /** The object's SQLite size in bytes. */
+  size() {
+    return this.ctx.storage.sql.databaseSize;
+  }
+
+  override async alarm(): Promise<void> {
+    const meta = this.readMeta();
+    if (!meta) return;
+    try {
+      if (await handOver(this.env, this.store, meta)) await this.ctx.storage.setAlarm(Date.now());
+    } catch (err) {
+      createLogger({ task: "run-ledger", runId: meta.runId }, logLevel(this.env)).error(
+        "run ledger's moves not handed over; retrying",
+        { err },
+      );
+      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import type { MessageStatus } from "../../platform/db/schema";
+import type { Columns } from "../messages/status-plan";
+
+// A broadcast run's messages in the run's own Durable Object (docs/scaling.md, "Past one
+// database"): one SQLite database per run, run one call at a time, so its layout needs none of
+// what a table shared by every run and every concurrent consumer does.
+// - A message is keyed by its slot (INTEGER PRIMARY KEY: the row is its own key, no index beside
+//   it): its contact's row number in D1, so a person in two of the run's audiences, or a fan-out
+//   page recorded twice, is still one message.
+// - A claim moves a cursor, not the rows: the sender takes the next unsettled messages in key order
+//   and one `claims` row says every key up to its own was handed out at its time. A message at or
+//   below the cursor with no outcome is `sending` and is never handed out again (at most once); one
+//   given back unsent is listed in `returned` until it is claimed again.
+// - Its counters move in the transaction that moves its rows; its log lists those moves for the
+//   campaign's statistics and the customer's callbacks (./hand-over.ts).
+
+export const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS meta (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    project_id TEXT NOT NULL, campaign_id TEXT NOT NULL, run_id TEXT NOT NULL, run_ref TEXT NOT NULL
+  )`,
+  // status: NULL while unsettled (queued, or sending once claimed: `stateSql`), else the settled
+  // or later status. attempts: provider calls before the current claim. claimed_at: only a claim
+  // from `returned` writes it; a first claim's time is its `claims` row's.
+  `CREATE TABLE IF NOT EXISTS messages (
+    slot INTEGER PRIMARY KEY,
+    number TEXT NOT NULL,
+    status TEXT,
+    payload TEXT,
+    base INTEGER,
+    skip_reason TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    wamid TEXT,
+    error_code INTEGER, error_title TEXT, error_message TEXT, error_class TEXT,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, claimed_at INTEGER,
+    sent_at INTEGER, delivered_at INTEGER, read_at INTEGER, failed_at INTEGER,
+    billing TEXT
+  )`,
+  "CREATE TABLE IF NOT EXISTS claims (through INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS returned (slot INTEGER PRIMARY KEY)",
+  `CREATE TABLE IF NOT EXISTS counts (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    queued INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, delivered INTEGER NOT NULL DEFAULT 0,
+    read INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0
+  )`,
+  "INSERT INTO counts (id) VALUES (1) ON CONFLICT DO NOTHING",
+  // One row per call that moved messages: [slot, from, to, Meta's error code] per move.
+  "CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY, moves TEXT NOT NULL, at INTEGER NOT NULL)",
+];
+
+/** The run the object holds, written by its first page. */
+export interface LedgerMeta {
+  projectId: string;
+  campaignId: string;
+  runId: string;
+  runRef: string;
+}
+
+/** A message row as the object stores it. */
+export interface StoredRow {
+  slot: number;
+  number: string;
+  status: Exclude<MessageStatus, "queued" | "sending"> | null;
+  payload: string | null;
+  base: number | null;
+  skip_reason: string | null;
+  attempts: number;
+  wamid: string | null;
+  error_code: number | null;
+  error_title: string | null;
+  error_message: string | null;
+  error_class: Columns["errorClass"];
+  created_at: number;
+  updated_at: number;
+  claimed_at: number | null;
+  sent_at: number | null;
+  delivered_at: number | null;
+  read_at: number | null;
+  failed_at: number | null;
+  billing: string | null;
+}
+
+/** A message row with its state: what the row says, or what the cursor and `returned` make of it. */
+export type LedgerRow = StoredRow & { state: MessageStatus; claimed: number | null };
+
+/**
+ * The message's state and claim time as SQL (alias `m`, and `cursor`: SQL of the claims' cursor):
+ * an unsettled row is sending at or below the cursor unless given back, queued otherwise.
+ */
+export const stateSql = (cursor: string) =>
+  `CASE WHEN m.status IS NOT NULL THEN m.status
+        WHEN m.slot <= ${cursor} AND NOT EXISTS (SELECT 1 FROM returned r WHERE r.slot = m.slot) THEN 'sending'
+        ELSE 'queued' END AS state,
+   coalesce(m.claimed_at, (SELECT c.at FROM claims c WHERE c.through >= m.slot ORDER BY c.through LIMIT 1)) AS claimed`;
+
+/**
+ * One move of the log: [slot, from (null: just recorded), to], and for a failure Meta's error
+ * code, title and message (what the customer's callback carries).
+ */
+export type LedgerMove =
+  | [number, MessageStatus | null, MessageStatus]
+  | [number, MessageStatus | null, "failed", number | null, string, string];
+
+/** The counters the object keeps, exact: `queued` counts sending too, as every counter does. */
+export type LedgerCounts = Record<"queued" | "sent" | "delivered" | "read" | "failed" | "skipped", number>;

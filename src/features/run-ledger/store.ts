@@ -1,0 +1,118 @@
+import type { MessageStatus } from "../../platform/db/schema";
+import { type LedgerCounts, type LedgerMove, type LedgerRow, SCHEMA, type StoredRow, stateSql } from "./schema";
+
+/** What the object's SQLite spent on one call, as it bills it. */
+export interface Cost {
+  statements: number;
+  rowsRead: number;
+  rowsWritten: number;
+}
+
+/** The columns a move may change, by the names `write` takes. */
+export type Changes = Partial<Omit<StoredRow, "slot" | "number" | "payload" | "base" | "created_at">>;
+
+const WRITABLE: (keyof Changes)[] = [
+  "status",
+  "skip_reason",
+  "attempts",
+  "wamid",
+  "error_code",
+  "error_title",
+  "error_message",
+  "error_class",
+  "updated_at",
+  "claimed_at",
+  "sent_at",
+  "delivered_at",
+  "read_at",
+  "failed_at",
+  "billing",
+];
+
+/** The counter a state counts under: a message being sent still counts as queued. */
+const counterOf = (state: MessageStatus): keyof LedgerCounts => (state === "sending" ? "queued" : state);
+
+/**
+ * The object's SQLite, as every operation uses it: statements metered, rows read with their
+ * state, rows written a set at a time, and moves counted and logged. The object is the only
+ * writer and runs one call at a time, so the claims' cursor is kept in memory once read.
+ */
+export class LedgerStore {
+  cost: Cost = { statements: 0, rowsRead: 0, rowsWritten: 0 };
+  private claimedThrough: number | null = null;
+
+  constructor(private readonly sql: SqlStorage) {
+    for (const statement of SCHEMA) sql.exec(statement);
+  }
+
+  exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): T[] {
+    const cursor = this.sql.exec<T>(query, ...bindings);
+    const rows = cursor.toArray();
+    this.cost.statements++;
+    this.cost.rowsRead += cursor.rowsRead;
+    this.cost.rowsWritten += cursor.rowsWritten;
+    return rows;
+  }
+
+  /** The last slot handed out by a claim (0: none yet). */
+  cursor(): number {
+    this.claimedThrough ??= this.exec<{ c: number }>("SELECT coalesce(max(through), 0) AS c FROM claims")[0]?.c ?? 0;
+    return this.claimedThrough;
+  }
+
+  /** Moves the cursor past `through` at `at` (the caller's transaction commits it). */
+  advance(through: number, at: number) {
+    this.exec("INSERT INTO claims (through, at) VALUES (?, ?)", through, at);
+    this.claimedThrough = through;
+  }
+
+  /** Forgets what memory holds of the storage: after a transaction that did not commit. */
+  reset() {
+    this.claimedThrough = null;
+  }
+
+  /** The rows of `slots` that exist, with their state, by slot. */
+  rows(slots: number[]): Map<number, LedgerRow> {
+    const read = this.exec<LedgerRow & Record<string, SqlStorageValue>>(
+      `SELECT m.*, ${stateSql(String(this.cursor()))} FROM json_each(?) j JOIN messages m ON m.slot = j.value`,
+      JSON.stringify([...new Set(slots)]),
+    );
+    return new Map(read.map((row) => [row.slot, row]));
+  }
+
+  /** Writes each row's changes in one statement (the rows travel as one JSON parameter). */
+  write(changes: [number, Changes][]) {
+    if (changes.length === 0) return;
+    const columns = WRITABLE.filter((c) => changes.some(([, change]) => c in change));
+    const sets = columns.map((c) => `${c} = iif(json_type(j.value, '$.${c}') IS NULL, m.${c}, j.value ->> '$.${c}')`);
+    this.exec(
+      `UPDATE messages AS m SET ${sets.join(", ")} FROM json_each(?) j WHERE m.slot = j.value ->> '$.slot'`,
+      JSON.stringify(changes.map(([slot, change]) => ({ ...change, slot }))),
+    );
+  }
+
+  /** Counts `moves` and logs them as one row (none: nothing written). */
+  moved(moves: LedgerMove[], at: number) {
+    if (moves.length === 0) return;
+    const delta: LedgerCounts = { queued: 0, sent: 0, delivered: 0, read: 0, failed: 0, skipped: 0 };
+    for (const [, from, to] of moves) {
+      if (from !== null) delta[counterOf(from)]--;
+      delta[counterOf(to)]++;
+    }
+    this.exec(
+      "UPDATE counts SET queued = queued + ?, sent = sent + ?, delivered = delivered + ?, read = read + ?, failed = failed + ?, skipped = skipped + ?",
+      delta.queued,
+      delta.sent,
+      delta.delivered,
+      delta.read,
+      delta.failed,
+      delta.skipped,
+    );
+    this.exec("INSERT INTO log (moves, at) VALUES (?, ?)", JSON.stringify(moves), at);
+  }
+
+  counts(): LedgerCounts {
+    const [row] = this.exec<LedgerCounts>("SELECT queued, sent, delivered, read, failed, skipped FROM counts");
+    return row ?? { queued: 0, sent: 0, delivered: 0, read: 0, failed: 0, skipped: 0 };
+  }
+}

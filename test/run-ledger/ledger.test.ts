@@ -1,0 +1,186 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { RunLedger } from "../../src/features/run-ledger";
+import { record } from "../../src/features/run-ledger/record";
+import type { LedgerStore } from "../../src/features/run-ledger/store";
+import { ledgerMessageId, parseLedgerMessageId } from "../../src/platform/ids";
+import { costOf, error, newLedger, recipients } from "./ledger.helpers";
+
+describe("a run's ledger object", () => {
+  it("records each slot once, and refuses a new slot below the claims' cursor", async () => {
+    const { meta, ledger } = newLedger();
+    expect(await ledger.record(meta, [...recipients(1, 3), ...recipients(4, 5, "opted_out")])).toEqual({
+      queued: [1, 2, 3],
+      skipped: [4, 5],
+    });
+    // The page again, and a person from a second audience: nothing twice.
+    expect(await ledger.record(meta, recipients(1, 3))).toEqual({ queued: [], skipped: [] });
+    expect(await ledger.counts()).toMatchObject({ queued: 3, skipped: 2 });
+    await ledger.claim(2);
+    // Called in the object (an RPC's rejection would also surface as the object's uncaught error).
+    const refused = await runInDurableObject(ledger, (instance: RunLedger, state) => {
+      const store = (instance as unknown as { store: LedgerStore }).store;
+      try {
+        state.storage.transactionSync(() => record(store, recipients(0, 0), 1));
+        return null;
+      } catch (err) {
+        return String(err);
+      }
+    });
+    expect(refused).toMatch(/below the claims' cursor/);
+    expect(await ledger.counts()).toMatchObject({ queued: 3, skipped: 2 });
+  });
+
+  it("hands every message out once to many claimers at once, writing no message row", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, recipients(1, 1000));
+    const { result: first, cost } = await costOf(ledger, () => ledger.claim(100));
+    expect(first.map((c) => c.slot)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    // The claim reads the rows it takes and writes one claims row for all of them.
+    expect(cost.rowsWritten).toBeLessThanOrEqual(2);
+    expect(cost.rowsRead / 100).toBeLessThanOrEqual(1.1);
+    // 40 claimers at once, as Cloudflare scales a consumer out on a backlog.
+    const batches = await Promise.all(Array.from({ length: 40 }, () => ledger.claim(25)));
+    const slots = [...first, ...batches.flat()].map((c) => c.slot);
+    expect(slots).toHaveLength(1000);
+    expect(new Set(slots).size).toBe(1000);
+    expect(await ledger.claim(100)).toEqual([]);
+    const sending = await ledger.page(0, 500, ["sending"]);
+    expect(sending).toHaveLength(500);
+    expect(sending[0]).toMatchObject({ state: "sending", claimed: expect.any(Number), attempts: 0 });
+  });
+
+  it("gives back unsent claims, which are handed out once more", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, recipients(1, 5));
+    await ledger.claim(5);
+    expect(await ledger.unclaim([2, 4, 99])).toEqual([2, 4]);
+    expect((await ledger.page(0, 10, ["queued"])).map((r) => r.slot)).toEqual([2, 4]);
+    const again = await Promise.all([ledger.claim(5), ledger.claim(5)]);
+    expect(
+      again
+        .flat()
+        .map((c) => c.slot)
+        .sort(),
+    ).toEqual([2, 4]);
+    expect(await ledger.claim(5)).toEqual([]);
+  });
+
+  it("records Meta's answers: sent once, failures by their class, an unknown outcome never sent again", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, recipients(1, 5));
+    await ledger.claim(5);
+    const answers = await ledger.outcomes(
+      [
+        { slot: 1, ok: true, wamid: "wamid.one" },
+        { slot: 2, ok: false, error: error("permanent") },
+        { slot: 3, ok: false, error: error("retryable") },
+        { slot: 4, ok: false, error: error("unknown", null) },
+        { slot: 5, ok: false, error: error("account") },
+      ],
+      3,
+    );
+    expect(answers.map((a) => [a.slot, a.kind])).toEqual([
+      [1, "sent"],
+      [2, "failed"],
+      [3, "retry"],
+      [4, "unknown"],
+      [5, "account"],
+    ]);
+    // The same answers again (a redelivered batch) move nothing.
+    const replay = await ledger.outcomes([{ slot: 1, ok: true, wamid: "wamid.other" }], 3);
+    expect(replay).toEqual([{ slot: 1, kind: "sent", moved: false }]);
+    expect(await ledger.counts()).toMatchObject({ queued: 3, sent: 1, failed: 1 });
+    // The retryable and the account failures come back, with their attempt counted; the unknown does not.
+    const again = await ledger.claim(10);
+    expect(again.map((c) => [c.slot, c.attempts])).toEqual([
+      [3, 2],
+      [5, 2],
+    ]);
+    const rows = await ledger.page(0, 10);
+    expect(rows.find((r) => r.slot === 1)).toMatchObject({ state: "sent", wamid: "wamid.one" });
+    expect(rows.find((r) => r.slot === 4)).toMatchObject({ state: "sending", error_class: "unknown" });
+    // Past the most attempts, a retryable failure is final.
+    const [gaveUp] = await ledger.outcomes([{ slot: 3, ok: false, error: error("retryable") }], 2);
+    expect(gaveUp).toMatchObject({
+      kind: "failed",
+      moved: true,
+      error: { message: expect.stringMatching(/gave up after 2/) },
+    });
+    // Meta's word settles the unknown outcome.
+    const { moves } = await ledger.statuses([
+      { slot: 4, change: { status: "delivered", at: 1_000, wamid: "wamid.four" } },
+    ]);
+    expect(moves).toEqual([{ slot: 4, from: "sending", to: "delivered" }]);
+    expect((await ledger.page(3, 1))[0]).toMatchObject({ state: "delivered", error_class: null, wamid: "wamid.four" });
+  });
+
+  it("applies statuses forward only, in lifecycle order, and never hands out a message Meta failed", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, recipients(1, 3));
+    await ledger.claim(2);
+    await ledger.outcomes(
+      [
+        { slot: 1, ok: true, wamid: "wamid.1" },
+        { slot: 2, ok: true, wamid: "wamid.2" },
+      ],
+      3,
+    );
+    const { moves } = await ledger.statuses([
+      { slot: 1, change: { status: "read", at: 30 } },
+      { slot: 1, change: { status: "delivered", at: 20 } },
+      { slot: 2, change: { status: "delivered", at: 20 } },
+      { slot: 3, change: { status: "failed", at: 25, error: { code: 131049, title: "held", message: "limit" } } },
+    ]);
+    expect(moves).toEqual([
+      { slot: 1, from: "sent", to: "delivered" },
+      { slot: 1, from: "delivered", to: "read" },
+      { slot: 2, from: "sent", to: "delivered" },
+      { slot: 3, from: "queued", to: "failed", error: { code: 131049, title: "held", message: "limit" } },
+    ]);
+    // Late and repeated statuses move nothing back.
+    const late = await ledger.statuses([
+      { slot: 1, change: { status: "delivered", at: 40 } },
+      { slot: 2, change: { status: "failed", at: 50, error: { code: 1, title: "x", message: "y" } } },
+    ]);
+    expect(late.moves).toEqual([]);
+    expect(await ledger.claim(10)).toEqual([]);
+    expect(await ledger.counts()).toEqual({ queued: 0, sent: 0, delivered: 1, read: 1, failed: 1, skipped: 0 });
+    const [one] = await ledger.page(0, 1);
+    expect(one).toMatchObject({ state: "read", delivered_at: 20, read_at: 30 });
+  });
+
+  it("skips a claimed message whose contact opted out since", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, recipients(1, 2));
+    await ledger.claim(2);
+    expect(await ledger.skip([1, 7], "opted_out")).toEqual([1]);
+    expect(await ledger.counts()).toMatchObject({ queued: 1, skipped: 1 });
+    expect((await ledger.page(0, 1))[0]).toMatchObject({ state: "skipped", skip_reason: "opted_out" });
+  });
+
+  it("hands its moves to the campaign's statistics exactly once, however often its alarm runs", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, recipients(1, 4));
+    await ledger.claim(4);
+    await ledger.outcomes(
+      [1, 2, 3].map((slot) => ({ slot, ok: true as const, wamid: `wamid.${slot}` })),
+      3,
+    );
+    await ledger.statuses([{ slot: 1, change: { status: "delivered", at: 5 } }]);
+    await runDurableObjectAlarm(ledger);
+    await runDurableObjectAlarm(ledger);
+    expect(await ledger.pendingLog()).toBe(0);
+    const { env } = await import("cloudflare:workers");
+    const stats = await env.CAMPAIGN_STATS.getByName(meta.campaignId).read();
+    // Counters count the messages that ever reached a stage.
+    expect(stats.runs[meta.runId]).toMatchObject({ queued: 4, sent: 3, delivered: 1 });
+  });
+
+  it("names each message by its run and slot", () => {
+    expect(ledgerMessageId("42", 1_000)).toBe("msg_r42.rs");
+    expect(parseLedgerMessageId("msg_r42.rs")).toEqual({ runRef: "42", slot: 1_000 });
+    expect(parseLedgerMessageId("msg_0123456789abAbCdEfGh")).toBeNull();
+    expect(parseLedgerMessageId("msg_r42.0")).toBeNull();
+  });
+});
