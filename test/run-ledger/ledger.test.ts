@@ -9,19 +9,19 @@ import { costOf, error, newLedger, recipients } from "./ledger.helpers";
 describe("a run's ledger object", () => {
   it("records each slot once, and refuses a new slot below the claims' cursor", async () => {
     const { meta, ledger } = newLedger();
-    expect(await ledger.record(meta, [...recipients(1, 3), ...recipients(4, 5, "opted_out")])).toEqual({
+    expect(await ledger.record(meta, [], [...recipients(1, 3), ...recipients(4, 5, "opted_out")])).toEqual({
       queued: [1, 2, 3],
       skipped: [4, 5],
     });
     // The page again, and a person from a second audience: nothing twice.
-    expect(await ledger.record(meta, recipients(1, 3))).toEqual({ queued: [], skipped: [] });
+    expect(await ledger.record(meta, [], recipients(1, 3))).toEqual({ queued: [], skipped: [] });
     expect(await ledger.counts()).toMatchObject({ queued: 3, skipped: 2 });
     await ledger.claim(2);
     // Called in the object (an RPC's rejection would also surface as the object's uncaught error).
     const refused = await runInDurableObject(ledger, (instance: RunLedger, state) => {
       const store = (instance as unknown as { store: LedgerStore }).store;
       try {
-        state.storage.transactionSync(() => record(store, recipients(0, 0), 1));
+        state.storage.transactionSync(() => record(store, [], recipients(0, 0), 1));
         return null;
       } catch (err) {
         return String(err);
@@ -33,11 +33,11 @@ describe("a run's ledger object", () => {
 
   it("hands every message out once to many claimers at once, writing no message row", async () => {
     const { meta, ledger } = newLedger();
-    await ledger.record(meta, recipients(1, 1000));
+    await ledger.record(meta, [], recipients(1, 1000));
     const { result: first, cost } = await costOf(ledger, () => ledger.claim(100));
     expect(first.map((c) => c.slot)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
-    // The claim reads the rows it takes and writes one claims row for all of them.
-    expect(cost.rowsWritten).toBeLessThanOrEqual(2);
+    // The claim reads the rows it takes and writes no message: its claims row and its counters.
+    expect(cost.rowsWritten).toBeLessThanOrEqual(3);
     expect(cost.rowsRead / 100).toBeLessThanOrEqual(1.1);
     // 40 claimers at once, as Cloudflare scales a consumer out on a backlog.
     const batches = await Promise.all(Array.from({ length: 40 }, () => ledger.claim(25)));
@@ -52,7 +52,7 @@ describe("a run's ledger object", () => {
 
   it("gives back unsent claims, which are handed out once more", async () => {
     const { meta, ledger } = newLedger();
-    await ledger.record(meta, recipients(1, 5));
+    await ledger.record(meta, [], recipients(1, 5));
     await ledger.claim(5);
     expect(await ledger.unclaim([2, 4, 99])).toEqual([2, 4]);
     expect((await ledger.page(0, 10, ["queued"])).map((r) => r.slot)).toEqual([2, 4]);
@@ -68,7 +68,7 @@ describe("a run's ledger object", () => {
 
   it("records Meta's answers: sent once, failures by their class, an unknown outcome never sent again", async () => {
     const { meta, ledger } = newLedger();
-    await ledger.record(meta, recipients(1, 5));
+    await ledger.record(meta, [], recipients(1, 5));
     await ledger.claim(5);
     const answers = await ledger.outcomes(
       [
@@ -117,7 +117,7 @@ describe("a run's ledger object", () => {
 
   it("applies statuses forward only, in lifecycle order, and never hands out a message Meta failed", async () => {
     const { meta, ledger } = newLedger();
-    await ledger.record(meta, recipients(1, 3));
+    await ledger.record(meta, [], recipients(1, 3));
     await ledger.claim(2);
     await ledger.outcomes(
       [
@@ -145,14 +145,14 @@ describe("a run's ledger object", () => {
     ]);
     expect(late.moves).toEqual([]);
     expect(await ledger.claim(10)).toEqual([]);
-    expect(await ledger.counts()).toEqual({ queued: 0, sent: 0, delivered: 1, read: 1, failed: 1, skipped: 0 });
+    expect(await ledger.counts()).toMatchObject({ queued: 0, sent: 0, delivered: 1, read: 1, failed: 1, skipped: 0 });
     const [one] = await ledger.page(0, 1);
     expect(one).toMatchObject({ state: "read", delivered_at: 20, read_at: 30 });
   });
 
   it("skips a claimed message whose contact opted out since", async () => {
     const { meta, ledger } = newLedger();
-    await ledger.record(meta, recipients(1, 2));
+    await ledger.record(meta, [], recipients(1, 2));
     await ledger.claim(2);
     expect(await ledger.skip([1, 7], "opted_out")).toEqual([1]);
     expect(await ledger.counts()).toMatchObject({ queued: 1, skipped: 1 });
@@ -161,7 +161,7 @@ describe("a run's ledger object", () => {
 
   it("hands its moves to the campaign's statistics exactly once, however often its alarm runs", async () => {
     const { meta, ledger } = newLedger();
-    await ledger.record(meta, recipients(1, 4));
+    await ledger.record(meta, [], recipients(1, 4));
     await ledger.claim(4);
     await ledger.outcomes(
       [1, 2, 3].map((slot) => ({ slot, ok: true as const, wamid: `wamid.${slot}` })),
@@ -175,6 +175,48 @@ describe("a run's ledger object", () => {
     const stats = await env.CAMPAIGN_STATS.getByName(meta.campaignId).read();
     // Counters count the messages that ever reached a stage.
     expect(stats.runs[meta.runId]).toMatchObject({ queued: 4, sent: 3, delivered: 1 });
+  });
+
+  it("hands out each message whole, its patch applied to the page's shared base", async () => {
+    const { meta, ledger } = newLedger();
+    const base = JSON.stringify({ type: "template", name: "winter_sale", language: "en", body: [] });
+    await ledger.record(
+      meta,
+      [["base-key", base]],
+      [
+        {
+          slot: 7,
+          number: "+15550000007",
+          payload: JSON.stringify({ body: ["Asha"] }),
+          base: "base-key",
+          skipReason: null,
+        },
+      ],
+    );
+    const [claimed] = await ledger.claim(1);
+    expect(JSON.parse(claimed?.payload ?? "null")).toEqual({
+      type: "template",
+      name: "winter_sale",
+      language: "en",
+      to: "+15550000007",
+      body: ["Asha"],
+    });
+  });
+
+  it("releases as many claims as are waiting, and again those no consumer used in time", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, [], recipients(1, 5));
+    expect(await ledger.permit(3, 1_000)).toBe(3);
+    expect(await ledger.permit(10, 1_001)).toBe(2);
+    expect(await ledger.permit(10, 1_002)).toBe(0);
+    await ledger.claim(3);
+    expect(await ledger.permit(10, 1_003)).toBe(0);
+    // Two released claims were never used (their queue messages lost): after the TTL they go again.
+    expect(await ledger.permit(10, 40_000)).toBe(2);
+    await ledger.claim(2);
+    await ledger.unclaim([1]);
+    expect(await ledger.permit(10, 40_001)).toBe(1);
+    expect(await ledger.counts()).toMatchObject({ waiting: 1, queued: 5 });
   });
 
   it("names each message by its run and slot", () => {

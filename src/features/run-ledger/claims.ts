@@ -1,17 +1,36 @@
-import type { StoredRow } from "./schema";
 import type { LedgerStore } from "./store";
 
 /** A message handed out to be sent. */
 export interface ClaimedRow {
   slot: number;
   number: string;
-  payload: string | null;
-  base: number | null;
+  /** The whole message to send (src/whatsapp/provider.ts OutboundMessage), JSON. */
+  payload: string;
   /** Provider calls for it, this one included. */
   attempts: number;
 }
 
-type Row = Pick<StoredRow, "slot" | "number" | "payload" | "base" | "attempts" | "status">;
+/** The whole payload of row `m`: its patch applied to its base, completed with its number. */
+const PAYLOAD = `CASE WHEN m.base IS NULL THEN m.payload
+  ELSE json_patch(json_set((SELECT b.body FROM bases b WHERE b.id = m.base), '$.to', m.number), m.payload) END`;
+
+type Row = { slot: number; number: string; payload: string; attempts: number; status: string | null };
+
+/** Claims the number's governor released and no claim used yet stop counting after this long. */
+export const PERMIT_TTL_MS = 30_000;
+
+/**
+ * Releases up to `limit` claims for the number's governor to put on the sends queue: as many as
+ * are waiting and not already released. Released claims that no consumer used within the TTL (a
+ * queue message gone to the dead letters) are released again.
+ */
+export function permit(store: LedgerStore, limit: number, at: number): number {
+  const counts = store.counts();
+  const permitted = at - counts.permitted_at > PERMIT_TTL_MS ? 0 : counts.permitted;
+  const granted = Math.max(0, Math.min(limit, counts.waiting - permitted));
+  if (granted > 0) store.exec("UPDATE counts SET permitted = ?, permitted_at = ?", permitted + granted, at);
+  return granted;
+}
 
 /**
  * Hands out up to `limit` queued messages: first those given back unsent (`returned`), then the
@@ -20,21 +39,24 @@ type Row = Pick<StoredRow, "slot" | "number" | "payload" | "base" | "attempts" |
  */
 export function claim(store: LedgerStore, limit: number, at: number): ClaimedRow[] {
   const taken: Row[] = [];
-  const back = store.exec<Row & Record<string, SqlStorageValue>>(
-    `SELECT m.slot, m.number, m.payload, m.base, m.attempts, m.status
+  const back = store.exec<Row>(
+    `SELECT m.slot, m.number, ${PAYLOAD} AS payload, m.attempts, m.status
      FROM returned r JOIN messages m ON m.slot = r.slot ORDER BY r.slot LIMIT ?`,
     limit,
   );
   if (back.length > 0) {
-    const slots = JSON.stringify(back.map((b) => b.slot));
-    store.exec("DELETE FROM returned WHERE slot IN (SELECT value FROM json_each(?))", slots);
+    store.exec(
+      "DELETE FROM returned WHERE slot IN (SELECT value FROM json_each(?))",
+      JSON.stringify(back.map((b) => b.slot)),
+    );
     const again = back.filter((b) => b.status === null);
     store.write(again.map((b) => [b.slot, { claimed_at: at, updated_at: at }]));
     taken.push(...again);
   }
   if (taken.length < limit) {
-    const fresh = store.exec<Row & Record<string, SqlStorageValue>>(
-      "SELECT slot, number, payload, base, attempts, status FROM messages WHERE slot > ? AND status IS NULL ORDER BY slot LIMIT ?",
+    const fresh = store.exec<Row>(
+      `SELECT m.slot, m.number, ${PAYLOAD} AS payload, m.attempts, m.status FROM messages m
+       WHERE m.slot > ? AND m.status IS NULL ORDER BY m.slot LIMIT ?`,
       store.cursor(),
       limit - taken.length,
     );
@@ -42,13 +64,18 @@ export function claim(store: LedgerStore, limit: number, at: number): ClaimedRow
     if (last) store.advance(last.slot, at);
     taken.push(...fresh);
   }
-  return taken.map(({ slot, number, payload, base, attempts }) => ({
-    slot,
-    number,
-    payload,
-    base,
-    attempts: attempts + 1,
-  }));
+  store.exec("UPDATE counts SET waiting = waiting - ?, permitted = max(0, permitted - ?)", taken.length, limit);
+  return taken.map(({ slot, number, payload, attempts }) => ({ slot, number, payload, attempts: attempts + 1 }));
+}
+
+/** Lists claimed messages as waiting again, to be handed out by the next claim. */
+export function giveBack(store: LedgerStore, slots: number[]) {
+  if (slots.length === 0) return;
+  store.exec(
+    "INSERT INTO returned (slot) SELECT value FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+    JSON.stringify(slots),
+  );
+  store.wait(slots.length);
 }
 
 /**
@@ -58,27 +85,21 @@ export function claim(store: LedgerStore, limit: number, at: number): ClaimedRow
 export function unclaim(store: LedgerStore, slots: number[]) {
   const rows = store.rows(slots);
   const sending = [...rows.values()].filter((r) => r.state === "sending").map((r) => r.slot);
-  if (sending.length > 0) {
-    store.exec(
-      "INSERT INTO returned (slot) SELECT value FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
-      JSON.stringify(sending),
-    );
-  }
+  giveBack(store, sending);
   return sending;
 }
 
 /**
- * Skips claimed or queued messages that must not be sent now (the contact opted out since the
- * fan-out): `skipped` with the reason, logged as from queued, as the D1 ledger logs them.
+ * Skips unsettled messages that must not be sent (the contact opted out since the fan-out):
+ * `skipped` with the reason, logged as from queued, as the D1 ledger logs them.
  */
 export function skip(store: LedgerStore, slots: number[], reason: string, at: number) {
   const rows = [...store.rows(slots).values()].filter((r) => r.status === null);
   store.write(rows.map((r) => [r.slot, { status: "skipped", skip_reason: reason, updated_at: at }]));
-  if (rows.length > 0) {
-    store.exec(
-      "DELETE FROM returned WHERE slot IN (SELECT value FROM json_each(?))",
-      JSON.stringify(rows.map((r) => r.slot)),
-    );
+  const waiting = rows.filter((r) => r.state === "queued").map((r) => r.slot);
+  if (waiting.length > 0) {
+    store.exec("DELETE FROM returned WHERE slot IN (SELECT value FROM json_each(?))", JSON.stringify(waiting));
+    store.wait(-waiting.length);
   }
   store.moved(
     rows.map((r) => [r.slot, "queued", "skipped"]),

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { createLogger, logLevel } from "../../platform/log";
-import { claim, skip, unclaim } from "./claims";
+import { claim, permit, skip, unclaim } from "./claims";
 import { handOver } from "./hand-over";
 import { outcomes, type SlotResult } from "./outcomes";
 import { page } from "./reads";
@@ -55,8 +55,8 @@ export class RunLedger extends DurableObject<Env> {
     return this.meta;
   }
 
-  /** Records a fan-out page of the run `meta` names (the first page writes it). */
-  record(meta: LedgerMeta, recipients: RecordedRecipient[], at = Date.now()) {
+  /** Records a fan-out page of the run `meta` names (the first page writes it), with its bases. */
+  record(meta: LedgerMeta, bases: [string, string][], recipients: RecordedRecipient[], at = Date.now()) {
     return this.moving(() => {
       if (!this.readMeta()) {
         this.store.exec(
@@ -68,8 +68,13 @@ export class RunLedger extends DurableObject<Env> {
         );
         this.meta = meta;
       }
-      return record(this.store, recipients, at);
+      return record(this.store, bases, recipients, at);
     });
+  }
+
+  /** Releases up to `limit` claims for the number's governor to queue (./claims.ts). */
+  permit(limit: number, at = Date.now()) {
+    return this.transaction(() => permit(this.store, limit, at));
   }
 
   /** Hands out up to `limit` queued messages to be sent (./claims.ts). */

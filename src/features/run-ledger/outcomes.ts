@@ -1,4 +1,5 @@
 import type { AcceptedStatus, ProviderError } from "../../whatsapp/provider";
+import { giveBack } from "./claims";
 import type { LedgerMove } from "./schema";
 import type { Changes, LedgerStore } from "./store";
 
@@ -68,12 +69,7 @@ export function outcomes(store: LedgerStore, results: SlotResult[], maxAttempts:
     answered.push({ slot: row.slot, kind: result.error.class === "unknown" ? "unknown" : kind, error });
   }
   store.write(changes);
-  if (back.length > 0) {
-    store.exec(
-      "INSERT INTO returned (slot) SELECT value FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
-      JSON.stringify(back),
-    );
-  }
+  giveBack(store, back);
   store.moved(moves, at);
   return answered;
 }

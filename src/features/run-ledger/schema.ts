@@ -22,6 +22,9 @@ export const SCHEMA = [
   // status: NULL while unsettled (queued, or sending once claimed: `stateSql`), else the settled
   // or later status. attempts: provider calls before the current claim. claimed_at: only a claim
   // from `returned` writes it; a first claim's time is its `claims` row's.
+  // What many messages' payloads share (template, header, buttons), once per distinct content:
+  // `key` is the hash the D1 ledger names the same base by (src/features/messages/payload.ts).
+  "CREATE TABLE IF NOT EXISTS bases (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, body TEXT NOT NULL)",
   `CREATE TABLE IF NOT EXISTS messages (
     slot INTEGER PRIMARY KEY,
     number TEXT NOT NULL,
@@ -38,10 +41,13 @@ export const SCHEMA = [
   )`,
   "CREATE TABLE IF NOT EXISTS claims (through INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
   "CREATE TABLE IF NOT EXISTS returned (slot INTEGER PRIMARY KEY)",
+  // waiting: unsettled messages not handed out (above the cursor, or given back); permitted: claims
+  // the number's governor has released and no claim has used yet, as of permitted_at.
   `CREATE TABLE IF NOT EXISTS counts (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     queued INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, delivered INTEGER NOT NULL DEFAULT 0,
-    read INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0
+    read INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,
+    waiting INTEGER NOT NULL DEFAULT 0, permitted INTEGER NOT NULL DEFAULT 0, permitted_at INTEGER NOT NULL DEFAULT 0
   )`,
   "INSERT INTO counts (id) VALUES (1) ON CONFLICT DO NOTHING",
   // One row per call that moved messages: [slot, from, to, Meta's error code] per move.

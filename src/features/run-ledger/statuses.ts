@@ -91,6 +91,7 @@ export function statuses(store: LedgerStore, updates: SlotStatus[], at: number) 
   const settled = changes.flatMap(([slot]) => (rows.get(slot)?.state === "queued" ? [slot] : []));
   if (settled.length > 0) {
     store.exec("DELETE FROM returned WHERE slot IN (SELECT value FROM json_each(?))", JSON.stringify(settled));
+    store.wait(-settled.length);
   }
   store.moved(moves, at);
   return { moves: made, duplicates: [...duplicates.values()].map(([slot, wamid]) => ({ slot: Number(slot), wamid })) };

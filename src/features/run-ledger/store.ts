@@ -111,8 +111,16 @@ export class LedgerStore {
     this.exec("INSERT INTO log (moves, at) VALUES (?, ?)", JSON.stringify(moves), at);
   }
 
-  counts(): LedgerCounts {
-    const [row] = this.exec<LedgerCounts>("SELECT queued, sent, delivered, read, failed, skipped FROM counts");
-    return row ?? { queued: 0, sent: 0, delivered: 0, read: 0, failed: 0, skipped: 0 };
+  /** Counts `n` more messages waiting to be handed out (negative: fewer). */
+  wait(n: number) {
+    if (n !== 0) this.exec("UPDATE counts SET waiting = waiting + ?", n);
+  }
+
+  counts(): LedgerCounts & { waiting: number; permitted: number; permitted_at: number } {
+    const [row] = this.exec<LedgerCounts & { waiting: number; permitted: number; permitted_at: number }>(
+      "SELECT queued, sent, delivered, read, failed, skipped, waiting, permitted, permitted_at FROM counts",
+    );
+    if (!row) throw new Error("the run ledger's counts row is missing");
+    return row;
   }
 }
