@@ -6,7 +6,7 @@ import { createDb } from "../platform/db/client";
 import type { Transition } from "../platform/db/schema";
 import { createLogger, logLevel } from "../platform/log";
 import { DEAD_LETTER_RETRY_SECONDS } from "../queues/backoff";
-import type { SendsBody } from "../queues/contracts";
+import type { SendsQueueBody } from "../queues/contracts";
 
 /**
  * What lands in the sends dead-letter queue exhausted its retries without an outcome. It is
@@ -17,8 +17,15 @@ export async function consumeDeadSends(batch: MessageBatch, env: Env) {
   const db = createDb(env.DB);
   const log = createLogger({ queue: batch.queue }, logLevel(env));
   const transitions: (Transition | null)[] = [];
-  for (const message of batch.messages as readonly Message<SendsBody>[]) {
+  for (const message of batch.messages as readonly Message<SendsQueueBody>[]) {
     const job = message.body;
+    if (job.kind === "claim") {
+      // A claim that never ran claimed nothing, or what it claimed is in flight in the run's
+      // object (settled by Meta's word or the sweep): the object releases the leave again.
+      log.warn("dead claim job dropped; its run's object releases it again", { runId: job.runId });
+      message.ack();
+      continue;
+    }
     try {
       // An API send that never got persisted still leaves its contact and a failed message behind.
       if (job.kind === "api-send") transitions.push((await persistApiSend(db, job)).created);

@@ -1,6 +1,7 @@
 import { InboundBulk } from "../features/inbound/bulk";
 import { afterTransitions } from "../features/messages/after-transitions";
 import { applyStatuses, type StatusUpdate } from "../features/messages/apply-statuses";
+import { applyLedgerStatuses } from "../features/run-ledger/route-statuses";
 import { handleAllButStatuses } from "../features/webhooks/apply";
 import { isStateField } from "../features/webhooks/state-fields";
 import { createDb } from "../platform/db/client";
@@ -60,19 +61,20 @@ export async function consumeEvents(batch: MessageBatch, env: Env, ctx?: Executi
     handled = handled.filter(({ message }) => !unapplied.has(message.id));
   }
   try {
-    transitions.push(
-      ...(await applyStatuses(
-        db,
-        handled.flatMap((h) => h.statuses),
-        { log },
-      )),
+    // Statuses of messages in a run's own object go there; the rest to D1's ledger.
+    const statuses = await applyLedgerStatuses(
+      env,
+      db,
+      handled.flatMap((h) => h.statuses),
+      log,
     );
+    transitions.push(...(await applyStatuses(db, statuses, { log })));
     for (const { message } of handled) message.ack();
   } catch (err) {
     log.warn("a batch's statuses could not be applied together; applying them payload by payload", { err });
     for (const { message, statuses } of handled) {
       try {
-        transitions.push(...(await applyStatuses(db, statuses, { log })));
+        transitions.push(...(await applyStatuses(db, await applyLedgerStatuses(env, db, statuses, log), { log })));
         message.ack();
       } catch (err) {
         retry(message, err);

@@ -28,6 +28,9 @@ export const MESSAGE_ID = /^msg_([0-9a-f]{12})([0-9a-f]{12}|[A-Za-z0-9_-]{8})$/;
  */
 export const ledgerMessageId = (runRef: string, slot: number) => `msg_r${runRef}.${slot.toString(36)}`;
 
+/** The name of the Durable Object that keeps the messages of the run whose ref is `runRef`. */
+export const runLedgerName = (runRef: string) => `run:${runRef}`;
+
 /** A run ledger's message id: its run's ref and its slot. */
 export const LEDGER_MESSAGE_ID = /^msg_r([1-9][0-9]{0,15})\.([0-9a-z]{1,11})$/;
 

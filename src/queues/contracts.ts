@@ -46,6 +46,24 @@ export interface ApiSendJob {
 /** What the `sends` queue carries: a pointer to a queued message row, or an accepted API send. */
 export type SendsBody = SendJob | ApiSendJob;
 
+/**
+ * Leave for one message of a run whose messages are in its own object (src/features/run-ledger):
+ * the consumer claims the run's next message there. The number's governor puts one on the queue
+ * for each message its pace allows; a claim that finds nothing left does nothing, and a repeated
+ * delivery claims another message or none, never the same one twice.
+ */
+export interface ClaimJob {
+  kind: "claim";
+  projectId: string;
+  campaignId: string;
+  runId: string;
+  /** The run's ref: its object's name. */
+  runRef: string;
+}
+
+/** Everything the sends queue carries. */
+export type SendsQueueBody = SendsBody | ClaimJob;
+
 // ---- jobs -----------------------------------------------------------------------------------
 
 type MessageStatus = (typeof messages.$inferSelect)["status"];

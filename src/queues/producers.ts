@@ -1,6 +1,6 @@
 import { assertQueueable, type QueueRequest, sendInBatches } from "../platform/queue-batches";
 import { queueShards, shardIndex } from "../platform/queue-shards";
-import type { CallbacksBody, EventsBody, JobsBody, SendsBody } from "./contracts";
+import type { CallbacksBody, EventsBody, JobsBody, SendsQueueBody } from "./contracts";
 
 /** A body as is, or with its own delay (e.g. a journey's later steps). */
 export type Outgoing<Body> = Body | (QueueRequest<Body> & { kind?: never });
@@ -50,9 +50,9 @@ async function sendSharded<Body>(
 /** Puts messages on the `sends` queue (its project's shard), chunked to the platform's limits, in order. */
 export const sendSends = (
   env: Pick<Env, "SENDS">,
-  items: readonly Outgoing<SendsBody>[],
+  items: readonly Outgoing<SendsQueueBody>[],
   options: ProduceOptions = {},
-) => sendSharded<SendsBody>(env, "SENDS", requests(items, options), (body) => body.projectId, "sends");
+) => sendSharded<SendsQueueBody>(env, "SENDS", requests(items, options), (body) => body.projectId, "sends");
 
 /** Puts messages on the `jobs` queue, chunked to the platform's limits, in order. */
 export const sendJobs = (env: Pick<Env, "JOBS">, items: readonly Outgoing<JobsBody>[], options: ProduceOptions = {}) =>

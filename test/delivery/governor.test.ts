@@ -103,7 +103,7 @@ describe("send governor", () => {
       ...(runId ? { runId } : {}),
     });
     await runInDurableObject(stub, async (g: SendGovernor, state) => {
-      g.deliver = async (bodies) => void released.push(...bodies);
+      g.deliver = async (bodies) => void released.push(...(bodies as SendJob[]));
       await g.park([
         { lane: "broadcast", notBefore: now, body: job("msg_b", "run_x") },
         { lane: "transactional", notBefore: now, body: job("msg_t") },
@@ -129,7 +129,7 @@ describe("send governor", () => {
     const released: SendJob[] = [];
     const now = Date.now();
     const first = await runInDurableObject(stub, async (g: SendGovernor, state) => {
-      g.deliver = async (bodies) => void released.push(...bodies);
+      g.deliver = async (bodies) => void released.push(...(bodies as SendJob[]));
       await g.feed({ runId: run.runId ?? "", projectId: p.id, campaignId: run.campaignId ?? "", rate: 1 });
       await state.storage.deleteAlarm();
       return g.tick(now);
@@ -156,7 +156,7 @@ describe("send governor", () => {
     const released: SendJob[] = [];
     const now = Date.now();
     const first = await runInDurableObject(stub, async (g: SendGovernor, state) => {
-      g.deliver = async (bodies) => void released.push(...bodies);
+      g.deliver = async (bodies) => void released.push(...(bodies as SendJob[]));
       for (const run of [a, b]) {
         await g.feed({ runId: run.runId ?? "", projectId: p.id, campaignId: run.campaignId ?? "", rate: 20 });
       }
@@ -184,15 +184,15 @@ describe("a run's source as the governor reads it", () => {
       after: "",
       rescanBefore: null,
     };
-    const { result, cost } = await measureD1(env.DB, () => readSource(createDb(env.DB), source, 3));
+    const { result, cost } = await measureD1(env.DB, () => readSource(env, createDb(env.DB), source, 3));
     const inIdOrder = rows.jobs.map((j) => j.messageId).sort();
     expect(result).toEqual({ kind: "release", ids: inIdOrder.slice(0, 3) });
     // The run's and the campaign's status in one statement, then the page.
     expect(cost.statements).toBe(2);
     await env.DB.prepare("UPDATE campaigns SET status = 'paused' WHERE id = ?").bind(source.campaignId).run();
-    expect(await readSource(createDb(env.DB), source, 3)).toEqual({ kind: "done", why: "paused" });
+    expect(await readSource(env, createDb(env.DB), source, 3)).toEqual({ kind: "done", why: "paused" });
     await env.DB.prepare("UPDATE campaigns SET status = 'live' WHERE id = ?").bind(source.campaignId).run();
     await env.DB.prepare("UPDATE runs SET status = 'cancelled' WHERE id = ?").bind(source.runId).run();
-    expect(await readSource(createDb(env.DB), source, 3)).toEqual({ kind: "done", why: "finished" });
+    expect(await readSource(env, createDb(env.DB), source, 3)).toEqual({ kind: "done", why: "finished" });
   });
 });

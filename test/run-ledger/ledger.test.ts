@@ -4,17 +4,22 @@ import type { RunLedger } from "../../src/features/run-ledger";
 import { record } from "../../src/features/run-ledger/record";
 import type { LedgerStore } from "../../src/features/run-ledger/store";
 import { ledgerMessageId, parseLedgerMessageId } from "../../src/platform/ids";
+import { eventually } from "../messages/messages.helpers";
 import { costOf, error, newLedger, recipients } from "./ledger.helpers";
 
 describe("a run's ledger object", () => {
   it("records each slot once, and refuses a new slot below the claims' cursor", async () => {
     const { meta, ledger } = newLedger();
-    expect(await ledger.record(meta, [], [...recipients(1, 3), ...recipients(4, 5, "opted_out")])).toEqual({
+    expect(await ledger.record(meta, [], [...recipients(1, 3), ...recipients(4, 5, "opted_out")])).toMatchObject({
       queued: [1, 2, 3],
       skipped: [4, 5],
     });
     // The page again, and a person from a second audience: nothing twice.
-    expect(await ledger.record(meta, [], recipients(1, 3))).toEqual({ queued: [], skipped: [] });
+    expect(await ledger.record(meta, [], recipients(1, 3))).toEqual({
+      queued: [],
+      skipped: [],
+      recorded: { queued: 3, skipped: 2 },
+    });
     expect(await ledger.counts()).toMatchObject({ queued: 3, skipped: 2 });
     await ledger.claim(2);
     // Called in the object (an RPC's rejection would also surface as the object's uncaught error).
@@ -108,7 +113,7 @@ describe("a run's ledger object", () => {
       error: { message: expect.stringMatching(/gave up after 2/) },
     });
     // Meta's word settles the unknown outcome.
-    const { moves } = await ledger.statuses([
+    const { moves } = await ledger.statuses(meta.projectId, [
       { slot: 4, change: { status: "delivered", at: 1_000, wamid: "wamid.four" } },
     ]);
     expect(moves).toEqual([{ slot: 4, from: "sending", to: "delivered" }]);
@@ -126,7 +131,7 @@ describe("a run's ledger object", () => {
       ],
       3,
     );
-    const { moves } = await ledger.statuses([
+    const { moves } = await ledger.statuses(meta.projectId, [
       { slot: 1, change: { status: "read", at: 30 } },
       { slot: 1, change: { status: "delivered", at: 20 } },
       { slot: 2, change: { status: "delivered", at: 20 } },
@@ -139,7 +144,7 @@ describe("a run's ledger object", () => {
       { slot: 3, from: "queued", to: "failed", error: { code: 131049, title: "held", message: "limit" } },
     ]);
     // Late and repeated statuses move nothing back.
-    const late = await ledger.statuses([
+    const late = await ledger.statuses(meta.projectId, [
       { slot: 1, change: { status: "delivered", at: 40 } },
       { slot: 2, change: { status: "failed", at: 50, error: { code: 1, title: "x", message: "y" } } },
     ]);
@@ -167,7 +172,7 @@ describe("a run's ledger object", () => {
       [1, 2, 3].map((slot) => ({ slot, ok: true as const, wamid: `wamid.${slot}` })),
       3,
     );
-    await ledger.statuses([{ slot: 1, change: { status: "delivered", at: 5 } }]);
+    await ledger.statuses(meta.projectId, [{ slot: 1, change: { status: "delivered", at: 5 } }]);
     await runDurableObjectAlarm(ledger);
     await runDurableObjectAlarm(ledger);
     expect(await ledger.pendingLog()).toBe(0);
@@ -175,6 +180,16 @@ describe("a run's ledger object", () => {
     const stats = await env.CAMPAIGN_STATS.getByName(meta.campaignId).read();
     // Counters count the messages that ever reached a stage.
     expect(stats.runs[meta.runId]).toMatchObject({ queued: 4, sent: 3, delivered: 1 });
+    // Moves after a hand-over are counted too: the log's ids go on after the rows it deleted.
+    await ledger.statuses(meta.projectId, [{ slot: 2, change: { status: "read", at: 6 } }]);
+    // Its alarm may already be running on its own: waited for, whoever runs it.
+    await runDurableObjectAlarm(ledger);
+    await eventually(
+      () => ledger.pendingLog(),
+      (n) => n === 0,
+    );
+    const later = await env.CAMPAIGN_STATS.getByName(meta.campaignId).read();
+    expect(later.runs[meta.runId]).toMatchObject({ queued: 4, sent: 3, delivered: 2, read: 1 });
   });
 
   it("hands out each message whole, its patch applied to the page's shared base", async () => {
@@ -206,16 +221,16 @@ describe("a run's ledger object", () => {
   it("releases as many claims as are waiting, and again those no consumer used in time", async () => {
     const { meta, ledger } = newLedger();
     await ledger.record(meta, [], recipients(1, 5));
-    expect(await ledger.permit(3, 1_000)).toBe(3);
-    expect(await ledger.permit(10, 1_001)).toBe(2);
-    expect(await ledger.permit(10, 1_002)).toBe(0);
+    expect((await ledger.permit(3, 1_000)).granted).toBe(3);
+    expect((await ledger.permit(10, 1_001)).granted).toBe(2);
+    expect((await ledger.permit(10, 1_002)).granted).toBe(0);
     await ledger.claim(3);
-    expect(await ledger.permit(10, 1_003)).toBe(0);
+    expect((await ledger.permit(10, 1_003)).granted).toBe(0);
     // Two released claims were never used (their queue messages lost): after the TTL they go again.
-    expect(await ledger.permit(10, 40_000)).toBe(2);
+    expect((await ledger.permit(10, 40_000)).granted).toBe(2);
     await ledger.claim(2);
     await ledger.unclaim([1]);
-    expect(await ledger.permit(10, 40_001)).toBe(1);
+    expect((await ledger.permit(10, 40_001)).granted).toBe(1);
     expect(await ledger.counts()).toMatchObject({ waiting: 1, queued: 5 });
   });
 

@@ -1,6 +1,7 @@
 import { and, eq, gt, lt, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { campaigns, messages, refOfRun, runs, runUnsettled } from "../../platform/db/schema";
+import { runLedgerName } from "../../platform/ids";
 import type { Source } from "./store";
 
 /** A released message that was not sent is looked for again once it has been still this long. */
@@ -9,6 +10,8 @@ export const RESCAN_AGE_MS = 60_000;
 export type SourceRead =
   /** Message ids to release now; the run may have more. */
   | { kind: "release"; ids: string[] }
+  /** Claims to release now, of a run whose messages are in its own object (its `ref` names it). */
+  | { kind: "permits"; count: number; runRef: string }
   /** Nothing queued right now, but the run is still fanning out: keep it. */
   | { kind: "waiting" }
   /** The run is paused, finished or gone, or everything queued has been released: stop feeding it. */
@@ -36,28 +39,63 @@ export const queuedPage = (db: Db, source: Source, limit: number) =>
  * (the run's and the campaign's status in one, then the page). The run's open-messages index
  * (run_id, id) serves the page from the cursor on, whatever the run's size.
  */
-export async function readSource(db: Db, source: Source, limit: number): Promise<SourceRead> {
+export async function readSource(
+  env: Pick<Env, "RUN_LEDGER">,
+  db: Db,
+  source: Source,
+  limit: number,
+): Promise<SourceRead> {
   // Both statuses in one statement, each row named by its id (a `run_` and a `cmp_` id never
-  // collide): D1 names result columns, so a join would return one `status` for both.
+  // collide): D1 names result columns, so a join would return one `status` for both. The run's
+  // row also says where its messages are (its ledger, and its ref naming the object).
   const [statuses, rows] = await db.batch([
     db
-      .select({ id: runs.id, status: sql<string>`${runs.status}` })
+      .select({
+        id: runs.id,
+        status: sql<string>`${runs.status}`,
+        ledger: sql<string | null>`${runs.ledger}`,
+        ref: runs.ref,
+      })
       .from(runs)
       .where(eq(runs.id, source.runId))
       .unionAll(
         db
-          .select({ id: campaigns.id, status: sql<string>`${campaigns.status}` })
+          .select({
+            id: campaigns.id,
+            status: sql<string>`${campaigns.status}`,
+            ledger: sql<string | null>`NULL`,
+            ref: sql<string | null>`NULL`,
+          })
           .from(campaigns)
           .where(eq(campaigns.id, source.campaignId)),
       ),
     queuedPage(db, source, limit),
   ]);
-  const statusOf = (id: string) => statuses.find((r) => r.id === id)?.status;
-  const status = statusOf(source.runId);
+  const row = (id: string) => statuses.find((r) => r.id === id);
+  const run = row(source.runId);
+  const status = run?.status;
   if (status !== "fanning_out" && status !== "sending") {
     return { kind: "done", why: status === "paused" ? "paused" : "finished" };
   }
-  if (statusOf(source.campaignId) === "paused") return { kind: "done", why: "paused" };
+  if (row(source.campaignId)?.status === "paused") return { kind: "done", why: "paused" };
+  if (run?.ledger === "object") return readLedgerSource(env, run.ref ?? source.runId, status, limit);
   if (rows.length > 0) return { kind: "release", ids: rows.map((r) => r.id) };
   return status === "fanning_out" ? { kind: "waiting" } : { kind: "done", why: "released" };
+}
+
+/**
+ * A run whose messages are in its own object: the object releases as many claims as it has
+ * messages waiting (and not released already). A run with none waiting is kept while it fans out
+ * or has messages in flight, which may come back (a retry, a pacing hold).
+ */
+async function readLedgerSource(
+  env: Pick<Env, "RUN_LEDGER">,
+  runRef: string,
+  status: string,
+  limit: number,
+): Promise<SourceRead> {
+  // By name, not through src/features/run-ledger: the governor sits below the features.
+  const { granted, unsettled } = await env.RUN_LEDGER.getByName(runLedgerName(runRef)).permit(limit);
+  if (granted > 0) return { kind: "permits", count: granted, runRef };
+  return status === "fanning_out" || unsettled > 0 ? { kind: "waiting" } : { kind: "done", why: "finished" };
 }

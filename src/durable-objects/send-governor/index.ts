@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../../platform/db/client";
 import { createLogger, logLevel } from "../../platform/log";
-import type { SendJob } from "../../queues/contracts";
+import type { ClaimJob, SendJob, SendsQueueBody } from "../../queues/contracts";
 import { sendSends } from "../../queues/producers";
 import { RESCAN_AGE_MS, readSource } from "./feeder";
 import { book, bookedAheadMs, type Pace, pacedRate, recover, slowDown } from "./pace";
@@ -173,7 +173,7 @@ export class SendGovernor extends DurableObject<Env> {
       budget -= taken.length;
       parked.push(...taken);
     }
-    const fed: SendJob[] = [];
+    const fed: SendsQueueBody[] = [];
     const moves: (() => void)[] = [];
     const sources = this.store.sources();
     const db = createDb(this.env.DB);
@@ -181,8 +181,11 @@ export class SendGovernor extends DurableObject<Env> {
     this.turn++;
     for (let k = 0; k < sources.length && budget > 0; k++) {
       const source = sources[(k + this.turn) % sources.length] as Source;
-      const read = await readSource(db, source, Math.min(share, budget));
-      if (read.kind === "release") {
+      const read = await readSource(this.env, db, source, Math.min(share, budget));
+      if (read.kind === "permits") {
+        budget -= read.count;
+        for (let i = 0; i < read.count; i++) fed.push(claimJob(source, read.runRef));
+      } else if (read.kind === "release") {
         budget -= read.ids.length;
         for (const messageId of read.ids) fed.push(sendJob(source, messageId));
         moves.push(() => this.store.moveSource(source.runId, read.ids.at(-1) as string, source.rescanBefore));
@@ -209,7 +212,7 @@ export class SendGovernor extends DurableObject<Env> {
   }
 
   /** Puts released sends on the sends queue; a harness may replace it on a live object. */
-  async deliver(bodies: SendJob[]): Promise<void> {
+  async deliver(bodies: SendsQueueBody[]): Promise<void> {
     await sendSends(this.env, bodies);
   }
 
@@ -251,6 +254,14 @@ const sendJob = (source: Source, messageId: string): SendJob => ({
   messageId,
   campaignId: source.campaignId,
   runId: source.runId,
+});
+
+const claimJob = (source: Source, runRef: string): ClaimJob => ({
+  kind: "claim",
+  projectId: source.projectId,
+  campaignId: source.campaignId,
+  runId: source.runId,
+  runRef,
 });
 
 /** The governor of one business number, shared by every invocation and job sending from it. */

@@ -10,17 +10,23 @@ import { persistApiSends } from "../api-campaigns/persist";
 import { completeRunsStatement } from "../runs/complete";
 import { pauseForAccount } from "./account-pause";
 import { type Gate, runIdOf, verdict } from "./gate";
+import { inLedger, recordInLedgers, unclaimInLedgers } from "./ledger-claims";
 import { type Governor, type Lane, laneOf, retryDelayFor, type Slot } from "./pacing";
 import { recordOutcomesPatiently, type SendOutcome } from "./record-outcomes";
 import { type Claimed, claimMessages, NO_SLOT, pairRecipient, sendClaimed, unclaimMessages } from "./send-batch";
 import { heldStatusOf, holdTemplateOf, type TemplateHoldDeps } from "./template-hold";
 
+/** `items` split by `test`: those that pass, then the rest. */
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
+}
+
 /** What sending one project's slices needs; `transitions` collects what they changed. */
 export interface SliceContext {
   db: Db;
   log: Logger;
-  /** Queues a template hold's followers use (./template-hold.ts). */
-  env: Pick<Env, "JOBS" | "SENDS">;
+  /** Queues a template hold's followers use (./template-hold.ts), and runs' own ledgers. */
+  env: Pick<Env, "JOBS" | "SENDS" | "RUN_LEDGER">;
   account: ResolvedAccount;
   provider: WhatsAppProvider;
   governor: Governor;
@@ -45,7 +51,7 @@ async function settle(ctx: SliceContext, message: Message<SendsBody>, outcome: S
   // Meta's now, settled by its status webhooks).
   if (outcome?.kind === "sent" && outcome.messageStatus === "paused") {
     const reason = "WhatsApp answered a send of this template as paused";
-    await holdTemplateOf(templateHold(ctx), message.body.messageId, "PAUSED", reason);
+    await holdTemplateOf(templateHold(ctx), message.body.messageId, "PAUSED", reason, campaignId);
   }
   // No outcome: another delivery had already claimed the message.
   // An unknown outcome is Meta's to settle (a status webhook): never sent again from the queue.
@@ -57,7 +63,7 @@ async function settle(ctx: SliceContext, message: Message<SendsBody>, outcome: S
     // Not sent, and queued again: the hold keeps it so until Meta reinstates the template.
     const { code, title } = outcome.error;
     const reason = `WhatsApp refused a send: ${failureLabel(code, title)} (${code})`;
-    await holdTemplateOf(templateHold(ctx), message.body.messageId, heldStatusOf(outcome.error), reason);
+    await holdTemplateOf(templateHold(ctx), message.body.messageId, heldStatusOf(outcome.error), reason, campaignId);
     message.ack();
     return;
   }
@@ -113,12 +119,19 @@ async function parkClaimed(
   claimed: Map<string, Claimed>,
 ) {
   if (parked.length === 0) return;
+  // A run ledger's message goes back to its object, whose claims the governor releases again at
+  // the number's pace: it is not parked here as well.
+  const [inObjects, inD1] = partition(parked, (p) => inLedger(p.message.body.messageId));
+  await unclaimInLedgers(
+    ctx.env,
+    inObjects.map((p) => p.message.body.messageId),
+  );
   await unclaimMessages(
     ctx.db,
-    parked.map((p) => p.message.body.messageId),
+    inD1.map((p) => p.message.body.messageId),
   );
   await ctx.governor.park(
-    parked.map((p) => ({ lane: p.lane, notBefore: p.notBefore, body: asStoredSend(p.message.body) })),
+    inD1.map((p) => ({ lane: p.lane, notBefore: p.notBefore, body: asStoredSend(p.message.body) })),
   );
   for (const { message } of parked) {
     claimed.delete(message.body.messageId);
@@ -140,7 +153,11 @@ const asStoredSend = (job: SendsBody): SendJob => ({
  * row), then every message is claimed in one round trip, given its slot, sent at it, and the
  * outcomes recorded in one more round trip.
  */
-export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) {
+export async function sendSlice(
+  ctx: SliceContext,
+  chunk: Message<SendsBody>[],
+  preclaimed: Map<string, Claimed> = new Map(),
+) {
   const toClaim: Message<SendsBody>[] = [];
   // The slice's API sends are persisted together: one D1 batch, whatever their number.
   const apiMessages = chunk.filter((m) => m.body.kind === "api-send");
@@ -161,12 +178,14 @@ export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) 
   if (toClaim.length === 0) return;
   // Every path that queues a run's message names its run: a batch of API sends skips the opt-out re-check.
   const anyRun = toClaim.some((m) => m.body.kind === "send" && m.body.runId !== undefined);
+  // A run ledger's messages come claimed (./ledger-claims.ts); the rest are claimed in D1.
   const claimed = await claimMessages(
     ctx.db,
     ctx.account.projectId,
-    toClaim.map((m) => m.body.messageId),
+    toClaim.flatMap((m) => (preclaimed.has(m.body.messageId) ? [] : [m.body.messageId])),
     { recheckOptOuts: anyRun },
   );
+  for (const [id, message] of preclaimed) claimed.set(id, message);
   const slots = await bookSlots(ctx, toClaim, claimed);
   const lanes = new Map(toClaim.map((m) => [m.body.messageId, laneOf(m.body)]));
   const reslot = async (messageIds: string[]) => {
@@ -198,15 +217,20 @@ export async function sendSlice(ctx: SliceContext, chunk: Message<SendsBody>[]) 
   // A run is complete once it has fanned out and nothing of it is queued or sending. Its last
   // message leaves `sending` here (or the fan-out finishes last and checks itself), so the check
   // rides in the same batch as the outcomes, after them.
-  const runIds = [...claimed.values()].flatMap((m) => m.runId ?? []);
-  const { outcomes, transitions } = await recordOutcomesPatiently(
-    ctx.db,
-    ctx.account.projectId,
-    claimed,
-    results,
-    ctx.maxSendAttempts,
-    runIds.length > 0 ? completeRunsStatement(ctx.db, runIds) : undefined,
-  );
+  const [ledgerResults, d1Results] = partition(results, (r) => inLedger(r.id));
+  const runIds = [...claimed.values()].flatMap((m) => (m.runId && !inLedger(m.id) ? [m.runId] : []));
+  const [{ outcomes, transitions }, ledgerOutcomes] = await Promise.all([
+    recordOutcomesPatiently(
+      ctx.db,
+      ctx.account.projectId,
+      claimed,
+      d1Results,
+      ctx.maxSendAttempts,
+      runIds.length > 0 ? completeRunsStatement(ctx.db, runIds) : undefined,
+    ),
+    recordInLedgers(ctx.env, ctx.db, ctx.log, claimed, ledgerResults, ctx.maxSendAttempts),
+  ]);
+  for (const [id, outcome] of ledgerOutcomes) outcomes.set(id, outcome);
   ctx.transitions.push(...transitions);
   // A message not claimed was already taken by another delivery: acknowledged, never sent twice.
   await Promise.all(toClaim.map((message) => settle(ctx, message, outcomes.get(message.body.messageId))));

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { templateOfSql } from "../../platform/db/schema";
+import { parseLedgerMessageId } from "../../platform/ids";
 import type { Logger } from "../../platform/log";
 import type { ProviderError } from "../../whatsapp/provider";
 import { followTemplateStatusInRuns } from "../runs/wake";
@@ -36,18 +37,22 @@ export async function holdTemplateOf(
   messageId: string,
   status: "PAUSED" | "DISABLED",
   reason: string,
+  campaignId?: string | null,
 ) {
   const { db, log, gate } = deps;
+  type Row = { id: string; provider_template_id: string | null; name: string; language: string };
   // A run's message names no template: its campaign's does (src/platform/db/schema/messages.ts).
-  const template = await db.get<{
-    id: string;
-    provider_template_id: string | null;
-    name: string;
-    language: string;
-  }>(sql`
-    SELECT t.id, t.provider_template_id, t.name, t.language FROM messages m
-    JOIN templates t ON t.id = ${sql.raw(templateOfSql("m"))}
-    WHERE m.id = ${messageId} AND m.project_id = ${deps.projectId}`);
+  // A message in its run's own object is not in D1 at all: its campaign names the template.
+  const template = await db.get<Row>(
+    parseLedgerMessageId(messageId)
+      ? sql`
+        SELECT t.id, t.provider_template_id, t.name, t.language FROM campaigns c
+        JOIN templates t ON t.id = c.template_id WHERE c.id = ${campaignId ?? ""} AND c.project_id = ${deps.projectId}`
+      : sql`
+        SELECT t.id, t.provider_template_id, t.name, t.language FROM messages m
+        JOIN templates t ON t.id = ${sql.raw(templateOfSql("m"))}
+        WHERE m.id = ${messageId} AND m.project_id = ${deps.projectId}`,
+  );
   if (!template || gate.held.has(template.id)) return;
   gate.held.add(template.id);
   const applied = await applyTemplateStatusUpdate(db, {

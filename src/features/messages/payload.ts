@@ -115,7 +115,9 @@ export async function sharePayloads(
     else if (knownBases.has(key)) stored.push({ base: key, patch, whole: message });
     else stored.push({ base: key, patch });
   }
-  return { stored, insertBases: fresh.length > 0 ? insertBases(db, fresh) : null };
+  // Every base of the page, [key, body], for a ledger that keeps its own (src/features/run-ledger).
+  const bases = [...keyOf].map(([body, key]): [string, string] => [key, body]);
+  return { stored, bases, insertBases: fresh.length > 0 ? insertBases(db, fresh) : null };
 }
 
 /** Marks the bases of `stored` as written, once the batch inserting them committed. */

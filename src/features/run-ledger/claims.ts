@@ -24,12 +24,12 @@ export const PERMIT_TTL_MS = 30_000;
  * are waiting and not already released. Released claims that no consumer used within the TTL (a
  * queue message gone to the dead letters) are released again.
  */
-export function permit(store: LedgerStore, limit: number, at: number): number {
+export function permit(store: LedgerStore, limit: number, at: number) {
   const counts = store.counts();
   const permitted = at - counts.permitted_at > PERMIT_TTL_MS ? 0 : counts.permitted;
   const granted = Math.max(0, Math.min(limit, counts.waiting - permitted));
   if (granted > 0) store.exec("UPDATE counts SET permitted = ?, permitted_at = ?", permitted + granted, at);
-  return granted;
+  return { granted, unsettled: counts.queued };
 }
 
 /**

@@ -97,9 +97,15 @@ export class RunLedger extends DurableObject<Env> {
     return this.moving(() => outcomes(this.store, results, maxAttempts, at));
   }
 
-  /** Applies Meta's status webhooks (./statuses.ts). */
-  statuses(updates: SlotStatus[], at = Date.now()) {
-    return this.moving(() => statuses(this.store, updates, at));
+  /**
+   * Applies Meta's status webhooks (./statuses.ts) that came for the run's project (another
+   * project's webhook naming this run's messages changes nothing); with what is left unsettled.
+   */
+  statuses(projectId: string, updates: SlotStatus[], at = Date.now()) {
+    return this.moving(() => {
+      if (this.readMeta()?.projectId !== projectId) return { moves: [], duplicates: [], unsettled: null };
+      return { ...statuses(this.store, updates, at), unsettled: this.store.counts().queued };
+    });
   }
 
   /** Messages after `after` in key order, with their state (./reads.ts). */
@@ -110,6 +116,11 @@ export class RunLedger extends DurableObject<Env> {
   /** The run's counters, exact; `queued` counts those being sent too. */
   counts() {
     return this.store.counts();
+  }
+
+  /** Messages still queued or sending: the run is finished when none is. */
+  unsettled() {
+    return this.store.counts().queued;
   }
 
   /** Log rows not handed over yet. */

@@ -48,7 +48,18 @@ export function record(store: LedgerStore, bases: [string, string][], page: Reco
   }
   const queued = added.filter((a) => !a.skipped).map((a) => a.slot);
   store.wait(queued.length);
+  store.exec(
+    "UPDATE counts SET recorded_queued = recorded_queued + ?, recorded_skipped = recorded_skipped + ?",
+    queued.length,
+    added.length - queued.length,
+  );
   const moves = added.map((a): LedgerMove => [a.slot, null, a.skipped ? "skipped" : "queued"]);
   store.moved(moves, at);
-  return { queued, skipped: added.filter((a) => a.skipped).map((a) => a.slot) };
+  const { recorded_queued, recorded_skipped } = store.counts();
+  return {
+    queued,
+    skipped: added.filter((a) => a.skipped).map((a) => a.slot),
+    /** Everything recorded so far, this page included: the run's counters in D1 follow it. */
+    recorded: { queued: recorded_queued, skipped: recorded_skipped },
+  };
 }

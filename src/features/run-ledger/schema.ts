@@ -41,17 +41,20 @@ export const SCHEMA = [
   )`,
   "CREATE TABLE IF NOT EXISTS claims (through INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
   "CREATE TABLE IF NOT EXISTS returned (slot INTEGER PRIMARY KEY)",
+  // recorded_*: what the fan-out recorded, as the run's row in D1 reports it.
   // waiting: unsettled messages not handed out (above the cursor, or given back); permitted: claims
   // the number's governor has released and no claim has used yet, as of permitted_at.
   `CREATE TABLE IF NOT EXISTS counts (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     queued INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, delivered INTEGER NOT NULL DEFAULT 0,
     read INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,
-    waiting INTEGER NOT NULL DEFAULT 0, permitted INTEGER NOT NULL DEFAULT 0, permitted_at INTEGER NOT NULL DEFAULT 0
+    waiting INTEGER NOT NULL DEFAULT 0, permitted INTEGER NOT NULL DEFAULT 0, permitted_at INTEGER NOT NULL DEFAULT 0,
+    recorded_queued INTEGER NOT NULL DEFAULT 0, recorded_skipped INTEGER NOT NULL DEFAULT 0
   )`,
   "INSERT INTO counts (id) VALUES (1) ON CONFLICT DO NOTHING",
-  // One row per call that moved messages: [slot, from, to, Meta's error code] per move.
-  "CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY, moves TEXT NOT NULL, at INTEGER NOT NULL)",
+  // One row per call that moved messages (`LedgerMove`s). AUTOINCREMENT: ids are never reused once
+  // handed over and deleted, since the campaign's statistics skip ids up to the last they counted.
+  "CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY AUTOINCREMENT, moves TEXT NOT NULL, at INTEGER NOT NULL)",
 ];
 
 /** The run the object holds, written by its first page. */

@@ -1,6 +1,15 @@
 import type { MessageStatus } from "../../platform/db/schema";
 import { type LedgerCounts, type LedgerMove, type LedgerRow, SCHEMA, type StoredRow, stateSql } from "./schema";
 
+/** The counts row: the counters, and what the claims and the fan-out keep. */
+export type StoredCounts = LedgerCounts & {
+  waiting: number;
+  permitted: number;
+  permitted_at: number;
+  recorded_queued: number;
+  recorded_skipped: number;
+};
+
 /** What the object's SQLite spent on one call, as it bills it. */
 export interface Cost {
   statements: number;
@@ -116,10 +125,8 @@ export class LedgerStore {
     if (n !== 0) this.exec("UPDATE counts SET waiting = waiting + ?", n);
   }
 
-  counts(): LedgerCounts & { waiting: number; permitted: number; permitted_at: number } {
-    const [row] = this.exec<LedgerCounts & { waiting: number; permitted: number; permitted_at: number }>(
-      "SELECT queued, sent, delivered, read, failed, skipped, waiting, permitted, permitted_at FROM counts",
-    );
+  counts(): StoredCounts {
+    const [row] = this.exec<StoredCounts>("SELECT * FROM counts");
     if (!row) throw new Error("the run ledger's counts row is missing");
     return row;
   }

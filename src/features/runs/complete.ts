@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { runRefSql, runs, runUnsettled } from "../../platform/db/schema";
 
@@ -26,6 +26,9 @@ export function completeRunsStatement(db: Db, runIds: string[], now = Date.now()
       and(
         sql`${runs.id} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(runIds)])}))`,
         eq(runs.status, "sending"),
+        // A run whose messages are in its own object has none here: its object decides
+        // (./ledger-complete.ts).
+        isNull(runs.ledger),
         sql`NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = ${sql.raw(runRefSql())} AND m.status IN ('queued', 'sending') AND ${runUnsettled("m")})`,
       ),
     )

@@ -7,26 +7,22 @@ import { ApiError } from "../../platform/errors";
 import { newMessageId } from "../../platform/ids";
 import type { Logger } from "../../platform/log";
 import type { RunFanoutJob } from "../../queues/contracts";
-import { skipsUsMarketing, US_MARKETING_PAUSED_REASON } from "../../whatsapp/us-marketing-pause";
 import { audiencePage, resolveAudiences } from "../audiences/members";
-import {
-  type BroadcastCampaign,
-  groupRefsOf,
-  loadBroadcastCampaign,
-  recipientMessage,
-} from "../broadcast-messages/campaign";
+import { groupRefsOf, loadBroadcastCampaign } from "../broadcast-messages/campaign";
 import { linkKey as linkKeyOf, stampLinks } from "../broadcast-messages/links";
-import { splitRefKey } from "../broadcast-messages/placeholders";
 import { whatsappMediaId } from "../media/whatsapp-id";
 import { afterTransitions } from "../messages/after-transitions";
 import { logMoves, type Move, newTx } from "../messages/log";
 import { rememberBases, type StoredMessage, sharePayloads, storedColumns } from "../messages/payload";
 import { STEP } from "../messages/trail";
-import { type GroupRef, groupsByRef, valuesForNumbers } from "../variable-groups/store";
+import { completeLedgerRuns } from "../run-ledger/complete";
+import { groupsByRef } from "../variable-groups/store";
 import { completeRuns } from "./complete";
 import { feedRun } from "./feed";
 import { enqueueRunJob } from "./jobs";
+import { mergedFanoutPage, recordLedgerPage } from "./ledger-fanout";
 import type { FanoutPage, Recipient, StoredCursor } from "./page";
+import { recipientsFor, type Sender } from "./recipients";
 import { retryPage } from "./retry";
 import type { RunRow } from "./schemas";
 import { getRun, moveRun, START_CURSOR } from "./store";
@@ -41,38 +37,7 @@ import { getRun, moveRun, START_CURSOR } from "./store";
 export const PAGES_PER_JOB = 4;
 const JOB_BUDGET_MS = 10_000;
 
-/** What every page of a job reads alike: the campaign and its variable groups. */
-interface Sender {
-  campaign: BroadcastCampaign;
-  groups: Map<string, GroupRef>;
-  /** Meta's pause of marketing templates to US numbers holds (US_MARKETING_PAUSED). */
-  usMarketingPaused: boolean;
-  /** The key signing the tokens of a campaign that tracks clicks. */
-  linkKey: CryptoKey | null;
-}
-
-/** The value of `group.field` for each number, from the campaign's variable groups. */
-async function valueLookup(db: Db, groups: Map<string, GroupRef>, numbers: string[]) {
-  const values = await valuesForNumbers(
-    db,
-    [...groups.values()].map((g) => g.pk),
-    numbers,
-  );
-  return (number: string) => (ref: string) => {
-    const { group, field } = splitRefKey(ref);
-    const pk = groups.get(group)?.pk;
-    const value = pk === undefined ? undefined : values.get(number)?.get(pk)?.[field];
-    // Values may have been given as numbers; a template parameter is text.
-    return value === undefined || value === null ? undefined : String(value);
-  };
-}
-
-async function audienceFanoutPage(
-  db: Db,
-  run: RunRow,
-  { campaign, groups, usMarketingPaused }: Sender,
-  pageSize: number,
-): Promise<FanoutPage> {
+async function audienceFanoutPage(db: Db, run: RunRow, sender: Sender, pageSize: number): Promise<FanoutPage> {
   const cursor: StoredCursor = (run.cursor as StoredCursor | null) ?? START_CURSOR;
   const targets =
     cursor.targets ?? (await resolveAudiences(db, run.projectId, (run.audiences as string[]) ?? [])).targets;
@@ -80,22 +45,7 @@ async function audienceFanoutPage(
   if (!target) return { recipients: [], next: null };
   const after = typeof cursor.after === "number" ? cursor.after : 0;
   const { contacts, after: nextAfter } = await audiencePage(db, run.projectId, target, after, pageSize);
-  // The same order the dry run counts in: opted out, then a US number of a marketing campaign,
-  // then the first variable without a sendable value.
-  const usPaused = (number: string) => skipsUsMarketing(usMarketingPaused, campaign.category, number);
-  const sendable = contacts.filter((c) => !c.optedOut && !usPaused(c.number)).map((c) => c.number);
-  const lookup = sendable.length > 0 ? await valueLookup(db, groups, sendable) : null;
-  const recipients = contacts.map((contact): Recipient => {
-    const id = newMessageId();
-    if (contact.optedOut) return { id, number: contact.number, payload: null, skipReason: "opted_out" };
-    if (usPaused(contact.number) || !lookup) {
-      return { id, number: contact.number, payload: null, skipReason: US_MARKETING_PAUSED_REASON };
-    }
-    const built = recipientMessage(campaign, contact.number, lookup(contact.number));
-    return built.ok
-      ? { id, number: contact.number, payload: built.message, skipReason: null }
-      : { id, number: contact.number, payload: null, skipReason: built.reason };
-  });
+  const recipients = await recipientsFor(db, sender, contacts, () => newMessageId());
   let next: StoredCursor | null;
   if (nextAfter !== null) next = { audience: cursor.audience, after: nextAfter, targets };
   else if (cursor.audience + 1 < targets.length) next = { audience: cursor.audience + 1, after: 0, targets };
@@ -234,6 +184,7 @@ async function loadSender(env: Env, db: Db, log: Logger, run: RunRow): Promise<S
  * whether this delivery should go on with the next page.
  */
 async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sender, pageSize: number): Promise<boolean> {
+  if (run.ledger === "object") return oneLedgerPage(env, db, run, sender, pageSize);
   const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, sender, pageSize);
   if (sender.linkKey) {
     // Named after the message ids just drawn; a retry carries each suffix over from the message it re-sends.
@@ -260,6 +211,19 @@ async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sende
 
   if (!advanced) return false; // another delivery of this page moved on first; it continues the chain
   if (done) await completeRuns(db, [run.id]);
+  return !done;
+}
+
+/**
+ * One page of a run whose messages are in its own object: recorded there, whose log counts them in
+ * the campaign's statistics (src/features/run-ledger/hand-over.ts).
+ */
+async function oneLedgerPage(env: Env, db: Db, run: RunRow, sender: Sender, pageSize: number): Promise<boolean> {
+  const page = await mergedFanoutPage(db, run, sender, pageSize);
+  if (sender.linkKey) await stampLinks(sender.linkKey, sender.campaign.buttons, run.id, page.recipients, "suffix");
+  const { advanced, done } = await recordLedgerPage(env, db, run, page);
+  if (!advanced) return false;
+  if (done) await completeLedgerRuns(env, db, [run]);
   return !done;
 }
 

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
 import { runs } from "../../platform/db/schema";
 import { ApiError, fieldError, notFound } from "../../platform/errors";
@@ -84,6 +85,10 @@ export async function startRun(deps: { env: Env; db: Db }, input: StartRunInput)
       // One more than the highest row number: unique while runs are never deleted, and the
       // unique index turns any clash into a failed insert, never two runs sharing messages.
       ref: sql`CAST((SELECT coalesce(max(rowid), 0) + 1 FROM runs) AS TEXT)`,
+      // A retry re-sends another run's failures, which are where that run keeps them: in D1 for now.
+      ledger: input.retryOf
+        ? null
+        : sql`(SELECT nullif(coalesce(p.run_messages, ${readConfig(env).RUN_MESSAGES}), 'd1') FROM projects p WHERE p.id = ${input.projectId})`,
       projectId: input.projectId,
       campaignId: input.campaignId,
       status: gate?.status ?? "scheduled",

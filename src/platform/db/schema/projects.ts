@@ -8,6 +8,9 @@ export const projects = sqliteTable("projects", {
   createdAt: createdAt(),
   // Days a finished run or an API campaign's day stays in D1 before it moves to the archive in R2.
   retentionDays: integer("retention_days").notNull().default(30),
+  // Where this project's new broadcast runs keep their messages: "object" (each run's own Durable
+  // Object, src/features/run-ledger) or "d1"; NULL: the deployment's RUN_MESSAGES.
+  runMessages: text("run_messages", { enum: ["d1", "object"] }),
 });
 
 /** The owning project of a row; deleting a project deletes everything it owns. */

@@ -24,6 +24,9 @@ export const runs = sqliteTable(
     // each message row and in each of its run indexes. NULL on runs created before it existed,
     // whose messages carry the id: read it through `runRefSql()` / `runRef()`, never raw.
     ref: text("ref"),
+    // "object": the run's messages are in its own Durable Object (src/features/run-ledger), fixed
+    // when the run is created; NULL: in D1's messages table.
+    ledger: text("ledger", { enum: ["object"] }),
     projectId: projectRef(),
     campaignId: text("campaign_id").notNull(),
     status: text("status", { enum: RUN_STATUSES }).notNull(),

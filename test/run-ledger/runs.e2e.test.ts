@@ -1,0 +1,100 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { runLedger } from "../../src/features/run-ledger";
+import { ledgerMessageId } from "../../src/platform/ids";
+import { numbers } from "../audiences/audiences.helpers";
+import { call } from "../helpers";
+import { eventually } from "../messages/messages.helpers";
+import {
+  audience,
+  campaign,
+  group,
+  ok,
+  optOut,
+  runCampaign,
+  runMessages,
+  runReaches,
+  sandboxProject,
+} from "../runs/runs.helpers";
+
+// A run of a project whose runs keep their messages in their own objects, through the real Worker,
+// queues and sandbox provider, with fan-out pages of two (vitest.config.ts): the audiences are
+// merged by contact page by page, the governor releases claims, the sends consumer claims in the
+// run's object, and Meta's statuses (played by the sandbox) go back to it by their callback data.
+
+const NOT_ON_WHATSAPP = "+917428520000";
+const DELIVERY_FAILS = "+917428521111";
+const NEVER_READ = "+917428522222";
+
+async function objectProject() {
+  const p = await sandboxProject();
+  await env.DB.prepare("UPDATE projects SET run_messages = 'object' WHERE id = ?").bind(p.id).run();
+  return p;
+}
+
+describe("a run whose messages are in its own object", { timeout: 60_000 }, () => {
+  it("sends everyone once across overlapping audiences, and its results follow Meta's statuses", async () => {
+    const p = await objectProject();
+    const [a0, a1, a2, a3, a4, a5, n6] = numbers(7, 41) as [string, string, string, string, string, string, string];
+    await audience(p.manager, "fs", [a0, a1, a2, a3, a4, a5]);
+    await audience(p.manager, "late", [a4, a5, n6, NOT_ON_WHATSAPP, DELIVERY_FAILS, NEVER_READ]);
+    const everyone = [a0, a2, a4, a5, n6, NOT_ON_WHATSAPP, DELIVERY_FAILS, NEVER_READ];
+    await group(
+      p.manager,
+      "users",
+      ["first_name", "code"],
+      [
+        ...everyone.map((number, i) => ({ number, first_name: `Name${i}`, code: `C${i}` })),
+        { number: a3, first_name: "Asha", code: "" },
+      ],
+    );
+    await optOut(p.id, a2);
+    const c = await campaign(p.manager);
+
+    const started = await ok(runCampaign(p.manager, { campaignId: c.campaignId, audiences: ["fs", "late"] }), 202);
+    const runId = started.run.runId as string;
+    const done = await runReaches(p.manager, runId, ["completed"]);
+    expect(done.recipients).toEqual({ queued: 7, skipped: 3 });
+
+    const run = await env.DB.prepare("SELECT ref, ledger FROM runs WHERE id = ?")
+      .bind(runId)
+      .first<{ ref: string; ledger: string }>();
+    expect(run?.ledger).toBe("object");
+    // Nothing of the run is in D1's messages table.
+    expect(await runMessages(runId)).toEqual([]);
+
+    const final = await eventually(
+      () => call("GET", `/v1/runs/${runId}`, { key: p.manager }),
+      (r) => r.body.run.results.Read === 4 && r.body.run.results.DeliveryErrors === 1,
+    );
+    expect(final.body.run.results).toMatchObject({
+      Queued: 7,
+      Sent: 7,
+      Delivered: 5,
+      Read: 4,
+      NumbersNotOnWhatsApp: 1,
+      DeliveryErrors: 1,
+      Skipped: 3,
+    });
+
+    const ledger = runLedger(env, run?.ref as string);
+    const rows = await ledger.page(0, 100);
+    expect(rows).toHaveLength(10);
+    expect(new Set(rows.map((r) => r.number)).size).toBe(10);
+    // One wamid per message sent: each was handed out once.
+    const sent = rows.filter((r) => r.wamid !== null);
+    expect(sent).toHaveLength(7);
+    expect(new Set(sent.map((r) => r.wamid)).size).toBe(7);
+    const reasonOf = (n: string) => rows.find((r) => r.number === n)?.skip_reason;
+    expect(reasonOf(a1)).toBe("missing_variable:users.first_name");
+    expect(reasonOf(a2)).toBe("opted_out");
+    expect(reasonOf(a3)).toBe("missing_variable:users.code");
+    expect(await ledger.counts()).toMatchObject({ queued: 0, waiting: 0, skipped: 3, read: 4, failed: 2 });
+    // Everything the object moved was handed to the statistics.
+    await eventually(
+      () => ledger.pendingLog(),
+      (n) => n === 0,
+    );
+    expect(ledgerMessageId(run?.ref as string, rows[0]?.slot as number)).toMatch(/^msg_r\d+\./);
+  });
+});
