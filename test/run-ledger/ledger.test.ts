@@ -234,6 +234,45 @@ describe("a run's ledger object", () => {
     expect(await ledger.counts()).toMatchObject({ waiting: 1, queued: 5 });
   });
 
+  it("fails what has been sending too long as an unknown outcome, each message once, first claims and later ones", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, [], recipients(1, 5), 0);
+    await ledger.claim(3, 1_000);
+    await ledger.outcomes([{ slot: 1, ok: true, wamid: "wamid.1" }], 3, 1_100);
+    await ledger.claim(2, 5_000);
+    await ledger.unclaim([5]);
+    await ledger.claim(1, 6_000);
+    // Claimed before 2,000: slots 2 and 3 (1 has its outcome).
+    expect(await ledger.sweep(2_000, 3_000)).toBe(2);
+    expect(await ledger.sweep(2_000, 3_000)).toBe(0);
+    // Before 7,000: slot 4 (first claim) and slot 5 (claimed again at 6,000).
+    expect(await ledger.sweep(7_000, 8_000)).toBe(2);
+    const rows = await ledger.page(0, 10);
+    expect(rows.map((r) => [r.slot, r.state, r.error_class])).toEqual([
+      [1, "sent", null],
+      [2, "failed", "unknown"],
+      [3, "failed", "unknown"],
+      [4, "failed", "unknown"],
+      [5, "failed", "unknown"],
+    ]);
+    expect(await ledger.unsettled()).toBe(0);
+    // Meta's word still settles one of them.
+    const { moves } = await ledger.statuses(meta.projectId, [{ slot: 3, change: { status: "delivered", at: 9_000 } }]);
+    expect(moves).toEqual([{ slot: 3, from: "failed", to: "delivered" }]);
+  });
+
+  it("skips a cancelled run's waiting messages a page at a time, leaving those being sent", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, [], recipients(1, 600));
+    await ledger.claim(10);
+    await ledger.unclaim([3]);
+    expect(await ledger.cancel("cancelled")).toBe(500);
+    expect(await ledger.cancel("cancelled")).toBe(91);
+    expect(await ledger.cancel("cancelled")).toBe(0);
+    expect(await ledger.claim(10)).toEqual([]);
+    expect(await ledger.counts()).toMatchObject({ queued: 9, skipped: 591, waiting: 0 });
+  });
+
   it("names each message by its run and slot", () => {
     expect(ledgerMessageId("42", 1_000)).toBe("msg_r42.rs");
     expect(parseLedgerMessageId("msg_r42.rs")).toEqual({ runRef: "42", slot: 1_000 });

@@ -11,6 +11,7 @@ import { liftExpiredHolds } from "../number-state/hold";
 import { drainOutbox } from "../outbox";
 import { feedRun } from "../runs/feed";
 import { enqueueRunJob } from "../runs/jobs";
+import { sweepLedgerRuns } from "../run-ledger/sweep-runs";
 import { sweepRuns } from "../runs/sweep";
 
 // A send claims its message and calls the provider within seconds, and Meta's `sent` webhook
@@ -190,6 +191,16 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
     await liftExpiredHolds({ db, log, env }, now);
   } catch (err) {
     log.error("lifting expired account holds failed", { err });
+  }
+  try {
+    const ledgers = await sweepLedgerRuns(env, db, log, {
+      now,
+      stuckBefore: now - STUCK_SENDING_MS,
+      watchMs: ENDED_RUN_WATCH_MS,
+    });
+    if (ledgers.failed + ledgers.completed > 0) log.warn("swept runs' own ledgers", { ...ledgers });
+  } catch (err) {
+    log.error("run ledger sweep failed", { err });
   }
   try {
     const swept = await sweepRuns(env, db, now);

@@ -51,6 +51,13 @@ export function claim(store: LedgerStore, limit: number, at: number): ClaimedRow
     );
     const again = back.filter((b) => b.status === null);
     store.write(again.map((b) => [b.slot, { claimed_at: at, updated_at: at }]));
+    if (again.length > 0) {
+      store.exec(
+        "INSERT INTO reclaimed (slot, at) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT (slot) DO UPDATE SET at = excluded.at",
+        at,
+        JSON.stringify(again.map((b) => b.slot)),
+      );
+    }
     taken.push(...again);
   }
   if (taken.length < limit) {

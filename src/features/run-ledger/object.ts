@@ -8,6 +8,7 @@ import { type RecordedRecipient, record } from "./record";
 import type { LedgerMeta } from "./schema";
 import { type SlotStatus, statuses } from "./statuses";
 import { LedgerStore } from "./store";
+import { cancelWaiting, sweepSending } from "./sweep";
 
 /** After a failed hand-over, the alarm tries again this much later. */
 const RETRY_MS = 5_000;
@@ -106,6 +107,21 @@ export class RunLedger extends DurableObject<Env> {
       if (this.readMeta()?.projectId !== projectId) return { moves: [], duplicates: [], unsettled: null };
       return { ...statuses(this.store, updates, at), unsettled: this.store.counts().queued };
     });
+  }
+
+  /** Fails what has been sending since before `before` (./sweep.ts); how many. */
+  sweep(before: number, at = Date.now()) {
+    return this.moving(() => sweepSending(this.store, before, at));
+  }
+
+  /** Skips a page of a cancelled run's waiting messages; how many (a full page: call again). */
+  cancel(reason: string, at = Date.now()) {
+    return this.moving(() => cancelWaiting(this.store, reason, at));
+  }
+
+  /** Forgets the claims released and not used yet: the run is fed again from scratch (a resume). */
+  resetPermits() {
+    this.transaction(() => this.store.exec("UPDATE counts SET permitted = 0"));
   }
 
   /** Messages after `after` in key order, with their state (./reads.ts). */

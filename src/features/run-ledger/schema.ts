@@ -41,7 +41,11 @@ export const SCHEMA = [
   )`,
   "CREATE TABLE IF NOT EXISTS claims (through INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
   "CREATE TABLE IF NOT EXISTS returned (slot INTEGER PRIMARY KEY)",
-  // recorded_*: what the fan-out recorded, as the run's row in D1 reports it.
+  // Messages claimed again after they were given back, with the time: the sweep's list of what is
+  // sending below the slots it has passed (./sweep.ts). Entries of settled messages are dropped there.
+  "CREATE TABLE IF NOT EXISTS reclaimed (slot INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
+  // recorded_*: what the fan-out recorded, as the run's row in D1 reports it. swept_through: the
+  // sweep found every first claim up to this slot settled or failed (./sweep.ts).
   // waiting: unsettled messages not handed out (above the cursor, or given back); permitted: claims
   // the number's governor has released and no claim has used yet, as of permitted_at.
   `CREATE TABLE IF NOT EXISTS counts (
@@ -49,7 +53,8 @@ export const SCHEMA = [
     queued INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, delivered INTEGER NOT NULL DEFAULT 0,
     read INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,
     waiting INTEGER NOT NULL DEFAULT 0, permitted INTEGER NOT NULL DEFAULT 0, permitted_at INTEGER NOT NULL DEFAULT 0,
-    recorded_queued INTEGER NOT NULL DEFAULT 0, recorded_skipped INTEGER NOT NULL DEFAULT 0
+    recorded_queued INTEGER NOT NULL DEFAULT 0, recorded_skipped INTEGER NOT NULL DEFAULT 0,
+    swept_through INTEGER NOT NULL DEFAULT 0
   )`,
   "INSERT INTO counts (id) VALUES (1) ON CONFLICT DO NOTHING",
   // One row per call that moved messages (`LedgerMove`s). AUTOINCREMENT: ids are never reused once

@@ -8,6 +8,7 @@ export type StoredCounts = LedgerCounts & {
   permitted_at: number;
   recorded_queued: number;
   recorded_skipped: number;
+  swept_through: number;
 };
 
 /** What the object's SQLite spent on one call, as it bills it. */

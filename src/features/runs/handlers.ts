@@ -1,12 +1,15 @@
 import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
+import { runRef } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { backoffSeconds } from "../../queues/backoff";
 import type { RunCancelJob, RunJob, RunRequeueJob, RunStartJob } from "../../queues/contracts";
 import { afterTransitions } from "../messages/after-transitions";
 import { LIMIT_RECHECK_MS } from "../messaging-limit/check";
+import { runLedger } from "../run-ledger";
+import { SWEEP_PAGE } from "../run-ledger/sweep";
 import { campaignStats } from "../stats/record";
-import { skipCancelled } from "./cancelled";
+import { CANCELLED_REASON, skipCancelled } from "./cancelled";
 import { fanoutPage } from "./fanout";
 import { feedRun } from "./feed";
 import { enqueueRunJob } from "./jobs";
@@ -86,6 +89,8 @@ async function start(job: RunStartJob, { env, db, log }: Deps) {
 async function requeue(job: RunRequeueJob, { env, db }: Deps) {
   const run = await getRun(db, job.projectId, job.runId);
   if (!run || (run.status !== "sending" && run.status !== "fanning_out")) return;
+  // Claims released while it was paused were acknowledged unused: its object releases them again.
+  if (run.ledger === "object") await runLedger(env, runRef(run)).resetPermits();
   await feedRun(env, db, run, { restart: true });
 }
 
@@ -93,6 +98,12 @@ async function requeue(job: RunRequeueJob, { env, db }: Deps) {
 async function cancel(job: RunCancelJob, { env, db, log }: Deps) {
   const run = await getRun(db, job.projectId, job.runId);
   if (run?.status !== "cancelled") return;
+  if (run.ledger === "object") {
+    // Its object skips them, logging the moves for the statistics and the callbacks.
+    const skipped = await runLedger(env, runRef(run)).cancel(CANCELLED_REASON);
+    if (skipped === SWEEP_PAGE) await enqueueRunJob(env, job);
+    return;
+  }
   const transitions = await skipCancelled(db, { runId: run.id, limit: CONTROL_PAGE_SIZE });
   await afterTransitions(env, transitions, log);
   if (transitions.length === CONTROL_PAGE_SIZE) await enqueueRunJob(env, job);
