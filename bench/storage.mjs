@@ -27,11 +27,12 @@ export async function run() {
       seconds: s.seconds,
     })),
     extra: {
-      title: "rows D1 reads per message claimed: one sends-consumer batch of 100 out of a queued backlog",
-      rows: f.claims.map((c) => ({
+      title: "rows read per message claimed: one sends-consumer batch of 100 out of a queued backlog",
+      rows: f.claims.map((c, i) => ({
         "queued backlog": c.backlog,
-        "rows read/claimed message": c.rowsReadPerClaim,
+        "D1: rows read/claimed message": c.rowsReadPerClaim,
         "of which the claim's own statements": c.claimStatementsRowsRead,
+        "run's own object: the claim's own": f.objectClaims[i]?.claimStatementsRowsRead,
       })),
     },
     conditions: conditions({
@@ -39,6 +40,8 @@ export async function run() {
       api: "POST /campaign/t1/api/v2, UTILITY template with two body parameters, contacts written first",
       broadcast:
         "POST /v1/run/campaign to one audience, image header and two quick-reply buttons, fan-out pages of 500",
+      "broadcast-object":
+        "the same run in a project whose runs keep their messages in their own object (run_messages = object); bytes and rows are D1's and the object's, statements D1's",
       webhooks:
         "sent, delivered, read per message, one status per signed POST through the webhook route; a press by 1 in 10",
       figures: "D1's meta: size_after (bytes), rows_written, rows_read, one statement per result",
@@ -54,10 +57,25 @@ export async function run() {
       messagesPer10GB: f.messagesPer10GB,
       api: pick(f.shapes.find((s) => s.shape === "api")),
       broadcast: pick(f.shapes.find((s) => s.shape === "broadcast")),
+      broadcastObject: pickObject(
+        f.shapes.find((s) => s.shape === "broadcast-object"),
+        f.objectClaims,
+      ),
       claims: f.claims,
     },
   };
 }
+
+/**
+ * A run in its own object: the whole (D1 and object, as each bills), D1's share, the object's, and
+ * the rows its claims read at the largest backlog. Statements are D1's (the object's beside them).
+ */
+const pickObject = (s, claims) => ({
+  ...pick(s),
+  d1: s.d1,
+  object: s.object,
+  rowsReadPerClaim: Math.max(...claims.map((c) => c.claimStatementsRowsRead)),
+});
 
 const pick = (s) => ({
   bytesPerMessage: s.bytesPerMessage,

@@ -75,7 +75,7 @@ describe("a run's ledger object", () => {
     const { meta, ledger } = newLedger();
     await ledger.record(meta, [], recipients(1, 5));
     await ledger.claim(5);
-    const answers = await ledger.outcomes(
+    const { result: answers } = await ledger.outcomes(
       [
         { slot: 1, ok: true, wamid: "wamid.one" },
         { slot: 2, ok: false, error: error("permanent") },
@@ -94,7 +94,7 @@ describe("a run's ledger object", () => {
     ]);
     // The same answers again (a redelivered batch) move nothing.
     const replay = await ledger.outcomes([{ slot: 1, ok: true, wamid: "wamid.other" }], 3);
-    expect(replay).toEqual([{ slot: 1, kind: "sent", moved: false }]);
+    expect(replay).toEqual({ result: [{ slot: 1, kind: "sent", moved: false }], finished: false });
     expect(await ledger.counts()).toMatchObject({ queued: 3, sent: 1, failed: 1 });
     // The retryable and the account failures come back, with their attempt counted; the unknown does not.
     const again = await ledger.claim(10);
@@ -106,7 +106,9 @@ describe("a run's ledger object", () => {
     expect(rows.find((r) => r.slot === 1)).toMatchObject({ state: "sent", wamid: "wamid.one" });
     expect(rows.find((r) => r.slot === 4)).toMatchObject({ state: "sending", error_class: "unknown" });
     // Past the most attempts, a retryable failure is final.
-    const [gaveUp] = await ledger.outcomes([{ slot: 3, ok: false, error: error("retryable") }], 2);
+    const {
+      result: [gaveUp],
+    } = await ledger.outcomes([{ slot: 3, ok: false, error: error("retryable") }], 2);
     expect(gaveUp).toMatchObject({
       kind: "failed",
       moved: true,
@@ -271,6 +273,25 @@ describe("a run's ledger object", () => {
     expect(await ledger.cancel("cancelled")).toBe(0);
     expect(await ledger.claim(10)).toEqual([]);
     expect(await ledger.counts()).toMatchObject({ queued: 9, skipped: 591, waiting: 0 });
+  });
+
+  it("says which call settled the run's last message, once", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, [], recipients(1, 2));
+    await ledger.claim(2);
+    const first = await ledger.outcomes([{ slot: 1, ok: true, wamid: "wamid.1" }], 3);
+    expect(first.finished).toBe(false);
+    const last = await ledger.outcomes([{ slot: 2, ok: false, error: error("unknown", null) }], 3);
+    expect(last.finished).toBe(false);
+    // Meta's word settles the unknown outcome, the run's last.
+    const settled = await ledger.statuses(meta.projectId, [{ slot: 2, change: { status: "sent", at: 5 } }]);
+    expect(settled.finished).toBe(true);
+    const again = await ledger.statuses(meta.projectId, [{ slot: 2, change: { status: "delivered", at: 6 } }]);
+    expect(again.finished).toBe(false);
+    // Another project's webhook naming the run's messages changes nothing.
+    const foreign = await ledger.statuses("prj_other", [{ slot: 1, change: { status: "read", at: 7 } }]);
+    expect(foreign).toEqual({ moves: [], duplicates: [], finished: false });
+    expect((await ledger.page(0, 1))[0]?.state).toBe("sent");
   });
 
   it("names each message by its run and slot", () => {

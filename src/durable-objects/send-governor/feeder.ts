@@ -4,6 +4,9 @@ import { campaigns, messages, refOfRun, runs, runUnsettled } from "../../platfor
 import { runLedgerName } from "../../platform/ids";
 import type { Source } from "./store";
 
+/** Runs this isolate found to keep their messages in their own objects (a run's never changes). */
+const objectRuns = new Set<string>();
+
 /** A released message that was not sent is looked for again once it has been still this long. */
 export const RESCAN_AGE_MS = 60_000;
 
@@ -48,29 +51,30 @@ export async function readSource(
   // Both statuses in one statement, each row named by its id (a `run_` and a `cmp_` id never
   // collide): D1 names result columns, so a join would return one `status` for both. The run's
   // row also says where its messages are (its ledger, and its ref naming the object).
-  const [statuses, rows] = await db.batch([
-    db
-      .select({
-        id: runs.id,
-        status: sql<string>`${runs.status}`,
-        ledger: sql<string | null>`${runs.ledger}`,
-        ref: runs.ref,
-      })
-      .from(runs)
-      .where(eq(runs.id, source.runId))
-      .unionAll(
-        db
-          .select({
-            id: campaigns.id,
-            status: sql<string>`${campaigns.status}`,
-            ledger: sql<string | null>`NULL`,
-            ref: sql<string | null>`NULL`,
-          })
-          .from(campaigns)
-          .where(eq(campaigns.id, source.campaignId)),
-      ),
-    queuedPage(db, source, limit),
-  ]);
+  const statusRead = db
+    .select({
+      id: runs.id,
+      status: sql<string>`${runs.status}`,
+      ledger: sql<string | null>`${runs.ledger}`,
+      ref: runs.ref,
+    })
+    .from(runs)
+    .where(eq(runs.id, source.runId))
+    .unionAll(
+      db
+        .select({
+          id: campaigns.id,
+          status: sql<string>`${campaigns.status}`,
+          ledger: sql<string | null>`NULL`,
+          ref: sql<string | null>`NULL`,
+        })
+        .from(campaigns)
+        .where(eq(campaigns.id, source.campaignId)),
+    );
+  // A run known to keep its messages in its own object reads no page of D1's messages.
+  const [statuses, rows] = objectRuns.has(source.runId)
+    ? [await statusRead, []]
+    : await db.batch([statusRead, queuedPage(db, source, limit)]);
   const row = (id: string) => statuses.find((r) => r.id === id);
   const run = row(source.runId);
   const status = run?.status;
@@ -78,7 +82,11 @@ export async function readSource(
     return { kind: "done", why: status === "paused" ? "paused" : "finished" };
   }
   if (row(source.campaignId)?.status === "paused") return { kind: "done", why: "paused" };
-  if (run?.ledger === "object") return readLedgerSource(env, run.ref ?? source.runId, status, limit);
+  if (run?.ledger === "object") {
+    if (objectRuns.size > 10_000) objectRuns.clear();
+    objectRuns.add(source.runId);
+    return readLedgerSource(env, run.ref ?? source.runId, status, limit);
+  }
   if (rows.length > 0) return { kind: "release", ids: rows.map((r) => r.id) };
   return status === "fanning_out" ? { kind: "waiting" } : { kind: "done", why: "released" };
 }

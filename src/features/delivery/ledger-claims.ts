@@ -124,9 +124,13 @@ export async function recordInLedgers(
     entry.results.push({ ...answer, slot: named.slot } as SlotResult);
     runs.set(named.runRef, entry);
   }
+  const finished: { id: string; ref: string }[] = [];
   await Promise.all(
-    [...runs].map(async ([runRef, { results: answers }]) => {
-      const recorded = await runLedger(env, runRef).outcomes(answers, maxAttempts);
+    [...runs].map(async ([runRef, { runId, results: answers }]) => {
+      const { result: recorded, finished: last } = await patiently(() =>
+        runLedger(env, runRef).outcomes(answers, maxAttempts),
+      );
+      if (last) finished.push({ id: runId, ref: runRef });
       for (const o of recorded) {
         const id = ledgerMessageId(runRef, o.slot);
         const wamid = answers.find((a) => a.slot === o.slot);
@@ -142,9 +146,27 @@ export async function recordInLedgers(
       }
     }),
   );
-  const finished = [...runs].map(([ref, { runId }]) => ({ id: runId, ref }));
-  await completeLedgerRuns(env, db, finished).catch((err: unknown) => {
-    log.warn("runs not checked for completion now; the sweep does", { err });
-  });
+  // A run whose last message this batch settled is completed; should that fail, the sweep does.
+  if (finished.length > 0) {
+    await completeLedgerRuns(env, db, finished).catch((err: unknown) => {
+      log.warn("runs not completed now; the sweep does", { err });
+    });
+  }
   return outcomes;
+}
+
+/**
+ * Meta has the messages: their answers are worth more than the invocation's time. A call the
+ * object refused is made again twice (recording an answer twice changes nothing); then it throws,
+ * and the messages stay sending for Meta's webhooks or the sweep to settle, never sent again.
+ */
+async function patiently<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((resolve) => setTimeout(resolve, attempt * 200));
+    }
+  }
 }

@@ -9,9 +9,9 @@ import { afterTransitions } from "../messages/after-transitions";
 import { applyStatus } from "../messages/status";
 import { liftExpiredHolds } from "../number-state/hold";
 import { drainOutbox } from "../outbox";
+import { sweepLedgerRuns } from "../run-ledger/sweep-runs";
 import { feedRun } from "../runs/feed";
 import { enqueueRunJob } from "../runs/jobs";
-import { sweepLedgerRuns } from "../run-ledger/sweep-runs";
 import { sweepRuns } from "../runs/sweep";
 
 // A send claims its message and calls the provider within seconds, and Meta's `sent` webhook

@@ -93,19 +93,31 @@ export class RunLedger extends DurableObject<Env> {
     return this.moving(() => skip(this.store, slots, reason, at));
   }
 
-  /** Records Meta's answers to claimed messages (./outcomes.ts). */
+  /**
+   * Records Meta's answers to claimed messages (./outcomes.ts); `finished`: this call settled the
+   * run's last unsettled message.
+   */
   outcomes(results: SlotResult[], maxAttempts: number, at = Date.now()) {
-    return this.moving(() => outcomes(this.store, results, maxAttempts, at));
+    return this.moving(() => this.settling(() => outcomes(this.store, results, maxAttempts, at)));
+  }
+
+  /** Runs `work`, and says whether it left nothing unsettled where something was. */
+  private settling<T>(work: () => T): { result: T; finished: boolean } {
+    const before = this.store.counts().queued;
+    const result = work();
+    return { result, finished: before > 0 && this.store.counts().queued === 0 };
   }
 
   /**
    * Applies Meta's status webhooks (./statuses.ts) that came for the run's project (another
-   * project's webhook naming this run's messages changes nothing); with what is left unsettled.
+   * project's webhook naming this run's messages changes nothing); `finished`: this call settled
+   * the run's last unsettled message (an unknown outcome settled by Meta's word).
    */
   statuses(projectId: string, updates: SlotStatus[], at = Date.now()) {
     return this.moving(() => {
-      if (this.readMeta()?.projectId !== projectId) return { moves: [], duplicates: [], unsettled: null };
-      return { ...statuses(this.store, updates, at), unsettled: this.store.counts().queued };
+      if (this.readMeta()?.projectId !== projectId) return { moves: [], duplicates: [], finished: false };
+      const { result, finished } = this.settling(() => statuses(this.store, updates, at));
+      return { ...result, finished };
     });
   }
 

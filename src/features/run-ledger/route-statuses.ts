@@ -34,10 +34,10 @@ export async function applyLedgerStatuses(
   }
   const settled = await Promise.all(
     [...groups.values()].map(async (g) => {
-      const { duplicates, unsettled } = await runLedger(env, g.runRef).statuses(g.projectId, g.updates);
+      const { duplicates, finished } = await runLedger(env, g.runRef).statuses(g.projectId, g.updates);
       for (const d of duplicates)
         log.warn("a second wamid for one message: it was sent twice", { ...d, runRef: g.runRef });
-      return unsettled === 0 ? [g.runRef] : [];
+      return finished ? [g.runRef] : [];
     }),
   );
   const refs = settled.flat();
