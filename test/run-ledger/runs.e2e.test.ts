@@ -4,6 +4,7 @@ import { runLedger } from "../../src/features/run-ledger";
 import { ledgerMessageId } from "../../src/platform/ids";
 import { numbers } from "../audiences/audiences.helpers";
 import { call } from "../helpers";
+import { inbound, messagesValue, responseRows, text } from "../inbound/inbound.helpers";
 import { eventually } from "../messages/messages.helpers";
 import {
   audience,
@@ -95,6 +96,24 @@ describe("a run whose messages are in its own object", { timeout: 60_000 }, () =
       () => ledger.pendingLog(),
       (n) => n === 0,
     );
-    expect(ledgerMessageId(run?.ref as string, rows[0]?.slot as number)).toMatch(/^msg_r\d+\./);
+
+    // A reply quoting a sent message is linked to it, its run and its campaign through its wamid's
+    // route; another project's reply quoting the same wamid is not.
+    const quoted = sent[0] as (typeof sent)[0];
+    const other = await sandboxProject();
+    for (const projectId of [p.id, other.id]) {
+      await inbound(
+        projectId,
+        messagesValue([text("Yes please", { from: quoted.number.slice(1), context: quoted.wamid as string })]),
+      );
+    }
+    const [linked] = await responseRows(p.id);
+    expect(linked).toMatchObject({
+      message_id: ledgerMessageId(run?.ref as string, quoted.slot),
+      run_id: runId,
+      campaign_id: c.campaignId,
+    });
+    const [foreign] = await responseRows(other.id);
+    expect(foreign).toMatchObject({ message_id: null, run_id: null, campaign_id: null });
   });
 });

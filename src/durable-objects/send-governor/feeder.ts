@@ -4,8 +4,15 @@ import { campaigns, messages, refOfRun, runs, runUnsettled } from "../../platfor
 import { runLedgerName } from "../../platform/ids";
 import type { Source } from "./store";
 
-/** Runs this isolate found to keep their messages in their own objects (a run's never changes). */
-const objectRuns = new Set<string>();
+/**
+ * Runs this isolate found to keep their messages in their own objects (a run's never changes), by
+ * id, with their and their campaign's statuses as last read.
+ */
+const objectRuns = new Map<
+  string,
+  { at: number; statuses: { id: string; status: string; ledger: string | null; ref: string | null }[] }
+>();
+const STATUS_TTL_MS = 1_000;
 
 /** A released message that was not sent is looked for again once it has been still this long. */
 export const RESCAN_AGE_MS = 60_000;
@@ -71,10 +78,17 @@ export async function readSource(
         .from(campaigns)
         .where(eq(campaigns.id, source.campaignId)),
     );
-  // A run known to keep its messages in its own object reads no page of D1's messages.
-  const [statuses, rows] = objectRuns.has(source.runId)
-    ? [await statusRead, []]
-    : await db.batch([statusRead, queuedPage(db, source, limit)]);
+  // A run known to keep its messages in its own object reads no page of D1's messages, and its
+  // statuses at most once a STATUS_TTL_MS (a pause or cancel stops its claims a little later; the
+  // sends consumer checks them again before it claims).
+  const known = objectRuns.get(source.runId);
+  const now = Date.now();
+  const [statuses, rows] =
+    known && now - known.at < STATUS_TTL_MS
+      ? [known.statuses, []]
+      : known
+        ? [await statusRead, []]
+        : await db.batch([statusRead, queuedPage(db, source, limit)]);
   const row = (id: string) => statuses.find((r) => r.id === id);
   const run = row(source.runId);
   const status = run?.status;
@@ -84,7 +98,7 @@ export async function readSource(
   if (row(source.campaignId)?.status === "paused") return { kind: "done", why: "paused" };
   if (run?.ledger === "object") {
     if (objectRuns.size > 10_000) objectRuns.clear();
-    objectRuns.add(source.runId);
+    if (!known || known.statuses !== statuses) objectRuns.set(source.runId, { at: now, statuses });
     return readLedgerSource(env, run.ref ?? source.runId, status, limit);
   }
   if (rows.length > 0) return { kind: "release", ids: rows.map((r) => r.id) };

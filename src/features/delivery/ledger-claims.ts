@@ -146,6 +146,16 @@ export async function recordInLedgers(
       }
     }),
   );
+  // Each sent message's route by its wamid, for replies that quote it: one statement for the batch.
+  // A route lost to a failure here only leaves such a reply unlinked to its message.
+  const routes = results.flatMap((r) => (r.ok && outcomes.get(r.id)?.kind === "sent" ? [[r.wamid, r.id]] : []));
+  if (routes.length > 0) {
+    await db
+      .run(
+        sql`INSERT INTO wamid_routes (key, message_id) SELECT substr(value ->> 0, -16), value ->> 1 FROM json_each(${JSON.stringify(routes)}) WHERE true ON CONFLICT DO NOTHING`,
+      )
+      .catch((err: unknown) => log.warn("wamid routes not recorded", { err }));
+  }
   // A run whose last message this batch settled is completed; should that fail, the sweep does.
   if (finished.length > 0) {
     await completeLedgerRuns(env, db, finished).catch((err: unknown) => {

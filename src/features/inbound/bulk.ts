@@ -1,10 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { campaignOfSql, contacts, responseIsNew, responses, runIdOfSql, wamidIs } from "../../platform/db/schema";
+import { campaignOfSql, contacts, responseIsNew, responses, wamidIs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { applyInboundActions } from "./handle";
 import type { InboundAction, InboundResponse, Seen } from "./parse";
 import { answerPresses } from "./presses";
+import { routed, routedJoins } from "./routed";
 
 // Most inbound webhooks of a campaign are one person, known by number, pressing a button or
 // replying: a contact's last-message time and one response row. Applied change by change that is
@@ -158,11 +159,12 @@ function responsesStatement(db: Db, said: (InboundResponse & { projectId: string
   return db
     .insert(responses)
     .select(
-      sql`SELECT NULL, r.value ->> '$.p', r.value ->> '$.n', m.id,
-            coalesce(${sql.raw(campaignOfSql("m"))}, (SELECT c.id FROM campaigns c WHERE c.project_id = r.value ->> '$.p' AND c.id = r.value ->> '$.c')),
-            ${sql.raw(runIdOfSql("m"))}, r.value ->> '$.w', r.value ->> '$.k', r.value ->> '$.y', r.value ->> '$.t', r.value ->> '$.at'
+      sql`SELECT NULL, r.value ->> '$.p', r.value ->> '$.n', ${routed.messageId},
+            coalesce(${sql.raw(campaignOfSql("m"))}, rr.campaign_id, (SELECT c.id FROM campaigns c WHERE c.project_id = r.value ->> '$.p' AND c.id = r.value ->> '$.c')),
+            ${routed.runId}, r.value ->> '$.w', r.value ->> '$.k', r.value ->> '$.y', r.value ->> '$.t', r.value ->> '$.at'
           FROM json_each(${JSON.stringify(rows)}) r
           LEFT JOIN messages m ON ${wamidIs("m.wamid", sql`r.value ->> '$.x'`)} AND m.project_id = r.value ->> '$.p'
+          ${routedJoins(sql`r.value ->> '$.x'`, sql`r.value ->> '$.p'`)}
           WHERE ${responseIsNew(sql`r.value ->> '$.p'`, sql`r.value ->> '$.w'`)}`,
     )
     .returning({ projectId: responses.projectId, wamid: responses.wamid });

@@ -3,13 +3,14 @@ import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
-import { campaignOfSql, responseIsNew, responses, runIdOfSql, wamidIs } from "../../platform/db/schema";
+import { campaignOfSql, responseIsNew, responses, wamidIs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { WebhookChangeValue } from "../../whatsapp/webhook/payload";
 import { forgetSnapshot } from "../contacts/snapshot";
 import { movedStatements, optStatement, seenStatements, userIdChangedStatements } from "./identity";
 import { type InboundAction, type InboundConfig, type InboundResponse, inboundActions, type OptChange } from "./parse";
 import { answerPresses } from "./presses";
+import { routed, routedJoins } from "./routed";
 
 /** The keyword lists from the Worker's validated configuration (for the events consumer). */
 export const inboundConfig = (): InboundConfig => readConfig(env);
@@ -41,8 +42,9 @@ function responseStatement(db: Db, projectId: string, r: InboundResponse) {
   // A press that quotes nothing of ours may still name its campaign in its payload (a broadcast
   // button's `bcb:<campaignId>:<index>`): it counts for that campaign if the project has it.
   const named = sql`(SELECT c.id FROM campaigns c WHERE c.project_id = ${projectId} AND c.id = ${r.campaignId})`;
-  const values = sql`SELECT NULL, ${projectId}, ${r.number}, m.id, coalesce(${sql.raw(campaignOfSql("m"))}, ${named}), ${sql.raw(runIdOfSql("m"))}, ${r.wamid}, ${r.kind}, ${r.payload}, ${r.text}, ${r.receivedAt}`;
+  const values = sql`SELECT NULL, ${projectId}, ${r.number}, ${routed.messageId}, coalesce(${sql.raw(campaignOfSql("m"))}, rr.campaign_id, ${named}), ${routed.runId}, ${r.wamid}, ${r.kind}, ${r.payload}, ${r.text}, ${r.receivedAt}`;
   const source = sql`FROM (SELECT 1) LEFT JOIN messages m ON m.project_id = ${projectId} AND ${wamidIs("m.wamid", sql`${r.contextId}`)}
+    ${routedJoins(sql`${r.contextId}`, sql`${projectId}`)}
     WHERE ${responseIsNew(sql`${projectId}`, sql`${r.wamid}`)}`;
   return db.insert(responses).select(sql`${values} ${source}`).returning({ id: responses.id });
 }

@@ -18,3 +18,4 @@ export * from "./storage";
 export * from "./templates";
 export * from "./variable-groups";
 export * from "./webhooks";
+export * from "./wamids";
