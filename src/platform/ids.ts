@@ -24,22 +24,25 @@ export const MESSAGE_ID = /^msg_([0-9a-f]{12})([0-9a-f]{12}|[A-Za-z0-9_-]{8})$/;
 /**
  * The id of a message a run keeps in its own ledger object (src/features/run-ledger): it names the
  * run by its ref and the message by its slot (base 36), so the message is found without a lookup.
- * An `r` where the other shapes have a hex digit keeps the three apart.
+ * An `r` where the other shapes have a hex digit keeps the three apart; the slot's eight digits (or
+ * more) keep a run's ids in slot order as text.
  */
-export const ledgerMessageId = (runRef: string, slot: number) => `msg_r${runRef}.${slot.toString(36)}`;
+export const ledgerMessageId = (runRef: string, slot: number) => `msg_r${runRef}.${slot.toString(36).padStart(8, "0")}`;
 
 /** The name of the Durable Object that keeps the messages of the run whose ref is `runRef`. */
 export const runLedgerName = (runRef: string) => `run:${runRef}`;
 
 /** A run ledger's message id: its run's ref and its slot. */
-export const LEDGER_MESSAGE_ID = /^msg_r([1-9][0-9]{0,15})\.([0-9a-z]{1,11})$/;
+export const LEDGER_MESSAGE_ID = /^msg_r([1-9][0-9]{0,15})\.([0-9a-z]{8,11})$/;
 
 /** The run ref and slot a run ledger's message id names; null for any other id. */
 export function parseLedgerMessageId(id: string): { runRef: string; slot: number } | null {
   const match = LEDGER_MESSAGE_ID.exec(id);
   if (!match?.[1] || !match[2]) return null;
   const slot = Number.parseInt(match[2], 36);
-  return Number.isSafeInteger(slot) && slot > 0 ? { runRef: match[1], slot } : null;
+  // One id per message: the form ledgerMessageId writes, and no other spelling of the slot.
+  const canonical = Number.isSafeInteger(slot) && slot > 0 && ledgerMessageId(match[1], slot) === id;
+  return canonical ? { runRef: match[1], slot } : null;
 }
 
 /** A new API key: 256 random bits. Only its hash is stored. */

@@ -295,9 +295,18 @@ describe("a run's ledger object", () => {
   });
 
   it("names each message by its run and slot", () => {
-    expect(ledgerMessageId("42", 1_000)).toBe("msg_r42.rs");
-    expect(parseLedgerMessageId("msg_r42.rs")).toEqual({ runRef: "42", slot: 1_000 });
-    expect(parseLedgerMessageId("msg_0123456789abAbCdEfGh")).toBeNull();
-    expect(parseLedgerMessageId("msg_r42.0")).toBeNull();
+    expect(ledgerMessageId("42", 1_000)).toBe("msg_r42.000000rs");
+    expect(parseLedgerMessageId("msg_r42.000000rs")).toEqual({ runRef: "42", slot: 1_000 });
+    // A run's ids sort as their slots do.
+    expect(ledgerMessageId("42", 35) < ledgerMessageId("42", 36)).toBe(true);
+    for (const other of [
+      "msg_0123456789abAbCdEfGh",
+      "msg_r42.rs",
+      "msg_r42.00000000",
+      "msg_r42.0000000rs",
+      "msg_r0.000000rs",
+    ]) {
+      expect(parseLedgerMessageId(other)).toBeNull();
+    }
   });
 });

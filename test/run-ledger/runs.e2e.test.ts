@@ -115,5 +115,51 @@ describe("a run whose messages are in its own object", { timeout: 60_000 }, () =
     });
     const [foreign] = await responseRows(other.id);
     expect(foreign).toMatchObject({ message_id: null, run_id: null, campaign_id: null });
+
+    // The run's messages read from its object: one by id, and the campaign's per-recipient details.
+    const id = ledgerMessageId(run?.ref as string, quoted.slot);
+    const message = await call("GET", `/v1/messages/${id}`, { key: p.manager });
+    expect(message.status).toBe(200);
+    expect(message.body).toMatchObject({
+      id,
+      number: quoted.number,
+      runId,
+      campaignId: c.campaignId,
+      wamid: quoted.wamid,
+      attempts: 1,
+    });
+    expect(message.body.history.map((h: { status: string }) => h.status)[0]).toBe("queued");
+    expect((await call("GET", `/v1/messages/${id}`, { key: other.manager })).status).toBe(404);
+    expect(
+      (await call("GET", `/v1/messages/${ledgerMessageId(run?.ref as string, 999_999)}`, { key: p.manager })).status,
+    ).toBe(404);
+
+    const details = await call("GET", `/v1/retrieve/campaign?campaignId=${c.campaignId}`, { key: p.manager });
+    expect(details.status).toBe(200);
+    expect(details.body).toHaveLength(10);
+    expect(details.body.map((r: { messageId: string }) => r.messageId)).toEqual(
+      rows.map((r) => ledgerMessageId(run?.ref as string, r.slot)),
+    );
+    expect(details.body.filter((r: { status: string }) => r.status === "read")).toHaveLength(4);
+    // Pages of three, through the cursor, and a filter on status.
+    const paged: string[] = [];
+    let cursor = "";
+    for (;;) {
+      const page = await call(
+        "GET",
+        `/v1/retrieve/campaign?campaignId=${c.campaignId}&limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+        {
+          key: p.manager,
+        },
+      );
+      paged.push(...page.body.map((r: { number: string }) => r.number));
+      cursor = page.headers.get("x-next-cursor") ?? "";
+      if (!cursor) break;
+    }
+    expect(paged).toEqual(details.body.map((r: { number: string }) => r.number));
+    const skipped = await call("GET", `/v1/retrieve/campaign?campaignId=${c.campaignId}&status=skipped&format=csv`, {
+      key: p.manager,
+    });
+    expect(skipped.body.trim().split("\r\n")).toHaveLength(4);
   });
 });

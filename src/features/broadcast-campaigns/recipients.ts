@@ -2,9 +2,11 @@ import { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { runRefSql } from "../../platform/db/schema";
+import { ledgerMessageId, parseLedgerMessageId } from "../../platform/ids";
 import { isoOrNull } from "../../platform/time";
 import { withArchivedRuns } from "../archive/read-through";
 import { ArchiveScanner } from "../archive/scanner";
+import { runLedger } from "../run-ledger";
 
 // A campaign's per-recipient details: one row per message of its runs, read from D1 in keyset
 // pages so that a run of any size is answered without holding it in memory.
@@ -101,6 +103,36 @@ function filterSql(filter: RecipientFilter | undefined): SQL {
   return parts.length === 0 ? sql`` : sql` AND ${sql.join(parts, sql` AND `)}`;
 }
 
+/**
+ * Up to `take` recipients of a run kept in its own object (src/features/run-ledger) after the
+ * message `afterId`, in slot order (its ids' order), pages read from the object until the filter
+ * has kept enough or the run is done.
+ */
+async function ledgerRecipients(
+  env: Pick<Env, "RUN_LEDGER">,
+  run: { id: string; ref: string },
+  afterId: string,
+  take: number,
+  filter: RecipientFilter | undefined,
+): Promise<MessageRow[]> {
+  const rows: MessageRow[] = [];
+  const ledger = runLedger(env, run.ref);
+  let after = parseLedgerMessageId(afterId)?.slot ?? 0;
+  while (rows.length < take) {
+    const want = Math.max(take - rows.length, 100);
+    const page = await ledger.page(after, want, filter?.statuses);
+    for (const row of page) {
+      if (filter?.errorCode !== undefined && row.error_code !== filter.errorCode) continue;
+      if (rows.length < take)
+        rows.push({ ...row, id: ledgerMessageId(run.ref, row.slot), run_id: run.id, status: row.state });
+    }
+    const last = page.at(-1);
+    if (!last || page.length < want) break;
+    after = last.slot;
+  }
+  return rows;
+}
+
 // Runs read per statement while a page looks for its next runs: most pages need one or two.
 const RUNS_PER_READ = 50;
 
@@ -118,8 +150,13 @@ export async function recipientsPage(
   after: RecipientKey | undefined,
   limit: number,
   archive?: ArchiveScanner,
+  ledgers?: Pick<Env, "RUN_LEDGER">,
 ): Promise<{ recipients: Recipient[]; last: RecipientKey | null }> {
-  const select = (run: { id: string; ref: string }, afterId: string, take: number) =>
+  const select = (run: { id: string; ref: string; ledger: string | null }, afterId: string, take: number) =>
+    run.ledger === "object" && ledgers
+      ? ledgerRecipients(ledgers, run, afterId, take, scope.filter)
+      : selectD1(run, afterId, take);
+  const selectD1 = (run: { id: string; ref: string }, afterId: string, take: number) =>
     db.all<MessageRow>(sql`
       SELECT m.id, ${run.id} AS run_id, m.number, m.status, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
              m.error_code, m.error_title, m.error_message, m.skip_reason
@@ -133,11 +170,11 @@ export async function recipientsPage(
   // in D1 that the filter keeps (archived, or none failed) is left out by one index probe, so a
   // campaign of many archived runs costs no statement per run.
   const runsFrom = (from: SQL) =>
-    db.all<{ id: string; ref: string }>(sql`
-      SELECT r.id, ${sql.raw(runRefSql("r"))} AS ref FROM runs r
+    db.all<{ id: string; ref: string; ledger: string | null }>(sql`
+      SELECT r.id, ${sql.raw(runRefSql("r"))} AS ref, r.ledger FROM runs r
       WHERE r.project_id = ${scope.projectId} AND r.campaign_id = ${scope.campaignId} AND ${from}
         ${scope.runId === undefined ? sql`` : sql`AND r.id = ${scope.runId}`}
-        AND EXISTS (SELECT 1 FROM messages m WHERE m.run_id = ${sql.raw(runRefSql("r"))} AND m.project_id = ${scope.projectId}${filterSql(scope.filter)})
+        AND (r.ledger = 'object' OR EXISTS (SELECT 1 FROM messages m WHERE m.run_id = ${sql.raw(runRefSql("r"))} AND m.project_id = ${scope.projectId}${filterSql(scope.filter)}))
       ORDER BY r.id LIMIT ${RUNS_PER_READ}`);
   let rows: MessageRow[] = [];
   let from = sql`r.id >= ${after?.runId ?? ""}`;
@@ -189,6 +226,7 @@ export function streamRecipients(
   format: "json" | "csv",
   onError: (err: unknown) => void,
   bucket?: R2Bucket,
+  ledgers?: Pick<Env, "RUN_LEDGER">,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const archive = bucket ? new ArchiveScanner(bucket) : undefined;
@@ -204,7 +242,7 @@ export function streamRecipients(
           return;
         }
         try {
-          const page = await recipientsPage(db, scope, after, STREAM_PAGE, archive);
+          const page = await recipientsPage(db, scope, after, STREAM_PAGE, archive, ledgers);
           let chunk = "";
           for (const recipient of page.recipients) {
             if (format === "csv") chunk += csvRecipient(recipient);

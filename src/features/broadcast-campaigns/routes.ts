@@ -152,12 +152,13 @@ const retrieveCampaign = retrieveRoutes(
         format,
         (err) => log.error("campaign details stream failed", { campaignId: campaign.id, err }),
         c.env.FILES,
+        c.env,
       );
       return c.body(stream, 200, headers);
     }
     // One page: small enough to build in memory, and its cursor must go out in a header.
     const archive = new ArchiveScanner(c.env.FILES);
-    const page = await recipientsPage(db, scope, after, input.limit + 1, archive).finally(() => archive.close());
+    const page = await recipientsPage(db, scope, after, input.limit + 1, archive, c.env).finally(() => archive.close());
     const recipients = page.recipients.slice(0, input.limit);
     const last = recipients.at(-1);
     if (page.recipients.length > input.limit && last) {

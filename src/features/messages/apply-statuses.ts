@@ -3,14 +3,14 @@ import type { Db } from "../../platform/db/client";
 import { jsonList } from "../../platform/db/json-list";
 import { messageEvents, messages, type StatusChange, type Transition, wamidIn } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
+import { type Plan, plan } from "../ledger-rules/status-plan";
+import { DUPLICATE_SEND } from "../ledger-rules/transitions";
 import { logMoves, type Move, newTx } from "./log";
-import { type Plan, plan } from "./status-plan";
 import { appendTrail, STEP } from "./trail";
-import { DUPLICATE_SEND } from "./transitions";
 
 // Provider statuses applied as a set: a queue batch of webhooks (hundreds of statuses) costs one
 // read and one write round trip, whatever its size, instead of two round trips per status. The
-// rules are those of one status at a time (see ./transitions.ts): a message only moves forward, its
+// rules are those of one status at a time (see src/features/ledger-rules/transitions.ts): a message only moves forward, its
 // moves are logged exactly when it moved (./log.ts), and concurrent writers are settled by a
 // compare-and-set on the status each decision was made from.
 

@@ -5,6 +5,7 @@ import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonContent } from "../../platform/http/openapi";
 import { iso, isoOrNull } from "../../platform/time";
 import { archivedMessage } from "../archive/read-through";
+import { ledgerMessage } from "../run-ledger/read";
 import { PreviewSchema, previewMessage } from "./preview";
 import { getMessage } from "./store";
 import { derivedHistory } from "./trail";
@@ -78,10 +79,13 @@ export const messageRoutes = router(requireApiKey)
   .openapi(get, async (c) => {
     const { projectId } = c.var.principal;
     const { id } = c.req.valid("param");
-    // A message no longer in D1 may be in the archive (src/features/archive), answered the same way.
-    const live = await getMessage(c.var.db, projectId, id);
-    const archived = live ? null : await archivedMessage(c.var.db, c.env.FILES, projectId, id);
-    const found = live ?? (archived && { row: archived, history: derivedHistory(archived) });
+    // A run's message kept in its run's own object (src/features/run-ledger) is read there; a
+    // message no longer in D1 may be in the archive (src/features/archive), answered the same way.
+    const inObject = await ledgerMessage(c.env, c.var.db, projectId, id);
+    const live = inObject ? null : await getMessage(c.var.db, projectId, id);
+    const archived = live || inObject ? null : await archivedMessage(c.var.db, c.env.FILES, projectId, id);
+    const derived = inObject ?? archived;
+    const found = live ?? (derived && { row: derived, history: derivedHistory(derived) });
     if (!found) throw notFound("message");
     const { row, history } = found;
     return c.json(

@@ -4,7 +4,7 @@ import { messageEvents, type StatusChange, type Transition } from "../../platfor
 import type { Logger } from "../../platform/log";
 import { applyStatuses } from "./apply-statuses";
 
-export { canMove, DUPLICATE_SEND } from "./transitions";
+export { canMove, DUPLICATE_SEND } from "../ledger-rules/transitions";
 
 /**
  * A history row that is written only if the statement just before it in the same batch changed a

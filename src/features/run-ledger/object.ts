@@ -136,6 +136,14 @@ export class RunLedger extends DurableObject<Env> {
     this.transaction(() => this.store.exec("UPDATE counts SET permitted = 0"));
   }
 
+  /** One message with its run, if the run is `projectId`'s (another project's id finds nothing). */
+  message(projectId: string, slot: number) {
+    const meta = this.readMeta();
+    if (meta?.projectId !== projectId) return null;
+    const [row] = page(this.store, slot - 1, 1);
+    return row?.slot === slot ? { meta, row } : null;
+  }
+
   /** Messages after `after` in key order, with their state (./reads.ts). */
   page(after: number, limit: number, states?: Parameters<typeof page>[3]) {
     return page(this.store, after, limit, states);

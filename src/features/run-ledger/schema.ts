@@ -1,5 +1,5 @@
 import type { MessageStatus } from "../../platform/db/schema";
-import type { Columns } from "../messages/status-plan";
+import type { Columns } from "../ledger-rules/status-plan";
 
 // A broadcast run's messages in the run's own Durable Object (docs/scaling.md, "Past one
 // database"): one SQLite database per run, run one call at a time, so its layout needs none of

@@ -1,5 +1,5 @@
 import type { MessageStatus, StatusChange } from "../../platform/db/schema";
-import { type PlanRow, plan } from "../messages/status-plan";
+import { type PlanRow, plan } from "../ledger-rules/status-plan";
 import type { LedgerMove, LedgerRow } from "./schema";
 import type { Changes, LedgerStore } from "./store";
 
@@ -34,7 +34,7 @@ const planRow = (row: LedgerRow): PlanRow => ({
 });
 
 /**
- * Applies Meta's statuses by the rules of the D1 ledger (src/features/messages/status-plan.ts): a
+ * Applies Meta's statuses by the rules of the D1 ledger (src/features/ledger-rules/status-plan.ts): a
  * message only moves forward, at equal times in lifecycle order, and an unknown outcome is settled
  * by Meta's word. The object runs one call at a time, so what it reads is what it writes over: no
  * compare-and-set is needed. Returns the moves made, in order per message, and the slots that

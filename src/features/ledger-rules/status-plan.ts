@@ -4,7 +4,7 @@ import { billingValue } from "../../whatsapp/pricing";
 import { canMove } from "./transitions";
 
 // How a batch of Meta's statuses moves one message, decided in memory from the message as read:
-// the same rules for the D1 ledger (./apply-statuses.ts) and a run's own ledger
+// the same rules for the D1 ledger (src/features/messages/apply-statuses.ts) and a run's own ledger
 // (src/features/run-ledger), which differ only in how they read and write the row.
 
 /** The columns a message's statuses decide, as they will be written. */
