@@ -17,5 +17,5 @@ export * from "./sessions";
 export * from "./storage";
 export * from "./templates";
 export * from "./variable-groups";
-export * from "./webhooks";
 export * from "./wamids";
+export * from "./webhooks";

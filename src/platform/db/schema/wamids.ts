@@ -16,5 +16,4 @@ export const wamidRoutes = sqliteTable("wamid_routes", {
 });
 
 /** The run ref a route's message id names, as SQL (`column`: SQL text of the message id). */
-export const routedRunRefSql = (column: string) =>
-  `substr(${column}, 6, instr(${column}, '.') - 6)`;
+export const routedRunRefSql = (column: string) => `substr(${column}, 6, instr(${column}, '.') - 6)`;
