@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { recipientsInWindow } from "../../src/features/messaging-limit/usage";
 import { runLedger } from "../../src/features/run-ledger";
 import { ledgerMessageId } from "../../src/platform/ids";
 import { numbers } from "../audiences/audiences.helpers";
-import { call } from "../helpers";
+import { call, db, expectError } from "../helpers";
 import { inbound, messagesValue, responseRows, text } from "../inbound/inbound.helpers";
 import { eventually } from "../messages/messages.helpers";
 import {
@@ -161,5 +162,15 @@ describe("a run whose messages are in its own object", { timeout: 60_000 }, () =
       key: p.manager,
     });
     expect(skipped.body.trim().split("\r\n")).toHaveLength(4);
+
+    // The messaging limit's count of the portfolio's recipients in 24 hours sees the run's.
+    expect(await recipientsInWindow(db(), p.id)).toBe(7);
+
+    // Its counters are the object's: a recount from D1, which holds none of its messages, is refused.
+    const recount = await call("POST", `/v1/admin/campaigns/${c.campaignId}/recount`, { admin: true });
+    expectError(recount, 409, "conflict");
+    // A retry reads failures from D1: refused for now, with the reason, rather than sending nothing.
+    expectError(await call("POST", `/v1/runs/${runId}/retry`, { key: p.manager }), 409, "conflict");
+    expect((await call("GET", `/v1/runs/${runId}`, { key: p.manager })).body.run.results.Read).toBe(4);
   });
 });

@@ -24,7 +24,14 @@ export function recipientsInWindowQuery(projectId: string, now: number) {
       SELECT ${projectId} AS project_id
       UNION SELECT a.project_id FROM whatsapp_accounts a
         WHERE a.waba_id = (SELECT w.waba_id FROM whatsapp_accounts w WHERE w.project_id = ${projectId}))
-    SELECT count(*) AS recipients FROM (
+    SELECT count(*) + (
+      -- Runs that keep their messages in their own objects (src/features/run-ledger) have none
+      -- here: each counts every recipient it queued, numbers shared with other runs included, so
+      -- the figure still errs high.
+      SELECT coalesce(sum(r.queued), 0) FROM runs r
+        WHERE r.ledger = 'object' AND r.project_id IN (SELECT project_id FROM portfolio) AND r.started_at IS NOT NULL
+          AND (r.finished_at IS NULL OR r.finished_at >= ${since})
+    ) AS recipients FROM (
       SELECT m.number FROM runs r JOIN messages m ON m.run_id = ${sql.raw(runRefSql("r"))}
         WHERE r.project_id IN (SELECT project_id FROM portfolio) AND r.started_at IS NOT NULL
           AND (r.finished_at IS NULL OR r.finished_at >= ${since}) AND m.sent_at >= ${since}

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { COUNTERS, type StatsSnapshot } from "../../durable-objects/campaign-stats/counters";
 import { requireAdmin } from "../../platform/auth/admin";
-import { campaigns } from "../../platform/db/schema";
-import { notFound } from "../../platform/errors";
+import { campaigns, runs } from "../../platform/db/schema";
+import { ApiError, notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { AdminSecurity, errorResponses, jsonContent } from "../../platform/http/openapi";
 import { CampaignIdParam } from "../stats/schemas";
@@ -32,10 +32,13 @@ const recount = createRoute({
   tags: ["Operator"],
   summary: "Recount a campaign's counters from D1",
   description:
-    "Counts the campaign's messages in D1 again, per run, replaces the counters its statistics object holds, and reports every counter that differed. Counters follow the ledger exactly, so a difference means a fault the outbox could not repair; the recount runs between two outbox drains, so no transition is counted twice or missed.",
+    "Counts the campaign's messages in D1 again, per run, replaces the counters its statistics object holds, and reports every counter that differed. Counters follow the ledger exactly, so a difference means a fault the outbox could not repair; the recount runs between two outbox drains, so no transition is counted twice or missed. A campaign with a run that keeps its messages in its own object (docs/scaling.md) is not recounted: `409`.",
   security: AdminSecurity,
   request: { params: CampaignIdParam },
-  responses: { 200: jsonContent(RecountSchema, "The counters before and after"), ...errorResponses(400, 401, 404) },
+  responses: {
+    200: jsonContent(RecountSchema, "The counters before and after"),
+    ...errorResponses(400, 401, 404, 409),
+  },
 });
 
 const byRun = (snapshot: StatsSnapshot) =>
@@ -54,6 +57,19 @@ export const recountRoutes = router(requireAdmin).openapi(recount, async (c) => 
     .where(eq(campaigns.id, campaignId))
     .get();
   if (!campaign) throw notFound("campaign");
+  // A run kept in its own object has no message in D1: a recount from D1 would wipe its counters.
+  // Those runs' counters move in the object's own transactions (src/features/run-ledger).
+  const inObject = await c.var.db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.campaignId, campaignId), eq(runs.ledger, "object")))
+    .get();
+  if (inObject) {
+    throw new ApiError(
+      "conflict",
+      `the campaign's run ${inObject.id} keeps its messages in its own object, not in D1: it cannot be recounted from D1`,
+    );
+  }
   const result = await outbox(c.env).recount(campaignId);
   const before = byRun(result.before);
   const after = byRun(result.after);

@@ -1,36 +1,12 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { type MessageStatus, publicTemplateIdSql } from "../../platform/db/schema";
+import { type MessageRecord, outcomeOf, publicTemplateIdSql } from "../../platform/db/schema";
 import { parseLedgerMessageId } from "../../platform/ids";
 import { runLedger } from "./index";
 import type { LedgerRow } from "./schema";
 
-/** A run ledger's message in the columns the API answers with (those of an archived message). */
-export interface LedgerMessage {
-  id: string;
-  projectId: string;
-  campaignId: string;
-  runId: string;
-  templateId: string | null;
-  number: string;
-  status: MessageStatus;
-  attempts: number;
-  wamid: string | null;
-  errorCode: number | null;
-  errorTitle: string | null;
-  errorMessage: string | null;
-  skipReason: string | null;
-  createdAt: number;
-  updatedAt: number;
-  claimedAt: number | null;
-  sentAt: number | null;
-  deliveredAt: number | null;
-  readAt: number | null;
-  failedAt: number | null;
-  /** Its history is derived from its times (src/features/messages/trail.ts derivedHistory). */
-  trail: null;
-  billing: string | null;
-}
+/** A run ledger's message as the API answers for it: always of a run, its history from its times. */
+export type LedgerMessage = MessageRecord & { campaignId: string; runId: string; trail: null };
 
 /** A row of a run's object as the API's message, with its run's ids and its campaign's template. */
 export function asMessage(
@@ -42,28 +18,16 @@ export function asMessage(
   // A claimed message counts the claim among its attempts, as the D1 ledger's rows do.
   const claimed = row.state !== "queued" && row.state !== "skipped" && row.claimed !== null;
   return {
+    ...outcomeOf(row),
     id,
     projectId: meta.projectId,
     campaignId: meta.campaignId,
     runId: meta.runId,
     templateId,
-    number: row.number,
     status: row.state,
     attempts: row.attempts + (claimed ? 1 : 0),
-    wamid: row.wamid,
-    errorCode: row.error_code,
-    errorTitle: row.error_title,
-    errorMessage: row.error_message,
-    skipReason: row.skip_reason,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
     claimedAt: row.claimed,
-    sentAt: row.sent_at,
-    deliveredAt: row.delivered_at,
-    readAt: row.read_at,
-    failedAt: row.failed_at,
     trail: null,
-    billing: row.billing,
   };
 }
 

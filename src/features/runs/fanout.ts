@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { readConfig } from "../../platform/config";
 import type { Db } from "../../platform/db/client";
 import type { Transition } from "../../platform/db/schema";
@@ -25,7 +25,7 @@ import type { FanoutPage, Recipient, StoredCursor } from "./page";
 import { recipientsFor, type Sender } from "./recipients";
 import { retryPage } from "./retry";
 import type { RunRow } from "./schemas";
-import { getRun, moveRun, START_CURSOR } from "./store";
+import { advanceCursor, getRun, moveRun, START_CURSOR } from "./store";
 
 // A page is at most 500 contacts of one audience (FANOUT_PAGE_SIZE, src/platform/config.ts): one
 // json_each statement per status (D1 binds at most 100 parameters, so rows travel as ONE JSON
@@ -118,23 +118,7 @@ async function recordPage(db: Db, run: RunRow, page: FanoutPage) {
   }
   const done = page.next === null;
   const advanceAt = statements.length;
-  statements.push(
-    db
-      .update(runs)
-      .set({
-        cursor: page.next ?? run.cursor,
-        updatedAt: now,
-        ...(done ? { status: "sending" as const, fannedOutAt: now } : {}),
-      })
-      .where(
-        and(
-          eq(runs.id, run.id),
-          eq(runs.status, "fanning_out"),
-          sql`${runs.cursor} IS ${run.cursor === null ? null : JSON.stringify(run.cursor)}`,
-        ),
-      )
-      .returning({ id: runs.id }),
-  );
+  statements.push(advanceCursor(db, run, page.next, now));
   const results = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
   rememberBases(stored);
   const inserted = { queued: [] as string[], skipped: [] as string[] };

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { runRef, runs } from "../../platform/db/schema";
 import { ledgerMessageId } from "../../platform/ids";
@@ -9,7 +9,7 @@ import type { RecordedRecipient } from "../run-ledger/record";
 import type { FanoutPage, StoredCursor } from "./page";
 import { recipientsFor, type Sender } from "./recipients";
 import type { RunRow } from "./schemas";
-import { START_CURSOR } from "./store";
+import { advanceCursor, START_CURSOR } from "./store";
 
 // The fan-out of a run whose messages are in its own object (src/features/run-ledger). The object
 // hands messages out by a cursor over their keys, the contacts' row numbers, so its pages must
@@ -71,22 +71,9 @@ export async function recordLedgerPage(env: Env, db: Db, run: RunRow, page: Ledg
     now,
   );
   const done = page.next === null;
-  const moved = await db
-    .update(runs)
-    .set({
-      cursor: page.next ?? run.cursor,
-      updatedAt: now,
-      queued: sql`max(${runs.queued}, ${recorded.queued})`,
-      skipped: sql`max(${runs.skipped}, ${recorded.skipped})`,
-      ...(done ? { status: "sending" as const, fannedOutAt: now } : {}),
-    })
-    .where(
-      and(
-        eq(runs.id, run.id),
-        eq(runs.status, "fanning_out"),
-        sql`${runs.cursor} IS ${run.cursor === null ? null : JSON.stringify(run.cursor)}`,
-      ),
-    )
-    .returning({ id: runs.id });
+  const moved = await advanceCursor(db, run, page.next, now, {
+    queued: sql`max(${runs.queued}, ${recorded.queued})`,
+    skipped: sql`max(${runs.skipped}, ${recorded.skipped})`,
+  });
   return { advanced: moved.length === 1, done };
 }

@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import { campaigns, runs, templates } from "../../platform/db/schema";
@@ -103,4 +104,34 @@ export async function moveRun(
     .where(and(eq(runs.id, runId), inArray(runs.status, [...from])))
     .returning()
     .get();
+}
+
+/**
+ * Moves a fanning-out run's cursor past a page (`next`; null: the page was the last, and the run
+ * starts sending), with `set` besides, only if the cursor is still the one the page was read at
+ * (`run.cursor`): of two deliveries of one page, one moves it. Returns the run's id when it moved.
+ */
+export function advanceCursor(
+  db: Db,
+  run: Pick<RunRow, "id" | "cursor">,
+  next: unknown,
+  now: number,
+  set: SQLiteUpdateSetSource<typeof runs> = {},
+) {
+  return db
+    .update(runs)
+    .set({
+      ...set,
+      cursor: next ?? run.cursor,
+      updatedAt: now,
+      ...(next === null ? { status: "sending" as const, fannedOutAt: now } : {}),
+    })
+    .where(
+      and(
+        eq(runs.id, run.id),
+        eq(runs.status, "fanning_out"),
+        sql`${runs.cursor} IS ${run.cursor === null ? null : JSON.stringify(run.cursor)}`,
+      ),
+    )
+    .returning({ id: runs.id });
 }

@@ -9,6 +9,7 @@ export * from "./imports";
 export * from "./journeys";
 export * from "./link-clicks";
 export * from "./media";
+export * from "./message-record";
 export * from "./messages";
 export * from "./projects";
 export * from "./responses";
