@@ -135,6 +135,16 @@ describe("a run whose messages are in its own object", { timeout: 60_000 }, () =
       (await call("GET", `/v1/messages/${ledgerMessageId(run?.ref as string, 999_999)}`, { key: p.manager })).status,
     ).toBe(404);
 
+    // As its recipient sees it, from the payload its object keeps; a skipped one has none.
+    const preview = await call("GET", `/v1/messages/${id}/preview`, { key: p.manager });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ kind: "template", to: quoted.number });
+    expect(preview.body.body).toMatch(/^Hi Name\d, your code is C\d\.$/);
+    expect((await call("GET", `/v1/messages/${id}/preview`, { key: other.manager })).status).toBe(404);
+    const skippedRow = rows.find((r) => r.state === "skipped") as (typeof rows)[0];
+    const skippedId = ledgerMessageId(run?.ref as string, skippedRow.slot);
+    expect((await call("GET", `/v1/messages/${skippedId}/preview`, { key: p.manager })).status).toBe(404);
+
     const details = await call("GET", `/v1/retrieve/campaign?campaignId=${c.campaignId}`, { key: p.manager });
     expect(details.status).toBe(200);
     expect(details.body).toHaveLength(10);

@@ -69,13 +69,21 @@ export async function previewMessage(db: Db, projectId: string, id: string): Pro
     FROM messages m LEFT JOIN templates t ON t.id = ${sql.raw(templateOfSql("m"))} AND t.project_id = m.project_id
     WHERE m.id = ${id} AND m.project_id = ${projectId}`);
   if (!row?.payload) return { ok: false, missing: "message" };
-  const message = JSON.parse(row.payload) as OutboundMessage;
+  return renderPreview(row.payload, row.definition);
+}
+
+/**
+ * A message's whole payload (JSON) rendered with its template's definition (JSON; null: the
+ * template is gone), wherever the message is kept.
+ */
+export function renderPreview(payload: string, definition: string | null): PreviewResult {
+  const message = JSON.parse(payload) as OutboundMessage;
   const none = { header: null, footer: null, buttons: [], offer: null, cards: [] };
   if (isTextMessage(message)) {
     return { ok: true, preview: { kind: "text", to: message.to, template: null, body: message.text, ...none } };
   }
-  if (!row.definition) return { ok: false, missing: "template" };
-  const rendered = renderTemplate(JSON.parse(row.definition) as TemplateDefinition, message);
+  if (!definition) return { ok: false, missing: "template" };
+  const rendered = renderTemplate(JSON.parse(definition) as TemplateDefinition, message);
   return {
     ok: true,
     preview: {

@@ -3,10 +3,11 @@ import { requireApiKey } from "../../platform/auth/api-key";
 import { notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonContent } from "../../platform/http/openapi";
+import { parseLedgerMessageId } from "../../platform/ids";
 import { iso, isoOrNull } from "../../platform/time";
 import { archivedMessage } from "../archive/read-through";
-import { ledgerMessage } from "../run-ledger/read";
-import { PreviewSchema, previewMessage } from "./preview";
+import { ledgerMessage, ledgerPreviewSource } from "../run-ledger/read";
+import { PreviewSchema, previewMessage, renderPreview } from "./preview";
 import { getMessage } from "./store";
 import { derivedHistory } from "./trail";
 
@@ -72,7 +73,16 @@ const preview = createRoute({
 
 export const messageRoutes = router(requireApiKey)
   .openapi(preview, async (c) => {
-    const found = await previewMessage(c.var.db, c.var.principal.projectId, c.req.valid("param").id);
+    const { projectId } = c.var.principal;
+    const { id } = c.req.valid("param");
+    // A run's message kept in its run's own object renders from there.
+    const source = parseLedgerMessageId(id) ? await ledgerPreviewSource(c.env, c.var.db, projectId, id) : undefined;
+    const found =
+      source === undefined
+        ? await previewMessage(c.var.db, projectId, id)
+        : source
+          ? renderPreview(source.payload, source.definition)
+          : ({ ok: false, missing: "message" } as const);
     if (!found.ok) throw notFound(found.missing);
     return c.json(found.preview, 200);
   })

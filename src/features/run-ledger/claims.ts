@@ -11,7 +11,7 @@ export interface ClaimedRow {
 }
 
 /** The whole payload of row `m`: its patch applied to its base, completed with its number. */
-const PAYLOAD = `CASE WHEN m.base IS NULL THEN m.payload
+export const PAYLOAD = `CASE WHEN m.base IS NULL THEN m.payload
   ELSE json_patch(json_set((SELECT b.body FROM bases b WHERE b.id = m.base), '$.to', m.number), m.payload) END`;
 
 type Row = { slot: number; number: string; payload: string; attempts: number; status: string | null };

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { createLogger, logLevel } from "../../platform/log";
-import { claim, permit, skip, unclaim } from "./claims";
+import { claim, PAYLOAD, permit, skip, unclaim } from "./claims";
 import { handOver } from "./hand-over";
 import { outcomes, type SlotResult } from "./outcomes";
 import { page } from "./reads";
@@ -142,6 +142,16 @@ export class RunLedger extends DurableObject<Env> {
     if (meta?.projectId !== projectId) return null;
     const [row] = page(this.store, slot - 1, 1);
     return row?.slot === slot ? { meta, row } : null;
+  }
+
+  /** A message's whole payload (JSON), if the run is `projectId`'s and the message has one. */
+  payload(projectId: string, slot: number): string | null {
+    if (this.readMeta()?.projectId !== projectId) return null;
+    const [row] = this.store.exec<{ payload: string | null }>(
+      `SELECT ${PAYLOAD} AS payload FROM messages m WHERE m.slot = ?`,
+      slot,
+    );
+    return row?.payload ?? null;
   }
 
   /** Messages after `after` in key order, with their state (./reads.ts). */

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { type MessageRecord, outcomeOf, publicTemplateIdSql } from "../../platform/db/schema";
+import { type MessageRecord, outcomeOf, publicTemplateIdSql, runRefSql } from "../../platform/db/schema";
 import { parseLedgerMessageId } from "../../platform/ids";
 import { runLedger } from "./index";
 import type { LedgerRow } from "./schema";
@@ -49,4 +49,26 @@ export async function ledgerMessage(
     sql`SELECT ${sql.raw(publicTemplateIdSql("c.template_id"))} AS id FROM campaigns c WHERE c.id = ${found.meta.campaignId}`,
   );
   return asMessage(id, found.meta, found.row, template?.id ?? null);
+}
+
+/**
+ * What a preview of a run ledger's message renders: its whole payload from the run's object and
+ * its campaign's template definition; null when `id` names no message of `projectId`'s with a
+ * payload (a skipped one has none).
+ */
+export async function ledgerPreviewSource(
+  env: Pick<Env, "RUN_LEDGER">,
+  db: Db,
+  projectId: string,
+  id: string,
+): Promise<{ payload: string; definition: string | null } | null> {
+  const named = parseLedgerMessageId(id);
+  if (!named) return null;
+  const payload = await runLedger(env, named.runRef).payload(projectId, named.slot);
+  if (!payload) return null;
+  const template = await db.get<{ definition: string | null }>(
+    sql`SELECT t.definition FROM runs r JOIN campaigns c ON c.id = r.campaign_id JOIN templates t ON t.id = c.template_id
+        WHERE ${sql.raw(runRefSql("r"))} = ${named.runRef} AND r.project_id = ${projectId}`,
+  );
+  return { payload, definition: template?.definition ?? null };
 }
