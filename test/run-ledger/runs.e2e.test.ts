@@ -179,8 +179,12 @@ describe("a run whose messages are in its own object", { timeout: 60_000 }, () =
     // Its counters are the object's: a recount from D1, which holds none of its messages, is refused.
     const recount = await call("POST", `/v1/admin/campaigns/${c.campaignId}/recount`, { admin: true });
     expectError(recount, 409, "conflict");
-    // A retry reads failures from D1: refused for now, with the reason, rather than sending nothing.
-    expectError(await call("POST", `/v1/runs/${runId}/retry`, { key: p.manager }), 409, "conflict");
+    // A retry re-sends the failures its object classed retryable (the sandbox's 1111 fails delivery
+    // with 131000); the retry itself records in D1.
+    const retried = await ok(call("POST", `/v1/runs/${runId}/retry`, { key: p.manager }), 202);
+    const retry = await runReaches(p.manager, retried.run.runId, ["completed"]);
+    expect(retry.recipients).toEqual({ queued: 1, skipped: 0 });
+    expect((await runMessages(retried.run.runId)).map((m) => m.number)).toEqual([DELIVERY_FAILS]);
     expect((await call("GET", `/v1/runs/${runId}`, { key: p.manager })).body.run.results.Read).toBe(4);
   });
 });

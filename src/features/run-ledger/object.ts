@@ -1,9 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { createLogger, logLevel } from "../../platform/log";
+import { MARKETING_LIMIT_CODE } from "../../whatsapp/errors";
 import { claim, PAYLOAD, permit, skip, unclaim } from "./claims";
 import { handOver } from "./hand-over";
 import { outcomes, type SlotResult } from "./outcomes";
-import { page } from "./reads";
+import { MAX_PAGE, page } from "./reads";
 import { type RecordedRecipient, record } from "./record";
 import type { LedgerMeta } from "./schema";
 import { type SlotStatus, statuses } from "./statuses";
@@ -152,6 +153,23 @@ export class RunLedger extends DurableObject<Env> {
       slot,
     );
     return row?.payload ?? null;
+  }
+
+  /**
+   * Failed messages after `after` in key order, with their whole payload, of `projectId`'s run:
+   * those whose failure was retryable, or (`marketingLimited`) held by Meta's marketing limit. A
+   * retry reads them once; the scan reads every message of the run over its pages.
+   */
+  failures(projectId: string, after: number, limit: number, marketingLimited: boolean) {
+    if (this.readMeta()?.projectId !== projectId) return [];
+    return this.store.exec<{ slot: number; number: string; payload: string | null }>(
+      `SELECT m.slot, m.number, ${PAYLOAD} AS payload FROM messages m
+       WHERE m.slot > ? AND m.status = 'failed' AND iif(?, m.error_code = ${MARKETING_LIMIT_CODE}, m.error_class = 'retryable')
+       ORDER BY m.slot LIMIT ?`,
+      after,
+      marketingLimited ? 1 : 0,
+      Math.min(Math.max(1, limit), MAX_PAGE),
+    );
   }
 
   /** Messages after `after` in key order, with their state (./reads.ts). */

@@ -105,14 +105,7 @@ export async function retryRun(deps: Deps, projectId: string, runId: string) {
   if (!["sending", "paused", "completed", "cancelled"].includes(run.status)) {
     throw new ApiError("conflict", `run ${run.id} is ${run.status}; it has sent nothing to retry yet`);
   }
-  // Its failures are in its own object, which a retry does not read yet (docs/run-ledger.md).
-  if (run.ledger === "object") {
-    throw new ApiError(
-      "conflict",
-      `run ${run.id} keeps its messages in its own object; retrying such a run is not available yet`,
-    );
-  }
-  if (!(await hasRetryCandidates(deps.db, run))) {
+  if (!(await hasRetryCandidates(deps.env, deps.db, run))) {
     throw new ApiError("conflict", `run ${run.id} has no failed recipient whose failure was retryable`);
   }
   return startRun(deps, {

@@ -169,7 +169,9 @@ async function loadSender(env: Env, db: Db, log: Logger, run: RunRow): Promise<S
  */
 async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sender, pageSize: number): Promise<boolean> {
   if (run.ledger === "object") return oneLedgerPage(env, db, run, sender, pageSize);
-  const page = run.retryOf ? await retryPage(db, run, pageSize) : await audienceFanoutPage(db, run, sender, pageSize);
+  const page = run.retryOf
+    ? await retryPage(env, db, run, pageSize)
+    : await audienceFanoutPage(db, run, sender, pageSize);
   if (sender.linkKey) {
     // Named after the message ids just drawn; a retry carries each suffix over from the message it re-sends.
     await stampLinks(

@@ -41,7 +41,7 @@ export function dueMarketingRetries(db: Db, now: number) {
 export async function startMarketingRetries(env: Env, db: Db, now: number, log?: Logger): Promise<number> {
   let started = 0;
   for (const run of await dueMarketingRetries(db, now)) {
-    if (await hasRetryCandidates(db, run, "marketing_limited")) {
+    if (await hasRetryCandidates(env, db, run, "marketing_limited")) {
       try {
         const retry = await startRun(
           { env, db },

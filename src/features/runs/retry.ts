@@ -5,6 +5,7 @@ import { newMessageId } from "../../platform/ids";
 import { MARKETING_LIMIT_CODE } from "../../whatsapp/errors";
 import type { TemplateMessage } from "../../whatsapp/provider";
 import { storedPayload } from "../messages/payload";
+import { ledgerRetryCandidates, type RetrySource } from "./ledger-retry";
 import type { FanoutPage } from "./page";
 import type { RunRow } from "./schemas";
 
@@ -46,8 +47,17 @@ function candidates(sourceRunId: string, chain: string[], afterId: string, kind:
 }
 
 /** Whether retrying `run` would send anything. */
-export async function hasRetryCandidates(db: Db, run: RunRow, kind: RetryKind = null): Promise<boolean> {
+export async function hasRetryCandidates(
+  env: Pick<Env, "RUN_LEDGER">,
+  db: Db,
+  run: RunRow,
+  kind: RetryKind = null,
+): Promise<boolean> {
   const chain = await chainOf(db, run.id);
+  if (run.ledger === "object") {
+    const found = await ledgerRetryCandidates(env, db, run, chain, 0, 1, kind === "marketing_limited");
+    return found.recipients.length > 0;
+  }
   const row = await db.get<{ one: number } | undefined>(
     sql`SELECT 1 AS one ${candidates(run.id, chain, "", kind)} LIMIT 1`,
   );
@@ -58,11 +68,28 @@ export async function hasRetryCandidates(db: Db, run: RunRow, kind: RetryKind = 
  * One page of a retry run: the next candidates of its source run in message id order, each
  * re-sent with the payload it was built with (an opted-out contact is skipped now instead).
  */
-export async function retryPage(db: Db, run: RunRow, limit: number): Promise<FanoutPage> {
+export async function retryPage(env: Pick<Env, "RUN_LEDGER">, db: Db, run: RunRow, limit: number): Promise<FanoutPage> {
   const source = run.retryOf as string;
   const cursor = run.cursor as { after?: unknown } | null;
-  const after = typeof cursor?.after === "string" ? cursor.after : "";
   const chain = await chainOf(db, run.id);
+  // A source that keeps its messages in its own object is read there, by slot.
+  const inObject = await db.get<RetrySource & { ledger: string | null }>(
+    sql`SELECT project_id AS projectId, ref, id, ledger FROM runs WHERE id = ${source} AND ledger = 'object'`,
+  );
+  if (inObject) {
+    const after = typeof cursor?.after === "number" ? cursor.after : 0;
+    const found = await ledgerRetryCandidates(
+      env,
+      db,
+      inObject,
+      chain,
+      after,
+      limit,
+      run.retryKind === "marketing_limited",
+    );
+    return { recipients: found.recipients, next: found.next === null ? null : { audience: 0, after: found.next } };
+  }
+  const after = typeof cursor?.after === "string" ? cursor.after : "";
   const rows = await db.all<{ id: string; number: string; payload: string | null; opted_out: number | null }>(
     sql`SELECT m.id, m.number, ${storedPayload("m")} AS payload, c.opted_out ${candidates(source, chain, after, run.retryKind)} ORDER BY m.id LIMIT ${limit}`,
   );
