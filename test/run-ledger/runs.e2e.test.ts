@@ -173,6 +173,11 @@ describe("a run whose messages are in its own object", { timeout: 60_000 }, () =
     });
     expect(skipped.body.trim().split("\r\n")).toHaveLength(4);
 
+    // Its billing report groups its delivered messages by Meta's pricing, in the object.
+    const { billing } = await ok(call("GET", `/v1/runs/${runId}/billing`, { key: p.manager }), 200);
+    expect(billing).toMatchObject({ delivered: 5, charged: 5, free: 0, unpriced: 0 });
+    expect(billing.byMarket).toEqual([{ category: "marketing", market: "IN", count: 5, estimatedCost: null }]);
+
     // The messaging limit's count of the portfolio's recipients in 24 hours sees the run's.
     expect(await recipientsInWindow(db(), p.id)).toBe(7);
 

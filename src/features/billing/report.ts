@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { refOfCampaign, refOfRun } from "../../platform/db/schema";
+import { refOfCampaign, refOfRun, runRefSql } from "../../platform/db/schema";
 import { FREE } from "../../whatsapp/pricing";
 import { archivedMessages } from "../archive/retarget";
 import { archivedRun } from "../archive/store";
+import { runLedger } from "../run-ledger";
 import type { RateCard } from "./rate-card";
 
 // What Meta charges for a run or a campaign, from the pricing its status webhooks carried
@@ -95,11 +96,20 @@ const grouped = (db: Db, where: ReturnType<typeof sql>) =>
 /** Adds a run's delivered messages: one grouped read through the run's index, or its archive. */
 export async function tallyRun(
   tally: BillingTally,
+  env: Pick<Env, "FILES" | "RUN_LEDGER">,
   db: Db,
-  bucket: R2Bucket,
   projectId: string,
   runId: string,
 ): Promise<void> {
+  const bucket = env.FILES;
+  // A run that keeps its messages in its own object (src/features/run-ledger) groups them there.
+  const inObject = await db.get<{ ref: string }>(
+    sql`SELECT ${sql.raw(runRefSql("r"))} AS ref FROM runs r WHERE r.id = ${runId} AND r.project_id = ${projectId} AND r.ledger = 'object'`,
+  );
+  if (inObject) {
+    for (const g of await runLedger(env, inObject.ref).billing(projectId)) tally.add(g.billing, g.day, g.count);
+    return;
+  }
   const manifest = await archivedRun(db, projectId, runId);
   if (!manifest) {
     const rows = await grouped(db, sql`m.run_id = ${refOfRun(runId)} AND m.project_id = ${projectId}`);

@@ -44,7 +44,7 @@ export const billingRoutes = router()
     const run = await projectRun(db, projectId, c.req.valid("param").runId);
     if (!run) throw notFound("run");
     const tally = new BillingTally();
-    const [card] = await Promise.all([readRateCard(db), tallyRun(tally, db, c.env.FILES, projectId, run.id)]);
+    const [card] = await Promise.all([readRateCard(db), tallyRun(tally, c.env, db, projectId, run.id)]);
     return c.json({ status: "success" as const, runId: run.id, billing: tally.report(new RateCard(card)) }, 200);
   })
   .openapi(campaignBilling, async (c) => {
@@ -64,7 +64,7 @@ export const billingRoutes = router()
         .from(runs)
         .where(and(eq(runs.projectId, projectId), eq(runs.campaignId, campaignId)))
         .all();
-      for (const run of ids) await tallyRun(tally, db, c.env.FILES, projectId, run.id);
+      for (const run of ids) await tallyRun(tally, c.env, db, projectId, run.id);
     } else {
       const days = await archivedApiDays(db, projectId, campaignId);
       await tallyApiCampaign(tally, db, c.env.FILES, projectId, campaignId, days);

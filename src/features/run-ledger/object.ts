@@ -172,6 +172,17 @@ export class RunLedger extends DurableObject<Env> {
     );
   }
 
+  /**
+   * The run's delivered messages by what Meta charged (`billing`) and the UTC day (days since the
+   * epoch) each was delivered, for `projectId`'s run: one grouped scan, for a billing report.
+   */
+  billing(projectId: string) {
+    if (this.readMeta()?.projectId !== projectId) return [];
+    return this.store.exec<{ billing: string | null; day: number; count: number }>(
+      "SELECT billing, delivered_at / 86400000 AS day, count(*) AS count FROM messages WHERE delivered_at IS NOT NULL GROUP BY 1, 2",
+    );
+  }
+
   /** Messages after `after` in key order, with their state (./reads.ts). */
   page(after: number, limit: number, states?: Parameters<typeof page>[3]) {
     return page(this.store, after, limit, states);
