@@ -178,6 +178,10 @@ describe("a run whose messages are in its own object", { timeout: 60_000 }, () =
     expect(billing).toMatchObject({ delivered: 5, charged: 5, free: 0, unpriced: 0 });
     expect(billing.byMarket).toEqual([{ category: "marketing", market: "IN", count: 5, estimatedCost: null }]);
 
+    // The project's overview counts the run's messages from its object.
+    const overview = await ok(call("GET", "/v1/project/overview", { key: p.manager }), 200);
+    expect(overview.today).toMatchObject({ accepted: 10, sent: 7, delivered: 5, read: 4, failed: 2, pending: 0 });
+
     // The messaging limit's count of the portfolio's recipients in 24 hours sees the run's.
     expect(await recipientsInWindow(db(), p.id)).toBe(7);
 

@@ -3,6 +3,7 @@ import type { Db } from "../../platform/db/client";
 import { campaignRefSql, runRefSql, whatsappAccounts } from "../../platform/db/schema";
 import { iso } from "../../platform/time";
 import type { StoredNumberState } from "../number-state/state";
+import { runLedger } from "../run-ledger";
 
 export const RECENT_CAMPAIGNS = 5;
 
@@ -13,11 +14,11 @@ export const RECENT_CAMPAIGNS = 5;
  * time-ordered id, so rows read ≈ messages created in the period. Campaigns: the newest few of
  * each kind through campaigns_project, never the whole list.
  */
-export async function readOverview(db: Db, projectId: string, since: number) {
+export async function readOverview(env: Pick<Env, "RUN_LEDGER">, db: Db, projectId: string, since: number) {
   // Message ids start with their creation time in hex (src/platform/ids.ts): the period is an id range.
   const idSince = `msg_${since.toString(16).padStart(12, "0")}`;
   const total = (condition: SQL) => sql<number>`coalesce(sum(${condition}), 0)`.mapWith(Number);
-  const [counts, account, recent] = await db.batch([
+  const [counts, account, recent, objectRuns] = await db.batch([
     db
       .select({
         accepted: sql<number>`count(*)`.mapWith(Number),
@@ -62,8 +63,26 @@ export async function readOverview(db: Db, projectId: string, since: number) {
           WHERE project_id = ${projectId} AND kind = 'broadcast' ORDER BY id DESC LIMIT ${RECENT_CAMPAIGNS})) AS k`)
       .orderBy(sql`k.id DESC`)
       .limit(RECENT_CAMPAIGNS),
+    // Runs under way in the period that keep their messages in their own objects: counted there.
+    db
+      .select({ ref: sql<string>`${sql.raw(runRefSql("r"))}` })
+      .from(sql`runs r`)
+      .where(
+        sql`r.project_id = ${projectId} AND r.ledger = 'object' AND r.started_at IS NOT NULL AND (r.finished_at IS NULL OR r.finished_at >= ${since})`,
+      ),
   ]);
-  const c = counts[0];
+  const tallies = await Promise.all(objectRuns.map((r) => runLedger(env, r.ref).tally(projectId, since)));
+  const c = [counts[0], ...tallies].reduce(
+    (sum, t) => ({
+      accepted: (sum?.accepted ?? 0) + (t?.accepted ?? 0),
+      sent: (sum?.sent ?? 0) + (t?.sent ?? 0),
+      delivered: (sum?.delivered ?? 0) + (t?.delivered ?? 0),
+      read: (sum?.read ?? 0) + (t?.read ?? 0),
+      failed: (sum?.failed ?? 0) + (t?.failed ?? 0),
+      pending: (sum?.pending ?? 0) + (t?.pending ?? 0),
+    }),
+    undefined as (typeof tallies)[0] | undefined,
+  );
   const sent = c?.sent ?? 0;
   const delivered = c?.delivered ?? 0;
   const read = c?.read ?? 0;

@@ -30,5 +30,5 @@ export const overviewRoutes = router().openapi(get, async (c) => {
       fields: [{ field: "since", in: "query", message: "must be within the last 48 hours, not in the future" }],
     });
   }
-  return c.json(await readOverview(c.var.db, c.var.principal.projectId, since), 200);
+  return c.json(await readOverview(c.env, c.var.db, c.var.principal.projectId, since), 200);
 });

@@ -183,6 +183,26 @@ export class RunLedger extends DurableObject<Env> {
     );
   }
 
+  /**
+   * The run's messages recorded since `since`, counted as the overview counts D1's (accepted,
+   * reached sent, delivered, read; failed; still queued or sending), for `projectId`'s run.
+   */
+  tally(projectId: string, since: number) {
+    const zero = { accepted: 0, sent: 0, delivered: 0, read: 0, failed: 0, pending: 0 };
+    if (this.readMeta()?.projectId !== projectId) return zero;
+    const [row] = this.store.exec<typeof zero>(
+      `SELECT count(*) AS accepted,
+              coalesce(sum(sent_at IS NOT NULL OR delivered_at IS NOT NULL OR read_at IS NOT NULL), 0) AS sent,
+              coalesce(sum(delivered_at IS NOT NULL OR read_at IS NOT NULL), 0) AS delivered,
+              coalesce(sum(read_at IS NOT NULL), 0) AS read,
+              coalesce(sum(status = 'failed'), 0) AS failed,
+              coalesce(sum(status IS NULL), 0) AS pending
+       FROM messages WHERE created_at >= ?`,
+      since,
+    );
+    return row ?? zero;
+  }
+
   /** Messages after `after` in key order, with their state (./reads.ts). */
   page(after: number, limit: number, states?: Parameters<typeof page>[3]) {
     return page(this.store, after, limit, states);
