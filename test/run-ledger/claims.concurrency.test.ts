@@ -1,0 +1,91 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { runLedger } from "../../src/features/run-ledger";
+import { newMessageId } from "../../src/platform/ids";
+import { BACKLOG_TEMPLATE } from "../delivery/backlog.helpers";
+import { feedIntoBroker } from "../delivery/governor.helpers";
+import { connectedProject } from "../delivery/pipeline.helpers";
+import { createQueueBroker } from "../delivery/queue-broker";
+import { receivedSends, seedTemplate } from "../standin/standin.helpers";
+
+// A run kept in its own object, sent by the sends consumer as Cloudflare runs it: many invocations
+// at once, each with its own batch of claim jobs (test/delivery/queue-broker.ts), all claiming in
+// the one object. The governor, the consumer, the object and the stand-in Graph API are the real
+// ones. Every recipient must get one message, whatever the invocations' overlap.
+
+const RATE = 40;
+const RECIPIENTS = 240;
+
+/** A fanned-out run of `recipients` in its own object, on a fresh Meta account at the stand-in. */
+async function objectRun(recipients: number) {
+  const { p, account } = await connectedProject({ autoApprove: true, throughput: RATE });
+  await seedTemplate(account, {
+    name: BACKLOG_TEMPLATE.name,
+    category: "UTILITY",
+    components: [{ type: "BODY", text: BACKLOG_TEMPLATE.text }],
+  });
+  const now = Date.now();
+  const campaignId = `cmp_${newMessageId().slice(4)}`;
+  const runId = `run_${newMessageId().slice(4)}`;
+  const [, , row] = await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO campaigns (id, project_id, kind, name, status, created_at, updated_at) VALUES (?1, ?2, 'broadcast', ?1, 'live', ?3, ?3)",
+    ).bind(campaignId, p.id, now),
+    env.DB.prepare(
+      `INSERT INTO runs (id, ref, ledger, project_id, campaign_id, status, audiences, queued, created_at, started_at, fanned_out_at, updated_at)
+       VALUES (?1, CAST((SELECT coalesce(max(rowid), 0) + 1 FROM runs) AS TEXT), 'object', ?2, ?3, 'sending', '[]', ?4, ?5, ?5, ?5, ?5)`,
+    ).bind(runId, p.id, campaignId, recipients, now),
+    env.DB.prepare("SELECT ref FROM runs WHERE id = ?").bind(runId),
+  ]);
+  const ref = (row?.results[0] as { ref: string }).ref;
+  const meta = { projectId: p.id, campaignId, runId, runRef: ref };
+  const ledger = runLedger(env, ref);
+  for (let from = 1; from <= recipients; from += 100) {
+    await ledger.record(
+      meta,
+      [],
+      Array.from({ length: Math.min(100, recipients - from + 1) }, (_, i) => {
+        const to = `+9197${String(from + i).padStart(8, "0")}`;
+        const payload = {
+          to,
+          template: { name: BACKLOG_TEMPLATE.name, language: "en_US" },
+          body: ["Asha", `#${from + i}`],
+        };
+        return { slot: from + i, number: to, payload: JSON.stringify(payload), base: null, skipReason: null };
+      }),
+    );
+  }
+  return { backlog: { projectId: p.id, account, jobs: [], runId, campaignId }, ref };
+}
+
+describe("a run kept in its own object, under concurrent consumer invocations", { timeout: 90_000 }, () => {
+  for (const [concurrency, batchSize] of [
+    [25, 4],
+    [250, 1],
+  ] as const) {
+    it(`sends each recipient once at C = ${concurrency}, and the run completes`, async () => {
+      const { backlog, ref } = await objectRun(RECIPIENTS);
+      const broker = createQueueBroker({
+        concurrency,
+        maxBatchSize: batchSize,
+        durationMs: 60_000,
+        // A stub of its own each time: the broker may ask from within the governor's delivery.
+        until: async () => (await runLedger(env, ref).unsettled()) === 0,
+      });
+      await feedIntoBroker(backlog, broker, RATE);
+      const report = await broker.run();
+
+      const sends = await receivedSends(backlog.account);
+      expect(report.drained).toBe(true);
+      expect(report.deadLettered).toEqual([]);
+      expect(sends).toHaveLength(RECIPIENTS);
+      expect(new Set(sends.map((s) => (s.body as { to: string }).to)).size).toBe(RECIPIENTS);
+      // Fresh stubs after the run: the broker may resume this test from within the governor.
+      expect(await runLedger(env, ref).counts()).toMatchObject({ queued: 0, waiting: 0, sent: RECIPIENTS });
+      const run = await env.DB.prepare("SELECT status FROM runs WHERE id = ?")
+        .bind(backlog.runId)
+        .first<{ status: string }>();
+      expect(run?.status).toBe("completed");
+    });
+  }
+});
