@@ -37,7 +37,8 @@ async function objectRun(recipients: number) {
     ).bind(runId, p.id, campaignId, recipients, now),
     env.DB.prepare("SELECT ref FROM runs WHERE id = ?").bind(runId),
   ]);
-  const ref = (row?.results[0] as { ref: string }).ref;
+  const ref = (row?.results[0] as { ref: string } | undefined)?.ref;
+  if (!ref) throw new Error("the run was not created");
   const meta = { projectId: p.id, campaignId, runId, runRef: ref };
   const ledger = runLedger(env, ref);
   for (let from = 1; from <= recipients; from += 100) {
