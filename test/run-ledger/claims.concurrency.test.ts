@@ -2,9 +2,11 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runLedger } from "../../src/features/run-ledger";
 import { newMessageId } from "../../src/platform/ids";
+import type { ClaimJob } from "../../src/queues/contracts";
+import { failD1 } from "../d1-faults";
 import { BACKLOG_TEMPLATE } from "../delivery/backlog.helpers";
 import { feedIntoBroker } from "../delivery/governor.helpers";
-import { connectedProject } from "../delivery/pipeline.helpers";
+import { connectedProject, runQueue } from "../delivery/pipeline.helpers";
 import { createQueueBroker } from "../delivery/queue-broker";
 import { receivedSends, seedTemplate } from "../standin/standin.helpers";
 
@@ -89,4 +91,26 @@ describe("a run kept in its own object, under concurrent consumer invocations", 
       expect(run?.status).toBe("completed");
     });
   }
+});
+
+describe("a run kept in its own object, when D1 fails before a send", { timeout: 30_000 }, () => {
+  it("gives its claims back when the opt-out check fails, and sends each once on the next delivery", async () => {
+    const { backlog, ref } = await objectRun(20);
+    const jobs: ClaimJob[] = Array.from({ length: 20 }, () => ({
+      kind: "claim",
+      projectId: backlog.projectId,
+      campaignId: backlog.campaignId,
+      runId: backlog.runId,
+      runRef: ref,
+    }));
+    const fault = failD1(env.DB, /SELECT c\.number FROM json_each\(\?\) j\s+JOIN contacts c/, 1);
+    await runQueue("wa-campaigns-sends", jobs);
+    expect(fault.hits).toBe(1);
+    expect(await receivedSends(backlog.account)).toHaveLength(0);
+    // Nothing was sent, so nothing stays claimed: all 20 wait to be claimed again.
+    expect(await runLedger(env, ref).counts()).toMatchObject({ queued: 20, waiting: 20, sent: 0 });
+    await runQueue("wa-campaigns-sends", jobs, 2);
+    expect(await receivedSends(backlog.account)).toHaveLength(20);
+    expect(await runLedger(env, ref).counts()).toMatchObject({ queued: 0, waiting: 0, sent: 20 });
+  });
 });

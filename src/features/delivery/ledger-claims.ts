@@ -50,15 +50,22 @@ export async function claimFromLedgers(env: Pick<Env, "RUN_LEDGER">, db: Db, pro
     })),
   );
   const numbers = taken.flatMap((t) => t.rows.map((r) => r.number));
-  const optedOut = new Set(
-    numbers.length === 0
-      ? []
-      : (
-          await db.all<{ number: string }>(sql`
-            SELECT c.number FROM json_each(${JSON.stringify(numbers)}) j
-            JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value WHERE c.opted_out = 1`)
-        ).map((r) => r.number),
-  );
+  let optedOut: Set<string>;
+  try {
+    optedOut = new Set(
+      numbers.length === 0
+        ? []
+        : (
+            await db.all<{ number: string }>(sql`
+              SELECT c.number FROM json_each(${JSON.stringify(numbers)}) j
+              JOIN contacts c ON c.project_id = ${projectId} AND c.number = j.value WHERE c.opted_out = 1`)
+          ).map((r) => r.number),
+    );
+  } catch (err) {
+    // Nothing was sent: the claims go back (best effort; what stays claimed the sweep settles).
+    await Promise.allSettled(taken.map(({ job, rows }) => runLedger(env, job.runRef).unclaim(rows.map((r) => r.slot))));
+    throw err;
+  }
   const messages: Message<SendJob>[] = [];
   const claimed = new Map<string, Claimed>();
   await Promise.all(

@@ -99,13 +99,15 @@ export type LedgerRow = StoredRow & { state: MessageStatus; claimed: number | nu
 
 /**
  * The message's state and claim time as SQL (alias `m`, and `cursor`: SQL of the claims' cursor):
- * an unsettled row is sending at or below the cursor unless given back, queued otherwise.
+ * an unsettled row is sending at or below the cursor unless given back, queued otherwise. Without
+ * `withClaim` the claim time is NULL: writers need the state alone, and the claim's lookup is a
+ * row read per message (a settled message's state costs none: CASE stops at its status).
  */
-export const stateSql = (cursor: string) =>
+export const stateSql = (cursor: string, withClaim = true) =>
   `CASE WHEN m.status IS NOT NULL THEN m.status
         WHEN m.slot <= ${cursor} AND NOT EXISTS (SELECT 1 FROM returned r WHERE r.slot = m.slot) THEN 'sending'
         ELSE 'queued' END AS state,
-   coalesce(m.claimed_at, (SELECT c.at FROM claims c WHERE c.through >= m.slot ORDER BY c.through LIMIT 1)) AS claimed`;
+   ${withClaim ? "coalesce(m.claimed_at, (SELECT c.at FROM claims c WHERE c.through >= m.slot ORDER BY c.through LIMIT 1))" : "NULL"} AS claimed`;
 
 /**
  * One move of the log: [slot, from (null: just recorded), to], and for a failure Meta's error

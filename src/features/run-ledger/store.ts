@@ -81,10 +81,10 @@ export class LedgerStore {
     this.claimedThrough = null;
   }
 
-  /** The rows of `slots` that exist, with their state, by slot. */
+  /** The rows of `slots` that exist, with their state (their claim time left null), by slot. */
   rows(slots: number[]): Map<number, LedgerRow> {
     const read = this.exec<LedgerRow & Record<string, SqlStorageValue>>(
-      `SELECT m.*, ${stateSql(String(this.cursor()))} FROM json_each(?) j JOIN messages m ON m.slot = j.value`,
+      `SELECT m.*, ${stateSql(String(this.cursor()), false)} FROM json_each(?) j JOIN messages m ON m.slot = j.value`,
       JSON.stringify([...new Set(slots)]),
     );
     return new Map(read.map((row) => [row.slot, row]));
