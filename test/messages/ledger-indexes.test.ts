@@ -83,9 +83,9 @@ describe("queries on the ledger's partial indexes", () => {
       requeueCampaign({ SENDS: { sendBatch: async () => {} } } as never, d, "prj_x", "cmp_x"),
     );
     // A run's failures by code: only its failed messages, through the run's failed-messages index.
-    const failed = (
-      await plansOf((d) => runFailures(d, env.FILES, "prj_x", { id: "run_x", campaignId: "cmp_x" }))
-    ).find((p) => p.includes("SEARCH m "));
+    const failed = (await plansOf((d) => runFailures(d, env, "prj_x", { id: "run_x", campaignId: "cmp_x" }))).find(
+      (p) => p.includes("SEARCH m "),
+    );
     expect(failed).toMatch(/SEARCH m USING (COVERING )?INDEX messages_run_failed \(run_id=\?\)/);
     // The archive's next API-campaign day: one seek per campaign, never a walk of the project's messages.
     const [due] = await plansOf((d) => dueUnit(d, "prj_x", Date.now()));

@@ -173,6 +173,27 @@ describe("a run whose messages are in its own object", { timeout: 60_000 }, () =
     });
     expect(skipped.body.trim().split("\r\n")).toHaveLength(4);
 
+    // Its failures by code, and an audience of its readers, walked from its object.
+    const failures = await ok(call("GET", `/v1/runs/${runId}/failures`, { key: p.manager }), 200);
+    expect(failures.failed).toBe(2);
+    expect(failures.failures.map((f: { code: number }) => f.code).sort()).toEqual([131000, 131026]);
+    const readers = await ok(
+      call("POST", `/v1/runs/${runId}/audience`, {
+        key: p.manager,
+        body: { id: "readers", name: "Readers", outcome: "read" },
+      }),
+      201,
+    );
+    expect(readers).toMatchObject({ matched: 4, added: 4 });
+    const repliers = await ok(
+      call("POST", `/v1/runs/${runId}/audience`, {
+        key: p.manager,
+        body: { id: "repliers", name: "Repliers", outcome: "replied" },
+      }),
+      201,
+    );
+    expect(repliers).toMatchObject({ matched: 1, added: 1 });
+
     // Its billing report groups its delivered messages by Meta's pricing, in the object.
     const { billing } = await ok(call("GET", `/v1/runs/${runId}/billing`, { key: p.manager }), 200);
     expect(billing).toMatchObject({ delivered: 5, charged: 5, free: 0, unpriced: 0 });

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { refOfRun, runFailed } from "../../platform/db/schema";
 import { failureLabel } from "../../whatsapp/error-labels";
-import { runMessages } from "./retarget";
+import { objectRunRef, runMessages } from "./retarget";
 import { archivedRun } from "./store";
 
 // A run's failures grouped by Meta's error code, each with a plain label: what went wrong, and for
@@ -25,11 +25,13 @@ function grouped(rows: { code: number | null; title: string | null; count: numbe
 
 export async function runFailures(
   db: Db,
-  bucket: R2Bucket,
+  env: Pick<Env, "FILES" | "RUN_LEDGER">,
   projectId: string,
   run: { id: string; campaignId: string },
 ): Promise<FailureGroup[]> {
-  if (!(await archivedRun(db, projectId, run.id))) {
+  // Walked when its messages are not in D1: archived, or in the run's own object.
+  const walked = (await archivedRun(db, projectId, run.id)) || (await objectRunRef(db, projectId, run.id)) !== null;
+  if (!walked) {
     const rows = await db.all<{ code: number | null; title: string | null; count: number }>(sql`
       SELECT m.error_code AS code, max(m.error_title) AS title, count(*) AS count FROM messages m
       WHERE m.run_id = ${refOfRun(run.id)} AND ${runFailed("m")} AND m.project_id = ${projectId}
@@ -37,7 +39,7 @@ export async function runFailures(
     return grouped(rows);
   }
   const byCode = new Map<number | null, { code: number | null; title: string | null; count: number }>();
-  for await (const batch of runMessages(db, bucket, projectId, run)) {
+  for await (const batch of runMessages(db, env, projectId, run)) {
     for (const m of batch) {
       if (m.status !== "failed") continue;
       const group = byCode.get(m.errorCode) ?? { code: m.errorCode, title: m.errorTitle, count: 0 };

@@ -77,7 +77,7 @@ export const retargetRoutes = router()
   .openapi(failures, async (c) => {
     const run = await projectRun(c.var.db, c.var.principal.projectId, c.req.valid("param").runId);
     if (!run) throw notFound("run");
-    const groups = await runFailures(c.var.db, c.env.FILES, c.var.principal.projectId, run);
+    const groups = await runFailures(c.var.db, c.env, c.var.principal.projectId, run);
     const failed = groups.reduce((sum, g) => sum + g.count, 0);
     return c.json({ status: "success" as const, runId: run.id, failed, failures: groups }, 200);
   })
@@ -113,7 +113,7 @@ export const retargetRoutes = router()
     });
     const { matched, added } = await addOutcomeMembers(
       db,
-      c.env.FILES,
+      c.env,
       projectId,
       run,
       audience.pk,

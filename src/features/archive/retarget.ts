@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { refOfRun } from "../../platform/db/schema";
+import { refOfRun, runRefSql } from "../../platform/db/schema";
+import { ledgerMessageId } from "../../platform/ids";
 import { repliedAmong } from "../replies/replied";
+import { runLedger } from "../run-ledger";
 import { readArchive } from "./reader";
 import { archivedRun } from "./store";
 
@@ -93,10 +95,17 @@ export async function* archivedMessages(
 /** The run's messages in id order, a batch at a time, wherever they are. */
 export async function* runMessages(
   db: Db,
-  bucket: R2Bucket,
+  env: Pick<Env, "FILES" | "RUN_LEDGER">,
   projectId: string,
   run: { id: string; campaignId: string },
 ) {
+  const bucket = env.FILES;
+  // A run kept in its own object (src/features/run-ledger) is walked there, in slot order.
+  const inObject = await objectRunRef(db, projectId, run.id);
+  if (inObject !== null) {
+    yield* ledgerMessages(env, inObject);
+    return;
+  }
   const manifest = await archivedRun(db, projectId, run.id);
   if (manifest) {
     yield* archivedMessages(db, bucket, projectId, manifest.r2Key);
@@ -111,6 +120,41 @@ export async function* runMessages(
     if (rows.length > 0) yield rows.map(fromLive);
     if (rows.length < RETARGET_BATCH) return;
     after = rows.at(-1)?.id ?? after;
+  }
+}
+
+/** The ref of `runId` when it keeps its messages in its own object; null otherwise. */
+export async function objectRunRef(db: Db, projectId: string, runId: string): Promise<string | null> {
+  const row = await db.get<{ ref: string }>(
+    sql`SELECT ${sql.raw(runRefSql("r"))} AS ref FROM runs r WHERE r.id = ${runId} AND r.project_id = ${projectId} AND r.ledger = 'object'`,
+  );
+  return row?.ref ?? null;
+}
+
+/**
+ * A run ledger's messages, a batch at a time, as the outcomes read them (the caller found the run
+ * among the project's: `objectRunRef`).
+ */
+async function* ledgerMessages(env: Pick<Env, "RUN_LEDGER">, runRef: string) {
+  const ledger = runLedger(env, runRef);
+  for (let after = 0; ; ) {
+    const page = await ledger.page(after, RETARGET_BATCH);
+    if (page.length > 0) {
+      yield page.map(
+        (r): Outcomeable => ({
+          id: ledgerMessageId(runRef, r.slot),
+          number: r.number,
+          status: r.state,
+          deliveredAt: r.delivered_at,
+          readAt: r.read_at,
+          errorCode: r.error_code,
+          errorTitle: r.error_title,
+          billing: r.billing,
+        }),
+      );
+    }
+    if (page.length < RETARGET_BATCH) return;
+    after = page.at(-1)?.slot ?? after;
   }
 }
 
@@ -170,7 +214,7 @@ async function matching(
  */
 export async function addOutcomeMembers(
   db: Db,
-  bucket: R2Bucket,
+  env: Pick<Env, "FILES" | "RUN_LEDGER">,
   projectId: string,
   run: { id: string; campaignId: string },
   audiencePk: number,
@@ -181,7 +225,7 @@ export async function addOutcomeMembers(
   let matched = 0;
   let added = 0;
   const now = Date.now();
-  for await (const batch of runMessages(db, bucket, projectId, run)) {
+  for await (const batch of runMessages(db, env, projectId, run)) {
     const numbers = [
       ...new Set((await matching(db, projectId, run.id, batch, outcome, button, errorCode)).map((m) => m.number)),
     ];
