@@ -177,22 +177,10 @@ describe("a run whose messages are in its own object", { timeout: 60_000 }, () =
     const failures = await ok(call("GET", `/v1/runs/${runId}/failures`, { key: p.manager }), 200);
     expect(failures.failed).toBe(2);
     expect(failures.failures.map((f: { code: number }) => f.code).sort()).toEqual([131000, 131026]);
-    const readers = await ok(
-      call("POST", `/v1/runs/${runId}/audience`, {
-        key: p.manager,
-        body: { id: "readers", name: "Readers", outcome: "read" },
-      }),
-      201,
-    );
-    expect(readers).toMatchObject({ matched: 4, added: 4 });
-    const repliers = await ok(
-      call("POST", `/v1/runs/${runId}/audience`, {
-        key: p.manager,
-        body: { id: "repliers", name: "Repliers", outcome: "replied" },
-      }),
-      201,
-    );
-    expect(repliers).toMatchObject({ matched: 1, added: 1 });
+    const audienceOf = (id: string, outcome: string) =>
+      ok(call("POST", `/v1/runs/${runId}/audience`, { key: p.manager, body: { id, name: id, outcome } }), 201);
+    expect(await audienceOf("readers", "read")).toMatchObject({ matched: 4, added: 4 });
+    expect(await audienceOf("repliers", "replied")).toMatchObject({ matched: 1, added: 1 });
 
     // Its billing report groups its delivered messages by Meta's pricing, in the object.
     const { billing } = await ok(call("GET", `/v1/runs/${runId}/billing`, { key: p.manager }), 200);
