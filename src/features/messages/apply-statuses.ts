@@ -1,7 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { jsonList } from "../../platform/db/json-list";
-import { messageEvents, messages, type StatusChange, type Transition, wamidIn } from "../../platform/db/schema";
+import {
+  messageEvents,
+  messages,
+  type StatusChange,
+  type StatusUpdate,
+  type Transition,
+  wamidIn,
+} from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { type Plan, plan } from "../ledger-rules/status-plan";
 import { DUPLICATE_SEND } from "../ledger-rules/transitions";
@@ -10,17 +17,12 @@ import { appendTrail, STEP } from "./trail";
 
 // Provider statuses applied as a set: a queue batch of webhooks (hundreds of statuses) costs one
 // read and one write round trip, whatever its size, instead of two round trips per status. The
-// rules are those of one status at a time (see src/features/ledger-rules/transitions.ts): a message only moves forward, its
-// moves are logged exactly when it moved (./log.ts), and concurrent writers are settled by a
-// compare-and-set on the status each decision was made from.
+// rules are those of one status at a time (src/features/ledger-rules/transitions.ts): a message
+// only moves forward, its moves are logged exactly when it moved (./log.ts), and concurrent
+// writers are settled by a compare-and-set on the status each decision was made from.
 
-/** One provider status for one message, found by our message id (from the send's callback data) or by wamid. */
-export interface StatusUpdate {
-  projectId: string;
-  messageId?: string;
-  wamid?: string;
-  change: StatusChange;
-}
+// The type callers pass, kept with the ledger's vocabulary (src/platform/db/schema/messages.ts).
+export type { StatusUpdate };
 
 const MAX_CAS_ATTEMPTS = 5;
 

@@ -1,19 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import type { StatusChange } from "../../platform/db/schema";
+import type { StatusUpdate } from "../../platform/db/schema";
 import { parseLedgerMessageId } from "../../platform/ids";
 import type { Logger } from "../../platform/log";
 import { completeLedgerRuns } from "./complete";
 import { runLedger } from "./index";
 import type { SlotStatus } from "./statuses";
-
-/** A status for a message, found by our message id (from the send's callback data) or by wamid. */
-interface StatusUpdate {
-  projectId: string;
-  messageId?: string;
-  wamid?: string;
-  change: StatusChange;
-}
 
 /**
  * Applies the statuses whose message is in a run's own object (its id, from the send's callback

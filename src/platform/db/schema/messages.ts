@@ -214,6 +214,14 @@ export interface StatusChange {
   pricing?: { category: string; charged: boolean };
 }
 
+/** One provider status for one message, found by our message id (from the send's callback data) or by wamid. */
+export interface StatusUpdate {
+  projectId: string;
+  messageId?: string;
+  wamid?: string;
+  change: StatusChange;
+}
+
 export interface Transition {
   messageId: string;
   projectId: string;
