@@ -138,9 +138,10 @@ export async function recordInLedgers(
         runLedger(env, runRef).outcomes(answers, maxAttempts),
       );
       if (last) finished.push({ id: runId, ref: runRef });
+      const bySlot = new Map(answers.map((a) => [a.slot, a]));
       for (const o of recorded) {
         const id = ledgerMessageId(runRef, o.slot);
-        const wamid = answers.find((a) => a.slot === o.slot);
+        const wamid = bySlot.get(o.slot);
         if (o.kind === "sent" && wamid?.ok) {
           outcomes.set(id, {
             kind: "sent",
