@@ -1,13 +1,16 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runLedger } from "../../src/features/run-ledger";
+import { sweepLedgerRuns } from "../../src/features/run-ledger/sweep-runs";
 import { newMessageId } from "../../src/platform/ids";
+import { createLogger } from "../../src/platform/log";
 import type { ClaimJob } from "../../src/queues/contracts";
 import { failD1 } from "../d1-faults";
 import { BACKLOG_TEMPLATE } from "../delivery/backlog.helpers";
 import { feedIntoBroker } from "../delivery/governor.helpers";
 import { connectedProject, runQueue } from "../delivery/pipeline.helpers";
 import { createQueueBroker } from "../delivery/queue-broker";
+import { db } from "../helpers";
 import { receivedSends, seedTemplate } from "../standin/standin.helpers";
 
 // A run kept in its own object, sent by the sends consumer as Cloudflare runs it: many invocations
@@ -112,5 +115,27 @@ describe("a run kept in its own object, when D1 fails before a send", { timeout:
     await runQueue("wa-campaigns-sends", jobs, 2);
     expect(await receivedSends(backlog.account)).toHaveLength(20);
     expect(await runLedger(env, ref).counts()).toMatchObject({ queued: 0, waiting: 0, sent: 20 });
+  });
+});
+
+describe("the sweep over runs kept in their own objects", () => {
+  it("fails what was left sending as an unknown outcome, and completes the settled run", async () => {
+    const { backlog, ref } = await objectRun(5);
+    // Claimed by a consumer that never came back.
+    await runLedger(env, ref).claim(5, 1_000);
+    const now = Date.now();
+    const swept = await sweepLedgerRuns(env, db(), createLogger({}, "error"), {
+      now,
+      stuckBefore: now - 60_000,
+      watchMs: 86_400_000,
+    });
+    expect(swept.failed).toBeGreaterThanOrEqual(5);
+    expect(await runLedger(env, ref).counts()).toMatchObject({ queued: 0, failed: 5 });
+    const run = await env.DB.prepare("SELECT status FROM runs WHERE id = ?")
+      .bind(backlog.runId)
+      .first<{ status: string }>();
+    expect(run?.status).toBe("completed");
+    const [row] = await runLedger(env, ref).page(0, 1);
+    expect(row).toMatchObject({ state: "failed", error_class: "unknown", error_title: "Send outcome unknown" });
   });
 });

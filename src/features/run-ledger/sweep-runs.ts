@@ -1,11 +1,12 @@
-import { and, eq, gt, inArray, or } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, or } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
+import { inJsonList } from "../../platform/db/json-list";
 import { runRef, runs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { completeLedgerRuns } from "./complete";
 import { runLedger } from "./index";
 
-/** Runs of the sweep's every-minute pass at most: the oldest swept first is the D1 sweep's affair. */
+/** Runs of the sweep's every-minute pass at most. */
 const LIMIT = 100;
 
 /**
@@ -33,7 +34,20 @@ export async function sweepLedgerRuns(
         ),
       ),
     )
+    // Those looked at longest ago first; a full pass goes to the back (as the D1 sweep's steps do),
+    // so with more than LIMIT open runs every one is swept within a few minutes.
+    .orderBy(asc(runs.sweptAt))
     .limit(LIMIT);
+  if (open.length === LIMIT)
+    await db
+      .update(runs)
+      .set({ sweptAt: now })
+      .where(
+        inJsonList(
+          runs.id,
+          open.map((r) => r.id),
+        ),
+      );
   let failed = 0;
   for (const run of open) {
     try {
