@@ -1,9 +1,13 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RunLedger } from "../../src/features/run-ledger";
 import { record } from "../../src/features/run-ledger/record";
+import { applyLedgerStatuses } from "../../src/features/run-ledger/route-statuses";
 import type { LedgerStore } from "../../src/features/run-ledger/store";
 import { ledgerMessageId, parseLedgerMessageId } from "../../src/platform/ids";
+import { createLogger } from "../../src/platform/log";
+import { db } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
 import { costOf, error, newLedger, recipients } from "./ledger.helpers";
 
@@ -178,7 +182,6 @@ describe("a run's ledger object", () => {
     await runDurableObjectAlarm(ledger);
     await runDurableObjectAlarm(ledger);
     expect(await ledger.pendingLog()).toBe(0);
-    const { env } = await import("cloudflare:workers");
     const stats = await env.CAMPAIGN_STATS.getByName(meta.campaignId).read();
     // Counters count the messages that ever reached a stage.
     expect(stats.runs[meta.runId]).toMatchObject({ queued: 4, sent: 3, delivered: 1 });
@@ -292,6 +295,40 @@ describe("a run's ledger object", () => {
     const foreign = await ledger.statuses("prj_other", [{ slot: 1, change: { status: "read", at: 7 } }]);
     expect(foreign).toEqual({ moves: [], duplicates: [], finished: false });
     expect((await ledger.page(0, 1))[0]?.state).toBe("sent");
+  });
+
+  it("applies the statuses of many events batches at once, each move once", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, [], recipients(1, 50));
+    await ledger.claim(50);
+    await ledger.outcomes(
+      Array.from({ length: 50 }, (_, i) => ({ slot: i + 1, ok: true as const, wamid: `wamid.${i + 1}` })),
+      3,
+    );
+    // 20 consumer invocations at once, each with every message's delivered and read (redeliveries).
+    const batch = Array.from({ length: 50 }, (_, i) => [
+      {
+        projectId: meta.projectId,
+        messageId: ledgerMessageId(meta.runRef, i + 1),
+        change: { status: "delivered" as const, at: 10 },
+      },
+      {
+        projectId: meta.projectId,
+        messageId: ledgerMessageId(meta.runRef, i + 1),
+        change: { status: "read" as const, at: 20 },
+      },
+    ]).flat();
+    const left = await Promise.all(
+      Array.from({ length: 20 }, () => applyLedgerStatuses(env, db(), batch, createLogger({}, "error"))),
+    );
+    expect(left.every((rest) => rest.length === 0)).toBe(true);
+    expect(await ledger.counts()).toMatchObject({ sent: 0, delivered: 0, read: 50 });
+    await eventually(
+      () => ledger.pendingLog(),
+      (n) => n === 0,
+    );
+    const stats = await env.CAMPAIGN_STATS.getByName(meta.campaignId).read();
+    expect(stats.runs[meta.runId]).toMatchObject({ sent: 50, delivered: 50, read: 50 });
   });
 
   it("names each message by its run and slot", () => {
