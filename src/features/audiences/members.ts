@@ -2,7 +2,8 @@ import { and, eq, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
 import { audiences } from "../../platform/db/schema";
-import { type SegmentFilter, segmentCondition } from "./segment";
+import { behaviourReach, type Ledgers } from "./behaviour-reach";
+import { type Reached, type SegmentFilter, segmentCondition } from "./segment";
 
 /** The reserved audience reference meaning every contact of the project. */
 export const ALL_AUDIENCE = "all";
@@ -106,7 +107,9 @@ export interface TargetPage<Row> {
 /**
  * Up to `limit` rows of a target after `afterContactId`, in contact id order, with `columns` of
  * contacts `c` (which must include `c.id`); one statement. Bounded whatever the audience: a list or
- * `all` reads its page, a segment at most `scan` contacts.
+ * `all` reads its page, a segment at most `scan` contacts. `ledgers`: the runs' objects a segment's
+ * behaviour conditions ask about their window first (./behaviour-reach.ts); without them, runs kept
+ * in objects count as never having messaged anyone.
  */
 export async function targetPage<Row extends { id: number }>(
   db: Db,
@@ -116,6 +119,7 @@ export async function targetPage<Row extends { id: number }>(
   limit: number,
   columns: SQL,
   scan = SEGMENT_SCAN,
+  ledgers?: Ledgers,
 ): Promise<TargetPage<Row>> {
   if (target.kind !== "segment") {
     const { from, where, orderBy } = memberRows(projectId, target, afterContactId);
@@ -124,7 +128,25 @@ export async function targetPage<Row extends { id: number }>(
     );
     return { rows, scannedTo: null };
   }
-  const found = await segmentPageQuery<Row>(db, projectId, target.filter, afterContactId, limit, columns, scan);
+  const reach = ledgers ? await behaviourReach(ledgers, db, projectId, target.filter) : undefined;
+  let window: ScanWindow | undefined;
+  let reached: Reached = [];
+  if (reach) {
+    window = await scanWindow(db, projectId, afterContactId, scan);
+    if (window.last === null) return { rows: [], scannedTo: null };
+    reached = await reach(afterContactId, window.last);
+  }
+  const found = await segmentPageQuery<Row>(
+    db,
+    projectId,
+    target.filter,
+    afterContactId,
+    limit,
+    columns,
+    scan,
+    reached,
+    window,
+  );
   const scanned = found[0];
   return {
     rows: found.filter((r) => r.id !== null),
@@ -132,11 +154,25 @@ export async function targetPage<Row extends { id: number }>(
   };
 }
 
+/** The next `scan` contact ids after a cursor: the last of them (null: none) and how many. */
+export interface ScanWindow {
+  last: number | null;
+  n: number;
+}
+
+export async function scanWindow(db: Db, projectId: string, afterContactId: number, scan: number) {
+  const [row] = await db.all<ScanWindow>(sql`
+    SELECT max(w.id) AS last, count(*) AS n
+    FROM (SELECT id FROM contacts WHERE project_id = ${projectId} AND id > ${afterContactId} ORDER BY id LIMIT ${scan}) w`);
+  return row ?? { last: null, n: 0 };
+}
+
 /**
  * A segment's page as one statement. `scan`: the next `scan` contact ids after the cursor, from
  * contacts_project_id alone, read once (MATERIALIZED); the page is the range up to the last of them.
  * The LEFT JOIN answers one row even when nothing in the range matches, so the scan's end always
- * comes back.
+ * comes back. A `window` read before (to ask the runs' objects about it) is the scan instead, so the
+ * page covers exactly the contacts `reached` answers for.
  */
 export function segmentPageQuery<Row>(
   db: Db,
@@ -146,15 +182,18 @@ export function segmentPageQuery<Row>(
   limit: number,
   columns: SQL,
   scan: number,
+  reached: Reached = [],
+  window?: ScanWindow,
 ) {
+  const scanned = window
+    ? sql`SELECT ${window.last} AS last, ${window.n} AS n`
+    : sql`SELECT max(w.id) AS last, count(*) AS n
+          FROM (SELECT id FROM contacts WHERE project_id = ${projectId} AND id > ${afterContactId} ORDER BY id LIMIT ${scan}) w`;
   return db.all<Row & { scan_last: number | null; scan_n: number }>(
-    sql`WITH scan AS MATERIALIZED (
-          SELECT max(w.id) AS last, count(*) AS n
-          FROM (SELECT id FROM contacts WHERE project_id = ${projectId} AND id > ${afterContactId} ORDER BY id LIMIT ${scan}) w
-        ),
+    sql`WITH scan AS MATERIALIZED (${scanned}),
         page AS (
           SELECT ${columns} FROM contacts c
-          WHERE c.id > ${afterContactId} AND c.id <= (SELECT last FROM scan) AND ${segmentCondition(projectId, filter)}
+          WHERE c.id > ${afterContactId} AND c.id <= (SELECT last FROM scan) AND ${segmentCondition(projectId, filter, reached)}
           ORDER BY c.id LIMIT ${limit}
         )
         SELECT page.*, scan.last AS scan_last, scan.n AS scan_n FROM scan LEFT JOIN page ON true ORDER BY page.id`,
@@ -178,6 +217,7 @@ export async function audiencePage(
   afterContactId: number,
   limit: number,
   scan = SEGMENT_SCAN,
+  ledgers?: Ledgers,
 ): Promise<AudiencePage> {
   const { rows, scannedTo } = await targetPage<{ id: number; number: string; opted_out: number }>(
     db,
@@ -187,6 +227,7 @@ export async function audiencePage(
     limit,
     sql`c.id, c.number, c.opted_out`,
     scan,
+    ledgers,
   );
   const contacts = rows.map((r) => ({ id: r.id, number: r.number, optedOut: r.opted_out === 1 }));
   const last = contacts.at(-1);

@@ -128,7 +128,14 @@ const retrieveContacts = retrieveRoutes(
     const after = decodeCursor(query.cursor, "number", from);
     const row = await getAudience(db, principal.projectId, query.id);
     if (!row) throw notFound("audience");
-    const { rows, scannedTo } = await audienceContacts(db, principal.projectId, targetOf(row), after ?? 0, query.limit);
+    const { rows, scannedTo } = await audienceContacts(
+      db,
+      principal.projectId,
+      targetOf(row),
+      after ?? 0,
+      query.limit,
+      c.env,
+    );
     const page = toPage(
       rows,
       query.limit,

@@ -100,9 +100,15 @@ export const SegmentFilter = z
   });
 export type SegmentFilter = z.infer<typeof SegmentFilter>;
 
-const json = (values: string[]) => JSON.stringify(values);
+/**
+ * Per behaviour condition of a filter (in its order): the contacts of the statement's window that
+ * runs kept in objects reached (./behaviour-reach.ts); undefined where the condition names none.
+ */
+export type Reached = (number[] | undefined)[];
+
+const json = (values: (string | number)[]) => JSON.stringify(values);
 const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
-const inList = (values: string[]) => sql`(SELECT value FROM json_each(${json(values)}))`;
+const inList = (values: (string | number)[]) => sql`(SELECT value FROM json_each(${json(values)}))`;
 
 // A contact's tags and attributes are joined through the contact itself, so the conditions need
 // no project id: contact_tags and contact_attributes only link rows of one project.
@@ -118,11 +124,13 @@ const READ = sql.raw(`('read')`);
  * index probe per run and contact). API-campaign messages have no run; their numbers are read once
  * per statement (an uncorrelated IN) rather than once per contact.
  */
-function messaged(b: BehaviourCondition, statuses: SQL): SQL {
+function messaged(b: BehaviourCondition, statuses: SQL, reached: number[] | undefined): SQL {
+  // Runs kept in objects: the window's contacts their objects reached (./behaviour-reach.ts).
+  const inObjects = reached === undefined ? sql`` : sql` OR c.id IN ${inList(reached)}`;
   const inRuns = sql`EXISTS (SELECT 1 FROM runs r JOIN messages m ON m.run_id = ${sql.raw(runRefSql("r"))} WHERE r.project_id = c.project_id AND r.campaign_id = ${b.campaignId}${b.runId === undefined ? sql`` : sql` AND r.id = ${b.runId}`} AND m.number = c.number AND m.status IN ${statuses})`;
-  if (b.runId !== undefined) return inRuns;
+  if (b.runId !== undefined) return sql`(${inRuns}${inObjects})`;
   // The unary `+` keeps SQLite from driving the outer scan (or this one) by those columns' indexes.
-  return sql`(${inRuns} OR +c.number IN (SELECT m.number FROM messages m WHERE m.campaign_id = ${refOfCampaign(b.campaignId)} AND m.run_id IS NULL AND +m.status IN ${statuses}))`;
+  return sql`(${inRuns} OR +c.number IN (SELECT m.number FROM messages m WHERE m.campaign_id = ${refOfCampaign(b.campaignId)} AND m.run_id IS NULL AND +m.status IN ${statuses})${inObjects})`;
 }
 
 /** The contact answered the campaign (or run): responses_number finds its answers. */
@@ -130,16 +138,16 @@ function answered(b: BehaviourCondition, kinds: SQL, button?: string): SQL {
   return sql`EXISTS (SELECT 1 FROM responses r WHERE r.project_id = c.project_id AND r.number = c.number AND r.campaign_id = ${b.campaignId}${b.runId === undefined ? sql`` : sql` AND r.run_id = ${b.runId}`} AND r.kind IN ${kinds}${button === undefined ? sql`` : sql` AND r.text = ${button}`})`;
 }
 
-function behaviourCondition(b: BehaviourCondition): SQL {
+function behaviourCondition(b: BehaviourCondition, reached: number[] | undefined): SQL {
   switch (b.did) {
     case "received":
-      return messaged(b, SENT);
+      return messaged(b, SENT, reached);
     case "not_received":
-      return sql`NOT ${messaged(b, SENT)}`;
+      return sql`NOT ${messaged(b, SENT, reached)}`;
     case "read":
-      return messaged(b, READ);
+      return messaged(b, READ, reached);
     case "not_read":
-      return sql`NOT ${messaged(b, READ)}`;
+      return sql`NOT ${messaged(b, READ, reached)}`;
     case "replied":
       return answered(b, sql.raw(`('text')`));
     case "not_replied":
@@ -153,8 +161,10 @@ function behaviourCondition(b: BehaviourCondition): SQL {
  * The condition a contact (table alias `c`) must meet to be in the segment. Every part is an
  * indexed lookup per contact (or a set read once per statement), so a keyset page over contacts
  * costs what it scans. The filter must have passed `checkSegmentReferences` when it was saved.
+ * `reached`: what runs kept in objects answered for the contacts the statement reads
+ * (./behaviour-reach.ts); without it such runs count as never having messaged anyone.
  */
-export function segmentCondition(projectId: string, filter: SegmentFilter): SQL {
+export function segmentCondition(projectId: string, filter: SegmentFilter, reached: Reached = []): SQL {
   const parts: SQL[] = [];
   // Pages are read in contact id order: one source is served in that order by
   // contacts_project_source, anything else by contacts_project_id (project, id) as a range.
@@ -173,6 +183,8 @@ export function segmentCondition(projectId: string, filter: SegmentFilter): SQL 
     );
   }
   if (filter.optedOut !== undefined) parts.push(sql`c.opted_out = ${filter.optedOut ? 1 : 0}`);
-  for (const b of filter.behaviour ?? []) parts.push(behaviourCondition(b));
+  (filter.behaviour ?? []).forEach((b, i) => {
+    parts.push(behaviourCondition(b, reached[i]));
+  });
   return sql.join(parts, sql` AND `);
 }

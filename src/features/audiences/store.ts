@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../platform/db/client";
 import { audienceMembers, audiences } from "../../platform/db/schema";
 import { iso } from "../../platform/time";
+import type { Ledgers } from "./behaviour-reach";
 import { addMembersStatements, type MemberInput } from "./bulk";
 import { type AudienceTarget, type TargetPage, targetPage } from "./members";
 import type { Audience } from "./schemas";
@@ -184,6 +185,7 @@ export async function audienceContacts(
   target: AudienceTarget,
   after: number,
   limit: number,
+  ledgers: Ledgers,
 ): Promise<TargetPage<MemberRow>> {
   const page = await targetPage<{
     id: number;
@@ -191,7 +193,7 @@ export async function audienceContacts(
     name: string | null;
     source: string | null;
     opted_out: number;
-  }>(db, projectId, target, after, limit + 1, sql`c.id, c.number, c.name, c.source, c.opted_out`);
+  }>(db, projectId, target, after, limit + 1, sql`c.id, c.number, c.name, c.source, c.opted_out`, undefined, ledgers);
   return {
     rows: page.rows.map((r) => ({
       id: r.id,

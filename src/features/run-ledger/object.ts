@@ -203,6 +203,23 @@ export class RunLedger extends DurableObject<Env> {
     return row ?? zero;
   }
 
+  /**
+   * The slots in (`after`, `through`] whose message reached sent, delivered or read (`received`),
+   * or read (`read`), for `projectId`'s run: a segment's behaviour condition over one window of
+   * contacts (src/features/audiences/behaviour-reach.ts). A range of the key, so a window costs
+   * its own rows.
+   */
+  reached(projectId: string, after: number, through: number, what: "received" | "read"): number[] {
+    if (this.readMeta()?.projectId !== projectId) return [];
+    return this.store
+      .exec<{ slot: number }>(
+        `SELECT slot FROM messages WHERE slot > ? AND slot <= ? AND status IN ${what === "read" ? "('read')" : "('sent', 'delivered', 'read')"}`,
+        after,
+        through,
+      )
+      .map((r) => r.slot);
+  }
+
   /** Messages after `after` in key order, with their state (./reads.ts). */
   page(after: number, limit: number, states?: Parameters<typeof page>[3]) {
     return page(this.store, after, limit, states);

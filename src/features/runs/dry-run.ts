@@ -3,8 +3,9 @@ import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { Db } from "../../platform/db/client";
 import { ApiError, fieldError } from "../../platform/errors";
 import { US_MARKETING_PAUSED_REASON, usAreaCodeList } from "../../whatsapp/us-marketing-pause";
-import { type AudienceTarget, resolveAudiences } from "../audiences/members";
-import { segmentCondition } from "../audiences/segment";
+import { behaviourReach, type Ledgers } from "../audiences/behaviour-reach";
+import { type AudienceTarget, resolveAudiences, SEGMENT_SCAN, scanWindow } from "../audiences/members";
+import { type Reached, segmentCondition } from "../audiences/segment";
 import { type BroadcastCampaign, groupRefsOf } from "../broadcast-messages/campaign";
 import { splitRefKey, urlPlaceholder } from "../broadcast-messages/placeholders";
 import { groupsByRef } from "../variable-groups/store";
@@ -20,11 +21,11 @@ export interface DryRun {
   templateStatus: string | null;
 }
 
-function targetCondition(projectId: string, target: AudienceTarget): SQL {
+function targetCondition(projectId: string, target: AudienceTarget, reached: Reached | undefined): SQL {
   if (target.kind === "all") return sql`1 = 1`;
   if (target.kind === "list")
     return sql`c.id IN (SELECT contact_id FROM audience_members WHERE audience_pk = ${target.pk})`;
-  return sql`(${segmentCondition(projectId, target.filter)})`;
+  return sql`(${segmentCondition(projectId, target.filter, reached)})`;
 }
 
 // The same test recipientMessage (src/features/broadcast-messages/campaign.ts) applies in JavaScript: a value that
@@ -58,6 +59,7 @@ export async function dryRun(
   campaign: BroadcastCampaign,
   audienceRefs: string[],
   options: { usMarketingPaused: boolean },
+  ledgers: Ledgers,
 ): Promise<DryRun> {
   if (audienceRefs.length === 0) throw fieldError("audiences", 'name at least one audience, or "all"');
   const { targets, unknown } = await resolveAudiences(db, campaign.projectId, audienceRefs);
@@ -94,22 +96,42 @@ export async function dryRun(
       ? sql`WHEN ${usNumber(sql`c.number`)} THEN ${US_MARKETING_PAUSED_REASON}`
       : sql``;
   const reason = sql`CASE WHEN c.opted_out = 1 THEN 'opted_out' ${usPaused} ${sql.join(reasons, sql` `)} ELSE NULL END`;
-  const where = sql.join(
-    targets.map((t) => targetCondition(campaign.projectId, t)),
-    sql` OR `,
-  );
-  const query = sql`SELECT ${reason} AS reason, count(*) AS n FROM contacts c ${sql.join(joins, sql` `)}
-        WHERE c.project_id = ${campaign.projectId} AND (${where}) GROUP BY 1`;
+  /** The count over contacts (after, through] (every contact without a window), with what the objects reached. */
+  const count = (window: { after: number; through: number } | null, reached: (Reached | undefined)[]) => {
+    const where = sql.join(
+      targets.map((t, i) => targetCondition(campaign.projectId, t, reached[i])),
+      sql` OR `,
+    );
+    const bounds = window ? sql` AND c.id > ${window.after} AND c.id <= ${window.through}` : sql``;
+    return sql`SELECT ${reason} AS reason, count(*) AS n FROM contacts c ${sql.join(joins, sql` `)}
+        WHERE c.project_id = ${campaign.projectId}${bounds} AND (${where}) GROUP BY 1`;
+  };
   // Several large segments OR-ed together can need more parameters than D1 binds; that is the
   // caller's request being too big for one count, not a server failure.
-  const bound = dialect.sqlToQuery(query).params.length;
+  const bound = dialect.sqlToQuery(count({ after: 0, through: 0 }, [])).params.length;
   if (bound > D1_MAX_PARAMETERS) {
     const message = `these audiences' filters together are too large to count at once (${bound} query parameters; at most ${D1_MAX_PARAMETERS}): dry-run fewer audiences per request`;
     throw new ApiError("unprocessable", `audiences: ${message}`, {
       fields: [{ field: "audiences", in: "body", message }],
     });
   }
-  const rows = await db.all<{ reason: string | null; n: number }>(query);
+  // Segments whose conditions name runs kept in objects are counted a window of contacts at a
+  // time, each window asked of those objects first (src/features/audiences/behaviour-reach.ts).
+  const reaches = await Promise.all(
+    targets.map((t) => (t.kind === "segment" ? behaviourReach(ledgers, db, campaign.projectId, t.filter) : undefined)),
+  );
+  const rows: { reason: string | null; n: number }[] = [];
+  if (reaches.every((r) => r === undefined))
+    rows.push(...(await db.all<{ reason: string | null; n: number }>(count(null, []))));
+  else {
+    for (let after = 0; ; ) {
+      const { last } = await scanWindow(db, campaign.projectId, after, SEGMENT_SCAN);
+      if (last === null) break;
+      const reached = await Promise.all(reaches.map((reach) => reach?.(after, last)));
+      rows.push(...(await db.all<{ reason: string | null; n: number }>(count({ after, through: last }, reached))));
+      after = last;
+    }
+  }
 
   const result: DryRun = {
     recipients: 0,

@@ -37,14 +37,20 @@ import { advanceCursor, getRun, moveRun, START_CURSOR } from "./store";
 export const PAGES_PER_JOB = 4;
 const JOB_BUDGET_MS = 10_000;
 
-async function audienceFanoutPage(db: Db, run: RunRow, sender: Sender, pageSize: number): Promise<FanoutPage> {
+async function audienceFanoutPage(
+  env: Env,
+  db: Db,
+  run: RunRow,
+  sender: Sender,
+  pageSize: number,
+): Promise<FanoutPage> {
   const cursor: StoredCursor = (run.cursor as StoredCursor | null) ?? START_CURSOR;
   const targets =
     cursor.targets ?? (await resolveAudiences(db, run.projectId, (run.audiences as string[]) ?? [])).targets;
   const target = targets[cursor.audience];
   if (!target) return { recipients: [], next: null };
   const after = typeof cursor.after === "number" ? cursor.after : 0;
-  const { contacts, after: nextAfter } = await audiencePage(db, run.projectId, target, after, pageSize);
+  const { contacts, after: nextAfter } = await audiencePage(db, run.projectId, target, after, pageSize, undefined, env);
   const recipients = await recipientsFor(db, sender, contacts, () => newMessageId());
   let next: StoredCursor | null;
   if (nextAfter !== null) next = { audience: cursor.audience, after: nextAfter, targets };
@@ -171,7 +177,7 @@ async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sende
   if (run.ledger === "object") return oneLedgerPage(env, db, run, sender, pageSize);
   const page = run.retryOf
     ? await retryPage(env, db, run, pageSize)
-    : await audienceFanoutPage(db, run, sender, pageSize);
+    : await audienceFanoutPage(env, db, run, sender, pageSize);
   if (sender.linkKey) {
     // Named after the message ids just drawn; a retry carries each suffix over from the message it re-sends.
     await stampLinks(
@@ -205,7 +211,7 @@ async function onePage(env: Env, db: Db, log: Logger, run: RunRow, sender: Sende
  * the campaign's statistics (src/features/run-ledger/hand-over.ts).
  */
 async function oneLedgerPage(env: Env, db: Db, run: RunRow, sender: Sender, pageSize: number): Promise<boolean> {
-  const page = await mergedFanoutPage(db, run, sender, pageSize);
+  const page = await mergedFanoutPage(env, db, run, sender, pageSize);
   if (sender.linkKey) await stampLinks(sender.linkKey, sender.campaign.buttons, run.id, page.recipients, "suffix");
   const { advanced, done } = await recordLedgerPage(env, db, run, page);
   if (!advanced) return false;

@@ -26,12 +26,20 @@ export interface LedgerPage extends FanoutPage {
  * and deduplicated, up to where every target's page reached (a target's next page starts past
  * it, and the contacts beyond are read again by the next page, in order).
  */
-export async function mergedFanoutPage(db: Db, run: RunRow, sender: Sender, pageSize: number): Promise<LedgerPage> {
+export async function mergedFanoutPage(
+  env: Env,
+  db: Db,
+  run: RunRow,
+  sender: Sender,
+  pageSize: number,
+): Promise<LedgerPage> {
   const cursor: StoredCursor = (run.cursor as StoredCursor | null) ?? START_CURSOR;
   const targets =
     cursor.targets ?? (await resolveAudiences(db, run.projectId, (run.audiences as string[]) ?? [])).targets;
   const after = typeof cursor.after === "number" ? cursor.after : 0;
-  const pages = await Promise.all(targets.map((t) => audiencePage(db, run.projectId, t, after, pageSize)));
+  const pages = await Promise.all(
+    targets.map((t) => audiencePage(db, run.projectId, t, after, pageSize, undefined, env)),
+  );
   // Where every target's page is complete: the lowest next start (none: every target is done).
   const bounds = pages.flatMap((p) => (p.after === null ? [] : [p.after]));
   const through = bounds.length > 0 ? Math.min(...bounds) : Number.POSITIVE_INFINITY;

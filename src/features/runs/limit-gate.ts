@@ -41,9 +41,13 @@ export async function limitGate(
   if (!campaign) return GO;
   let recipients: number;
   try {
-    const counted = await dryRun(deps.db, campaign, run.audiences, {
-      usMarketingPaused: readConfig(deps.env).US_MARKETING_PAUSED,
-    });
+    const counted = await dryRun(
+      deps.db,
+      campaign,
+      run.audiences,
+      { usMarketingPaused: readConfig(deps.env).US_MARKETING_PAUSED },
+      deps.env,
+    );
     recipients = counted.wouldSend;
   } catch (err) {
     // Audiences too large to count in one statement: the run goes as it did before the check.

@@ -109,9 +109,13 @@ export async function handleRunRequest(c: Context<AppEnv>, body: RunRequestBody)
   if (body.dryRun) {
     const campaign = await loadBroadcastCampaign(db, projectId, body.campaignId);
     if (!campaign) throw notFound("campaign");
-    const counted = await dryRun(db, campaign, body.audiences, {
-      usMarketingPaused: c.var.config.US_MARKETING_PAUSED,
-    });
+    const counted = await dryRun(
+      db,
+      campaign,
+      body.audiences,
+      { usMarketingPaused: c.var.config.US_MARKETING_PAUSED },
+      c.env,
+    );
     const standing = await limitStanding(db, projectId);
     const messagingLimit = standing.remaining === null ? undefined : fitOf(standing, counted.wouldSend);
     return c.json(

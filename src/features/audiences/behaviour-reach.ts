@@ -1,0 +1,66 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { runLedger } from "../run-ledger";
+import type { Reached, SegmentFilter } from "./segment";
+
+// A segment's "received" and "read" conditions over runs whose messages are in their own objects
+// (src/features/run-ledger). D1 has no rows of such runs to test per contact, so each window of
+// contacts a segment page reads is first asked of those runs' objects: which of the window's
+// contacts (a run's message is keyed by its contact's row number) each condition's runs reached.
+// The answers go into the page's one statement as JSON lists (./segment.ts), so a window costs one
+// call per run, and a segment that names no such run costs one D1 read and nothing more.
+
+/** The runs' objects a segment's conditions need. */
+export type Ledgers = Pick<Env, "RUN_LEDGER">;
+
+/** Asks the objects about one window of contact ids, (`after`, `through`]. */
+export type Reach = (after: number, through: number) => Promise<Reached>;
+
+const OBJECT_KINDS = new Set(["received", "not_received", "read", "not_read"]);
+
+/**
+ * The reach of `filter`'s conditions on runs kept in objects, or undefined when none names such a
+ * run (one D1 read for the filter's campaigns).
+ */
+export async function behaviourReach(
+  ledgers: Ledgers,
+  db: Db,
+  projectId: string,
+  filter: SegmentFilter,
+): Promise<Reach | undefined> {
+  const conditions = (filter.behaviour ?? []).map((b, i) => ({ b, i })).filter(({ b }) => OBJECT_KINDS.has(b.did));
+  if (conditions.length === 0) return undefined;
+  const campaigns = [...new Set(conditions.map(({ b }) => b.campaignId))];
+  const runs = await db.all<{ id: string; ref: string; campaign_id: string }>(sql`
+    SELECT id, coalesce(ref, id) AS ref, campaign_id FROM runs
+    WHERE project_id = ${projectId} AND campaign_id IN (SELECT value FROM json_each(${JSON.stringify(campaigns)}))
+      AND ledger = 'object'`);
+  if (runs.length === 0) return undefined;
+  // Each condition's runs, and what it asks of them: `not_` forms are the same set, negated.
+  const asks = conditions.map(({ b, i }) => ({
+    i,
+    what: b.did === "read" || b.did === "not_read" ? ("read" as const) : ("received" as const),
+    refs: runs.filter((r) => r.campaign_id === b.campaignId && (b.runId === undefined || r.id === b.runId)),
+  }));
+  return async (after, through) => {
+    // One call per run and kind, however many conditions share it.
+    const calls = new Map<string, Promise<number[]>>();
+    const ask = (ref: string, what: "received" | "read") => {
+      const key = `${what}:${ref}`;
+      let call = calls.get(key);
+      if (!call) {
+        call = runLedger(ledgers, ref).reached(projectId, after, through, what);
+        calls.set(key, call);
+      }
+      return call;
+    };
+    const reached: Reached = [];
+    await Promise.all(
+      asks.map(async ({ i, what, refs }) => {
+        const lists = await Promise.all(refs.map((r) => ask(r.ref, what)));
+        reached[i] = [...new Set(lists.flat())];
+      }),
+    );
+    return reached;
+  };
+}
