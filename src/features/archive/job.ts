@@ -5,7 +5,9 @@ import type { Logger } from "../../platform/log";
 import { backoffSeconds } from "../../queues/backoff";
 import type { ArchiveJob } from "../../queues/contracts";
 import { sendJobs } from "../../queues/producers";
+import { pruneLedgerUnit, writeLedgerUnit } from "./ledger-unit";
 import { OutboxBehindError, pruneUnit } from "./prune";
+import { objectRunRef } from "./retarget";
 import { archiveKey, type ManifestRow, unitKey } from "./store";
 import { dueUnit } from "./units";
 import { type WriteOptions, writeUnit } from "./write-unit";
@@ -100,13 +102,20 @@ export async function runArchiveSlice(deps: Deps, job: ArchiveJob, holder: strin
       done = true;
       break;
     }
+    // A run kept in its own object is read from there and emptied (./ledger-unit.ts).
+    const ref = manifest.runId === null ? null : await objectRunRef(db, job.projectId, manifest.runId);
     if (manifest.state === "writing") {
-      manifest = await writeUnit(env, db, manifest, options);
+      manifest = ref
+        ? await writeLedgerUnit(env, db, manifest, ref, options)
+        : await writeUnit(env, db, manifest, options);
       // Another writer's snapshot won the compare-and-set: the next round reads the manifest again.
       if (!manifest) continue;
       deps.log.info("archive written", { projectId: job.projectId, unit: manifest.unit, messages: manifest.messages });
     }
-    if (manifest.state === "written") await pruneUnit(env, db, manifest, deadline);
+    if (manifest.state === "written") {
+      if (ref) await pruneLedgerUnit(env, db, manifest, ref, deadline);
+      else await pruneUnit(env, db, manifest, deadline);
+    }
   }
   const now = Date.now();
   await db

@@ -100,15 +100,16 @@ export async function* runMessages(
   run: { id: string; campaignId: string },
 ) {
   const bucket = env.FILES;
-  // A run kept in its own object (src/features/run-ledger) is walked there, in slot order.
-  const inObject = await objectRunRef(db, projectId, run.id);
-  if (inObject !== null) {
-    yield* ledgerMessages(env, inObject);
-    return;
-  }
   const manifest = await archivedRun(db, projectId, run.id);
   if (manifest) {
     yield* archivedMessages(db, bucket, projectId, manifest.r2Key);
+    return;
+  }
+  // A run kept in its own object (src/features/run-ledger) is walked there, in slot order, until
+  // its archive is written.
+  const inObject = await objectRunRef(db, projectId, run.id);
+  if (inObject !== null) {
+    yield* ledgerMessages(env, inObject);
     return;
   }
   let after = "";

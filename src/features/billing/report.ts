@@ -102,15 +102,18 @@ export async function tallyRun(
   runId: string,
 ): Promise<void> {
   const bucket = env.FILES;
-  // A run that keeps its messages in its own object (src/features/run-ledger) groups them there.
-  const inObject = await db.get<{ ref: string }>(
-    sql`SELECT ${sql.raw(runRefSql("r"))} AS ref FROM runs r WHERE r.id = ${runId} AND r.project_id = ${projectId} AND r.ledger = 'object'`,
-  );
+  const manifest = await archivedRun(db, projectId, runId);
+  // A run that keeps its messages in its own object (src/features/run-ledger) groups them there,
+  // until its archive is written.
+  const inObject = manifest
+    ? undefined
+    : await db.get<{ ref: string }>(
+        sql`SELECT ${sql.raw(runRefSql("r"))} AS ref FROM runs r WHERE r.id = ${runId} AND r.project_id = ${projectId} AND r.ledger = 'object'`,
+      );
   if (inObject) {
     for (const g of await runLedger(env, inObject.ref).billing(projectId)) tally.add(g.billing, g.day, g.count);
     return;
   }
-  const manifest = await archivedRun(db, projectId, runId);
   if (!manifest) {
     const rows = await grouped(db, sql`m.run_id = ${refOfRun(runId)} AND m.project_id = ${projectId}`);
     for (const g of rows) tally.add(g.billing, g.day, g.count);

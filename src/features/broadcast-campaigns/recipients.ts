@@ -168,13 +168,15 @@ export async function recipientsPage(
   // run counts only if it is the campaign's. Checked here, once, not on each message, whose row
   // leaves its campaign to the run (src/platform/db/schema/messages.ts). A run with no message
   // in D1 that the filter keeps (archived, or none failed) is left out by one index probe, so a
-  // campaign of many archived runs costs no statement per run.
+  // campaign of many archived runs costs no statement per run; a run kept in its own object is
+  // read there until its archive is written (archives_project_unit: one probe).
   const runsFrom = (from: SQL) =>
     db.all<{ id: string; ref: string; ledger: string | null }>(sql`
       SELECT r.id, ${sql.raw(runRefSql("r"))} AS ref, r.ledger FROM runs r
       WHERE r.project_id = ${scope.projectId} AND r.campaign_id = ${scope.campaignId} AND ${from}
         ${scope.runId === undefined ? sql`` : sql`AND r.id = ${scope.runId}`}
-        AND (r.ledger = 'object' OR EXISTS (SELECT 1 FROM messages m WHERE m.run_id = ${sql.raw(runRefSql("r"))} AND m.project_id = ${scope.projectId}${filterSql(scope.filter)}))
+        AND (r.ledger = 'object' AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.project_id = r.project_id AND a.unit = r.id AND a.state IN ('written', 'pruned'))
+          OR r.ledger IS NULL AND EXISTS (SELECT 1 FROM messages m WHERE m.run_id = ${sql.raw(runRefSql("r"))} AND m.project_id = ${scope.projectId}${filterSql(scope.filter)}))
       ORDER BY r.id LIMIT ${RUNS_PER_READ}`);
   let rows: MessageRow[] = [];
   let from = sql`r.id >= ${after?.runId ?? ""}`;

@@ -14,6 +14,9 @@ import { cancelWaiting, sweepSending } from "./sweep";
 /** After a failed hand-over, the alarm tries again this much later. */
 const RETRY_MS = 5_000;
 
+/** Hand-over rounds an emptying call makes before it leaves the rest to the alarm and is tried again. */
+const HAND_OVER_ROUNDS = 10;
+
 /**
  * One broadcast run's messages (./schema.ts), named `run:<ref>`. Every call that moves messages
  * runs as one transaction with its counters and its log row, and sets the alarm that hands the
@@ -21,7 +24,7 @@ const RETRY_MS = 5_000;
  * once, whatever crashes in between.
  */
 export class RunLedger extends DurableObject<Env> {
-  private readonly store: LedgerStore;
+  private store: LedgerStore;
   private meta: LedgerMeta | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -238,6 +241,27 @@ export class RunLedger extends DurableObject<Env> {
   /** Log rows not handed over yet. */
   pendingLog() {
     return this.store.exec<{ n: number }>("SELECT count(*) AS n FROM log")[0]?.n ?? 0;
+  }
+
+  /**
+   * Empties the object once the run's archive is written (src/features/archive/ledger-unit.ts):
+   * only when its log is handed over and no message changed since `since`, else it says which held
+   * it back. Its storage goes whole; what asks it later finds an empty run.
+   */
+  async empty(since: number) {
+    // The log is handed over now rather than waiting for the alarm: a round the alarm repeats counts
+    // nothing twice (./hand-over.ts).
+    const meta = this.readMeta();
+    for (let round = 0; meta && round < HAND_OVER_ROUNDS && (await handOver(this.env, this.store, meta)); round++);
+    const pending = this.pendingLog();
+    const [row] = this.store.exec<{ n: number }>("SELECT count(*) AS n FROM messages WHERE updated_at >= ?", since);
+    const changed = row?.n ?? 0;
+    if (pending > 0 || changed > 0) return { pending, changed };
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.meta = null;
+    this.store = new LedgerStore(this.ctx.storage.sql);
+    return { pending: 0, changed: 0 };
   }
 
   /** The object's SQLite size in bytes. */

@@ -1,0 +1,138 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/client";
+import { archives, publicTemplateIdSql } from "../../platform/db/schema";
+import { ledgerMessageId } from "../../platform/ids";
+import { runLedger } from "../run-ledger";
+import { asMessage } from "../run-ledger/read";
+import { MAX_PAGE } from "../run-ledger/reads";
+import { OutboxBehindError } from "./prune";
+import { readArchive } from "./reader";
+import { toLine } from "./record";
+import type { ManifestRow } from "./store";
+import type { WriteOptions } from "./write-unit";
+import { ArchiveObjectWriter } from "./writer";
+
+// Archiving a run whose messages are in its own object (src/features/run-ledger). The object is
+// read a page at a time in key order (its message ids' order) into the same NDJSON as a D1 run's,
+// and emptied once the archive is written: its storage is given back whole. Reads of such a run
+// find the archive by its manifest as for any run (./read-through.ts).
+
+/** Routes deleted per D1 statement: the wamids travel as ONE JSON parameter. */
+const ROUTES_PER_DELETE = 500;
+
+/**
+ * Writes the object's messages to the unit's R2 object, then records it in the manifest
+ * (`writing` → `written`, compare-and-set on this write's snapshot, as `writeUnit` does).
+ */
+export async function writeLedgerUnit(
+  env: Pick<Env, "FILES" | "RUN_LEDGER">,
+  db: Db,
+  manifest: ManifestRow,
+  runRef: string,
+  options: WriteOptions = {},
+) {
+  const snapshotAt = Date.now();
+  await db
+    .update(archives)
+    .set({ snapshotAt, updatedAt: snapshotAt })
+    .where(and(eq(archives.id, manifest.id), eq(archives.state, "writing")));
+  const template = await db.get<{ id: string | null }>(
+    sql`SELECT ${sql.raw(publicTemplateIdSql("c.template_id"))} AS id FROM campaigns c WHERE c.id = ${manifest.campaignId}`,
+  );
+  const meta = { projectId: manifest.projectId, campaignId: manifest.campaignId, runId: manifest.runId ?? "" };
+  const ledger = runLedger(env, runRef);
+  const writer = new ArchiveObjectWriter(env.FILES, manifest.r2Key, options.partBytes);
+  let count = 0;
+  let first: string | null = null;
+  let last: string | null = null;
+  let bytes: number;
+  try {
+    for (let after = 0; ; ) {
+      const rows = await ledger.page(after, MAX_PAGE);
+      if (rows.length > 0) {
+        const lines = rows.map((row) =>
+          toLine(asMessage(ledgerMessageId(runRef, row.slot), meta, row, template?.id ?? null)),
+        );
+        await writer.write(lines.join(""));
+        first ??= ledgerMessageId(runRef, rows[0]?.slot ?? 0);
+        last = ledgerMessageId(runRef, rows.at(-1)?.slot ?? 0);
+        count += rows.length;
+        after = rows.at(-1)?.slot ?? after;
+      }
+      if (rows.length < MAX_PAGE) break;
+    }
+    bytes = await writer.complete();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  const written = await db
+    .update(archives)
+    .set({
+      state: "written",
+      messages: count,
+      bytes,
+      firstMessageId: first,
+      lastMessageId: last,
+      eventsThrough: null,
+      updatedAt: Date.now(),
+    })
+    .where(and(eq(archives.id, manifest.id), eq(archives.state, "writing"), eq(archives.snapshotAt, snapshotAt)))
+    .returning()
+    .get();
+  return written ?? null;
+}
+
+/**
+ * Empties the run's object and deletes its messages' wamid routes from D1, then marks the manifest
+ * `pruned`. The object is emptied only once its log is handed over (else this throws, to be tried
+ * again) and if no message changed since the snapshot; one that did (a late status) sends the
+ * unit back to `writing`, to be written again with it. Every step can be run again: an emptied
+ * object empties to nothing, a deleted route is not there the second time. Null when time ran out
+ * or the unit went back to be written.
+ */
+export async function pruneLedgerUnit(
+  env: Pick<Env, "FILES" | "RUN_LEDGER">,
+  db: Db,
+  manifest: ManifestRow,
+  runRef: string,
+  deadline: number,
+) {
+  const emptied = await runLedger(env, runRef).empty(manifest.snapshotAt ?? 0);
+  if (emptied.pending > 0) {
+    throw new OutboxBehindError(`run ${manifest.runId}'s object has not handed ${emptied.pending} moves over yet`);
+  }
+  if (emptied.changed > 0) {
+    await db
+      .update(archives)
+      .set({ state: "writing", updatedAt: Date.now() })
+      .where(and(eq(archives.id, manifest.id), eq(archives.state, "written")));
+    return null;
+  }
+  // The routes let a reply name the message it quotes; the archive holds each message's wamid.
+  let wamids: string[] = [];
+  const deleteRoutes = async () => {
+    if (wamids.length === 0) return;
+    await db.run(sql`
+      DELETE FROM wamid_routes WHERE key IN (SELECT substr(value, -16) FROM json_each(${JSON.stringify(wamids)}))
+        AND message_id >= ${manifest.firstMessageId ?? ""} AND message_id <= ${manifest.lastMessageId ?? ""}`);
+    wamids = [];
+  };
+  for await (const message of readArchive(env.FILES, manifest.r2Key)) {
+    if (message.wamid) wamids.push(message.wamid);
+    if (wamids.length >= ROUTES_PER_DELETE) {
+      if (Date.now() >= deadline) return null;
+      await deleteRoutes();
+    }
+  }
+  await deleteRoutes();
+  const now = Date.now();
+  return (
+    (await db
+      .update(archives)
+      .set({ state: "pruned", keptLive: 0, prunedAt: now, updatedAt: now })
+      .where(and(eq(archives.id, manifest.id), eq(archives.state, "written")))
+      .returning()
+      .get()) ?? null
+  );
+}

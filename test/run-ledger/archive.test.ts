@@ -1,0 +1,185 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { runArchiveSlice } from "../../src/features/archive/job";
+import { runLedger } from "../../src/features/run-ledger";
+import { ledgerMessageId } from "../../src/platform/ids";
+import {
+  archiveAll,
+  count,
+  deps,
+  MEMBERS,
+  manifests,
+  objectIds,
+  readEverything,
+  retarget,
+} from "../archive/archive.helpers";
+import { seedAudience } from "../broadcast-campaigns/broadcast.helpers";
+import { call, newProject } from "../helpers";
+import { eventually } from "../messages/messages.helpers";
+import { campaign, group, ok, runCampaign, runReaches, sandboxProject } from "../runs/runs.helpers";
+
+// Archiving a run whose messages are in its own object (src/features/archive/ledger-unit.ts): the
+// object is read into the same NDJSON as a D1 run, emptied, and its wamid routes deleted; every
+// read answers as before, from R2. Sandbox endings: 0000 not on WhatsApp, 1111 fails after
+// sending, 2222 delivered and never read, any other read.
+
+async function finishedObjectRun() {
+  const p = await sandboxProject();
+  await env.DB.prepare("UPDATE projects SET run_messages = 'object' WHERE id = ?").bind(p.id).run();
+  await seedAudience(p.id, { id: "club", numbers: MEMBERS });
+  await group(
+    p.manager,
+    "users",
+    ["first_name", "code"],
+    MEMBERS.map((number, i) => ({ number, first_name: `N${i}`, code: `C${i}` })),
+  );
+  const c = await campaign(p.manager);
+  const started = await ok(runCampaign(p.manager, { campaignId: c.campaignId, audiences: ["club"] }), 202);
+  const runId: string = started.run.runId;
+  await runReaches(p.manager, runId, ["completed"]);
+  const ref = (
+    await env.DB.prepare("SELECT ref FROM runs WHERE id = ? AND ledger = 'object'").bind(runId).first<{ ref: string }>()
+  )?.ref as string;
+  const ledger = runLedger(env, ref);
+  // Statuses arrive by webhook after the run completes, and the object hands its moves over after.
+  await eventually(
+    async () => ({ counts: await ledger.counts(), pending: await ledger.pendingLog() }),
+    (r) => r.counts.read === 2 && r.counts.failed === 2 && r.counts.delivered === 1 && r.pending === 0,
+  );
+  const rows = await ledger.page(0, 100);
+  const ids = rows.map((r) => ledgerMessageId(ref, r.slot));
+  const slotOf = (number: string) => rows.find((r) => r.number === number)?.slot as number;
+  return { p, campaignId: c.campaignId, runId, ref, ids, slotOf };
+}
+
+const routesOf = (ids: string[]) =>
+  count(
+    "SELECT count(*) AS n FROM wamid_routes WHERE message_id IN (SELECT value FROM json_each(?))",
+    JSON.stringify(ids),
+  );
+
+const OUTCOMES = [
+  ["failed", "failed"],
+  ["unread", "delivered_not_read"],
+  ["read", "read"],
+] as const;
+
+describe("archiving a run kept in its own object", { timeout: 90_000 }, () => {
+  it("moves its messages to R2, empties the object, and every read answers as before", async () => {
+    const { p, campaignId, runId, ref, ids, slotOf } = await finishedObjectRun();
+    const readId = ledgerMessageId(ref, slotOf(MEMBERS[3] as string));
+    // Every message was sent (the sandbox fails 0000 and 1111 by status): five routes.
+    expect(await routesOf(ids)).toBe(5);
+
+    const before = await readEverything(p, campaignId, runId, readId);
+    const billing = () => call("GET", `/v1/runs/${runId}/billing`, { key: p.manager });
+    const failures = () => call("GET", `/v1/runs/${runId}/failures`, { key: p.manager });
+    const [billingBefore, failuresBefore] = [await billing(), await failures()];
+    expect(failuresBefore.body.failures.reduce((n: number, f: { count: number }) => n + f.count, 0)).toBe(2);
+    const audiencesBefore = new Map<string, string[]>();
+    for (const [name, outcome] of OUTCOMES) {
+      const made = await retarget(p.manager, runId, `b-${name}`, outcome);
+      audiencesBefore.set(name, made.members.contacts.map((c: { number: string }) => c.number).sort());
+    }
+    expect(audiencesBefore.get("read")).toEqual([MEMBERS[3], MEMBERS[4]]);
+
+    await archiveAll(p.id);
+
+    const [manifest, ...more] = await manifests(p.id);
+    expect(more).toEqual([]);
+    expect(manifest).toMatchObject({
+      state: "pruned",
+      messages: ids.length,
+      r2_key: `archive/${p.id}/${campaignId}/${runId}.ndjson.gz`,
+      first_message_id: ids[0],
+      last_message_id: ids.at(-1),
+    });
+    expect(await objectIds(manifest?.r2_key as string)).toEqual(ids);
+    // The object holds nothing of the run any more, and D1 none of its routes.
+    const ledger = runLedger(env, ref);
+    expect(await ledger.page(0, 100)).toEqual([]);
+    expect(await ledger.counts()).toMatchObject({ queued: 0, sent: 0, read: 0, failed: 0 });
+    expect(await routesOf(ids)).toBe(0);
+
+    expect(await readEverything(p, campaignId, runId, readId)).toEqual(before);
+    expect((await billing()).body).toEqual(billingBefore.body);
+    expect((await failures()).body).toEqual(failuresBefore.body);
+    for (const [name, outcome] of OUTCOMES) {
+      const made = await retarget(p.manager, runId, `a-${name}`, outcome);
+      expect(made.members.contacts.map((c: { number: string }) => c.number).sort()).toEqual(audiencesBefore.get(name));
+    }
+    // A status that comes after the archive changes nothing and breaks nothing.
+    const late = await ledger.statuses(p.id, [
+      { slot: slotOf(MEMBERS[2] as string), change: { status: "read", at: Date.now() } },
+    ]);
+    expect(late.moves).toEqual([]);
+
+    const other = await newProject("other");
+    expect((await call("GET", `/v1/messages/${readId}`, { key: other.manager })).status).toBe(404);
+    expect((await call("GET", `/v1/runs/${runId}/billing`, { key: other.manager })).status).toBe(404);
+  });
+
+  it("loses and doubles nothing when the write fails, or a status comes between the write and the emptying", async () => {
+    const { p, campaignId, runId, ref, ids, slotOf } = await finishedObjectRun();
+    const readId = ledgerMessageId(ref, slotOf(MEMBERS[3] as string));
+    const unread = ledgerMessageId(ref, slotOf(MEMBERS[2] as string));
+    const before = await readEverything(p, campaignId, runId, readId);
+    const ledger = runLedger(env, ref);
+    const slice = (bindings: Env) =>
+      runArchiveSlice(deps(bindings), { kind: "archive", projectId: p.id, before: Date.now() + 1000 }, "crash-holder");
+
+    // 1. The R2 write fails: the manifest stays `writing`, the object keeps every message.
+    await expect(
+      slice(withBucket(() => () => Promise.reject(new Error("injected R2 put failure")), 1)),
+    ).rejects.toThrow(/injected R2 put/);
+    expect((await manifests(p.id)).map((m) => m.state)).toEqual(["writing"]);
+    expect(await ledger.page(0, 100)).toHaveLength(ids.length);
+    expect(await readEverything(p, campaignId, runId, readId)).toEqual(before);
+
+    // 2. Meta's read of the unread message lands right after the write: the object is not emptied
+    // with that move only in it; the unit is written again with it.
+    const readLate = withBucket(
+      (put) =>
+        async (...args: unknown[]) => {
+          const result = await put(...args);
+          await ledger.statuses(p.id, [
+            { slot: slotOf(MEMBERS[2] as string), change: { status: "read", at: Date.now() } },
+          ]);
+          return result;
+        },
+      1,
+    );
+    await slice(readLate);
+    await archiveAll(p.id, "crash-holder");
+    const [manifest] = await manifests(p.id);
+    expect(manifest).toMatchObject({ state: "pruned", messages: ids.length });
+    expect(await objectIds(manifest?.r2_key as string)).toEqual(ids);
+    const message = await call("GET", `/v1/messages/${unread}`, { key: p.manager });
+    expect(message.body.status).toBe("read");
+    const run = await eventually(
+      () => call("GET", `/v1/runs/${runId}`, { key: p.manager }),
+      (r) => r.body.run.results.Read === 3,
+    );
+    expect(run.body.run.results).toMatchObject({ Read: 3, Delivered: 3 });
+    expect(await ledger.page(0, 100)).toEqual([]);
+  });
+});
+
+/** The files bucket whose `put` is replaced by `wrap(put)` for its next `times` calls. */
+function withBucket(
+  wrap: (put: (...args: unknown[]) => Promise<unknown>) => (...args: unknown[]) => Promise<unknown>,
+  times: number,
+): Env {
+  let left = times;
+  const bucket = new Proxy(env.FILES, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (prop === "put") {
+        const put = (...args: unknown[]) => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        return (...args: unknown[]) => (left-- > 0 ? wrap(put)(...args) : put(...args));
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { ...env, FILES: bucket } as Env;
+}
