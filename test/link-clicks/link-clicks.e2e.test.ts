@@ -85,6 +85,37 @@ describe("link-click tracking", { timeout: 90_000 }, () => {
     ]);
   });
 
+  it("tracks a run kept in its own object: its tokens name the run's ref and slot", async () => {
+    const { p, members, campaign, runId, sends } = await sentCampaign(true, 731, "object");
+    const [first = "", second = ""] = members;
+    const ref = (
+      await env.DB.prepare("SELECT ref FROM runs WHERE id = ? AND ledger = 'object'")
+        .bind(runId)
+        .first<{ ref: string }>()
+    )?.ref;
+    expect(ref).toBeTruthy();
+    // 38 signed bytes, as for any message.
+    expect(tokenOf(sends, first, 1)).toHaveLength(51);
+    const pay = await follow(tokenOf(sends, first, 0));
+    expect(pay.status).toBe(302);
+    expect(pay.headers.get("location")).toBe("https://pay.example.com/i/inv-0?x=1");
+    expect((await follow(tokenOf(sends, first, 0))).status).toBe(302);
+    expect((await follow(tokenOf(sends, second, 1))).headers.get("location")).toBe("https://shop.example.com/sale");
+    // The object keeps no D1 row to name the clicker by: a click counts by its message, one per person in a run.
+    const result = await eventually(
+      () => call("GET", `/v1/runs/${runId}/link-clicks`, { key: p.sender }),
+      (r) => JSON.stringify(r.body.buttons) === JSON.stringify(counts([2, 1], [1, 1])),
+    );
+    expect(result.body).toMatchObject({ campaignId: campaign.campaignId, runId, buttons: counts([2, 1], [1, 1]) });
+    const rows = await env.DB.prepare("SELECT message_id, number FROM link_clicks WHERE run_id = ? ORDER BY button")
+      .bind(runId)
+      .all<{ message_id: string; number: string | null }>();
+    expect(rows.results.map((r) => r.message_id)).toEqual([
+      expect.stringMatching(new RegExp(`^msg_r${ref}\\.`)),
+      expect.stringMatching(new RegExp(`^msg_r${ref}\\.`)),
+    ]);
+  });
+
   it("answers a garbled, altered or forged token with a small 404 page, and counts nothing", async () => {
     const { p, members, campaign, runId, sends } = await sentCampaign(true, 711);
     const token = tokenOf(sends, members[0] ?? "", 1);

@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { numbers } from "../audiences/audiences.helpers";
 import { call } from "../helpers";
@@ -14,8 +14,9 @@ export const BUTTONS = [
   { type: "url", text: "Shop", url: "https://shop.example.com/sale" },
 ];
 
-export async function sentCampaign(trackClicks: boolean | undefined, first: number) {
+export async function sentCampaign(trackClicks: boolean | undefined, first: number, ledger: "d1" | "object" = "d1") {
   const { p, account } = await metaProject(true);
+  await env.DB.prepare("UPDATE projects SET run_messages = ? WHERE id = ?").bind(ledger, p.id).run();
   const members = numbers(2, first);
   await audience(p.manager, "club", members);
   await group(

@@ -9,7 +9,7 @@ import {
 } from "../../src/features/broadcast-messages/links";
 import { sharePayloads } from "../../src/features/messages/payload";
 import { readConfig } from "../../src/platform/config";
-import { newMessageId } from "../../src/platform/ids";
+import { ledgerMessageId, newMessageId } from "../../src/platform/ids";
 import type { TemplateMessage } from "../../src/whatsapp/provider";
 import { db, newProject, runQueueBatch } from "../helpers";
 
@@ -49,13 +49,16 @@ describe("link tokens", () => {
     }
   });
 
-  it("name a message by either shape of its id: all hex (version 1) or with a base64url end (version 2)", async () => {
+  it("name a message by any shape of its id: all hex (1), with a base64url end (2), or a run ledger's (3)", async () => {
     const key = await linkKey(env.ENCRYPTION_KEY);
     const fresh = newMessageId();
     for (const [messageId, version] of [
       [MSG, 1],
       [fresh, 2],
       ["msg_019a00000000A-_z09aQ", 2],
+      // A message in its run's own object: the run's ref and the slot.
+      [ledgerMessageId("25", 108), 3],
+      [ledgerMessageId(String(2 ** 48 - 1), 2 ** 48 - 1), 3],
     ] as const) {
       const token = await signLink(key, { messageId, runId: RUN, button: 0, suffix: "" });
       expect(token, messageId).toHaveLength(51);
@@ -65,6 +68,9 @@ describe("link tokens", () => {
     await expect(
       signLink(key, { messageId: "msg_019a00000000A-_z09a", runId: RUN, button: 0, suffix: "" }),
     ).rejects.toThrow("not a message id");
+    await expect(
+      signLink(key, { messageId: ledgerMessageId(String(2 ** 48), 1), runId: RUN, button: 0, suffix: "" }),
+    ).rejects.toThrow("out of a link's range");
   });
 
   it("fill a page's url buttons from their suffixes, and a retry's from the tokens it re-sends", async () => {

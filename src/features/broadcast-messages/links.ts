@@ -1,5 +1,5 @@
 import { toBase64Url, toHex } from "../../platform/crypto";
-import { MESSAGE_ID } from "../../platform/ids";
+import { ledgerMessageId, MESSAGE_ID, parseLedgerMessageId } from "../../platform/ids";
 import type { ButtonParameter, TemplateButton, TemplateMessage } from "../../whatsapp/provider";
 import type { BroadcastButton } from "./buttons";
 
@@ -11,8 +11,10 @@ import type { BroadcastButton } from "./buttons";
 // secret and nothing of the recipient but the suffix their untracked link would have shown.
 
 // Version 1 tokens name a message whose id is all hex; version 2, one whose random part is
-// base64url (src/platform/ids.ts newMessageId). Both are 12 bytes: 6 of time, 6 random.
-const VERSIONS = [1, 2] as const;
+// base64url (src/platform/ids.ts newMessageId). Both are 12 bytes: 6 of time, 6 random. Version 3
+// names a message in its run's own object (`msg_r<ref>.<slot>`): 6 bytes of the run's ref, 6 of
+// the slot, each a big-endian integer.
+const VERSIONS = [1, 2, 3] as const;
 const ID_BYTES = 12;
 const MAC_BYTES = 12;
 // version, message id, run id, button index, then the MAC; the suffix, if any, after it.
@@ -68,8 +70,23 @@ function runBytes(id: string): Uint8Array {
   return hexBytes(hex);
 }
 
+/** `value` as 6 bytes, big-endian (at most 2^48 - 1). */
+function uint48(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0 || value >= 2 ** 48) throw new Error(`out of a link's range: ${value}`);
+  return Uint8Array.from({ length: 6 }, (_, i) => Math.floor(value / 256 ** (5 - i)) % 256);
+}
+
+const readUint48 = (bytes: Uint8Array) => bytes.reduce((n, b) => n * 256 + b, 0);
+
 /** A message id's 12 bytes and the token version that reads them back. */
 function messageBytes(id: string): { version: (typeof VERSIONS)[number]; bytes: Uint8Array } {
+  const ledger = parseLedgerMessageId(id);
+  if (ledger) {
+    const bytes = new Uint8Array(ID_BYTES);
+    bytes.set(uint48(Number(ledger.runRef)));
+    bytes.set(uint48(ledger.slot), 6);
+    return { version: 3, bytes };
+  }
   const [, time, random] = MESSAGE_ID.exec(id) ?? [];
   if (!time || !random) throw new Error(`not a message id: ${id}`);
   if (random.length === 12) return { version: 1, bytes: hexBytes(time + random) };
@@ -79,8 +96,10 @@ function messageBytes(id: string): { version: (typeof VERSIONS)[number]; bytes: 
   return { version: 2, bytes };
 }
 
-const messageIdOf = (version: number, bytes: Uint8Array) =>
-  version === 1 ? `msg_${toHex(bytes)}` : `msg_${toHex(bytes.slice(0, 6))}${toBase64Url(bytes.slice(6))}`;
+function messageIdOf(version: number, bytes: Uint8Array) {
+  if (version === 3) return ledgerMessageId(String(readUint48(bytes.slice(0, 6))), readUint48(bytes.slice(6)));
+  return version === 1 ? `msg_${toHex(bytes)}` : `msg_${toHex(bytes.slice(0, 6))}${toBase64Url(bytes.slice(6))}`;
+}
 
 async function mac(key: CryptoKey, head: Uint8Array, suffix: Uint8Array) {
   const signed = new Uint8Array(head.length + suffix.length);
