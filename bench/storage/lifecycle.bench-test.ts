@@ -324,7 +324,9 @@ async function apiShape(messages: number, bySql: boolean): Promise<ShapeFigures>
 
 async function broadcastShape(messages: number, bySql: boolean, inObject = false): Promise<ShapeFigures> {
   const { p, account } = await connectedProject({ autoApprove: true, throughput: 1000 });
-  if (inObject) await env.DB.prepare("UPDATE projects SET run_messages = 'object' WHERE id = ?").bind(p.id).run();
+  await env.DB.prepare("UPDATE projects SET run_messages = ? WHERE id = ?")
+    .bind(inObject ? "object" : "d1", p.id)
+    .run();
   const audience = await call("POST", "/v1/create/audience", {
     key: p.manager,
     body: { id: "everyone", name: "Everyone" },

@@ -80,10 +80,10 @@ const ConfigSchema = z.object({
     .enum(["0", "1"])
     .default("1")
     .transform((v) => v === "1"),
-  // Where new broadcast runs keep their messages: "d1" (the messages table) or "object" (each
-  // run's own Durable Object, src/features/run-ledger; docs/scaling.md#past-one-database). A
+  // Where new broadcast runs keep their messages: "object" (each run's own Durable Object,
+  // src/features/run-ledger; docs/scaling.md#past-one-database) or "d1" (the messages table). A
   // project's own choice (projects.run_messages) comes first. A run keeps its choice for life.
-  RUN_MESSAGES: z.enum(["d1", "object"]).default("d1"),
+  RUN_MESSAGES: z.enum(["d1", "object"]).default("object"),
   // The database's ceiling (D1's 10 GB on Workers Paid) and when to warn before it: at this share of
   // it, or when the growth of the last week would reach it within this many days
   // (docs/scaling.md#warning-before-the-ceiling). A lower ceiling suits a plan with a smaller one.

@@ -33,7 +33,7 @@ const slice = (projectId: string, bindings: Env = env) =>
 
 describe("a crash anywhere in archiving loses nothing and doubles nothing", { timeout: 60_000 }, () => {
   it("converges after failures at every step, each followed by a re-run", async () => {
-    const { p, campaignId, runId } = await finishedRun();
+    const { p, campaignId, runId } = await finishedRun("d1");
     const ids = (
       await env.DB.prepare(
         "SELECT id FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) ORDER BY id",
@@ -104,7 +104,7 @@ describe("a crash anywhere in archiving loses nothing and doubles nothing", { ti
   });
 
   it("answers 500, never an empty answer, when an archived object cannot be read", async () => {
-    const { p, campaignId, runId } = await finishedRun();
+    const { p, campaignId, runId } = await finishedRun("d1");
     await runArchiveSlice(deps(), { kind: "archive", projectId: p.id, before: Date.now() + 1000 }, "h");
     const [manifest] = await manifests(p.id);
     expect(manifest?.state).toBe("pruned");
@@ -116,7 +116,7 @@ describe("a crash anywhere in archiving loses nothing and doubles nothing", { ti
   });
 
   it("lets one slice hold a project at a time; the others leave it to the holder", async () => {
-    const { p } = await finishedRun();
+    const { p } = await finishedRun("d1");
     // A holder that took the lease and is still working (its lease has not run out).
     await env.DB.prepare(
       "INSERT INTO archive_jobs (project_id, lease_holder, lease_until, updated_at) VALUES (?, 'other', ?, 0)",

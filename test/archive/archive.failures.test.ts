@@ -18,7 +18,7 @@ const EXPECTED = {
 
 describe("GET /v1/runs/{runId}/failures", { timeout: 60_000 }, () => {
   it("groups the run's failures by code, the same before and after the run moves to the archive", async () => {
-    const { p, runId } = await finishedRun();
+    const { p, runId } = await finishedRun("d1");
     const live = await failures(p.sender, runId);
     expect(live.status, JSON.stringify(live.body)).toBe(200);
     expect(live.body).toEqual({ ...EXPECTED, runId });
@@ -46,7 +46,7 @@ describe("GET /v1/runs/{runId}/failures", { timeout: 60_000 }, () => {
   });
 
   it("answers 404 for another project's run or an unknown one, 401 without a key, 400 for a bad id", async () => {
-    const { p, runId } = await finishedRun();
+    const { p, runId } = await finishedRun("d1");
     const other = await newProject("failures other");
     expectError(await failures(other.manager, runId), 404, "not_found");
     expectError(await failures(p.manager, "run_unknown"), 404, "not_found");

@@ -16,7 +16,7 @@ import {
 
 describe("archiving a finished run", { timeout: 60_000 }, () => {
   it("moves its rows to R2, deletes them from D1, and every read answers as before", async () => {
-    const { p, campaignId, runId } = await finishedRun();
+    const { p, campaignId, runId } = await finishedRun("d1");
     const ids = (
       await env.DB.prepare(
         "SELECT id FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) ORDER BY id",

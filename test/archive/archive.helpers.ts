@@ -6,15 +6,19 @@ import { createLogger } from "../../src/platform/log";
 import { seedAudience } from "../broadcast-campaigns/broadcast.helpers";
 import { call, db } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
-import { campaign, group, ok, runCampaign, runReaches, sandboxProject } from "../runs/runs.helpers";
+import { campaign, group, ok, runCampaign, runMessages, runReaches, sandboxProject } from "../runs/runs.helpers";
 
 // Sandbox endings (src/whatsapp/sandbox.ts): 0000 not on WhatsApp, 1111 fails after sending, 2222
 // delivered and never read; any other is read.
 export const MEMBERS = ["+919812340000", "+919812341111", "+919812342222", "+919812345555", "+919812346666"];
 
-/** A sandbox project whose campaign ran to every recipient's final state. */
-export async function finishedRun() {
+/**
+ * A sandbox project whose campaign ran to every recipient's final state, its messages where the
+ * deployment keeps runs' messages, or (`ledger`) where the test needs them.
+ */
+export async function finishedRun(ledger?: "d1" | "object") {
   const p = await sandboxProject();
+  if (ledger) await env.DB.prepare("UPDATE projects SET run_messages = ? WHERE id = ?").bind(ledger, p.id).run();
   await seedAudience(p.id, { id: "club", numbers: MEMBERS });
   await group(
     p.manager,
@@ -28,13 +32,8 @@ export async function finishedRun() {
   await runReaches(p.manager, runId, ["completed"]);
   // Statuses arrive by webhook after the run completes: wait for every final one.
   await eventually(
-    () =>
-      env.DB.prepare(
-        "SELECT status FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) ORDER BY number",
-      )
-        .bind(runId)
-        .all<{ status: string }>(),
-    (r) => r.results.map((x) => x.status).join() === "failed,failed,delivered,read,read",
+    () => runMessages(runId),
+    (rows) => rows.map((x) => x.status).join() === "failed,failed,delivered,read,read",
   );
   return { p, campaignId: c.campaignId, runId };
 }

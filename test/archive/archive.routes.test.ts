@@ -39,7 +39,7 @@ describe("the operator's archive routes", { timeout: 60_000 }, () => {
   const admin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
 
   it("triggers an archive now, then lists its manifest and progress", async () => {
-    const { p, campaignId, runId } = await finishedRun();
+    const { p, campaignId, runId } = await finishedRun("d1");
     const queued = await call("POST", `/v1/admin/projects/${p.id}/archive`, {
       ...admin,
       body: { before: new Date().toISOString() },
@@ -110,7 +110,7 @@ describe("the operator's archive routes", { timeout: 60_000 }, () => {
 
 describe("POST /v1/runs/{runId}/audience", { timeout: 60_000 }, () => {
   it("checks its input, the run's project and the key's role", async () => {
-    const { p, runId } = await finishedRun();
+    const { p, runId } = await finishedRun("d1");
     const post = (body: unknown, key = p.manager, run = runId) =>
       call("POST", `/v1/runs/${run}/audience`, { key, body });
     expectError(await post({ id: "x", outcome: "read" }), 400, "validation_failed", ["name"]);

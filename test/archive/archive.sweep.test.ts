@@ -37,8 +37,8 @@ describe("the minute sweep's archive part", () => {
 
 describe("archiving by retention, from the every-minute cron", { timeout: 60_000 }, () => {
   it("archives a run finished longer ago than the project's retention, and only that", async () => {
-    const { p, runId } = await finishedRun();
-    const recent = await finishedRun();
+    const { p, runId } = await finishedRun("d1");
+    const recent = await finishedRun("d1");
     await env.DB.prepare("UPDATE projects SET retention_days = 7 WHERE id IN (?, ?)").bind(p.id, recent.p.id).run();
     await env.DB.prepare("UPDATE runs SET finished_at = ? WHERE id = ?")
       .bind(Date.now() - 8 * 86_400_000, runId)
@@ -65,7 +65,7 @@ describe("archiving by retention, from the every-minute cron", { timeout: 60_000
 
 describe("the jobs queue's archive kind", { timeout: 60_000 }, () => {
   it("runs a slice and acks; a malformed body is acked and logged", async () => {
-    const { p } = await finishedRun();
+    const { p } = await finishedRun("d1");
     // Archive what finished before now (the retention is in days; the job's cutoff may be given).
     const { result } = await runQueueBatch("wa-campaigns-jobs", [
       {
@@ -84,7 +84,7 @@ describe("the jobs queue's archive kind", { timeout: 60_000 }, () => {
   });
 
   it("retries a failed slice and records the error for the operator", async () => {
-    const { p } = await finishedRun();
+    const { p } = await finishedRun("d1");
     const broken = new Proxy(env.FILES, {
       get(target, prop) {
         if (prop === "put") return () => Promise.reject(new Error("injected R2 put failure"));

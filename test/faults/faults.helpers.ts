@@ -12,7 +12,7 @@ import { apiJob, deliverWebhooks, metaCampaign } from "../delivery/pipeline.help
 import { call, runQueueBatch } from "../helpers";
 import { audienceMembers, groupValues, importCounters, storedRejects } from "../imports/imports.helpers";
 import { eventually } from "../messages/messages.helpers";
-import { clubCampaign, runMessages } from "../runs/runs.helpers";
+import { clubCampaign, keepRunsInD1, runMessages } from "../runs/runs.helpers";
 import { clearErrors, receivedSends, type StandInAccount } from "../standin/standin.helpers";
 import { stats } from "../stats/stats.helpers";
 
@@ -270,8 +270,9 @@ export async function expectCountersExact(campaignId: string, runId: string, exp
 // ---- broadcast runs and imports ----------------------------------------------------------------
 
 /** A broadcast campaign to an audience "club" of `count` numbers (runs.helpers.ts), its stand-in errors cleared after the test. */
-export async function broadcastScenario(count: number, firstNumber: number) {
+export async function broadcastScenario(count: number, firstNumber: number, ledger?: "d1") {
   const scenario = await clubCampaign(true, count, firstNumber);
+  if (ledger) await keepRunsInD1(scenario.p.id);
   clearErrorsLater(scenario.account);
   return scenario;
 }

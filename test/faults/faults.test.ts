@@ -238,7 +238,8 @@ describe("fault injection: fan-out, imports and opt-outs", { timeout: 60_000 }, 
   // Guards runs.md, "Fan-out at scale": a page's batch applies whole or not at all, and the
   // retried job goes on from the run's cursor.
   it("f: a broadcast run's fan-out stopped at its third page (its D1 batch fails) records and sends every recipient once, and the run completes", async () => {
-    const r = await broadcastScenario(10, 700);
+    // The D1 fan-out's own fault: the page batch that fails is the messages table's.
+    const r = await broadcastScenario(10, 700, "d1");
     const fault = failD1After(FANOUT_PAGE, 2);
     const run = (await ok(runCampaign(r.p.manager, { campaignId: r.c.campaignId, audiences: ["club"] }), 202)).run;
     await runReaches(r.p.manager, run.runId, ["completed"]);
@@ -250,7 +251,7 @@ describe("fault injection: fan-out, imports and opt-outs", { timeout: 60_000 }, 
 
   // Guards the fan-out's cursor compare-and-set and its one message per run and number.
   it("f: a fan-out job delivered three times at once (two copies beside the queue's own) records and sends every recipient once", async () => {
-    const r = await broadcastScenario(10, 720);
+    const r = await broadcastScenario(10, 720, "d1");
     const run = (await ok(runCampaign(r.p.manager, { campaignId: r.c.campaignId, audiences: ["club"] }), 202)).run;
     const job = { kind: "run-fanout", runId: run.runId, projectId: r.p.id };
     const copies = await Promise.all([deliver(JOBS, [job]), deliver(JOBS, [job])]);
@@ -313,7 +314,7 @@ describe("fault injection: fan-out, imports and opt-outs", { timeout: 60_000 }, 
   // Guards inbound.md, "Opt-out and opt-in": a STOP that fails to apply is retried off the events
   // queue, never dropped, and a later broadcast honours it.
   it("h: a STOP whose first processing fails in D1 is retried: the contact ends opted out, and the next broadcast skips it", async () => {
-    const r = await broadcastScenario(6, 740);
+    const r = await broadcastScenario(6, 740, "d1");
     const stopper = r.members[2] as string;
     const fault = failD1Now(OPT_OUT, 1);
     const stop = payloadOf(

@@ -10,6 +10,7 @@ import { eventually } from "../messages/messages.helpers";
 import {
   audience,
   campaign,
+  d1RunMessages,
   group,
   ok,
   optOut,
@@ -63,7 +64,7 @@ describe("a run whose messages are in its own object", { timeout: 60_000 }, () =
       .first<{ ref: string; ledger: string }>();
     expect(run?.ledger).toBe("object");
     // Nothing of the run is in D1's messages table.
-    expect(await runMessages(runId)).toEqual([]);
+    expect(await d1RunMessages(runId)).toEqual([]);
 
     const final = await eventually(
       () => call("GET", `/v1/runs/${runId}`, { key: p.manager }),
@@ -192,7 +193,7 @@ describe("a run whose messages are in its own object", { timeout: 60_000 }, () =
     expect(overview.today).toMatchObject({ accepted: 10, sent: 7, delivered: 5, read: 4, failed: 2, pending: 0 });
 
     // The messaging limit's count of the portfolio's recipients in 24 hours sees the run's.
-    expect(await recipientsInWindow(db(), p.id)).toBe(7);
+    expect(await recipientsInWindow(env, db(), p.id)).toBe(7);
 
     // Its counters are the object's: a recount from D1, which holds none of its messages, is refused.
     const recount = await call("POST", `/v1/admin/campaigns/${c.campaignId}/recount`, { admin: true });

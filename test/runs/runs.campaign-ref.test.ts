@@ -2,13 +2,15 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
-import { campaign, club, ok, runCampaign, runReaches, sandboxProject } from "./runs.helpers";
+import { campaign, club, keepRunsInD1, ok, runCampaign, runReaches, sandboxProject } from "./runs.helpers";
 
 // A run's messages leave their campaign to the run (src/platform/db/schema/messages.ts): 28 bytes a
-// message not stored. Everything that reads a message's campaign still finds it.
+// message not stored. Everything that reads a message's campaign still finds it. Runs kept in D1's
+// messages table: those that keep them in their own objects name their run by their ids.
 describe("a run's messages and their campaign", { timeout: 60_000 }, () => {
   it("stores no campaign on a run's messages, and every read still names the run's", async () => {
     const p = await sandboxProject();
+    await keepRunsInD1(p.id);
     const { members, c } = await club(p, 3, 41);
     const started = await ok(runCampaign(p.manager, { campaignId: c.campaignId, audiences: ["club"] }), 202);
     const runId = started.run.runId as string;
@@ -53,6 +55,7 @@ describe("a run's messages and their campaign", { timeout: 60_000 }, () => {
 
   it("names the run on its messages by a short ref, and every read by the run's id, run after run", async () => {
     const p = await sandboxProject();
+    await keepRunsInD1(p.id);
     const { members, c } = await club(p, 3, 47);
     const runIds: string[] = [];
     for (let i = 0; i < 2; i++) {

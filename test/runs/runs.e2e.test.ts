@@ -7,6 +7,7 @@ import {
   audience,
   campaign,
   group,
+  keepRunsInD1,
   ok,
   optOut,
   runCampaign,
@@ -26,6 +27,8 @@ const NEVER_READ = "+917428522222";
 
 async function setUp() {
   const p = await sandboxProject();
+  // The D1 ledger's run, read row by row below; test/run-ledger/runs.e2e.test.ts is its twin in an object.
+  await keepRunsInD1(p.id);
   const [a0, a1, a2, a3, a4, a5, n6] = numbers(7, 1) as [string, string, string, string, string, string, string];
   // a4 and a5 are in both audiences: one message each per run.
   await audience(p.manager, "fs", [a0, a1, a2, a3, a4, a5], "Frequent Shoppers");

@@ -2,7 +2,9 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { CampaignStats } from "../../src/durable-objects/campaign-stats";
+import { runLedger } from "../../src/features/run-ledger";
 import { campaignStats } from "../../src/features/stats/record";
+import { ledgerMessageId } from "../../src/platform/ids";
 import { numbers } from "../audiences/audiences.helpers";
 import { connectedProject } from "../delivery/pipeline.helpers";
 import { type CallResult, call, newProject, type Project } from "../helpers";
@@ -59,7 +61,39 @@ export interface MessageRowLite {
   error_class: string | null;
 }
 
+/**
+ * The run's messages, by number, wherever the run keeps them: D1's messages table, or its own
+ * object (src/features/run-ledger) with each message's state as its status.
+ */
 export async function runMessages(runId: string): Promise<MessageRowLite[]> {
+  const run = await env.DB.prepare("SELECT coalesce(ref, id) AS ref, ledger FROM runs WHERE id = ?")
+    .bind(runId)
+    .first<{ ref: string; ledger: string | null }>();
+  if (run?.ledger === "object") {
+    const rows: MessageRowLite[] = [];
+    const ledger = runLedger(env, run.ref);
+    for (let after = 0; ; ) {
+      const page = await ledger.page(after, 500);
+      for (const r of page) {
+        rows.push({
+          id: ledgerMessageId(run.ref, r.slot),
+          number: r.number,
+          status: r.state,
+          skip_reason: r.skip_reason,
+          error_code: r.error_code,
+          error_class: r.error_class,
+        });
+      }
+      if (page.length < 500) break;
+      after = page.at(-1)?.slot ?? after;
+    }
+    return rows.sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+  }
+  return d1RunMessages(runId);
+}
+
+/** The run's messages in D1's messages table alone, by number. */
+export async function d1RunMessages(runId: string): Promise<MessageRowLite[]> {
   const { results } = await env.DB.prepare(
     "SELECT id, number, status, skip_reason, error_code, error_class FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?) ORDER BY number",
   )
@@ -67,6 +101,10 @@ export async function runMessages(runId: string): Promise<MessageRowLite[]> {
     .all<MessageRowLite>();
   return results;
 }
+
+/** Keeps the project's runs in D1's messages table, whatever the deployment's RUN_MESSAGES: for tests of the D1 ledger itself. */
+export const keepRunsInD1 = (projectId: string) =>
+  env.DB.prepare("UPDATE projects SET run_messages = 'd1' WHERE id = ?").bind(projectId).run();
 
 export const optOut = (projectId: string, number: string) =>
   env.DB.prepare("UPDATE contacts SET opted_out = 1 WHERE project_id = ? AND number = ?").bind(projectId, number).run();

@@ -24,7 +24,8 @@ const seconds = (ms: number, offset: number) =>
   offset >= 0 ? Math.ceil((ms + offset) / 1000) : Math.floor((ms + offset) / 1000);
 
 export async function repliedRun() {
-  const run = await finishedRun();
+  // Its wamids are read from D1's messages table below.
+  const run = await finishedRun("d1");
   const { p, campaignId, runId } = run;
   // Two quick replies and a link; a press of index 7 names a button the campaign no longer has.
   const buttons = [

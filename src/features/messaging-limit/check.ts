@@ -37,10 +37,10 @@ export async function tierOf(db: Db, projectId: string): Promise<string | null> 
 }
 
 /** Where the project stands against its messaging limit; the day's usage is read only when limited. */
-export async function limitStanding(db: Db, projectId: string, now = Date.now()) {
+export async function limitStanding(env: Pick<Env, "RUN_LEDGER">, db: Db, projectId: string, now = Date.now()) {
   const tier = await tierOf(db, projectId);
   const limit = perDay(tier) ?? null;
-  const used = limit === null ? null : await recipientsInWindow(db, projectId, now);
+  const used = limit === null ? null : await recipientsInWindow(env, db, projectId, now);
   return { tier, limit, used, remaining: limit === null || used === null ? null : Math.max(0, limit - used) };
 }
 

@@ -18,5 +18,5 @@ const get = createRoute({
 });
 
 export const messagingLimitRoutes = router().openapi(get, async (c) => {
-  return c.json(await limitStanding(c.var.db, c.var.principal.projectId), 200);
+  return c.json(await limitStanding(c.env, c.var.db, c.var.principal.projectId), 200);
 });

@@ -223,6 +223,14 @@ export class RunLedger extends DurableObject<Env> {
       .map((r) => r.slot);
   }
 
+  /** The numbers of `projectId`'s run that were sent to since `since` (the messaging limit's window). */
+  sentSince(projectId: string, since: number): string[] {
+    if (this.readMeta()?.projectId !== projectId) return [];
+    return this.store
+      .exec<{ number: string }>("SELECT number FROM messages WHERE sent_at >= ?", since)
+      .map((r) => r.number);
+  }
+
   /** Messages after `after` in key order, with their state (./reads.ts). */
   page(after: number, limit: number, states?: Parameters<typeof page>[3]) {
     return page(this.store, after, limit, states);

@@ -35,7 +35,7 @@ export async function limitGate(
   now = Date.now(),
 ): Promise<LimitGate> {
   if (run.retryOf !== null) return GO;
-  const standing = await limitStanding(deps.db, run.projectId, now);
+  const standing = await limitStanding(deps.env, deps.db, run.projectId, now);
   if (standing.limit === null || standing.remaining === null) return GO;
   const campaign = await loadBroadcastCampaign(deps.db, run.projectId, run.campaignId);
   if (!campaign) return GO;

@@ -116,7 +116,7 @@ export async function handleRunRequest(c: Context<AppEnv>, body: RunRequestBody)
       { usMarketingPaused: c.var.config.US_MARKETING_PAUSED },
       c.env,
     );
-    const standing = await limitStanding(db, projectId);
+    const standing = await limitStanding(c.env, db, projectId);
     const messagingLimit = standing.remaining === null ? undefined : fitOf(standing, counted.wouldSend);
     return c.json(
       { status: "success" as const, dryRun: { ...counted, ...(messagingLimit ? { messagingLimit } : {}) } },
