@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { SendGovernor as ProjectGovernor } from "../../src/durable-objects/send-governor";
+import { runLedger } from "../../src/features/run-ledger";
 import project from "../../src/index";
 import type { SendJob } from "../../src/queues/contracts";
 import { nothingLeft } from "../../test/delivery/nothing-left";
@@ -58,12 +59,46 @@ async function playSends(request: FanoutSendsRequest) {
   }
 }
 
+/**
+ * The run's messages: how many, how many distinct numbers, how many settled, wherever the run keeps
+ * them (D1's messages table, or its own object).
+ */
+async function runRows(runId: string) {
+  const run = await env.DB.prepare("SELECT coalesce(ref, id) AS ref, ledger FROM runs WHERE id = ?")
+    .bind(runId)
+    .first<{ ref: string; ledger: string | null }>();
+  if (run?.ledger !== "object") {
+    return env.DB.prepare(
+      "SELECT count(*) AS n, count(DISTINCT number) AS d, count(*) FILTER (WHERE status NOT IN ('queued', 'sending')) AS done FROM messages WHERE run_id = (SELECT coalesce(ref, id) FROM runs WHERE id = ?)",
+    )
+      .bind(runId)
+      .first<{ n: number; d: number; done: number }>();
+  }
+  const numbers = new Set<string>();
+  let n = 0;
+  let done = 0;
+  const ledger = runLedger(env, run.ref);
+  for (let after = 0; ; ) {
+    const page = await ledger.page(after, 500);
+    for (const row of page) {
+      n++;
+      numbers.add(row.number);
+      if (row.state !== "queued" && row.state !== "sending") done++;
+    }
+    if (page.length < 500) break;
+    after = page.at(-1)?.slot ?? after;
+  }
+  return { n, d: numbers.size, done };
+}
+
 export default {
   ...project,
   async fetch(request, workerEnv, ctx) {
     const path = new URL(request.url).pathname;
     // Answered while the broker runs: the run may be started once this says true.
     if (path === "/__bench/fanout/ready") return Response.json({ ready: broker !== null });
+    if (path === "/__bench/fanout/rows")
+      return Response.json(await runRows(new URL(request.url).searchParams.get("runId") ?? ""));
     if (path === "/__bench/fanout/sends") {
       return Response.json(await playSends((await request.json()) as FanoutSendsRequest));
     }
