@@ -1,14 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { jsonList } from "../../platform/db/json-list";
-import {
-  messageEvents,
-  messages,
-  type StatusChange,
-  type StatusUpdate,
-  type Transition,
-  wamidIn,
-} from "../../platform/db/schema";
+import { messageEvents, messages, type StatusUpdate, type Transition, wamidIn } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { type Plan, plan } from "../ledger-rules/status-plan";
 import { DUPLICATE_SEND } from "../ledger-rules/transitions";
