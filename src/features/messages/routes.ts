@@ -95,7 +95,9 @@ export const messageRoutes = router(requireApiKey)
     const live = inObject ? null : await getMessage(c.var.db, projectId, id);
     const archived = live || inObject ? null : await archivedMessage(c.var.db, c.env.FILES, projectId, id);
     const derived = inObject ?? archived;
-    const found = live ?? (derived && { row: derived, history: derivedHistory(derived) });
+    const found =
+      live ??
+      (derived && { row: derived, history: derivedHistory(derived, parseLedgerMessageId(derived.id) !== null) });
     if (!found) throw notFound("message");
     const { row, history } = found;
     return c.json(

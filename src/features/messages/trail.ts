@@ -94,9 +94,10 @@ export function historyOf(
  * The history of a message kept without its history rows (an archived one): its trail read without
  * the steps those rows held (a retry's, an unknown outcome's). A message archived before trails, or recorded before them, is rebuilt from its state
  * times: no claim (`sending`), and a skipped message that was queued first (a cancelled run's)
- * shows both steps, its skip time its last change.
+ * shows both steps, its skip time its last change. `withClaim`: the record's claim time is its
+ * claim's own (a run ledger's message, src/features/run-ledger), shown as its `sending` step.
  */
-export function derivedHistory(m: TrailRow & { status: string }): HistoryEntry[] {
+export function derivedHistory(m: TrailRow & { status: string }, withClaim = false): HistoryEntry[] {
   if (m.trail && !m.trail.includes(LEGACY_STEP)) return historyOf(m, [], 0);
   const entry = (status: string, at: number, errorCode: number | null = null, detail: string | null = null) => ({
     status,
@@ -109,6 +110,7 @@ export function derivedHistory(m: TrailRow & { status: string }): HistoryEntry[]
     return m.skipReason === "cancelled" ? [entry("queued", m.createdAt), skipped] : [skipped];
   }
   const steps: HistoryEntry[] = [entry("queued", m.createdAt)];
+  if (withClaim && m.claimedAt !== null) steps.push(entry("sending", m.claimedAt));
   if (m.sentAt !== null) steps.push(entry("sent", m.sentAt));
   if (m.deliveredAt !== null) steps.push(entry("delivered", m.deliveredAt));
   if (m.readAt !== null) steps.push(entry("read", m.readAt));
