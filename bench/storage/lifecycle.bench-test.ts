@@ -427,15 +427,19 @@ it("measures what a message costs the database over its lifecycle", async () => 
   for (const backlog of scenario.claimBacklogs) claims.push(await claimReads(backlog, scenario.bySql));
   const objectClaims = [];
   for (const backlog of scenario.claimBacklogs) objectClaims.push(await objectClaimReads(backlog));
-  const worst = shapes.reduce((a, b) => (a.bytesPerMessage > b.bytesPerMessage ? a : b));
+  // The headline is the worst of what a deployment does by default: API campaigns in D1, broadcast
+  // runs in their own objects (RUN_MESSAGES). A run kept in D1 (a retry, or a project's choice) is
+  // the baseline the object's shape is compared with.
+  const defaults = shapes.filter((s) => s.shape !== "broadcast");
+  const worst = defaults.reduce((a, b) => (a.bytesPerMessage > b.bytesPerMessage ? a : b));
   const figures = {
     messages: scenario.messages,
     shapes,
     claims,
     objectClaims,
     bytesPerMessage: worst.bytesPerMessage,
-    rowsWrittenPerMessage: Math.max(...shapes.map((s) => s.rowsWrittenPerMessage)),
-    statementsPerMessage: Math.max(...shapes.map((s) => s.statementsPerMessage)),
+    rowsWrittenPerMessage: Math.max(...defaults.map((s) => s.rowsWrittenPerMessage)),
+    statementsPerMessage: Math.max(...defaults.map((s) => s.statementsPerMessage)),
     rowsReadPerClaim: Math.max(...claims.map((c) => c.rowsReadPerClaim)),
     messagesPer10GB: Math.floor(D1_MAX_BYTES / worst.bytesPerMessage),
   };
