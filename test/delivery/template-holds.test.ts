@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call } from "../helpers";
 import { eventually, messageRow } from "../messages/messages.helpers";
-import { clubCampaign, getRun, keepRunsInD1, ok, runCampaign, runMessages, runReaches } from "../runs/runs.helpers";
+import { clubCampaign, getRun, ok, runCampaign, runMessages, runReaches } from "../runs/runs.helpers";
 import { receivedSends, seedTemplate } from "../standin/standin.helpers";
 import { apiJob, deliverWebhooks, metaCampaign, runQueue } from "./pipeline.helpers";
 
@@ -83,30 +83,34 @@ describe("a send answered 132015 or 132016", { timeout: 90_000 }, () => {
 });
 
 describe("an accepted send's message_status", { timeout: 90_000 }, () => {
-  it("held_for_quality_assessment: sent, with Meta's word in the message's history", async () => {
-    const { p, account, members, c } = await clubCampaign(true, 2, 8400);
-    // Meta's word on an accepted send is kept in a D1 message's history; a run kept in its own
-    // object keeps its times only (docs/run-ledger.md).
-    await keepRunsInD1(p.id);
-    const template = await templateOf(c.campaignId);
-    await seedTemplate(account, {
-      name: template.name,
-      language: template.language,
-      status: "APPROVED",
-      messageStatus: "held_for_quality_assessment",
-    });
-    const run = (await ok(runCampaign(p.manager, { campaignId: c.campaignId, audiences: ["club"] }), 202)).run;
-    await runReaches(p.manager, run.runId, ["completed"]);
-    const [first] = await runMessages(run.runId);
-    const message = await ok(call("GET", `/v1/messages/${first?.id}`, { key: p.manager }), 200);
-    expect(message.history.map((h: { status: string; detail: string | null }) => [h.status, h.detail])).toEqual([
-      ["queued", null],
-      ["sending", null],
-      ["sent", null],
-      ["sent", "WhatsApp answered held_for_quality_assessment"],
-    ]);
-    expect((await accepted(account)).sort()).toEqual([...members].sort());
-  });
+  it.each([
+    ["in D1", "d1", 8400],
+    ["in its own object", "object", 8420],
+  ] as const)(
+    "held_for_quality_assessment: sent, with Meta's word in the message's history (run kept %s)",
+    async (_, ledger, first) => {
+      const { p, account, members, c } = await clubCampaign(true, 2, first);
+      await env.DB.prepare("UPDATE projects SET run_messages = ? WHERE id = ?").bind(ledger, p.id).run();
+      const template = await templateOf(c.campaignId);
+      await seedTemplate(account, {
+        name: template.name,
+        language: template.language,
+        status: "APPROVED",
+        messageStatus: "held_for_quality_assessment",
+      });
+      const run = (await ok(runCampaign(p.manager, { campaignId: c.campaignId, audiences: ["club"] }), 202)).run;
+      await runReaches(p.manager, run.runId, ["completed"]);
+      const [one] = await runMessages(run.runId);
+      const message = await ok(call("GET", `/v1/messages/${one?.id}`, { key: p.manager }), 200);
+      expect(message.history.map((h: { status: string; detail: string | null }) => [h.status, h.detail])).toEqual([
+        ["queued", null],
+        ["sending", null],
+        ["sent", null],
+        ["sent", "WhatsApp answered held_for_quality_assessment"],
+      ]);
+      expect((await accepted(account)).sort()).toEqual([...members].sort());
+    },
+  );
 
   it("paused: the message is Meta's, and what sends the template next waits for it", async () => {
     const { p, account, members, c } = await clubCampaign(true, 1, 8500);

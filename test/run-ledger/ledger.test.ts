@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { RunLedger } from "../../src/features/run-ledger";
 import { record } from "../../src/features/run-ledger/record";
 import { applyLedgerStatuses } from "../../src/features/run-ledger/route-statuses";
-import type { LedgerStore } from "../../src/features/run-ledger/store";
+import { LedgerStore } from "../../src/features/run-ledger/store";
 import { ledgerMessageId, parseLedgerMessageId } from "../../src/platform/ids";
 import { createLogger } from "../../src/platform/log";
 import { db } from "../helpers";
@@ -12,6 +12,25 @@ import { eventually } from "../messages/messages.helpers";
 import { costOf, error, newLedger, recipients } from "./ledger.helpers";
 
 describe("a run's ledger object", () => {
+  it("gives an object made before a column was added that column, keeping its rows", async () => {
+    const { meta, ledger } = newLedger();
+    await ledger.record(meta, [], recipients(1, 2));
+    const columns = await runInDurableObject(ledger, (_: RunLedger, state) => {
+      // As an object made before `accepted_as` was: its messages table without it.
+      state.storage.sql.exec("ALTER TABLE messages DROP COLUMN accepted_as");
+      new LedgerStore(state.storage.sql);
+      return state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('messages')")
+        .toArray()
+        .map((c) => c.name);
+    });
+    expect(columns).toContain("accepted_as");
+    expect((await ledger.page(0, 10)).map((r) => [r.slot, r.accepted_as])).toEqual([
+      [1, null],
+      [2, null],
+    ]);
+  });
+
   it("records each slot once, and refuses a new slot below the claims' cursor", async () => {
     const { meta, ledger } = newLedger();
     expect(await ledger.record(meta, [], [...recipients(1, 3), ...recipients(4, 5, "opted_out")])).toMatchObject({

@@ -85,5 +85,7 @@ export function parseLine(line: string): ArchivedMessage {
   const out: Record<string, unknown> = {};
   for (const field of FIELDS) out[field] = raw[field] ?? null;
   out.attempts ??= 0;
+  // Kept by a run's own object only (src/features/run-ledger): a field only lines that have it carry.
+  if (typeof raw.acceptedAs === "string") out.acceptedAs = raw.acceptedAs;
   return out as unknown as ArchivedMessage;
 }

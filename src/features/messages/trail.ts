@@ -52,6 +52,8 @@ export interface TrailRow {
   errorCode: number | null;
   errorTitle: string | null;
   skipReason: string | null;
+  /** Meta's `message_status` on accepting it, kept where no history row notes it (a run's own object). */
+  acceptedAs?: string | null;
 }
 
 /** The history a message's trail and its message_events rows (in id order) spell out. */
@@ -112,6 +114,7 @@ export function derivedHistory(m: TrailRow & { status: string }, withClaim = fal
   const steps: HistoryEntry[] = [entry("queued", m.createdAt)];
   if (withClaim && m.claimedAt !== null) steps.push(entry("sending", m.claimedAt));
   if (m.sentAt !== null) steps.push(entry("sent", m.sentAt));
+  if (m.sentAt !== null && m.acceptedAs) steps.push(entry("sent", m.sentAt, null, `WhatsApp answered ${m.acceptedAs}`));
   if (m.deliveredAt !== null) steps.push(entry("delivered", m.deliveredAt));
   if (m.readAt !== null) steps.push(entry("read", m.readAt));
   if (m.failedAt !== null) steps.push(entry("failed", m.failedAt, m.errorCode, m.errorTitle));

@@ -41,7 +41,10 @@ export function outcomes(store: LedgerStore, results: SlotResult[], maxAttempts:
     if (result.ok) {
       const wamid = row.wamid === null ? { wamid: result.wamid } : {};
       if (sending) {
-        changes.push([row.slot, { ...wamid, status: "sent", sent_at: at, updated_at: at }]);
+        // Accepted but not plainly (held while Meta assesses the template's quality, or paused): kept
+        // for the message's history, as the D1 ledger notes it.
+        const noted = result.messageStatus ? { accepted_as: result.messageStatus } : {};
+        changes.push([row.slot, { ...wamid, ...noted, status: "sent", sent_at: at, updated_at: at }]);
         moves.push([row.slot, "sending", "sent"]);
       } else if (row.wamid === null) changes.push([row.slot, wamid]);
       answered.push({ slot: row.slot, kind: "sent", moved: sending });

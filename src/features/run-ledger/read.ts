@@ -28,6 +28,7 @@ export function asMessage(
     attempts: row.attempts + (claimed ? 1 : 0),
     claimedAt: row.claimed,
     trail: null,
+    acceptedAs: row.accepted_as,
   };
 }
 

@@ -37,7 +37,7 @@ export const SCHEMA = [
     error_code INTEGER, error_title TEXT, error_message TEXT, error_class TEXT,
     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, claimed_at INTEGER,
     sent_at INTEGER, delivered_at INTEGER, read_at INTEGER, failed_at INTEGER,
-    billing TEXT
+    billing TEXT, accepted_as TEXT
   )`,
   "CREATE TABLE IF NOT EXISTS claims (through INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
   "CREATE TABLE IF NOT EXISTS returned (slot INTEGER PRIMARY KEY)",
@@ -92,6 +92,8 @@ export interface StoredRow {
   read_at: number | null;
   failed_at: number | null;
   billing: string | null;
+  /** Meta's `message_status` on accepting it, when not plainly `accepted`. */
+  accepted_as: string | null;
 }
 
 /** A message row with its state: what the row says, or what the cursor and `returned` make of it. */

@@ -37,7 +37,11 @@ const WRITABLE: (keyof Changes)[] = [
   "read_at",
   "failed_at",
   "billing",
+  "accepted_as",
 ];
+
+/** Columns added to `messages` after objects were first made, with their types. */
+const ADDED_COLUMNS: [string, string][] = [["accepted_as", "TEXT"]];
 
 /** The counter a state counts under: a message being sent still counts as queued. */
 const counterOf = (state: MessageStatus): keyof LedgerCounts => (state === "sending" ? "queued" : state);
@@ -53,6 +57,16 @@ export class LedgerStore {
 
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
+    // An object made before a column was added gains it (CREATE TABLE IF NOT EXISTS left its table).
+    const columns = new Set(
+      sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('messages')")
+        .toArray()
+        .map((c) => c.name),
+    );
+    for (const [column, type] of ADDED_COLUMNS) {
+      if (!columns.has(column)) sql.exec(`ALTER TABLE messages ADD COLUMN ${column} ${type}`);
+    }
   }
 
   exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): T[] {

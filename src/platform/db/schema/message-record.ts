@@ -29,6 +29,12 @@ export interface MessageRecord {
   trail: string | null;
   /** Meta's pricing of it (src/whatsapp/pricing.ts); absent from older archives. */
   billing: string | null;
+  /**
+   * Meta's `message_status` on accepting it, when not plainly `accepted` (held for its quality
+   * assessment, the template paused): kept by a run's own object, whose history has no rows to
+   * note it in (src/features/messages/trail.ts `derivedHistory`). A D1 row notes it in its history.
+   */
+  acceptedAs?: string | null;
 }
 
 /** The columns of a message row that a `MessageRecord` holds as they are, in their SQL names. */
