@@ -10,7 +10,7 @@ import { BACKLOG_TEMPLATE } from "../delivery/backlog.helpers";
 import { feedIntoBroker } from "../delivery/governor.helpers";
 import { connectedProject, runQueue } from "../delivery/pipeline.helpers";
 import { createQueueBroker } from "../delivery/queue-broker";
-import { db } from "../helpers";
+import { db, runQueueBatch } from "../helpers";
 import { receivedSends, seedTemplate } from "../standin/standin.helpers";
 
 // A run kept in its own object, sent by the sends consumer as Cloudflare runs it: many invocations
@@ -96,7 +96,7 @@ describe("a run kept in its own object, under concurrent consumer invocations", 
   }
 });
 
-describe("a run kept in its own object, when D1 fails before a send", { timeout: 30_000 }, () => {
+describe("a run kept in its own object, when D1 or the governor fails before a send", { timeout: 30_000 }, () => {
   it("gives its claims back when the opt-out check fails, and sends each once on the next delivery", async () => {
     const { backlog, ref } = await objectRun(20);
     const jobs: ClaimJob[] = Array.from({ length: 20 }, () => ({
@@ -115,6 +115,38 @@ describe("a run kept in its own object, when D1 fails before a send", { timeout:
     await runQueue("wa-campaigns-sends", jobs, 2);
     expect(await receivedSends(backlog.account)).toHaveLength(20);
     expect(await runLedger(env, ref).counts()).toMatchObject({ queued: 0, waiting: 0, sent: 20 });
+  });
+
+  it("gives its claims back when the number's governor fails before any send, and sends each once on the retry", async () => {
+    const { backlog, ref } = await objectRun(10);
+    const jobs: ClaimJob[] = Array.from({ length: 10 }, () => ({
+      kind: "claim",
+      projectId: backlog.projectId,
+      campaignId: backlog.campaignId,
+      runId: backlog.runId,
+      runRef: ref,
+    }));
+    // The governor unreachable: every call to it fails, after the messages were claimed.
+    const unreachable = new Proxy(
+      {},
+      { get: (_, prop) => (prop === "then" ? undefined : () => Promise.reject(new Error("governor unreachable"))) },
+    );
+    const broken = {
+      ...env,
+      SEND_GOVERNOR: { idFromName: (name: string) => env.SEND_GOVERNOR.idFromName(name), get: () => unreachable },
+    } as unknown as Env;
+    const { retried } = await runQueueBatch(
+      "wa-campaigns-sends",
+      jobs.map((body, i) => ({ id: `g${i}`, timestamp: new Date(), attempts: 1, body })),
+      broken,
+    );
+    expect(retried).toHaveLength(10);
+    expect(await receivedSends(backlog.account)).toHaveLength(0);
+    // Nothing was sent, so nothing stays claimed for the sweep to fail: all 10 wait again.
+    expect(await runLedger(env, ref).counts()).toMatchObject({ queued: 10, waiting: 10, sent: 0 });
+    await runQueue("wa-campaigns-sends", jobs, 2);
+    expect(await receivedSends(backlog.account)).toHaveLength(10);
+    expect(await runLedger(env, ref).counts()).toMatchObject({ queued: 0, waiting: 0, sent: 10 });
   });
 });
 

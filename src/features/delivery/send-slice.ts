@@ -149,6 +149,18 @@ const asStoredSend = (job: SendsBody): SendJob => ({
 });
 
 /**
+ * Gives claimed messages no provider call was made for back, wherever they are claimed. Best
+ * effort: what stays claimed (the cause may be D1 itself) the sweep settles as before.
+ */
+async function giveBackUnsent(ctx: SliceContext, ids: string[]) {
+  if (ids.length === 0) return;
+  const [inObjects, inD1] = partition(ids, inLedger);
+  const given = await Promise.allSettled([unclaimInLedgers(ctx.env, inObjects), unclaimMessages(ctx.db, inD1)]);
+  for (const g of given)
+    if (g.status === "rejected") ctx.log.warn("claims not given back; the sweep settles them", { err: g.reason });
+}
+
+/**
  * Sends one project's share of a batch: API sends are persisted first (contact, then the message
  * row), then every message is claimed in one round trip, given its slot, sent at it, and the
  * outcomes recorded in one more round trip.
@@ -159,34 +171,52 @@ export async function sendSlice(
   preclaimed: Map<string, Claimed> = new Map(),
 ) {
   const toClaim: Message<SendsBody>[] = [];
-  // The slice's API sends are persisted together: one D1 batch, whatever their number.
-  const apiMessages = chunk.filter((m) => m.body.kind === "api-send");
-  const persisted = await persistApiSends(
-    ctx.db,
-    apiMessages.map((m) => m.body as ApiSendJob),
-  );
-  const skipped = new Set<string>();
-  persisted.forEach(({ created, skipReason }, i) => {
-    ctx.transitions.push(created);
-    if (skipReason) skipped.add(apiMessages[i]?.body.messageId ?? "");
-  });
-  for (const message of chunk) {
-    const job = message.body;
-    if (skipped.has(job.messageId) || verdict(ctx.gate, job) === "hold") message.ack();
-    else toClaim.push(message);
+  // What is claimed and not sent yet: given back if the slice fails before any call to Meta.
+  let claimed = new Map<string, Claimed>();
+  let slots: Map<string, number>;
+  try {
+    // The slice's API sends are persisted together: one D1 batch, whatever their number.
+    const apiMessages = chunk.filter((m) => m.body.kind === "api-send");
+    const persisted = await persistApiSends(
+      ctx.db,
+      apiMessages.map((m) => m.body as ApiSendJob),
+    );
+    const skipped = new Set<string>();
+    persisted.forEach(({ created, skipReason }, i) => {
+      ctx.transitions.push(created);
+      if (skipReason) skipped.add(apiMessages[i]?.body.messageId ?? "");
+    });
+    const held: string[] = [];
+    for (const message of chunk) {
+      const job = message.body;
+      if (skipped.has(job.messageId) || verdict(ctx.gate, job) === "hold") {
+        message.ack();
+        if (preclaimed.has(job.messageId)) held.push(job.messageId);
+      } else toClaim.push(message);
+    }
+    // A message claimed in its run's object and held here goes back there, for when the hold lifts.
+    await giveBackUnsent(ctx, held);
+    if (toClaim.length === 0) return;
+    // Every path that queues a run's message names its run: a batch of API sends skips the opt-out re-check.
+    const anyRun = toClaim.some((m) => m.body.kind === "send" && m.body.runId !== undefined);
+    // A run ledger's messages come claimed (./ledger-claims.ts); the rest are claimed in D1.
+    claimed = await claimMessages(
+      ctx.db,
+      ctx.account.projectId,
+      toClaim.flatMap((m) => (preclaimed.has(m.body.messageId) ? [] : [m.body.messageId])),
+      { recheckOptOuts: anyRun },
+    );
+    for (const message of toClaim) {
+      const pre = preclaimed.get(message.body.messageId);
+      if (pre) claimed.set(message.body.messageId, pre);
+    }
+    slots = await bookSlots(ctx, toClaim, claimed);
+  } catch (err) {
+    // Nothing was sent yet (D1 or the governor failed): the claims go back, so a retry sends them
+    // rather than the sweep failing them as unknown ten minutes on.
+    await giveBackUnsent(ctx, [...new Set([...claimed.keys(), ...preclaimed.keys()])]);
+    throw err;
   }
-  if (toClaim.length === 0) return;
-  // Every path that queues a run's message names its run: a batch of API sends skips the opt-out re-check.
-  const anyRun = toClaim.some((m) => m.body.kind === "send" && m.body.runId !== undefined);
-  // A run ledger's messages come claimed (./ledger-claims.ts); the rest are claimed in D1.
-  const claimed = await claimMessages(
-    ctx.db,
-    ctx.account.projectId,
-    toClaim.flatMap((m) => (preclaimed.has(m.body.messageId) ? [] : [m.body.messageId])),
-    { recheckOptOuts: anyRun },
-  );
-  for (const [id, message] of preclaimed) claimed.set(id, message);
-  const slots = await bookSlots(ctx, toClaim, claimed);
   const lanes = new Map(toClaim.map((m) => [m.body.messageId, laneOf(m.body)]));
   const reslot = async (messageIds: string[]) => {
     const sends = messageIds.flatMap((messageId) => {
