@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { runQueueBatch } from "../helpers";
 import { receivedSends } from "../standin/standin.helpers";
 import { sendBacklog } from "./backlog.helpers";
+import { unreachableGovernor } from "./governor.helpers";
 import { runQueue } from "./pipeline.helpers";
 
 // A sends-consumer slice that fails after claiming its messages and before calling Meta (here the
@@ -13,14 +14,7 @@ import { runQueue } from "./pipeline.helpers";
 describe("a slice that fails before any send", { timeout: 30_000 }, () => {
   it("puts its D1 claims back to queued, and the retry sends each once", async () => {
     const { jobs, account, projectId } = await sendBacklog(8, 1000, { broadcast: true });
-    const unreachable = new Proxy(
-      {},
-      { get: (_, prop) => (prop === "then" ? undefined : () => Promise.reject(new Error("governor unreachable"))) },
-    );
-    const broken = {
-      ...env,
-      SEND_GOVERNOR: { idFromName: (name: string) => env.SEND_GOVERNOR.idFromName(name), get: () => unreachable },
-    } as unknown as Env;
+    const broken = unreachableGovernor(env);
     const { retried } = await runQueueBatch(
       "wa-campaigns-sends",
       jobs.map((body, i) => ({ id: `g${i}`, timestamp: new Date(), attempts: 1, body })),

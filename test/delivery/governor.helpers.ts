@@ -23,3 +23,15 @@ export async function feedIntoBroker(
     await stub.feed({ runId: backlog.runId, projectId: backlog.projectId, campaignId: backlog.campaignId, rate });
   }
 }
+
+/** `bindings` with every number's governor unreachable: each call to it fails. */
+export function unreachableGovernor(bindings: Env): Env {
+  const unreachable = new Proxy(
+    {},
+    { get: (_, prop) => (prop === "then" ? undefined : () => Promise.reject(new Error("governor unreachable"))) },
+  );
+  return {
+    ...bindings,
+    SEND_GOVERNOR: { idFromName: (name: string) => bindings.SEND_GOVERNOR.idFromName(name), get: () => unreachable },
+  } as unknown as Env;
+}

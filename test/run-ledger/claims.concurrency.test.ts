@@ -7,7 +7,7 @@ import { createLogger } from "../../src/platform/log";
 import type { ClaimJob } from "../../src/queues/contracts";
 import { failD1 } from "../d1-faults";
 import { BACKLOG_TEMPLATE } from "../delivery/backlog.helpers";
-import { feedIntoBroker } from "../delivery/governor.helpers";
+import { feedIntoBroker, unreachableGovernor } from "../delivery/governor.helpers";
 import { connectedProject, runQueue } from "../delivery/pipeline.helpers";
 import { createQueueBroker } from "../delivery/queue-broker";
 import { db, runQueueBatch } from "../helpers";
@@ -127,14 +127,7 @@ describe("a run kept in its own object, when D1 or the governor fails before a s
       runRef: ref,
     }));
     // The governor unreachable: every call to it fails, after the messages were claimed.
-    const unreachable = new Proxy(
-      {},
-      { get: (_, prop) => (prop === "then" ? undefined : () => Promise.reject(new Error("governor unreachable"))) },
-    );
-    const broken = {
-      ...env,
-      SEND_GOVERNOR: { idFromName: (name: string) => env.SEND_GOVERNOR.idFromName(name), get: () => unreachable },
-    } as unknown as Env;
+    const broken = unreachableGovernor(env);
     const { retried } = await runQueueBatch(
       "wa-campaigns-sends",
       jobs.map((body, i) => ({ id: `g${i}`, timestamp: new Date(), attempts: 1, body })),

@@ -7,10 +7,8 @@ import { asMessage } from "../run-ledger/read";
 import { MAX_PAGE } from "../run-ledger/reads";
 import { OutboxBehindError } from "./prune";
 import { readArchive } from "./reader";
-import { toLine } from "./record";
 import type { ManifestRow } from "./store";
-import type { WriteOptions } from "./write-unit";
-import { ArchiveObjectWriter } from "./writer";
+import { type WriteOptions, writeRecords } from "./write-unit";
 
 // Archiving a run whose messages are in its own object (src/features/run-ledger). The object is
 // read a page at a time in key order (its message ids' order) into the same NDJSON as a D1 run's,
@@ -41,46 +39,17 @@ export async function writeLedgerUnit(
   );
   const meta = { projectId: manifest.projectId, campaignId: manifest.campaignId, runId: manifest.runId ?? "" };
   const ledger = runLedger(env, runRef);
-  const writer = new ArchiveObjectWriter(env.FILES, manifest.r2Key, options.partBytes);
-  let count = 0;
-  let first: string | null = null;
-  let last: string | null = null;
-  let bytes: number;
-  try {
+  async function* pages() {
     for (let after = 0; ; ) {
       const rows = await ledger.page(after, MAX_PAGE);
       if (rows.length > 0) {
-        const lines = rows.map((row) =>
-          toLine(asMessage(ledgerMessageId(runRef, row.slot), meta, row, template?.id ?? null)),
-        );
-        await writer.write(lines.join(""));
-        first ??= ledgerMessageId(runRef, rows[0]?.slot ?? 0);
-        last = ledgerMessageId(runRef, rows.at(-1)?.slot ?? 0);
-        count += rows.length;
-        after = rows.at(-1)?.slot ?? after;
+        yield rows.map((row) => asMessage(ledgerMessageId(runRef, row.slot), meta, row, template?.id ?? null));
       }
-      if (rows.length < MAX_PAGE) break;
+      if (rows.length < MAX_PAGE) return;
+      after = rows.at(-1)?.slot ?? after;
     }
-    bytes = await writer.complete();
-  } catch (err) {
-    await writer.abort();
-    throw err;
   }
-  const written = await db
-    .update(archives)
-    .set({
-      state: "written",
-      messages: count,
-      bytes,
-      firstMessageId: first,
-      lastMessageId: last,
-      eventsThrough: null,
-      updatedAt: Date.now(),
-    })
-    .where(and(eq(archives.id, manifest.id), eq(archives.state, "writing"), eq(archives.snapshotAt, snapshotAt)))
-    .returning()
-    .get();
-  return written ?? null;
+  return writeRecords(env, db, manifest, { snapshotAt, eventsThrough: null }, pages(), options);
 }
 
 /**

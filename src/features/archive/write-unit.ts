@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { archives } from "../../platform/db/schema";
-import { ARCHIVE_COLUMNS, type ArchiveRow, fromRow, toLine } from "./record";
+import { ARCHIVE_COLUMNS, type ArchivedMessage, type ArchiveRow, fromRow, toLine } from "./record";
 import type { ManifestRow } from "./store";
 import { unitWhere } from "./units";
 import { ArchiveObjectWriter } from "./writer";
@@ -36,23 +36,44 @@ export async function writeUnit(env: Pick<Env, "FILES">, db: Db, manifest: Manif
   ]);
   const eventsThrough = events[0]?.id ?? 0;
   const where = unitWhere(manifest.projectId, manifest);
+  async function* pages() {
+    for (let last = ""; ; ) {
+      const rows: ArchiveRow[] = await db.all<ArchiveRow>(sql`
+        SELECT ${sql.raw(ARCHIVE_COLUMNS)} FROM messages m
+        WHERE ${where} AND m.id > ${last} ORDER BY m.id LIMIT ${WRITE_PAGE}`);
+      if (rows.length > 0) yield rows.map(fromRow);
+      if (rows.length < WRITE_PAGE) return;
+      last = rows.at(-1)?.id ?? last;
+    }
+  }
+  return writeRecords(env, db, manifest, { snapshotAt, eventsThrough }, pages(), options);
+}
+
+/**
+ * Writes a unit's records, page by page in id order, to its object (replacing whatever an
+ * interrupted write left there), then records the object in the manifest: `writing` → `written`,
+ * compare-and-set on `snapshotAt`. Null when another write's snapshot won.
+ */
+export async function writeRecords(
+  env: Pick<Env, "FILES">,
+  db: Db,
+  manifest: ManifestRow,
+  snapshot: { snapshotAt: number; eventsThrough: number | null },
+  pages: AsyncIterable<ArchivedMessage[]>,
+  options: WriteOptions = {},
+) {
   const writer = new ArchiveObjectWriter(env.FILES, manifest.r2Key, options.partBytes);
   let count = 0;
   let first: string | null = null;
   let last: string | null = null;
   let bytes: number;
   try {
-    for (;;) {
-      const rows: ArchiveRow[] = await db.all<ArchiveRow>(sql`
-        SELECT ${sql.raw(ARCHIVE_COLUMNS)} FROM messages m
-        WHERE ${where} AND m.id > ${last ?? ""} ORDER BY m.id LIMIT ${WRITE_PAGE}`);
-      if (rows.length > 0) {
-        await writer.write(rows.map((row) => toLine(fromRow(row))).join(""));
-        first ??= rows[0]?.id ?? null;
-        last = rows.at(-1)?.id ?? last;
-        count += rows.length;
-      }
-      if (rows.length < WRITE_PAGE) break;
+    for await (const records of pages) {
+      if (records.length === 0) continue;
+      await writer.write(records.map(toLine).join(""));
+      first ??= records[0]?.id ?? null;
+      last = records.at(-1)?.id ?? last;
+      count += records.length;
     }
     bytes = await writer.complete();
   } catch (err) {
@@ -67,10 +88,12 @@ export async function writeUnit(env: Pick<Env, "FILES">, db: Db, manifest: Manif
       bytes,
       firstMessageId: first,
       lastMessageId: last,
-      eventsThrough,
+      eventsThrough: snapshot.eventsThrough,
       updatedAt: Date.now(),
     })
-    .where(and(eq(archives.id, manifest.id), eq(archives.state, "writing"), eq(archives.snapshotAt, snapshotAt)))
+    .where(
+      and(eq(archives.id, manifest.id), eq(archives.state, "writing"), eq(archives.snapshotAt, snapshot.snapshotAt)),
+    )
     .returning()
     .get();
   return written ?? null;
