@@ -101,18 +101,18 @@ describe("link-click tracking", { timeout: 90_000 }, () => {
     expect(pay.headers.get("location")).toBe("https://pay.example.com/i/inv-0?x=1");
     expect((await follow(tokenOf(sends, first, 0))).status).toBe(302);
     expect((await follow(tokenOf(sends, second, 1))).headers.get("location")).toBe("https://shop.example.com/sale");
-    // The object keeps no D1 row to name the clicker by: a click counts by its message, one per person in a run.
     const result = await eventually(
       () => call("GET", `/v1/runs/${runId}/link-clicks`, { key: p.sender }),
       (r) => JSON.stringify(r.body.buttons) === JSON.stringify(counts([2, 1], [1, 1])),
     );
     expect(result.body).toMatchObject({ campaignId: campaign.campaignId, runId, buttons: counts([2, 1], [1, 1]) });
+    // Each click row names its message in the run's object, and its clicker, asked of the object.
     const rows = await env.DB.prepare("SELECT message_id, number FROM link_clicks WHERE run_id = ? ORDER BY button")
       .bind(runId)
       .all<{ message_id: string; number: string | null }>();
-    expect(rows.results.map((r) => r.message_id)).toEqual([
-      expect.stringMatching(new RegExp(`^msg_r${ref}\\.`)),
-      expect.stringMatching(new RegExp(`^msg_r${ref}\\.`)),
+    expect(rows.results).toEqual([
+      { message_id: expect.stringMatching(new RegExp(`^msg_r${ref}\\.`)), number: first },
+      { message_id: expect.stringMatching(new RegExp(`^msg_r${ref}\\.`)), number: second },
     ]);
   });
 

@@ -58,7 +58,7 @@ const page = (c: Context<AppEnv>, status: 404 | 503, text: string) => {
 function count(c: Context<AppEnv>, click: Click) {
   const { db, log } = c.var;
   c.executionCtx.waitUntil(
-    recordClick(db, click).catch(async (err) => {
+    recordClick(db, c.env, click).catch(async (err) => {
       log.warn("link click not written; queued", { runId: click.runId, err });
       await sendJobs(c.env, [{ kind: "link-click", ...click }]).catch((queueErr) =>
         log.error("link click lost", { runId: click.runId, messageId: click.messageId, err: queueErr }),

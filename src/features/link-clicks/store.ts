@@ -1,9 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { campaigns, linkClicks, messages, runs } from "../../platform/db/schema";
+import { parseLedgerMessageId } from "../../platform/ids";
 import type { LinkClickJob } from "../../queues/contracts";
 import type { BroadcastButton } from "../broadcast-messages/buttons";
 import { type BroadcastCampaign, loadBroadcastCampaign } from "../broadcast-messages/campaign";
+import { runLedger } from "../run-ledger";
 import { getRun } from "../runs/store";
 
 // D1 access for link clicks: where a token's run leads (cached, as a run's campaign and a broadcast
@@ -40,10 +42,15 @@ export type Click = Omit<LinkClickJob, "kind">;
 
 /**
  * One click, in one statement: the first on a message's button inserts its row (with the
- * recipient's number, while the message is still in D1), each later one counts it up.
+ * recipient's number, while the message is still in D1 or its run's own object), each later one
+ * counts it up.
  */
-export async function recordClick(db: Db, click: Click): Promise<void> {
-  const number = sql`(SELECT ${messages.number} FROM ${messages} WHERE ${messages.id} = ${click.messageId})`;
+export async function recordClick(db: Db, ledgers: Pick<Env, "RUN_LEDGER">, click: Click): Promise<void> {
+  // A message kept in its run's own object (src/features/run-ledger) is asked there for its number.
+  const inObject = parseLedgerMessageId(click.messageId);
+  const number = inObject
+    ? ((await runLedger(ledgers, inObject.runRef).message(click.projectId, inObject.slot))?.row.number ?? null)
+    : sql`(SELECT ${messages.number} FROM ${messages} WHERE ${messages.id} = ${click.messageId})`;
   await db
     .insert(linkClicks)
     .values({ ...click, number, clicks: 1, firstAt: click.at, lastAt: click.at })
