@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { runLedger } from "../run-ledger";
+import { askEach, runLedger } from "../run-ledger";
 import type { Reached, SegmentFilter } from "./segment";
 
 // A segment's "received" and "read" conditions over runs whose messages are in their own objects
@@ -42,25 +42,18 @@ export async function behaviourReach(
     what: b.did === "read" || b.did === "not_read" ? ("read" as const) : ("received" as const),
     refs: runs.filter((r) => r.campaign_id === b.campaignId && (b.runId === undefined || r.id === b.runId)),
   }));
+  // One call per run and kind, however many conditions share it.
+  const distinct = [
+    ...new Map(asks.flatMap(({ what, refs }) => refs.map((r) => [`${what}:${r.ref}`, { what, ref: r.ref }]))).values(),
+  ];
   return async (after, through) => {
-    // One call per run and kind, however many conditions share it.
-    const calls = new Map<string, Promise<number[]>>();
-    const ask = (ref: string, what: "received" | "read") => {
-      const key = `${what}:${ref}`;
-      let call = calls.get(key);
-      if (!call) {
-        call = runLedger(ledgers, ref).reached(projectId, after, through, what);
-        calls.set(key, call);
-      }
-      return call;
-    };
-    const reached: Reached = [];
-    await Promise.all(
-      asks.map(async ({ i, what, refs }) => {
-        const lists = await Promise.all(refs.map((r) => ask(r.ref, what)));
-        reached[i] = [...new Set(lists.flat())];
-      }),
+    const answers = await askEach(distinct, ({ what, ref }) =>
+      runLedger(ledgers, ref).reached(projectId, after, through, what),
     );
+    const byKey = new Map(distinct.map(({ what, ref }, n) => [`${what}:${ref}`, answers[n] ?? []]));
+    const reached: Reached = [];
+    for (const { i, what, refs } of asks)
+      reached[i] = [...new Set(refs.flatMap((r) => byKey.get(`${what}:${r.ref}`) ?? []))];
     return reached;
   };
 }

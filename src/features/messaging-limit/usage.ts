@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { campaignRefSql, runRefSql } from "../../platform/db/schema";
-import { runLedger } from "../run-ledger";
+import { askEach, runLedger } from "../run-ledger";
 
 export const WINDOW_MS = 24 * 60 * 60_000;
 
@@ -63,7 +63,7 @@ export async function recipientsInWindow(
     SELECT coalesce(r.ref, r.id) AS ref, r.project_id FROM runs r
     WHERE r.ledger = 'object' AND r.project_id IN (SELECT project_id FROM portfolio) AND r.started_at IS NOT NULL
       AND (r.finished_at IS NULL OR r.finished_at >= ${since})`);
-  const lists = await Promise.all(runs.map((r) => runLedger(env, r.ref).sentSince(r.project_id, since)));
+  const lists = await askEach(runs, (r) => runLedger(env, r.ref).sentSince(r.project_id, since));
   const numbers = [...new Set(lists.flat())];
   let json = JSON.stringify(numbers);
   let extra = 0;

@@ -3,7 +3,7 @@ import type { Db } from "../../platform/db/client";
 import { campaignRefSql, runRefSql, whatsappAccounts } from "../../platform/db/schema";
 import { iso } from "../../platform/time";
 import type { StoredNumberState } from "../number-state/state";
-import { runLedger } from "../run-ledger";
+import { askEach, runLedger } from "../run-ledger";
 
 export const RECENT_CAMPAIGNS = 5;
 
@@ -71,7 +71,7 @@ export async function readOverview(env: Pick<Env, "RUN_LEDGER">, db: Db, project
         sql`r.project_id = ${projectId} AND r.ledger = 'object' AND r.started_at IS NOT NULL AND (r.finished_at IS NULL OR r.finished_at >= ${since})`,
       ),
   ]);
-  const tallies = await Promise.all(objectRuns.map((r) => runLedger(env, r.ref).tally(projectId, since)));
+  const tallies = await askEach(objectRuns, (r) => runLedger(env, r.ref).tally(projectId, since));
   const c = [counts[0], ...tallies].reduce(
     (sum, t) => ({
       accepted: (sum?.accepted ?? 0) + (t?.accepted ?? 0),
