@@ -1,7 +1,11 @@
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runArchiveSlice } from "../../src/features/archive/job";
+import { pruneLedgerUnit } from "../../src/features/archive/ledger-unit";
+import type { ManifestRow } from "../../src/features/archive/store";
 import { runLedger } from "../../src/features/run-ledger";
+import { archives } from "../../src/platform/db/schema";
 import { ledgerMessageId } from "../../src/platform/ids";
 import {
   archiveAll,
@@ -14,7 +18,7 @@ import {
   readEverything,
   retarget,
 } from "../archive/archive.helpers";
-import { call, newProject } from "../helpers";
+import { call, db, newProject } from "../helpers";
 import { eventually } from "../messages/messages.helpers";
 
 // Archiving a run whose messages are in its own object (src/features/archive/ledger-unit.ts): the
@@ -150,18 +154,41 @@ describe("archiving a run kept in its own object", { timeout: 90_000 }, () => {
     expect(run.body.run.results).toMatchObject({ Read: 3, Delivered: 3 });
     expect(await ledger.page(0, 100)).toEqual([]);
   });
+
+  it("deletes a big run's routes over several slices, each going on where the last stopped", async () => {
+    const { p, ids, ref } = await finishedObjectRun();
+    // The object is written, then reading it back for the routes fails: the manifest stays `written`.
+    const unreadable = withBucket(() => () => Promise.reject(new Error("injected R2 get failure")), 1, "get");
+    await expect(
+      runArchiveSlice(deps(unreadable), { kind: "archive", projectId: p.id, before: Date.now() + 1000 }, "routes"),
+    ).rejects.toThrow(/injected R2 get/);
+    const written = async () =>
+      (await db().select().from(archives).where(eq(archives.projectId, p.id)).get()) as ManifestRow;
+    expect((await written()).state).toBe("written");
+    expect(await routesOf(ids)).toBe(5);
+    // Each call past its deadline deletes one statement's routes (two here) and keeps its place.
+    const left: number[] = [];
+    let pruned: ManifestRow | null = null;
+    for (let call = 0; call < 5 && !pruned; call++) {
+      pruned = await pruneLedgerUnit(env, db(), await written(), ref, 0, 2);
+      left.push(await routesOf(ids));
+    }
+    expect(left).toEqual([3, 1, 0]);
+    expect(pruned).toMatchObject({ state: "pruned", routesThrough: ids.at(-1) });
+  });
 });
 
-/** The files bucket whose `put` is replaced by `wrap(put)` for its next `times` calls. */
+/** The files bucket whose `method` (`put` unless named) is replaced by `wrap(it)` for its next `times` calls. */
 function withBucket(
   wrap: (put: (...args: unknown[]) => Promise<unknown>) => (...args: unknown[]) => Promise<unknown>,
   times: number,
+  method: "put" | "get" = "put",
 ): Env {
   let left = times;
   const bucket = new Proxy(env.FILES, {
     get(target, prop) {
       const value = Reflect.get(target, prop);
-      if (prop === "put") {
+      if (prop === method) {
         const put = (...args: unknown[]) => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         return (...args: unknown[]) => (left-- > 0 ? wrap(put)(...args) : put(...args));
       }

@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { archives, publicTemplateIdSql } from "../../platform/db/schema";
+import { archives, publicTemplateIdSql, wamidRoutes } from "../../platform/db/schema";
 import { ledgerMessageId } from "../../platform/ids";
 import { runLedger } from "../run-ledger";
 import { asMessage } from "../run-ledger/read";
@@ -57,8 +57,10 @@ export async function writeLedgerUnit(
  * `pruned`. The object is emptied only once its log is handed over (else this throws, to be tried
  * again) and if no message changed since the snapshot; one that did (a late status) sends the
  * unit back to `writing`, to be written again with it. Every step can be run again: an emptied
- * object empties to nothing, a deleted route is not there the second time. Null when time ran out
- * or the unit went back to be written.
+ * object empties to nothing, and the routes go on from the last message the manifest says they
+ * are deleted through (`routes_through`), at least one statement of `batch` per call, so a run
+ * too big for one slice's time finishes over several. Null when time ran out or the unit went
+ * back to be written.
  */
 export async function pruneLedgerUnit(
   env: Pick<Env, "FILES" | "RUN_LEDGER">,
@@ -66,6 +68,7 @@ export async function pruneLedgerUnit(
   manifest: ManifestRow,
   runRef: string,
   deadline: number,
+  batch = ROUTES_PER_DELETE,
 ) {
   const emptied = await runLedger(env, runRef).empty(manifest.snapshotAt ?? 0);
   if (emptied.pending > 0) {
@@ -74,24 +77,32 @@ export async function pruneLedgerUnit(
   if (emptied.changed > 0) {
     await db
       .update(archives)
-      .set({ state: "writing", updatedAt: Date.now() })
+      .set({ state: "writing", routesThrough: null, updatedAt: Date.now() })
       .where(and(eq(archives.id, manifest.id), eq(archives.state, "written")));
     return null;
   }
   // The routes let a reply name the message it quotes; the archive holds each message's wamid.
+  const through = manifest.routesThrough ?? "";
   let wamids: string[] = [];
+  let last = through;
   const deleteRoutes = async () => {
     if (wamids.length === 0) return;
-    await db.run(sql`
-      DELETE FROM wamid_routes WHERE key IN (SELECT substr(value, -16) FROM json_each(${JSON.stringify(wamids)}))
-        AND message_id >= ${manifest.firstMessageId ?? ""} AND message_id <= ${manifest.lastMessageId ?? ""}`);
+    await db.batch([
+      db.delete(wamidRoutes).where(
+        sql`${wamidRoutes.key} IN (SELECT substr(value, -16) FROM json_each(${JSON.stringify(wamids)}))
+            AND ${wamidRoutes.messageId} >= ${manifest.firstMessageId ?? ""} AND ${wamidRoutes.messageId} <= ${manifest.lastMessageId ?? ""}`,
+      ),
+      db.update(archives).set({ routesThrough: last, updatedAt: Date.now() }).where(eq(archives.id, manifest.id)),
+    ]);
     wamids = [];
   };
   for await (const message of readArchive(env.FILES, manifest.r2Key)) {
+    if (message.id <= through) continue;
+    last = message.id;
     if (message.wamid) wamids.push(message.wamid);
-    if (wamids.length >= ROUTES_PER_DELETE) {
-      if (Date.now() >= deadline) return null;
+    if (wamids.length >= batch) {
       await deleteRoutes();
+      if (Date.now() >= deadline) return null;
     }
   }
   await deleteRoutes();

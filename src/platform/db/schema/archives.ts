@@ -35,6 +35,9 @@ export const archives = sqliteTable(
     eventsThrough: integer("events_through"),
     // Rows left in D1 because they changed after the snapshot.
     keptLive: integer("kept_live").notNull().default(0),
+    // A run kept in its own object: the last message whose wamid route is deleted, so a prune cut
+    // short by its slice's deadline goes on from there (src/features/archive/ledger-unit.ts).
+    routesThrough: text("routes_through"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     prunedAt: integer("pruned_at"),
