@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { refOfRun, runFailed } from "../../platform/db/schema";
 import { failureLabel } from "../../whatsapp/error-labels";
-import { objectRunRef, runMessages } from "./retarget";
+import { objectRunRef } from "../run-ledger/run-ref";
+import { runMessages } from "./retarget";
 import { archivedRun } from "./store";
 
 // A run's failures grouped by Meta's error code, each with a plain label: what went wrong, and for

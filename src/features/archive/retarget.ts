@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { refOfRun, runRefSql } from "../../platform/db/schema";
+import { refOfRun } from "../../platform/db/schema";
 import { ledgerMessageId } from "../../platform/ids";
 import { repliedAmong } from "../replies/replied";
 import { runLedger } from "../run-ledger";
+import { objectRunRef } from "../run-ledger/run-ref";
 import { readArchive } from "./reader";
 import { archivedRun } from "./store";
 
@@ -122,14 +123,6 @@ export async function* runMessages(
     if (rows.length < RETARGET_BATCH) return;
     after = rows.at(-1)?.id ?? after;
   }
-}
-
-/** The ref of `runId` when it keeps its messages in its own object; null otherwise. */
-export async function objectRunRef(db: Db, projectId: string, runId: string): Promise<string | null> {
-  const row = await db.get<{ ref: string }>(
-    sql`SELECT ${sql.raw(runRefSql("r"))} AS ref FROM runs r WHERE r.id = ${runId} AND r.project_id = ${projectId} AND r.ledger = 'object'`,
-  );
-  return row?.ref ?? null;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { refOfCampaign, refOfRun, runRefSql } from "../../platform/db/schema";
+import { refOfCampaign, refOfRun } from "../../platform/db/schema";
 import { FREE } from "../../whatsapp/pricing";
 import { archivedMessages } from "../archive/retarget";
 import { archivedRun } from "../archive/store";
 import { runLedger } from "../run-ledger";
+import { objectRunRef } from "../run-ledger/run-ref";
 import type { RateCard } from "./rate-card";
 
 // What Meta charges for a run or a campaign, from the pricing its status webhooks carried
@@ -105,13 +106,9 @@ export async function tallyRun(
   const manifest = await archivedRun(db, projectId, runId);
   // A run that keeps its messages in its own object (src/features/run-ledger) groups them there,
   // until its archive is written.
-  const inObject = manifest
-    ? undefined
-    : await db.get<{ ref: string }>(
-        sql`SELECT ${sql.raw(runRefSql("r"))} AS ref FROM runs r WHERE r.id = ${runId} AND r.project_id = ${projectId} AND r.ledger = 'object'`,
-      );
-  if (inObject) {
-    for (const g of await runLedger(env, inObject.ref).billing(projectId)) tally.add(g.billing, g.day, g.count);
+  const inObject = manifest ? null : await objectRunRef(db, projectId, runId);
+  if (inObject !== null) {
+    for (const g of await runLedger(env, inObject).billing(projectId)) tally.add(g.billing, g.day, g.count);
     return;
   }
   if (!manifest) {
