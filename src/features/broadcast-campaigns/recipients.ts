@@ -6,6 +6,7 @@ import { ledgerMessageId, parseLedgerMessageId } from "../../platform/ids";
 import { isoOrNull } from "../../platform/time";
 import { withArchivedRuns } from "../archive/read-through";
 import { ArchiveScanner } from "../archive/scanner";
+import { READABLE_STATES } from "../archive/store";
 import { runLedger } from "../run-ledger";
 
 // A campaign's per-recipient details: one row per message of its runs, read from D1 in keyset
@@ -175,7 +176,7 @@ export async function recipientsPage(
       SELECT r.id, ${sql.raw(runRefSql("r"))} AS ref, r.ledger FROM runs r
       WHERE r.project_id = ${scope.projectId} AND r.campaign_id = ${scope.campaignId} AND ${from}
         ${scope.runId === undefined ? sql`` : sql`AND r.id = ${scope.runId}`}
-        AND (r.ledger = 'object' AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.project_id = r.project_id AND a.unit = r.id AND a.state IN ('written', 'pruned'))
+        AND (r.ledger = 'object' AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.project_id = r.project_id AND a.unit = r.id AND a.state IN (${sql.raw(READABLE_STATES.map((state) => `'${state}'`).join(", "))}))
           OR r.ledger IS NULL AND EXISTS (SELECT 1 FROM messages m WHERE m.run_id = ${sql.raw(runRefSql("r"))} AND m.project_id = ${scope.projectId}${filterSql(scope.filter)}))
       ORDER BY r.id LIMIT ${RUNS_PER_READ}`);
   let rows: MessageRow[] = [];
