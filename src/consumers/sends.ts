@@ -1,7 +1,8 @@
 import { readGate, verdict } from "../features/delivery/gate";
 import { claimFromLedgers } from "../features/delivery/ledger-claims";
 import { governorFor } from "../features/delivery/pacing";
-import { type SliceContext, sendSlice } from "../features/delivery/send-slice";
+import { sendSlice } from "../features/delivery/send-slice";
+import type { SliceContext } from "../features/delivery/slice-context";
 import { afterTransitions } from "../features/messages/after-transitions";
 import { skipCancelled } from "../features/runs/cancelled";
 import { readConfig } from "../platform/config";

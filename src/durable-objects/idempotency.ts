@@ -41,13 +41,17 @@ export class IdempotencyKeys extends DurableObject<Env> {
     return this.ctx.storage.kv.get<Entry>("entry");
   }
 
-  private hold(entry: Entry, now: number): Begin {
-    const held: Entry = { ...entry, messageId: entry.messageId ?? newMessageId(), startedAt: now };
+  private hold(entry: Entry, now: number, proposed: string | undefined): Begin {
+    const held: Entry = { ...entry, messageId: entry.messageId ?? proposed ?? newMessageId(), startedAt: now };
     this.ctx.storage.kv.put("entry", held);
     return { kind: "first", messageId: held.messageId as string };
   }
 
-  async begin(fingerprint: string, now = Date.now()): Promise<Begin> {
+  /**
+   * `proposed`: the id the request drew for its message (an API day's slot), taken when the key is
+   * new; a key seen before keeps the id it fixed then.
+   */
+  async begin(fingerprint: string, now = Date.now(), proposed?: string): Promise<Begin> {
     let entry = this.entry();
     if (entry && now - entry.createdAt > IDEMPOTENCY_TTL_MS) {
       this.ctx.storage.kv.delete("entry");
@@ -55,13 +59,13 @@ export class IdempotencyKeys extends DurableObject<Env> {
     }
     if (!entry) {
       await this.ctx.storage.setAlarm(now + IDEMPOTENCY_TTL_MS);
-      return this.hold({ fingerprint, createdAt: now }, now);
+      return this.hold({ fingerprint, createdAt: now }, now, proposed);
     }
     if (entry.fingerprint !== fingerprint) return { kind: "conflict" };
     if (entry.response) return { kind: "replay", ...entry.response };
     // Given up, or held by a request that stopped: this one takes the key, and its message id.
     const startedAt = entry.startedAt ?? entry.createdAt;
-    if (startedAt === 0 || now - startedAt > IN_PROGRESS_TAKEOVER_MS) return this.hold(entry, now);
+    if (startedAt === 0 || now - startedAt > IN_PROGRESS_TAKEOVER_MS) return this.hold(entry, now, proposed);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, WAIT_FOR_FIRST_MS);
       this.waiters.push(() => {
@@ -71,7 +75,7 @@ export class IdempotencyKeys extends DurableObject<Env> {
     });
     entry = this.entry();
     // Gone (expired) or given up meanwhile: start again, which takes the key.
-    if (!entry || entry.startedAt === 0) return this.begin(fingerprint);
+    if (!entry || entry.startedAt === 0) return this.begin(fingerprint, Date.now(), proposed);
     return entry.response ? { kind: "replay", ...entry.response } : { kind: "in_progress" };
   }
 

@@ -6,6 +6,7 @@ import { ApiError, fieldError, notFound } from "../../platform/errors";
 import { router } from "../../platform/http/context";
 import { ApiKeySecurity, errorResponses, jsonBody, jsonContent } from "../../platform/http/openapi";
 import { decodeCursor, PageQuery, page, toPage } from "../../platform/http/pagination";
+import { requeueApiDays } from "../api-days/requeue";
 import { requeueCampaignPages } from "../messages/requeue";
 import { getTemplate } from "../templates/store";
 import {
@@ -27,8 +28,12 @@ import {
 
 const MAX_REQUEUE_PAGES = 20;
 
-const requeueAll = (env: Env, projectId: string, campaignId: string) =>
-  requeueCampaignPages(env, createDb(env.DB), projectId, campaignId, MAX_REQUEUE_PAGES);
+/** Puts a resumed campaign's held messages back on the queue: those in D1, and those in its days' objects. */
+const requeueAll = async (env: Env, projectId: string, campaignId: string) => {
+  const db = createDb(env.DB);
+  await requeueCampaignPages(env, db, projectId, campaignId, MAX_REQUEUE_PAGES);
+  await requeueApiDays(env, db, projectId, campaignId);
+};
 
 const managerOnly = [requireRole("manager")];
 const TAGS = ["API campaigns"];

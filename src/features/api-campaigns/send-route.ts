@@ -17,6 +17,7 @@ import {
   US_MARKETING_PAUSED_MESSAGE,
   US_MARKETING_PAUSED_REASON,
 } from "../../whatsapp/us-marketing-pause";
+import { apiDayMessageId } from "../api-days/message-ids";
 import { isOptedOut, projectSnapshot } from "../contacts/snapshot";
 import { checkMediaUrl } from "../media/check";
 import { whatsappMediaId } from "../media/whatsapp-id";
@@ -81,10 +82,24 @@ async function libraryFile(c: Context<AppEnv>, fileId: string, format: HeaderFor
   }
 }
 
+/**
+ * The id of the message a request would send: a slot of its campaign's day when the project keeps
+ * API messages in objects (src/features/api-days), else none (a random id is drawn as it is
+ * accepted). Drawn before an Idempotency-Key is taken, so the key fixes this id; a request refused
+ * or replayed leaves its slot unused, which costs nothing.
+ */
+async function drawMessageId(c: Context<AppEnv>, campaignName: string): Promise<string | undefined> {
+  const { db, config } = c.var;
+  const { projectId } = c.get("principal");
+  const campaign = await loadApiCampaign(db, projectId, campaignName);
+  if (!campaign) return undefined;
+  return (await apiDayMessageId(c.env, db, projectId, campaign.id, config.API_MESSAGES)) ?? undefined;
+}
+
 async function accept(
   c: Context<AppEnv>,
   body: z.infer<typeof ApiSendBody>,
-  /** The id an Idempotency-Key reserved; a new one otherwise. */
+  /** The id an Idempotency-Key fixed, or the request drew; a random one otherwise. */
   messageId = newMessageId(),
 ): Promise<Accepted> {
   const db = c.get("db");
@@ -189,11 +204,12 @@ apiSendRoutes.openAPIRegistry.registerPath(send);
 apiSendRoutes.post("/", jsonRequest(send), async (c) => {
   const body = c.req.valid("json");
   const key = c.req.valid("header")["idempotency-key"];
-  if (!key) return c.json(await accept(c, body), 200);
+  const drawn = await drawMessageId(c, body.campaignName);
+  if (!key) return c.json(await accept(c, body, drawn), 200);
 
   const { projectId } = c.get("principal");
   const stub = c.env.IDEMPOTENCY.get(c.env.IDEMPOTENCY.idFromName(`${projectId}:${key}`));
-  const begun = await stub.begin(await fingerprintOf(body));
+  const begun = await stub.begin(await fingerprintOf(body), Date.now(), drawn);
   if (begun.kind === "conflict") {
     throw new ApiError("conflict", "this Idempotency-Key was already used with a different request body", {
       fields: [{ field: "idempotency-key", in: "header", message: "already used with a different body" }],

@@ -34,7 +34,7 @@ export async function behaviourReach(
   const runs = await db.all<{ id: string; ref: string; campaign_id: string }>(sql`
     SELECT id, coalesce(ref, id) AS ref, campaign_id FROM runs
     WHERE project_id = ${projectId} AND campaign_id IN (SELECT value FROM json_each(${JSON.stringify(campaigns)}))
-      AND ledger = 'object'`);
+      AND ledger = 'object' AND api_day IS NULL`);
   if (runs.length === 0) return undefined;
   // Each condition's runs, and what it asks of them: `not_` forms are the same set, negated.
   const asks = conditions.map(({ b, i }) => ({

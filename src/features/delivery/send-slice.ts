@@ -1,87 +1,18 @@
-import type { Db } from "../../platform/db/client";
-import type { Transition } from "../../platform/db/schema";
-import type { Logger } from "../../platform/log";
-import { ACCOUNT_ERROR_RETRY_SECONDS } from "../../queues/backoff";
 import type { ApiSendJob, SendJob, SendsBody } from "../../queues/contracts";
-import { failureLabel } from "../../whatsapp/error-labels";
-import type { WhatsAppProvider } from "../../whatsapp/provider";
-import type { ResolvedAccount } from "../../whatsapp/select";
 import { persistApiSends } from "../api-campaigns/persist";
+import { inApiDay, reclaimApiDays, recordApiDays } from "../api-days/record";
 import { completeRunsStatement } from "../runs/complete";
-import { pauseForAccount } from "./account-pause";
-import { type Gate, runIdOf, verdict } from "./gate";
+import { verdict } from "./gate";
 import { inLedger, recordInLedgers, unclaimInLedgers } from "./ledger-claims";
-import { type Governor, type Lane, laneOf, retryDelayFor, type Slot } from "./pacing";
-import { recordOutcomesPatiently, type SendOutcome } from "./record-outcomes";
+import { type Lane, laneOf, type Slot } from "./pacing";
+import { recordOutcomesPatiently } from "./record-outcomes";
 import { type Claimed, claimMessages, NO_SLOT, pairRecipient, sendClaimed, unclaimMessages } from "./send-batch";
-import { heldStatusOf, holdTemplateOf, type TemplateHoldDeps } from "./template-hold";
+import { settle } from "./settle";
+import type { SliceContext } from "./slice-context";
 
 /** `items` split by `test`: those that pass, then the rest. */
 function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((item) => !test(item))];
-}
-
-/** What sending one project's slices needs; `transitions` collects what they changed. */
-export interface SliceContext {
-  db: Db;
-  log: Logger;
-  /** Queues a template hold's followers use (./template-hold.ts), and runs' own ledgers. */
-  env: Pick<Env, "JOBS" | "SENDS" | "RUN_LEDGER">;
-  account: ResolvedAccount;
-  provider: WhatsAppProvider;
-  governor: Governor;
-  gate: Gate;
-  maxSendAttempts: number;
-  transitions: (Transition | null)[];
-}
-
-const templateHold = (ctx: SliceContext): TemplateHoldDeps => ({
-  db: ctx.db,
-  log: ctx.log,
-  env: ctx.env,
-  gate: ctx.gate,
-  projectId: ctx.account.projectId,
-  wabaId: ctx.account.wabaId,
-});
-
-/** Acks or retries one queue message according to its send outcome. */
-async function settle(ctx: SliceContext, message: Message<SendsBody>, outcome: SendOutcome | undefined) {
-  const campaignId = message.body.campaignId ?? null;
-  // Sent, but Meta says the template is paused: what sends it next is held (the message itself is
-  // Meta's now, settled by its status webhooks).
-  if (outcome?.kind === "sent" && outcome.messageStatus === "paused") {
-    const reason = "WhatsApp answered a send of this template as paused";
-    await holdTemplateOf(templateHold(ctx), message.body.messageId, "PAUSED", reason, campaignId);
-  }
-  // No outcome: another delivery had already claimed the message.
-  // An unknown outcome is Meta's to settle (a status webhook): never sent again from the queue.
-  if (!outcome || outcome.kind === "sent" || outcome.kind === "failed" || outcome.kind === "unknown") {
-    message.ack();
-    return;
-  }
-  if (outcome.kind === "template") {
-    // Not sent, and queued again: the hold keeps it so until Meta reinstates the template.
-    const { code, title } = outcome.error;
-    const reason = `WhatsApp refused a send: ${failureLabel(code, title)} (${code})`;
-    await holdTemplateOf(templateHold(ctx), message.body.messageId, heldStatusOf(outcome.error), reason, campaignId);
-    message.ack();
-    return;
-  }
-  if (outcome.kind === "retry") {
-    message.retry({ delaySeconds: await retryDelayFor(ctx.governor, outcome.error, message.attempts) });
-    return;
-  }
-  if (campaignId) {
-    await pauseForAccount(
-      { db: ctx.db, log: ctx.log, gate: ctx.gate, projectId: ctx.account.projectId },
-      campaignId,
-      runIdOf(message.body),
-      outcome.error,
-    );
-    message.ack();
-  } else {
-    message.retry({ delaySeconds: ACCOUNT_ERROR_RETRY_SECONDS });
-  }
 }
 
 /**
@@ -120,7 +51,8 @@ async function parkClaimed(
 ) {
   if (parked.length === 0) return;
   // A run ledger's message goes back to its object, whose claims the governor releases again at
-  // the number's pace: it is not parked here as well.
+  // the number's pace: it is not parked here as well. An API day's goes back to its object too,
+  // and is parked like a D1 message: its job, when released, claims it there again.
   const [inObjects, inD1] = partition(parked, (p) => inLedger(p.message.body.messageId));
   await unclaimInLedgers(
     ctx.env,
@@ -131,13 +63,18 @@ async function parkClaimed(
     inD1.map((p) => p.message.body.messageId),
   );
   await ctx.governor.park(
-    inD1.map((p) => ({ lane: p.lane, notBefore: p.notBefore, body: asStoredSend(p.message.body) })),
+    parked
+      .filter((p) => !ofRunLedger(p.message.body))
+      .map((p) => ({ lane: p.lane, notBefore: p.notBefore, body: asStoredSend(p.message.body) })),
   );
   for (const { message } of parked) {
     claimed.delete(message.body.messageId);
     message.ack();
   }
 }
+
+/** Whether a job's message is a broadcast run's kept in the run's object (an API day's is not). */
+const ofRunLedger = (job: SendsBody) => job.kind === "send" && job.runId !== undefined && inLedger(job.messageId);
 
 /** A parked send points at its stored row: an API send's contact and message are persisted by now. */
 const asStoredSend = (job: SendsBody): SendJob => ({
@@ -171,17 +108,33 @@ export async function sendSlice(
   preclaimed: Map<string, Claimed> = new Map(),
 ) {
   const toClaim: Message<SendsBody>[] = [];
-  // What is claimed and not sent yet: given back if the slice fails before any call to Meta.
+  // What is claimed and not sent yet: given back if the slice fails before any call to Meta. An
+  // API day's sends are claimed as they are recorded, and join what came claimed.
+  const pre = new Map(preclaimed);
   let claimed = new Map<string, Claimed>();
   let slots: Map<string, number>;
   try {
-    // The slice's API sends are persisted together: one D1 batch, whatever their number.
-    const apiMessages = chunk.filter((m) => m.body.kind === "api-send");
+    // The slice's API sends are recorded together: those of API days in their objects, the rest in
+    // one D1 batch, whatever their number.
+    const [dayMessages, apiMessages] = partition(
+      chunk.filter((m) => m.body.kind === "api-send"),
+      (m) => inApiDay(m.body as ApiSendJob),
+    );
+    const skipped = new Set<string>();
+    const days = await recordApiDays(
+      ctx.env,
+      ctx.db,
+      dayMessages.map((m) => m.body as ApiSendJob),
+    );
+    // One not claimed is skipped, or was recorded before and is sending or settled: not sent now.
+    for (const [id, recorded] of days) {
+      if (recorded.claim) pre.set(id, recorded.claim);
+      else skipped.add(id);
+    }
     const persisted = await persistApiSends(
       ctx.db,
       apiMessages.map((m) => m.body as ApiSendJob),
     );
-    const skipped = new Set<string>();
     persisted.forEach(({ created, skipReason }, i) => {
       ctx.transitions.push(created);
       if (skipReason) skipped.add(apiMessages[i]?.body.messageId ?? "");
@@ -191,30 +144,41 @@ export async function sendSlice(
       const job = message.body;
       if (skipped.has(job.messageId) || verdict(ctx.gate, job) === "hold") {
         message.ack();
-        if (preclaimed.has(job.messageId)) held.push(job.messageId);
+        if (pre.has(job.messageId)) held.push(job.messageId);
       } else toClaim.push(message);
     }
-    // A message claimed in its run's object and held here goes back there, for when the hold lifts.
+    // A message claimed in its object and held here goes back there, for when the hold lifts.
     await giveBackUnsent(ctx, held);
     if (toClaim.length === 0) return;
     // Every path that queues a run's message names its run: a batch of API sends skips the opt-out re-check.
     const anyRun = toClaim.some((m) => m.body.kind === "send" && m.body.runId !== undefined);
-    // A run ledger's messages come claimed (./ledger-claims.ts); the rest are claimed in D1.
+    // A job naming an API day's message given back (released by the governor, requeued) claims it
+    // again in its object; a run ledger's come claimed (./ledger-claims.ts); the rest are claimed in D1.
+    const [again, inD1] = partition(
+      toClaim.filter((m) => !pre.has(m.body.messageId)),
+      (m) => inLedger(m.body.messageId),
+    );
+    for (const day of await reclaimApiDays(
+      ctx.env,
+      ctx.account.projectId,
+      again.map((m) => m.body),
+    ))
+      pre.set(day.id, day);
     claimed = await claimMessages(
       ctx.db,
       ctx.account.projectId,
-      toClaim.flatMap((m) => (preclaimed.has(m.body.messageId) ? [] : [m.body.messageId])),
+      inD1.map((m) => m.body.messageId),
       { recheckOptOuts: anyRun },
     );
     for (const message of toClaim) {
-      const pre = preclaimed.get(message.body.messageId);
-      if (pre) claimed.set(message.body.messageId, pre);
+      const mine = pre.get(message.body.messageId);
+      if (mine) claimed.set(message.body.messageId, mine);
     }
     slots = await bookSlots(ctx, toClaim, claimed);
   } catch (err) {
     // Nothing was sent yet (D1 or the governor failed): the claims go back, so a retry sends them
     // rather than the sweep failing them as unknown ten minutes on.
-    await giveBackUnsent(ctx, [...new Set([...claimed.keys(), ...preclaimed.keys()])]);
+    await giveBackUnsent(ctx, [...new Set([...claimed.keys(), ...pre.keys()])]);
     throw err;
   }
   const lanes = new Map(toClaim.map((m) => [m.body.messageId, laneOf(m.body)]));

@@ -5,6 +5,7 @@ import type { Transition } from "../../platform/db/schema";
 import { campaignRefSql, campaigns, inFlight, messages, runRefSql, runs, runUnsettled } from "../../platform/db/schema";
 import { createLogger, logLevel } from "../../platform/log";
 import { sendStoredMessages } from "../../queues/producers";
+import { sweepApiDays } from "../api-days/sweep";
 import { afterTransitions } from "../messages/after-transitions";
 import { applyStatus } from "../messages/status";
 import { liftExpiredHolds } from "../number-state/hold";
@@ -201,6 +202,12 @@ export async function sweepStuckMessages(env: Env, now = Date.now()) {
     if (ledgers.failed + ledgers.completed > 0) log.warn("swept runs' own ledgers", { ...ledgers });
   } catch (err) {
     log.error("run ledger sweep failed", { err });
+  }
+  try {
+    const days = await sweepApiDays(env, db, { now, queuedBefore: now - STUCK_QUEUED_MS });
+    if (days.closed + days.requeued > 0) log.info("swept API days", { ...days });
+  } catch (err) {
+    log.error("API day sweep failed", { err });
   }
   try {
     const swept = await sweepRuns(env, db, now);

@@ -18,7 +18,7 @@ import type { Gate } from "./gate";
 export interface TemplateHoldDeps {
   db: Db;
   log: Logger;
-  env: Pick<Env, "JOBS" | "SENDS">;
+  env: Pick<Env, "JOBS" | "SENDS" | "RUN_LEDGER">;
   gate: Gate;
   projectId: string;
   wabaId: string;

@@ -1,9 +1,10 @@
 import { and, eq, gt, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
 import { forgetProjectCampaigns } from "../../platform/campaign-cache";
 import type { Db } from "../../platform/db/client";
-import { campaigns, messages, refOfCampaign, runs, whatsappAccounts } from "../../platform/db/schema";
+import { campaigns, isBroadcastRun, messages, refOfCampaign, runs, whatsappAccounts } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { sendJobs, sendStoredMessages } from "../../queues/producers";
+import { requeueApiDays } from "../api-days/requeue";
 import { continueJobs } from "../runs/wake";
 import { type Hold, holdOf, type StoredAccountState } from "./state";
 
@@ -17,7 +18,7 @@ import { type Hold, holdOf, type StoredAccountState } from "./state";
 export interface HoldDeps {
   db: Db;
   log: Logger;
-  env?: Pick<Env, "JOBS" | "SENDS">;
+  env?: Pick<Env, "JOBS" | "SENDS" | "RUN_LEDGER">;
 }
 
 const REQUEUE_PAGE = 500;
@@ -34,7 +35,8 @@ async function pauseProject(db: Db, projectId: string, reason: string, previous:
     db
       .update(runs)
       .set({ status: "paused", statusReason: reason, updatedAt: now })
-      .where(and(eq(runs.projectId, projectId), inArray(runs.status, ["fanning_out", "sending"])))
+      // An API day's row is left as it is: its messages are held by their campaign's pause.
+      .where(and(eq(runs.projectId, projectId), inArray(runs.status, ["fanning_out", "sending"]), isBroadcastRun()))
       .returning({ id: runs.id }),
     // Already held for an earlier reason (a restriction extended, then a ban): the new reason.
     db
@@ -108,6 +110,7 @@ async function resumeProject(deps: HoldDeps, projectId: string, reason: string) 
       if (rows.length < REQUEUE_PAGE) break;
       after = rows.at(-1)?.id ?? after;
     }
+    await requeueApiDays(env, db, projectId, campaign.id);
   }
   return { campaigns: resumedCampaigns.length, runs: resumedRuns.length };
 }

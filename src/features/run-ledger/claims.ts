@@ -33,37 +33,56 @@ export function permit(store: LedgerStore, limit: number, at: number) {
 }
 
 /**
- * Hands out up to `limit` queued messages: first those given back unsent (`returned`), then the
- * next ones after the cursor in key order, whose claim is one `claims` row, not a write per
- * message. What one call hands out no other call ever does (at most once).
+ * Takes given-back messages (`returned`) to be sent again: the first `limit` of them, or those of
+ * `slots`. Each is claimed with its own time and listed in `reclaimed` for the sweep; one settled
+ * meanwhile is only taken off the list.
  */
-export function claim(store: LedgerStore, limit: number, at: number): ClaimedRow[] {
-  const taken: Row[] = [];
+export function takeBack(store: LedgerStore, at: number, pick: { limit: number } | { slots: number[] }): Row[] {
   const back = store.exec<Row>(
     `SELECT m.slot, m.number, ${PAYLOAD} AS payload, m.attempts, m.status
-     FROM returned r JOIN messages m ON m.slot = r.slot ORDER BY r.slot LIMIT ?`,
-    limit,
+     FROM returned r JOIN messages m ON m.slot = r.slot
+     ${"slots" in pick ? "WHERE r.slot IN (SELECT value FROM json_each(?))" : ""} ORDER BY r.slot LIMIT ?`,
+    ...("slots" in pick ? [JSON.stringify(pick.slots), pick.slots.length] : [pick.limit]),
   );
-  if (back.length > 0) {
+  if (back.length === 0) return [];
+  store.exec(
+    "DELETE FROM returned WHERE slot IN (SELECT value FROM json_each(?))",
+    JSON.stringify(back.map((b) => b.slot)),
+  );
+  const again = back.filter((b) => b.status === null);
+  store.write(again.map((b) => [b.slot, { claimed_at: at, updated_at: at }]));
+  if (again.length > 0) {
     store.exec(
-      "DELETE FROM returned WHERE slot IN (SELECT value FROM json_each(?))",
-      JSON.stringify(back.map((b) => b.slot)),
+      "INSERT INTO reclaimed (slot, at) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT (slot) DO UPDATE SET at = excluded.at",
+      at,
+      JSON.stringify(again.map((b) => b.slot)),
     );
-    const again = back.filter((b) => b.status === null);
-    store.write(again.map((b) => [b.slot, { claimed_at: at, updated_at: at }]));
-    if (again.length > 0) {
-      store.exec(
-        "INSERT INTO reclaimed (slot, at) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT (slot) DO UPDATE SET at = excluded.at",
-        at,
-        JSON.stringify(again.map((b) => b.slot)),
-      );
-    }
-    taken.push(...again);
   }
-  if (taken.length < limit) {
+  return again;
+}
+
+/** A claimed row as the sender takes it: its attempts count this claim. */
+const handedOut = ({ slot, number, payload, attempts }: Row): ClaimedRow => ({
+  slot,
+  number,
+  payload,
+  attempts: attempts + 1,
+});
+
+/**
+ * Hands out up to `limit` queued messages: first those given back unsent (`returned`), then the
+ * next ones after the cursor in key order, whose claim is one `claims` row, not a write per
+ * message. What one call hands out no other call ever does (at most once). An API day's messages
+ * are claimed when recorded (./day.ts): only its given-back ones are ever handed out here.
+ */
+export function claim(store: LedgerStore, limit: number, at: number, apiDay = false): ClaimedRow[] {
+  const taken = takeBack(store, at, { limit });
+  if (taken.length < limit && !apiDay) {
+    // `claimed_at IS NULL` holds for every row above a run's cursor; it keeps a row claimed on its
+    // own (an API day's) from being handed out twice, whatever called this.
     const fresh = store.exec<Row>(
       `SELECT m.slot, m.number, ${PAYLOAD} AS payload, m.attempts, m.status FROM messages m
-       WHERE m.slot > ? AND m.status IS NULL ORDER BY m.slot LIMIT ?`,
+       WHERE m.slot > ? AND m.status IS NULL AND m.claimed_at IS NULL ORDER BY m.slot LIMIT ?`,
       store.cursor(),
       limit - taken.length,
     );
@@ -72,14 +91,22 @@ export function claim(store: LedgerStore, limit: number, at: number): ClaimedRow
     taken.push(...fresh);
   }
   store.exec("UPDATE counts SET waiting = waiting - ?, permitted = max(0, permitted - ?)", taken.length, limit);
-  return taken.map(({ slot, number, payload, attempts }) => ({ slot, number, payload, attempts: attempts + 1 }));
+  return taken.map(handedOut);
+}
+
+/** Claims the given-back messages among `slots` (a queue job naming them): each handed out once. */
+export function reclaim(store: LedgerStore, slots: number[], at: number): ClaimedRow[] {
+  const taken = takeBack(store, at, { slots: [...new Set(slots)] });
+  store.wait(-taken.length);
+  return taken.map(handedOut);
 }
 
 /** Lists claimed messages as waiting again, to be handed out by the next claim. */
 export function giveBack(store: LedgerStore, slots: number[]) {
   if (slots.length === 0) return;
   store.exec(
-    "INSERT INTO returned (slot) SELECT value FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+    "INSERT INTO returned (slot, at) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+    Date.now(),
     JSON.stringify(slots),
   );
   store.wait(slots.length);

@@ -24,7 +24,8 @@ export function transitionsOf(meta: LedgerMeta, rows: { id: number; moves: strin
         messageId: ledgerMessageId(meta.runRef, slot),
         projectId: meta.projectId,
         campaignId: meta.campaignId,
-        runId: meta.runId,
+        // An API day's messages are of no run, as the D1 ledger's API messages are.
+        runId: (meta.apiDay ?? null) === null ? meta.runId : null,
         from,
         to,
         ...(to === "failed" ? { error: { code: code ?? null, title: title ?? "error", message: message ?? "" } } : {}),

@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { createLogger, logLevel } from "../../platform/log";
-import { MARKETING_LIMIT_CODE } from "../../whatsapp/errors";
-import { claim, PAYLOAD, permit, skip, unclaim } from "./claims";
+import { claim, permit, reclaim, skip, unclaim } from "./claims";
+import { type DayRecipient, recordSends, reserve, returnedBefore } from "./day";
 import { handOver } from "./hand-over";
 import { outcomes, type SlotResult } from "./outcomes";
-import { MAX_PAGE, page } from "./reads";
+import { billing, failures, page, payloadOf, reached, sentSince, tally } from "./reads";
 import { type RecordedRecipient, record } from "./record";
 import type { LedgerMeta } from "./schema";
 import { type SlotStatus, statuses } from "./statuses";
@@ -51,30 +51,72 @@ export class RunLedger extends DurableObject<Env> {
 
   private readMeta(): LedgerMeta | null {
     if (this.meta) return this.meta;
-    const [row] = this.store.exec<{ project_id: string; campaign_id: string; run_id: string; run_ref: string }>(
-      "SELECT project_id, campaign_id, run_id, run_ref FROM meta",
-    );
-    this.meta = row
-      ? { projectId: row.project_id, campaignId: row.campaign_id, runId: row.run_id, runRef: row.run_ref }
-      : null;
+    this.meta = this.store.meta();
     return this.meta;
+  }
+
+  /** Whether the object keeps an API campaign's day (./day.ts) rather than a run. */
+  private isDay(): boolean {
+    return (this.readMeta()?.apiDay ?? null) !== null;
+  }
+
+  /** Writes the meta row on first use: the run or API day `meta` names. */
+  private ensureMeta(meta: LedgerMeta) {
+    if (this.readMeta()) return;
+    this.store.exec(
+      "INSERT INTO meta (id, project_id, campaign_id, run_id, run_ref, api_day) VALUES (1, ?, ?, ?, ?, ?)",
+      meta.projectId,
+      meta.campaignId,
+      meta.runId,
+      meta.runRef,
+      meta.apiDay ?? null,
+    );
+    this.meta = { ...meta, apiDay: meta.apiDay ?? null };
   }
 
   /** Records a fan-out page of the run `meta` names (the first page writes it), with its bases. */
   record(meta: LedgerMeta, bases: [string, string][], recipients: RecordedRecipient[], at = Date.now()) {
     return this.moving(() => {
-      if (!this.readMeta()) {
-        this.store.exec(
-          "INSERT INTO meta (id, project_id, campaign_id, run_id, run_ref) VALUES (1, ?, ?, ?, ?)",
-          meta.projectId,
-          meta.campaignId,
-          meta.runId,
-          meta.runRef,
-        );
-        this.meta = meta;
-      }
+      this.ensureMeta(meta);
       return record(this.store, bases, recipients, at);
     });
+  }
+
+  /**
+   * Hands out a block of `count` slots of the API day `meta` names (the first block writes it): an
+   * isolate's requests answer their sends' ids from it (src/features/api-days). The first slot.
+   */
+  reserve(meta: LedgerMeta, count: number) {
+    return this.transaction(() => {
+      this.ensureMeta(meta);
+      return reserve(this.store, count);
+    });
+  }
+
+  /**
+   * Records API sends of `projectId`'s day at the slots their requests drew, claimed to be sent
+   * now (./day.ts); with the day's ids, for the sender's claims.
+   */
+  recordSends(projectId: string, bases: [string, string][], sends: DayRecipient[], at = Date.now()) {
+    return this.moving(() => {
+      const meta = this.readMeta();
+      if (meta?.projectId !== projectId || !this.isDay()) {
+        throw new Error(`no API day of project ${projectId} in this object to record sends in`);
+      }
+      return { meta, ...recordSends(this.store, bases, sends, at) };
+    });
+  }
+
+  /** Claims the given-back messages among `slots` again (a queue job naming them), each once. */
+  reclaim(projectId: string, slots: number[], at = Date.now()) {
+    const meta = this.readMeta();
+    if (meta?.projectId !== projectId) return { runId: null, rows: [] };
+    return { runId: meta.runId, rows: this.transaction(() => reclaim(this.store, slots, at)) };
+  }
+
+  /** Given-back slots after `after` waiting since before `before`, to be put on the queue again. */
+  returnedBefore(before: number, after: number, limit: number) {
+    return returnedBefore(this.store, before, after, limit);
   }
 
   /** Releases up to `limit` claims for the number's governor to queue (./claims.ts). */
@@ -84,7 +126,7 @@ export class RunLedger extends DurableObject<Env> {
 
   /** Hands out up to `limit` queued messages to be sent (./claims.ts). */
   claim(limit: number, at = Date.now()) {
-    return this.transaction(() => claim(this.store, limit, at));
+    return this.transaction(() => claim(this.store, limit, at, this.isDay()));
   }
 
   /** Gives back claimed messages that were not sent. */
@@ -127,7 +169,7 @@ export class RunLedger extends DurableObject<Env> {
 
   /** Fails what has been sending since before `before` (./sweep.ts); how many. */
   sweep(before: number, at = Date.now()) {
-    return this.moving(() => sweepSending(this.store, before, at));
+    return this.moving(() => sweepSending(this.store, before, at, this.isDay()));
   }
 
   /** Skips a page of a cancelled run's waiting messages; how many (a full page: call again). */
@@ -148,87 +190,45 @@ export class RunLedger extends DurableObject<Env> {
     return row?.slot === slot ? { meta, row } : null;
   }
 
-  /** A message's whole payload (JSON), if the run is `projectId`'s and the message has one. */
-  payload(projectId: string, slot: number): string | null {
-    if (this.readMeta()?.projectId !== projectId) return null;
-    const [row] = this.store.exec<{ payload: string | null }>(
-      `SELECT ${PAYLOAD} AS payload FROM messages m WHERE m.slot = ?`,
-      slot,
-    );
-    return row?.payload ?? null;
+  /**
+   * A message's whole payload (JSON), if the run is `projectId`'s and the message has one, with the
+   * template it names (an API day's message: its ref; a run's: null, its campaign's).
+   */
+  payload(projectId: string, slot: number) {
+    return this.mine(projectId) ? payloadOf(this.store, slot) : null;
   }
 
   /**
    * Failed messages after `after` in key order, with their whole payload, of `projectId`'s run:
-   * those whose failure was retryable, or (`marketingLimited`) held by Meta's marketing limit. A
-   * retry reads them once; the scan reads every message of the run over its pages.
+   * those whose failure was retryable, or (`marketingLimited`) held by Meta's marketing limit.
    */
   failures(projectId: string, after: number, limit: number, marketingLimited: boolean) {
-    if (this.readMeta()?.projectId !== projectId) return [];
-    return this.store.exec<{ slot: number; number: string; payload: string | null }>(
-      `SELECT m.slot, m.number, ${PAYLOAD} AS payload FROM messages m
-       WHERE m.slot > ? AND m.status = 'failed' AND iif(?, m.error_code = ${MARKETING_LIMIT_CODE}, m.error_class = 'retryable')
-       ORDER BY m.slot LIMIT ?`,
-      after,
-      marketingLimited ? 1 : 0,
-      Math.min(Math.max(1, limit), MAX_PAGE),
-    );
+    return this.mine(projectId) ? failures(this.store, after, limit, marketingLimited) : [];
   }
 
-  /**
-   * The run's delivered messages by what Meta charged (`billing`) and the UTC day (days since the
-   * epoch) each was delivered, for `projectId`'s run: one grouped scan, for a billing report.
-   */
+  /** The run's delivered messages by what Meta charged and the UTC day, for `projectId`'s run. */
   billing(projectId: string) {
-    if (this.readMeta()?.projectId !== projectId) return [];
-    return this.store.exec<{ billing: string | null; day: number; count: number }>(
-      "SELECT billing, delivered_at / 86400000 AS day, count(*) AS count FROM messages WHERE delivered_at IS NOT NULL GROUP BY 1, 2",
-    );
+    return this.mine(projectId) ? billing(this.store) : [];
   }
 
-  /**
-   * The run's messages recorded since `since`, counted as the overview counts D1's (accepted,
-   * reached sent, delivered, read; failed; still queued or sending), for `projectId`'s run.
-   */
+  /** The run's messages recorded since `since`, counted as the overview counts D1's. */
   tally(projectId: string, since: number) {
-    const zero = { accepted: 0, sent: 0, delivered: 0, read: 0, failed: 0, pending: 0 };
-    if (this.readMeta()?.projectId !== projectId) return zero;
-    const [row] = this.store.exec<typeof zero>(
-      `SELECT count(*) AS accepted,
-              coalesce(sum(sent_at IS NOT NULL OR delivered_at IS NOT NULL OR read_at IS NOT NULL), 0) AS sent,
-              coalesce(sum(delivered_at IS NOT NULL OR read_at IS NOT NULL), 0) AS delivered,
-              coalesce(sum(read_at IS NOT NULL), 0) AS read,
-              coalesce(sum(status = 'failed'), 0) AS failed,
-              coalesce(sum(status IS NULL), 0) AS pending
-       FROM messages WHERE created_at >= ?`,
-      since,
-    );
-    return row ?? zero;
+    return this.mine(projectId) ? tally(this.store, since) : tally(null, since);
   }
 
-  /**
-   * The slots in (`after`, `through`] whose message reached sent, delivered or read (`received`),
-   * or read (`read`), for `projectId`'s run: a segment's behaviour condition over one window of
-   * contacts (src/features/audiences/behaviour-reach.ts). A range of the key, so a window costs
-   * its own rows.
-   */
+  /** The slots in (`after`, `through`] that reached `what`, for `projectId`'s run (a segment's window). */
   reached(projectId: string, after: number, through: number, what: "received" | "read"): number[] {
-    if (this.readMeta()?.projectId !== projectId) return [];
-    return this.store
-      .exec<{ slot: number }>(
-        `SELECT slot FROM messages WHERE slot > ? AND slot <= ? AND status IN ${what === "read" ? "('read')" : "('sent', 'delivered', 'read')"}`,
-        after,
-        through,
-      )
-      .map((r) => r.slot);
+    return this.mine(projectId) ? reached(this.store, after, through, what) : [];
   }
 
   /** The numbers of `projectId`'s run that were sent to since `since` (the messaging limit's window). */
   sentSince(projectId: string, since: number): string[] {
-    if (this.readMeta()?.projectId !== projectId) return [];
-    return this.store
-      .exec<{ number: string }>("SELECT number FROM messages WHERE sent_at >= ?", since)
-      .map((r) => r.number);
+    return this.mine(projectId) ? sentSince(this.store, since) : [];
+  }
+
+  /** Whether the object keeps `projectId`'s run: another project's asks find nothing. */
+  private mine(projectId: string) {
+    return this.readMeta()?.projectId === projectId;
   }
 
   /** Messages after `after` in key order, with their state (./reads.ts). */

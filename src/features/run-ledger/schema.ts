@@ -13,15 +13,21 @@ import type { Columns } from "../ledger-rules/status-plan";
 //   given back unsent is listed in `returned` until it is claimed again.
 // - Its counters move in the transaction that moves its rows; its log lists those moves for the
 //   campaign's statistics and the customer's callbacks (./hand-over.ts).
+// - An API campaign's day (meta.api_day, ./day.ts) is kept the same way, but its messages arrive in
+//   whatever order the queue delivers them, already claimed: such a row carries its claim time
+//   (claimed_at) from the start, the cursor never moves, and the sweep walks a watermark instead.
 
 export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (
     id INTEGER PRIMARY KEY CHECK (id = 1),
-    project_id TEXT NOT NULL, campaign_id TEXT NOT NULL, run_id TEXT NOT NULL, run_ref TEXT NOT NULL
+    project_id TEXT NOT NULL, campaign_id TEXT NOT NULL, run_id TEXT NOT NULL, run_ref TEXT NOT NULL,
+    api_day INTEGER, next_slot INTEGER NOT NULL DEFAULT 1
   )`,
   // status: NULL while unsettled (queued, or sending once claimed: `stateSql`), else the settled
-  // or later status. attempts: provider calls before the current claim. claimed_at: only a claim
-  // from `returned` writes it; a first claim's time is its `claims` row's.
+  // or later status. attempts: provider calls before the current claim. claimed_at: a claim from
+  // `returned` writes it, and an API day's record; a run's first claim's time is its `claims` row's.
+  // template: an API day's message names its template by its ref (an API campaign's may change);
+  // NULL on a run's, whose campaign names it.
   // What many messages' payloads share (template, header, buttons), once per distinct content:
   // `key` is the hash the D1 ledger names the same base by (src/features/messages/payload.ts).
   "CREATE TABLE IF NOT EXISTS bases (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, body TEXT NOT NULL)",
@@ -37,10 +43,11 @@ export const SCHEMA = [
     error_code INTEGER, error_title TEXT, error_message TEXT, error_class TEXT,
     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, claimed_at INTEGER,
     sent_at INTEGER, delivered_at INTEGER, read_at INTEGER, failed_at INTEGER,
-    billing TEXT, accepted_as TEXT
+    billing TEXT, accepted_as TEXT, template TEXT
   )`,
   "CREATE TABLE IF NOT EXISTS claims (through INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
-  "CREATE TABLE IF NOT EXISTS returned (slot INTEGER PRIMARY KEY)",
+  // at: when it was given back (NULL on objects older than the column).
+  "CREATE TABLE IF NOT EXISTS returned (slot INTEGER PRIMARY KEY, at INTEGER)",
   // Messages claimed again after they were given back, with the time: the sweep's list of what is
   // sending below the slots it has passed (./sweep.ts). Entries of settled messages are dropped there.
   "CREATE TABLE IF NOT EXISTS reclaimed (slot INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
@@ -62,12 +69,23 @@ export const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY AUTOINCREMENT, moves TEXT NOT NULL, at INTEGER NOT NULL)",
 ];
 
-/** The run the object holds, written by its first page. */
+/** Columns added after objects were first made, [table, column, type]: an older object gains them. */
+export const ADDED_COLUMNS: [string, string, string][] = [
+  ["messages", "accepted_as", "TEXT"],
+  ["messages", "template", "TEXT"],
+  ["meta", "api_day", "INTEGER"],
+  ["meta", "next_slot", "INTEGER NOT NULL DEFAULT 1"],
+  ["returned", "at", "INTEGER"],
+];
+
+/** The run the object holds, written by its first page (or an API day's first block of slots). */
 export interface LedgerMeta {
   projectId: string;
   campaignId: string;
   runId: string;
   runRef: string;
+  /** The API campaign's day (days since the epoch) when the object keeps one; absent for a run. */
+  apiDay?: number | null;
 }
 
 /** A message row as the object stores it. */
@@ -94,6 +112,8 @@ export interface StoredRow {
   billing: string | null;
   /** Meta's `message_status` on accepting it, when not plainly `accepted`. */
   accepted_as: string | null;
+  /** An API day's message: its template's ref. */
+  template: string | null;
 }
 
 /** A message row with its state: what the row says, or what the cursor and `returned` make of it. */
@@ -101,13 +121,14 @@ export type LedgerRow = StoredRow & { state: MessageStatus; claimed: number | nu
 
 /**
  * The message's state and claim time as SQL (alias `m`, and `cursor`: SQL of the claims' cursor):
- * an unsettled row is sending at or below the cursor unless given back, queued otherwise. Without
+ * an unsettled row is sending at or below the cursor, or with a claim time of its own, unless given
+ * back; queued otherwise. Without
  * `withClaim` the claim time is NULL: writers need the state alone, and the claim's lookup is a
  * row read per message (a settled message's state costs none: CASE stops at its status).
  */
 export const stateSql = (cursor: string, withClaim = true) =>
   `CASE WHEN m.status IS NOT NULL THEN m.status
-        WHEN m.slot <= ${cursor} AND NOT EXISTS (SELECT 1 FROM returned r WHERE r.slot = m.slot) THEN 'sending'
+        WHEN (m.slot <= ${cursor} OR m.claimed_at IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM returned r WHERE r.slot = m.slot) THEN 'sending'
         ELSE 'queued' END AS state,
    ${withClaim ? "coalesce(m.claimed_at, (SELECT c.at FROM claims c WHERE c.through >= m.slot ORDER BY c.through LIMIT 1))" : "NULL"} AS claimed`;
 

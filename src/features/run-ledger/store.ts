@@ -1,5 +1,14 @@
 import type { MessageStatus } from "../../platform/db/schema";
-import { type LedgerCounts, type LedgerMove, type LedgerRow, SCHEMA, type StoredRow, stateSql } from "./schema";
+import {
+  ADDED_COLUMNS,
+  type LedgerCounts,
+  type LedgerMeta,
+  type LedgerMove,
+  type LedgerRow,
+  SCHEMA,
+  type StoredRow,
+  stateSql,
+} from "./schema";
 
 /** The counts row: the counters, and what the claims and the fan-out keep. */
 export type StoredCounts = LedgerCounts & {
@@ -40,9 +49,6 @@ const WRITABLE: (keyof Changes)[] = [
   "accepted_as",
 ];
 
-/** Columns added to `messages` after objects were first made, with their types. */
-const ADDED_COLUMNS: [string, string][] = [["accepted_as", "TEXT"]];
-
 /** The counter a state counts under: a message being sent still counts as queued. */
 const counterOf = (state: MessageStatus): keyof LedgerCounts => (state === "sending" ? "queued" : state);
 
@@ -60,12 +66,15 @@ export class LedgerStore {
     // An object made before a column was added gains it (CREATE TABLE IF NOT EXISTS left its table).
     const columns = new Set(
       sql
-        .exec<{ name: string }>("SELECT name FROM pragma_table_info('messages')")
+        .exec<{ t: string; name: string }>(
+          "SELECT t.value AS t, p.name FROM json_each(?) t, pragma_table_info(t.value) p",
+          JSON.stringify([...new Set(ADDED_COLUMNS.map(([table]) => table))]),
+        )
         .toArray()
-        .map((c) => c.name),
+        .map((c) => `${c.t}.${c.name}`),
     );
-    for (const [column, type] of ADDED_COLUMNS) {
-      if (!columns.has(column)) sql.exec(`ALTER TABLE messages ADD COLUMN ${column} ${type}`);
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      if (!columns.has(`${table}.${column}`)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
     }
   }
 
@@ -138,6 +147,26 @@ export class LedgerStore {
   /** Counts `n` more messages waiting to be handed out (negative: fewer). */
   wait(n: number) {
     if (n !== 0) this.exec("UPDATE counts SET waiting = waiting + ?", n);
+  }
+
+  /** The run or API day the object keeps, as its meta row says (null: none yet). */
+  meta(): LedgerMeta | null {
+    const [row] = this.exec<{
+      project_id: string;
+      campaign_id: string;
+      run_id: string;
+      run_ref: string;
+      api_day: number | null;
+    }>("SELECT project_id, campaign_id, run_id, run_ref, api_day FROM meta");
+    return row
+      ? {
+          projectId: row.project_id,
+          campaignId: row.campaign_id,
+          runId: row.run_id,
+          runRef: row.run_ref,
+          apiDay: row.api_day,
+        }
+      : null;
   }
 
   counts(): StoredCounts {

@@ -1,4 +1,5 @@
 import { skip } from "./claims";
+import { dayFirstClaims } from "./day";
 import { statuses } from "./statuses";
 import type { LedgerStore } from "./store";
 
@@ -18,9 +19,11 @@ const UNKNOWN_OUTCOME = {
  * an unknown outcome Meta never settled), as the D1 sweep does: class `unknown`, never sent again,
  * and still moved on by a later status from Meta. First claims are looked for between the slots
  * the sweep passed already and the last one claimed before `before`, each read once; messages
- * claimed again after a give-back are listed in `reclaimed`. Returns how many it failed.
+ * claimed again after a give-back are listed in `reclaimed`. An API day's first claims are its
+ * rows' own (./day.ts). Returns how many it failed.
  */
-export function sweepSending(store: LedgerStore, before: number, at: number): number {
+export function sweepSending(store: LedgerStore, before: number, at: number, apiDay = false): number {
+  if (apiDay) return failStuck(store, dayFirstClaims(store, before), before, at);
   const counts = store.counts();
   const [old] = store.exec<{ through: number | null }>(
     "SELECT max(through) AS through FROM claims WHERE at < ?",
@@ -34,15 +37,30 @@ export function sweepSending(store: LedgerStore, before: number, at: number): nu
     through,
     SWEEP_PAGE,
   );
+  const stuck = failStuck(
+    store,
+    first.map((r) => r.slot),
+    before,
+    at,
+  );
+  // Past what it read, unless the page was full: the rest is read next time.
+  const passed = first.length < SWEEP_PAGE ? through : (first.at(-1)?.slot ?? counts.swept_through);
+  if (passed > counts.swept_through) store.exec("UPDATE counts SET swept_through = ?", passed);
+  return stuck;
+}
+
+/**
+ * Fails `first` (first claims found stuck) and the messages claimed again before `before` and still
+ * sending (`reclaimed`), each once; how many.
+ */
+function failStuck(store: LedgerStore, first: number[], before: number, at: number): number {
   const again = store.exec<{ slot: number; status: string | null }>(
     "SELECT r.slot, m.status FROM reclaimed r JOIN messages m ON m.slot = r.slot WHERE r.at < ? LIMIT ?",
     before,
     SWEEP_PAGE,
   );
   // A message claimed again may be among the first claims too: counted once.
-  const stuck = [
-    ...new Set([...first.map((r) => r.slot), ...again.filter((r) => r.status === null).map((r) => r.slot)]),
-  ];
+  const stuck = [...new Set([...first, ...again.filter((r) => r.status === null).map((r) => r.slot)])];
   statuses(
     store,
     stuck.map((slot) => ({ slot, change: { status: "failed" as const, at, error: UNKNOWN_OUTCOME } })),
@@ -54,9 +72,6 @@ export function sweepSending(store: LedgerStore, before: number, at: number): nu
       JSON.stringify(again.map((r) => r.slot)),
     );
   }
-  // Past what it read, unless the page was full: the rest is read next time.
-  const passed = first.length < SWEEP_PAGE ? through : (first.at(-1)?.slot ?? counts.swept_through);
-  if (passed > counts.swept_through) store.exec("UPDATE counts SET swept_through = ?", passed);
   return stuck.length;
 }
 

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
-import { campaigns, runs, templates } from "../../platform/db/schema";
+import { campaigns, isBroadcastRun, runs, templates } from "../../platform/db/schema";
 import type { RunRow, RunStatus } from "./schemas";
 
 /** Where a run's fan-out stands: the audience (by index) and the last contact done in it. */
@@ -23,6 +23,7 @@ export async function listRunsOfCampaigns(db: Db, projectId: string, campaignIds
     .where(
       and(
         eq(runs.projectId, projectId),
+        isBroadcastRun(),
         // One JSON parameter: a page of up to 500 campaigns stays within D1's bound-parameter limit.
         inJsonList(runs.campaignId, campaignIds),
       ),
@@ -35,7 +36,7 @@ export async function getRun(db: Db, projectId: string, runId: string): Promise<
   return db
     .select()
     .from(runs)
-    .where(and(eq(runs.id, runId), eq(runs.projectId, projectId)))
+    .where(and(eq(runs.id, runId), eq(runs.projectId, projectId), isBroadcastRun()))
     .get();
 }
 
@@ -53,6 +54,7 @@ export async function listRuns(
     .where(
       and(
         eq(runs.projectId, projectId),
+        isBroadcastRun(),
         filters.campaignId === undefined ? undefined : eq(runs.campaignId, filters.campaignId),
         filters.status === undefined ? undefined : eq(runs.status, filters.status),
         beforeId === undefined ? undefined : lt(runs.id, beforeId),

@@ -1,7 +1,7 @@
 import { and, asc, eq, lt, notInArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { inJsonList } from "../../platform/db/json-list";
-import { campaigns, runs, templates } from "../../platform/db/schema";
+import { campaigns, isBroadcastRun, runs, templates } from "../../platform/db/schema";
 import type { RunJob } from "../../queues/contracts";
 import { sendJobs } from "../../queues/producers";
 import { completeRunsStatement } from "./complete";
@@ -44,7 +44,8 @@ export function sweepQueries(db: Db, now: number) {
     db
       .select({ id: runs.id, projectId: runs.projectId })
       .from(runs)
-      .where(and(eq(runs.status, "fanning_out"), lt(runs.updatedAt, now - STALLED_FANOUT_MS)))
+      // An API day is `fanning_out` all day and has no fan-out to move (src/features/api-days).
+      .where(and(eq(runs.status, "fanning_out"), lt(runs.updatedAt, now - STALLED_FANOUT_MS), isBroadcastRun()))
       .orderBy(asc(runs.sweptAt))
       .limit(LIMIT),
     db.select({ id: runs.id }).from(runs).where(eq(runs.status, "sending")).orderBy(asc(runs.sweptAt)).limit(LIMIT),

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { campaigns, runs } from "../../platform/db/schema";
+import { campaigns, isBroadcastRun, runs } from "../../platform/db/schema";
 
 /**
  * Whether the project has a campaign with this id, of any kind (API or broadcast): the check that
@@ -23,7 +23,7 @@ export async function runInProject(db: Db, projectId: string, runId: string) {
   const row = await db
     .select({ id: runs.id, campaignId: runs.campaignId, status: runs.status })
     .from(runs)
-    .where(and(eq(runs.id, runId), eq(runs.projectId, projectId)))
+    .where(and(eq(runs.id, runId), eq(runs.projectId, projectId), isBroadcastRun()))
     .get();
   return row && { ...row, sending: (SENDING as readonly string[]).includes(row.status) };
 }
@@ -33,7 +33,14 @@ export async function campaignSending(db: Db, projectId: string, campaignId: str
   const row = await db
     .select({ id: runs.id })
     .from(runs)
-    .where(and(eq(runs.projectId, projectId), eq(runs.campaignId, campaignId), inArray(runs.status, [...SENDING])))
+    .where(
+      and(
+        eq(runs.projectId, projectId),
+        eq(runs.campaignId, campaignId),
+        inArray(runs.status, [...SENDING]),
+        isBroadcastRun(),
+      ),
+    )
     .get();
   return row !== undefined;
 }

@@ -3,6 +3,7 @@ import { forgetProjectCampaigns } from "../../platform/campaign-cache";
 import type { Db } from "../../platform/db/client";
 import { campaigns, whatsappAccounts } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
+import { requeueApiDays } from "../api-days/requeue";
 import { requeueCampaignPages } from "../messages/requeue";
 import type { TemplateStatusChange } from "./status";
 
@@ -67,7 +68,11 @@ export async function accountHoldOf(db: Db, projectId: string): Promise<string |
   return row?.reason ?? null;
 }
 
-async function releaseApiCampaigns(env: Pick<Env, "SENDS"> | undefined, db: Db, change: TemplateStatusChange) {
+async function releaseApiCampaigns(
+  env: Pick<Env, "SENDS" | "RUN_LEDGER"> | undefined,
+  db: Db,
+  change: TemplateStatusChange,
+) {
   const accountHold = await accountHoldOf(db, change.projectId);
   const released = await db
     .update(campaigns)
@@ -88,7 +93,12 @@ async function releaseApiCampaigns(env: Pick<Env, "SENDS"> | undefined, db: Db, 
     .returning({ id: campaigns.id });
   if (accountHold) return 0;
   // Without a queue binding (a direct call in a test), the every-15-minutes sweep requeues them.
-  if (env) for (const { id } of released) await requeueCampaignPages(env, db, change.projectId, id);
+  if (env) {
+    for (const { id } of released) {
+      await requeueCampaignPages(env, db, change.projectId, id);
+      await requeueApiDays(env, db, change.projectId, id);
+    }
+  }
   return released.length;
 }
 
@@ -97,7 +107,7 @@ async function releaseApiCampaigns(env: Pick<Env, "SENDS"> | undefined, db: Db, 
  * released on APPROVED. Broadcast runs follow in features/runs/wake.ts.
  */
 export async function followTemplateStatus(
-  deps: { db: Db; log: Logger; env?: Pick<Env, "SENDS"> },
+  deps: { db: Db; log: Logger; env?: Pick<Env, "SENDS" | "RUN_LEDGER"> },
   changes: TemplateStatusChange[],
 ) {
   const { db, log, env } = deps;

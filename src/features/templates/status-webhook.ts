@@ -9,7 +9,7 @@ export interface MetaChangeDeps {
   db: Db;
   log: Logger;
   /** Queues for the holds' follow-ups; without them the every-minute sweep does the waking. */
-  env?: Pick<Env, "JOBS" | "SENDS">;
+  env?: Pick<Env, "JOBS" | "SENDS" | "RUN_LEDGER">;
 }
 
 /** One change of a verified webhook: its project (whose signature verified it), account and raw value. */

@@ -66,7 +66,7 @@ export async function handleAllButStatuses(
   event: EventsBody,
   log: Logger,
   /** Runs waiting for a template are woken, held messages requeued, through the queues. */
-  env?: Pick<Env, "JOBS" | "SENDS">,
+  env?: Pick<Env, "JOBS" | "SENDS" | "RUN_LEDGER">,
   queueMessageId?: string,
   /** Gathers the payload's plain presses and replies for the consumer to apply with its batch's. */
   bulk?: InboundGatherer,
@@ -219,7 +219,7 @@ export async function handleWebhookEvent(
   db: Db,
   event: EventsBody,
   log: Logger,
-  env?: Pick<Env, "JOBS" | "SENDS">,
+  env?: Pick<Env, "JOBS" | "SENDS" | "RUN_LEDGER">,
 ): Promise<Transition[]> {
   return applyStatuses(db, await handleAllButStatuses(db, event, log, env), { log });
 }

@@ -15,7 +15,7 @@ import { onTemplateStatusChange } from "../templates/status-webhook";
 interface Deps {
   db: Db;
   log: Logger;
-  env?: Pick<Env, "JOBS" | "SENDS">;
+  env?: Pick<Env, "JOBS" | "SENDS" | "RUN_LEDGER">;
 }
 
 interface Change {

@@ -11,6 +11,9 @@ export const projects = sqliteTable("projects", {
   // Where this project's new broadcast runs keep their messages: "object" (each run's own Durable
   // Object, src/features/run-ledger) or "d1"; NULL: the deployment's RUN_MESSAGES.
   runMessages: text("run_messages", { enum: ["d1", "object"] }),
+  // Where this project's API campaigns keep their messages: "object" (one Durable Object per
+  // campaign and day, src/features/api-days) or "d1"; NULL: the deployment's API_MESSAGES.
+  apiMessages: text("api_messages", { enum: ["d1", "object"] }),
 });
 
 /** The owning project of a row; deleting a project deletes everything it owns. */

@@ -27,6 +27,11 @@ export const runs = sqliteTable(
     // "object": the run's messages are in its own Durable Object (src/features/run-ledger), fixed
     // when the run is created; NULL: in D1's messages table.
     ledger: text("ledger", { enum: ["object"] }),
+    // An API campaign's day (days since the epoch, UTC) when this row is not a broadcast run but the
+    // day's ledger of an API campaign's sends (src/features/api-days): its messages are in the
+    // row's object like a run's, and it is `fanning_out` while the day takes sends. NULL: a
+    // broadcast run. Such rows are never listed, fanned out or retried as runs.
+    apiDay: integer("api_day"),
     projectId: projectRef(),
     campaignId: text("campaign_id").notNull(),
     status: text("status", { enum: RUN_STATUSES }).notNull(),
@@ -66,6 +71,8 @@ export const runs = sqliteTable(
     // A run by what its messages carry (a message's public run id, a claim's run); unique, so two
     // runs can never share their messages.
     uniqueIndex("runs_ref").on(sql`coalesce(${t.ref}, ${t.id})`),
+    // One ledger per API campaign and day, whatever requests race to open it.
+    uniqueIndex("runs_api_day").on(t.campaignId, t.apiDay).where(sql`api_day IS NOT NULL`),
     index("runs_project_campaign").on(t.projectId, t.campaignId, t.createdAt),
     index("runs_status_time").on(t.status, t.timeToRun),
     index("runs_status_swept").on(t.status, t.sweptAt),
@@ -81,6 +88,9 @@ export const runs = sqliteTable(
 
 /** What a run's messages carry in their `run_id`, as SQL text (`table`: the name or alias the query gives runs). */
 export const runRefSql = (table = "runs") => `coalesce(${table}.ref, ${table}.id)`;
+
+/** A broadcast run's row, not an API campaign's day kept as one (`api_day`). */
+export const isBroadcastRun = () => sql`${runs.apiDay} IS NULL`;
 
 /** What a run's messages carry in their `run_id`, from the run's row. */
 export const runRef = (run: { id: string; ref: string | null }) => run.ref ?? run.id;

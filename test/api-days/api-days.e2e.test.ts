@@ -1,0 +1,239 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { apiDayMessageId } from "../../src/features/api-days/message-ids";
+import { sweepApiDays } from "../../src/features/api-days/sweep";
+import { runLedger } from "../../src/features/run-ledger";
+import { parseLedgerMessageId } from "../../src/platform/ids";
+import { base, send, setup } from "../api-campaigns/api-send.helpers";
+import { apiJob, metaCampaign, runQueue } from "../delivery/pipeline.helpers";
+import { call, db } from "../helpers";
+import { eventually, getMessage, historyStatuses, messageRow } from "../messages/messages.helpers";
+import { clearErrors, injectError, receivedSends } from "../standin/standin.helpers";
+
+// API campaigns whose project keeps their messages in objects, one per campaign and day
+// (src/features/api-days): through the real Worker, queues and sends consumer, with the sandbox
+// or the stand-in Graph API as Meta. Each send reaches its person once, whatever the queue does.
+
+const SENDS = "wa-campaigns-sends";
+
+async function keepApiDays(projectId: string) {
+  await env.DB.prepare("UPDATE projects SET api_messages = 'object' WHERE id = ?").bind(projectId).run();
+}
+
+/** A stand-in project keeping API days in objects, and a job for one of its campaign's day slots. */
+async function dayCampaign(throughput = 80) {
+  const c = await metaCampaign(throughput);
+  await keepApiDays(c.p.id);
+  const job = async (number = "+917428526285") => {
+    const messageId = await apiDayMessageId(env, db(), c.p.id, c.campaignId, "d1");
+    if (!messageId) throw new Error("the project does not keep API days");
+    return { ...apiJob(c.p.id, c.campaignId, c.templateId, number), messageId };
+  };
+  return { ...c, job };
+}
+
+const toOf = (s: { body: unknown }) => `+${(s.body as { to: string }).to}`;
+
+/** The numbers the stand-in accepted a send to, as often as it did. */
+const acceptedTo = async (account: Parameters<typeof receivedSends>[0]) =>
+  (await receivedSends(account)).filter((s) => s.accepted).map(toOf);
+
+describe("API sends kept in their campaign's day", { timeout: 60_000 }, () => {
+  it("answers an id of the day, sends it, and reads it back as a D1 message reads", async () => {
+    const kept = await setup();
+    await keepApiDays(kept.id);
+    const twin = await setup();
+    const [inDay, inD1] = await Promise.all([send(base(kept)), send(base(twin))]);
+    expect(inDay.status, JSON.stringify(inDay.body)).toBe(200);
+    expect(inDay.body.messageId).toMatch(/^msg_r[0-9]+\.[0-9a-z]{8}$/);
+    expect(inD1.body.messageId).not.toMatch(/^msg_r/);
+    const { messageId: _a, submitted_message_id: _b, ...answer } = inDay.body;
+    const { messageId: _c, submitted_message_id: _d, ...d1Answer } = inD1.body;
+    expect(answer).toEqual(d1Answer);
+
+    const readOf = (key: string, id: string) =>
+      eventually(
+        () => getMessage(key, id),
+        (m) => m.body.status === "read",
+      );
+    const [day, d1] = await Promise.all([
+      readOf(kept.sender, inDay.body.messageId),
+      readOf(twin.sender, inD1.body.messageId),
+    ]);
+    const shape = (m: Record<string, unknown>) => ({
+      ...m,
+      id: "id",
+      projectId: "project",
+      campaignId: "campaign",
+      templateId: "template",
+      wamid: "wamid",
+      createdAt: 0,
+      updatedAt: 0,
+      claimedAt: 0,
+      sentAt: 0,
+      deliveredAt: 0,
+      readAt: 0,
+      history: (m.history as { status: string }[]).map((h) => h.status),
+    });
+    expect(shape(day?.body)).toEqual(shape(d1?.body));
+    expect(day?.body).toMatchObject({ runId: null, templateId: kept.templateId, number: "+917428526285" });
+    expect(day?.body.history.map((h: { status: string }) => h.status)).toEqual(
+      await historyStatuses(inD1.body.messageId),
+    );
+    // Nothing of it in D1's messages table.
+    expect(await messageRow(inDay.body.messageId)).toBeNull();
+    // The campaign's statistics count it as the D1 twin's count theirs.
+    const stats = async (s: typeof kept, campaignName: string) => {
+      const campaigns = await call("GET", "/v1/api-campaigns", { key: s.manager });
+      const id = (campaigns.body.data as { id: string; name: string }[]).find((c) => c.name === campaignName)?.id;
+      return eventually(
+        () => call("GET", `/v1/campaigns/${id}/stats`, { key: s.manager }),
+        (r) => r.body.total?.read === 1,
+      );
+    };
+    const [dayStats, d1Stats] = await Promise.all([stats(kept, kept.campaignName), stats(twin, twin.campaignName)]);
+    expect({ ...dayStats.body, campaignId: "c" }).toEqual({ ...d1Stats.body, campaignId: "c" });
+  });
+
+  it("fixes a slot of the day under an Idempotency-Key: the retry answers it, and one message goes", async () => {
+    const s = await setup();
+    await keepApiDays(s.id);
+    const headers = { "idempotency-key": `day-${s.id}` };
+    const [first, again] = [await send(base(s), headers), await send(base(s), headers)];
+    expect(first.body.messageId).toMatch(/^msg_r/);
+    expect(again.body.messageId).toBe(first.body.messageId);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    await eventually(
+      () => getMessage(s.sender, first.body.messageId),
+      (m) => m.body.status === "read",
+    );
+  });
+
+  it("sends each of many sends once, with every job delivered twice to invocations running at once", async () => {
+    const c = await dayCampaign(1000);
+    const jobs = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => c.job(`+9174285${String(i).padStart(5, "0")}`)),
+    );
+    expect(new Set(jobs.map((j) => j.messageId)).size).toBe(60);
+    // 30 invocations at once, each a batch of four jobs: every job twice, in other batches.
+    const doubled = [...jobs, ...[...jobs].reverse()];
+    const batches = Array.from({ length: 30 }, (_, i) => doubled.slice(i * 4, i * 4 + 4));
+    const results = await Promise.all(batches.map((b) => runQueue(SENDS, b)));
+    expect(results.flatMap((r) => r.retryMessages)).toEqual([]);
+    const to = await acceptedTo(c.account);
+    expect(to.length).toBe(60);
+    expect(new Set(to).size).toBe(60);
+    const ref = parseLedgerMessageId(jobs[0]?.messageId ?? "")?.runRef as string;
+    expect(await runLedger(env, ref).counts()).toMatchObject({ queued: 0, sent: 60 });
+  });
+
+  it("retries a retryable failure from the queue: claimed again, sent once, its attempts counted", async () => {
+    const c = await dayCampaign();
+    await injectError(c.account, { code: 131000, mode: "next", count: 1 });
+    const job = await c.job();
+    const first = await runQueue(SENDS, [job]);
+    expect(first.retryMessages).toEqual([{ msgId: "m0" }]);
+    const queued = await getMessage(c.p.manager, job.messageId);
+    expect(queued.body).toMatchObject({ status: "queued", attempts: 1, error: { code: 131000 } });
+    await runQueue(SENDS, [job], 2);
+    await runQueue(SENDS, [job], 3);
+    expect(await acceptedTo(c.account)).toEqual(["+917428526285"]);
+    expect((await getMessage(c.p.manager, job.messageId)).body).toMatchObject({ status: "sent", attempts: 2 });
+  });
+
+  it("holds a paused campaign's sends in the day and sends them once on resume", async () => {
+    const c = await dayCampaign();
+    await injectError(c.account, { code: 190, mode: "always" });
+    const first = await c.job("+917428526285");
+    const second = await c.job("+917428520001");
+    expect((await runQueue(SENDS, [first])).explicitAcks).toEqual(["m0"]);
+    const campaign = await call("GET", `/v1/api-campaigns/${c.campaignId}`, { key: c.p.manager });
+    expect(campaign.body).toMatchObject({ status: "paused", pausedReason: expect.stringContaining("190") });
+    // Arriving while paused: recorded and held, not sent; a redelivery sends nothing either.
+    await runQueue(SENDS, [second]);
+    await runQueue(SENDS, [second], 2);
+    for (const id of [first.messageId, second.messageId])
+      expect((await getMessage(c.p.manager, id)).body.status).toBe("queued");
+    expect(await receivedSends(c.account)).toHaveLength(1);
+
+    await clearErrors(c.account);
+    expect((await call("POST", `/v1/api-campaigns/${c.campaignId}/resume`, { key: c.p.manager })).status).toBe(200);
+    for (const id of [first.messageId, second.messageId]) {
+      await eventually(
+        () => getMessage(c.p.manager, id),
+        (m) => m.body.status === "sent" || m.body.status === "delivered" || m.body.status === "read",
+      );
+    }
+    expect((await acceptedTo(c.account)).sort()).toEqual(["+917428520001", "+917428526285"]);
+  });
+
+  it("skips a marketing send to a contact who opted out since the request, as the D1 path does", async () => {
+    const c = await dayCampaign();
+    await env.DB.prepare("UPDATE campaigns SET template_id = template_id WHERE id = ?").bind(c.campaignId).run();
+    const job = { ...(await c.job("+917428529999")), category: "MARKETING" as const };
+    await env.DB.prepare(
+      "INSERT INTO contacts (project_id, number, name, opted_out, created_at, updated_at) VALUES (?, ?, 'Ravi', 1, 0, 0)",
+    )
+      .bind(c.p.id, "+917428529999")
+      .run();
+    expect((await runQueue(SENDS, [job])).explicitAcks).toEqual(["m0"]);
+    expect((await getMessage(c.p.manager, job.messageId)).body).toMatchObject({
+      status: "skipped",
+      skipReason: "opted_out",
+    });
+    expect(await receivedSends(c.account)).toEqual([]);
+  });
+
+  it("closes a day a day after it ended, and the ledger sweep completes it", async () => {
+    const c = await dayCampaign();
+    const job = await c.job();
+    await runQueue(SENDS, [job]);
+    const ref = parseLedgerMessageId(job.messageId)?.runRef as string;
+    const row = () =>
+      env.DB.prepare("SELECT status, api_day, fanned_out_at FROM runs WHERE ref = ?")
+        .bind(ref)
+        .first<{ status: string; api_day: number; fanned_out_at: number | null }>();
+    const open = await row();
+    expect(open).toMatchObject({ status: "fanning_out", fanned_out_at: null });
+    const now = Date.now();
+    expect((await sweepApiDays(env, db(), { now, queuedBefore: now })).closed).toBe(0);
+    const later = ((open?.api_day ?? 0) + 2) * 86_400_000 + 1;
+    expect((await sweepApiDays(env, db(), { now: later, queuedBefore: later })).closed).toBeGreaterThanOrEqual(1);
+    expect(await row()).toMatchObject({ status: "sending", fanned_out_at: later });
+  });
+
+  it("puts back on the queue what a live campaign's day holds given back, and sends it once", async () => {
+    const c = await dayCampaign();
+    const job = await c.job();
+    // Recorded and claimed, then given back unsent, its job gone (as a parked send whose job was lost).
+    await runQueue(SENDS, [job]);
+    const named = parseLedgerMessageId(job.messageId);
+    if (!named) throw new Error("not a day's id");
+    const before = (await acceptedTo(c.account)).length;
+    expect(before).toBe(1);
+    const second = await c.job("+917428520002");
+    await runLedger(env, named.runRef).recordSends(
+      c.p.id,
+      [],
+      [
+        {
+          slot: parseLedgerMessageId(second.messageId)?.slot as number,
+          number: "+917428520002",
+          payload: JSON.stringify(second.payload),
+          base: null,
+          skipReason: null,
+          template: null,
+        },
+      ],
+    );
+    await runLedger(env, named.runRef).unclaim([parseLedgerMessageId(second.messageId)?.slot as number]);
+    const now = Date.now() + 1;
+    const swept = await sweepApiDays(env, db(), { now, queuedBefore: now });
+    expect(swept.requeued).toBeGreaterThanOrEqual(1);
+    await eventually(
+      () => acceptedTo(c.account),
+      (to) => to.includes("+917428520002"),
+    );
+    expect((await acceptedTo(c.account)).filter((n) => n === "+917428520002")).toHaveLength(1);
+  });
+});
