@@ -34,17 +34,19 @@ export async function run() {
         "D1: rows read/claimed message": c.rowsReadPerClaim,
         "of which the claim's own statements": c.claimStatementsRowsRead,
         "run's own object: the claim's own": f.objectClaims[i]?.claimStatementsRowsRead,
+        "API day's object: the record (its claim)": f.dayClaims[i]?.claimStatementsRowsRead,
       })),
     },
     conditions: conditions({
       "messages per shape": f.messages,
-      api: "POST /campaign/t1/api/v2, UTILITY template with two body parameters, contacts written first",
+      api: "POST /campaign/t1/api/v2, UTILITY template with two body parameters, contacts written first, messages kept in D1 (api_messages = d1): the baseline",
+      "api-object":
+        "the same sends kept in their campaign's day's own object (api_messages = object); bytes and rows are D1's and the object's, statements D1's",
       broadcast:
         "POST /v1/run/campaign to one audience, image header and two quick-reply buttons, fan-out pages of 500, the run kept in D1 (run_messages = d1): the baseline",
       "broadcast-object":
         "the same run kept in its own object, as runs are by default; bytes and rows are D1's and the object's, statements D1's",
-      headline:
-        "the worst of the default shapes (api, broadcast-object); rows read per claim: D1's claim, which API sends take",
+      headline: `the worst of the default shapes (${f.defaults.join(", ")}); rows read per claim: the claims those shapes take`,
       webhooks:
         "sent, delivered, read per message, one status per signed POST through the webhook route; a press by 1 in 10",
       figures: "D1's meta: size_after (bytes), rows_written, rows_read, one statement per result",
@@ -59,12 +61,20 @@ export async function run() {
       rowsReadPerClaim: f.rowsReadPerClaim,
       messagesPer10GB: f.messagesPer10GB,
       api: pick(f.shapes.find((s) => s.shape === "api")),
+      apiObject: pickObject(
+        f.shapes.find((s) => s.shape === "api-object"),
+        f.dayClaims,
+      ),
       broadcast: pick(f.shapes.find((s) => s.shape === "broadcast")),
       broadcastObject: pickObject(
         f.shapes.find((s) => s.shape === "broadcast-object"),
         f.objectClaims,
       ),
-      // A broadcast run kept in its own object against the same run kept in D1, measured in this run.
+      // Each kind kept in its own object against the same kept in D1, measured in this run.
+      apiObjectToD1: ratios(
+        f.shapes.find((s) => s.shape === "api-object"),
+        f.shapes.find((s) => s.shape === "api"),
+      ),
       objectToD1: ratios(
         f.shapes.find((s) => s.shape === "broadcast-object"),
         f.shapes.find((s) => s.shape === "broadcast"),
@@ -75,7 +85,7 @@ export async function run() {
 }
 
 /**
- * A run in its own object: the whole (D1 and object, as each bills), D1's share, the object's, and
+ * A run (or an API day) in its own object: the whole (D1 and object, as each bills), D1's share, the object's, and
  * the rows its claims read at the largest backlog. Statements are D1's (the object's beside them).
  */
 const pickObject = (s, claims) => ({

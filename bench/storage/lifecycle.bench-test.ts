@@ -4,6 +4,7 @@ import { expect, inject, it } from "vitest";
 import { claimMessages } from "../../src/features/delivery/send-batch";
 import { outbox } from "../../src/features/outbox";
 import { type RunLedger, runLedger } from "../../src/features/run-ledger";
+import { readConfig } from "../../src/platform/config";
 import { createDb } from "../../src/platform/db/client";
 import { databaseBytes } from "../../src/platform/db/size";
 import { ledgerMessageId } from "../../src/platform/ids";
@@ -29,8 +30,14 @@ const BUTTONS = ["Interested", "Not now"];
 const IN_FLIGHT = 50;
 const D1_MAX_BYTES = 10 * 1000 ** 3;
 
-/** A broadcast run in D1's messages table, or in the run's own object (projects.run_messages). */
-type Shape = "api" | "broadcast" | "broadcast-object";
+/**
+ * An API campaign's sends or a broadcast run, each in D1's messages table or in its own object (an
+ * API campaign's day, projects.api_messages; a run's, projects.run_messages).
+ */
+type Shape = "api" | "api-object" | "broadcast" | "broadcast-object";
+
+/** The shapes kept in objects: their messages are read from the object, and its cost is added. */
+const IN_OBJECTS: Shape[] = ["api-object", "broadcast-object"];
 
 interface ShapeFigures {
   shape: Shape;
@@ -41,7 +48,7 @@ interface ShapeFigures {
   statementsPerMessage: number;
   presses: number;
   seconds: number;
-  /** A run in its own object: its share in D1 and in the object. */
+  /** Kept in its own object: its share in D1 and in the object. */
   d1?: Record<string, number>;
   object?: Record<string, number>;
 }
@@ -110,12 +117,12 @@ const d1Ledger = (projectId: string): Ledger => ({
   read: () => countWhere("messages WHERE project_id = ? AND status = 'read'", projectId),
 });
 
-/** The run of `projectId` (its one run) in its own object. */
+/** The run of `projectId` (its one run, or its API campaign's one day) in its own object. */
 async function objectLedger(projectId: string): Promise<Ledger & { ref: string }> {
   const run = await env.DB.prepare(`${UNMETERED}SELECT ref FROM runs WHERE project_id = ?`)
     .bind(projectId)
     .first<{ ref: string }>();
-  if (!run) throw new Error("the broadcast run was not created");
+  if (!run) throw new Error("the run (or the API day) was not created");
   const ledger = runLedger(env, run.ref);
   return {
     ref: run.ref,
@@ -239,7 +246,7 @@ async function measureShape(
     env.DB,
     async () => {
       const { projectId, account, category } = await send();
-      if (shape !== "broadcast-object") {
+      if (!IN_OBJECTS.includes(shape)) {
         await until(
           "every message sent",
           async () => (await countWhere("messages WHERE project_id = ? AND wamid IS NOT NULL", projectId)) === messages,
@@ -299,12 +306,15 @@ const perMessage = (cost: D1Cost, messages: number) => ({
   statementsPerMessage: Math.round((cost.statements / messages) * 1000) / 1000,
 });
 
-async function apiShape(messages: number, bySql: boolean): Promise<ShapeFigures> {
+async function apiShape(messages: number, bySql: boolean, inObject = false): Promise<ShapeFigures> {
   // The API-campaign tests' project: a UTILITY template with two body parameters, campaign "orders".
   const { p, account } = await metaCampaign(1000);
-  const numbers = Array.from({ length: messages }, (_, i) => numberOf(1, i));
+  await env.DB.prepare("UPDATE projects SET api_messages = ? WHERE id = ?")
+    .bind(inObject ? "object" : "d1", p.id)
+    .run();
+  const numbers = Array.from({ length: messages }, (_, i) => numberOf(inObject ? 5 : 1, i));
   await seedContacts(p.id, numbers);
-  return measureShape("api", messages, bySql, async () => {
+  return measureShape(inObject ? "api-object" : "api", messages, bySql, async () => {
     await pooled(numbers, async (destination) => {
       const response = await call("POST", "/campaign/t1/api/v2", {
         body: {
@@ -416,10 +426,40 @@ async function objectClaimReads(backlog: number) {
   };
 }
 
+/**
+ * Rows an API day's object reads per message recording (and so claiming) a consumer batch of 100
+ * sends, with `backlog` sends recorded before it: the claim an API send takes there.
+ */
+async function dayClaimReads(backlog: number) {
+  const ref = `${7_000_000 + backlog}`;
+  const stub = runLedger(env, ref);
+  const meta = { projectId: "prj_bench", campaignId: "cmp_bench", runId: `run_day${backlog}`, runRef: ref, apiDay: 1 };
+  const sends = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      slot: from + i,
+      number: numberOf(6, from + i),
+      payload: JSON.stringify({ body: ["Asha"] }),
+      base: null,
+      skipReason: null,
+      template: "1",
+    }));
+  await stub.reserve(meta, backlog + 100);
+  for (let from = 1; from <= backlog; from += 500)
+    await stub.recordSends(meta.projectId, [], sends(from, Math.min(500, backlog - from + 1)));
+  const before = await objectCost(stub);
+  const { claimed } = await stub.recordSends(meta.projectId, [], sends(backlog + 1, 100));
+  const after = await objectCost(stub);
+  return {
+    backlog,
+    claimStatementsRowsRead: Math.round(((after.rowsRead - before.rowsRead) / claimed.length) * 10) / 10,
+  };
+}
+
 it("measures what a message costs the database over its lifecycle", async () => {
   const scenario: StorageScenario = inject("storageScenario");
   const shapes = [
     await apiShape(scenario.messages, scenario.bySql),
+    await apiShape(scenario.messages, scenario.bySql, true),
     await broadcastShape(scenario.messages, scenario.bySql),
     await broadcastShape(scenario.messages, scenario.bySql, true),
   ];
@@ -427,20 +467,35 @@ it("measures what a message costs the database over its lifecycle", async () => 
   for (const backlog of scenario.claimBacklogs) claims.push(await claimReads(backlog, scenario.bySql));
   const objectClaims = [];
   for (const backlog of scenario.claimBacklogs) objectClaims.push(await objectClaimReads(backlog));
-  // The headline is the worst of what a deployment does by default: API campaigns in D1, broadcast
-  // runs in their own objects (RUN_MESSAGES). A run kept in D1 (a retry, or a project's choice) is
-  // the baseline the object's shape is compared with.
-  const defaults = shapes.filter((s) => s.shape !== "broadcast");
+  const dayClaims = [];
+  for (const backlog of scenario.claimBacklogs) dayClaims.push(await dayClaimReads(backlog));
+  // The headline is the worst of what a deployment does by default (API_MESSAGES, RUN_MESSAGES):
+  // each kind's messages in D1 or in their own objects. The same kind kept the other way is the
+  // baseline it is compared with.
+  const config = readConfig(env);
+  const apiDefault: Shape = config.API_MESSAGES === "object" ? "api-object" : "api";
+  const runDefault: Shape = config.RUN_MESSAGES === "object" ? "broadcast-object" : "broadcast";
+  const defaults = shapes.filter((s) => s.shape === apiDefault || s.shape === runDefault);
   const worst = defaults.reduce((a, b) => (a.bytesPerMessage > b.bytesPerMessage ? a : b));
+  const claimReadsOf = (shape: Shape, rows: { rowsReadPerClaim?: number; claimStatementsRowsRead: number }[]) =>
+    rows.map((c) => (shape === "api" ? (c.rowsReadPerClaim ?? 0) : c.claimStatementsRowsRead));
   const figures = {
     messages: scenario.messages,
     shapes,
     claims,
     objectClaims,
+    dayClaims,
+    defaults: [apiDefault, runDefault],
     bytesPerMessage: worst.bytesPerMessage,
     rowsWrittenPerMessage: Math.max(...defaults.map((s) => s.rowsWrittenPerMessage)),
     statementsPerMessage: Math.max(...defaults.map((s) => s.statementsPerMessage)),
-    rowsReadPerClaim: Math.max(...claims.map((c) => c.rowsReadPerClaim)),
+    // The claims the default shapes take: D1's batch (API sends in D1), an API day's record, a run's object.
+    rowsReadPerClaim: Math.max(
+      ...claimReadsOf(apiDefault, apiDefault === "api" ? claims : dayClaims),
+      ...(runDefault === "broadcast"
+        ? claims.map((c) => c.claimStatementsRowsRead)
+        : objectClaims.map((c) => c.claimStatementsRowsRead)),
+    ),
     messagesPer10GB: Math.floor(D1_MAX_BYTES / worst.bytesPerMessage),
   };
   console.log(`STORAGE ${JSON.stringify(figures)}`);

@@ -34,16 +34,42 @@ export async function writeLedgerUnit(
     .update(archives)
     .set({ snapshotAt, updatedAt: snapshotAt })
     .where(and(eq(archives.id, manifest.id), eq(archives.state, "writing")));
-  const template = await db.get<{ id: string | null }>(
-    sql`SELECT ${sql.raw(publicTemplateIdSql("c.template_id"))} AS id FROM campaigns c WHERE c.id = ${manifest.campaignId}`,
+  // A run's messages name their campaign's template; an API day's (runs.api_day) each its own,
+  // by its ref, and are of no run.
+  const unit = await db.get<{ id: string | null; api_day: number | null }>(
+    sql`SELECT ${sql.raw(publicTemplateIdSql("c.template_id"))} AS id,
+               (SELECT r.api_day FROM runs r WHERE r.id = ${manifest.runId}) AS api_day
+        FROM campaigns c WHERE c.id = ${manifest.campaignId}`,
   );
-  const meta = { projectId: manifest.projectId, campaignId: manifest.campaignId, runId: manifest.runId ?? "" };
+  const meta = {
+    projectId: manifest.projectId,
+    campaignId: manifest.campaignId,
+    runId: manifest.runId ?? "",
+    apiDay: unit?.api_day ?? null,
+  };
   const ledger = runLedger(env, runRef);
+  const templates = new Map<string, string>();
   async function* pages() {
     for (let after = 0; ; ) {
       const rows = await ledger.page(after, MAX_PAGE);
+      const refs = [
+        ...new Set(rows.flatMap((r) => (r.template !== null && !templates.has(r.template) ? [r.template] : []))),
+      ];
+      if (refs.length > 0) {
+        const named = await db.all<{ ref: string; id: string }>(
+          sql`SELECT j.value AS ref, ${sql.raw(publicTemplateIdSql("j.value"))} AS id FROM json_each(${JSON.stringify(refs)}) j`,
+        );
+        for (const t of named) templates.set(t.ref, t.id);
+      }
       if (rows.length > 0) {
-        yield rows.map((row) => asMessage(ledgerMessageId(runRef, row.slot), meta, row, template?.id ?? null));
+        yield rows.map((row) =>
+          asMessage(
+            ledgerMessageId(runRef, row.slot),
+            meta,
+            row,
+            row.template === null ? (unit?.id ?? null) : (templates.get(row.template) ?? row.template),
+          ),
+        );
       }
       if (rows.length < MAX_PAGE) return;
       after = rows.at(-1)?.slot ?? after;

@@ -58,14 +58,15 @@ export const billingRoutes = router()
       .get();
     if (!campaign) throw notFound("campaign");
     const tally = new BillingTally();
-    if (campaign.kind === "broadcast") {
-      const ids = await db
-        .select({ id: runs.id })
-        .from(runs)
-        .where(and(eq(runs.projectId, projectId), eq(runs.campaignId, campaignId)))
-        .all();
-      for (const run of ids) await tallyRun(tally, c.env, db, projectId, run.id);
-    } else {
+    // A broadcast campaign's runs, or an API campaign's days kept in their own objects
+    // (src/features/api-days): each where it keeps its messages.
+    const ids = await db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(and(eq(runs.projectId, projectId), eq(runs.campaignId, campaignId)))
+      .all();
+    for (const run of ids) await tallyRun(tally, c.env, db, projectId, run.id);
+    if (campaign.kind === "api") {
       const days = await archivedApiDays(db, projectId, campaignId);
       await tallyApiCampaign(tally, db, c.env.FILES, projectId, campaignId, days);
     }
