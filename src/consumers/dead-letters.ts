@@ -1,4 +1,5 @@
 import { persistApiSend } from "../features/api-campaigns/persist";
+import { failDeadDaySend, isDaySend } from "../features/api-days/dead-letter";
 import { type DeadLetterQueue, recordDeadLetters } from "../features/dead-letters/store";
 import { afterTransitions } from "../features/messages/after-transitions";
 import { applyStatus } from "../features/messages/status";
@@ -27,19 +28,21 @@ export async function consumeDeadSends(batch: MessageBatch, env: Env) {
       continue;
     }
     try {
-      // An API send that never got persisted still leaves its contact and a failed message behind.
-      if (job.kind === "api-send") transitions.push((await persistApiSend(db, job)).created);
-      transitions.push(
-        await applyStatus(
-          db,
-          { projectId: job.projectId, messageId: job.messageId },
-          {
-            status: "failed",
-            at: Date.now(),
-            error: { code: null, title: "Dead-lettered", message: `no outcome after ${message.attempts} deliveries` },
-          },
-        ),
-      );
+      const error = { code: null, title: "Dead-lettered", message: `no outcome after ${message.attempts} deliveries` };
+      if (isDaySend(job)) {
+        // Its day's object records it and its log moves the counters: no transition here.
+        await failDeadDaySend(env, db, job, error);
+      } else {
+        // An API send that never got persisted still leaves its contact and a failed message behind.
+        if (job.kind === "api-send") transitions.push((await persistApiSend(db, job)).created);
+        transitions.push(
+          await applyStatus(
+            db,
+            { projectId: job.projectId, messageId: job.messageId },
+            { status: "failed", at: Date.now(), error },
+          ),
+        );
+      }
       log.error("dead letter recorded as failed", { messageId: job.messageId, attempts: message.attempts });
       message.ack();
     } catch (err) {

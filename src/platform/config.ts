@@ -87,7 +87,7 @@ const ConfigSchema = z.object({
   // Where API campaigns' sends keep their messages: "object" (one Durable Object per campaign and
   // UTC day, src/features/api-days; docs/scaling.md#past-one-database, step 5) or "d1". A project's
   // own choice (projects.api_messages) comes first. A message stays where it was recorded.
-  API_MESSAGES: z.enum(["d1", "object"]).default("d1"),
+  API_MESSAGES: z.enum(["d1", "object"]).default("object"),
   // The database's ceiling (D1's 10 GB on Workers Paid) and when to warn before it: at this share of
   // it, or when the growth of the last week would reach it within this many days
   // (docs/scaling.md#warning-before-the-ceiling). A lower ceiling suits a plan with a smaller one.

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { call, newProject, type Project } from "../helpers";
 
@@ -39,6 +40,13 @@ export async function setup(
   expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
   return { ...p, campaignName, templateId: created.body.id };
 }
+
+/**
+ * Keeps the project's API messages in D1's messages table, whatever the deployment's API_MESSAGES:
+ * for tests of the D1 ledger itself.
+ */
+export const keepApiInD1 = (projectId: string) =>
+  env.DB.prepare("UPDATE projects SET api_messages = 'd1' WHERE id = ?").bind(projectId).run();
 
 export const send = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   call("POST", SEND_PATH, { body, headers });

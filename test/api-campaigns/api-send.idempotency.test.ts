@@ -4,15 +4,8 @@ import { describe, expect, it, vi } from "vitest";
 import { type IdempotencyKeys, IN_PROGRESS_TAKEOVER_MS } from "../../src/durable-objects/idempotency";
 import { MESSAGE_ID } from "../../src/platform/ids";
 import { call, expectError } from "../helpers";
-import { eventually } from "../messages/messages.helpers";
+import { eventually, projectMessageCount } from "../messages/messages.helpers";
 import { base, SEND_PATH, send, setup } from "./api-send.helpers";
-
-const messageCount = async (projectId: string) =>
-  (
-    await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE project_id = ?")
-      .bind(projectId)
-      .first<{ n: number }>()
-  )?.n;
 
 describe("Idempotency-Key: what counts as the same request", { timeout: 30_000 }, () => {
   it("replays for the same body in another key order, and with the API key in the header instead of the body", async () => {
@@ -68,7 +61,7 @@ describe("Idempotency-Key: a retry after a failure", { timeout: 30_000 }, () => 
       sendBatch.mockRestore();
     }
     await eventually(
-      () => messageCount(s.id),
+      () => projectMessageCount(s.id),
       (n) => n === 1,
     );
   });

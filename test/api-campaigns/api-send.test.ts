@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectError } from "../helpers";
-import { eventually, getMessage, storedMessage } from "../messages/messages.helpers";
+import { eventually, getMessage, projectMessageCount, storedMessage } from "../messages/messages.helpers";
 import { base, send, setup } from "./api-send.helpers";
 
 const MEDIA = "https://media.example.test";
@@ -300,10 +300,7 @@ describe("POST /campaign/t1/api/v2 — Idempotency-Key", { timeout: 30_000 }, ()
       () => getMessage(s.sender, [...ids][0] as string),
       (r) => r.body.status === "read",
     );
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE project_id = ?")
-      .bind(s.id)
-      .first<{ n: number }>();
-    expect(count?.n).toBe(1);
+    expect(await projectMessageCount(s.id)).toBe(1);
   });
 
   it("answers 409 for the same key with a different body, and replays refusals", async () => {

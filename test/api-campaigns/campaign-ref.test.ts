@@ -3,13 +3,16 @@ import { describe, expect, it } from "vitest";
 import { API_RUN_ID } from "../../src/features/stats/record";
 import { call } from "../helpers";
 import { eventually, getMessage } from "../messages/messages.helpers";
-import { base, send, setup } from "./api-send.helpers";
+import { base, keepApiInD1, send, setup } from "./api-send.helpers";
 
 // An API campaign's messages name it and their template by short refs instead of their 28-character
 // ids (src/platform/db/schema/campaigns.ts, templates.ts): every read still answers with the ids.
+// The rows read are D1's, so the projects keep their API messages there (an API day's object names
+// its template by the same ref, tested in test/api-days).
 describe("an API campaign's messages, their campaign and their template", { timeout: 30_000 }, () => {
   it("stores short refs on its messages, and every read names the campaign and template by their ids", async () => {
     const s = await setup();
+    await keepApiInD1(s.id);
     const numbers = ["+917428526285", "+917428520001"];
     const ids: string[] = [];
     for (const destination of numbers) {
@@ -78,6 +81,7 @@ describe("an API campaign's messages, their campaign and their template", { time
 
   it("still finds the messages of a campaign created before refs, which carry its id", async () => {
     const s = await setup({}, { campaignName: "older" });
+    await keepApiInD1(s.id);
     const campaigns = await call("GET", "/v1/api-campaigns", { key: s.manager });
     const campaignId = campaigns.body.data[0].id as string;
     // As migration 0034 left the campaigns created before it.

@@ -6,10 +6,10 @@ import { runLedger } from "../../src/features/run-ledger";
 import { parseLedgerMessageId } from "../../src/platform/ids";
 import { base, send, setup } from "../api-campaigns/api-send.helpers";
 import { archiveAll, manifests } from "../archive/archive.helpers";
-import { apiJob, metaCampaign, runQueue } from "../delivery/pipeline.helpers";
+import { apiJob, deliverWebhooks, metaCampaign, runQueue } from "../delivery/pipeline.helpers";
 import { call, db } from "../helpers";
 import { eventually, getMessage, historyStatuses, messageRow } from "../messages/messages.helpers";
-import { clearErrors, injectError, receivedSends } from "../standin/standin.helpers";
+import { clearErrors, injectError, receivedSends, seedTemplate } from "../standin/standin.helpers";
 
 // API campaigns whose project keeps their messages in objects, one per campaign and day
 // (src/features/api-days): through the real Worker, queues and sends consumer, with the sandbox
@@ -183,6 +183,43 @@ describe("API sends kept in their campaign's day", { timeout: 60_000 }, () => {
     expect((await acceptedTo(c.account)).sort()).toEqual(["+917428520001", "+917428526285"]);
   });
 
+  it("holds a disabled template's send in its day (132016), and sends it once reinstated", async () => {
+    const c = await dayCampaign();
+    await seedTemplate(c.account, { name: "order_update", category: "UTILITY", status: "DISABLED" });
+    const job = await c.job();
+    expect((await runQueue(SENDS, [job])).explicitAcks).toEqual(["m0"]);
+    expect((await getMessage(c.p.manager, job.messageId)).body).toMatchObject({
+      status: "queued",
+      error: { code: 132016 },
+    });
+    expect((await call("GET", `/v1/api-campaigns/${c.campaignId}`, { key: c.p.manager })).body).toMatchObject({
+      status: "paused",
+    });
+    // Held: a redelivery of the queue message sends nothing.
+    await runQueue(SENDS, [job], 2);
+    expect(await acceptedTo(c.account)).toEqual([]);
+
+    await seedTemplate(c.account, { name: "order_update", category: "UTILITY", status: "APPROVED" });
+    await deliverWebhooks(c.account);
+    expect((await call("GET", `/v1/api-campaigns/${c.campaignId}`, { key: c.p.manager })).body).toMatchObject({
+      status: "live",
+    });
+    // The day's row is no run to hold: it stays open while the campaign waits.
+    const ref = parseLedgerMessageId(job.messageId)?.runRef as string;
+    expect(await env.DB.prepare("SELECT status FROM runs WHERE ref = ?").bind(ref).first()).toEqual({
+      status: "fanning_out",
+    });
+    await eventually(
+      () => acceptedTo(c.account),
+      (to) => to.length === 1,
+    );
+    await eventually(
+      () => getMessage(c.p.manager, job.messageId),
+      (m) => ["sent", "delivered", "read"].includes(m.body.status),
+    );
+    expect(await acceptedTo(c.account)).toEqual(["+917428526285"]);
+  });
+
   it("skips a marketing send to a contact who opted out since the request, as the D1 path does", async () => {
     const c = await dayCampaign();
     await env.DB.prepare("UPDATE campaigns SET template_id = template_id WHERE id = ?").bind(c.campaignId).run();
@@ -198,6 +235,44 @@ describe("API sends kept in their campaign's day", { timeout: 60_000 }, () => {
       skipReason: "opted_out",
     });
     expect(await receivedSends(c.account)).toEqual([]);
+  });
+
+  it("records a dead-lettered send as failed in its day, never recorded before or sending", async () => {
+    const c = await dayCampaign();
+    const neverRecorded = await c.job("+917428520021");
+    const sending = await c.job("+917428520022");
+    const named = parseLedgerMessageId(sending.messageId);
+    if (!named) throw new Error("not a day's id");
+    // The second was recorded and claimed when its invocation died.
+    await runLedger(env, named.runRef).recordSends(
+      c.p.id,
+      [],
+      [
+        {
+          slot: named.slot,
+          number: "+917428520022",
+          payload: JSON.stringify(sending.payload),
+          base: null,
+          skipReason: null,
+          template: null,
+        },
+      ],
+    );
+    const result = await runQueue(`${SENDS}-dlq`, [neverRecorded, sending], 11);
+    expect(result.explicitAcks.sort()).toEqual(["m0", "m1"]);
+    for (const job of [neverRecorded, sending]) {
+      expect((await getMessage(c.p.manager, job.messageId)).body).toMatchObject({
+        status: "failed",
+        error: { title: "Dead-lettered" },
+      });
+      expect(await messageRow(job.messageId)).toBeNull();
+    }
+    expect(await receivedSends(c.account)).toEqual([]);
+    expect(
+      await call("GET", `/v1/contacts/${encodeURIComponent("+917428520021")}`, { key: c.p.manager }),
+    ).toMatchObject({
+      status: 200,
+    });
   });
 
   it("closes a day a day after it ended, and the ledger sweep completes it", async () => {

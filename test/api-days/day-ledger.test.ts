@@ -54,6 +54,17 @@ describe("an API day's object", () => {
     expect(await ledger.claim(10)).toEqual([]);
   });
 
+  it("reads two rows a message to record and claim a batch, whatever the day holds", async () => {
+    const { meta, ledger, projectId } = newDay();
+    await ledger.reserve(meta, 2_000);
+    const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+    for (let from = 1; from <= 1_000; from += 500) await ledger.recordSends(projectId, [], sends(range(from, 500)));
+    const { result, cost } = await costOf(ledger, () => ledger.recordSends(projectId, [], sends(range(1_001, 100))));
+    expect(result.claimed).toHaveLength(100);
+    expect(cost.rowsRead / 100).toBeLessThanOrEqual(2.1);
+    expect(cost.rowsWritten / 100).toBeLessThanOrEqual(1.1);
+  });
+
   it("records a skip with its reason, unclaimed", async () => {
     const { meta, ledger, projectId } = newDay();
     await ledger.reserve(meta, 64);
@@ -72,9 +83,14 @@ describe("an API day's object", () => {
       [1, "queued"],
       [2, "sending"],
     ]);
-    // The queue's retry records both again: the one given back is claimed, the other is not.
-    const again = await ledger.recordSends(projectId, [], sends([1, 2]));
-    expect(again.claimed.map((c) => [c.slot, c.attempts])).toEqual([[1, 1]]);
+    // The queue's retry records both again, in a batch with a new one: the one given back is
+    // claimed, the one sending is not, the new one is.
+    const again = await ledger.recordSends(projectId, [], sends([1, 2, 3]));
+    expect(again.claimed.map((c) => [c.slot, c.attempts]).sort()).toEqual([
+      [1, 1],
+      [3, 1],
+    ]);
+    expect(await ledger.counts()).toMatchObject({ queued: 3 });
     // A job naming it (released by the governor) finds it taken.
     expect((await ledger.reclaim(projectId, [1, 2])).rows).toEqual([]);
     // Given back once more (a retryable failure), a job claims it with its attempts counted.

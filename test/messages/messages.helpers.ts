@@ -3,7 +3,8 @@ import { sql } from "drizzle-orm";
 import { expect } from "vitest";
 import { storedPayload } from "../../src/features/messages/payload";
 import { insertMessageOnce, type NewMessage, getMessage as readMessage } from "../../src/features/messages/store";
-import { newMessageId } from "../../src/platform/ids";
+import { runLedger } from "../../src/features/run-ledger";
+import { newMessageId, parseLedgerMessageId } from "../../src/platform/ids";
 import type { TemplateMessage } from "../../src/whatsapp/provider";
 import { SandboxProvider } from "../../src/whatsapp/sandbox";
 import type { WebhookEventMessage } from "../../src/whatsapp/webhook/payload";
@@ -64,8 +65,19 @@ export function recordingSandbox() {
 export const messageRow = (id: string) =>
   env.DB.prepare("SELECT * FROM messages WHERE id = ?").bind(id).first<Record<string, any>>();
 
-/** The whole message a row's payload holds (its patch applied to its shared base), as the claim reads it. */
+/**
+ * The whole message a row's payload holds (its patch applied to its shared base), as the claim reads
+ * it: from D1, or from the object of the run or API day the id names.
+ */
 export async function storedMessage(id: string): Promise<Record<string, any> | null> {
+  const named = parseLedgerMessageId(id);
+  if (named) {
+    const run = await env.DB.prepare("SELECT project_id FROM runs WHERE ref = ?")
+      .bind(named.runRef)
+      .first<{ project_id: string }>();
+    const found = run ? await runLedger(env, named.runRef).payload(run.project_id, named.slot) : null;
+    return found ? JSON.parse(found.payload) : null;
+  }
   const row = await db().get<{ payload: string | null } | undefined>(
     sql`SELECT ${storedPayload()} AS payload FROM messages WHERE id = ${id}`,
   );
@@ -82,4 +94,20 @@ export async function historyStatuses(id: string): Promise<string[]> {
   if (!row) return [];
   const found = await readMessage(db(), row.project_id, id);
   return found?.history.map((h) => h.status) ?? [];
+}
+
+/** How many messages a project has, wherever kept: D1's table, and its runs' and API days' objects. */
+export async function projectMessageCount(projectId: string): Promise<number> {
+  const d1 = await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE project_id = ?")
+    .bind(projectId)
+    .first<{ n: number }>();
+  const { results: refs } = await env.DB.prepare("SELECT ref FROM runs WHERE project_id = ? AND ledger = 'object'")
+    .bind(projectId)
+    .all<{ ref: string }>();
+  let n = d1?.n ?? 0;
+  for (const { ref } of refs) {
+    const c = await runLedger(env, ref).counts();
+    n += c.queued + c.sent + c.delivered + c.read + c.failed + c.skipped;
+  }
+  return n;
 }

@@ -8,7 +8,8 @@ import type { Reached, SegmentFilter } from "./segment";
 // contacts a segment page reads is first asked of those runs' objects: which of the window's
 // contacts (a run's message is keyed by its contact's row number) each condition's runs reached.
 // The answers go into the page's one statement as JSON lists (./segment.ts), so a window costs one
-// call per run, and a segment that names no such run costs one D1 read and nothing more.
+// call per run, and a segment that names no such run costs one D1 read and nothing more. An API
+// campaign's days (src/features/api-days) are asked by the window's numbers instead.
 
 /** The runs' objects a segment's conditions need. */
 export type Ledgers = Pick<Env, "RUN_LEDGER">;
@@ -31,24 +32,40 @@ export async function behaviourReach(
   const conditions = (filter.behaviour ?? []).map((b, i) => ({ b, i })).filter(({ b }) => OBJECT_KINDS.has(b.did));
   if (conditions.length === 0) return undefined;
   const campaigns = [...new Set(conditions.map(({ b }) => b.campaignId))];
-  const runs = await db.all<{ id: string; ref: string; campaign_id: string }>(sql`
-    SELECT id, coalesce(ref, id) AS ref, campaign_id FROM runs
+  const rows = await db.all<{ id: string; ref: string; campaign_id: string; api_day: number | null }>(sql`
+    SELECT id, coalesce(ref, id) AS ref, campaign_id, api_day FROM runs
     WHERE project_id = ${projectId} AND campaign_id IN (SELECT value FROM json_each(${JSON.stringify(campaigns)}))
-      AND ledger = 'object' AND api_day IS NULL`);
-  if (runs.length === 0) return undefined;
-  // Each condition's runs, and what it asks of them: `not_` forms are the same set, negated.
+      AND ledger = 'object'`);
+  if (rows.length === 0) return undefined;
+  // Each condition's runs and days, and what it asks of them: `not_` forms are the same set, negated.
+  // A run names no API day, so a condition on a run asks only that run.
   const asks = conditions.map(({ b, i }) => ({
     i,
     what: b.did === "read" || b.did === "not_read" ? ("read" as const) : ("received" as const),
-    refs: runs.filter((r) => r.campaign_id === b.campaignId && (b.runId === undefined || r.id === b.runId)),
+    refs: rows.filter((r) => r.campaign_id === b.campaignId && (b.runId === undefined || r.id === b.runId)),
   }));
-  // One call per run and kind, however many conditions share it.
+  // One call per run (or day) and kind, however many conditions share it.
   const distinct = [
-    ...new Map(asks.flatMap(({ what, refs }) => refs.map((r) => [`${what}:${r.ref}`, { what, ref: r.ref }]))).values(),
+    ...new Map(
+      asks.flatMap(({ what, refs }) =>
+        refs.map((r) => [`${what}:${r.ref}`, { what, ref: r.ref, day: r.api_day !== null }]),
+      ),
+    ).values(),
   ];
   return async (after, through) => {
-    const answers = await askEach(distinct, ({ what, ref }) =>
-      runLedger(ledgers, ref).reached(projectId, after, through, what),
+    // An API day's messages are keyed by arrival, not by contact: it is asked which of the window's
+    // numbers it reached (a scan of the day, as D1's API messages are read once per page).
+    const window = distinct.some((d) => d.day)
+      ? await windowNumbers(db, projectId, after, through)
+      : new Map<string, number>();
+    const numbers = [...window.keys()];
+    const answers = await askEach(distinct, async ({ what, ref, day }) =>
+      day
+        ? (await runLedger(ledgers, ref).reachedNumbers(projectId, numbers, what)).flatMap((n) => {
+            const id = window.get(n);
+            return id === undefined ? [] : [id];
+          })
+        : runLedger(ledgers, ref).reached(projectId, after, through, what),
     );
     const byKey = new Map(distinct.map(({ what, ref }, n) => [`${what}:${ref}`, answers[n] ?? []]));
     const reached: Reached = [];
@@ -56,4 +73,11 @@ export async function behaviourReach(
       reached[i] = [...new Set(refs.flatMap((r) => byKey.get(`${what}:${r.ref}`) ?? []))];
     return reached;
   };
+}
+
+/** The window's contacts (`after`, `through`], by number: what an API day is asked about. */
+async function windowNumbers(db: Db, projectId: string, after: number, through: number) {
+  const contacts = await db.all<{ id: number; number: string }>(sql`
+    SELECT id, number FROM contacts WHERE project_id = ${projectId} AND id > ${after} AND id <= ${through}`);
+  return new Map(contacts.map((c) => [c.number, c.id]));
 }

@@ -32,7 +32,7 @@ const recount = createRoute({
   tags: ["Operator"],
   summary: "Recount a campaign's counters from D1",
   description:
-    "Counts the campaign's messages in D1 again, per run, replaces the counters its statistics object holds, and reports every counter that differed. Counters follow the ledger exactly, so a difference means a fault the outbox could not repair; the recount runs between two outbox drains, so no transition is counted twice or missed. A campaign with a run that keeps its messages in its own object (docs/scaling.md) is not recounted: `409`.",
+    "Counts the campaign's messages in D1 again, per run, replaces the counters its statistics object holds, and reports every counter that differed. Counters follow the ledger exactly, so a difference means a fault the outbox could not repair; the recount runs between two outbox drains, so no transition is counted twice or missed. A campaign with a run (or an API campaign with a day) that keeps its messages in its own object (docs/scaling.md) is not recounted: `409`.",
   security: AdminSecurity,
   request: { params: CampaignIdParam },
   responses: {

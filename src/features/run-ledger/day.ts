@@ -30,30 +30,69 @@ export function reserve(store: LedgerStore, count: number): number {
   return row.first;
 }
 
+/** Thrown inside a record's transaction when some of its slots were recorded before: see `recordSends`. */
+export class RecordedBefore extends Error {
+  constructor() {
+    super("some of these sends were recorded before");
+  }
+}
+
 /**
  * Records API sends, each slot once, claimed for the caller to send now (or skipped with its
  * reason). A slot already recorded is claimed again only if it was given back unsent (a queue
  * retry of its send, ./claims.ts `reclaim`); one sending or settled is left alone, so a redelivered
- * send is never sent twice. Returns the slots claimed, with their rows, and those skipped.
+ * send is never sent twice. Returns the slots claimed and those skipped.
+ *
+ * The insert reads two rows a message (its JSON element and its place in the table): it returns
+ * nothing, and the base ids are looked up once per call. Whether every slot was new is told by the
+ * rows it wrote; when one was not (a redelivery), `fresh` is false and it throws `RecordedBefore`,
+ * for the caller to roll the transaction back and call again with `fresh` true, which first reads
+ * which slots exist.
  */
-export function recordSends(store: LedgerStore, bases: [string, string][], page: DayRecipient[], at: number) {
+export function recordSends(
+  store: LedgerStore,
+  bases: [string, string][],
+  page: DayRecipient[],
+  at: number,
+  fresh = false,
+) {
+  const baseIds = new Map<string, number>();
   if (bases.length > 0) {
     store.exec(
       "INSERT INTO bases (key, body) SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?) j WHERE true ON CONFLICT (key) DO NOTHING",
       JSON.stringify(bases),
     );
+    const keys = [...new Set(page.flatMap((p) => (p.base === null ? [] : [p.base])))];
+    for (const b of store.exec<{ id: number; key: string }>(
+      "SELECT id, key FROM bases WHERE key IN (SELECT value FROM json_each(?))",
+      JSON.stringify(keys),
+    ))
+      baseIds.set(b.key, b.id);
   }
-  const added = store.exec<{ slot: number; skipped: number }>(
+  const existing = fresh
+    ? new Set(
+        store
+          .exec<{ slot: number }>(
+            "SELECT slot FROM messages WHERE slot IN (SELECT value FROM json_each(?))",
+            JSON.stringify(page.map((p) => p.slot)),
+          )
+          .map((r) => r.slot),
+      )
+    : new Set<number>();
+  const added = page.filter((p) => !existing.has(p.slot));
+  const written = store.cost.rowsWritten;
+  store.exec(
     `INSERT INTO messages (slot, number, status, payload, base, skip_reason, template, created_at, updated_at, claimed_at)
      SELECT j.value ->> '$.slot', j.value ->> '$.number', iif(j.value ->> '$.skipReason' IS NULL, NULL, 'skipped'),
-            j.value ->> '$.payload', (SELECT b.id FROM bases b WHERE b.key = j.value ->> '$.base'),
-            j.value ->> '$.skipReason', j.value ->> '$.template', ?1, ?1, iif(j.value ->> '$.skipReason' IS NULL, ?1, NULL)
-     FROM json_each(?2) j WHERE true
-     ON CONFLICT DO NOTHING RETURNING slot, skip_reason IS NOT NULL AS skipped`,
+            j.value ->> '$.payload', j.value ->> '$.baseId', j.value ->> '$.skipReason', j.value ->> '$.template',
+            ?1, ?1, iif(j.value ->> '$.skipReason' IS NULL, ?1, NULL)
+     FROM json_each(?2) j WHERE true ON CONFLICT DO NOTHING`,
     at,
-    JSON.stringify(page),
+    JSON.stringify(added.map((p) => ({ ...p, baseId: p.base === null ? null : (baseIds.get(p.base) ?? null) }))),
   );
-  const claimed = added.filter((a) => !a.skipped).map((a) => a.slot);
+  // `messages` has no index beside its key: one row written per message inserted.
+  if (store.cost.rowsWritten - written !== added.length) throw new RecordedBefore();
+  const claimed = added.filter((a) => a.skipReason === null).map((a) => a.slot);
   // Recorded behind the sweep's watermark (a request's slot from an older block, a late delivery):
   // listed for the sweep, which no longer reads that far back.
   const swept = store.counts().swept_through;
@@ -66,22 +105,17 @@ export function recordSends(store: LedgerStore, bases: [string, string][], page:
     );
   }
   store.moved(
-    added.map((a): LedgerMove => [a.slot, null, a.skipped ? "skipped" : "queued"]),
+    added.map((a): LedgerMove => [a.slot, null, a.skipReason === null ? "queued" : "skipped"]),
     at,
   );
-  const fresh = new Set(added.map((a) => a.slot));
-  const again = reclaim(
-    store,
-    page.filter((p) => !fresh.has(p.slot)).map((p) => p.slot),
-    at,
-  );
+  const again = existing.size > 0 ? reclaim(store, [...existing], at) : [];
   const byPage = new Map(page.map((p) => [p.slot, p]));
   return {
     claimed: [
       ...claimed.map((slot) => ({ slot, attempts: 1, number: byPage.get(slot)?.number ?? "" })),
       ...again.map(({ slot, attempts, number }) => ({ slot, attempts, number })),
     ],
-    skipped: added.filter((a) => a.skipped).map((a) => a.slot),
+    skipped: added.filter((a) => a.skipReason !== null).map((a) => a.slot),
   };
 }
 

@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { createLogger, logLevel } from "../../platform/log";
 import { claim, permit, reclaim, skip, unclaim } from "./claims";
-import { type DayRecipient, recordSends, reserve, returnedBefore } from "./day";
+import { type DayRecipient, RecordedBefore, recordSends, reserve, returnedBefore } from "./day";
 import { handOver } from "./hand-over";
 import { outcomes, type SlotResult } from "./outcomes";
-import { billing, failures, page, payloadOf, reached, sentSince, tally } from "./reads";
+import { billing, failures, page, payloadOf, reached, reachedNumbers, sentSince, tally } from "./reads";
 import { type RecordedRecipient, record } from "./record";
 import type { LedgerMeta } from "./schema";
 import { type SlotStatus, statuses } from "./statuses";
@@ -93,17 +93,18 @@ export class RunLedger extends DurableObject<Env> {
     });
   }
 
-  /**
-   * Records API sends of `projectId`'s day at the slots their requests drew, claimed to be sent
-   * now (./day.ts); with the day's ids, for the sender's claims.
-   */
-  recordSends(projectId: string, bases: [string, string][], sends: DayRecipient[], at = Date.now()) {
-    return this.moving(() => {
-      const meta = this.readMeta();
-      if (meta?.projectId !== projectId || !this.isDay()) {
-        throw new Error(`no API day of project ${projectId} in this object to record sends in`);
-      }
-      return { meta, ...recordSends(this.store, bases, sends, at) };
+  /** Records API sends of `projectId`'s day at their slots, claimed to be sent now (./day.ts). */
+  async recordSends(projectId: string, bases: [string, string][], sends: DayRecipient[], at = Date.now()) {
+    const meta = this.readMeta();
+    if (meta?.projectId !== projectId || !this.isDay()) {
+      throw new Error(`no API day of project ${projectId} in this object to record sends in`);
+    }
+    const record = (fresh: boolean) =>
+      this.moving(() => ({ meta, ...recordSends(this.store, bases, sends, at, fresh) }));
+    // Some were recorded before (a redelivery): rolled back, and recorded again reading which.
+    return record(false).catch((err: unknown) => {
+      if (err instanceof RecordedBefore) return record(true);
+      throw err;
     });
   }
 
@@ -219,6 +220,11 @@ export class RunLedger extends DurableObject<Env> {
   /** The slots in (`after`, `through`] that reached `what`, for `projectId`'s run (a segment's window). */
   reached(projectId: string, after: number, through: number, what: "received" | "read"): number[] {
     return this.mine(projectId) ? reached(this.store, after, through, what) : [];
+  }
+
+  /** Which of `numbers` `projectId`'s API day reached (a segment's window, ./reads.ts). */
+  reachedNumbers(projectId: string, numbers: string[], what: "received" | "read"): string[] {
+    return this.mine(projectId) ? reachedNumbers(this.store, numbers, what) : [];
   }
 
   /** The numbers of `projectId`'s run that were sent to since `since` (the messaging limit's window). */

@@ -96,3 +96,19 @@ export function reached(store: LedgerStore, after: number, through: number, what
 export function sentSince(store: LedgerStore, since: number): string[] {
   return store.exec<{ number: string }>("SELECT number FROM messages WHERE sent_at >= ?", since).map((r) => r.number);
 }
+
+/**
+ * Which of `numbers` a message reached sent, delivered or read (`received`), or read (`read`): an
+ * API day's answer to a segment's window (its messages are keyed by arrival, not by contact). A
+ * scan of the object's messages, probing the window's numbers.
+ */
+export function reachedNumbers(store: LedgerStore, numbers: string[], what: "received" | "read"): string[] {
+  if (numbers.length === 0) return [];
+  return store
+    .exec<{ number: string }>(
+      `SELECT DISTINCT number FROM messages WHERE status IN ${what === "read" ? "('read')" : "('sent', 'delivered', 'read')"}
+         AND number IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(numbers),
+    )
+    .map((r) => r.number);
+}

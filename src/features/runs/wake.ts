@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { campaigns, runs } from "../../platform/db/schema";
+import { campaigns, isBroadcastRun, runs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import type { RunJob } from "../../queues/contracts";
 import { sendJobs } from "../../queues/producers";
@@ -23,7 +23,13 @@ export async function wakeRunsForTemplates(env: Pick<Env, "JOBS">, db: Db, templ
     .select({ id: runs.id, projectId: runs.projectId })
     .from(runs)
     .innerJoin(campaigns, eq(campaigns.id, runs.campaignId))
-    .where(and(eq(runs.status, "waiting_template"), inArray(campaigns.templateId, [...new Set(templateIds)])))
+    .where(
+      and(
+        eq(runs.status, "waiting_template"),
+        inArray(campaigns.templateId, [...new Set(templateIds)]),
+        isBroadcastRun(),
+      ),
+    )
     .all();
   await sendJobs(
     env,
@@ -47,7 +53,15 @@ export async function holdRunsForTemplate(db: Db, projectId: string, templateId:
     db
       .update(runs)
       .set({ status: "waiting_template", statusReason: reason, updatedAt: Date.now() })
-      .where(and(eq(runs.projectId, projectId), inArray(runs.status, ["fanning_out", "sending"]), ofTemplate))
+      // An API day's row is left as it is: its campaign's own hold keeps its sends (../templates/hold.ts).
+      .where(
+        and(
+          eq(runs.projectId, projectId),
+          inArray(runs.status, ["fanning_out", "sending"]),
+          ofTemplate,
+          isBroadcastRun(),
+        ),
+      )
       .returning({ id: runs.id }),
     db
       .update(runs)
