@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectError } from "../helpers";
 import { eventually, getMessage, projectMessageCount, storedMessage } from "../messages/messages.helpers";
