@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { inJsonList } from "../../platform/db/json-list";
-import { runs } from "../../platform/db/schema";
+import { stampSwept } from "../../platform/db/runs-swept";
 import { closeApiDays } from "./close";
 import { requeueApiDays } from "./requeue";
 
@@ -26,15 +25,11 @@ export async function sweepApiDays(
     ORDER BY r.swept_at LIMIT ${LIMIT}`);
   // Those asked longest ago first; a full pass goes to the back, so every day gets its turn.
   if (open.length === LIMIT) {
-    await db
-      .update(runs)
-      .set({ sweptAt: now })
-      .where(
-        inJsonList(
-          runs.id,
-          open.map((r) => r.id),
-        ),
-      );
+    await stampSwept(
+      db,
+      open.map((r) => r.id),
+      now,
+    );
   }
   let requeued = 0;
   for (const campaign of new Map(open.map((r) => [r.campaign_id, r])).values()) {

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, or } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { inJsonList } from "../../platform/db/json-list";
+import { stampSwept } from "../../platform/db/runs-swept";
 import { runRef, runs } from "../../platform/db/schema";
 import type { Logger } from "../../platform/log";
 import { completeLedgerRuns } from "./complete";
@@ -39,15 +39,11 @@ export async function sweepLedgerRuns(
     .orderBy(asc(runs.sweptAt))
     .limit(LIMIT);
   if (open.length === LIMIT)
-    await db
-      .update(runs)
-      .set({ sweptAt: now })
-      .where(
-        inJsonList(
-          runs.id,
-          open.map((r) => r.id),
-        ),
-      );
+    await stampSwept(
+      db,
+      open.map((r) => r.id),
+      now,
+    );
   let failed = 0;
   for (const run of open) {
     try {

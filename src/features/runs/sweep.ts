@@ -1,6 +1,6 @@
 import { and, asc, eq, lt, notInArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
-import { inJsonList } from "../../platform/db/json-list";
+import { stampSwept } from "../../platform/db/runs-swept";
 import { campaigns, isBroadcastRun, runs, templates } from "../../platform/db/schema";
 import type { RunJob } from "../../queues/contracts";
 import { sendJobs } from "../../queues/producers";
@@ -86,7 +86,7 @@ export async function sweepRuns(env: Env, db: Db, now = Date.now()) {
       sending.map((r) => r.id),
       now,
     ),
-    db.update(runs).set({ sweptAt: now }).where(inJsonList(runs.id, taken)),
+    stampSwept(db, taken, now),
   ]);
   const marketingRetries = await startMarketingRetries(env, db, now);
   return {
