@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { apiDayMessageId } from "../../src/features/api-days/message-ids";
 import { sweepApiDays } from "../../src/features/api-days/sweep";
 import { runLedger } from "../../src/features/run-ledger";
@@ -118,6 +118,27 @@ describe("API sends kept in their campaign's day", { timeout: 60_000 }, () => {
       () => getMessage(s.sender, first.body.messageId),
       (m) => m.body.status === "read",
     );
+  });
+
+  it("keeps a send in D1 when the day's object cannot be reached, rather than refusing it", async () => {
+    const s = await setup();
+    await keepApiDays(s.id);
+    const getByName = vi.spyOn(env.RUN_LEDGER, "getByName").mockImplementation(() => {
+      throw new Error("injected: the day's object is unreachable");
+    });
+    let accepted: Awaited<ReturnType<typeof send>>;
+    try {
+      accepted = await send(base(s));
+    } finally {
+      getByName.mockRestore();
+    }
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    expect(accepted.body.messageId).not.toMatch(/^msg_r/);
+    await eventually(
+      () => getMessage(s.sender, accepted.body.messageId),
+      (m) => m.body.status === "read",
+    );
+    expect(await messageRow(accepted.body.messageId)).toMatchObject({ status: "read" });
   });
 
   it("sends each of many sends once, with every job delivered twice to invocations running at once", async () => {

@@ -89,11 +89,18 @@ async function libraryFile(c: Context<AppEnv>, fileId: string, format: HeaderFor
  * or replayed leaves its slot unused, which costs nothing.
  */
 async function drawMessageId(c: Context<AppEnv>, campaignName: string): Promise<string | undefined> {
-  const { db, config } = c.var;
+  const { db, config, log } = c.var;
   const { projectId } = c.get("principal");
   const campaign = await loadApiCampaign(db, projectId, campaignName);
   if (!campaign) return undefined;
-  return (await apiDayMessageId(c.env, db, projectId, campaign.id, config.API_MESSAGES)) ?? undefined;
+  try {
+    return (await apiDayMessageId(c.env, db, projectId, campaign.id, config.API_MESSAGES)) ?? undefined;
+  } catch (err) {
+    // The day's object (or its row) cannot be reached now: the send is kept in D1 instead, which
+    // every read answers for as well, rather than refused.
+    log.warn("no slot of the API day; the message is kept in D1", { campaignId: campaign.id, err });
+    return undefined;
+  }
 }
 
 async function accept(
