@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { apiDayMessageId } from "../../src/features/api-days/message-ids";
+import { apiDayMessageId, DAY_TTL_MS } from "../../src/features/api-days/message-ids";
 import { sweepApiDays } from "../../src/features/api-days/sweep";
 import { runLedger } from "../../src/features/run-ledger";
 import { parseLedgerMessageId } from "../../src/platform/ids";
@@ -118,6 +118,32 @@ describe("API sends kept in their campaign's day", { timeout: 60_000 }, () => {
       () => getMessage(s.sender, first.body.messageId),
       (m) => m.body.status === "read",
     );
+  });
+
+  it("draws ids from blocks of the day, a new day's ledger at midnight UTC, and none for a project kept in D1", async () => {
+    const s = await setup();
+    await keepApiDays(s.id);
+    const campaigns = await call("GET", "/v1/api-campaigns", { key: s.manager });
+    const campaignId = campaigns.body.data[0].id as string;
+    const lastMinute = Math.floor(Date.now() / 86_400_000) * 86_400_000 + 86_400_000 - 60_000;
+    const draw = (at: number) => apiDayMessageId(env, db(), s.id, campaignId, "d1", at);
+    const today = await Promise.all(Array.from({ length: 70 }, () => draw(lastMinute)));
+    const named = today.map((id) => parseLedgerMessageId(id ?? ""));
+    expect(new Set(named.map((n) => n?.runRef)).size).toBe(1);
+    expect(new Set(named.map((n) => n?.slot)).size).toBe(70);
+    const tomorrow = parseLedgerMessageId((await draw(lastMinute + 120_000)) ?? "");
+    expect(tomorrow?.runRef).not.toBe(named[0]?.runRef);
+    expect(tomorrow?.slot).toBe(1);
+    const days = await env.DB.prepare("SELECT api_day FROM runs WHERE campaign_id = ? ORDER BY api_day")
+      .bind(campaignId)
+      .all<{ api_day: number }>();
+    expect(days.results.map((d) => d.api_day)).toEqual([
+      Math.floor(lastMinute / 86_400_000),
+      Math.floor(lastMinute / 86_400_000) + 1,
+    ]);
+    // The project's own choice comes first, and is read again after DAY_TTL_MS.
+    await keepApiDays(s.id, "d1");
+    expect(await draw(lastMinute + 120_000 + DAY_TTL_MS + 1)).toBeNull();
   });
 
   it("keeps a send in D1 when the day's object cannot be reached, rather than refusing it", async () => {
