@@ -28,26 +28,20 @@ export interface DayClaim {
   attempts: number;
 }
 
-/** What became of one API send recorded in its day. */
-export interface DayRecorded {
-  /** Claimed to be sent now; absent when skipped, or already recorded and not given back. */
-  claim?: DayClaim;
-  skipReason?: string;
-}
-
 /**
  * Records API sends whose ids name their campaign's day (src/features/run-ledger/day.ts), for jobs
  * of one project: the contacts in D1 first (one batch, with the numbers that opted out, so a
  * MARKETING send to one is skipped: the contact row is the authority, the request only had a
  * snapshot), then each day's sends in one call to its object, claimed to be sent at once. Safe to
- * run again: a send recorded before is claimed again only if it was given back unsent.
+ * run again: a send recorded before is claimed again only if it was given back unsent. Returns the
+ * claims by message id; a send not among them is skipped, or sending or settled already.
  */
 export async function recordApiDays(
   env: Pick<Env, "RUN_LEDGER">,
   db: Db,
   jobs: ApiSendJob[],
-): Promise<Map<string, DayRecorded>> {
-  const recorded = new Map<string, DayRecorded>();
+): Promise<Map<string, DayClaim>> {
+  const recorded = new Map<string, DayClaim>();
   const projectId = jobs[0]?.projectId;
   if (projectId === undefined) return recorded;
   const known = await resolveKnown(
@@ -123,23 +117,18 @@ export async function recordApiDays(
   for (const d of days) {
     if (d.status !== "fulfilled") continue;
     const { sends, day } = d.value;
-    const claimed = new Map(day.claimed.map((c) => [c.slot, c]));
-    const skipped = new Set(day.skipped);
+    const claimed = new Map(day.claimed.map((c) => [c.slot, c.attempts]));
     for (const { job, slot } of sends) {
-      const claim = claimed.get(slot);
-      const skipReason = skipped.has(slot) ? (skipOf(job) ?? undefined) : undefined;
-      const entry: DayRecorded = skipReason ? { skipReason } : {};
-      if (claim) {
-        entry.claim = {
-          id: job.messageId,
-          claimedAt: now,
-          payload: job.payload,
-          campaignId: job.campaignId,
-          runId: day.meta.runId,
-          attempts: claim.attempts,
-        };
-      }
-      recorded.set(job.messageId, entry);
+      const attempts = claimed.get(slot);
+      if (attempts === undefined) continue;
+      recorded.set(job.messageId, {
+        id: job.messageId,
+        claimedAt: now,
+        payload: job.payload,
+        campaignId: job.campaignId,
+        runId: day.meta.runId,
+        attempts,
+      });
     }
   }
   return recorded;

@@ -127,9 +127,10 @@ export async function sendSlice(
       dayMessages.map((m) => m.body as ApiSendJob),
     );
     // One not claimed is skipped, or was recorded before and is sending or settled: not sent now.
-    for (const [id, recorded] of days) {
-      if (recorded.claim) pre.set(id, recorded.claim);
-      else skipped.add(id);
+    for (const m of dayMessages) {
+      const claim = days.get(m.body.messageId);
+      if (claim) pre.set(claim.id, claim);
+      else skipped.add(m.body.messageId);
     }
     const persisted = await persistApiSends(
       ctx.db,

@@ -109,11 +109,10 @@ export function recordSends(
     at,
   );
   const again = existing.size > 0 ? reclaim(store, [...existing], at) : [];
-  const byPage = new Map(page.map((p) => [p.slot, p]));
   return {
     claimed: [
-      ...claimed.map((slot) => ({ slot, attempts: 1, number: byPage.get(slot)?.number ?? "" })),
-      ...again.map(({ slot, attempts, number }) => ({ slot, attempts, number })),
+      ...claimed.map((slot) => ({ slot, attempts: 1 })),
+      ...again.map(({ slot, attempts }) => ({ slot, attempts })),
     ],
     skipped: added.filter((a) => a.skipReason !== null).map((a) => a.slot),
   };
