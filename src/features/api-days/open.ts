@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { runs } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
@@ -18,7 +18,7 @@ export interface OpenDay {
 /**
  * The ledger of `campaignId`'s `day` when its project keeps API messages in objects (its own
  * `api_messages`, else `deployment`), opened on first use; null when the project keeps them in D1.
- * One batch of two statements; concurrent first sends open one row (the unique `runs_api_day`).
+ * One statement; concurrent first sends open one row (the unique `runs_api_day`).
  *
  * The row is a run's row (`runs.api_day` set): its ref names the object and the messages' ids
  * (`msg_r<ref>.<slot>`) as a run's do, so a message by id, statuses, outcomes, the overview, the
@@ -38,21 +38,21 @@ export async function openDay(
   // status_reason, audiences, time_to_run, retry_of, retry_kind, retry_marketing_limited,
   // limit_policy, cursor, queued, skipped, created_at, started_at, fanned_out_at, finished_at,
   // updated_at, swept_at.
-  const [, rows] = await db.batch([
-    db
-      .insert(runs)
-      .select(
-        sql`SELECT ${newId("run")}, CAST((SELECT coalesce(max(rowid), 0) + 1 FROM runs) AS TEXT), 'object', ${day},
-               ${projectId}, ${campaignId}, 'fanning_out', NULL, '[]', NULL, NULL, NULL, 0, 'send', NULL, 0, 0,
-               ${now}, ${now}, NULL, NULL, ${now}, NULL
-            WHERE ${chosen}`,
-      )
-      .onConflictDoNothing(),
-    db
-      .select({ id: runs.id, ref: runs.ref })
-      .from(runs)
-      .where(and(eq(runs.campaignId, campaignId), eq(runs.apiDay, day), eq(runs.projectId, projectId), sql`${chosen}`)),
-  ]);
+  // The no-op update on conflict makes RETURNING answer for a day opened before too: one statement.
+  const rows = await db
+    .insert(runs)
+    .select(
+      sql`SELECT ${newId("run")}, CAST((SELECT coalesce(max(rowid), 0) + 1 FROM runs) AS TEXT), 'object', ${day},
+             ${projectId}, ${campaignId}, 'fanning_out', NULL, '[]', NULL, NULL, NULL, 0, 'send', NULL, 0, 0,
+             ${now}, ${now}, NULL, NULL, ${now}, NULL
+          WHERE ${chosen}`,
+    )
+    .onConflictDoUpdate({
+      target: [runs.campaignId, runs.apiDay],
+      targetWhere: sql`api_day IS NOT NULL`,
+      set: { updatedAt: sql`${runs.updatedAt}` },
+    })
+    .returning({ id: runs.id, ref: runs.ref });
   const row = rows[0];
   return row?.ref ? { runId: row.id, ref: row.ref } : null;
 }
