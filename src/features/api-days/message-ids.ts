@@ -30,7 +30,7 @@ const KNOWN_LIMIT = 10_000;
 /**
  * The id of a new API send of `campaignId`, `msg_r<ref>.<slot>` in the campaign's day when its
  * project keeps API messages in objects; null when it keeps them in D1 (the caller draws a random
- * id). Costs a D1 batch per campaign, isolate and DAY_TTL_MS, and an object call per BLOCK sends.
+ * id). Costs a D1 statement per campaign, isolate and DAY_TTL_MS, and an object call per BLOCK sends.
  */
 export async function apiDayMessageId(
   env: Pick<Env, "RUN_LEDGER">,
