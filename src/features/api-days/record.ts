@@ -51,21 +51,32 @@ export async function recordApiDays(
     jobs.flatMap((j) => Object.keys(j.contact.attributes ?? {})),
   );
   const marketing = [...new Set(jobs.filter((j) => j.category === "MARKETING").map((j) => j.contact.number))];
-  const results = await db.batch([
+  // Who opted out is read only when the batch has marketing sends: a utility batch costs the
+  // contacts' statements alone.
+  const statements = [
     ...upsertContactsStatements(
       db,
       projectId,
       jobs.map((j) => j.contact),
       known,
     ),
-    db
-      .select({ number: contacts.number })
-      .from(contacts)
-      .where(
-        and(eq(contacts.projectId, projectId), inJsonList(contacts.number, marketing), sql`${contacts.optedOut} = 1`),
-      ),
-  ] as unknown as Parameters<typeof db.batch>[0]);
-  const optedOut = new Set((results.at(-1) as { number: string }[]).map((r) => r.number));
+    ...(marketing.length === 0
+      ? []
+      : [
+          db
+            .select({ number: contacts.number })
+            .from(contacts)
+            .where(
+              and(
+                eq(contacts.projectId, projectId),
+                inJsonList(contacts.number, marketing),
+                sql`${contacts.optedOut} = 1`,
+              ),
+            ),
+        ]),
+  ];
+  const results = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
+  const optedOut = new Set(marketing.length === 0 ? [] : (results.at(-1) as { number: string }[]).map((r) => r.number));
   const skipOf = (j: ApiSendJob) =>
     j.skipReason ?? (j.category === "MARKETING" && optedOut.has(j.contact.number) ? OPTED_OUT_REASON : null);
 
