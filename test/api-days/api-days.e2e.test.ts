@@ -1,8 +1,9 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { apiDayMessageId, DAY_TTL_MS } from "../../src/features/api-days/message-ids";
 import { sweepApiDays } from "../../src/features/api-days/sweep";
-import { runLedger } from "../../src/features/run-ledger";
+import { type RunLedger, runLedger } from "../../src/features/run-ledger";
 import { parseLedgerMessageId } from "../../src/platform/ids";
 import { base, send, setup } from "../api-campaigns/api-send.helpers";
 import { archiveAll, manifests } from "../archive/archive.helpers";
@@ -144,6 +145,31 @@ describe("API sends kept in their campaign's day", { timeout: 60_000 }, () => {
     // The project's own choice comes first, and is read again after DAY_TTL_MS.
     await keepApiDays(s.id, "d1");
     expect(await draw(lastMinute + 120_000 + DAY_TTL_MS + 1)).toBeNull();
+  });
+
+  it("draws later ids from the blocks a burst reserved, so a burst costs the day's object no block twice", async () => {
+    const s = await setup();
+    await keepApiDays(s.id);
+    const campaigns = await call("GET", "/v1/api-campaigns", { key: s.manager });
+    const campaignId = campaigns.body.data[0].id as string;
+    const at = Date.now();
+    const draw = () => apiDayMessageId(env, db(), s.id, campaignId, "d1", at);
+    // 40 requests at once each find no block with slots left, and each reserves one.
+    const burst = await Promise.all(Array.from({ length: 40 }, draw));
+    const ref = parseLedgerMessageId(burst[0] ?? "")?.runRef ?? "";
+    const nextSlot = () =>
+      runInDurableObject(
+        runLedger(env, ref),
+        (_: RunLedger, state) => state.storage.sql.exec<{ n: number }>("SELECT next_slot AS n FROM meta").one().n,
+      );
+    const reserved = (await nextSlot()) - 1;
+    expect(reserved).toBeGreaterThanOrEqual(40);
+    const after: (string | null)[] = [];
+    for (let i = 0; i < reserved - 40; i++) after.push(await draw());
+    // Every slot reserved is used before another block is taken.
+    expect(await nextSlot()).toBe(reserved + 1);
+    const slots = [...burst, ...after].map((id) => parseLedgerMessageId(id ?? "")?.slot);
+    expect(new Set(slots).size).toBe(reserved);
   });
 
   it("keeps a send in D1 when the day's object cannot be reached, rather than refusing it", async () => {

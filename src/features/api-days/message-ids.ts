@@ -18,12 +18,20 @@ interface Known {
   checkedAt: number;
   /** null: the project keeps API messages in D1. */
   open: { runId: string; ref: string } | null;
-  block: { next: number; end: number; at: number } | null;
+  /** Blocks with slots left, oldest first: the next id comes from the first. */
+  blocks: Block[];
+}
+
+interface Block {
+  next: number;
+  end: number;
+  at: number;
 }
 
 // Per isolate, by campaign. Only settled values are shared between requests, never a pending call
-// (a Worker must not await, in one request, I/O another request started): two requests that find
-// the block used up each take their own, and the slots one of them leaves are never recorded.
+// (a Worker must not await, in one request, I/O another request started): requests that find no
+// slot left each reserve their own block, and every block joins the pool, so the requests after
+// a burst use up what the burst reserved before any takes another block.
 const known = new Map<string, Known>();
 const KNOWN_LIMIT = 10_000;
 
@@ -45,22 +53,24 @@ export async function apiDayMessageId(
   if (!entry || entry.day !== day || now - entry.checkedAt > DAY_TTL_MS) {
     const open = await openDay(db, projectId, campaignId, day, deployment, now);
     if (known.size > KNOWN_LIMIT) known.clear();
-    const block = entry?.day === day && entry.open?.ref === open?.ref ? entry.block : null;
-    entry = { day, checkedAt: now, open, block };
+    const blocks = entry?.day === day && entry.open?.ref === open?.ref ? entry.blocks : [];
+    entry = { day, checkedAt: now, open, blocks };
     known.set(campaignId, entry);
   }
   const { open } = entry;
   if (!open) return null;
-  let block = entry.block;
-  if (!block || block.next >= block.end || now - block.at > BLOCK_TTL_MS) {
+  entry.blocks = entry.blocks.filter((b) => b.next < b.end && now - b.at <= BLOCK_TTL_MS);
+  let block = entry.blocks[0];
+  if (!block) {
     const first = await runLedger(env, open.ref).reserve(
       { projectId, campaignId, runId: open.runId, runRef: open.ref, apiDay: day },
       BLOCK,
     );
     block = { next: first, end: first + BLOCK, at: now };
-    // Another request may have replaced the entry meanwhile: this block is this request's.
+    // Another request may have replaced the entry meanwhile: this request's slot is from its block
+    // all the same, and the rest joins the pool of the day it is of.
     const current = known.get(campaignId);
-    if (current?.open?.ref === open.ref) current.block = block;
+    if (current?.open?.ref === open.ref) current.blocks.push(block);
   }
   const slot = block.next++;
   return ledgerMessageId(open.ref, slot);

@@ -21,13 +21,7 @@ export type DayRecipient = RecordedRecipient & { template: string | null };
  * never get the same slot.
  */
 export function reserve(store: LedgerStore, count: number): number {
-  const [row] = store.exec<{ first: number }>(
-    "UPDATE meta SET next_slot = next_slot + ? RETURNING next_slot - ? AS first",
-    count,
-    count,
-  );
-  if (!row) throw new Error("an API day's object has no meta row to reserve slots from");
-  return row.first;
+  return store.takeSlots(count);
 }
 
 /** Thrown inside a record's transaction when some of its slots were recorded before: see `recordSends`. */
@@ -95,7 +89,7 @@ export function recordSends(
   const claimed = added.filter((a) => a.skipReason === null).map((a) => a.slot);
   // Recorded behind the sweep's watermark (a request's slot from an older block, a late delivery):
   // listed for the sweep, which no longer reads that far back.
-  const swept = store.counts().swept_through;
+  const swept = store.sweptThrough();
   const late = claimed.filter((slot) => slot <= swept);
   if (late.length > 0) {
     store.exec(
@@ -128,7 +122,7 @@ const DAY_SWEEP_PAGE = 500;
  * after it was recorded, not again.
  */
 export function dayFirstClaims(store: LedgerStore, before: number): number[] {
-  const swept = store.counts().swept_through;
+  const swept = store.sweptThrough();
   const open = store.exec<{ slot: number; claimed_at: number }>(
     `SELECT m.slot, m.claimed_at FROM messages m WHERE m.slot > ? AND m.status IS NULL AND m.claimed_at IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM returned r WHERE r.slot = m.slot) ORDER BY m.slot LIMIT ?`,
@@ -143,7 +137,7 @@ export function dayFirstClaims(store: LedgerStore, before: number): number[] {
     : open.length === DAY_SWEEP_PAGE
       ? (open.at(-1)?.slot ?? swept)
       : (last?.slot ?? swept);
-  if (passed > swept) store.exec("UPDATE counts SET swept_through = ?", passed);
+  store.passSwept(passed);
   return stuck;
 }
 

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { createLogger, logLevel } from "../../platform/log";
 import { claim, permit, reclaim, skip, unclaim } from "./claims";
 import { type DayRecipient, RecordedBefore, recordSends, reserve, returnedBefore } from "./day";
-import { handOver } from "./hand-over";
+import { HandOvers } from "./hand-over";
 import { outcomes, type SlotResult } from "./outcomes";
 import { billing, failures, page, payloadOf, reached, reachedNumbers, sentSince, tally } from "./reads";
 import { type RecordedRecipient, record } from "./record";
@@ -11,25 +11,29 @@ import { type SlotStatus, statuses } from "./statuses";
 import { LedgerStore } from "./store";
 import { cancelWaiting, sweepSending } from "./sweep";
 
-/** After a failed hand-over, the alarm tries again this much later. */
-const RETRY_MS = 5_000;
-
 /** Hand-over rounds an emptying call makes before it leaves the rest to the alarm and is tried again. */
 const HAND_OVER_ROUNDS = 10;
 
 /**
  * One broadcast run's messages (./schema.ts), named `run:<ref>`. Every call that moves messages
- * runs as one transaction with its counters and its log row, and sets the alarm that hands the
- * log over, so the campaign's statistics and the customer's callbacks follow every move exactly
- * once, whatever crashes in between.
+ * runs as one transaction with its counters and the list of its moves, and sets the alarm that
+ * hands those over, so the campaign's statistics and the customer's callbacks follow every move
+ * exactly once, whatever crashes in between.
  */
 export class RunLedger extends DurableObject<Env> {
   private store: LedgerStore;
   private meta: LedgerMeta | null = null;
+  private readonly handOvers: HandOvers;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new LedgerStore(ctx.storage.sql);
+    this.handOvers = new HandOvers({
+      env,
+      storage: ctx.storage,
+      store: () => this.store,
+      meta: () => this.readMeta(),
+    });
   }
 
   /** Runs `work` as one transaction; what memory holds of the storage is dropped if it fails. */
@@ -42,10 +46,10 @@ export class RunLedger extends DurableObject<Env> {
     }
   }
 
-  /** Runs a call that may log moves, then makes sure the alarm will hand them over. */
+  /** Runs a call that may move messages, then hands its moves over (./hand-over.ts). */
   private async moving<T>(work: () => T): Promise<T> {
     const result = this.transaction(work);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+    await this.handOvers.moved();
     return result;
   }
 
@@ -252,27 +256,27 @@ export class RunLedger extends DurableObject<Env> {
     return this.store.counts().queued;
   }
 
-  /** Log rows not handed over yet. */
+  /** Calls whose moves are not handed over yet (./hand-over.ts). */
   pendingLog() {
-    return this.store.exec<{ n: number }>("SELECT count(*) AS n FROM log")[0]?.n ?? 0;
+    const spilled = this.store.exec<{ n: number }>("SELECT count(*) AS n FROM log")[0]?.n ?? 0;
+    return this.store.moves.waiting().length + spilled;
   }
 
   /**
    * Empties the object once the run's archive is written (src/features/archive/ledger-unit.ts):
-   * only when its log is handed over and no message changed since `since`, else it says which held
+   * only when its moves are handed over and no message changed since `since`, else it says which held
    * it back. Its storage goes whole; what asks it later finds an empty run.
    */
   async empty(since: number) {
-    // The log is handed over now rather than waiting for the alarm: a round the alarm repeats counts
-    // nothing twice (./hand-over.ts).
-    const meta = this.readMeta();
-    for (let round = 0; meta && round < HAND_OVER_ROUNDS && (await handOver(this.env, this.store, meta)); round++);
+    // Handed over now rather than left to the alarm: a round repeated counts nothing twice.
+    await this.handOvers.run(HAND_OVER_ROUNDS);
     const pending = this.pendingLog();
     const [row] = this.store.exec<{ n: number }>("SELECT count(*) AS n FROM messages WHERE updated_at >= ?", since);
     const changed = row?.n ?? 0;
     if (pending > 0 || changed > 0) return { pending, changed };
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.handOvers.disarm();
     this.meta = null;
     this.store = new LedgerStore(this.ctx.storage.sql);
     return { pending: 0, changed: 0 };
@@ -286,14 +290,11 @@ export class RunLedger extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const meta = this.readMeta();
     if (!meta) return;
-    try {
-      if (await handOver(this.env, this.store, meta)) await this.ctx.storage.setAlarm(Date.now());
-    } catch (err) {
+    await this.handOvers.alarm((err) =>
       createLogger({ task: "run-ledger", runId: meta.runId }, logLevel(this.env)).error(
         "run ledger's moves not handed over; retrying",
         { err },
-      );
-      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
-    }
+      ),
+    );
   }
 }

@@ -11,8 +11,9 @@ import type { Columns } from "../ledger-rules/status-plan";
 //   and one `claims` row says every key up to its own was handed out at its time. A message at or
 //   below the cursor with no outcome is `sending` and is never handed out again (at most once); one
 //   given back unsent is listed in `returned` until it is claimed again.
-// - Its counters move in the transaction that moves its rows; its log lists those moves for the
-//   campaign's statistics and the customer's callbacks (./hand-over.ts).
+// - Its counters move in the transaction that moves its rows, and the call's moves wait on the same
+//   row for the campaign's statistics and the customer's callbacks (./hand-over.ts): a call writes
+//   one row beside its messages. Only when the hand-over falls behind do moves spill into `log`.
 // - An API campaign's day (meta.api_day, ./day.ts) is kept the same way, but its messages arrive in
 //   whatever order the queue delivers them, already claimed: such a row carries its claim time
 //   (claimed_at) from the start, the cursor never moves, and the sweep walks a watermark instead.
@@ -55,27 +56,44 @@ export const SCHEMA = [
   // sweep found every first claim up to this slot settled or failed (./sweep.ts).
   // waiting: unsettled messages not handed out (above the cursor, or given back); permitted: claims
   // the number's governor has released and no claim has used yet, as of permitted_at.
+  // next_log: the id the next call's moves take. pending: those moves not handed over yet, as JSON
+  // [[id, at, moves], …], up to `PENDING_CALLS` calls (./store.ts); last in the row, so reading the
+  // counters does not load it.
   `CREATE TABLE IF NOT EXISTS counts (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     queued INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, delivered INTEGER NOT NULL DEFAULT 0,
     read INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,
     waiting INTEGER NOT NULL DEFAULT 0, permitted INTEGER NOT NULL DEFAULT 0, permitted_at INTEGER NOT NULL DEFAULT 0,
     recorded_queued INTEGER NOT NULL DEFAULT 0, recorded_skipped INTEGER NOT NULL DEFAULT 0,
-    swept_through INTEGER NOT NULL DEFAULT 0
+    swept_through INTEGER NOT NULL DEFAULT 0,
+    next_log INTEGER NOT NULL DEFAULT 1, pending TEXT NOT NULL DEFAULT '[]'
   )`,
   "INSERT INTO counts (id) VALUES (1) ON CONFLICT DO NOTHING",
-  // One row per call that moved messages (`LedgerMove`s). AUTOINCREMENT: ids are never reused once
-  // handed over and deleted, since the campaign's statistics skip ids up to the last they counted.
-  "CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY AUTOINCREMENT, moves TEXT NOT NULL, at INTEGER NOT NULL)",
+  // A call's moves (`LedgerMove`s) when `counts.pending` is full: the hand-over is behind. Ids come
+  // from `counts.next_log`, so they are never reused once handed over and deleted (the campaign's
+  // statistics skip ids up to the last they counted). Objects made before kept this table with
+  // AUTOINCREMENT, which cost a `sqlite_sequence` row a call; their `next_log` starts after it.
+  "CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY, moves TEXT NOT NULL, at INTEGER NOT NULL)",
 ];
 
-/** Columns added after objects were first made, [table, column, type]: an older object gains them. */
-export const ADDED_COLUMNS: [string, string, string][] = [
+/**
+ * Columns added after objects were first made, [table, column, type, fill]: an older object gains
+ * them, and runs `fill` once if given.
+ */
+export const ADDED_COLUMNS: [string, string, string, string?][] = [
   ["messages", "accepted_as", "TEXT"],
   ["messages", "template", "TEXT"],
   ["meta", "api_day", "INTEGER"],
   ["meta", "next_slot", "INTEGER NOT NULL DEFAULT 1"],
   ["returned", "at", "INTEGER"],
+  // An older object's log is AUTOINCREMENT, so `sqlite_sequence` exists and holds its last id.
+  [
+    "counts",
+    "next_log",
+    "INTEGER NOT NULL DEFAULT 1",
+    "UPDATE counts SET next_log = 1 + max((SELECT coalesce(max(id), 0) FROM log), coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'log'), 0))",
+  ],
+  ["counts", "pending", "TEXT NOT NULL DEFAULT '[]'"],
 ];
 
 /** The run the object holds, written by its first page (or an API day's first block of slots). */

@@ -1,4 +1,5 @@
 import type { MessageStatus } from "../../platform/db/schema";
+import { MoveLog } from "./move-log";
 import {
   ADDED_COLUMNS,
   type LedgerCounts,
@@ -19,6 +20,10 @@ export type StoredCounts = LedgerCounts & {
   recorded_skipped: number;
   swept_through: number;
 };
+
+/** The counts row's columns but the moves waiting on it. */
+const COUNT_COLUMNS =
+  "queued, sent, delivered, read, failed, skipped, waiting, permitted, permitted_at, recorded_queued, recorded_skipped, swept_through";
 
 /** What the object's SQLite spent on one call, as it bills it. */
 export interface Cost {
@@ -60,6 +65,10 @@ const counterOf = (state: MessageStatus): keyof LedgerCounts => (state === "send
 export class LedgerStore {
   cost: Cost = { statements: 0, rowsRead: 0, rowsWritten: 0 };
   private claimedThrough: number | null = null;
+  private swept: number | null = null;
+  private slot: number | null = null;
+  /** The calls' moves waiting for the hand-over (./move-log.ts). */
+  readonly moves = new MoveLog((query, ...bindings) => this.exec(query, ...bindings));
 
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
@@ -73,8 +82,10 @@ export class LedgerStore {
         .toArray()
         .map((c) => `${c.t}.${c.name}`),
     );
-    for (const [table, column, type] of ADDED_COLUMNS) {
-      if (!columns.has(`${table}.${column}`)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    for (const [table, column, type, fill] of ADDED_COLUMNS) {
+      if (columns.has(`${table}.${column}`)) continue;
+      sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+      if (fill) sql.exec(fill);
     }
   }
 
@@ -102,6 +113,35 @@ export class LedgerStore {
   /** Forgets what memory holds of the storage: after a transaction that did not commit. */
   reset() {
     this.claimedThrough = null;
+    this.swept = null;
+    this.slot = null;
+    this.moves.reset();
+  }
+
+  /**
+   * Takes the next `count` slots of an API day (./day.ts); the first. Kept in memory once read:
+   * an UPDATE … RETURNING costs three rows read more.
+   */
+  takeSlots(count: number): number {
+    this.slot ??= this.exec<{ n: number }>("SELECT next_slot AS n FROM meta")[0]?.n ?? null;
+    if (this.slot === null) throw new Error("an API day's object has no meta row to reserve slots from");
+    const first = this.slot;
+    this.exec("UPDATE meta SET next_slot = ?", first + count);
+    this.slot = first + count;
+    return first;
+  }
+
+  /** How far the sweep has passed (`counts.swept_through`): every API day's record asks. */
+  sweptThrough(): number {
+    this.swept ??= this.exec<{ s: number }>("SELECT swept_through AS s FROM counts")[0]?.s ?? 0;
+    return this.swept;
+  }
+
+  /** Moves the sweep's mark up to `through` (the caller's transaction commits it). */
+  passSwept(through: number) {
+    if (through <= this.sweptThrough()) return;
+    this.exec("UPDATE counts SET swept_through = ?", through);
+    this.swept = through;
   }
 
   /** The rows of `slots` that exist, with their state (their claim time left null), by slot. */
@@ -124,7 +164,7 @@ export class LedgerStore {
     );
   }
 
-  /** Counts `moves` and logs them as one row (none: nothing written). */
+  /** Counts `moves` and keeps them for the hand-over, on the counters' row (none: nothing written). */
   moved(moves: LedgerMove[], at: number) {
     if (moves.length === 0) return;
     const delta: LedgerCounts = { queued: 0, sent: 0, delivered: 0, read: 0, failed: 0, skipped: 0 };
@@ -132,16 +172,7 @@ export class LedgerStore {
       if (from !== null) delta[counterOf(from)]--;
       delta[counterOf(to)]++;
     }
-    this.exec(
-      "UPDATE counts SET queued = queued + ?, sent = sent + ?, delivered = delivered + ?, read = read + ?, failed = failed + ?, skipped = skipped + ?",
-      delta.queued,
-      delta.sent,
-      delta.delivered,
-      delta.read,
-      delta.failed,
-      delta.skipped,
-    );
-    this.exec("INSERT INTO log (moves, at) VALUES (?, ?)", JSON.stringify(moves), at);
+    this.moves.add(delta, moves, at);
   }
 
   /** Counts `n` more messages waiting to be handed out (negative: fewer). */
@@ -170,7 +201,7 @@ export class LedgerStore {
   }
 
   counts(): StoredCounts {
-    const [row] = this.exec<StoredCounts>("SELECT * FROM counts");
+    const [row] = this.exec<StoredCounts>(`SELECT ${COUNT_COLUMNS} FROM counts`);
     if (!row) throw new Error("the run ledger's counts row is missing");
     return row;
   }

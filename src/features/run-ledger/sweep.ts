@@ -24,16 +24,16 @@ const UNKNOWN_OUTCOME = {
  */
 export function sweepSending(store: LedgerStore, before: number, at: number, apiDay = false): number {
   if (apiDay) return failStuck(store, dayFirstClaims(store, before), before, at);
-  const counts = store.counts();
+  const swept = store.sweptThrough();
   const [old] = store.exec<{ through: number | null }>(
     "SELECT max(through) AS through FROM claims WHERE at < ?",
     before,
   );
-  const through = old?.through ?? counts.swept_through;
+  const through = old?.through ?? swept;
   const first = store.exec<{ slot: number }>(
     `SELECT m.slot FROM messages m WHERE m.slot > ? AND m.slot <= ? AND m.status IS NULL
        AND NOT EXISTS (SELECT 1 FROM returned r WHERE r.slot = m.slot) ORDER BY m.slot LIMIT ?`,
-    counts.swept_through,
+    swept,
     through,
     SWEEP_PAGE,
   );
@@ -44,8 +44,8 @@ export function sweepSending(store: LedgerStore, before: number, at: number, api
     at,
   );
   // Past what it read, unless the page was full: the rest is read next time.
-  const passed = first.length < SWEEP_PAGE ? through : (first.at(-1)?.slot ?? counts.swept_through);
-  if (passed > counts.swept_through) store.exec("UPDATE counts SET swept_through = ?", passed);
+  const passed = first.length < SWEEP_PAGE ? through : (first.at(-1)?.slot ?? swept);
+  store.passSwept(passed);
   return stuck;
 }
 
