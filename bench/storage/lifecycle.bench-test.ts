@@ -63,7 +63,7 @@ async function pooled<T>(items: readonly T[], work: (item: T) => Promise<void>) 
   );
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 1_800_000) {
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 3_600_000) {
   const deadline = Date.now() + timeoutMs;
   let logged = Date.now();
   while (!(await check())) {
