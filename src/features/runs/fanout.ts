@@ -22,6 +22,7 @@ import { feedRun } from "./feed";
 import { enqueueRunJob } from "./jobs";
 import { mergedFanoutPage, recordLedgerPage } from "./ledger-fanout";
 import type { FanoutPage, Recipient, StoredCursor } from "./page";
+import { recipientsThatFit } from "./page-budget";
 import { recipientsFor, type Sender } from "./recipients";
 import { retryPage } from "./retry";
 import type { RunRow } from "./schemas";
@@ -51,9 +52,14 @@ async function audienceFanoutPage(
   if (!target) return { recipients: [], next: null };
   const after = typeof cursor.after === "number" ? cursor.after : 0;
   const { contacts, after: nextAfter } = await audiencePage(db, run.projectId, target, after, pageSize, undefined, env);
-  const recipients = await recipientsFor(db, sender, contacts, () => newMessageId());
+  const all = await recipientsFor(db, sender, contacts, () => newMessageId());
+  // Cut where the payloads would be too large to record as one value (./page-budget.ts).
+  const fit = recipientsThatFit(all);
+  const recipients = all.slice(0, fit);
+  const cutAt = fit < all.length ? contacts[fit - 1]?.id : undefined;
   let next: StoredCursor | null;
-  if (nextAfter !== null) next = { audience: cursor.audience, after: nextAfter, targets };
+  if (cutAt !== undefined) next = { audience: cursor.audience, after: cutAt, targets };
+  else if (nextAfter !== null) next = { audience: cursor.audience, after: nextAfter, targets };
   else if (cursor.audience + 1 < targets.length) next = { audience: cursor.audience + 1, after: 0, targets };
   else next = null;
   return { recipients, next };

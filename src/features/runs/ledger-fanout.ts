@@ -7,6 +7,7 @@ import { sharePayloads } from "../messages/payload";
 import { runLedger } from "../run-ledger";
 import type { RecordedRecipient } from "../run-ledger/record";
 import type { FanoutPage, StoredCursor } from "./page";
+import { recipientsThatFit } from "./page-budget";
 import { recipientsFor, type Sender } from "./recipients";
 import type { RunRow } from "./schemas";
 import { advanceCursor, START_CURSOR } from "./store";
@@ -47,9 +48,18 @@ export async function mergedFanoutPage(
   for (const page of pages) for (const c of page.contacts) if (c.id <= through) byId.set(c.id, c);
   const contacts = [...byId.values()].sort((a, b) => a.id - b.id);
   const ref = runRef(run);
-  const recipients = await recipientsFor(db, sender, contacts, (c) => ledgerMessageId(ref, c.id));
+  const all = await recipientsFor(db, sender, contacts, (c) => ledgerMessageId(ref, c.id));
+  // Cut where the payloads would be too large to record in one call (./page-budget.ts).
+  const recipients = all.slice(0, recipientsThatFit(all));
   const slots = new Map(recipients.map((r, i) => [r.id, contacts[i]?.id as number]));
-  return { recipients, next: bounds.length > 0 ? { audience: 0, after: through, targets } : null, slots };
+  const cutAt = recipients.length < all.length ? contacts[recipients.length - 1]?.id : undefined;
+  const next =
+    cutAt !== undefined
+      ? { audience: 0, after: cutAt, targets }
+      : bounds.length > 0
+        ? { audience: 0, after: through, targets }
+        : null;
+  return { recipients, next, slots };
 }
 
 /**
