@@ -2,12 +2,14 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { apiDayMessageId, DAY_TTL_MS } from "../../src/features/api-days/message-ids";
+import { recordApiDays } from "../../src/features/api-days/record";
 import { sweepApiDays } from "../../src/features/api-days/sweep";
 import { type RunLedger, runLedger } from "../../src/features/run-ledger";
 import { parseLedgerMessageId } from "../../src/platform/ids";
 import { base, send, setup } from "../api-campaigns/api-send.helpers";
 import { archiveAll, manifests } from "../archive/archive.helpers";
 import { apiJob, deliverWebhooks, metaCampaign, runQueue } from "../delivery/pipeline.helpers";
+import { guardObjectSql } from "../do-sql-limits";
 import { call, db } from "../helpers";
 import { eventually, getMessage, historyStatuses, messageRow } from "../messages/messages.helpers";
 import { clearErrors, injectError, receivedSends, seedTemplate } from "../standin/standin.helpers";
@@ -170,6 +172,26 @@ describe("API sends kept in their campaign's day", { timeout: 60_000 }, () => {
     expect(await nextSlot()).toBe(reserved + 1);
     const slots = [...burst, ...after].map((id) => parseLedgerMessageId(id ?? "")?.slot);
     expect(new Set(slots).size).toBe(reserved);
+  });
+
+  it("records a batch of large sends in calls each under the object's value limit, and claims each once", async () => {
+    await guardObjectSql(runLedger(env, "9999999"));
+    const c = await dayCampaign();
+    const jobs = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const number = `+91742850${String(i).padStart(4, "0")}`;
+        const job = await c.job(number);
+        // 25 values of 1,000 characters each, the recipient's own: 2.5 MB for the batch in one value.
+        const body = Array.from({ length: 25 }, (_, v) => `${i}.${v}.`.padEnd(1_000, "x"));
+        return { ...job, payload: { ...job.payload, body } };
+      }),
+    );
+    const claims = await recordApiDays(env, db(), jobs);
+    expect(claims.size).toBe(100);
+    const last = jobs.at(-1);
+    const named = parseLedgerMessageId(last?.messageId ?? "");
+    const stored = await runLedger(env, named?.runRef ?? "").payload(c.p.id, named?.slot ?? 0);
+    expect(JSON.parse(stored?.payload ?? "{}").body).toEqual(last?.payload.body);
   });
 
   it("keeps a send in D1 when the day's object cannot be reached, rather than refusing it", async () => {

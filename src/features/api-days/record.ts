@@ -14,6 +14,31 @@ import type { DayRecipient } from "../run-ledger/day";
 
 const OPTED_OUT_REASON: NonNullable<ApiSendJob["skipReason"]> = "opted_out";
 
+/**
+ * One JSON value of a record call at most: half a Durable Object's limit for a string (2,000,000
+ * bytes), for what a send adds beside its payload.
+ */
+const RECORD_BYTES = 1_000_000;
+
+/** `recipients` in runs whose payloads stay under RECORD_BYTES (one each at least; a character
+ * is at most 3 bytes of UTF-8). */
+function inValueSized(recipients: DayRecipient[]): DayRecipient[][] {
+  const calls: DayRecipient[][] = [[]];
+  let bytes = 0;
+  for (const r of recipients) {
+    const size = 200 + (r.payload?.length ?? 0) * 3;
+    const current = calls.at(-1) as DayRecipient[];
+    if (current.length > 0 && bytes + size > RECORD_BYTES) {
+      calls.push([r]);
+      bytes = size;
+    } else {
+      current.push(r);
+      bytes += size;
+    }
+  }
+  return calls;
+}
+
 /** Whether an API send's id names a slot of its campaign's day (not a random id kept in D1). */
 export const inApiDay = (job: ApiSendJob) => parseLedgerMessageId(job.messageId) !== null;
 
@@ -109,8 +134,20 @@ export async function recordApiDays(
           template: refsOf.get(job.templateId) ?? job.templateId,
         };
       });
-      const day = await runLedger(env, ref).recordSends(projectId, bases, recipients, now);
-      return { ref, sends, day };
+      const ledger = runLedger(env, ref);
+      // A batch of big payloads goes in several calls, each one JSON value under the object's limit.
+      const calls = inValueSized(recipients);
+      const days: Awaited<ReturnType<typeof ledger.recordSends>>[] = [];
+      try {
+        // Each call names its bases: the object looks up a call's base ids from the bases it is given.
+        for (const part of calls) days.push(await ledger.recordSends(projectId, bases, part, now));
+      } catch (err) {
+        const claimed = days.flatMap((d) => d.claimed.map((c) => c.slot));
+        if (claimed.length > 0) await ledger.unclaim(claimed).catch(() => undefined);
+        throw err;
+      }
+      const [first] = days as [(typeof days)[number], ...typeof days];
+      return { ref, sends, day: { meta: first.meta, claimed: days.flatMap((d) => d.claimed) } };
     }),
   );
   const failed = days.find((d) => d.status === "rejected");
