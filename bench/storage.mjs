@@ -88,22 +88,27 @@ export async function run() {
  * A run (or an API day) in its own object: the whole (D1 and object, as each bills), D1's share, the object's, and
  * the rows its claims read at the largest backlog. Statements are D1's (the object's beside them).
  */
-const pickObject = (s, claims) => ({
-  ...pick(s),
-  d1: s.d1,
-  object: s.object,
-  rowsReadPerClaim: Math.max(...claims.map((c) => c.claimStatementsRowsRead)),
-});
+const pickObject = (s, claims) =>
+  s && {
+    ...pick(s),
+    d1: s.d1,
+    object: s.object,
+    rowsReadPerClaim: Math.max(...claims.map((c) => c.claimStatementsRowsRead)),
+  };
 
-const ratios = (object, d1) => ({
-  bytes: ratio(object.bytesPerMessage, d1.bytesPerMessage),
-  rowsWritten: ratio(object.rowsWrittenPerMessage, d1.rowsWrittenPerMessage),
-  statements: ratio(object.statementsPerMessage, d1.statementsPerMessage),
-});
+const ratios = (object, d1) =>
+  object &&
+  d1 && {
+    bytes: ratio(object.bytesPerMessage, d1.bytesPerMessage),
+    rowsWritten: ratio(object.rowsWrittenPerMessage, d1.rowsWrittenPerMessage),
+    statements: ratio(object.statementsPerMessage, d1.statementsPerMessage),
+  };
 
-const pick = (s) => ({
-  bytesPerMessage: s.bytesPerMessage,
-  rowsWrittenPerMessage: s.rowsWrittenPerMessage,
-  rowsReadPerMessage: s.rowsReadPerMessage,
-  statementsPerMessage: s.statementsPerMessage,
-});
+// A shape not measured (BENCH_STORAGE_SHAPES) is left out of the RESULT line.
+const pick = (s) =>
+  s && {
+    bytesPerMessage: s.bytesPerMessage,
+    rowsWrittenPerMessage: s.rowsWrittenPerMessage,
+    rowsReadPerMessage: s.rowsReadPerMessage,
+    statementsPerMessage: s.statementsPerMessage,
+  };

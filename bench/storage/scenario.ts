@@ -8,7 +8,12 @@ export interface StorageScenario {
   claimBacklogs: number[];
   /** Print each shape's costliest statements (BENCH_STORAGE_BY_SQL=1): where a message's rows go. */
   bySql: boolean;
+  /** The shapes measured (BENCH_STORAGE_SHAPES, comma-separated; all four by default). */
+  shapes: StorageShape[];
 }
+
+export const STORAGE_SHAPES = ["api", "api-object", "broadcast", "broadcast-object"] as const;
+export type StorageShape = (typeof STORAGE_SHAPES)[number];
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -28,5 +33,12 @@ export function storageScenario(vars: Record<string, string | undefined>): Stora
     messages: whole(vars.BENCH_STORAGE_MESSAGES, "BENCH_STORAGE_MESSAGES", 100_000),
     claimBacklogs: backlogs.map((b) => whole(b.trim(), "BENCH_STORAGE_CLAIM_BACKLOGS", 1000)),
     bySql: vars.BENCH_STORAGE_BY_SQL === "1",
+    shapes: (vars.BENCH_STORAGE_SHAPES ?? STORAGE_SHAPES.join(",")).split(",").map((raw) => {
+      const shape = raw.trim() as StorageShape;
+      if (!STORAGE_SHAPES.includes(shape)) {
+        throw new Error(`BENCH_STORAGE_SHAPES names "${raw}"; the shapes are ${STORAGE_SHAPES.join(", ")}`);
+      }
+      return shape;
+    }),
   };
 }

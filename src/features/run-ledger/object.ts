@@ -8,7 +8,7 @@ import { billing, failures, page, payloadOf, reached, reachedNumbers, sentSince,
 import { type RecordedRecipient, record } from "./record";
 import type { LedgerMeta } from "./schema";
 import { type SlotStatus, statuses } from "./statuses";
-import { LedgerStore } from "./store";
+import { LedgerStore, meterOf } from "./store";
 import { cancelWaiting, sweepSending } from "./sweep";
 
 /** Hand-over rounds an emptying call makes before it leaves the rest to the alarm and is tried again. */
@@ -27,7 +27,7 @@ export class RunLedger extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new LedgerStore(ctx.storage.sql);
+    this.store = new LedgerStore(ctx.storage.sql, meterOf(ctx.id.toString()));
     this.handOvers = new HandOvers({
       env,
       storage: ctx.storage,
@@ -278,7 +278,7 @@ export class RunLedger extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     this.handOvers.disarm();
     this.meta = null;
-    this.store = new LedgerStore(this.ctx.storage.sql);
+    this.store = new LedgerStore(this.ctx.storage.sql, meterOf(this.ctx.id.toString()));
     return { pending: 0, changed: 0 };
   }
 

@@ -58,19 +58,42 @@ const WRITABLE: (keyof Changes)[] = [
 const counterOf = (state: MessageStatus): keyof LedgerCounts => (state === "sending" ? "queued" : state);
 
 /**
+ * Each object's meter by its id, for the isolate's life: the runtime may replace an object's
+ * instance (an idle one is evicted, and made again by its next call or alarm), and what the object
+ * spent is counted whole across them. A few numbers an object; cleared past MAX_METERS.
+ */
+const meters = new Map<string, Cost>();
+const MAX_METERS = 10_000;
+
+/** The meter of the object `id`. */
+export function meterOf(id: string): Cost {
+  let meter = meters.get(id);
+  if (!meter) {
+    if (meters.size >= MAX_METERS) meters.clear();
+    meter = { statements: 0, rowsRead: 0, rowsWritten: 0 };
+    meters.set(id, meter);
+  }
+  return meter;
+}
+
+/**
  * The object's SQLite, as every operation uses it: statements metered, rows read with their
  * state, rows written a set at a time, and moves counted and logged. The object is the only
  * writer and runs one call at a time, so the claims' cursor is kept in memory once read.
  */
 export class LedgerStore {
-  cost: Cost = { statements: 0, rowsRead: 0, rowsWritten: 0 };
+  cost: Cost;
   private claimedThrough: number | null = null;
   private swept: number | null = null;
   private slot: number | null = null;
   /** The calls' moves waiting for the hand-over (./move-log.ts). */
   readonly moves = new MoveLog((query, ...bindings) => this.exec(query, ...bindings));
 
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    meter?: Cost,
+  ) {
+    this.cost = meter ?? { statements: 0, rowsRead: 0, rowsWritten: 0 };
     for (const statement of SCHEMA) sql.exec(statement);
     // An object made before a column was added gains it (CREATE TABLE IF NOT EXISTS left its table).
     const columns = new Set(
