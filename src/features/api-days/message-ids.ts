@@ -53,9 +53,16 @@ export async function apiDayMessageId(
   if (!entry || entry.day !== day || now - entry.checkedAt > DAY_TTL_MS) {
     const open = await openDay(db, projectId, campaignId, day, deployment, now);
     if (known.size > KNOWN_LIMIT) known.clear();
-    const blocks = entry?.day === day && entry.open?.ref === open?.ref ? entry.blocks : [];
-    entry = { day, checkedAt: now, open, blocks };
-    known.set(campaignId, entry);
+    // The entry as it is now, not as it was before the await: requests that read the day at once
+    // share one entry, so that no block one of them adds to the pool is lost with a replaced entry.
+    const current = known.get(campaignId);
+    if (current && current.day === day && current.open?.ref === open?.ref) {
+      current.checkedAt = now;
+      entry = current;
+    } else {
+      entry = { day, checkedAt: now, open, blocks: [] };
+      known.set(campaignId, entry);
+    }
   }
   const { open } = entry;
   if (!open) return null;
