@@ -16,14 +16,6 @@ import type { LedgerStore } from "./store";
 /** One API send as the day's object records it: a run's recipient, with its template's ref. */
 export type DayRecipient = RecordedRecipient & { template: string | null };
 
-/**
- * Hands out the next `count` slots; the first. The object runs one call at a time, so two isolates
- * never get the same slot.
- */
-export function reserve(store: LedgerStore, count: number): number {
-  return store.takeSlots(count);
-}
-
 /** Thrown inside a record's transaction when some of its slots were recorded before: see `recordSends`. */
 export class RecordedBefore extends Error {
   constructor() {

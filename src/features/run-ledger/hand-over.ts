@@ -62,7 +62,7 @@ function oldest(store: LedgerStore): Logged[] {
 
 /** Whether calls' moves wait for the hand-over. */
 export const waitingMoves = (store: LedgerStore) =>
-  store.moves.waiting().length > 0 || store.exec<{ x: number }>("SELECT EXISTS (SELECT 1 FROM log) AS x")[0]?.x === 1;
+  store.moves.waitingCount() > 0 || store.exec<{ x: number }>("SELECT EXISTS (SELECT 1 FROM log) AS x")[0]?.x === 1;
 
 /**
  * Hands the oldest calls' moves to the campaign's statistics and the customer's callbacks, and

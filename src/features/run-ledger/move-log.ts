@@ -78,6 +78,11 @@ export class MoveLog {
       .map((c) => JSON.parse(c.json) as PendingCall);
   }
 
+  /** How many calls on the row are not handed over yet. */
+  waitingCount(): number {
+    return this.load().calls.filter((c) => c.id > this.handed).length;
+  }
+
   /** Notes every call up to id `last` handed over. */
   handedOver(last: number) {
     this.handed = Math.max(this.handed, last);

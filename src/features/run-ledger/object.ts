@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { createLogger, logLevel } from "../../platform/log";
 import { claim, permit, reclaim, skip, unclaim } from "./claims";
-import { type DayRecipient, RecordedBefore, recordSends, reserve, returnedBefore } from "./day";
+import { type DayRecipient, RecordedBefore, recordSends, returnedBefore } from "./day";
 import { HandOvers } from "./hand-over";
 import { outcomes, type SlotResult } from "./outcomes";
 import { billing, failures, page, payloadOf, reached, reachedNumbers, sentSince, tally } from "./reads";
@@ -87,13 +87,13 @@ export class RunLedger extends DurableObject<Env> {
   }
 
   /**
-   * Hands out a block of `count` slots of the API day `meta` names (the first block writes it): an
-   * isolate's requests answer their sends' ids from it (src/features/api-days). The first slot.
+   * The first of `count` slots of the API day `meta` names (the first block writes it), for an
+   * isolate's sends' ids (src/features/api-days); one call at a time, so never given twice.
    */
   reserve(meta: LedgerMeta, count: number) {
     return this.transaction(() => {
       this.ensureMeta(meta);
-      return reserve(this.store, count);
+      return this.store.takeSlots(count);
     });
   }
 
@@ -259,7 +259,7 @@ export class RunLedger extends DurableObject<Env> {
   /** Calls whose moves are not handed over yet (./hand-over.ts). */
   pendingLog() {
     const spilled = this.store.exec<{ n: number }>("SELECT count(*) AS n FROM log")[0]?.n ?? 0;
-    return this.store.moves.waiting().length + spilled;
+    return this.store.moves.waitingCount() + spilled;
   }
 
   /**
