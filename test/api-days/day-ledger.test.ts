@@ -67,7 +67,8 @@ describe("an API day's object", () => {
       const store = (instance as unknown as { store: LedgerStore }).store;
       store.cost = { statements: 0, rowsRead: 0, rowsWritten: 0 };
       const recorded = state.storage.transactionSync(() => recordSends(store, [], sends(range(1_001, 100)), 10));
-      return { claimed: recorded.claimed, cost: store.cost };
+      // A copy: the object (same isolate) goes on metering its hand-over into `store.cost`.
+      return { claimed: recorded.claimed, cost: { ...store.cost } };
     });
     expect(claimed).toHaveLength(100);
     // Its JSON element and its place in the table; the counters' row, written with the call's moves.

@@ -13,6 +13,7 @@ import { costOf, newLedger, recipients } from "./ledger.helpers";
 type Ledger = DurableObjectStub<RunLedger>;
 
 const storeOf = (instance: RunLedger) => (instance as unknown as { store: LedgerStore }).store;
+// Figures are returned as copies: the object (same isolate) goes on metering into `store.cost`.
 const zero = (): Cost => ({ statements: 0, rowsRead: 0, rowsWritten: 0 });
 
 /** A run of `n` messages recorded and claimed, its moves so far handed over. */
@@ -38,7 +39,7 @@ const sentOneByOne = (ledger: Ledger, slots: number[]) =>
     for (const slot of slots) {
       state.storage.transactionSync(() => outcomes(store, [{ slot, ok: true, wamid: `wamid.${slot}` }], 3, 10));
     }
-    return store.cost;
+    return { ...store.cost };
   });
 
 /** Meta's acceptance of `slots` in one call, made inside the object as `sentOneByOne`; what it cost. */
@@ -48,7 +49,7 @@ const sentTogether = (ledger: Ledger, slots: number[]) =>
     store.cost = zero();
     const results = slots.map((slot) => ({ slot, ok: true as const, wamid: `wamid.${slot}` }));
     state.storage.transactionSync(() => outcomes(store, results, 3, 10));
-    return store.cost;
+    return { ...store.cost };
   });
 
 /** Where the calls' moves wait: on the counters' row, and spilled into `log`. */
@@ -64,7 +65,7 @@ const round = (ledger: Ledger, meta: LedgerMeta) =>
     const store = storeOf(instance);
     store.cost = zero();
     const more = await handOver(env, store, meta);
-    return { more, cost: store.cost };
+    return { more, cost: { ...store.cost } };
   });
 
 const sent = async (meta: LedgerMeta) =>
